@@ -1,0 +1,23 @@
+import type { ExitCode } from "../errors/index.js";
+
+/**
+ * What a command returns. Commands never touch process.stdout or process.exit themselves:
+ * the CLI entry (main.ts) prints `json` when --json was given, `text` otherwise, and exits with `exitCode`.
+ */
+export interface CommandResult {
+  exitCode: ExitCode;
+  /** Human-readable output, printed as is (a trailing newline is added when missing). */
+  text?: string;
+  /** Machine-readable output for --json; must already be redacted. */
+  json?: unknown;
+}
+
+export function ok(text?: string, json?: unknown): CommandResult {
+  return { exitCode: 0, ...(text !== undefined ? { text } : {}), ...(json !== undefined ? { json } : {}) };
+}
+
+/** Global options every command can see (parsed by main.ts). */
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}

@@ -1,0 +1,1 @@
+export { type ExitCode, isTkError, TkError, type TkErrorOptions, usageError } from "./tk-error.js";

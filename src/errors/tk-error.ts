@@ -1,0 +1,51 @@
+/**
+ * Every error a user or operator can meet carries a stable code (`TK_ERR_*`), a one-line message and,
+ * where we know it, the fix. Codes are documented in docs/errors.md; a test keeps the two in step.
+ *
+ * exitCode follows design §7: 1 = a check or operation failed, 2 = bad usage or invalid configuration.
+ */
+export type ExitCode = 0 | 1 | 2;
+
+export interface TkErrorOptions {
+  /** What the user should do next, in one sentence. */
+  fix?: string;
+  exitCode?: ExitCode;
+  cause?: unknown;
+  /** Structured context for logs and --json output (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class TkError extends Error {
+  readonly code: string;
+  readonly fix: string | undefined;
+  readonly exitCode: ExitCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, options: TkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "TkError";
+    this.code = code;
+    this.fix = options.fix;
+    this.exitCode = options.exitCode ?? 1;
+    this.details = options.details;
+  }
+
+  /** Shape used by --json output and structured logs. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.fix ? { fix: this.fix } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isTkError(err: unknown): err is TkError {
+  return err instanceof TkError;
+}
+
+/** Usage errors (unknown flag, missing argument): exit 2. */
+export function usageError(message: string, fix?: string): TkError {
+  return new TkError("TK_ERR_USAGE", message, { exitCode: 2, ...(fix ? { fix } : {}) });
+}

@@ -1,0 +1,104 @@
+/**
+ * The one interface the engine speaks to for any marketplace (design §2–§3). The engine and the Kommo side
+ * never learn which source they serve: everything source-specific (ids, envelopes, signatures, rendering of
+ * the platform's message kinds into neutral content) happens behind this interface.
+ *
+ * Ids are strings everywhere: Tokopedia ids exceed 2^31 and TikTok Shop ids exceed 2^53.
+ * Times are milliseconds since the epoch.
+ */
+
+export type SourceKind = "tokopedia" | "tiktokshop";
+
+/** The buyer's platform as the TikTok Shop API marks it; legacy Tokopedia buyers are always TOKOPEDIA. */
+export type BuyerPlatform = "TOKOPEDIA" | "TIKTOK_SHOP";
+
+export interface Buyer {
+  id: string;
+  name: string;
+  avatarUrl?: string;
+  profileUrl?: string;
+  platform?: BuyerPlatform;
+}
+
+/** A conversation between one buyer and one shop: Tokopedia `msg_id`, TikTok Shop `conversation_id`. */
+export interface RoomRef {
+  shopId: string;
+  roomId: string;
+}
+
+export interface RoomSummary extends RoomRef {
+  buyer: Buyer;
+  /** Time of the newest message in the room (ms); used to skip rooms that did not change. */
+  lastMessageAt: number;
+}
+
+/** Source-neutral content of one inbound message; rendering to Kommo happens in the engine (design §6). */
+export type MessageContent =
+  | { kind: "text"; text: string }
+  | { kind: "image"; url: string; width?: number; height?: number }
+  | { kind: "product"; name: string; price?: string; url?: string; imageUrl?: string }
+  | { kind: "order"; code: string; total?: string; status?: string; url?: string; title?: string }
+  | { kind: "sticker"; name?: string; url?: string }
+  | { kind: "video"; url?: string }
+  /** A short context line (buyer entered from a product page, system notice...). */
+  | { kind: "context"; text: string }
+  /** Anything we cannot render: a readable fallback text. */
+  | { kind: "unknown"; text: string };
+
+export type SenderRole = "buyer" | "shop" | "system";
+
+export interface SourceMessage extends RoomRef {
+  /** Stable per-message id within the room: Tokopedia `reply_id`, TikTok Shop `message_id`. */
+  messageId: string;
+  sentAt: number;
+  sender: SenderRole;
+  /** Display name of who wrote it (buyer or agent). */
+  senderName?: string;
+  content: MessageContent;
+}
+
+/** A webhook that passed verification, reduced to what the engine needs: a hint that a room changed. */
+export interface WebhookHint extends RoomRef {
+  buyer?: Buyer;
+  /** Notification id when the platform gives one (used for de-duplication of redelivered webhooks). */
+  notificationId?: string;
+  /** The message carried by the webhook itself, delivered as a fallback if the room cannot be read. */
+  fallback?: SourceMessage;
+  /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
+  event?: "deauthorized" | "authorization_expiring";
+}
+
+export interface ShopDescription {
+  shopId: string;
+  name: string;
+  domain?: string;
+  url?: string;
+  /** Bound/authorized and usable; false with `reason` when pending or revoked. */
+  active: boolean;
+  reason?: string;
+}
+
+export interface SendResult {
+  /** Platform id of the sent message when the platform returns one (used for echo suppression). */
+  messageIds: string[];
+  sentAt: number;
+}
+
+export interface MarketplaceSource {
+  readonly kind: SourceKind;
+  /** Rooms of a shop whose newest message is at or after `since` (ms), newest first. */
+  listRooms(shopId: string, since: number): Promise<RoomSummary[]>;
+  /**
+   * Messages of one room strictly after `afterMessageId`/`afterTime` (both optional: the whole room),
+   * oldest first. Implementations page through the platform's listing until they reach the cursor.
+   */
+  readMessages(room: RoomRef, after?: { messageId?: string; time?: number }): Promise<SourceMessage[]>;
+  sendText(room: RoomRef, text: string): Promise<SendResult>;
+  /** Only sources that can send pictures implement this (TikTok Shop); Tokopedia cannot. */
+  sendImage?(room: RoomRef, image: { bytes: Uint8Array; contentType: string }): Promise<SendResult>;
+  /** Constant-time check of the webhook signature over the exact raw body. */
+  verifyWebhook(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array): boolean;
+  /** Parses a verified webhook body; throws TkError (code TK_ERR_WEBHOOK_MALFORMED) when it is not valid. */
+  parseWebhook(rawBody: Uint8Array): WebhookHint[];
+  describeShop(shopId: string): Promise<ShopDescription>;
+}
