@@ -1,0 +1,65 @@
+/**
+ * What to do with a reply a manager (or Salesbot) wrote in Kommo (design §6, outbound table). Pure: the
+ * worker executes the plan; tests can check every row without a network.
+ */
+export type KommoReplyType =
+  | "text"
+  | "picture"
+  | "file"
+  | "video"
+  | "voice"
+  | "audio"
+  | "sticker"
+  | "location"
+  | "contact"
+  | string;
+
+export interface KommoReplyContent {
+  type: KommoReplyType;
+  text?: string;
+  media?: string;
+  fileName?: string;
+}
+
+export type OutboundPlan =
+  | { action: "send_text"; text: string }
+  | { action: "send_image"; mediaUrl: string; caption?: string }
+  /** Refuse with delivery status -1 / 905 and this text, shown to the manager in Kommo. */
+  | { action: "refuse"; code: string; reason: string };
+
+export interface OutboundPolicy {
+  /** Config `attachments`: "reject" (default) or "link" (send the media URL as text). */
+  attachments: "reject" | "link";
+  /** The source can send pictures (TikTok Shop); legacy Tokopedia cannot. */
+  canSendImages: boolean;
+  /** Display name of the marketplace for messages shown to managers. */
+  marketplaceName: string;
+}
+
+const MEDIA_TYPES = new Set(["picture", "file", "video", "voice", "audio", "sticker"]);
+
+export function planOutbound(reply: KommoReplyContent, policy: OutboundPolicy): OutboundPlan {
+  const text = (reply.text ?? "").trim();
+  if (reply.type === "text") {
+    if (!text)
+      return { action: "refuse", code: "TK_ERR_REPLY_EMPTY", reason: "Empty message: nothing to send." };
+    return { action: "send_text", text: reply.text ?? "" };
+  }
+  if (MEDIA_TYPES.has(reply.type) && reply.media) {
+    if (reply.type === "picture" && policy.canSendImages) {
+      return { action: "send_image", mediaUrl: reply.media, ...(text ? { caption: reply.text } : {}) };
+    }
+    if (policy.attachments === "link") {
+      return { action: "send_text", text: text ? `${reply.text}\n${reply.media}` : reply.media };
+    }
+    const reason = policy.canSendImages
+      ? `${policy.marketplaceName} accepts only text and pictures from Kommo; this ${reply.type} was not sent.`
+      : `${policy.marketplaceName} does not accept attachments from Kommo; send the text instead.`;
+    return { action: "refuse", code: "TK_ERR_REPLY_ATTACHMENT", reason };
+  }
+  return {
+    action: "refuse",
+    code: "TK_ERR_REPLY_UNSUPPORTED",
+    reason: `${policy.marketplaceName} cannot receive a "${reply.type}" message from Kommo; send text instead.`,
+  };
+}

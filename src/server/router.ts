@@ -1,0 +1,76 @@
+/**
+ * A tiny router over node:http: exact methods, path templates with `{name}` segments. Handlers get the raw body
+ * (for signature checks) and return a response object; they never write to the socket themselves, so every
+ * response passes through one place (status accounting, JSON encoding, error mapping).
+ */
+import type { IncomingHttpHeaders } from "node:http";
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Objects are sent as JSON; strings as text/plain unless contentType says otherwise. */
+  body?: unknown;
+  contentType?: string;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+
+export interface Route {
+  method: "GET" | "POST";
+  /** e.g. "/webhooks/tokopedia/{app}" */
+  path: string;
+  /** Whether the route reads a body (GET routes do not). */
+  handler: Handler;
+}
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  names: string[];
+}
+
+export class Router {
+  private readonly routes: CompiledRoute[] = [];
+
+  add(route: Route): this {
+    const names: string[] = [];
+    const pattern = route.path
+      .split("/")
+      .map((seg) => {
+        const m = /^\{(\w+)\}$/.exec(seg);
+        if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        names.push(m[1]!);
+        return "([^/]+)";
+      })
+      .join("/");
+    this.routes.push({ ...route, regex: new RegExp(`^${pattern}$`), names });
+    return this;
+  }
+
+  /** undefined = no such path (404); "method" = path exists with another method (405). */
+  match(
+    method: string,
+    path: string,
+  ): { route: Route; params: Record<string, string> } | "method" | undefined {
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.regex.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== method) continue;
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1]!);
+      });
+      return { route: r, params };
+    }
+    return pathMatched ? "method" : undefined;
+  }
+}
