@@ -1,0 +1,88 @@
+/**
+ * Delivery of one marketplace message to Kommo (design §4 inbound step 3). Idempotent: if a previous attempt
+ * reached Kommo but the process died before recording it, Kommo refuses the repeated msgid and we count that as
+ * delivered — so a crash never produces a duplicate in the chat.
+ */
+import { isTkError } from "../errors/index.js";
+import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
+import { ENRICH_LEAD } from "./intake.js";
+import type { BridgeMetrics } from "./metrics.js";
+import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
+import { renderInbound } from "./render-inbound.js";
+import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
+import type { InboundContentJson } from "./sync-room.js";
+import { MARKETPLACE_NAME, shopKey, type Topology } from "./topology.js";
+
+export interface DeliverDeps {
+  store: EngineStore;
+  topology: Topology;
+  metrics: BridgeMetrics;
+  now: () => number;
+}
+
+function buyerParticipant(room: RoomRecord | undefined, msg: InboundRecord): KommoParticipant {
+  const buyerId = room?.buyerId ?? `room-${msg.roomId}`;
+  return {
+    id: buyerSenderId(msg.source, buyerId),
+    name: room?.buyerName || `${MARKETPLACE_NAME[msg.source]} buyer ${buyerId}`,
+    ...(room?.buyerAvatar ? { avatar: room.buyerAvatar } : {}),
+    ...(room?.buyerProfileUrl ? { profile_link: room.buyerProfileUrl } : {}),
+  };
+}
+
+export function isDuplicateMessageError(err: unknown): boolean {
+  return isTkError(err) && /DUPLICATE/.test(err.code);
+}
+
+export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Promise<void> {
+  const { store, topology } = deps;
+  const msg = store.getInbound(inboundId);
+  if (!msg || msg.state === "delivered") return;
+  const shop = topology.shop(msg.source, msg.shopId);
+  if (!shop) throw new Error(`shop ${msg.shopId} (${msg.source}) is no longer in the config`);
+  const room = store.getRoom(msg);
+  const content = JSON.parse(msg.contentJson) as InboundContentJson;
+  const buyer = buyerParticipant(room, msg);
+  const fromShop = msg.sender === "shop";
+  const payload: KommoNewMessagePayload = {
+    timestamp: Math.floor(msg.sentAt / 1000),
+    msec_timestamp: msg.sentAt,
+    msgid: msg.kommoMsgId,
+    conversation_id: conversationId(msg.source, msg.shopId, msg.roomId),
+    // Messages typed by the shop outside Kommo (Seller Center) are mirrored silently: no lead, no notification.
+    silent: fromShop,
+    sender: fromShop
+      ? { id: shopSenderId(msg.source, msg.shopId), name: content.senderName || shop.shopName }
+      : buyer,
+    ...(fromShop ? { receiver: buyer } : {}),
+    message: renderInbound(content.content),
+  };
+  let result: KommoSendResult | undefined;
+  try {
+    result = await shop.kommo.chats.sendMessage(shop.kommo.scopeId, payload);
+  } catch (err) {
+    if (!isDuplicateMessageError(err)) throw err;
+  }
+  const firstInChat = !room?.amojoChatId;
+  store.transaction(() => {
+    store.markInboundDelivered(msg.id, {
+      ...(result?.amojoMessageId ? { amojoMessageId: result.amojoMessageId } : {}),
+      ...(result?.amojoChatId ? { amojoChatId: result.amojoChatId } : {}),
+    });
+    if (result?.amojoChatId && firstInChat) {
+      store.setAmojoChatId(msg, result.amojoChatId);
+      if (shop.kommo.rest && !fromShop) {
+        store.enqueue(
+          {
+            kind: ENRICH_LEAD,
+            orderingKey: `enrich:${result.amojoChatId}`,
+            shopKey: shopKey(msg.source, msg.shopId),
+            payload: { amojoChatId: result.amojoChatId, tags: [shop.shopName, MARKETPLACE_NAME[msg.source]] },
+          },
+          deps.now(),
+        );
+      }
+    }
+  });
+  deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
+}

@@ -1,0 +1,173 @@
+/**
+ * Webhook intake: verify, commit, answer. Nothing here calls a platform: the answer must go out within Kommo's
+ * 5 s and TikTok's 3 s windows even when every upstream is slow or down. A webhook is acknowledged (200) only
+ * after what it carries is committed to SQLite; a rejected one (401/400/404) stores nothing.
+ */
+import { isTkError } from "../errors/index.js";
+import type { SourceKind, WebhookHint } from "../sources/types.js";
+import { conversationId, parseConversationId } from "./identities.js";
+import { markRoomForSync } from "./mark-room.js";
+import type { BridgeMetrics } from "./metrics.js";
+import type { KommoReplyContent } from "./outbound-plan.js";
+import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import { shopKey, type Topology } from "./topology.js";
+
+export interface IntakeResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** A Kommo reply webhook reduced to what the bridge needs (parsed by src/kommo). */
+export interface KommoReplyHook {
+  kind: "message" | "other";
+  accountId?: string;
+  conversationClientId?: string;
+  amojoChatId?: string;
+  amojoMessageId?: string;
+  message?: KommoReplyContent;
+}
+
+export interface KommoHookCodec {
+  verify(secret: string, rawBody: Uint8Array, signature: string | undefined): boolean;
+  parse(rawBody: Uint8Array): KommoReplyHook;
+}
+
+export interface IntakeOptions {
+  store: EngineStore;
+  topology: Topology;
+  metrics: BridgeMetrics;
+  kommoHooks: KommoHookCodec;
+  /** Wakes the job runner after a commit. */
+  notify: () => void;
+  /** How far back the first walk of a new room reaches (ms): the message that made the webhook is in it. */
+  initialLookbackMs: number;
+  now?: () => number;
+  onWarning?: (msg: string, details: Record<string, unknown>) => void;
+}
+
+export const DELIVER_TO_KOMMO = "deliver_to_kommo";
+export const DELIVER_TO_MARKETPLACE = "deliver_to_marketplace";
+export const REPORT_STATUS = "report_status";
+export const ENRICH_LEAD = "enrich_lead";
+
+export class Intake {
+  private readonly now: () => number;
+  constructor(private readonly o: IntakeOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** POST /webhooks/{tokopedia|tiktokshop}/{app} */
+  marketplaceWebhook(
+    source: SourceKind,
+    appName: string,
+    headers: Record<string, string | string[] | undefined>,
+    raw: Uint8Array,
+  ): IntakeResponse {
+    const route = `${source}`;
+    const app = this.o.topology.app(source, appName);
+    if (!app) return this.reject(route, 404, "unknown_app");
+    if (!app.marketplace.verifyWebhook(headers, raw)) return this.reject(route, 401, "bad_signature");
+    let hints: WebhookHint[];
+    try {
+      hints = app.marketplace.parseWebhook(raw);
+    } catch (err) {
+      if (isTkError(err)) return this.reject(route, 400, "malformed");
+      throw err;
+    }
+    const now = this.now();
+    let accepted = 0;
+    this.o.store.transaction(() => {
+      for (const hint of hints) if (this.acceptHint(source, hint, now)) accepted++;
+    });
+    if (accepted > 0) this.o.notify();
+    return { status: 200, body: { ok: true, accepted } };
+  }
+
+  /** Marks the room dirty and makes sure a sync job will read it; keeps the webhook's own text as fallback. */
+  private acceptHint(source: SourceKind, hint: WebhookHint, now: number): boolean {
+    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return false;
+    const shop = this.o.topology.shop(source, hint.shopId);
+    if (!shop) {
+      this.o.onWarning?.("webhook for a shop that is not bound in the config; ignored", {
+        source,
+        shopId: hint.shopId,
+      });
+      return false;
+    }
+    if (hint.event) {
+      const msg =
+        hint.event === "deauthorized"
+          ? "the seller revoked the authorization; re-authorize with `tokokommo shops add`"
+          : "the seller's authorization expires soon; ask them to re-authorize";
+      const code = hint.event === "deauthorized" ? "TK_ERR_SHOP_DEAUTHORIZED" : "TK_ERR_SHOP_AUTH_EXPIRING";
+      this.o.store.recordShopError(source, hint.shopId, code, msg, now);
+      return false;
+    }
+    const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
+    markRoomForSync(this.o.store, ref, {
+      ...(hint.buyer ? { buyer: hint.buyer } : {}),
+      initialCursorTime: now - this.o.initialLookbackMs,
+      now,
+    });
+    if (hint.fallback) this.o.store.addFallback(ref, hint.fallback, now);
+    return true;
+  }
+
+  /** POST /webhooks/kommo/{scope_id} */
+  kommoWebhook(
+    scopeId: string,
+    headers: Record<string, string | string[] | undefined>,
+    raw: Uint8Array,
+  ): IntakeResponse {
+    const account = this.o.topology.accountByScope(scopeId);
+    if (!account) return this.reject("kommo", 404, "unknown_scope");
+    const sig = headers["x-signature"];
+    if (!this.o.kommoHooks.verify(account.channelSecret, raw, Array.isArray(sig) ? sig[0] : sig)) {
+      return this.reject("kommo", 401, "bad_signature");
+    }
+    let hook: KommoReplyHook;
+    try {
+      hook = this.o.kommoHooks.parse(raw);
+    } catch (err) {
+      if (isTkError(err)) return this.reject("kommo", 400, "malformed");
+      throw err;
+    }
+    if (hook.kind !== "message" || !hook.amojoMessageId || !hook.message) {
+      return { status: 200, body: { ok: true, ignored: "not a message" } };
+    }
+    // The conversation must be one the bridge made, for a shop bound to this very Kommo account. Anything else
+    // is still stored: the job then tells Kommo the reply could not be delivered (Kommo never retries hooks).
+    const parsed = parseConversationId(hook.conversationClientId);
+    const shop = parsed && this.o.topology.shop(parsed.source, parsed.shopId);
+    const known = parsed && shop && shop.kommo.scopeId === scopeId ? parsed : undefined;
+    const now = this.now();
+    const orderingKey = known
+      ? conversationId(known.source, known.shopId, known.roomId)
+      : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
+    const inserted = this.o.store.transaction(() =>
+      this.o.store.insertOutbound(
+        {
+          scopeId,
+          amojoMessageId: hook.amojoMessageId!,
+          ...(hook.amojoChatId ? { amojoChatId: hook.amojoChatId } : {}),
+          ...(hook.conversationClientId ? { conversationId: hook.conversationClientId } : {}),
+          ...(known ? { source: known.source, shopId: known.shopId, roomId: known.roomId } : {}),
+          contentJson: JSON.stringify(hook.message),
+        },
+        {
+          kind: DELIVER_TO_MARKETPLACE,
+          orderingKey,
+          shopKey: known ? shopKey(known.source, known.shopId) : `kommo:${scopeId}`,
+        },
+        now,
+      ),
+    );
+    if (inserted) this.o.notify();
+    return { status: 200, body: { ok: true, duplicate: !inserted } };
+  }
+
+  private reject(route: string, status: number, reason: string): IntakeResponse {
+    this.o.metrics.webhookRejections.inc({ route, reason });
+    return { status, body: { error: reason } };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Sweeps: list each shop's rooms and mark those whose newest message is past the stored cursor as dirty (with a
+ * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
+ * every pollIntervalSeconds in `poll` and `hybrid` modes. Each shop is swept on its own: one shop's failure is
+ * recorded for `status`/`doctor` and never stops the others.
+ */
+import { classifyError } from "./error-policy.js";
+import { markRoomForSync } from "./mark-room.js";
+import type { BridgeMetrics } from "./metrics.js";
+import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import { type ShopBinding, shopKey, type Topology } from "./topology.js";
+
+export interface PollerOptions {
+  store: EngineStore;
+  topology: Topology;
+  metrics: BridgeMetrics;
+  intervalMs: number;
+  /** Periodic sweeps (poll, hybrid); the start-up sweep always runs. */
+  periodic: boolean;
+  /** A never-synced shop looks this far back on its first sweep. */
+  initialLookbackMs: number;
+  notify: () => void;
+  now?: () => number;
+  onError?: (shop: ShopBinding, err: unknown) => void;
+}
+
+export class Poller {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly lastSweep = new Map<string, number>();
+
+  constructor(private readonly o: PollerOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Runs the start-up sweep (awaitable), then schedules periodic sweeps. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.sweepAll();
+    if (this.o.periodic) this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.sweeping;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.sweepAll().finally(() => this.schedule());
+    }, this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  sweepAll(): Promise<void> {
+    if (!this.sweeping) {
+      this.sweeping = Promise.all(this.o.topology.allShops().map((s) => this.sweepShop(s))).then(
+        () => undefined,
+        () => undefined,
+      );
+      void this.sweeping.finally(() => {
+        this.sweeping = undefined;
+      });
+    }
+    return this.sweeping;
+  }
+
+  /** Returns the number of rooms marked dirty. */
+  async sweepShop(shop: ShopBinding): Promise<number> {
+    const { store } = this.o;
+    const started = this.now();
+    // After a restart the persisted last success tells where to catch up from; rooms found then but not yet
+    // synced keep their pending sync jobs in the queue, so nothing between the two is lost.
+    const key = shopKey(shop.source, shop.shopId);
+    const last = this.lastSweep.get(key) ?? store.lastSyncSuccess(shop.source, shop.shopId);
+    // Overlap the previous sweep generously: a message stamped just before the last sweep may have become
+    // visible only after it. Cursors make re-reading cheap and inserts are unique, so overlap costs nothing.
+    const since =
+      last !== undefined
+        ? last - Math.max(2 * this.o.intervalMs, 60_000)
+        : started - this.o.initialLookbackMs;
+    let rooms: Awaited<ReturnType<typeof shop.app.marketplace.listRooms>>;
+    try {
+      rooms = await shop.app.marketplace.listRooms(shop.shopId, since);
+    } catch (err) {
+      const c = classifyError(err);
+      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
+      this.o.metrics.upstreamErrors.inc({ code: c.code });
+      this.o.onError?.(shop, err);
+      return 0;
+    }
+    let marked = 0;
+    store.transaction(() => {
+      for (const r of rooms) {
+        const ref: SourceRoomRef = { source: shop.source, shopId: shop.shopId, roomId: r.roomId };
+        const stored = store.getRoom(ref);
+        if (stored && stored.cursorTime !== undefined && r.lastMessageAt <= stored.cursorTime) continue;
+        markRoomForSync(store, ref, {
+          buyer: r.buyer,
+          initialCursorTime: Math.min(since, r.lastMessageAt - 1),
+          now: started,
+        });
+        marked++;
+      }
+      store.recordSyncSuccess(shop.source, shop.shopId, started);
+    });
+    this.lastSweep.set(key, started);
+    if (marked > 0) this.o.notify();
+    return marked;
+  }
+}

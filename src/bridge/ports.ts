@@ -1,0 +1,48 @@
+/**
+ * What the engine needs from the outside world, as interfaces (design §3: the engine speaks to a source adapter
+ * and to Kommo through interfaces, not concrete clients). The concrete clients in src/kommo and src/sources
+ * satisfy these structurally; tests and the sandbox wire them to the simulators.
+ */
+import type { KommoMessageBody } from "./render-inbound.js";
+
+export interface KommoParticipant {
+  id: string;
+  name: string;
+  ref_id?: string;
+  avatar?: string;
+  profile_link?: string;
+}
+
+/** The `payload` of an amojo `new_message` event (reference kommo-api §4.4). */
+export interface KommoNewMessagePayload {
+  timestamp: number;
+  msec_timestamp: number;
+  msgid: string;
+  conversation_id: string;
+  conversation_ref_id?: string;
+  silent: boolean;
+  sender: KommoParticipant;
+  receiver?: KommoParticipant;
+  message: KommoMessageBody;
+}
+
+export interface KommoSendResult {
+  amojoMessageId: string;
+  amojoChatId?: string;
+}
+
+export interface KommoDeliveryStatus {
+  status: 1 | 2 | -1;
+  errorCode?: number;
+  error?: string;
+}
+
+export interface KommoChatsPort {
+  sendMessage(scopeId: string, payload: KommoNewMessagePayload): Promise<KommoSendResult>;
+  sendDeliveryStatus(scopeId: string, amojoMessageId: string, status: KommoDeliveryStatus): Promise<void>;
+}
+
+/** Optional REST side (only when the account has REST auth configured): lead enrichment. */
+export interface KommoRestPort {
+  tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }>;
+}

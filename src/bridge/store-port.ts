@@ -1,0 +1,142 @@
+/**
+ * The state the engine reads and writes, as an interface (implemented over SQLite by src/store through
+ * sqlite-engine-store.ts). All methods are synchronous (better-sqlite3); `transaction` makes several writes
+ * atomic, which is what lets intake commit "message + job" or "room dirty + sync job" as one step.
+ */
+import type { BuyerPlatform, RoomRef, SenderRole, SourceKind, SourceMessage } from "../sources/types.js";
+import type { QueuedJob } from "./job-runner.js";
+
+export interface SourceRoomRef extends RoomRef {
+  source: SourceKind;
+}
+
+export interface RoomRecord extends SourceRoomRef {
+  conversationId: string;
+  buyerId?: string;
+  buyerName?: string;
+  buyerAvatar?: string;
+  buyerProfileUrl?: string;
+  buyerPlatform?: BuyerPlatform;
+  cursorMessageId?: string;
+  cursorTime?: number;
+  amojoChatId?: string;
+  dirty: boolean;
+  dirtyAt?: number;
+  createdAt: number;
+}
+
+export interface RoomUpsert extends SourceRoomRef {
+  conversationId: string;
+  buyerId?: string;
+  buyerName?: string;
+  buyerAvatar?: string;
+  buyerProfileUrl?: string;
+  buyerPlatform?: BuyerPlatform;
+  /** For a room seen for the first time: where its cursor starts (ms), so history before it is not imported. */
+  initialCursorTime?: number;
+}
+
+export interface InboundRecord extends SourceRoomRef {
+  id: number;
+  platformMessageId: string;
+  kommoMsgId: string;
+  sender: SenderRole;
+  contentJson: string;
+  sentAt: number;
+  state: string;
+  amojoMessageId?: string;
+}
+
+export interface OutboundRecord {
+  id: number;
+  scopeId: string;
+  amojoMessageId: string;
+  amojoChatId?: string;
+  conversationId?: string;
+  source?: SourceKind;
+  shopId?: string;
+  roomId?: string;
+  contentJson: string;
+  state: string;
+  createdAt: number;
+}
+
+export interface NewJob {
+  kind: string;
+  orderingKey: string;
+  shopKey: string;
+  payload?: unknown;
+  refId?: number;
+  runAfter?: number;
+}
+
+export interface JobCounts {
+  shopKey: string;
+  pending: number;
+  running: number;
+  dead: number;
+}
+
+export interface EngineStore {
+  transaction<T>(fn: () => T): T;
+
+  upsertRoom(room: RoomUpsert, now: number): RoomRecord;
+  getRoom(ref: SourceRoomRef): RoomRecord | undefined;
+  markDirty(ref: SourceRoomRef, at: number): void;
+  /** Moves the cursor after a complete walk; clears `dirty` only if nobody marked the room dirty after `walkStartedAt`. */
+  advanceCursor(
+    ref: SourceRoomRef,
+    cursor: { messageId: string; time: number } | undefined,
+    walkStartedAt: number,
+  ): void;
+  setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void;
+
+  /** Inserts a marketplace message and its delivery job once; false when (source, shop, room, message id) exists. */
+  insertInbound(
+    msg: Omit<InboundRecord, "id" | "state" | "amojoMessageId">,
+    job: Omit<NewJob, "refId">,
+    now: number,
+  ): boolean;
+  getInbound(id: number): InboundRecord | undefined;
+  markInboundDelivered(id: number, amojo: { amojoMessageId?: string; amojoChatId?: string }): void;
+
+  /** Inserts a Kommo reply and its job once; false when the amojo message id was seen before. */
+  insertOutbound(
+    reply: Omit<OutboundRecord, "id" | "state" | "createdAt">,
+    job: Omit<NewJob, "refId">,
+    now: number,
+  ): boolean;
+  getOutbound(id: number): OutboundRecord | undefined;
+  markOutboundSent(id: number, platformMessageIds: string[]): void;
+  markOutboundFailed(id: number, code: string, text: string): void;
+
+  rememberEcho(ref: SourceRoomRef, platformMessageIds: string[], text: string, sentAt: number): void;
+  isEcho(ref: SourceRoomRef, platformMessageId: string, text: string | undefined, sentAt: number): boolean;
+
+  enqueue(job: NewJob, now: number): number;
+  /** True when a job of this kind for this ordering key is pending (not yet running). */
+  hasPendingJob(kind: string, orderingKey: string): boolean;
+  jobs: import("./job-runner.js").JobQueuePort;
+  jobCounts(): JobCounts[];
+  jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[];
+  requeueDead(kind?: string): number;
+
+  recordSyncSuccess(source: SourceKind, shopId: string, at: number): void;
+  recordShopError(source: SourceKind, shopId: string, code: string, message: string, at: number): void;
+  /** Last successful sync of a shop (ms), for the start-up sweep. */
+  lastSyncSuccess(source: SourceKind, shopId: string): number | undefined;
+
+  /**
+   * Webhook fallbacks: the message text a webhook carried, kept until the room is read. If the room cannot be
+   * read within the retry budget, these are delivered (with their synthetic ids) rather than lost.
+   */
+  addFallback(ref: SourceRoomRef, message: SourceMessage, now: number): void;
+  listFallbacks(ref: SourceRoomRef): SourceMessage[];
+  /** Drops fallbacks received at or before `upTo` (a complete walk has covered them). */
+  clearFallbacks(ref: SourceRoomRef, upTo: number): void;
+
+  /** True the first time a (source, notification id) is seen: de-duplicates redelivered webhooks. */
+  seenOnce(source: SourceKind, notificationId: string, now: number): boolean;
+}
+
+export type { QueuedJob };

@@ -1,0 +1,99 @@
+/**
+ * Room sync (design §4 inbound step 2): the webhook is a hint, the room's messages are the truth. Read what is
+ * newer than the room's cursor, insert each new message once together with its delivery job, and move the cursor
+ * only after the walk completed — a walk that fails half-way leaves the cursor where it was and is retried.
+ */
+import { TkError } from "../errors/index.js";
+import type { SourceMessage } from "../sources/types.js";
+import { conversationId, kommoMsgId } from "./identities.js";
+import { DELIVER_TO_KOMMO } from "./intake.js";
+import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import { shopKey, type Topology } from "./topology.js";
+
+export interface InboundContentJson {
+  content: SourceMessage["content"];
+  senderName?: string;
+}
+
+export interface SyncDeps {
+  store: EngineStore;
+  topology: Topology;
+  now: () => number;
+}
+
+export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<number> {
+  const { store, topology, now } = deps;
+  const shop = topology.shop(ref.source, ref.shopId);
+  if (!shop) {
+    throw new TkError(
+      "TK_ERR_SHOP_NOT_CONFIGURED",
+      `shop ${ref.shopId} (${ref.source}) is not in the config`,
+      {
+        fix: "Bind it with `tokokommo shops add`, or ignore: its rooms are not synced.",
+        details: { retryable: false },
+      },
+    );
+  }
+  const room = store.getRoom(ref);
+  const walkStartedAt = now();
+  const after = room?.cursorMessageId
+    ? { messageId: room.cursorMessageId, ...(room.cursorTime !== undefined ? { time: room.cursorTime } : {}) }
+    : room?.cursorTime !== undefined
+      ? { time: room.cursorTime }
+      : undefined;
+  const messages = await shop.app.marketplace.readMessages(ref, after);
+  let inserted = 0;
+  store.transaction(() => {
+    for (const m of messages) {
+      const text = m.content.kind === "text" ? m.content.text : undefined;
+      // Replies the bridge itself posted come back in the room: they are already in Kommo.
+      if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
+      if (insertMessage(store, ref, m, walkStartedAt)) inserted++;
+    }
+    const last = messages[messages.length - 1];
+    const cursor = last ? { messageId: last.messageId, time: last.sentAt } : undefined;
+    store.advanceCursor(ref, cursor, walkStartedAt);
+    store.clearFallbacks(ref, walkStartedAt);
+    store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
+  });
+  return inserted;
+}
+
+/**
+ * The room could not be read within the retry budget: deliver the texts its webhooks carried (synthetic ids)
+ * rather than lose them. Called when a sync job dies.
+ */
+export function deliverFallbacks(ref: SourceRoomRef, deps: Pick<SyncDeps, "store" | "now">): number {
+  const { store } = deps;
+  const at = deps.now();
+  let inserted = 0;
+  store.transaction(() => {
+    for (const m of store.listFallbacks(ref)) if (insertMessage(store, ref, m, at)) inserted++;
+    store.clearFallbacks(ref, at);
+  });
+  return inserted;
+}
+
+/** Inserts one marketplace message with its deliver_to_kommo job, once (unique on source, shop, room, message). */
+function insertMessage(store: EngineStore, ref: SourceRoomRef, m: SourceMessage, at: number): boolean {
+  const content: InboundContentJson = {
+    content: m.content,
+    ...(m.senderName ? { senderName: m.senderName } : {}),
+  };
+  return store.insertInbound(
+    {
+      ...ref,
+      platformMessageId: m.messageId,
+      kommoMsgId: kommoMsgId(ref.source, ref.shopId, ref.roomId, m.messageId),
+      sender: m.sender,
+      contentJson: JSON.stringify(content),
+      sentAt: m.sentAt,
+    },
+    {
+      kind: DELIVER_TO_KOMMO,
+      orderingKey: conversationId(ref.source, ref.shopId, ref.roomId),
+      shopKey: shopKey(ref.source, ref.shopId),
+    },
+    at,
+  );
+}

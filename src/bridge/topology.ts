@@ -1,0 +1,68 @@
+/**
+ * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built once from
+ * the config (wiring.ts) and looked up by the engine on every webhook and job; the engine never reads the config.
+ */
+import type { MarketplaceSource, SourceKind } from "../sources/types.js";
+import type { KommoChatsPort, KommoRestPort } from "./ports.js";
+
+export interface KommoAccountBinding {
+  name: string;
+  scopeId: string;
+  /** Channel secret: verifies the Kommo reply webhook (X-Signature). */
+  channelSecret: string;
+  chats: KommoChatsPort;
+  rest?: KommoRestPort;
+}
+
+export interface MarketplaceApp {
+  source: SourceKind;
+  name: string;
+  marketplace: MarketplaceSource;
+}
+
+export interface ShopBinding {
+  source: SourceKind;
+  shopId: string;
+  shopName: string;
+  app: MarketplaceApp;
+  kommo: KommoAccountBinding;
+}
+
+export const MARKETPLACE_NAME: Record<SourceKind, string> = {
+  tokopedia: "Tokopedia",
+  tiktokshop: "Tokopedia & Shop",
+};
+
+export function shopKey(source: SourceKind, shopId: string): string {
+  return `${source}:${shopId}`;
+}
+
+export class Topology {
+  private readonly shops = new Map<string, ShopBinding>();
+  private readonly apps = new Map<string, MarketplaceApp>();
+  private readonly accountsByScope = new Map<string, KommoAccountBinding>();
+
+  constructor(bindings: ShopBinding[]) {
+    for (const b of bindings) {
+      this.shops.set(shopKey(b.source, b.shopId), b);
+      this.apps.set(`${b.source}:${b.app.name}`, b.app);
+      this.accountsByScope.set(b.kommo.scopeId, b.kommo);
+    }
+  }
+
+  shop(source: SourceKind, shopId: string): ShopBinding | undefined {
+    return this.shops.get(shopKey(source, shopId));
+  }
+
+  app(source: SourceKind, name: string): MarketplaceApp | undefined {
+    return this.apps.get(`${source}:${name}`);
+  }
+
+  accountByScope(scopeId: string): KommoAccountBinding | undefined {
+    return this.accountsByScope.get(scopeId);
+  }
+
+  allShops(): ShopBinding[] {
+    return [...this.shops.values()];
+  }
+}
