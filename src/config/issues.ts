@@ -182,9 +182,10 @@ export function problemsFromIssues(
 }
 
 /** The multi-line text the CLI prints: one problem per line, each with its fix. */
-export function renderProblems(source: string, problems: readonly ConfigProblem[]): string {
+export function renderProblems(source: string | undefined, problems: readonly ConfigProblem[]): string {
   const n = problems.length;
-  const lines = [`invalid configuration in ${source} (${n} problem${n === 1 ? "" : "s"}):`];
+  const where = source ? ` in ${source}` : "";
+  const lines = [`invalid configuration${where} (${n} problem${n === 1 ? "" : "s"}):`];
   for (const p of problems) {
     lines.push(`  ${p.path}: ${p.message}`);
     if (p.fix) lines.push(`    fix: ${p.fix}`);

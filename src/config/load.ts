@@ -35,13 +35,14 @@ export function checkConfig(
 export function validateConfig(raw: unknown, env: Env = process.env, options: ValidateOptions = {}): Config {
   const result = checkConfig(raw, env, options);
   if (result.ok) return result.config;
-  throw invalidConfigError(options.configPath ?? "the configuration", result.problems);
+  throw invalidConfigError(options.configPath, result.problems);
 }
 
-export function invalidConfigError(source: string, problems: ConfigProblem[]): TkError {
+/** `source`: the file the problems are in (undefined when the config did not come from a file). */
+export function invalidConfigError(source: string | undefined, problems: ConfigProblem[]): TkError {
   return new TkError("TK_ERR_CONFIG_INVALID", renderProblems(source, problems), {
     exitCode: 2,
-    fix: `correct the keys named above in ${source} (docs/configuration.md describes every key), then run again`,
+    fix: `correct the keys named above${source ? ` in ${source}` : ""} (docs/configuration.md describes every key), then run again`,
     details: { problems },
   });
 }

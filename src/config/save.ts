@@ -31,7 +31,7 @@ export function saveConfig(path: string, config: Config): void {
   const file = resolve(path);
   // Validate the full config (env secrets included): what is written must load again with the same env.
   const check = checkConfig(JSON.parse(JSON.stringify(config)), {}, { configPath: file });
-  if (!check.ok) throw invalidConfigError("the configuration to save", check.problems);
+  if (!check.ok) throw invalidConfigError(undefined, check.problems);
 
   const text = `${JSON.stringify(fileShape(config, file), null, 2)}\n`;
   const dir = dirname(file);
