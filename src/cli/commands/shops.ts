@@ -1,8 +1,20 @@
+import { loadConfig, redact, resolveConfigPath } from "../../config/index.js";
 import { notBuilt } from "../not-built.js";
-import type { CommandResult } from "../result.js";
+import type { CommandResult, GlobalOptions } from "../result.js";
+import { formatTable } from "../table.js";
 
-export async function shopsListCommand(): Promise<CommandResult> {
-  return notBuilt("shops list", "issue 5 (setup)");
+/** `tokokommo shops list [--json]`: the shops bound in the config file. */
+export async function shopsListCommand(
+  _opts: Record<string, unknown>,
+  globals: GlobalOptions,
+): Promise<CommandResult> {
+  const path = resolveConfigPath({ config: globals.config }, process.env);
+  const config = loadConfig(path, process.env);
+  const text = formatTable(
+    ["SOURCE", "SHOP ID", "NAME", "APP", "KOMMO ACCOUNT"],
+    config.shops.map((s) => [s.source, s.shopId, s.name ?? "-", s.app, s.kommoAccount]),
+  );
+  return { exitCode: 0, text, json: redact(config.shops) };
 }
 
 export async function shopsAddCommand(): Promise<CommandResult> {

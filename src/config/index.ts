@@ -1,0 +1,34 @@
+/** Public API of the config layer (design §7). Import lazily from CLI commands: it loads zod. */
+export { kommoApiUrl } from "./endpoints.js";
+export { type ConfigProblem, formatPath, renderProblems } from "./issues.js";
+export {
+  type CheckResult,
+  checkConfig,
+  loadConfig,
+  parseConfigJson,
+  type ValidateOptions,
+  validateConfig,
+} from "./load.js";
+export { defaultConfigDir, defaultConfigPath, resolveConfigPath } from "./paths.js";
+export { isSecretKey, REDACTED, redact, SECRET_KEY_RE, secretPaths } from "./redact.js";
+export { saveConfig } from "./save.js";
+export {
+  type Config,
+  createConfigSchema,
+  DEFAULT_ENDPOINTS,
+  type Endpoints,
+  type KommoAccount,
+  type KommoAuth,
+  type Shop,
+  type ShopSource,
+  type TiktokshopApp,
+  type TokopediaApp,
+} from "./schema.js";
+export {
+  type Env,
+  type EnvSecret,
+  envSecretsOf,
+  SECRET_FIELDS,
+  type SecretField,
+  secretEnvVar,
+} from "./secrets.js";

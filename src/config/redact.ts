@@ -1,0 +1,89 @@
+/**
+ * The one redaction rule for logs and --json output: a key that names a secret has its value replaced.
+ * `redact()` serves JSON output and the logger's formatters; `secretPaths` gives pino's path-based redaction
+ * the same key names, so both agree.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Key names that hold secrets: config secrets, OAuth/access tokens, passwords, auth headers, auth codes. */
+export const SECRET_KEY_RE = /secret|token|password|passwd|authorization|cookie|auth_?code/i;
+
+/** The secret keys tokokommo itself uses (config, token store, HTTP headers), for pino's redact paths. */
+const KNOWN_SECRET_KEYS = [
+  "clientSecret",
+  "webhookSecret",
+  "appSecret",
+  "longLivedToken",
+  "secret",
+  "accessToken",
+  "refreshToken",
+  "access_token",
+  "refresh_token",
+  "token",
+  "password",
+  "authorization",
+  "Authorization",
+  "cookie",
+  "authCode",
+  "auth_code",
+] as const;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_RE.test(key);
+}
+
+/**
+ * pino redact paths (fast-redact syntax): every known secret key at the top level and one or two levels
+ * down, plus the config's own secret locations when a whole config is logged under `config`.
+ */
+export const secretPaths: readonly string[] = [
+  ...KNOWN_SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  "*.headers.authorization",
+  "*.headers.cookie",
+  "config.tokopedia.apps[*].clientSecret",
+  "config.tokopedia.apps[*].webhookSecret",
+  "config.tiktokshop.apps[*].appSecret",
+  "config.kommo.accounts[*].auth.longLivedToken",
+  "config.kommo.accounts[*].auth.clientSecret",
+  "config.kommo.accounts[*].channel.secret",
+];
+
+/**
+ * A deep copy of `value` with every secret-named key's value replaced by "[redacted]" (null and undefined
+ * are kept, so "not set" stays visible). Errors stay error-like (message, stack) for pino's serializer.
+ */
+export function redact<T>(value: T): T {
+  return copy(value, new WeakSet()) as T;
+}
+
+function copy(value: unknown, seen: WeakSet<object>): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (seen.has(value)) return "[circular]";
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => copy(v, seen));
+    if (value instanceof Map)
+      return new Map(
+        [...value].map(([k, v]) => [k, typeof k === "string" && isSecretKey(k) ? mask(v) : copy(v, seen)]),
+      );
+    if (value instanceof Set) return new Set([...value].map((v) => copy(v, seen)));
+    const out: Record<string, unknown> =
+      value instanceof Error ? Object.create(Object.getPrototypeOf(value) as object) : {};
+    if (value instanceof Error) {
+      out.name = value.name;
+      out.message = value.message;
+      if (value.stack !== undefined) out.stack = value.stack;
+      if (value.cause !== undefined) out.cause = copy(value.cause, seen);
+    }
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? mask(v) : copy(v, seen);
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function mask(v: unknown): unknown {
+  return v === undefined || v === null ? v : REDACTED;
+}

@@ -1,0 +1,248 @@
+/**
+ * The config file's one zod schema (design §7): the single source of truth for its shape, defaults and
+ * cross-references. Loading, saving, the docs and `init` all go through it.
+ *
+ * Messages here never contain secret values; issue formatting (issues.ts) adds the key path and a fix.
+ */
+import { isIP } from "node:net";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { crossCheck } from "./cross-checks.js";
+
+/** The real hosts; tests, the sandbox and benchmarks point these at the simulators. */
+export const DEFAULT_ENDPOINTS = {
+  tokopediaAuth: "https://accounts.tokopedia.com",
+  tokopediaApi: "https://fs.tokopedia.net",
+  tiktokshopAuth: "https://auth.tiktok-shops.com",
+  tiktokshopApi: "https://open-api.tiktokglobalshop.com",
+  kommoApi: "https://{subdomain}.kommo.com",
+  kommoChats: "https://amojo.kommo.com",
+} as const;
+
+/**
+ * App and account names appear in webhook URLs (/webhooks/tokopedia/{app}) and env var names, so they are
+ * kept to URL- and shell-safe characters.
+ */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Shop ids become part of Kommo ids such as `tkp:{shop_id}:{msg_id}`, so no ':' or spaces. */
+const SHOP_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+const nonEmpty = () => z.string().min(1);
+const entryName = () =>
+  z.string().regex(NAME_RE, "must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+/** A secret: required after env overrides were applied (secrets.ts); never echoed in messages. */
+const secret = () => z.string().min(1);
+
+/** An http(s) URL; `template` allows the `{subdomain}` placeholder. Trailing slashes are dropped. */
+function httpUrl(template = false) {
+  return z
+    .string()
+    .superRefine((s, ctx) => {
+      const probe = template ? s.replaceAll("{subdomain}", "subdomain") : s;
+      let url: URL;
+      try {
+        url = new URL(probe);
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(s)} is not a valid URL`,
+          params: { fix: "write a full URL such as https://example.com" },
+        });
+        return;
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(s)} is not an http(s) URL`,
+          params: { fix: "use an http:// or https:// URL" },
+        });
+      }
+    })
+    .transform((s) => s.replace(/\/+$/, ""));
+}
+
+/** Shop ids: numbers or strings in the file, always strings in memory (Tokopedia ids exceed 2^31). */
+const shopId = z.unknown().transform((v, ctx): string => {
+  if (typeof v === "number") {
+    if (Number.isSafeInteger(v) && v > 0) return String(v);
+    ctx.addIssue({
+      code: "custom",
+      message: "is not a positive whole number that JSON can hold exactly",
+      params: { fix: 'write the shop id as a string, e.g. "7494049642642441621"' },
+    });
+    return z.NEVER;
+  }
+  if (typeof v === "string" && SHOP_ID_RE.test(v)) return v;
+  ctx.addIssue({
+    code: "custom",
+    message:
+      v === undefined
+        ? "is required"
+        : typeof v === "string"
+          ? `${JSON.stringify(v)} is not a shop id (letters, digits, '-' or '_')`
+          : "must be a number or a string",
+    params: { fix: "use the shop id shown by the marketplace, e.g. 481154" },
+  });
+  return z.NEVER;
+});
+
+const tokopediaApp = z.strictObject({
+  name: entryName(),
+  /** Tokopedia's app id (fs_id). */
+  fsId: z.number().int().positive(),
+  clientId: nonEmpty(),
+  clientSecret: secret(),
+  /** Optional: when set, Authorization-Hmac on chat webhooks is checked. */
+  webhookSecret: secret().optional(),
+});
+
+const tiktokshopApp = z.strictObject({
+  name: entryName(),
+  appKey: nonEmpty(),
+  appSecret: secret(),
+  /** Partner Center service id, used to build the seller authorization link. */
+  serviceId: nonEmpty().optional(),
+});
+
+/**
+ * Kommo REST auth: a long-lived token, or OAuth (client id/secret and redirect URI; tokens live in the state
+ * file). One flat strict object checked by hand, because a zod union reports its failures unreadably.
+ */
+const kommoAuth = z
+  .strictObject({
+    longLivedToken: secret().optional(),
+    clientId: nonEmpty().optional(),
+    clientSecret: secret().optional(),
+    redirectUri: httpUrl().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const oauthKeys = (["clientId", "clientSecret", "redirectUri"] as const).filter(
+      (k) => a[k] !== undefined,
+    );
+    if (a.longLivedToken !== undefined) {
+      if (oauthKeys.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `has both longLivedToken and OAuth keys (${oauthKeys.join(", ")})`,
+          params: { fix: "keep either longLivedToken, or clientId + clientSecret + redirectUri" },
+        });
+      return;
+    }
+    if (oauthKeys.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["longLivedToken"],
+        message: "is required (or use OAuth: clientId, clientSecret, redirectUri)",
+        params: { missingSecret: true },
+      });
+      return;
+    }
+    for (const k of ["clientId", "clientSecret", "redirectUri"] as const) {
+      if (a[k] === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: "is required for OAuth",
+          params: k === "clientSecret" ? { missingSecret: true } : { fix: `add auth.${k}` },
+        });
+    }
+  })
+  .transform((a): KommoAuth => {
+    if (a.longLivedToken !== undefined) return { longLivedToken: a.longLivedToken };
+    return {
+      clientId: a.clientId ?? "",
+      clientSecret: a.clientSecret ?? "",
+      redirectUri: a.redirectUri ?? "",
+    };
+  });
+
+export type KommoAuth =
+  | { longLivedToken: string }
+  | { clientId: string; clientSecret: string; redirectUri: string };
+
+const kommoAccount = z.strictObject({
+  name: entryName(),
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/i, "must be the account's subdomain only, e.g. acme for acme.kommo.com"),
+  /** The account's amojo_id (GET /api/v4/account?with=amojo_id). */
+  amojoId: nonEmpty(),
+  auth: kommoAuth.prefault({}),
+  /** The Chats API channel issued by Kommo. */
+  channel: z.strictObject({ id: nonEmpty(), secret: secret() }),
+  /** `{channel.id}_{amojoId}`, returned by connect. */
+  scopeId: nonEmpty(),
+});
+
+const shop = z.strictObject({
+  source: z.enum(["tokopedia", "tiktokshop"]).default("tokopedia"),
+  shopId,
+  /** Name of an app in the section of `source` (tokopedia.apps or tiktokshop.apps). */
+  app: entryName(),
+  /** Name of an account in kommo.accounts. */
+  kommoAccount: entryName(),
+  name: nonEmpty().optional(),
+});
+
+const endpoints = z.strictObject({
+  tokopediaAuth: httpUrl().default(DEFAULT_ENDPOINTS.tokopediaAuth),
+  tokopediaApi: httpUrl().default(DEFAULT_ENDPOINTS.tokopediaApi),
+  tiktokshopAuth: httpUrl().default(DEFAULT_ENDPOINTS.tiktokshopAuth),
+  tiktokshopApi: httpUrl().default(DEFAULT_ENDPOINTS.tiktokshopApi),
+  kommoApi: httpUrl(true).default(DEFAULT_ENDPOINTS.kommoApi),
+  kommoChats: httpUrl().default(DEFAULT_ENDPOINTS.kommoChats),
+  /** Optional: a URL that answers with the caller's IP (for the whitelist check). */
+  ipEcho: httpUrl().optional(),
+});
+
+/**
+ * Builds the schema. `baseDir` is the config file's directory: the default statePath is `state.db` there,
+ * and a relative statePath is resolved against it.
+ */
+export function createConfigSchema(baseDir: string) {
+  return z
+    .strictObject({
+      version: z.literal(1),
+      server: z
+        .strictObject({
+          host: nonEmpty().default("127.0.0.1"),
+          /** 0 picks a free port (tests). */
+          port: z.number().int().min(0).max(65535).default(8787),
+          /** Where the platforms reach this bridge; http:// is allowed behind a TLS proxy or locally. */
+          publicUrl: httpUrl().optional(),
+          /** The IP Tokopedia sees, for the whitelist check. */
+          egressIp: z
+            .string()
+            .refine((s) => isIP(s) !== 0, "must be an IPv4 or IPv6 address")
+            .optional(),
+        })
+        .prefault({}),
+      statePath: nonEmpty()
+        .default(join(baseDir, "state.db"))
+        .transform((p) => resolve(baseDir, p)),
+      sync: z
+        .strictObject({
+          mode: z.enum(["webhook", "poll", "hybrid"]).default("hybrid"),
+          pollIntervalSeconds: z.number().int().min(5).max(86_400).default(30),
+        })
+        .prefault({}),
+      tokopedia: z.strictObject({ apps: z.array(tokopediaApp).default([]) }).prefault({}),
+      tiktokshop: z.strictObject({ apps: z.array(tiktokshopApp).default([]) }).prefault({}),
+      kommo: z.strictObject({ accounts: z.array(kommoAccount).min(1) }),
+      shops: z.array(shop).min(1),
+      /** What happens to attachments sent from Kommo that the marketplace cannot take. */
+      attachments: z.enum(["reject", "link"]).default("reject"),
+      endpoints: endpoints.prefault({}),
+    })
+    .superRefine(crossCheck, { when: () => true });
+}
+
+export type ConfigSchema = ReturnType<typeof createConfigSchema>;
+/** The validated config, defaults filled, shop ids as strings, statePath absolute. */
+export type Config = z.output<ConfigSchema>;
+export type TokopediaApp = Config["tokopedia"]["apps"][number];
+export type TiktokshopApp = Config["tiktokshop"]["apps"][number];
+export type KommoAccount = Config["kommo"]["accounts"][number];
+export type Shop = Config["shops"][number];
+export type Endpoints = Config["endpoints"];
+export type ShopSource = Shop["source"];
