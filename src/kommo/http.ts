@@ -28,13 +28,16 @@ export async function sendRaw(input: {
       method: input.method,
       headers: input.headers,
       ...(input.body ? { body: input.body } : {}),
+      // undici's own timeouts are coarse (about a second); the abort signal is what enforces timeoutMs.
+      signal: AbortSignal.timeout(input.timeoutMs),
       headersTimeout: input.timeoutMs,
       bodyTimeout: input.timeoutMs,
     });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
+    const e = cause as { code?: string; name?: string };
+    const code = e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : e.code;
     throw kommoErrors.unavailable(
       { api: input.api, method: input.method, path, networkError: code ?? "unknown" },
       cause,

@@ -106,7 +106,8 @@ export class OAuthTokens {
     const refreshToken = current.refreshToken;
     if (!refreshToken) throw kommoErrors.notAuthorized({ api: "oauth", method: "POST", path: TOKEN_PATH });
 
-    const interrupted = typeof current.meta?.refreshStartedAt === "number";
+    // A marker left by an earlier run means that run died mid-refresh: the stored token may be spent.
+    let interrupted = typeof current.meta?.refreshStartedAt === "number";
     // (2) durable marker before the request leaves the process.
     this.o.store.save(this.o.key, { ...current, meta: { ...current.meta, refreshStartedAt: this.o.now() } });
 
@@ -115,7 +116,10 @@ export class OAuthTokens {
     try {
       pair = await this.post(body).catch(async (err: unknown) => {
         // (4) the request may not have been processed: one more try with the same token.
-        if (isTkError(err) && err.code === "TK_ERR_KOMMO_UNAVAILABLE") return this.post(body);
+        if (isTkError(err) && err.code === "TK_ERR_KOMMO_UNAVAILABLE") {
+          interrupted = true;
+          return this.post(body);
+        }
         throw err;
       });
     } catch (err) {
