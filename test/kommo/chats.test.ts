@@ -192,6 +192,22 @@ describe("messages, leads and contacts", () => {
     expect(sim.received(scopeId).filter((m) => m.msgid === "tkp:1:room3:dup")).toHaveLength(1);
   });
 
+  it("with duplicateMsgid: 'idempotent' the simulator answers the first result again", async () => {
+    const s = await startKommoSimulator({ duplicateMsgid: "idempotent" });
+    try {
+      const a = s.addAccount();
+      const ch = s.addChannel({ hookUrl: "http://127.0.0.1:1/:scope_id" });
+      const c = new KommoChatsClient({ baseUrl: s.url, channelId: ch.id, channelSecret: ch.secret });
+      const { scopeId: sc } = await c.connect(a.amojoId);
+      const p = incoming("idem");
+      const first = await c.sendMessage(sc, p);
+      expect(await c.sendMessage(sc, p)).toEqual(first);
+      expect(s.received(sc)).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("bad data is TK_ERR_KOMMO_BAD_REQUEST (strict types) and stores nothing", async () => {
     const before = sim.received(scopeId).length;
     const p = incoming("room4");
@@ -273,6 +289,29 @@ describe("reply webhooks and delivery statuses", () => {
     expect(parsed).toMatchObject({
       message: { type: "picture", media: "https://x/a.jpg", fileName: "a.jpg" },
     });
+  });
+
+  it("an unreachable bridge loses the webhook: one attempt, recorded with its error, never re-sent", async () => {
+    const s = await startKommoSimulator({ webhookTimeoutMs: 200 });
+    try {
+      const a = s.addAccount();
+      const ch = s.addChannel({ hookUrl: "http://127.0.0.1:1/webhooks/kommo/:scope_id" });
+      const c = new KommoChatsClient({ baseUrl: s.url, channelId: ch.id, channelSecret: ch.secret });
+      const { scopeId: sc } = await c.connect(a.amojoId);
+      await c.sendMessage(sc, incoming("lost"));
+      const id = await s.managerReplies(sc, "tkp:1:lost", { type: "text", text: "anyone?" });
+      await new Promise((r) => setTimeout(r, 100));
+      const d = s.webhookDeliveries();
+      expect(d).toHaveLength(1);
+      expect(d[0]).toMatchObject({
+        amojoMessageId: id,
+        url: `http://127.0.0.1:1/webhooks/kommo/${sc}`,
+      });
+      expect(d[0]?.status).toBeUndefined();
+      expect(d[0]?.error).toBeTruthy();
+    } finally {
+      await s.close();
+    }
   });
 
   it("stores delivery statuses (delivered, error with text); the status_code spelling is accepted too", async () => {
