@@ -1,0 +1,69 @@
+/**
+ * Client-side rate limiter for Kommo REST v4: at most 7 requests per second per account (reference §3.3), shared
+ * by every client instance in the process that talks to the same account (getKommoLimiter(accountKey)).
+ *
+ * Why a sliding window, not a token bucket: a bucket of 7 refilling at 7/s lets up to 13 requests through in one
+ * second (a full bucket plus the refill), and Kommo counts requests per second. The window also has a margin
+ * (default 1100 ms instead of 1000 ms) because what Kommo counts is arrival time: network jitter can push a
+ * request sent at the end of one window into the next second, where 7 others may already be landing.
+ *
+ * Permits are handed out in FIFO order; a waiting caller sleeps until the oldest permit leaves the window.
+ */
+export interface KommoLimiterOptions {
+  /** Requests allowed per window, default 7. */
+  limit?: number;
+  /** Window length in ms, default 1100 (1 s plus margin for jitter). */
+  windowMs?: number;
+  now?: () => number;
+}
+
+export class KommoRateLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  private readonly now: () => number;
+  /** Grant times of the permits still inside the window, oldest first. */
+  private readonly granted: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(o: KommoLimiterOptions = {}) {
+    this.limit = o.limit ?? 7;
+    this.windowMs = o.windowMs ?? 1100;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Resolves when a request may be sent now. Callers are served in arrival order. */
+  acquire(): Promise<void> {
+    const turn = this.tail.then(() => this.waitForSlot());
+    // The chain must survive a rejected turn (it cannot reject today, but keep the queue alive regardless).
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async waitForSlot(): Promise<void> {
+    for (;;) {
+      const t = this.now();
+      while (this.granted.length > 0 && t - (this.granted[0] ?? 0) >= this.windowMs) this.granted.shift();
+      if (this.granted.length < this.limit) {
+        this.granted.push(t);
+        return;
+      }
+      const wait = (this.granted[0] ?? t) + this.windowMs - t;
+      await new Promise((r) => setTimeout(r, Math.max(1, wait)));
+    }
+  }
+}
+
+const shared = new Map<string, KommoRateLimiter>();
+
+/**
+ * The process-wide limiter for one Kommo account (key: subdomain or account name). The first caller's options
+ * win; later calls return the same instance so that every client of that account shares one budget.
+ */
+export function getKommoLimiter(accountKey: string, options?: KommoLimiterOptions): KommoRateLimiter {
+  let l = shared.get(accountKey);
+  if (!l) {
+    l = new KommoRateLimiter(options);
+    shared.set(accountKey, l);
+  }
+  return l;
+}

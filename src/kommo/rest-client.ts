@@ -1,0 +1,246 @@
+/**
+ * Kommo REST v4 client: account (with amojo_id), contacts, lead tags and notes, chat↔contact links. Every HTTP
+ * call (token endpoint included) first takes a permit from the account's shared 7 rps limiter. With OAuth, a 401
+ * triggers one refresh (rotation handled in oauth-tokens.ts) and one retry of the call; long-lived tokens have
+ * no refresh, so their 401 is final.
+ */
+import type { TokenStore } from "../auth/token-store.js";
+import { TkError } from "../errors/index.js";
+import { kommoErrors } from "./errors.js";
+import { joinUrl, sendRaw } from "./http.js";
+import { getKommoLimiter, type KommoRateLimiter } from "./limiter.js";
+import { OAuthTokens } from "./oauth-tokens.js";
+import { restHttpError } from "./rest-errors.js";
+
+export type KommoRestAuth =
+  | { kind: "longLived"; token: string }
+  | { kind: "oauth"; clientId: string; clientSecret: string; redirectUri: string };
+
+export interface KommoRestClientOptions {
+  /** The account's own host, subdomain already applied (https://acme.kommo.com; tests: the simulator URL). */
+  baseUrl: string;
+  auth: KommoRestAuth;
+  /** Where OAuth pairs live (SQLite in production). Required for OAuth. */
+  tokenStore?: TokenStore;
+  /** Store key of this account's pair, e.g. `kommo:acme`. Also the default limiter key. */
+  tokenKey: string;
+  /** Defaults to getKommoLimiter(tokenKey): shared by every client of the account in this process. */
+  limiter?: KommoRateLimiter;
+  now?: () => number;
+  timeoutMs?: number;
+  /** Refresh OAuth tokens this long before expiry, default 5 minutes. */
+  refreshSkewMs?: number;
+}
+
+export interface KommoAccount {
+  id: number;
+  name: string;
+  subdomain: string;
+  amojoId: string;
+  currentUserId?: number;
+}
+
+export interface KommoContact {
+  id: number;
+  name: string;
+  leadIds: number[];
+}
+
+export interface ChatLink {
+  id?: number;
+  chatId: string;
+  contactId: number;
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Json = Record<string, unknown>;
+
+export class KommoRestClient {
+  private readonly limiter: KommoRateLimiter;
+  private readonly oauth: OAuthTokens | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly o: KommoRestClientOptions) {
+    this.limiter = o.limiter ?? getKommoLimiter(o.tokenKey);
+    this.timeoutMs = o.timeoutMs ?? 15_000;
+    if (o.auth.kind === "oauth") {
+      if (!o.tokenStore) {
+        throw new TkError("TK_ERR_KOMMO_NOT_AUTHORIZED", "OAuth for Kommo needs a token store.", {
+          fix: "Pass tokenStore (the state file's token table) when auth is OAuth.",
+          exitCode: 2,
+          details: { retryable: false },
+        });
+      }
+      this.oauth = new OAuthTokens({
+        baseUrl: o.baseUrl,
+        credentials: o.auth,
+        store: o.tokenStore,
+        key: o.tokenKey,
+        limiter: this.limiter,
+        now: o.now ?? Date.now,
+        timeoutMs: this.timeoutMs,
+        refreshSkewMs: o.refreshSkewMs ?? 5 * 60_000,
+      });
+    }
+  }
+
+  /** Exchanges the authorization code from the redirect (OAuth only) and stores the pair. */
+  async exchangeCode(code: string): Promise<{ expiresAt: number }> {
+    if (!this.oauth) {
+      throw new TkError("TK_ERR_USAGE", "exchangeCode needs OAuth auth, not a long-lived token.", {
+        exitCode: 2,
+      });
+    }
+    const t = await this.oauth.exchangeCode(code);
+    return { expiresAt: t.expiresAt };
+  }
+
+  /** GET /api/v4/account?with=amojo_id — also the health check of the REST link. */
+  async account(): Promise<KommoAccount> {
+    const j = await this.json("GET", "/api/v4/account?with=amojo_id");
+    const id = j?.id;
+    const amojoId = j?.amojo_id;
+    if (typeof id !== "number" || typeof amojoId !== "string") throw this.shape("GET", "/api/v4/account");
+    return {
+      id,
+      name: typeof j?.name === "string" ? j.name : "",
+      subdomain: typeof j?.subdomain === "string" ? j.subdomain : "",
+      amojoId,
+      ...(typeof j?.current_user_id === "number" ? { currentUserId: j.current_user_id } : {}),
+    };
+  }
+
+  /** GET /api/v4/contacts?query=… (name, phone, email…); [] when Kommo answers 204. */
+  async searchContacts(query: string, opts: { limit?: number; page?: number } = {}): Promise<KommoContact[]> {
+    const q = new URLSearchParams({ query, with: "leads" });
+    q.set("limit", String(Math.min(opts.limit ?? 50, 250)));
+    if (opts.page) q.set("page", String(opts.page));
+    const j = await this.json("GET", `/api/v4/contacts?${q.toString()}`);
+    const list = embedded(j, "contacts");
+    return list.map(parseContact).filter((c): c is KommoContact => c !== undefined);
+  }
+
+  /** GET /api/v4/contacts/{id}?with=leads */
+  async getContact(contactId: number): Promise<KommoContact> {
+    const path = `/api/v4/contacts/${contactId}`;
+    const c = parseContact(await this.json("GET", `${path}?with=leads`));
+    if (!c) throw this.shape("GET", path);
+    return c;
+  }
+
+  /** PATCH /api/v4/leads/{id} with tags_to_add (existing tags stay). */
+  async addLeadTags(leadId: number, tags: string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await this.json("PATCH", `/api/v4/leads/${leadId}`, { tags_to_add: tags.map((name) => ({ name })) });
+  }
+
+  /** POST /api/v4/leads/{id}/notes — a note on the lead; returns the note id. */
+  async addLeadNote(leadId: number, text: string, noteType = "common"): Promise<{ noteId: number }> {
+    const path = `/api/v4/leads/${leadId}/notes`;
+    const j = await this.json("POST", path, [{ note_type: noteType, params: { text } }]);
+    const id = embedded(j, "notes")[0]?.id;
+    if (typeof id !== "number") throw this.shape("POST", path);
+    return { noteId: id };
+  }
+
+  /** POST /api/v4/contacts/chats — links an amojo chat (chat id, not our conversation_id) to a contact. */
+  async linkChatToContact(amojoChatId: string, contactId: number): Promise<ChatLink> {
+    const j = await this.json("POST", "/api/v4/contacts/chats", [
+      { contact_id: contactId, chat_id: amojoChatId },
+    ]);
+    const link = parseLink(embedded(j, "chats")[0]);
+    if (!link) throw this.shape("POST", "/api/v4/contacts/chats");
+    return link;
+  }
+
+  /** GET /api/v4/contacts/chats?chat_id[]=… — the contact a chat belongs to; [] when none (204). */
+  async chatLinks(filter: { chatIds?: string[]; contactIds?: number[] }): Promise<ChatLink[]> {
+    const q = new URLSearchParams();
+    for (const c of filter.chatIds ?? []) q.append("chat_id[]", c);
+    for (const c of filter.contactIds ?? []) q.append("contact_id[]", String(c));
+    const j = await this.json("GET", `/api/v4/contacts/chats?${q.toString()}`);
+    return embedded(j, "chats")
+      .map(parseLink)
+      .filter((l): l is ChatLink => l !== undefined);
+  }
+
+  /**
+   * Tags the newest lead of the contact that owns the chat (design §4 enrichment). {} when the chat has no
+   * contact or the contact no lead yet (Kommo creates them asynchronously after the first message).
+   */
+  async tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }> {
+    const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];
+    if (!link) return {};
+    const contact = await this.getContact(link.contactId);
+    const leadId = contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+    if (leadId === undefined) return {};
+    await this.addLeadTags(leadId, tags);
+    return { leadId };
+  }
+
+  /** One REST call: limiter permit, bearer token, one refresh-and-retry on 401 (OAuth only). */
+  private async json(method: Method, pathAndQuery: string, body?: unknown): Promise<Json | undefined> {
+    const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
+    const path = pathAndQuery.split("?")[0] ?? pathAndQuery;
+    let token = await this.token();
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.acquire();
+      const res = await sendRaw({
+        api: "rest",
+        url: joinUrl(this.o.baseUrl, pathAndQuery),
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+          ...(bytes ? { "content-type": "application/json" } : {}),
+        },
+        ...(bytes ? { body: bytes } : {}),
+        timeoutMs: this.timeoutMs,
+      });
+      if (res.status === 401 && this.oauth && attempt === 0) {
+        token = (await this.oauth.refresh(token)).accessToken;
+        continue;
+      }
+      if (res.status === 204) return undefined;
+      if (res.status < 200 || res.status >= 300) {
+        throw restHttpError("rest", method, path, res.status, res.text, res.headers["retry-after"]);
+      }
+      if (res.text.trim() === "") return undefined;
+      try {
+        const j: unknown = JSON.parse(res.text);
+        return j && typeof j === "object" && !Array.isArray(j) ? (j as Json) : undefined;
+      } catch {
+        throw kommoErrors.unexpected({ api: "rest", method, path, status: res.status });
+      }
+    }
+  }
+
+  private async token(): Promise<string> {
+    if (this.o.auth.kind === "longLived") return this.o.auth.token;
+    return (this.oauth as OAuthTokens).accessToken();
+  }
+
+  private shape(method: string, path: string): TkError {
+    return kommoErrors.unexpected({ api: "rest", method, path, status: 200 });
+  }
+}
+
+function embedded(j: Json | undefined, name: string): Json[] {
+  const e = j?._embedded;
+  if (!e || typeof e !== "object") return [];
+  const list = (e as Json)[name];
+  return Array.isArray(list) ? list.filter((x): x is Json => !!x && typeof x === "object") : [];
+}
+
+function parseContact(j: Json | undefined): KommoContact | undefined {
+  if (!j || typeof j.id !== "number") return undefined;
+  const leads = embedded(j, "leads")
+    .map((l) => l.id)
+    .filter((id): id is number => typeof id === "number");
+  return { id: j.id, name: typeof j.name === "string" ? j.name : "", leadIds: leads };
+}
+
+function parseLink(j: Json | undefined): ChatLink | undefined {
+  if (!j || typeof j.chat_id !== "string" || typeof j.contact_id !== "number") return undefined;
+  return { chatId: j.chat_id, contactId: j.contact_id, ...(typeof j.id === "number" ? { id: j.id } : {}) };
+}

@@ -1,0 +1,433 @@
+/**
+ * amojo (Chats API) endpoints of the simulator, reference §4. Every request is authenticated first (channel from
+ * the path, then the signature); the handlers validate strictly (types, required fields) and answer with the
+ * documented shapes and the amojo error envelope.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { verifyAmojoRequest } from "./amojo-auth.js";
+import { amojoError, empty, json, type SimReply } from "./reply.js";
+import type { SimState } from "./state.js";
+import type { SimChat, SimMessage, SimParticipant } from "./types.js";
+
+export interface AmojoConfig {
+  now: () => number;
+  dateWindowMs: number;
+  /** "reject" (default, reference §4.4: duplicates are not accepted) or "idempotent" (answer the first result). */
+  duplicateMsgid: "reject" | "idempotent";
+  /** Called for every new incoming non-silent message that made an incoming lead. */
+  onLeadCreated?: (leadId: number) => void;
+}
+
+export interface AmojoRequest {
+  method: string;
+  rawPath: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+type Obj = Record<string, unknown>;
+const MESSAGE_TYPES = new Set([
+  "text",
+  "contact",
+  "file",
+  "video",
+  "picture",
+  "voice",
+  "audio",
+  "sticker",
+  "location",
+]);
+const PREFIX = "/v2/origin/custom/";
+
+const badRequest = (d: string) => amojoError(400, "BAD_REQUEST", d);
+const notRegistered = () => amojoError(404, "ORIGIN_NOT_REGISTERED", "NOT_FOUND");
+
+export function handleAmojo(
+  state: SimState,
+  cfg: AmojoConfig,
+  req: AmojoRequest,
+): { reply: SimReply; accountId?: number } {
+  const path = req.rawPath.split("?")[0] ?? "";
+  if (!path.startsWith(PREFIX)) return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
+  const parts = path.slice(PREFIX.length).split("/").map(decodeURIComponent);
+  const head = parts[0] ?? "";
+  const channelId = head.includes("_") ? head.slice(0, head.indexOf("_")) : head;
+  const channel = state.channels.get(channelId);
+  if (!channel) return { reply: notRegistered() };
+
+  const verdict = verifyAmojoRequest({
+    secret: channel.secret,
+    method: req.method,
+    rawPath: req.rawPath,
+    headers: req.headers,
+    body: req.body,
+    now: cfg.now(),
+    dateWindowMs: cfg.dateWindowMs,
+  });
+  if (!verdict.ok) return { reply: amojoError(403, "ORIGIN_INVALID_SIGNATURE", "invalid signature") };
+
+  let body: Obj = {};
+  if (req.body.length > 0) {
+    try {
+      const parsed: unknown = JSON.parse(req.body.toString("utf8"));
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        return { reply: badRequest("body must be an object") };
+      body = parsed as Obj;
+    } catch {
+      return { reply: badRequest("body is not JSON") };
+    }
+  }
+
+  // Channel-level routes: /{channel_id}/connect, /{channel_id}/disconnect
+  if (!head.includes("_")) {
+    const action = parts[1];
+    if (parts.length !== 2) return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
+    const accountAmojoId = body.account_id;
+    if (typeof accountAmojoId !== "string" || accountAmojoId === "")
+      return { reply: badRequest("account_id is required") };
+    const account = state.accountByAmojoId(accountAmojoId);
+    if (!account) return { reply: notRegistered() };
+    if (channel.allowedAccounts && !channel.allowedAccounts.includes(accountAmojoId)) {
+      return {
+        reply: amojoError(403, "ORIGIN_ACCOUNT_NOT_ALLOWED", "account is not allowed for this channel"),
+        accountId: account.id,
+      };
+    }
+    const scopeId = `${channel.id}_${accountAmojoId}`;
+    if (action === "connect" && req.method === "POST") {
+      if (body.title !== undefined && typeof body.title !== "string")
+        return { reply: badRequest("title must be a string") };
+      const hookApiVersion = typeof body.hook_api_version === "string" ? body.hook_api_version : "v1";
+      if (hookApiVersion !== "v1" && hookApiVersion !== "v2")
+        return { reply: badRequest("hook_api_version") };
+      const title = typeof body.title === "string" ? body.title : channel.code;
+      const isTimeWindowDisabled = body.is_time_window_disabled === true;
+      state.connections.set(scopeId, {
+        scopeId,
+        channelId: channel.id,
+        accountAmojoId,
+        title,
+        hookApiVersion,
+        connected: true,
+      });
+      return {
+        reply: json(200, {
+          account_id: accountAmojoId,
+          scope_id: scopeId,
+          title,
+          hook_api_version: hookApiVersion,
+          is_time_window_disabled: isTimeWindowDisabled,
+        }),
+        accountId: account.id,
+      };
+    }
+    if (action === "disconnect" && req.method === "DELETE") {
+      const c = state.connections.get(scopeId);
+      if (!c?.connected) return { reply: notRegistered(), accountId: account.id };
+      c.connected = false;
+      return { reply: json(200, {}), accountId: account.id };
+    }
+    return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
+  }
+
+  // Scope-level routes.
+  const scopeId = head;
+  const conn = state.connections.get(scopeId);
+  if (!conn?.connected) return { reply: notRegistered() };
+  const account = state.accountByAmojoId(conn.accountAmojoId);
+  const accountId = account?.id;
+  const rest = parts.slice(1);
+  const done = (reply: SimReply) => ({ reply, ...(accountId !== undefined ? { accountId } : {}) });
+
+  if (rest.length === 0 && req.method === "POST") return done(newMessage(state, cfg, scopeId, body));
+  if (rest.length === 1 && rest[0] === "chats" && req.method === "POST")
+    return done(createChat(state, scopeId, body));
+  if (rest.length === 1 && rest[0] === "typing" && req.method === "POST") {
+    if (
+      typeof body.conversation_id !== "string" ||
+      typeof (body.sender as Obj | undefined)?.id !== "string"
+    ) {
+      return done(badRequest("conversation_id and sender.id are required"));
+    }
+    return done(empty(204));
+  }
+  if (rest.length === 2 && rest[1] === "delivery_status" && req.method === "POST") {
+    return done(deliveryStatus(state, cfg, scopeId, rest[0] ?? "", body));
+  }
+  if (rest.length === 3 && rest[0] === "chats" && rest[2] === "history" && req.method === "GET") {
+    return done(history(state, scopeId, rest[1] ?? "", req.rawPath));
+  }
+  return done(amojoError(404, "NOT_FOUND", "NOT_FOUND"));
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v);
+}
+
+function participantFrom(v: unknown): { ok: true; p: Obj } | { ok: false; error: string } {
+  if (!v || typeof v !== "object") return { ok: false, error: "participant must be an object" };
+  const p = v as Obj;
+  if (typeof p.id !== "string" || p.id === "") return { ok: false, error: "participant id is required" };
+  if (typeof p.name !== "string") return { ok: false, error: "participant name is required" };
+  return { ok: true, p };
+}
+
+function toParticipant(state: SimState, chat: SimChat | undefined, p: Obj): SimParticipant {
+  const profile = (p.profile && typeof p.profile === "object" ? p.profile : {}) as Obj;
+  const existing = chat?.client && chat.client.clientId === p.id ? chat.client : undefined;
+  return {
+    amojoId: existing?.amojoId ?? (typeof p.ref_id === "string" && p.ref_id ? p.ref_id : state.uuid()),
+    clientId: p.id as string,
+    name: p.name as string,
+    ...(typeof p.avatar === "string" ? { avatar: p.avatar } : {}),
+    ...(typeof profile.phone === "string" ? { phone: profile.phone } : {}),
+    ...(typeof profile.email === "string" ? { email: profile.email } : {}),
+    ...(typeof p.profile_link === "string" ? { profileLink: p.profile_link } : {}),
+  };
+}
+
+function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Obj): SimReply {
+  const event = body.event_type;
+  const payload = body.payload as Obj | undefined;
+  if (event !== "new_message" && event !== "edit_message") return badRequest("event_type");
+  if (!payload || typeof payload !== "object") return badRequest("payload is required");
+  if (!isInt(payload.timestamp) || !isInt(payload.msec_timestamp)) {
+    return badRequest("timestamp and msec_timestamp must be integers");
+  }
+  if (typeof payload.msgid !== "string" || payload.msgid === "") return badRequest("msgid is required");
+  if (typeof payload.conversation_id !== "string" || payload.conversation_id === "") {
+    return badRequest("conversation_id is required");
+  }
+  const message = payload.message as Obj | undefined;
+  if (!message || typeof message.type !== "string" || !MESSAGE_TYPES.has(message.type)) {
+    return badRequest("message.type is invalid");
+  }
+  if (message.type === "text" && (typeof message.text !== "string" || message.text === "")) {
+    return badRequest("message.text is required for text");
+  }
+  if (
+    ["picture", "file", "video", "voice", "audio"].includes(message.type) &&
+    typeof message.media !== "string"
+  ) {
+    return badRequest("message.media is required");
+  }
+  if (payload.silent !== undefined && typeof payload.silent !== "boolean")
+    return badRequest("silent must be a boolean");
+  const known = state.msgidIndex.get(scopeId)?.get(payload.msgid);
+
+  if (event === "edit_message") {
+    const m = known ? state.messageById.get(known) : undefined;
+    if (!m) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
+    m.text = typeof message.text === "string" ? message.text : m.text;
+    return json(200, {});
+  }
+
+  if (known) {
+    const first = state.messageById.get(known);
+    if (cfg.duplicateMsgid === "reject" || !first) return badRequest("duplicate msgid");
+    return json(200, { new_message: replyOf(first) });
+  }
+
+  const sender = participantFrom(payload.sender);
+  if (!sender.ok) return badRequest(`sender: ${sender.error}`);
+  let receiver: Obj | undefined;
+  if (payload.receiver !== undefined) {
+    const r = participantFrom(payload.receiver);
+    if (!r.ok) return badRequest(`receiver: ${r.error}`);
+    receiver = r.p;
+  }
+  const silent = payload.silent === true;
+  const direction = receiver ? "out" : "in";
+
+  let chat = state.chatOf(scopeId, payload.conversation_id);
+  if (!chat) {
+    chat = { amojoId: state.uuid(), scopeId, conversationId: payload.conversation_id };
+    const src = (payload.source as Obj | undefined)?.external_id;
+    if (typeof src === "string") chat.sourceExternalId = src;
+    state.addChat(chat);
+  }
+  const senderP =
+    direction === "in" ? toParticipant(state, chat, sender.p) : toParticipant(state, undefined, sender.p);
+  const receiverP = receiver ? toParticipant(state, chat, receiver) : undefined;
+  if (direction === "in" && !chat.client) chat.client = senderP;
+  if (direction === "out" && receiverP && !chat.client) chat.client = receiverP;
+
+  const m: SimMessage = {
+    amojoId: state.uuid(),
+    msgid: payload.msgid,
+    scopeId,
+    chatAmojoId: chat.amojoId,
+    conversationId: chat.conversationId,
+    direction,
+    origin: "api",
+    silent,
+    type: message.type,
+    text: typeof message.text === "string" ? message.text : "",
+    ...(typeof message.media === "string" ? { media: message.media } : {}),
+    ...(typeof message.file_name === "string" ? { fileName: message.file_name } : {}),
+    sender: senderP,
+    ...(receiverP ? { receiver: receiverP } : {}),
+    timestampMs: payload.msec_timestamp as number,
+    receivedAt: Date.now(),
+  };
+  state.addMessage(m);
+
+  // Reference §7: the first non-silent incoming message of a chat with no contact creates contact + incoming lead.
+  if (direction === "in" && !silent && chat.contactId === undefined)
+    createContactAndLead(state, cfg, chat, senderP);
+  return json(200, { new_message: replyOf(m) });
+}
+
+function replyOf(m: SimMessage): Obj {
+  return {
+    conversation_id: m.chatAmojoId,
+    sender_id: m.sender.amojoId,
+    ...(m.receiver ? { receiver_id: m.receiver.amojoId } : {}),
+    msgid: m.amojoId,
+    ref_id: m.msgid,
+  };
+}
+
+function createContactAndLead(
+  state: SimState,
+  cfg: AmojoConfig,
+  chat: SimChat,
+  client: SimParticipant,
+): void {
+  const account = state.accountOfScope(chat.scopeId);
+  if (!account) return;
+  const now = Date.now();
+  const contact = {
+    id: state.contactId(),
+    accountId: account.id,
+    name: client.name,
+    ...(client.avatar ? { avatar: client.avatar } : {}),
+    ...(client.phone ? { phone: client.phone } : {}),
+    ...(client.email ? { email: client.email } : {}),
+    ...(client.profileLink ? { profileLink: client.profileLink } : {}),
+    createdAt: now,
+  };
+  state.contacts.set(contact.id, contact);
+  const lead = {
+    id: state.leadId(),
+    accountId: account.id,
+    name: `Lead #${chat.conversationId}`,
+    status: "incoming" as const,
+    category: "chats" as const,
+    contactId: contact.id,
+    chatAmojoId: chat.amojoId,
+    tags: [],
+    createdAt: now,
+  };
+  state.leads.set(lead.id, lead);
+  chat.contactId = contact.id;
+  chat.leadId = lead.id;
+  state.chatLinks.push({
+    id: state.linkId(),
+    accountId: account.id,
+    chatId: chat.amojoId,
+    contactId: contact.id,
+  });
+  cfg.onLeadCreated?.(lead.id);
+}
+
+function createChat(state: SimState, scopeId: string, body: Obj): SimReply {
+  if (typeof body.conversation_id !== "string" || body.conversation_id === "") {
+    return badRequest("conversation_id is required");
+  }
+  const u = participantFrom(body.user);
+  if (!u.ok) return badRequest(`user: ${u.error}`);
+  let chat = state.chatOf(scopeId, body.conversation_id);
+  if (!chat) {
+    chat = { amojoId: state.uuid(), scopeId, conversationId: body.conversation_id };
+    const src = (body.source as Obj | undefined)?.external_id;
+    if (typeof src === "string") chat.sourceExternalId = src;
+    state.addChat(chat);
+  }
+  if (!chat.client) chat.client = toParticipant(state, chat, u.p);
+  const c = chat.client;
+  return json(200, {
+    id: chat.amojoId,
+    user: {
+      id: c.amojoId,
+      client_id: c.clientId,
+      name: c.name,
+      ...(c.avatar ? { avatar: c.avatar } : {}),
+      ...(c.phone ? { phone: c.phone } : {}),
+      ...(c.email ? { email: c.email } : {}),
+    },
+  });
+}
+
+function deliveryStatus(
+  state: SimState,
+  cfg: AmojoConfig,
+  scopeId: string,
+  amojoMsgId: string,
+  body: Obj,
+): SimReply {
+  const m = state.messageById.get(amojoMsgId);
+  if (!m || m.scopeId !== scopeId) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
+  // Accept both documented spellings (reference §4.6 [CONFLICT]).
+  const field = body.delivery_status !== undefined ? "delivery_status" : "status_code";
+  const status = body[field];
+  if (status !== 1 && status !== 2 && status !== -1) return badRequest(`${field} must be 1, 2 or -1`);
+  if (body.msgid !== undefined && body.msgid !== amojoMsgId)
+    return badRequest("msgid does not match the path");
+  const errorCode = body.error_code;
+  if (errorCode !== undefined && (!isInt(errorCode) || errorCode < 901 || errorCode > 905)) {
+    return badRequest("error_code must be 901..905");
+  }
+  if (status === -1 && errorCode === undefined) return badRequest("error_code is required with -1");
+  if (errorCode === 905 && (typeof body.error !== "string" || body.error === "")) {
+    return badRequest("error is required with 905");
+  }
+  const list = state.deliveryStatuses.get(amojoMsgId) ?? [];
+  list.push({
+    status,
+    ...(isInt(errorCode) ? { errorCode } : {}),
+    ...(typeof body.error === "string" ? { error: body.error } : {}),
+    field,
+    at: cfg.now(),
+  });
+  state.deliveryStatuses.set(amojoMsgId, list);
+  return json(200, {});
+}
+
+function history(state: SimState, scopeId: string, chatId: string, rawPath: string): SimReply {
+  const q = new URLSearchParams(rawPath.includes("?") ? rawPath.slice(rawPath.indexOf("?") + 1) : "");
+  const limit = q.has("limit") ? Number(q.get("limit")) : 50;
+  const offset = q.has("offset") ? Number(q.get("offset")) : 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 50) return badRequest("limit must be 1..50");
+  if (!Number.isInteger(offset) || offset < 0) return badRequest("offset must be >= 0");
+  const chat = state.chats.get(chatId);
+  if (!chat || chat.scopeId !== scopeId) return empty(204);
+  // Newest first, like a messenger's history page (not documented; the bridge must not rely on the order).
+  const all = state.messages.filter((m) => m.chatAmojoId === chatId).reverse();
+  const page = all.slice(offset, offset + limit);
+  if (page.length === 0) return empty(204);
+  const person = (p: SimParticipant) => ({
+    id: p.amojoId,
+    ...(p.clientId ? { client_id: p.clientId } : {}),
+    name: p.name,
+    ...(p.avatar ? { avatar: p.avatar } : {}),
+  });
+  return json(200, {
+    messages: page.map((m) => ({
+      timestamp: Math.floor(m.timestampMs / 1000),
+      msec_timestamp: m.timestampMs,
+      sender: person(m.sender),
+      ...(m.receiver ? { receiver: person(m.receiver) } : {}),
+      message: {
+        id: m.amojoId,
+        ...(m.msgid ? { client_id: m.msgid } : {}),
+        type: m.type,
+        text: m.text,
+        media: m.media ?? "",
+        thumbnail: "",
+        file_name: m.fileName ?? "",
+        file_size: 0,
+      },
+    })),
+  });
+}

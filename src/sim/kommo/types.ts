@@ -1,0 +1,150 @@
+/**
+ * State of the simulated Kommo (amojo + REST). Plain data, owned by the simulator; the control API returns
+ * copies. Ids follow the platform: amojo ids are UUIDs, REST ids are integers.
+ */
+
+export interface SimAccount {
+  /** REST account id. */
+  id: number;
+  name: string;
+  subdomain: string;
+  /** amojo id of the account (GET /api/v4/account?with=amojo_id). */
+  amojoId: string;
+  /** amojo id of the default manager (sender of managerReplies). */
+  managerAmojoId: string;
+  currentUserId: number;
+}
+
+export interface SimChannel {
+  id: string;
+  secret: string;
+  code: string;
+  botId: string;
+  /** Webhook URL template with `:scope_id`, e.g. http://127.0.0.1:8787/webhooks/kommo/:scope_id */
+  hookUrl: string;
+  /** amojo ids allowed to connect; undefined = any known account. */
+  allowedAccounts?: string[];
+}
+
+export interface SimConnection {
+  scopeId: string;
+  channelId: string;
+  accountAmojoId: string;
+  title: string;
+  hookApiVersion: string;
+  connected: boolean;
+}
+
+export interface SimParticipant {
+  amojoId: string;
+  clientId?: string;
+  name: string;
+  avatar?: string;
+  phone?: string;
+  email?: string;
+  profileLink?: string;
+}
+
+export interface SimChat {
+  amojoId: string;
+  scopeId: string;
+  conversationId: string;
+  sourceExternalId?: string;
+  /** The buyer side of the chat. */
+  client?: SimParticipant;
+  contactId?: number;
+  leadId?: number;
+}
+
+export type SimDirection = "in" | "out";
+
+export interface SimMessage {
+  amojoId: string;
+  /** Integration msgid (absent for messages written in Kommo). */
+  msgid?: string;
+  scopeId: string;
+  chatAmojoId: string;
+  conversationId: string;
+  /** in = buyer → Kommo; out = manager/bot → buyer (imported or written in Kommo). */
+  direction: SimDirection;
+  origin: "api" | "kommo";
+  silent: boolean;
+  type: string;
+  text: string;
+  media?: string;
+  fileName?: string;
+  sender: SimParticipant;
+  receiver?: SimParticipant;
+  timestampMs: number;
+  receivedAt: number;
+}
+
+export interface SimDeliveryStatus {
+  status: number;
+  errorCode?: number;
+  error?: string;
+  /** Which field name the client used. */
+  field: "delivery_status" | "status_code";
+  at: number;
+}
+
+export interface SimContact {
+  id: number;
+  accountId: number;
+  name: string;
+  avatar?: string;
+  phone?: string;
+  email?: string;
+  profileLink?: string;
+  createdAt: number;
+}
+
+export interface SimLead {
+  id: number;
+  accountId: number;
+  name: string;
+  /** "incoming" = incoming lead (unsorted, category chats), created by the Chats API. */
+  status: "incoming" | "open";
+  category?: "chats";
+  contactId?: number;
+  chatAmojoId?: string;
+  tags: string[];
+  createdAt: number;
+}
+
+export interface SimNote {
+  id: number;
+  leadId: number;
+  noteType: string;
+  params: Record<string, unknown>;
+}
+
+export interface SimChatLink {
+  id: number;
+  accountId: number;
+  chatId: string;
+  contactId: number;
+}
+
+export interface SimWebhookDelivery {
+  scopeId: string;
+  url: string;
+  body: string;
+  signature: string;
+  amojoMessageId: string;
+  /** HTTP status of the bridge's answer, or undefined when the POST failed. */
+  status?: number;
+  error?: string;
+  at: number;
+}
+
+export type SimApi = "amojo" | "rest";
+
+export interface SimRequestRecord {
+  api: SimApi;
+  method: string;
+  path: string;
+  accountId?: number;
+  status: number | "dropped";
+  at: number;
+}
