@@ -123,7 +123,10 @@ export class TikTokShopAuth {
     if (!t) throw notAuthorized(key);
     const meta = metaOf(t);
     if (meta?.reauthNeeded) throw reauthNeeded(openId, meta.reauthReason ?? "authorization lapsed");
-    const ahead = this.opts.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS;
+    // Never refresh earlier than half-way through a token's life: with a lifetime shorter than the
+    // configured margin, every call would otherwise refresh (and burn a single-use refresh token).
+    const lifetime = t.expiresAt - t.obtainedAt;
+    const ahead = Math.min(this.opts.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS, Math.max(0, lifetime / 2));
     if (t.expiresAt - ahead <= this.now()) return (await this.refresh(openId)).accessToken;
     return t.accessToken;
   }

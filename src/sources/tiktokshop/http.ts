@@ -27,6 +27,8 @@ export async function exchange(x: HttpExchange): Promise<Record<string, unknown>
       method: x.method,
       headers: x.headers,
       ...(x.body !== undefined ? { body: x.body } : {}),
+      // undici's own timers are coarse (about a second); the abort signal makes short timeouts exact.
+      signal: AbortSignal.timeout(x.timeoutMs),
       headersTimeout: x.timeoutMs,
       bodyTimeout: x.timeoutMs,
     });

@@ -42,6 +42,16 @@ export interface TikTokShopSourceOptions extends TikTokShopClientOptions {
 
 const MAX_MESSAGE_PAGES = 1000;
 
+/** Failures that mean "this shop is not usable until someone acts", reported by describeShop, not thrown. */
+const INACTIVE_CODES: ReadonlySet<string> = new Set([
+  TTS_ERR.REAUTH_NEEDED,
+  TTS_ERR.TOKEN_INVALID,
+  TTS_ERR.SCOPE_MISSING,
+  TTS_ERR.IP_NOT_ALLOWED,
+  TTS_ERR.SHOP_MISMATCH,
+  TTS_ERR.NOT_AUTHORIZED,
+]);
+
 export class TikTokShopSource implements MarketplaceSource {
   readonly kind = "tiktokshop" as const;
   readonly client: TikTokShopClient;
@@ -207,11 +217,16 @@ export class TikTokShopSource implements MarketplaceSource {
           reason: "The Customer Service scope (seller.customer_service) was not granted.",
         };
       }
+      // The grant can look right while the app's Customer Service access is not (yet) approved: probe one
+      // chat call, the cheapest there is (one conversation).
+      await this.client.listConversations(
+        { shopId, openId: binding.openId, cipher: shop.cipher },
+        { pageSize: 1 },
+      );
       return { shopId, name: shop.name || name, active: true };
     } catch (err) {
-      if (isTkError(err) && (err.code === TTS_ERR.REAUTH_NEEDED || err.code === TTS_ERR.TOKEN_INVALID)) {
+      if (isTkError(err) && INACTIVE_CODES.has(err.code))
         return { shopId, name, active: false, reason: err.message };
-      }
       throw err;
     }
   }
