@@ -191,4 +191,31 @@ describe("TikTok Shop authorization and token upkeep", () => {
     const d = await f.source.describeShop(f.shopId);
     expect(d.active).toBe(false);
   });
+  it("errors never carry the app secret or tokens, even when the token host connection drops", async () => {
+    f = await makeFixture();
+    const t = f.store.load(f.tokenKey)!;
+    f.sim.expireAccessTokens();
+    f.sim.dropNext(1, "auth"); // the API says 105002; the refresh's connection then drops
+    let caught: unknown;
+    try {
+      await f.source.listRooms(f.shopId, 0);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isTkError(caught) && caught.code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
+    expect(f.sim.calls().map((c) => c.code)).toContain(105002);
+    expect(f.store.load(f.tokenKey)!.meta?.reauthNeeded).toBeFalsy();
+    const e = caught as Error & { cause?: Error };
+    const dump = [e.message, JSON.stringify(e), String(e.cause?.message), String(e.cause?.stack)].join("\n");
+    for (const secret of [f.sim.appSecret, t.accessToken, t.refreshToken!])
+      expect(dump).not.toContain(secret);
+  });
+
+  it("a type-6 webhook lets the engine flag the shop's seller; calls then fail fast", async () => {
+    f = await makeFixture();
+    f.source.markReauthNeeded(f.shopId, "the seller deauthorized the app");
+    const before = f.sim.calls().length;
+    expect(await codeOf(f.source.listRooms(f.shopId, 0))).toBe("TK_ERR_TIKTOKSHOP_REAUTH_NEEDED");
+    expect(f.sim.calls().length).toBe(before);
+  });
 });

@@ -70,7 +70,8 @@ export class SimCore {
   readonly webhooks: WebhookEmitter;
   readonly calls: CallRecord[] = [];
   readonly faults: Array<Fault & { remaining: number }> = [];
-  dropRemaining = 0;
+  /** Connections to drop without an answer, per host ("any" matches both). */
+  readonly drops: Array<{ host: "api" | "auth" | "any"; remaining: number }> = [];
   latencyMs = 0;
   clockOffsetMs = 0;
   /** Base URL once listening (for image URLs and the consent stub). */
@@ -122,6 +123,15 @@ export class SimCore {
     f.remaining--;
     if (f.remaining === 0) this.faults.splice(this.faults.indexOf(f), 1);
     return f;
+  }
+
+  /** True (and counted) when the next request to `host` is to be dropped. */
+  takeDrop(host: "api" | "auth"): boolean {
+    const d = this.drops.find((x) => (x.host === "any" || x.host === host) && x.remaining > 0);
+    if (!d) return false;
+    d.remaining--;
+    if (d.remaining === 0) this.drops.splice(this.drops.indexOf(d), 1);
+    return true;
   }
 
   /** Sliding one-second window per key; true when the call is over the limit. */

@@ -124,7 +124,8 @@ export interface TikTokShopSim {
   // Faults and limits
   failNext(n: number, fault: Fault): void;
   setLatency(ms: number): void;
-  dropNext(n: number): void;
+  /** Drops the next `n` connections without an answer (to `host` only, or to either host by default). */
+  dropNext(n: number, host?: "api" | "auth"): void;
   expireAccessTokens(openId?: string): void;
   revokeRefreshToken(openId?: string): void;
   setQuota(q: { qps?: number; dailyQuota?: number }): void;
@@ -151,16 +152,15 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
 }
 
 async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (core.dropRemaining > 0) {
-    core.dropRemaining--;
+  const url = new URL(req.url ?? "/", core.baseUrl);
+  const isAuthHost = url.pathname.startsWith("/api/v2/token/") || url.pathname === "/open/authorize";
+  const host = isAuthHost ? "auth" : "api";
+  if (core.takeDrop(host)) {
     req.socket.destroy();
     return;
   }
   const body = await readBody(req);
   if (core.latencyMs > 0) await new Promise((r) => setTimeout(r, core.latencyMs));
-  const url = new URL(req.url ?? "/", core.baseUrl);
-  const isAuthHost = url.pathname.startsWith("/api/v2/token/") || url.pathname === "/open/authorize";
-  const host = isAuthHost ? "auth" : "api";
   const record = (code: number, status: number, shopId?: string) =>
     core.calls.push({
       host,
@@ -434,8 +434,8 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     setLatency(ms) {
       core.latencyMs = ms;
     },
-    dropNext(n) {
-      core.dropRemaining = n;
+    dropNext(n, host) {
+      core.drops.push({ host: host ?? "any", remaining: n });
     },
     expireAccessTokens(openId) {
       for (const t of tokensOf(openId)) t.accessExpiresAt = Math.min(t.accessExpiresAt, core.nowSec() - 1);

@@ -37,7 +37,7 @@ export async function exchange(x: HttpExchange): Promise<Record<string, unknown>
     text = await res.body.text();
   } catch (err) {
     // Dropped connection or timeout: for a POST the platform may or may not have acted on it.
-    const e = transient({ path }, err);
+    const e = transient({ path }, redactCause(err, x.url));
     if (x.method !== "GET" && e.details) e.details.maybeApplied = true;
     throw e;
   }
@@ -81,4 +81,18 @@ function parseRetryAfter(h: string | string[] | undefined): number | undefined {
   if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
   const at = Date.parse(v);
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/**
+ * Network errors may quote the request URL, and token-host URLs carry the app secret in their query:
+ * keep only the error's name, code and a message with any query string removed.
+ */
+function redactCause(err: unknown, url: URL): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const message = url.search ? e.message.split(url.search).join("?[redacted]") : e.message;
+  const safe = new Error(message.replace(/app_secret=[^&\s]*/g, "app_secret=[redacted]"));
+  safe.name = e.name;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string") Object.assign(safe, { code });
+  return safe;
 }

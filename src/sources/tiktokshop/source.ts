@@ -172,6 +172,15 @@ export class TikTokShopSource implements MarketplaceSource {
     await this.client.markRead(await this.access(room.shopId), room.roomId);
   }
 
+  /**
+   * Flags the seller behind `shopId` as needing re-authorization (e.g. on a type-6 "deauthorized" webhook):
+   * later calls fail fast with TK_ERR_TIKTOKSHOP_REAUTH_NEEDED until the seller authorizes again.
+   */
+  markReauthNeeded(shopId: string, reason: string): void {
+    const b = this.bindings.get(shopId);
+    if (b) this.client.auth.markReauthNeeded(b.openId, reason);
+  }
+
   verifyWebhook(headers: Record<string, string | string[] | undefined>, rawBody: Uint8Array): boolean {
     return verifyWebhookSignature(this.opts.appKey, this.opts.appSecret, headers, rawBody);
   }
