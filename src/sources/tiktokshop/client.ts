@@ -1,0 +1,255 @@
+/**
+ * TikTok Shop Partner API client for what the bridge needs: seller authorization and shops, conversations,
+ * messages, send, read, image upload (reference §3, §6). Every shop-scoped call goes through the seller's
+ * token upkeep (auth.ts), so an expired token is refreshed and the call retried once.
+ */
+import { randomBytes } from "node:crypto";
+import { TkError } from "../../errors/index.js";
+import { TikTokShopApi } from "./api.js";
+import {
+  type AuthorizedShop,
+  CS_SCOPE,
+  type SellerAuthorization,
+  TikTokShopAuth,
+  type TikTokShopAuthOptions,
+} from "./auth.js";
+import { TTS_ERR } from "./errors.js";
+import { asRecord, idField, numField, strField } from "./json.js";
+import {
+  readConversation,
+  readMessage,
+  type ShopAccess,
+  type TtsConversation,
+  type TtsMessage,
+} from "./model.js";
+
+export interface TikTokShopClientOptions extends TikTokShopAuthOptions {
+  /** Open API host, default https://open-api.tiktokglobalshop.com. */
+  apiBaseUrl?: string;
+  /** Language of system messages (reference §6.1); default id-ID for Indonesian shops. */
+  locale?: string;
+}
+
+const CS = "/customer_service/202309";
+export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export interface Page<T> {
+  items: T[];
+  /** "" when there are no more pages. */
+  nextPageToken: string;
+}
+
+export class TikTokShopClient {
+  readonly auth: TikTokShopAuth;
+  private readonly api: TikTokShopApi;
+  private readonly locale: string;
+
+  constructor(opts: TikTokShopClientOptions) {
+    this.auth = new TikTokShopAuth(opts);
+    this.api = new TikTokShopApi({
+      appKey: opts.appKey,
+      appSecret: opts.appSecret,
+      apiBaseUrl: opts.apiBaseUrl ?? "https://open-api.tiktokglobalshop.com",
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    this.locale = opts.locale ?? "id-ID";
+  }
+
+  /**
+   * Completes a seller's authorization: exchanges the code, reads the authorized shops and stores both.
+   * `hasCustomerServiceScope` is false when the seller's grant lacks the chat scope (calls would fail 105005).
+   */
+  async authorize(
+    code: string,
+  ): Promise<SellerAuthorization & { shops: AuthorizedShop[]; hasCustomerServiceScope: boolean }> {
+    const auth = await this.auth.exchangeCode(code);
+    const shops = await this.getAuthorizedShops(auth.openId);
+    this.auth.updateMeta(auth.openId, { shops });
+    return {
+      ...auth,
+      meta: { ...auth.meta, shops },
+      shops,
+      hasCustomerServiceScope: auth.meta.grantedScopes.includes(CS_SCOPE),
+    };
+  }
+
+  /** GET /authorization/202309/shops — signed, without shop_cipher. */
+  async getAuthorizedShops(openId: string): Promise<AuthorizedShop[]> {
+    const data = await this.auth.withAccessToken(openId, (accessToken) =>
+      this.api.call({ method: "GET", path: "/authorization/202309/shops", accessToken }),
+    );
+    const list = Array.isArray(data.shops) ? data.shops : [];
+    return list.flatMap((s) => {
+      const o = asRecord(s);
+      const id = idField(o, "id");
+      const cipher = strField(o, "cipher");
+      if (!id || !cipher) return [];
+      const code = strField(o, "code");
+      return [
+        {
+          id,
+          cipher,
+          region: strField(o, "region") ?? "",
+          name: strField(o, "name") ?? "",
+          sellerType: strField(o, "seller_type") ?? "",
+          ...(code ? { code } : {}),
+        },
+      ];
+    });
+  }
+
+  async listConversations(
+    shop: ShopAccess,
+    page: { pageToken?: string; pageSize?: number } = {},
+  ): Promise<Page<TtsConversation>> {
+    const data = await this.shopCall(shop, {
+      method: "GET",
+      path: `${CS}/conversations`,
+      query: {
+        page_size: Math.min(page.pageSize ?? 20, 20),
+        page_token: page.pageToken,
+        locale: this.locale,
+      },
+    });
+    const items = (Array.isArray(data.conversations) ? data.conversations : [])
+      .map(readConversation)
+      .filter((c): c is TtsConversation => c !== undefined);
+    return { items, nextPageToken: strField(data, "next_page_token") ?? "" };
+  }
+
+  async getMessages(
+    shop: ShopAccess,
+    conversationId: string,
+    page: {
+      pageToken?: string;
+      pageSize?: number;
+      sortOrder?: "ASC" | "DESC";
+      sortField?: "create_time" | "index";
+    } = {},
+  ): Promise<Page<TtsMessage> & { unsupportedMsgTips?: string }> {
+    const data = await this.shopCall(shop, {
+      method: "GET",
+      path: `${CS}/conversations/${encodeId(conversationId)}/messages`,
+      query: {
+        page_size: Math.min(page.pageSize ?? 10, 10),
+        page_token: page.pageToken,
+        locale: this.locale,
+        sort_order: page.sortOrder,
+        sort_field: page.sortField,
+      },
+    });
+    const items = (Array.isArray(data.messages) ? data.messages : [])
+      .map((m) => readMessage(m))
+      .filter((m): m is TtsMessage => m !== undefined);
+    const tips = strField(data, "unsupported_msg_tips");
+    return {
+      items,
+      nextPageToken: strField(data, "next_page_token") ?? "",
+      ...(tips ? { unsupportedMsgTips: tips } : {}),
+    };
+  }
+
+  /** Sends one message; `content` is serialized into the JSON string the API expects. Returns message_id. */
+  async sendMessage(
+    shop: ShopAccess,
+    conversationId: string,
+    type: string,
+    content: unknown,
+  ): Promise<string> {
+    const data = await this.shopCall(shop, {
+      method: "POST",
+      path: `${CS}/conversations/${encodeId(conversationId)}/messages`,
+      json: { type, content: JSON.stringify(content) },
+    });
+    const id = idField(data, "message_id");
+    if (!id) throw badResponse("send message returned no message_id");
+    return id;
+  }
+
+  /** Marks every buyer message of the conversation read (all-or-nothing, reference §6.5). */
+  async markRead(shop: ShopAccess, conversationId: string): Promise<void> {
+    await this.shopCall(shop, {
+      method: "POST",
+      path: `${CS}/conversations/${encodeId(conversationId)}/messages/read`,
+      json: {},
+    });
+  }
+
+  /** Reopens or creates the conversation with a buyer (`user_id`, not `im_user_id`). */
+  async createConversation(shop: ShopAccess, buyerUserId: string): Promise<string> {
+    const data = await this.shopCall(shop, {
+      method: "POST",
+      path: `${CS}/conversations`,
+      json: { buyer_user_id: buyerUserId },
+    });
+    const id = idField(data, "conversation_id");
+    if (!id) throw badResponse("create conversation returned no conversation_id");
+    return id;
+  }
+
+  /** Uploads an image (multipart field `data`) for use in an IMAGE message. */
+  async uploadImage(
+    shop: ShopAccess,
+    image: { bytes: Uint8Array; contentType: string },
+  ): Promise<{ url: string; width: number; height: number }> {
+    const type = image.contentType.split(";")[0]!.trim().toLowerCase();
+    if (
+      !IMAGE_TYPES.includes(type) ||
+      image.bytes.byteLength === 0 ||
+      image.bytes.byteLength > MAX_IMAGE_BYTES
+    ) {
+      throw new TkError(
+        TTS_ERR.IMAGE_REJECTED,
+        `Tokopedia & Shop accepts JPG, PNG, GIF or WEBP images up to 10 MB (got ${type || "no type"}, ${image.bytes.byteLength} bytes).`,
+        { fix: "Send the picture as JPG or PNG under 10 MB.", details: { retryable: false } },
+      );
+    }
+    const boundary = `----tokokommo${randomBytes(12).toString("hex")}`;
+    const ext = type.split("/")[1] === "jpeg" ? "jpg" : type.split("/")[1];
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="data"; filename="image.${ext}"\r\n` +
+          `Content-Type: ${type}\r\n\r\n`,
+      ),
+      Buffer.from(image.bytes),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const data = await this.shopCall(shop, {
+      method: "POST",
+      path: `${CS}/images/upload`,
+      multipart: { body, contentType: `multipart/form-data; boundary=${boundary}` },
+    });
+    const url = strField(data, "url");
+    if (!url) throw badResponse("image upload returned no url");
+    return { url, width: numField(data, "width") ?? 0, height: numField(data, "height") ?? 0 };
+  }
+
+  private shopCall(
+    shop: ShopAccess,
+    call: Omit<Parameters<TikTokShopApi["call"]>[0], "accessToken" | "shopCipher">,
+  ): Promise<Record<string, unknown>> {
+    return this.auth.withAccessToken(shop.openId, (accessToken) =>
+      this.api.call({ ...call, accessToken, shopCipher: shop.cipher }),
+    );
+  }
+}
+
+/** Ids go into the path; refuse anything that is not a plain id rather than build a different path. */
+function encodeId(id: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) {
+    throw new TkError(TTS_ERR.NOT_FOUND, `Not a Tokopedia & Shop conversation id: ${JSON.stringify(id)}.`, {
+      fix: "Check the room id passed to the source.",
+      details: { retryable: false },
+    });
+  }
+  return id;
+}
+
+function badResponse(what: string): TkError {
+  return new TkError(TTS_ERR.BAD_RESPONSE, `Tokopedia & Shop ${what}.`, {
+    fix: "Report this with the request id; the API may have changed.",
+    details: { retryable: false },
+  });
+}

@@ -1,0 +1,47 @@
+/** Wires a TikTokShopSource to a fresh simulator over real HTTP, with one authorized seller and shop. */
+import { MemoryTokenStore } from "../../src/auth/token-store.js";
+import {
+  startTikTokShopSim,
+  type TikTokShopSim,
+  type TikTokShopSimOptions,
+} from "../../src/sim/tiktokshop/index.js";
+import { TikTokShopSource, type TikTokShopSourceOptions } from "../../src/sources/tiktokshop/index.js";
+
+export interface TtsFixture {
+  sim: TikTokShopSim;
+  source: TikTokShopSource;
+  store: MemoryTokenStore;
+  openId: string;
+  shopId: string;
+  tokenKey: string;
+}
+
+export async function makeFixture(
+  simOptions: TikTokShopSimOptions = {},
+  sourceOptions: Partial<TikTokShopSourceOptions> = {},
+): Promise<TtsFixture> {
+  const sim = await startTikTokShopSim({ appKey: "tk_app", appSecret: "tk_secret_123", ...simOptions });
+  const seller = sim.createSeller({ name: "Toko Budi", shops: [{ name: "Toko Budi Official" }] });
+  const shopId = seller.shops[0]!.id;
+  const store = new MemoryTokenStore();
+  const source = new TikTokShopSource({
+    appName: "tts",
+    appKey: sim.appKey,
+    appSecret: sim.appSecret,
+    serviceId: sim.serviceId,
+    authBaseUrl: sim.url,
+    apiBaseUrl: sim.url,
+    tokenStore: store,
+    shops: [{ shopId, openId: seller.openId }],
+    ...sourceOptions,
+  });
+  await source.client.authorize(sim.authorize(seller.openId));
+  return {
+    sim,
+    source,
+    store,
+    openId: seller.openId,
+    shopId,
+    tokenKey: source.client.auth.tokenKey(seller.openId),
+  };
+}
