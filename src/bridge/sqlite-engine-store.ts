@@ -1,0 +1,313 @@
+/**
+ * EngineStore over the SQLite state store (src/store). Thin: names and shapes only; every guarantee (unique
+ * keys, message + job in one transaction, ordering, leases) lives in the store's repositories.
+ */
+import type { SourceKind, SourceMessage } from "../sources/types.js";
+import type { Store } from "../store/index.js";
+import type { JobQueuePort, QueuedJob } from "./job-runner.js";
+import type {
+  EngineStore,
+  InboundRecord,
+  JobCounts,
+  NewJob,
+  OutboundRecord,
+  RoomRecord,
+  RoomUpsert,
+  SourceRoomRef,
+} from "./store-port.js";
+
+export class SqliteEngineStore implements EngineStore {
+  readonly jobs: JobQueuePort;
+  private readonly hasPendingStmt;
+  private readonly countsByKindStmt;
+  private readonly addFallbackStmt;
+  private readonly listFallbacksStmt;
+  private readonly clearFallbacksStmt;
+  private readonly releaseStmt;
+
+  constructor(
+    readonly store: Store,
+    private readonly retryBudget: number,
+  ) {
+    const db = store.db;
+    this.hasPendingStmt = db.prepare(
+      "SELECT 1 FROM jobs WHERE state = 'pending' AND kind = ? AND ordering_key = ? LIMIT 1",
+    );
+    this.countsByKindStmt = db.prepare(
+      `SELECT kind, SUM(state = 'pending') AS pending, SUM(state = 'running') AS running, SUM(state = 'dead') AS dead
+       FROM jobs WHERE state IN ('pending', 'running', 'dead') GROUP BY kind ORDER BY kind`,
+    );
+    this.addFallbackStmt = db.prepare(
+      `INSERT INTO webhook_fallbacks (source, shop_id, room_id, message_id, message_json, received_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    this.listFallbacksStmt = db.prepare(
+      "SELECT message_json FROM webhook_fallbacks WHERE source = ? AND shop_id = ? AND room_id = ? ORDER BY id",
+    );
+    this.clearFallbacksStmt = db.prepare(
+      "DELETE FROM webhook_fallbacks WHERE source = ? AND shop_id = ? AND room_id = ? AND received_at <= ?",
+    );
+    this.releaseStmt = db.prepare(
+      "UPDATE jobs SET state = 'pending', lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'running'",
+    );
+    const jobs = store.jobs;
+    const toQueued = (j: ReturnType<typeof jobs.claimNext>[number]): QueuedJob => ({
+      id: j.id,
+      kind: j.kind,
+      orderingKey: j.orderingKey ?? "",
+      shopKey: j.shopKey ?? "",
+      attempts: j.attempts,
+      payload: j.payload,
+      refId: j.refId,
+    });
+    this.jobs = {
+      claimNext: (o) => jobs.claimNext(o).map(toQueued),
+      complete: (id) => {
+        jobs.complete(id);
+      },
+      fail: (id, f) => {
+        jobs.fail(id, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
+      },
+      kill: (id, error, code) => {
+        jobs.kill(id, error, code ? { code } : {});
+      },
+      releaseExpiredLeases: (now) => jobs.releaseExpiredLeases(now, { maxAttempts: this.retryBudget }),
+      release: (ids) => {
+        const now = Date.now();
+        store.transaction(() => {
+          for (const id of ids) this.releaseStmt.run(now, id);
+        });
+      },
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.store.transaction(fn);
+  }
+
+  upsertRoom(room: RoomUpsert, now: number): RoomRecord {
+    const ref = { source: room.source, shopId: room.shopId, roomId: room.roomId };
+    const existed = this.store.rooms.getRoom(ref) !== undefined;
+    const buyer = room.buyerId
+      ? {
+          id: room.buyerId,
+          name: room.buyerName ?? "",
+          ...(room.buyerAvatar ? { avatarUrl: room.buyerAvatar } : {}),
+          ...(room.buyerProfileUrl ? { profileUrl: room.buyerProfileUrl } : {}),
+          ...(room.buyerPlatform ? { platform: room.buyerPlatform } : {}),
+        }
+      : undefined;
+    this.store.rooms.upsertRoom({ ...ref, conversationId: room.conversationId, ...(buyer ? { buyer } : {}) }, now);
+    // A room seen for the first time starts its cursor at `initialCursorTime`: the first walk imports what came
+    // after it (the message that made the webhook, or the sweep's window), not the room's whole history.
+    if (!existed && room.initialCursorTime !== undefined) {
+      this.store.rooms.advanceCursor(ref, { time: room.initialCursorTime }, { now });
+    }
+    return this.getRoom(ref)!;
+  }
+
+  getRoom(ref: SourceRoomRef): RoomRecord | undefined {
+    const r = this.store.rooms.getRoom(ref);
+    if (!r) return undefined;
+    return {
+      source: r.source,
+      shopId: r.shopId,
+      roomId: r.roomId,
+      conversationId: r.conversationId ?? "",
+      ...(r.buyer
+        ? {
+            buyerId: r.buyer.id,
+            buyerName: r.buyer.name,
+            ...(r.buyer.avatarUrl ? { buyerAvatar: r.buyer.avatarUrl } : {}),
+            ...(r.buyer.profileUrl ? { buyerProfileUrl: r.buyer.profileUrl } : {}),
+            ...(r.buyer.platform ? { buyerPlatform: r.buyer.platform } : {}),
+          }
+        : {}),
+      ...(r.cursor.messageId !== null ? { cursorMessageId: r.cursor.messageId } : {}),
+      ...(r.cursor.time !== null ? { cursorTime: r.cursor.time } : {}),
+      ...(r.amojoChatId !== null ? { amojoChatId: r.amojoChatId } : {}),
+      dirty: r.dirty,
+      ...(r.dirtyAt !== null ? { dirtyAt: r.dirtyAt } : {}),
+      createdAt: r.createdAt,
+    };
+  }
+
+  markDirty(ref: SourceRoomRef, at: number): void {
+    this.store.rooms.markDirty(ref, at);
+  }
+
+  advanceCursor(ref: SourceRoomRef, cursor: { messageId: string; time: number } | undefined, dirtyAt: number): void {
+    this.store.rooms.advanceCursor(ref, cursor, { clearDirtyIfNotChangedSince: dirtyAt });
+  }
+
+  setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void {
+    this.store.rooms.setAmojoChatId(ref, amojoChatId);
+  }
+
+  insertInbound(
+    msg: Omit<InboundRecord, "id" | "state" | "amojoMessageId">,
+    job: Omit<NewJob, "refId">,
+    now: number,
+  ): boolean {
+    return this.store.inbound.insertInboundWithJob(
+      {
+        source: msg.source,
+        shopId: msg.shopId,
+        roomId: msg.roomId,
+        platformMessageId: msg.platformMessageId,
+        kommoMsgid: msg.kommoMsgId,
+        sender: msg.sender,
+        content: JSON.parse(msg.contentJson),
+        sentAt: msg.sentAt,
+      },
+      { orderingKey: job.orderingKey, ...(job.payload !== undefined ? { payload: job.payload } : {}) },
+      now,
+    ).inserted;
+  }
+
+  getInbound(id: number): InboundRecord | undefined {
+    const m = this.store.inbound.get(id);
+    if (!m) return undefined;
+    return {
+      id: m.id,
+      source: m.source,
+      shopId: m.shopId,
+      roomId: m.roomId,
+      platformMessageId: m.platformMessageId,
+      kommoMsgId: m.kommoMsgid,
+      sender: m.sender,
+      contentJson: JSON.stringify(m.content),
+      sentAt: m.sentAt,
+      state: m.state,
+      ...(m.amojoMessageId !== null ? { amojoMessageId: m.amojoMessageId } : {}),
+    };
+  }
+
+  markInboundDelivered(id: number, amojo: { amojoMessageId?: string; amojoChatId?: string }): void {
+    this.store.inbound.markDelivered(id, {
+      messageId: amojo.amojoMessageId ?? "",
+      ...(amojo.amojoChatId ? { chatId: amojo.amojoChatId } : {}),
+    });
+  }
+
+  insertOutbound(
+    reply: Omit<OutboundRecord, "id" | "state" | "createdAt">,
+    job: Omit<NewJob, "refId">,
+    now: number,
+  ): boolean {
+    const room =
+      reply.source && reply.shopId && reply.roomId
+        ? { source: reply.source, shopId: reply.shopId, roomId: reply.roomId }
+        : null;
+    return this.store.outbound.insertReplyWithJob(
+      {
+        scopeId: reply.scopeId,
+        amojoMessageId: reply.amojoMessageId,
+        ...(reply.amojoChatId ? { amojoChatId: reply.amojoChatId } : {}),
+        ...(reply.conversationId ? { conversationId: reply.conversationId } : {}),
+        room,
+        content: JSON.parse(reply.contentJson),
+      },
+      { orderingKey: job.orderingKey },
+      now,
+    ).inserted;
+  }
+
+  getOutbound(id: number): OutboundRecord | undefined {
+    const r = this.store.outbound.get(id);
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      scopeId: r.scopeId,
+      amojoMessageId: r.amojoMessageId,
+      ...(r.amojoChatId !== null ? { amojoChatId: r.amojoChatId } : {}),
+      ...(r.conversationId !== null ? { conversationId: r.conversationId } : {}),
+      ...(r.room ? { source: r.room.source, shopId: r.room.shopId, roomId: r.room.roomId } : {}),
+      contentJson: JSON.stringify(r.content),
+      state: r.state,
+      createdAt: r.createdAt,
+    };
+  }
+
+  markOutboundSent(id: number, platformMessageIds: string[]): void {
+    this.store.outbound.markSent(id, platformMessageIds);
+  }
+
+  markOutboundFailed(id: number, code: string, text: string): void {
+    this.store.outbound.markFailed(id, code, text);
+  }
+
+  rememberEcho(ref: SourceRoomRef, platformMessageIds: string[], text: string, sentAt: number): void {
+    this.store.echoes.rememberSent(ref, { platformMessageIds, text, sentAt });
+  }
+
+  isEcho(ref: SourceRoomRef, platformMessageId: string, text: string | undefined, sentAt: number): boolean {
+    return this.store.echoes.isEcho(ref, platformMessageId, text, sentAt);
+  }
+
+  enqueue(job: NewJob, now: number): number {
+    return this.store.jobs.enqueue(
+      {
+        kind: job.kind,
+        orderingKey: job.orderingKey,
+        shopKey: job.shopKey,
+        ...(job.payload !== undefined ? { payload: job.payload } : {}),
+        ...(job.refId !== undefined ? { refId: job.refId } : {}),
+        ...(job.runAfter !== undefined ? { runAfter: job.runAfter } : {}),
+      },
+      now,
+    );
+  }
+
+  hasPendingJob(kind: string, orderingKey: string): boolean {
+    return this.hasPendingStmt.get(kind, orderingKey) !== undefined;
+  }
+
+  jobCounts(): JobCounts[] {
+    return this.store.jobs.counts().map((c) => ({
+      shopKey: c.shopKey ?? "",
+      pending: c.pending,
+      running: c.running,
+      dead: c.dead,
+    }));
+  }
+
+  jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[] {
+    return this.countsByKindStmt.all() as { kind: string; pending: number; running: number; dead: number }[];
+  }
+
+  requeueDead(kind?: string): number {
+    return this.store.jobs.requeueDead(kind ? { kind } : {});
+  }
+
+  recordSyncSuccess(source: SourceKind, shopId: string, at: number): void {
+    this.store.shopStatus.recordSyncSuccess({ source, shopId }, at);
+  }
+
+  recordShopError(source: SourceKind, shopId: string, code: string, message: string, at: number): void {
+    this.store.shopStatus.recordShopError({ source, shopId }, { error: message, code }, at);
+  }
+
+  lastSyncSuccess(source: SourceKind, shopId: string): number | undefined {
+    const s = this.store.shopStatus.listShopStatus().find((x) => x.source === source && x.shopId === shopId);
+    return s?.lastSuccessAt ?? undefined;
+  }
+
+  addFallback(ref: SourceRoomRef, message: SourceMessage, now: number): void {
+    this.addFallbackStmt.run(ref.source, ref.shopId, ref.roomId, message.messageId, JSON.stringify(message), now);
+  }
+
+  listFallbacks(ref: SourceRoomRef): SourceMessage[] {
+    return (this.listFallbacksStmt.all(ref.source, ref.shopId, ref.roomId) as { message_json: string }[]).map(
+      (r) => JSON.parse(r.message_json) as SourceMessage,
+    );
+  }
+
+  clearFallbacks(ref: SourceRoomRef, upTo: number): void {
+    this.clearFallbacksStmt.run(ref.source, ref.shopId, ref.roomId, upTo);
+  }
+
+  seenOnce(source: SourceKind, notificationId: string, now: number): boolean {
+    return this.store.webhooks.seenOnce(source, notificationId, now);
+  }
+}
