@@ -115,6 +115,11 @@ function toJob(r: JobRow): Job {
  *    re-queues it (it then runs after the later messages that went through meanwhile: order is given up for that
  *    one message, never silently the message itself).
  *
+ * COST. Claiming walks pending jobs in id order (partial index jobs_pending) and stops once `limit` heads are found;
+ * each candidate costs one index probe for the ordering rule. Many conversations with short queues (the normal
+ * shape) claim in about a millisecond; a single conversation with tens of thousands of queued jobs makes each claim
+ * scan its queue (tens of ms). Workers should sleep until nextRunAt() when a claim returns nothing.
+ *
  * LEASES. claimNext sets state running and lease_until = now + leaseMs. A worker that dies mid-job (crash,
  * SIGKILL, power loss) leaves the job running; releaseExpiredLeases(now) — called at start-up and periodically —
  * puts it back to pending, so it runs again (at-least-once: receivers de-duplicate by msgid / amojo id).

@@ -106,8 +106,10 @@ CREATE TABLE jobs (
   created_at      INTEGER NOT NULL,
   updated_at      INTEGER NOT NULL
 );
--- Candidates for claiming, oldest first.
-CREATE INDEX jobs_runnable ON jobs (state, run_after, id);
+-- Claiming walks pending jobs in id order and stops at LIMIT (no sort of the whole backlog).
+CREATE INDEX jobs_pending ON jobs (id) WHERE state = 'pending';
+-- Earliest run_after among pending jobs (nextRunAt).
+CREATE INDEX jobs_run_after ON jobs (run_after) WHERE state = 'pending';
 -- "Is there an older open job of this conversation lane?" (the ordering rule).
 CREATE INDEX jobs_open_by_key ON jobs (ordering_key, id) WHERE state IN ('pending', 'running');
 CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running';
