@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError } from "../errors/index.js";
@@ -95,7 +95,10 @@ export class Store {
  *
  * Refuses, leaving the file byte-for-byte untouched: a file that is not SQLite (TK_ERR_STATE_NOT_SQLITE), a
  * damaged one (TK_ERR_STATE_CORRUPT), another program's database (TK_ERR_STATE_NOT_OURS), one written by a newer
- * tokokommo (TK_ERR_STATE_TOO_NEW). Every check is a read; nothing is written before they all pass.
+ * tokokommo (TK_ERR_STATE_TOO_NEW). Every check is a read. When a write-ahead log is lying next to the file (a
+ * crashed or running writer), the checks run through a READ-ONLY connection, so not even SQLite's close-time
+ * checkpoint can move that log into a file we then refuse; without one, a read-write connection that has written
+ * nothing leaves the file (and its directory) exactly as it found them.
  *
  * Connection settings: WAL (readers never block the writer; a crash loses at most the last transaction's fsync
  * window), synchronous=NORMAL (safe with WAL: the database cannot corrupt, only the latest commits may roll back
@@ -104,17 +107,9 @@ export class Store {
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const file = resolve(path);
   const readonly = options.readonly === true;
+  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
 
-  let size: number | undefined;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw stateOpenFailed(file, new Error("it is a directory"));
-    size = st.size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw isTkError(err) ? err : stateOpenFailed(file, err);
-    }
-  }
+  const size = existingSize(file);
   if (size === undefined && readonly) throw stateMissing(file);
   if (size !== undefined) {
     try {
@@ -124,28 +119,72 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     }
   }
 
-  let db: Database;
+  if (size !== undefined && (readonly || existsSync(`${file}-wal`))) {
+    const probe = connect(file, true);
+    try {
+      probe.pragma(`busy_timeout = ${busyTimeout}`);
+      const fileVersion = guard(file, () => inspectStateFile(probe, file));
+      if (readonly) {
+        if (fileVersion < LATEST_SCHEMA_VERSION)
+          throw stateOutdated(file, fileVersion, LATEST_SCHEMA_VERSION);
+        probe.pragma("foreign_keys = ON");
+        return new Store(probe, file, true);
+      }
+    } catch (err) {
+      probe.close();
+      throw err;
+    }
+    probe.close();
+  }
+
+  if (!readonly) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (err) {
+      throw stateOpenFailed(file, err);
+    }
+  }
+  const db = connect(file, false);
   try {
-    if (!readonly) mkdirSync(dirname(file), { recursive: true });
-    db = new BetterSqlite3(file, { readonly, fileMustExist: readonly });
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+    // A new file, or one that passed inspection above; check again in case another process changed it meanwhile.
+    guard(file, () => inspectStateFile(db, file));
+    db.pragma("foreign_keys = ON");
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    applyMigrations(db, file, MIGRATIONS, Date.now());
+    return new Store(db, file, false);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function existingSize(file: string): number | undefined {
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw stateOpenFailed(file, new Error("it is a directory"));
+    return st.size;
+  } catch (err) {
+    if (isTkError(err)) throw err;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw stateOpenFailed(file, err);
+  }
+}
+
+function connect(file: string, readonly: boolean): Database {
+  try {
+    return new BetterSqlite3(file, { readonly, fileMustExist: readonly });
   } catch (err) {
     throw stateOpenFailed(file, err);
   }
+}
 
+/** SQLite's own corruption errors (raised by any first read of a damaged file) become TK_ERR_STATE_CORRUPT. */
+function guard<T>(file: string, fn: () => T): T {
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    const fileVersion = inspectStateFile(db, file);
-    db.pragma("foreign_keys = ON");
-    if (readonly) {
-      if (fileVersion < LATEST_SCHEMA_VERSION) throw stateOutdated(file, fileVersion, LATEST_SCHEMA_VERSION);
-    } else {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      applyMigrations(db, file, MIGRATIONS, Date.now());
-    }
-    return new Store(db, file, readonly);
+    return fn();
   } catch (err) {
-    db.close();
     const code = (err as { code?: unknown }).code;
     if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") throw stateCorrupt(file, [String(err)], err);
     throw err;

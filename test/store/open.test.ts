@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -146,6 +154,24 @@ describe("openStore: refusals leave the file untouched", () => {
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
     db.close();
     expectRefusedUntouched(path, "TK_ERR_STATE_TOO_NEW");
+  });
+
+  it("refuses a too-new file that has a write-ahead log beside it, without checkpointing the log into it", () => {
+    const path = join(tmp.dir(), "state.db");
+    openStore(path).close();
+    const writer = new BetterSqlite3(path);
+    writer.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("CREATE TABLE newer_stuff (x TEXT); INSERT INTO newer_stuff VALUES ('only in the WAL')");
+    // Simulate a crash of the newer writer: copy its files while it is open, so the copy has a populated -wal.
+    const crashed = join(tmp.dir(), "crashed.db");
+    copyFileSync(path, crashed);
+    copyFileSync(`${path}-wal`, `${crashed}-wal`);
+    writer.close();
+    const before = readFileSync(crashed);
+    expect(statSync(`${crashed}-wal`).size).toBeGreaterThan(0);
+    expect(catchTk(() => openStore(crashed)).code).toBe("TK_ERR_STATE_TOO_NEW");
+    expect(readFileSync(crashed).equals(before)).toBe(true);
   });
 
   it("refuses another program's SQLite database", () => {
