@@ -1,0 +1,55 @@
+/**
+ * The state store (design §3 `store/`): one SQLite file, migrations, one repository per table group.
+ * Open with openStore(path); everything hangs off the returned Store (store.rooms, store.jobs, ...).
+ */
+export {
+  DEFAULT_BASE_MS,
+  DEFAULT_MAX_MS,
+  type Jitter,
+  MAX_RETRY_AFTER_MS,
+  nextRetryAt,
+  parseRetryAfter,
+  RETRY_BUDGET,
+  type RetryTiming,
+  retryDelay,
+} from "./backoff.js";
+export { ECHO_WINDOW_MS, EchoesRepo, echoTextHash } from "./echoes.js";
+export {
+  type InboundJobOptions,
+  type InboundMessage,
+  InboundRepo,
+  type InboundState,
+  type NewInbound,
+} from "./inbound.js";
+export {
+  type ClaimOptions,
+  type Job,
+  type JobKind,
+  type JobState,
+  JobsRepo,
+  LEASE_EXPIRED_CODE,
+  type NewJob,
+  type ShopJobCounts,
+} from "./jobs.js";
+export {
+  type JobLane,
+  orderingKey,
+  orderingKeyForConversation,
+  type RoomKey,
+  type ShopRef,
+  shopKey,
+} from "./keys.js";
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from "./migrations/index.js";
+export {
+  type NewReply,
+  type OutboundReply,
+  OutboundRepo,
+  type ReplyJobOptions,
+  type ReplyState,
+} from "./outbound.js";
+export { APPLICATION_ID } from "./preflight.js";
+export { type Room, type RoomInit, RoomsRepo } from "./rooms.js";
+export { type ShopStatus, ShopStatusRepo } from "./shop-status.js";
+export { type IntegrityResult, type OpenStoreOptions, openStore, Store } from "./store.js";
+export { SqliteTokenStore } from "./tokens.js";
+export { WEBHOOK_SEEN_RETENTION_DAYS, WebhookSeenRepo } from "./webhook-seen.js";

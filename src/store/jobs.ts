@@ -1,0 +1,324 @@
+import type { Database, Statement } from "better-sqlite3";
+import { fromJson, toJson } from "./json.js";
+
+/** What a job does; the engine owns the meaning of each kind and of its payload. */
+export type JobKind =
+  | "deliver_to_kommo"
+  | "deliver_to_marketplace"
+  | "sync_room"
+  | "enrich_lead"
+  | (string & {});
+export type JobState = "pending" | "running" | "done" | "dead";
+
+export interface NewJob {
+  kind: JobKind;
+  /**
+   * Jobs sharing a key run strictly one at a time, in id order (see the ordering rule below). Use
+   * orderingKey(lane, room) from keys.ts; null = no ordering (may run in parallel with anything).
+   */
+  orderingKey?: string | null;
+  /** Row id in inbound_messages / outbound_replies the job works on. */
+  refId?: number | null;
+  payload?: unknown;
+  /** `source:shop_id` (shopKey() in keys.ts): lets status count per shop and claimNext skip a throttled shop. */
+  shopKey?: string | null;
+  /** Not before this time (ms); default now. */
+  runAfter?: number;
+}
+
+export interface Job {
+  id: number;
+  kind: JobKind;
+  orderingKey: string | null;
+  refId: number | null;
+  payload: unknown;
+  state: JobState;
+  /** Failed attempts so far (fail() and expired leases count; a successful run does not). */
+  attempts: number;
+  runAfter: number;
+  leaseUntil: number | null;
+  lastError: string | null;
+  lastErrorCode: string | null;
+  shopKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClaimOptions {
+  now: number;
+  /** How long the claimer owns the job. Must exceed the longest run (HTTP timeouts included). */
+  leaseMs: number;
+  limit: number;
+  /** Shops to skip this round (e.g. rate-limited until later); their jobs keep their place. */
+  excludeShopKeys?: readonly string[];
+  /** Only these kinds (default: all). */
+  kinds?: readonly JobKind[];
+}
+
+export interface ShopJobCounts {
+  shopKey: string | null;
+  pending: number;
+  running: number;
+  dead: number;
+}
+
+/** Stored in last_error_code when a worker stopped mid-job (crash, SIGKILL) and its lease ran out. */
+export const LEASE_EXPIRED_CODE = "TK_ERR_JOB_LEASE_EXPIRED";
+
+interface JobRow {
+  id: number;
+  kind: string;
+  ordering_key: string | null;
+  ref_id: number | null;
+  payload_json: string | null;
+  state: string;
+  attempts: number;
+  run_after: number;
+  lease_until: number | null;
+  last_error: string | null;
+  last_error_code: string | null;
+  shop_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    kind: r.kind,
+    orderingKey: r.ordering_key,
+    refId: r.ref_id,
+    payload: fromJson(r.payload_json),
+    state: r.state as JobState,
+    attempts: r.attempts,
+    runAfter: r.run_after,
+    leaseUntil: r.lease_until,
+    lastError: r.last_error,
+    lastErrorCode: r.last_error_code,
+    shopKey: r.shop_key,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * The outbox (design §4): every side effect on Kommo or a marketplace is a job row written in the same
+ * transaction as the fact that caused it, so a crash can delay work but never lose it.
+ *
+ * ORDERING RULE. For each ordering_key only the lowest-id job that is still open (pending or running) may be
+ * claimed. Consequences:
+ *  - two jobs of one conversation lane never run at once, and never out of id order;
+ *  - a job waiting for its retry time (pending, run_after in the future) holds back the later jobs of its key:
+ *    messages reach Kommo in the order the buyer wrote them, even across retries;
+ *  - DONE and DEAD jobs do not block. A dead job (retry budget spent, or killed as unsendable) is skipped, so one
+ *    poisoned message cannot stall its conversation forever; it stays visible in status and `retry --dead`
+ *    re-queues it (it then runs after the later messages that went through meanwhile: order is given up for that
+ *    one message, never silently the message itself).
+ *
+ * COST. Claiming walks pending jobs in id order (partial index jobs_pending) and stops once `limit` heads are found;
+ * each candidate costs one index probe for the ordering rule. Many conversations with short queues (the normal
+ * shape) claim in about a millisecond; a single conversation with tens of thousands of queued jobs makes each claim
+ * scan its queue (tens of ms). Workers should sleep until nextRunAt() when a claim returns nothing.
+ *
+ * LEASES. claimNext sets state running and lease_until = now + leaseMs. A worker that dies mid-job (crash,
+ * SIGKILL, power loss) leaves the job running; releaseExpiredLeases(now) — called at start-up and periodically —
+ * puts it back to pending, so it runs again (at-least-once: receivers de-duplicate by msgid / amojo id).
+ */
+export class JobsRepo {
+  private readonly insertStmt: Statement;
+  private readonly getStmt: Statement<[number]>;
+  private readonly candidatesStmt: Statement;
+  private readonly leaseStmt: Statement;
+  private readonly completeStmt: Statement;
+  private readonly failStmt: Statement;
+  private readonly killStmt: Statement;
+  private readonly expiredStmt: Statement<[number]>;
+  private readonly requeueStmt: Statement;
+  private readonly countsStmt: Statement<[]>;
+  private readonly deadStmt: Statement;
+  private readonly nextRunStmt: Statement<[]>;
+  private readonly pruneStmt: Statement<[number]>;
+
+  constructor(private readonly db: Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO jobs (kind, ordering_key, ref_id, payload_json, shop_key, run_after, created_at, updated_at)
+       VALUES (@kind, @orderingKey, @refId, @payload, @shopKey, @runAfter, @now, @now)`,
+    );
+    this.getStmt = db.prepare("SELECT * FROM jobs WHERE id = ?");
+    // The ordering rule, in SQL: no older open job with the same key. `kinds`/`excluded` are JSON arrays.
+    this.candidatesStmt = db.prepare(
+      `SELECT j.* FROM jobs j
+       WHERE j.state = 'pending' AND j.run_after <= @now
+         AND (j.ordering_key IS NULL OR NOT EXISTS (
+               SELECT 1 FROM jobs k
+               WHERE k.ordering_key = j.ordering_key AND k.id < j.id AND k.state IN ('pending', 'running')))
+         AND (j.shop_key IS NULL OR j.shop_key NOT IN (SELECT value FROM json_each(@excluded)))
+         AND (@kinds IS NULL OR j.kind IN (SELECT value FROM json_each(@kinds)))
+       ORDER BY j.id
+       LIMIT @limit`,
+    );
+    this.leaseStmt = db.prepare(
+      "UPDATE jobs SET state = 'running', lease_until = @leaseUntil, updated_at = @now WHERE id = @id",
+    );
+    this.completeStmt = db.prepare(
+      `UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = @now
+       WHERE id = @id AND state = 'running'`,
+    );
+    this.failStmt = db.prepare(
+      `UPDATE jobs SET attempts = attempts + 1, last_error = @error, last_error_code = @code, lease_until = NULL,
+         updated_at = @now, run_after = @retryAt,
+         state = CASE WHEN @maxAttempts IS NOT NULL AND attempts + 1 >= @maxAttempts THEN 'dead' ELSE 'pending' END
+       WHERE id = @id AND state = 'running'
+       RETURNING state, attempts`,
+    );
+    this.killStmt = db.prepare(
+      `UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = @error, last_error_code = @code,
+         updated_at = @now
+       WHERE id = @id AND state IN ('pending', 'running')`,
+    );
+    this.expiredStmt = db.prepare(
+      "SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id",
+    );
+    this.requeueStmt = db.prepare(
+      `UPDATE jobs SET state = 'pending', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @now
+       WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
+    );
+    this.countsStmt = db.prepare(
+      `SELECT shop_key AS shopKey,
+         SUM(state = 'pending') AS pending, SUM(state = 'running') AS running, SUM(state = 'dead') AS dead
+       FROM jobs WHERE state IN ('pending', 'running', 'dead')
+       GROUP BY shop_key ORDER BY shop_key`,
+    );
+    this.deadStmt = db.prepare(
+      "SELECT * FROM jobs WHERE state = 'dead' AND (@shopKey IS NULL OR shop_key = @shopKey) ORDER BY id LIMIT @limit",
+    );
+    this.nextRunStmt = db.prepare("SELECT MIN(run_after) AS t FROM jobs WHERE state = 'pending'");
+    this.pruneStmt = db.prepare("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?");
+  }
+
+  /** Adds a job; returns its id. Call inside the transaction that stores the fact the job acts on. */
+  enqueue(job: NewJob, now: number = Date.now()): number {
+    const info = this.insertStmt.run({
+      kind: job.kind,
+      orderingKey: job.orderingKey ?? null,
+      refId: job.refId ?? null,
+      payload: job.payload === undefined ? null : toJson(job.payload),
+      shopKey: job.shopKey ?? null,
+      runAfter: job.runAfter ?? now,
+      now,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  get(id: number): Job | undefined {
+    const row = this.getStmt.get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /**
+   * Claims up to `limit` runnable jobs (oldest first) under the ordering rule, marking them running with a lease.
+   * At most one job per ordering key is returned, and none whose key already has a running job. Atomic across
+   * processes (IMMEDIATE transaction: select + lease under the write lock).
+   */
+  claimNext(opts: ClaimOptions): Job[] {
+    const claim = this.db.transaction(() => {
+      const rows = this.candidatesStmt.all({
+        now: opts.now,
+        limit: opts.limit,
+        excluded: JSON.stringify(opts.excludeShopKeys ?? []),
+        kinds: opts.kinds ? JSON.stringify(opts.kinds) : null,
+      }) as JobRow[];
+      const leaseUntil = opts.now + opts.leaseMs;
+      return rows.map((row) => {
+        this.leaseStmt.run({ id: row.id, leaseUntil, now: opts.now });
+        return toJob({ ...row, state: "running", lease_until: leaseUntil, updated_at: opts.now });
+      });
+    });
+    return claim.immediate();
+  }
+
+  /** The job succeeded. False when the job was not running (e.g. its lease expired and it was released). */
+  complete(id: number, now: number = Date.now()): boolean {
+    return this.completeStmt.run({ id, now }).changes === 1;
+  }
+
+  /**
+   * The attempt failed and may be retried: back to pending with attempts + 1, not before `retryAt`
+   * (see nextRetryAt in backoff.ts). With `maxAttempts`, the failure that spends the budget makes the job dead.
+   * Returns the new state, or undefined when the job was not running.
+   */
+  fail(
+    id: number,
+    f: { error: string; code?: string; retryAt: number; maxAttempts?: number; now?: number },
+  ): { state: "pending" | "dead"; attempts: number } | undefined {
+    const row = this.failStmt.get({
+      id,
+      error: f.error,
+      code: f.code ?? null,
+      retryAt: f.retryAt,
+      maxAttempts: f.maxAttempts ?? null,
+      now: f.now ?? Date.now(),
+    }) as { state: "pending" | "dead"; attempts: number } | undefined;
+    return row;
+  }
+
+  /** Gives up on a job now (permanent error, e.g. the platform refuses the content). It no longer blocks its key. */
+  kill(id: number, error: string, opts: { code?: string; now?: number } = {}): boolean {
+    return (
+      this.killStmt.run({ id, error, code: opts.code ?? null, now: opts.now ?? Date.now() }).changes === 1
+    );
+  }
+
+  /**
+   * Returns jobs whose worker vanished (lease expired while running) to pending, runnable at once. The lost run
+   * counts as a failed attempt (code TK_ERR_JOB_LEASE_EXPIRED), so a job that kills its worker every time ends
+   * dead after `maxAttempts` instead of crash-looping the daemon. Returns the number of jobs released.
+   */
+  releaseExpiredLeases(now: number, opts: { maxAttempts?: number } = {}): number {
+    const release = this.db.transaction(() => {
+      const expired = this.expiredStmt.all(now) as Array<{ id: number; attempts: number }>;
+      for (const job of expired) {
+        this.failStmt.run({
+          id: job.id,
+          error: "lease expired: the worker stopped before finishing this job",
+          code: LEASE_EXPIRED_CODE,
+          retryAt: now,
+          maxAttempts: opts.maxAttempts ?? null,
+          now,
+        });
+      }
+      return expired.length;
+    });
+    return release.immediate();
+  }
+
+  /** `tokokommo retry --dead`: dead jobs (optionally of one kind / shop) back to pending with a fresh budget. */
+  requeueDead(filter: { kind?: JobKind; shopKey?: string; now?: number } = {}): number {
+    return this.requeueStmt.run({
+      kind: filter.kind ?? null,
+      shopKey: filter.shopKey ?? null,
+      now: filter.now ?? Date.now(),
+    }).changes;
+  }
+
+  /** Open and dead jobs per shop_key (null = jobs not tied to a shop), for `status` and metrics. */
+  counts(): ShopJobCounts[] {
+    return this.countsStmt.all() as ShopJobCounts[];
+  }
+
+  listDead(opts: { limit?: number; shopKey?: string } = {}): Job[] {
+    return (this.deadStmt.all({ limit: opts.limit ?? 100, shopKey: opts.shopKey ?? null }) as JobRow[]).map(
+      toJob,
+    );
+  }
+
+  /** Earliest run_after among pending jobs (a worker idle until then may sleep); undefined when none. */
+  nextRunAt(): number | undefined {
+    return (this.nextRunStmt.get() as { t: number | null }).t ?? undefined;
+  }
+
+  /** Deletes done jobs last updated before `olderThan` (ms). Returns how many. */
+  pruneDone(olderThan: number): number {
+    return this.pruneStmt.run(olderThan).changes;
+  }
+}

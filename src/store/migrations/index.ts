@@ -1,0 +1,15 @@
+import { m0001Initial } from "./0001-initial.js";
+import type { Migration } from "./types.js";
+
+export type { Migration } from "./types.js";
+
+/**
+ * Every schema step, in order. APPEND ONLY: once a migration has shipped it is never edited, reordered or removed
+ * (files in the field have it recorded as applied and will not run it again); change the schema by appending a new
+ * step with the next version. A test checks versions run 1, 2, 3... without gaps.
+ */
+export const MIGRATIONS: readonly Migration[] = [m0001Initial];
+
+/** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */
+export const LATEST_SCHEMA_VERSION: number =
+  MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

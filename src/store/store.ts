@@ -1,0 +1,192 @@
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3, { type Database } from "better-sqlite3";
+import { isTkError } from "../errors/index.js";
+import { EchoesRepo } from "./echoes.js";
+import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated } from "./errors.js";
+import { InboundRepo } from "./inbound.js";
+import { JobsRepo } from "./jobs.js";
+import { applyMigrations } from "./migrate.js";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
+import { OutboundRepo } from "./outbound.js";
+import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
+import { RoomsRepo } from "./rooms.js";
+import { ShopStatusRepo } from "./shop-status.js";
+import { SqliteTokenStore } from "./tokens.js";
+import { WebhookSeenRepo } from "./webhook-seen.js";
+
+export interface OpenStoreOptions {
+  /** Open for reading only (status, doctor): no directory or file is created, no migration runs. */
+  readonly?: boolean;
+  /** ms to wait for another process's write lock before SQLITE_BUSY (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export interface IntegrityResult {
+  ok: boolean;
+  /** SQLite's own messages; empty when ok. */
+  problems: string[];
+}
+
+/**
+ * The state file: one SQLite database per daemon (design §1), holding tokens, rooms, messages, the job outbox and
+ * shop health. All calls are synchronous (better-sqlite3); each repository method that writes several rows does
+ * so in one transaction. Repository methods compose: calling them inside store.transaction(fn) makes the whole
+ * group atomic (nested transactions become savepoints).
+ */
+export class Store {
+  readonly tokens: SqliteTokenStore;
+  readonly rooms: RoomsRepo;
+  readonly inbound: InboundRepo;
+  readonly outbound: OutboundRepo;
+  readonly echoes: EchoesRepo;
+  readonly jobs: JobsRepo;
+  readonly shopStatus: ShopStatusRepo;
+  readonly webhooks: WebhookSeenRepo;
+
+  constructor(
+    /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
+    readonly db: Database,
+    readonly path: string,
+    readonly readonly: boolean,
+  ) {
+    this.tokens = new SqliteTokenStore(db);
+    this.rooms = new RoomsRepo(db);
+    this.jobs = new JobsRepo(db);
+    this.inbound = new InboundRepo(db, this.jobs);
+    this.outbound = new OutboundRepo(db, this.jobs);
+    this.echoes = new EchoesRepo(db);
+    this.shopStatus = new ShopStatusRepo(db);
+    this.webhooks = new WebhookSeenRepo(db);
+  }
+
+  /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Highest migration recorded in the file. */
+  schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  /** "wal" for a normally opened store. */
+  journalMode(): string {
+    return String(this.db.pragma("journal_mode", { simple: true }));
+  }
+
+  /** Full PRAGMA integrity_check (slow on big files: doctor only; open runs quick_check). */
+  integrityCheck(): IntegrityResult {
+    try {
+      const problems = runCheck(this.db, "integrity_check");
+      return { ok: problems.length === 0, problems };
+    } catch (err) {
+      return { ok: false, problems: [err instanceof Error ? err.message : String(err)] };
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * Opens (creating when absent) the state file and brings its schema up to date.
+ *
+ * Refuses, leaving the file byte-for-byte untouched: a file that is not SQLite (TK_ERR_STATE_NOT_SQLITE), a
+ * damaged one (TK_ERR_STATE_CORRUPT), another program's database (TK_ERR_STATE_NOT_OURS), one written by a newer
+ * tokokommo (TK_ERR_STATE_TOO_NEW). Every check is a read. When a write-ahead log is lying next to the file (a
+ * crashed or running writer), the checks run through a READ-ONLY connection, so not even SQLite's close-time
+ * checkpoint can move that log into a file we then refuse; without one, a read-write connection that has written
+ * nothing leaves the file (and its directory) exactly as it found them.
+ *
+ * Connection settings: WAL (readers never block the writer; a crash loses at most the last transaction's fsync
+ * window), synchronous=NORMAL (safe with WAL: the database cannot corrupt, only the latest commits may roll back
+ * on power loss), busy_timeout 5000 (the CLI's `status` and the daemon share the file), foreign_keys on.
+ */
+export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  const file = resolve(path);
+  const readonly = options.readonly === true;
+  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+
+  const size = existingSize(file);
+  if (size === undefined && readonly) throw stateMissing(file);
+  if (size !== undefined) {
+    try {
+      assertSqliteHeader(file, size);
+    } catch (err) {
+      throw isTkError(err) ? err : stateOpenFailed(file, err);
+    }
+  }
+
+  if (size !== undefined && (readonly || existsSync(`${file}-wal`))) {
+    const probe = connect(file, true);
+    try {
+      probe.pragma(`busy_timeout = ${busyTimeout}`);
+      const fileVersion = guard(file, () => inspectStateFile(probe, file));
+      if (readonly) {
+        if (fileVersion < LATEST_SCHEMA_VERSION)
+          throw stateOutdated(file, fileVersion, LATEST_SCHEMA_VERSION);
+        probe.pragma("foreign_keys = ON");
+        return new Store(probe, file, true);
+      }
+    } catch (err) {
+      probe.close();
+      throw err;
+    }
+    probe.close();
+  }
+
+  if (!readonly) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (err) {
+      throw stateOpenFailed(file, err);
+    }
+  }
+  const db = connect(file, false);
+  try {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+    // A new file, or one that passed inspection above; check again in case another process changed it meanwhile.
+    guard(file, () => inspectStateFile(db, file));
+    db.pragma("foreign_keys = ON");
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    applyMigrations(db, file, MIGRATIONS, Date.now());
+    return new Store(db, file, false);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function existingSize(file: string): number | undefined {
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw stateOpenFailed(file, new Error("it is a directory"));
+    return st.size;
+  } catch (err) {
+    if (isTkError(err)) throw err;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw stateOpenFailed(file, err);
+  }
+}
+
+function connect(file: string, readonly: boolean): Database {
+  try {
+    return new BetterSqlite3(file, { readonly, fileMustExist: readonly });
+  } catch (err) {
+    throw stateOpenFailed(file, err);
+  }
+}
+
+/** SQLite's own corruption errors (raised by any first read of a damaged file) become TK_ERR_STATE_CORRUPT. */
+function guard<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") throw stateCorrupt(file, [String(err)], err);
+    throw err;
+  }
+}
