@@ -97,7 +97,10 @@ export class SqliteEngineStore implements EngineStore {
           ...(room.buyerPlatform ? { platform: room.buyerPlatform } : {}),
         }
       : undefined;
-    this.store.rooms.upsertRoom({ ...ref, conversationId: room.conversationId, ...(buyer ? { buyer } : {}) }, now);
+    this.store.rooms.upsertRoom(
+      { ...ref, conversationId: room.conversationId, ...(buyer ? { buyer } : {}) },
+      now,
+    );
     // A room seen for the first time starts its cursor at `initialCursorTime`: the first walk imports what came
     // after it (the message that made the webhook, or the sweep's window), not the room's whole history.
     if (!existed && room.initialCursorTime !== undefined) {
@@ -136,7 +139,11 @@ export class SqliteEngineStore implements EngineStore {
     this.store.rooms.markDirty(ref, at);
   }
 
-  advanceCursor(ref: SourceRoomRef, cursor: { messageId: string; time: number } | undefined, dirtyAt: number): void {
+  advanceCursor(
+    ref: SourceRoomRef,
+    cursor: { messageId: string; time: number } | undefined,
+    dirtyAt: number,
+  ): void {
     this.store.rooms.advanceCursor(ref, cursor, { clearDirtyIfNotChangedSince: dirtyAt });
   }
 
@@ -294,7 +301,14 @@ export class SqliteEngineStore implements EngineStore {
   }
 
   addFallback(ref: SourceRoomRef, message: SourceMessage, now: number): void {
-    this.addFallbackStmt.run(ref.source, ref.shopId, ref.roomId, message.messageId, JSON.stringify(message), now);
+    this.addFallbackStmt.run(
+      ref.source,
+      ref.shopId,
+      ref.roomId,
+      message.messageId,
+      JSON.stringify(message),
+      now,
+    );
   }
 
   listFallbacks(ref: SourceRoomRef): SourceMessage[] {
