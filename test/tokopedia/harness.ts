@@ -43,3 +43,22 @@ export async function setupTokopedia(
   const source = new TokopediaSource({ client, webhookSecret: WEBHOOK_SECRET });
   return { sim, shopId, store, client, source };
 }
+
+/** Another client (own rate-limit memory) on the same simulator and token store. */
+export function freshSource(
+  t: TokopediaSetup,
+  clientOpts: Partial<TokopediaClientOptions> = {},
+): { client: TokopediaClient; source: TokopediaSource } {
+  const client = new TokopediaClient({
+    appName: "main",
+    fsId: t.sim.app.fsId,
+    clientId: t.sim.app.clientId,
+    clientSecret: t.sim.app.clientSecret,
+    authBaseUrl: t.sim.authUrl,
+    apiBaseUrl: t.sim.apiUrl,
+    tokenStore: t.store,
+    timeoutMs: 2_000,
+    ...clientOpts,
+  });
+  return { client, source: new TokopediaSource({ client, webhookSecret: WEBHOOK_SECRET }) };
+}
