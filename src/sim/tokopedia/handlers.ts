@@ -3,7 +3,7 @@
  * status and a body; validation follows the reference's documented errors (§3, §4), assumptions are marked.
  */
 import type { Wire } from "./json-text.js";
-import { anchorLinks, type SimApp, type SimWorld, WEBHOOK_URL_FIELDS } from "./state.js";
+import { anchorLinks, type SimApp, type SimRoom, type SimWorld, WEBHOOK_URL_FIELDS } from "./state.js";
 import { envelopeA, envelopeB, errorA, replyWire, roomWire, shopWire } from "./wire.js";
 
 export interface SimAnswer {
@@ -85,14 +85,14 @@ export function listMessages(world: SimWorld, req: FsRequest, settings: HandlerS
   if (world.binding(req.app.fsId, shopId) !== "active") return notBound();
   const filter = req.query.get("filter") ?? "all";
   if (!["all", "read", "unread"].includes(filter)) return invalid("invalid filter");
-  const lastTime = (r: { replies: { replyTime: number }[] }) =>
-    r.replies[r.replies.length - 1]?.replyTime ?? 0;
+  // Newest activity first; the newest bubble id breaks ties inside one millisecond.
+  const newest = (r: SimRoom) => r.replies[r.replies.length - 1]!;
+  const byActivity = (a: SimRoom, b: SimRoom) =>
+    newest(a).replyTime - newest(b).replyTime || (newest(a).replyId < newest(b).replyId ? -1 : 1);
   const rooms = [...world.rooms.values()]
     .filter((r) => r.shopId === shopId && r.replies.length > 0)
     .filter((r) => filter === "all" || (filter === "unread" ? r.unreads > 0 : r.unreads === 0))
-    .sort((a, b) =>
-      req.query.get("order") === "asc" ? lastTime(a) - lastTime(b) : lastTime(b) - lastTime(a),
-    );
+    .sort((a, b) => (req.query.get("order") === "asc" ? byActivity(a, b) : byActivity(b, a)));
   const data = page(rooms, p, settings);
   return { status: 200, body: envelopeA(data === null ? null : data.map(roomWire)) };
 }

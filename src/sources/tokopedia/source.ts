@@ -16,6 +16,7 @@ import type {
 } from "../types.js";
 import { MAX_PER_PAGE, TokopediaClient, type TokopediaClientOptions } from "./client.js";
 import { TK_CODES, tokopediaError } from "./errors.js";
+import { compareIds } from "./fields.js";
 import { renderNotification, renderReply } from "./render.js";
 import { walkReplies } from "./room-walk.js";
 import type { TkReply, TkRoom } from "./types.js";
@@ -76,7 +77,7 @@ export class TokopediaSource implements MarketplaceSource {
       if (newestFirst && last.lastReplyTime < since) break;
     }
     return [...found.values()]
-      .sort((a, b) => b.lastReplyTime - a.lastReplyTime)
+      .sort((a, b) => b.lastReplyTime - a.lastReplyTime || compareIds(b.msgId, a.msgId))
       .map((r) => ({
         shopId,
         roomId: r.msgId,
