@@ -7,19 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Bucket, type RateLimitSetting } from "./bucket.js";
 import { type Delivery, deliver, signedWebhook } from "./deliver.js";
-import {
-  type FsRequest,
-  type HandlerSettings,
-  listMessages,
-  listReplies,
-  listWebhooks,
-  registerWebhooks,
-  type SimAnswer,
-  sendReply,
-  shopInfo,
-  whitelist,
-} from "./handlers.js";
+import type { HandlerSettings } from "./handlers.js";
 import { type Wire, wireJson } from "./json-text.js";
+import { ROUTES } from "./routes.js";
 import {
   anchorLinks,
   type BindingState,
@@ -29,6 +19,7 @@ import {
   type SimRoom,
   SimWorld,
 } from "./state.js";
+import { type TokenStats, tokenRequest } from "./token-route.js";
 import { chatWebhookWire, errorA } from "./wire.js";
 
 export interface TokopediaSimOptions {
@@ -78,41 +69,6 @@ interface Fault {
   target: FaultTarget;
 }
 
-const ROUTES: Array<{
-  method: string;
-  pattern: RegExp;
-  endpoint: string;
-  handler: (world: SimWorld, req: FsRequest, settings: HandlerSettings) => SimAnswer;
-}> = [
-  {
-    method: "GET",
-    pattern: /^\/v1\/chat\/fs\/(\d+)\/messages$/,
-    endpoint: "list-messages",
-    handler: listMessages,
-  },
-  {
-    method: "GET",
-    pattern: /^\/v1\/chat\/fs\/(\d+)\/messages\/(\d+)\/replies$/,
-    endpoint: "list-replies",
-    handler: listReplies,
-  },
-  {
-    method: "POST",
-    pattern: /^\/v1\/chat\/fs\/(\d+)\/messages\/(\d+)\/reply$/,
-    endpoint: "send-reply",
-    handler: sendReply,
-  },
-  { method: "GET", pattern: /^\/v1\/shop\/fs\/(\d+)\/shop-info$/, endpoint: "shop-info", handler: shopInfo },
-  { method: "GET", pattern: /^\/v1\/fs\/(\d+)\/whitelist$/, endpoint: "whitelist", handler: whitelist },
-  { method: "GET", pattern: /^\/v1\/fs\/(\d+)$/, endpoint: "webhook-list", handler: listWebhooks },
-  {
-    method: "POST",
-    pattern: /^\/v1\/fs\/(\d+)\/register$/,
-    endpoint: "webhook-register",
-    handler: registerWebhooks,
-  },
-];
-
 function callerIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
 }
@@ -140,7 +96,7 @@ export class TokopediaSim {
   private readonly log: SimRequestLog[] = [];
   private readonly deliveryLog: Delivery[] = [];
   /** /token calls that minted a new token vs returned the live one. */
-  readonly tokenStats = { minted: 0, reused: 0, rejected: 0 };
+  readonly tokenStats: TokenStats = { minted: 0, reused: 0, rejected: 0 };
 
   constructor(opts: TokopediaSimOptions = {}) {
     this.world = new SimWorld(opts.idBase ?? 2_360_940_371n, opts.now ?? Date.now);
@@ -474,49 +430,14 @@ export class TokopediaSim {
     this.handleFs(req, url, body, res, entry);
   }
 
-  /** POST /token: Basic auth, grant_type in query or form body (reference §2.1). */
   private handleToken(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse): void {
-    if (req.method !== "POST") {
-      this.send(res, 405, { error: "invalid_request", error_description: "method not allowed" });
-      return;
-    }
-    const grant =
-      url.searchParams.get("grant_type") ?? new URLSearchParams(body.toString("utf8")).get("grant_type");
-    if (grant !== "client_credentials") {
-      this.send(res, 400, {
-        error: "unsupported_grant_type",
-        error_description: "grant_type must be client_credentials",
-      });
-      return;
-    }
-    const auth = req.headers.authorization ?? "";
-    const decoded = auth.startsWith("Basic ") ? Buffer.from(auth.slice(6), "base64").toString("utf8") : "";
-    const colon = decoded.indexOf(":");
-    const id = colon < 0 ? "" : decoded.slice(0, colon);
-    const secret = colon < 0 ? "" : decoded.slice(colon + 1);
-    const app = this.world.apps.find((a) => a.clientId === id && a.clientSecret === secret && !a.revoked);
-    if (!app) {
-      // Body shape is an assumption (reference §2.4).
-      this.tokenStats.rejected++;
-      this.send(res, 401, { error: "invalid_client", error_description: "client authentication failed" });
-      return;
-    }
-    const now = this.world.now();
-    // One live token per client; asking before expiry returns it with its remaining lifetime (reference §2.3).
-    if (app.token && now < app.token.expiresAt) {
-      this.tokenStats.reused++;
-    } else {
-      this.tokenStats.minted++;
-      app.token = { value: this.world.mintToken(), expiresAt: now + this.tokenTtlSeconds * 1000 };
-    }
-    this.send(res, 200, {
-      access_token: app.token.value,
-      event_code: "",
-      expires_in: Math.floor((app.token.expiresAt - now) / 1000),
-      last_login_type: "8",
-      sq_check: false,
-      token_type: "Bearer",
+    const answer = tokenRequest(this.world, this.tokenStats, this.tokenTtlSeconds, {
+      method: req.method ?? "",
+      authorization: req.headers.authorization ?? "",
+      grantType:
+        url.searchParams.get("grant_type") ?? new URLSearchParams(body.toString("utf8")).get("grant_type"),
     });
+    this.send(res, answer.status, answer.body);
   }
 
   private handleFs(
