@@ -79,7 +79,12 @@ export async function deliverToMarketplace(
   if (reply?.state !== "pending") return;
   const shop = reply.source && reply.shopId ? topology.shop(reply.source, reply.shopId) : undefined;
   const name = reply.source ? MARKETPLACE_NAME[reply.source] : "Tokopedia";
-  if (!shop || !reply.roomId || !reply.source || shop.kommo.scopeId !== reply.scopeId) {
+  const known =
+    shop && reply.roomId && reply.source && shop.kommo.scopeId === reply.scopeId
+      ? store.getRoom({ source: reply.source, shopId: shop.shopId, roomId: reply.roomId })
+      : undefined;
+  // Only rooms a buyer opened (and the bridge synced) can be answered: Tokopedia has no "write first".
+  if (!shop || !known || !reply.roomId || !reply.source) {
     const text = replyFailureText("TK_ERR_UNKNOWN_CONVERSATION", "", name);
     refuseReply(store, reply, "TK_ERR_UNKNOWN_CONVERSATION", text, deps.now());
     return;

@@ -20,8 +20,8 @@ export interface RunningServer {
   server: Server;
   url: string;
   port: number;
-  /** Stops accepting connections and waits for in-flight requests. */
-  close(): Promise<void>;
+  /** Stops accepting connections and waits (up to graceMs) for in-flight requests. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createHttpServer(opts: HttpServerOptions): Server {
@@ -86,9 +86,16 @@ export async function listen(server: Server, host: string, port: number): Promis
     server,
     port: addr.port,
     url: `http://${shownHost}:${addr.port}`,
-    close: () =>
+    close: (graceMs = 5_000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Finishing requests in flight are answered; idle keep-alive sockets are closed now, and whatever is
+        // still open after the grace period is cut so shutdown never hangs on a stuck client.
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

@@ -1,6 +1,48 @@
-import { notBuilt } from "../not-built.js";
-import type { CommandResult } from "../result.js";
+import { loadConfig, resolveConfigPath } from "../../config/index.js";
+import { usageError } from "../../errors/index.js";
+import type { CommandResult, GlobalOptions } from "../result.js";
 
-export async function serveCommand(): Promise<CommandResult> {
-  return notBuilt("serve", "issue 4 (the bridge)");
+/** How long SIGTERM/SIGINT may take in total (issue 4: exit 0 within 10 s). */
+const SHUTDOWN_BUDGET_MS = 9_000;
+
+function parsePort(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw usageError(`--port ${String(raw)} is not a port number`, "Use a number from 0 to 65535.");
+  }
+  return n;
+}
+
+/**
+ * `tokokommo serve`: runs the daemon until SIGTERM or SIGINT, then stops intake, finishes or releases in-flight
+ * jobs, closes the state file and returns exit code 0.
+ */
+export async function serveCommand(
+  opts: Record<string, unknown>,
+  globals: GlobalOptions,
+): Promise<CommandResult> {
+  const port = parsePort(opts.port);
+  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
+  const [{ startDaemon }, { createLogger }] = await Promise.all([
+    import("../../daemon/daemon.js"),
+    import("../../log/index.js"),
+  ]);
+  const logger = createLogger({ level: globals.logLevel ?? "info" });
+  const daemon = await startDaemon({
+    config,
+    ...(typeof opts.state === "string" ? { statePath: opts.state } : {}),
+    ...(typeof opts.host === "string" ? { host: opts.host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    log: (level, msg, details) => logger[level](details ?? {}, msg),
+  });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  logger.info({ signal }, "shutting down");
+  const started = Date.now();
+  await daemon.stop(SHUTDOWN_BUDGET_MS - 2_000);
+  logger.info({ ms: Date.now() - started }, "stopped");
+  return { exitCode: 0 };
 }

@@ -1,0 +1,80 @@
+/**
+ * One place that turns config entries into platform clients, so `serve`, `doctor`, `init`, `shops` and the
+ * sandbox all talk to Tokopedia, TikTok Shop and Kommo the same way (same endpoints, same token keys).
+ */
+import type { TokenStore } from "../auth/token-store.js";
+import {
+  type Config,
+  type KommoAccount,
+  kommoApiUrl,
+  type TiktokshopApp,
+  type TokopediaApp,
+} from "../config/index.js";
+import { getKommoLimiter, KommoChatsClient, KommoRestClient } from "../kommo/index.js";
+import { TikTokShopClient } from "../sources/tiktokshop/index.js";
+import { TokopediaClient } from "../sources/tokopedia/index.js";
+
+export function tokopediaClient(app: TokopediaApp, config: Config, tokenStore: TokenStore): TokopediaClient {
+  return new TokopediaClient({
+    appName: app.name,
+    fsId: app.fsId,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    authBaseUrl: config.endpoints.tokopediaAuth,
+    apiBaseUrl: config.endpoints.tokopediaApi,
+    tokenStore,
+  });
+}
+
+export function tiktokshopClient(
+  app: TiktokshopApp,
+  config: Config,
+  tokenStore: TokenStore,
+): TikTokShopClient {
+  return new TikTokShopClient({
+    appName: app.name,
+    appKey: app.appKey,
+    appSecret: app.appSecret,
+    ...(app.serviceId ? { serviceId: app.serviceId } : {}),
+    authBaseUrl: config.endpoints.tiktokshopAuth,
+    apiBaseUrl: config.endpoints.tiktokshopApi,
+    tokenStore,
+  });
+}
+
+export function kommoChatsClient(account: KommoAccount, config: Config): KommoChatsClient {
+  return new KommoChatsClient({
+    baseUrl: config.endpoints.kommoChats,
+    channelId: account.channel.id,
+    channelSecret: account.channel.secret,
+  });
+}
+
+/** Token key of a Kommo account's OAuth pair in the state file. */
+export function kommoTokenKey(account: KommoAccount): string {
+  return `kommo:${account.name}`;
+}
+
+export function kommoRestClient(
+  account: KommoAccount,
+  config: Config,
+  tokenStore: TokenStore,
+): KommoRestClient {
+  const auth =
+    "longLivedToken" in account.auth
+      ? { kind: "longLived" as const, token: account.auth.longLivedToken }
+      : {
+          kind: "oauth" as const,
+          clientId: account.auth.clientId,
+          clientSecret: account.auth.clientSecret,
+          redirectUri: account.auth.redirectUri,
+        };
+  return new KommoRestClient({
+    baseUrl: kommoApiUrl(config.endpoints, account.subdomain),
+    auth,
+    tokenStore,
+    tokenKey: kommoTokenKey(account),
+    // One limiter per Kommo account, shared by every client of it in this process (7 requests/s).
+    limiter: getKommoLimiter(`${config.endpoints.kommoApi}|${account.subdomain}`),
+  });
+}

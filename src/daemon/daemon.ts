@@ -1,0 +1,136 @@
+/**
+ * The daemon: state store + engine + HTTP server, started and stopped as one. `tokokommo serve`, the sandbox and
+ * the end-to-end tests all run this, so what the tests prove is what production runs.
+ *
+ * Shutdown order (SIGTERM): stop accepting webhooks (the server stops listening; requests in flight finish and
+ * are committed), stop sweeping and claiming, let running jobs finish within the grace period and release the
+ * rest (their leases would expire anyway), then close the database.
+ */
+
+import { downloadMedia } from "../bridge/download-media.js";
+import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
+import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
+import type { Config } from "../config/index.js";
+import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
+import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
+import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
+import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
+import { buildTopology } from "./topology-from-config.js";
+
+export type DaemonLog = (
+  level: "info" | "warn" | "error",
+  msg: string,
+  details?: Record<string, unknown>,
+) => void;
+
+export interface DaemonOptions {
+  config: Config;
+  /** Overrides config.statePath. */
+  statePath?: string;
+  host?: string;
+  port?: number;
+  log?: DaemonLog;
+  /** Engine tuning for tests and benchmarks. */
+  engine?: Partial<
+    Pick<
+      EngineOptions,
+      "concurrency" | "perShopConcurrency" | "retryBudget" | "leaseMs" | "initialLookbackMs" | "now"
+    >
+  > & { baseRetryMs?: number; maxRetryMs?: number };
+}
+
+export interface RunningDaemon {
+  url: string;
+  port: number;
+  engine: BridgeEngine;
+  store: Store;
+  server: RunningServer;
+  /** Graceful stop; resolves when the database is closed. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
+  const { config } = o;
+  const store = openStore(o.statePath ?? config.statePath);
+  try {
+    const retryBudget = o.engine?.retryBudget ?? RETRY_BUDGET;
+    const engineStore = new SqliteEngineStore(store, retryBudget);
+    const topology = buildTopology(config, {
+      tokenStore: store.tokens,
+      tokenKeys: (prefix) => store.tokens.keys(prefix),
+    });
+    const tuning = o.engine ?? {};
+    const engine = new BridgeEngine({
+      store: engineStore,
+      topology,
+      kommoHooks: {
+        verify: verifyKommoWebhook,
+        parse: (raw) => {
+          const hook = parseKommoWebhook(raw);
+          return hook.kind === "message" ? hook : { kind: "other" };
+        },
+      },
+      nextRetryAt: (t) =>
+        nextRetryAt({
+          ...t,
+          ...(tuning.baseRetryMs !== undefined ? { baseMs: tuning.baseRetryMs } : {}),
+          ...(tuning.maxRetryMs !== undefined ? { maxMs: tuning.maxRetryMs } : {}),
+        }),
+      mode: config.sync.mode,
+      pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
+      attachments: config.attachments,
+      download: (url) => downloadMedia(url),
+      retryBudget,
+      ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
+      ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
+      ...(tuning.leaseMs !== undefined ? { leaseMs: tuning.leaseMs } : {}),
+      ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
+      ...(tuning.now ? { now: tuning.now } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    const readiness = (): ReadinessCheck[] => {
+      const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];
+      for (const s of store.shopStatus.listShopStatus()) {
+        checks.push({
+          name: `shop ${s.source}:${s.shopId}`,
+          ok: s.healthy,
+          ...(s.healthy ? {} : { detail: `${s.lastErrorCode ?? ""} ${s.lastError ?? ""}`.trim() }),
+        });
+      }
+      return checks;
+    };
+    const server = await listen(
+      createHttpServer({
+        router: bridgeRoutes({ engine, readiness }),
+        onError: (err) => o.log?.("error", "request handler failed", { error: String(err) }),
+      }),
+      o.host ?? config.server.host,
+      o.port ?? config.server.port,
+    );
+    await engine.start();
+    o.log?.("info", "tokokommo is serving", {
+      url: server.url,
+      shops: config.shops.length,
+      mode: config.sync.mode,
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      url: server.url,
+      port: server.port,
+      engine,
+      store,
+      server,
+      stop: (graceMs = 5_000) => {
+        stopping ??= (async () => {
+          await server.close();
+          await engine.stop(graceMs);
+          store.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

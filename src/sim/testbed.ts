@@ -1,0 +1,144 @@
+/**
+ * A whole world on loopback: the Tokopedia simulator with bound shops, the Kommo simulator with an account and a
+ * connected channel, and a config file pointing tokokommo at both. The sandbox, the end-to-end tests and the
+ * benchmarks start the real daemon (in this process or as a child) against it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { KommoChatsClient } from "../kommo/index.js";
+import { TokopediaClient } from "../sources/tokopedia/index.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
+import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "./tokopedia/index.js";
+
+export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
+
+export interface TestbedShop {
+  shopId: string;
+  name: string;
+}
+
+export interface TestbedOptions {
+  shops?: number;
+  mode?: "webhook" | "poll" | "hybrid";
+  pollIntervalSeconds?: number;
+  attachments?: "reject" | "link";
+  tokopedia?: TokopediaSimOptions;
+  kommo?: KommoSimulatorOptions;
+  /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
+  dir?: string;
+}
+
+export interface Testbed {
+  tokopedia: TokopediaSim;
+  kommo: KommoSimulator;
+  shops: TestbedShop[];
+  scopeId: string;
+  accountId: number;
+  config: Config;
+  configPath: string;
+  statePath: string;
+  dir: string;
+  /** Points the platforms' webhooks at a running daemon (Tokopedia chat URL, Kommo channel hook). */
+  connectDaemon(daemonUrl: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "tokokommo-testbed-"));
+  const tokopedia = await startTokopediaSim({ webhookDelivery: true, ...o.tokopedia });
+  const kommo = await startKommoSimulator(o.kommo);
+  try {
+    const shops: TestbedShop[] = [];
+    for (let i = 0; i < (o.shops ?? 1); i++) {
+      const name = i === 0 ? "kommo-store" : `kommo-store-${i + 1}`;
+      const { shopId } = tokopedia.createShop({ name, domain: name });
+      tokopedia.bindShop(shopId);
+      shops.push({ shopId, name });
+    }
+    const account = kommo.addAccount({ name: "Acme Agency", subdomain: "acme" });
+    const channel = kommo.addChannel({ hookUrl: "http://127.0.0.1:9/webhooks/kommo/:scope_id" });
+    const chats = new KommoChatsClient({
+      baseUrl: kommo.url,
+      channelId: channel.id,
+      channelSecret: channel.secret,
+    });
+    const { scopeId } = await chats.connect(account.amojoId, "Tokopedia");
+    const statePath = join(dir, "state.db");
+    const configPath = join(dir, "config.json");
+    const raw = {
+      version: 1,
+      // The daemon listens on a free port; connectDaemon() tells the platforms where it is.
+      server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+      statePath,
+      sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+      tokopedia: {
+        apps: [
+          {
+            name: "main",
+            fsId: tokopedia.app.fsId,
+            clientId: tokopedia.app.clientId,
+            clientSecret: tokopedia.app.clientSecret,
+            webhookSecret: TESTBED_WEBHOOK_SECRET,
+          },
+        ],
+      },
+      kommo: {
+        accounts: [
+          {
+            name: "acme",
+            subdomain: account.subdomain,
+            amojoId: account.amojoId,
+            auth: { longLivedToken: kommo.longLivedToken(account.id) },
+            channel: { id: channel.id, secret: channel.secret },
+            scopeId,
+          },
+        ],
+      },
+      shops: shops.map((s) => ({ shopId: s.shopId, app: "main", kommoAccount: "acme", name: s.name })),
+      attachments: o.attachments ?? "reject",
+      endpoints: {
+        tokopediaAuth: tokopedia.authUrl,
+        tokopediaApi: tokopedia.apiUrl,
+        kommoApi: kommo.url,
+        kommoChats: kommo.url,
+      },
+    };
+    const config = validateConfig(raw, {}, { configPath });
+    saveConfig(configPath, config);
+    const tokopediaClient = new TokopediaClient({
+      appName: "main",
+      fsId: tokopedia.app.fsId,
+      clientId: tokopedia.app.clientId,
+      clientSecret: tokopedia.app.clientSecret,
+      authBaseUrl: tokopedia.authUrl,
+      apiBaseUrl: tokopedia.apiUrl,
+    });
+    return {
+      tokopedia,
+      kommo,
+      shops,
+      scopeId,
+      accountId: account.id,
+      config,
+      configPath,
+      statePath,
+      dir,
+      async connectDaemon(daemonUrl) {
+        await tokopediaClient.registerWebhooks({
+          chat_notification_url: `${daemonUrl}/webhooks/tokopedia/main`,
+          webhook_secret: TESTBED_WEBHOOK_SECRET,
+        });
+        kommo.setChannelHookUrl(channel.id, `${daemonUrl}/webhooks/kommo/:scope_id`);
+      },
+      async close() {
+        await Promise.allSettled([tokopedia.close(), kommo.close()]);
+        if (!o.dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([tokopedia.close(), kommo.close()]);
+    throw err;
+  }
+}
