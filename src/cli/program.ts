@@ -8,12 +8,13 @@
 import { Command, CommanderError, Option } from "commander";
 import { isTkError } from "../errors/index.js";
 import { version } from "../version.js";
-import type { CommandResult, GlobalOptions } from "./result.js";
+import type { CommandIO, CommandResult, GlobalOptions } from "./result.js";
 
 type Action = (
   opts: Record<string, unknown>,
   globals: GlobalOptions,
   args: string[],
+  io: CommandIO,
 ) => Promise<CommandResult>;
 
 interface RunState {
@@ -52,7 +53,12 @@ export function buildProgram(state: RunState): Command {
       state.debug = globals.logLevel === "debug" || globals.logLevel === "trace";
       const args = self.args;
       const action = await load();
-      state.result = await action(opts, globals, args);
+      const io: CommandIO = {
+        write: (text) => process.stdout.write(text),
+        stdin: process.stdin,
+        interactive: process.stdin.isTTY === true,
+      };
+      state.result = await action(opts, globals, args, io);
     });
     return cmd;
   };

@@ -21,3 +21,14 @@ export interface GlobalOptions {
   config?: string;
   logLevel?: string;
 }
+
+/**
+ * Streams for the few commands that talk while they run (sandbox's transcript and prompt, init's progress).
+ * main.ts owns the real ones; tests pass their own.
+ */
+export interface CommandIO {
+  write(text: string): void;
+  stdin: NodeJS.ReadableStream;
+  /** True when a person is typing (stdin is a terminal). */
+  interactive: boolean;
+}
