@@ -139,6 +139,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
     };
   } catch (err) {
     await Promise.allSettled([tokopedia.close(), kommo.close()]);
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }
