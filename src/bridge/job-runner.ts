@@ -154,13 +154,17 @@ export class JobRunner {
   }
 
   private launch(job: QueuedJob): void {
-    const done = this.execute(job).finally(() => {
-      this.running.delete(job.id);
-      const n = (this.perShop.get(job.shopKey) ?? 1) - 1;
-      if (n <= 0) this.perShop.delete(job.shopKey);
-      else this.perShop.set(job.shopKey, n);
-      this.wake?.(); // a slot is free: the conversation's next job may now run
-    });
+    // execute() records every outcome in the queue; if even that fails (the database was closed by a shutdown
+    // that outlived its grace period), the job's lease expires and it runs again on the next start.
+    const done = this.execute(job)
+      .catch(() => undefined)
+      .finally(() => {
+        this.running.delete(job.id);
+        const n = (this.perShop.get(job.shopKey) ?? 1) - 1;
+        if (n <= 0) this.perShop.delete(job.shopKey);
+        else this.perShop.set(job.shopKey, n);
+        this.wake?.(); // a slot is free: the conversation's next job may now run
+      });
     this.running.set(job.id, { job, done });
   }
 

@@ -1,0 +1,144 @@
+/** JobRunner over the real SQLite queue: order per conversation, fairness per shop, retries, dead jobs. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JobRunner, type QueuedJob } from "../../src/bridge/job-runner.js";
+import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
+import { TkError } from "../../src/errors/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { waitFor } from "../helpers/wait.js";
+
+let dir: string;
+let store: Store;
+let engineStore: SqliteEngineStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "tk-runner-"));
+  store = openStore(join(dir, "state.db"));
+  engineStore = new SqliteEngineStore(store, 3);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const fastRetry = ({ now }: { now: number }) => now + 5;
+
+describe("JobRunner", () => {
+  it("runs jobs of one conversation one at a time, in order, while conversations run in parallel", async () => {
+    const now = Date.now();
+    for (let i = 0; i < 20; i++) {
+      engineStore.enqueue(
+        { kind: "k", orderingKey: `conv-${i % 4}`, shopKey: `shop:${i % 2}`, payload: i },
+        now,
+      );
+    }
+    const seen = new Map<string, number[]>();
+    const active = new Set<string>();
+    let overlap = false;
+    let parallel = 0;
+    const runner = new JobRunner({
+      queue: engineStore.jobs,
+      nextRetryAt: fastRetry,
+      concurrency: 8,
+      handlers: {
+        k: async (job: QueuedJob) => {
+          if (active.has(job.orderingKey)) overlap = true;
+          active.add(job.orderingKey);
+          parallel = Math.max(parallel, active.size);
+          await new Promise((r) => setTimeout(r, 5));
+          seen.set(job.orderingKey, [...(seen.get(job.orderingKey) ?? []), job.payload as number]);
+          active.delete(job.orderingKey);
+        },
+      },
+    });
+    runner.start();
+    await waitFor("all jobs", () => [...seen.values()].flat().length === 20);
+    await runner.stop();
+    expect(overlap).toBe(false);
+    expect(parallel).toBeGreaterThan(1);
+    for (const [key, payloads] of seen) {
+      const sorted = [...payloads].sort((a, b) => a - b);
+      expect(payloads, key).toEqual(sorted);
+    }
+  });
+
+  it("keeps a shop to its concurrency cap so it cannot take every slot", async () => {
+    const now = Date.now();
+    for (let i = 0; i < 12; i++)
+      engineStore.enqueue({ kind: "slow", orderingKey: `a-${i}`, shopKey: "shop:a" }, now);
+    engineStore.enqueue({ kind: "fast", orderingKey: "b-1", shopKey: "shop:b" }, now);
+    let runningA = 0;
+    let maxA = 0;
+    let bDoneWhileABusy = false;
+    const runner = new JobRunner({
+      queue: engineStore.jobs,
+      nextRetryAt: fastRetry,
+      concurrency: 4,
+      perShopConcurrency: 2,
+      handlers: {
+        slow: async () => {
+          runningA++;
+          maxA = Math.max(maxA, runningA);
+          await new Promise((r) => setTimeout(r, 40));
+          runningA--;
+        },
+        fast: async () => {
+          bDoneWhileABusy = runningA > 0;
+        },
+      },
+    });
+    runner.start();
+    await waitFor(
+      "queue drained",
+      () => engineStore.jobCounts().every((c) => c.pending + c.running === 0),
+      5_000,
+    );
+    await runner.stop();
+    expect(maxA).toBe(2);
+    expect(bDoneWhileABusy).toBe(true);
+  });
+
+  it("retries transient failures, kills permanent ones at once, and reports dead jobs", async () => {
+    const now = Date.now();
+    const flaky = engineStore.enqueue({ kind: "flaky", orderingKey: "c1", shopKey: "s" }, now);
+    const doomed = engineStore.enqueue({ kind: "doomed", orderingKey: "c2", shopKey: "s" }, now);
+    const hopeless = engineStore.enqueue({ kind: "hopeless", orderingKey: "c3", shopKey: "s" }, now);
+    let flakyCalls = 0;
+    let doomedCalls = 0;
+    const dead: { id: number; code: string }[] = [];
+    const runner = new JobRunner({
+      queue: engineStore.jobs,
+      nextRetryAt: fastRetry,
+      retryBudget: 3,
+      onDead: (job, err) => {
+        dead.push({ id: job.id, code: err.code });
+      },
+      handlers: {
+        flaky: async () => {
+          flakyCalls++;
+          if (flakyCalls < 3)
+            throw new TkError("TK_ERR_X_TRANSIENT", "try again", { details: { retryable: true } });
+        },
+        doomed: async () => {
+          doomedCalls++;
+          throw new TkError("TK_ERR_X_BAD", "never", { details: { retryable: false } });
+        },
+        hopeless: async () => {
+          throw new Error("always down");
+        },
+      },
+    });
+    runner.start();
+    await waitFor("two dead", () => dead.length === 2, 5_000);
+    await waitFor("flaky done", () => store.jobs.get(flaky)?.state === "done", 5_000);
+    await runner.stop();
+    expect(flakyCalls).toBe(3);
+    expect(doomedCalls).toBe(1);
+    expect(dead.map((d) => d.id).sort()).toEqual([doomed, hopeless].sort());
+    expect(store.jobs.get(hopeless)?.attempts).toBe(2);
+    expect(store.jobs.get(doomed)?.lastErrorCode).toBe("TK_ERR_X_BAD");
+    expect(engineStore.requeueDead()).toBe(2);
+  });
+});
