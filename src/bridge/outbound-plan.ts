@@ -2,20 +2,9 @@
  * What to do with a reply a manager (or Salesbot) wrote in Kommo (design §6, outbound table). Pure: the
  * worker executes the plan; tests can check every row without a network.
  */
-export type KommoReplyType =
-  | "text"
-  | "picture"
-  | "file"
-  | "video"
-  | "voice"
-  | "audio"
-  | "sticker"
-  | "location"
-  | "contact"
-  | string;
-
 export interface KommoReplyContent {
-  type: KommoReplyType;
+  /** Kommo message type: text, picture, file, video, voice, audio, sticker, location, contact. */
+  type: string;
   text?: string;
   media?: string;
   fileName?: string;
