@@ -135,7 +135,18 @@ export class DoctorContext {
 
   /** GET /api/v4/account once per account (several checks need it). */
   kommoAccountInfo(name: string): Promise<KommoAccountInfo> {
-    return this.once(`kommo-account:${name}`, () => this.kommoRest(name).account());
+    // One retry after a 429: doctor often runs next to the daemon, which shares the account's 7 requests/s.
+    return this.once(`kommo-account:${name}`, async () => {
+      const rest = this.kommoRest(name);
+      try {
+        return await rest.account();
+      } catch (err) {
+        if (!isTkError(err) || err.code !== "TK_ERR_KOMMO_RATE_LIMITED") throw err;
+        const wait = Number(err.details?.retryAfterMs ?? 1000);
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(wait, 200), 3000)));
+        return rest.account();
+      }
+    });
   }
 
   /** The egress IP: --egress-ip, server.egressIp, else asked of endpoints.ipEcho; undefined when unknown. */

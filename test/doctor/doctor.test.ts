@@ -2,6 +2,7 @@
  * doctor against the simulators: a healthy setup passes every check; each fault, injected into a simulator, the
  * state file or the config, makes exactly its own check fail (dependent checks are skipped, not failed).
  */
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { KommoChatsClient, KommoRestClient } from "../../src/kommo/index.js";
 import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/sim/testbed.js";
 import { TokopediaClient } from "../../src/sources/tokopedia/index.js";
 import { openStore } from "../../src/store/index.js";
+import { BIN } from "../helpers/cli.js";
 import { startIpEcho } from "../helpers/ip-echo.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -119,6 +121,23 @@ describe("doctor on a healthy setup", () => {
     ])
       expect(ids.has(id), id).toBe(true);
     expect(find(r, "tokopedia.ip-whitelist").message).toContain("127.0.0.1");
+  });
+
+  it("the built binary: doctor --json exits 0 and prints checks with id, status, message", async () => {
+    const r = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, "--config", bed.configPath, "doctor", "--json"], {
+        env: { ...process.env, TOKOKOMMO_CONFIG: undefined },
+      });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    expect(report.checks.filter((c) => c.status !== "pass")).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(report.checks[0]).toMatchObject({ id: "config.valid", status: "pass" });
+    expect(r.stdout).not.toContain(rawConfig().kommo.accounts[0]!.channel.secret);
   });
 
   it("--shop keeps only that shop's checks", async () => {
