@@ -69,7 +69,40 @@ export function buildProgram(state: RunState): Command {
       .description(
         "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
       )
-      .option("--no-interactive", "take every answer from flags and env, never prompt"),
+      .option("--no-interactive", "take every answer from flags and env, never prompt")
+      .option("--public-url <url>", "https address where the platforms reach this bridge (server.publicUrl)")
+      .option("--state <file>", "state file (statePath)")
+      .option("--app <name>", "Tokopedia app name in the config (default main)")
+      .option("--fs-id <id>", "Tokopedia app id (fs_id)")
+      .option("--client-id <id>", "Tokopedia client id")
+      .option(
+        "--client-secret <secret>",
+        "Tokopedia client secret (env TOKOKOMMO_TOKOPEDIA_<APP>_CLIENT_SECRET)",
+      )
+      .option(
+        "--webhook-secret <secret>",
+        "Tokopedia webhook secret (env TOKOKOMMO_TOKOPEDIA_<APP>_WEBHOOK_SECRET)",
+      )
+      .option("--egress-ip <ip>", "the IP Tokopedia sees from this server (default: ask endpoints.ipEcho)")
+      .option("--shop-domain <domain>", "the shop's Tokopedia URL or domain, e.g. tokopedia.com/kommo")
+      .option("--kommo-account <name>", "Kommo account name in the config (default: the subdomain)")
+      .option("--kommo-subdomain <sub>", "Kommo subdomain (acme for acme.kommo.com)")
+      .option(
+        "--kommo-token <token>",
+        "Kommo long-lived token (env TOKOKOMMO_KOMMO_<ACCOUNT>_LONG_LIVED_TOKEN)",
+      )
+      .option("--kommo-client-id <id>", "Kommo OAuth integration id")
+      .option(
+        "--kommo-client-secret <secret>",
+        "Kommo OAuth secret (env TOKOKOMMO_KOMMO_<ACCOUNT>_CLIENT_SECRET)",
+      )
+      .option("--kommo-redirect-uri <url>", "Kommo OAuth redirect URI")
+      .option("--kommo-auth-code <code>", "Kommo OAuth authorization code (20 minutes valid)")
+      .option("--channel-id <id>", "Kommo chat channel id")
+      .option(
+        "--channel-secret <secret>",
+        "Kommo chat channel secret (env TOKOKOMMO_KOMMO_<ACCOUNT>_CHANNEL_SECRET)",
+      ),
     async () => (await import("./commands/init.js")).initCommand,
   );
   wire(
@@ -88,7 +121,11 @@ export function buildProgram(state: RunState): Command {
         "check every link (credentials, whitelist, shops, tokens, channel, webhooks, state) and name the fix",
       )
       .option("--json", "machine-readable output")
-      .option("--shop <id>", "check one shop only"),
+      .option("--shop <id>", "check one shop only")
+      .option(
+        "--egress-ip <ip>",
+        "the IP Tokopedia sees from this server (default: server.egressIp or endpoints.ipEcho)",
+      ),
     async () => (await import("./commands/doctor.js")).doctorCommand,
   );
   wire(

@@ -14,7 +14,14 @@ import { getKommoLimiter, KommoChatsClient, KommoRestClient } from "../kommo/ind
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { TokopediaClient } from "../sources/tokopedia/index.js";
 
-export function tokopediaClient(app: TokopediaApp, config: Config, tokenStore: TokenStore): TokopediaClient {
+/** Only the endpoints are read from the config, so `init` can build clients before a whole config exists. */
+type WithEndpoints = Pick<Config, "endpoints">;
+
+export function tokopediaClient(
+  app: TokopediaApp,
+  config: WithEndpoints,
+  tokenStore: TokenStore,
+): TokopediaClient {
   return new TokopediaClient({
     appName: app.name,
     fsId: app.fsId,
@@ -28,7 +35,7 @@ export function tokopediaClient(app: TokopediaApp, config: Config, tokenStore: T
 
 export function tiktokshopClient(
   app: TiktokshopApp,
-  config: Config,
+  config: WithEndpoints,
   tokenStore: TokenStore,
 ): TikTokShopClient {
   return new TikTokShopClient({
@@ -42,7 +49,7 @@ export function tiktokshopClient(
   });
 }
 
-export function kommoChatsClient(account: KommoAccount, config: Config): KommoChatsClient {
+export function kommoChatsClient(account: KommoAccount, config: WithEndpoints): KommoChatsClient {
   return new KommoChatsClient({
     baseUrl: config.endpoints.kommoChats,
     channelId: account.channel.id,
@@ -57,7 +64,7 @@ export function kommoTokenKey(account: KommoAccount): string {
 
 export function kommoRestClient(
   account: KommoAccount,
-  config: Config,
+  config: WithEndpoints,
   tokenStore: TokenStore,
 ): KommoRestClient {
   const auth =

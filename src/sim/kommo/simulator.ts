@@ -542,7 +542,12 @@ export class KommoSimulator {
       return;
     }
     record.status = reply.status;
-    res.writeHead(reply.status, { ...(reply.headers ?? {}), "x-request-id": String(this.log.length) });
+    // Date from the simulator's own clock, as a real server sends its clock: lets tests simulate clock skew.
+    res.writeHead(reply.status, {
+      date: new Date(this.now()).toUTCString(),
+      ...(reply.headers ?? {}),
+      "x-request-id": String(this.log.length),
+    });
     res.end(reply.body ?? "");
   }
 

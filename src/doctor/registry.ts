@@ -1,0 +1,18 @@
+/**
+ * The list of check groups doctor runs, in order. A marketplace module adds its own group here (the TikTok Shop
+ * checks will sit next to the Tokopedia ones) without touching the runner or the formatter.
+ */
+import { configChecks } from "./checks/config.js";
+import { daemonChecks } from "./checks/daemon.js";
+import { kommoChecks } from "./checks/kommo.js";
+import { stateChecks } from "./checks/state.js";
+import { tokopediaChecks } from "./checks/tokopedia.js";
+import type { CheckGroup } from "./types.js";
+
+export const CHECK_GROUPS: readonly CheckGroup[] = [
+  configChecks,
+  stateChecks,
+  tokopediaChecks,
+  kommoChecks,
+  daemonChecks,
+];
