@@ -134,6 +134,7 @@ export class JobsRepo {
   private readonly killStmt: Statement;
   private readonly expiredStmt: Statement<[number]>;
   private readonly requeueStmt: Statement;
+  private readonly makeDueStmt: Statement;
   private readonly countsStmt: Statement<[]>;
   private readonly deadStmt: Statement;
   private readonly nextRunStmt: Statement<[]>;
@@ -182,6 +183,9 @@ export class JobsRepo {
     this.requeueStmt = db.prepare(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @now
        WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
+    );
+    this.makeDueStmt = db.prepare(
+      "UPDATE jobs SET run_after = @now, updated_at = @now WHERE state = 'pending' AND run_after > @now",
     );
     this.countsStmt = db.prepare(
       `SELECT shop_key AS shopKey,
@@ -299,6 +303,14 @@ export class JobsRepo {
       shopKey: filter.shopKey ?? null,
       now: filter.now ?? Date.now(),
     }).changes;
+  }
+
+  /**
+   * `tokokommo retry`: pending jobs waiting for their backoff become due now (the operator fixed the cause and
+   * wants them to run). Their attempt counts stay. Returns how many.
+   */
+  makeWaitingDue(now: number = Date.now()): number {
+    return this.makeDueStmt.run({ now }).changes;
   }
 
   /** Open and dead jobs per shop_key (null = jobs not tied to a shop), for `status` and metrics. */
