@@ -46,7 +46,10 @@ export interface Job {
 
 export interface ClaimOptions {
   now: number;
-  /** How long the claimer owns the job. Must exceed the longest run (HTTP timeouts included). */
+  /**
+   * How long the claimer owns the job. Must exceed the longest run (HTTP timeouts included), unless the claimer
+   * renews the lease while it works (renewLeases), as the engine's job runner does.
+   */
   leaseMs: number;
   limit: number;
   /** Shops to skip this round (e.g. rate-limited until later); their jobs keep their place. */
@@ -135,6 +138,7 @@ export class JobsRepo {
   private readonly expiredStmt: Statement<[number]>;
   private readonly requeueStmt: Statement;
   private readonly makeDueStmt: Statement;
+  private readonly renewStmt: Statement;
   private readonly countsStmt: Statement<[]>;
   private readonly deadStmt: Statement;
   private readonly nextRunStmt: Statement<[]>;
@@ -183,6 +187,9 @@ export class JobsRepo {
     this.requeueStmt = db.prepare(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @now
        WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
+    );
+    this.renewStmt = db.prepare(
+      "UPDATE jobs SET lease_until = @leaseUntil, updated_at = @now WHERE id = @id AND state = 'running'",
     );
     this.makeDueStmt = db.prepare(
       "UPDATE jobs SET run_after = @now, updated_at = @now WHERE state = 'pending' AND run_after > @now",
@@ -271,6 +278,18 @@ export class JobsRepo {
     return (
       this.killStmt.run({ id, error, code: opts.code ?? null, now: opts.now ?? Date.now() }).changes === 1
     );
+  }
+
+  /**
+   * Extends the leases of jobs the caller is still working on (a heartbeat), so a run may outlast `leaseMs` —
+   * slow platforms, several calls, rate-limit waits — without the lease sweep handing the job to a second
+   * worker. Returns the ids that are no longer running (their lease was lost: another worker may have them).
+   */
+  renewLeases(ids: readonly number[], leaseUntil: number, now: number = Date.now()): number[] {
+    const renew = this.db.transaction(() =>
+      ids.filter((id) => this.renewStmt.run({ id, leaseUntil, now }).changes === 0),
+    );
+    return renew.immediate();
   }
 
   /**
