@@ -103,8 +103,15 @@ export async function deliverToMarketplace(
   }
   if (attempts > 0 && plan.action === "send_text") {
     const earlier = await marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS });
+    // A message with the same text that is already remembered as the echo of another reply (by id, or by text
+    // hash, which this claims) was that reply's delivery, not an earlier attempt of this one: the manager may
+    // well send the same "ok" twice. Only an unaccounted-for message counts as this reply's lost success.
     const found = earlier.find(
-      (m) => m.sender === "shop" && m.content.kind === "text" && m.content.text === plan.text,
+      (m) =>
+        m.sender === "shop" &&
+        m.content.kind === "text" &&
+        m.content.text === plan.text &&
+        !store.isEcho(ref, m.messageId, m.content.text, m.sentAt),
     );
     if (found) {
       recordSent(deps, reply, ref, [found.messageId], plan.text, found.sentAt);

@@ -9,6 +9,10 @@
  *   Never dropped.
  * - Leases: a claimed job carries lease_until; if the process dies mid-job, the lease expires and the job runs
  *   again. Handlers are therefore idempotent (Kommo rejects a repeated msgid; replies check for an earlier send).
+ *   While a job runs, the runner renews its lease every leaseMs/4 (a heartbeat). So a run may take longer than
+ *   the lease (HTTP timeouts of 15 s, multi-page walks, rate-limit waits) without the lease sweep giving the job to
+ *   a second worker mid-send; and the lease can stay short, so after a crash (SIGKILL) the restarted daemon picks
+ *   up the dead process's jobs within seconds instead of waiting out a lease sized for the slowest call.
  */
 import { classifyError } from "./error-policy.js";
 
@@ -29,6 +33,8 @@ export interface JobQueuePort {
   fail(id: number, opts: { error: string; code?: string; retryAt: number }): void;
   kill(id: number, error: string, code?: string): void;
   releaseExpiredLeases(now: number): number;
+  /** Extends the leases of running jobs; returns the ids no longer running (lease lost). */
+  renewLeases(ids: number[], leaseUntil: number): number[];
   /** Puts claimed jobs back without counting an attempt (clean shutdown). */
   release(ids: number[]): void;
 }
@@ -56,6 +62,7 @@ export class JobRunner {
   private stopped = true;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry">> &
     Pick<JobRunnerOptions, "onDead" | "onRetry">;
 
@@ -64,7 +71,7 @@ export class JobRunner {
       concurrency: 16,
       perShopConcurrency: 4,
       retryBudget: 12,
-      leaseMs: 60_000,
+      leaseMs: 10_000,
       idlePollMs: 250,
       now: Date.now,
       ...opts,
@@ -75,7 +82,20 @@ export class JobRunner {
     if (!this.stopped) return;
     this.stopped = false;
     this.o.queue.releaseExpiredLeases(this.o.now());
+    this.heartbeat = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.o.leaseMs / 4)));
+    this.heartbeat.unref();
     this.loop = this.run();
+  }
+
+  /** Keeps the leases of running jobs alive (see the header: a run may outlast leaseMs). */
+  private renewLeases(): void {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      this.o.queue.renewLeases(ids, this.o.now() + this.o.leaseMs);
+    } catch {
+      // A busy or closing database: the next beat tries again; the lease still has 3/4 of its time.
+    }
   }
 
   /** Wakes the loop now (intake calls this after it commits a job). */
@@ -97,6 +117,8 @@ export class JobRunner {
     await this.loop;
     const pending = [...this.running.values()].map((r) => r.done);
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     const left = [...this.running.keys()];
     if (left.length > 0) this.o.queue.release(left);
   }

@@ -71,6 +71,7 @@ export class SqliteEngineStore implements EngineStore {
       kill: (id, error, code) => {
         jobs.kill(id, error, code ? { code } : {});
       },
+      renewLeases: (ids, leaseUntil) => jobs.renewLeases(ids, leaseUntil),
       releaseExpiredLeases: (now) => jobs.releaseExpiredLeases(now, { maxAttempts: this.retryBudget }),
       release: (ids) => {
         const now = Date.now();

@@ -46,7 +46,10 @@ export interface Job {
 
 export interface ClaimOptions {
   now: number;
-  /** How long the claimer owns the job. Must exceed the longest run (HTTP timeouts included). */
+  /**
+   * How long the claimer owns the job. Must exceed the longest run (HTTP timeouts included), unless the claimer
+   * renews the lease while it works (renewLeases), as the engine's job runner does.
+   */
   leaseMs: number;
   limit: number;
   /** Shops to skip this round (e.g. rate-limited until later); their jobs keep their place. */
@@ -134,6 +137,8 @@ export class JobsRepo {
   private readonly killStmt: Statement;
   private readonly expiredStmt: Statement<[number]>;
   private readonly requeueStmt: Statement;
+  private readonly makeDueStmt: Statement;
+  private readonly renewStmt: Statement;
   private readonly countsStmt: Statement<[]>;
   private readonly deadStmt: Statement;
   private readonly nextRunStmt: Statement<[]>;
@@ -182,6 +187,12 @@ export class JobsRepo {
     this.requeueStmt = db.prepare(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @now
        WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
+    );
+    this.renewStmt = db.prepare(
+      "UPDATE jobs SET lease_until = @leaseUntil, updated_at = @now WHERE id = @id AND state = 'running'",
+    );
+    this.makeDueStmt = db.prepare(
+      "UPDATE jobs SET run_after = @now, updated_at = @now WHERE state = 'pending' AND run_after > @now",
     );
     this.countsStmt = db.prepare(
       `SELECT shop_key AS shopKey,
@@ -270,6 +281,18 @@ export class JobsRepo {
   }
 
   /**
+   * Extends the leases of jobs the caller is still working on (a heartbeat), so a run may outlast `leaseMs` —
+   * slow platforms, several calls, rate-limit waits — without the lease sweep handing the job to a second
+   * worker. Returns the ids that are no longer running (their lease was lost: another worker may have them).
+   */
+  renewLeases(ids: readonly number[], leaseUntil: number, now: number = Date.now()): number[] {
+    const renew = this.db.transaction(() =>
+      ids.filter((id) => this.renewStmt.run({ id, leaseUntil, now }).changes === 0),
+    );
+    return renew.immediate();
+  }
+
+  /**
    * Returns jobs whose worker vanished (lease expired while running) to pending, runnable at once. The lost run
    * counts as a failed attempt (code TK_ERR_JOB_LEASE_EXPIRED), so a job that kills its worker every time ends
    * dead after `maxAttempts` instead of crash-looping the daemon. Returns the number of jobs released.
@@ -299,6 +322,14 @@ export class JobsRepo {
       shopKey: filter.shopKey ?? null,
       now: filter.now ?? Date.now(),
     }).changes;
+  }
+
+  /**
+   * `tokokommo retry`: pending jobs waiting for their backoff become due now (the operator fixed the cause and
+   * wants them to run). Their attempt counts stay. Returns how many.
+   */
+  makeWaitingDue(now: number = Date.now()): number {
+    return this.makeDueStmt.run({ now }).changes;
   }
 
   /** Open and dead jobs per shop_key (null = jobs not tied to a shop), for `status` and metrics. */

@@ -1,6 +1,126 @@
-import { notBuilt } from "../not-built.js";
-import type { CommandResult } from "../result.js";
+import { existsSync } from "node:fs";
+import { loadConfig, resolveConfigPath } from "../../config/index.js";
+import type { CommandResult, GlobalOptions } from "../result.js";
+import { formatTable } from "../table.js";
 
-export async function statusCommand(): Promise<CommandResult> {
-  return notBuilt("status", "issue 4 (the bridge)");
+/** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
+export interface ShopStatusLine {
+  source: string;
+  shopId: string;
+  name: string | null;
+  /** Last sweep or room sync that ran for the shop, successful or not. */
+  lastSyncAt: number | null;
+  lastSuccessAt: number | null;
+  /** Jobs waiting or running (pending + running). */
+  backlog: number;
+  dead: number;
+  lastErrorCode: string | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  /** No error yet, or a success after the latest error. */
+  healthy: boolean;
+}
+
+export interface StatusReport {
+  statePath: string;
+  /** False when the state file does not exist yet: the daemon never ran with this config. */
+  everRun: boolean;
+  shops: ShopStatusLine[];
+  /** Jobs not tied to a configured shop (replies to unknown chats, shops removed from the config). */
+  other: { shopKey: string | null; backlog: number; dead: number }[];
+}
+
+function when(ms: number | null): string {
+  return ms === null ? "never" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * `tokokommo status [--json]`: per configured shop, from the state file (opened read-only, so it is safe while
+ * the daemon runs): last sync, last success, backlog, dead jobs and the last error. Exit 0 also when a shop is
+ * unhealthy: status reports; `doctor` judges.
+ */
+export async function statusCommand(
+  _opts: Record<string, unknown>,
+  globals: GlobalOptions,
+): Promise<CommandResult> {
+  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
+  const statePath = config.statePath;
+  const configured = config.shops.map((s) => ({
+    source: s.source as string,
+    shopId: String(s.shopId),
+    name: s.name ?? null,
+  }));
+  const report: StatusReport = { statePath, everRun: existsSync(statePath), shops: [], other: [] };
+  if (!report.everRun) {
+    report.shops = configured.map((s) => ({
+      ...s,
+      lastSyncAt: null,
+      lastSuccessAt: null,
+      backlog: 0,
+      dead: 0,
+      lastErrorCode: null,
+      lastError: null,
+      lastErrorAt: null,
+      healthy: true,
+    }));
+    const text = `never run: no state file at ${statePath} (start the daemon with \`tokokommo serve\`)\n${formatTable(
+      ["SOURCE", "SHOP ID", "NAME"],
+      configured.map((s) => [s.source, s.shopId, s.name ?? "-"]),
+    )}`;
+    return { exitCode: 0, text, json: report };
+  }
+  const { openStore } = await import("../../store/index.js");
+  const store = openStore(statePath, { readonly: true });
+  try {
+    const health = new Map(store.shopStatus.listShopStatus().map((h) => [`${h.source}:${h.shopId}`, h]));
+    const counts = new Map(store.jobs.counts().map((c) => [c.shopKey, c]));
+    for (const s of configured) {
+      const key = `${s.source}:${s.shopId}`;
+      const h = health.get(key);
+      const c = counts.get(key);
+      counts.delete(key);
+      report.shops.push({
+        ...s,
+        lastSyncAt: h?.lastSyncAt ?? null,
+        lastSuccessAt: h?.lastSuccessAt ?? null,
+        backlog: (c?.pending ?? 0) + (c?.running ?? 0),
+        dead: c?.dead ?? 0,
+        lastErrorCode: h?.lastErrorCode ?? null,
+        lastError: h?.lastError ?? null,
+        lastErrorAt: h?.lastErrorAt ?? null,
+        healthy: h?.healthy ?? true,
+      });
+    }
+    for (const c of counts.values()) {
+      report.other.push({ shopKey: c.shopKey, backlog: c.pending + c.running, dead: c.dead });
+    }
+  } finally {
+    store.close();
+  }
+  return { exitCode: 0, text: renderText(report), json: report };
+}
+
+function renderText(r: StatusReport): string {
+  const table = formatTable(
+    ["SOURCE", "SHOP ID", "NAME", "LAST SYNC", "LAST SUCCESS", "BACKLOG", "DEAD", "LAST ERROR"],
+    r.shops.map((s) => [
+      s.source,
+      s.shopId,
+      s.name ?? "-",
+      when(s.lastSyncAt),
+      when(s.lastSuccessAt),
+      String(s.backlog),
+      String(s.dead),
+      s.lastErrorCode
+        ? `${s.healthy ? "(recovered) " : ""}${s.lastErrorCode}: ${s.lastError ?? ""} at ${when(s.lastErrorAt)}`
+        : "-",
+    ]),
+  );
+  const lines = [`state: ${r.statePath}`, table];
+  for (const o of r.other) {
+    lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
+  }
+  const dead = r.shops.reduce((n, s) => n + s.dead, 0) + r.other.reduce((n, o) => n + o.dead, 0);
+  if (dead > 0) lines.push(`${dead} dead job(s): re-queue them with \`tokokommo retry --dead\``);
+  return lines.join("\n");
 }

@@ -1,0 +1,52 @@
+/**
+ * Job leases vs slow upstreams: a job that runs longer than its lease (slow platform, several calls, rate-limit
+ * waits) must keep its lease while its worker lives. Otherwise the lease sweep hands the same job to a second
+ * worker while the first is still sending: the reply job runs twice at once (duplicate sends or statuses), and
+ * the lost run is counted as a failed attempt.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { waitFor } from "../helpers/wait.js";
+
+let bed: Testbed;
+let daemon: RunningDaemon;
+
+beforeAll(async () => {
+  bed = await startTestbed({ mode: "webhook" });
+  daemon = await startDaemon({
+    config: bed.config,
+    port: 0,
+    // A lease far shorter than one upstream call: only lease renewal keeps the job with its worker.
+    engine: { leaseMs: 200, baseRetryMs: 50, maxRetryMs: 500 },
+  });
+  await bed.connectDaemon(daemon.url);
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await bed?.close();
+});
+
+it("a reply job slower than its lease runs once: one send to Tokopedia, one delivery status, no attempt lost", async () => {
+  const shopId = bed.shops[0]!.shopId;
+  const sent = await bed.tokopedia.buyerSends(shopId, "lease-buyer", "Halo, masih ada?");
+  const conv = `tkp:${shopId}:${sent.msgId}`;
+  await waitFor("buyer message in Kommo", () =>
+    bed.kommo.received(bed.scopeId).find((m) => m.conversationId === conv),
+  );
+  bed.tokopedia.latency(900);
+  const before = bed.tokopedia.requests().length;
+  const amojoId = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Masih kak" });
+  await waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0], 15_000);
+  // Let any second run of the job finish before counting.
+  await new Promise((r) => setTimeout(r, 2_500));
+  bed.tokopedia.latency(0);
+  const calls = bed.tokopedia.requests().slice(before);
+  expect(calls.filter((c) => /\/reply$/.test(c.path))).toHaveLength(1);
+  // A first attempt has nothing to check for: an earlier send cannot exist, so the room is not read.
+  expect(calls.filter((c) => /\/replies$/.test(c.path))).toHaveLength(0);
+  expect(bed.tokopedia.shopReplies(sent.msgId)).toEqual(["Masih kak"]);
+  expect(bed.kommo.deliveryStatuses(amojoId)).toHaveLength(1);
+  expect(bed.kommo.deliveryStatuses(amojoId)[0]!.status).toBe(1);
+}, 20_000);

@@ -1,0 +1,77 @@
+/**
+ * The built daemon as a child process (`node bin/tokokommo.js serve`), for crash and shutdown tests: the
+ * simulators stay in the test process, the bridge runs exactly as under systemd.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { request } from "undici";
+import { BIN } from "./cli.js";
+
+/** A port that was free a moment ago (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  url: string;
+  /** stdout + stderr so far (pino JSON lines). */
+  output(): string;
+  /** Resolves with the exit code / signal once the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnDaemon(
+  configPath: string,
+  port: number,
+  args: string[] = [],
+): Promise<DaemonProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, "serve", "--config", configPath, "--port", String(port), ...args],
+    {
+      env: { ...process.env, NO_COLOR: "1", TOKOKOMMO_CONFIG: undefined },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
+  for (;;) {
+    if (ended) throw new Error(`daemon exited during start-up:\n${out}`);
+    try {
+      const res = await request(`${url}/healthz`);
+      await res.body.dump();
+      if (res.statusCode === 200 && /is serving/.test(out)) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`daemon did not become healthy:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url, output: () => out, exited };
+}
