@@ -5,8 +5,8 @@
  */
 import { isTkError } from "../errors/index.js";
 import type { SourceKind, WebhookHint } from "../sources/types.js";
-import { conversationId, parseConversationId } from "./identities.js";
-import { markRoomForSync } from "./mark-room.js";
+import { parseConversationId } from "./identities.js";
+import { markRoomForSync, syncOrderingKey } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
@@ -141,8 +141,11 @@ export class Intake {
     const shop = parsed && this.o.topology.shop(parsed.source, parsed.shopId);
     const known = parsed && shop && shop.kommo.scopeId === scopeId ? parsed : undefined;
     const now = this.now();
+    // Replies share the room's sync lane: a sync never reads the room while a reply is being posted, so the
+    // reply's echo is always recorded before the next walk sees it (and replies keep their order). They do not
+    // wait for deliveries to Kommo, which have their own lane.
     const orderingKey = known
-      ? conversationId(known.source, known.shopId, known.roomId)
+      ? syncOrderingKey({ source: known.source, shopId: known.shopId, roomId: known.roomId })
       : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
     const inserted = this.o.store.transaction(() =>
       this.o.store.insertOutbound(

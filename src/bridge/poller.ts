@@ -25,8 +25,8 @@ export interface PollerOptions {
 }
 
 export class Poller {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
   private readonly now: () => number;
   private readonly lastSweep = new Map<string, number>();
@@ -35,38 +35,44 @@ export class Poller {
     this.now = o.now ?? Date.now;
   }
 
-  /** Runs the start-up sweep (awaitable), then schedules periodic sweeps. */
+  /** Runs the start-up sweep of every shop (awaitable), then schedules each shop's periodic sweeps. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.sweepAll();
-    if (this.o.periodic) this.schedule();
+    if (this.o.periodic) for (const shop of this.o.topology.allShops()) this.schedule(shop);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.sweeping;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
   }
 
-  private schedule(): void {
+  /**
+   * Each shop has its own timer: a shop whose API hangs until its timeout delays only its own next sweep, never
+   * the other shops' (one shared timer waiting for every shop would let the slowest set everyone's pace).
+   */
+  private schedule(shop: ShopBinding): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.sweepAll().finally(() => this.schedule());
+    const timer = setTimeout(() => {
+      void this.track(this.sweepShop(shop)).finally(() => this.schedule(shop));
     }, this.o.intervalMs);
-    this.timer.unref();
+    timer.unref();
+    this.timers.set(shopKey(shop.source, shop.shopId), timer);
   }
 
-  sweepAll(): Promise<void> {
-    if (!this.sweeping) {
-      this.sweeping = Promise.all(this.o.topology.allShops().map((s) => this.sweepShop(s))).then(
-        () => undefined,
-        () => undefined,
-      );
-      void this.sweeping.finally(() => {
-        this.sweeping = undefined;
-      });
-    }
-    return this.sweeping;
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.then(
+      () => this.inFlight.delete(p),
+      () => this.inFlight.delete(p),
+    );
+    return p;
+  }
+
+  async sweepAll(): Promise<void> {
+    await Promise.allSettled(this.o.topology.allShops().map((s) => this.track(this.sweepShop(s))));
   }
 
   /** Returns the number of rooms marked dirty. */
