@@ -6,6 +6,7 @@ import { configChecks } from "./checks/config.js";
 import { daemonChecks } from "./checks/daemon.js";
 import { kommoChecks } from "./checks/kommo.js";
 import { stateChecks } from "./checks/state.js";
+import { tiktokshopChecks } from "./checks/tiktokshop.js";
 import { tokopediaChecks } from "./checks/tokopedia.js";
 import type { CheckGroup } from "./types.js";
 
@@ -13,6 +14,7 @@ export const CHECK_GROUPS: readonly CheckGroup[] = [
   configChecks,
   stateChecks,
   tokopediaChecks,
+  tiktokshopChecks,
   kommoChecks,
   daemonChecks,
 ];

@@ -308,7 +308,7 @@ describe("shops add / remove", () => {
     });
   });
 
-  it("--source tiktokshop answers through its own module (not built yet)", async () => {
+  it("--source tiktokshop goes through the TikTok Shop binding (an unknown app is refused before the code is spent)", async () => {
     const path = seed();
     await runInit({ interactive: true }, deps(path, interactiveAnswers()));
     await expect(
@@ -316,7 +316,7 @@ describe("shops add / remove", () => {
         { source: "tiktokshop", app: "tts", authCode: "c", kommoAccount: "acme" },
         { config: path },
       ),
-    ).rejects.toMatchObject({ code: "TK_ERR_NOT_IMPLEMENTED" });
+    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('"tts" is not an app in tiktokshop') });
   });
 });
 

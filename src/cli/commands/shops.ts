@@ -43,17 +43,19 @@ export async function shopsAddCommand(
       "use one of those names, or add the account with `tokokommo init`",
     );
   if (source === "tiktokshop") {
-    const authCode = str(opts.authCode);
-    if (!authCode)
-      throw usageError(
-        "shops add --source tiktokshop needs --auth-code CODE",
-        "pass the seller's authorization code",
-      );
-    const { addTiktokshopShops } = await import("./shops-add-tiktokshop.js");
-    const shopIds = Array.isArray(opts.shop)
-      ? opts.shop.filter((s): s is string => typeof s === "string")
-      : undefined;
-    return addTiktokshopShops(config, path, { app, authCode, kommoAccount, ...(shopIds ? { shopIds } : {}) });
+    const { runShopsAddTikTokShop } = await import("./shops-add-tiktokshop.js");
+    const shop = Array.isArray(opts.shop)
+      ? opts.shop.filter((x): x is string => typeof x === "string")
+      : str(opts.shop);
+    return runShopsAddTikTokShop(
+      {
+        app,
+        kommoAccount,
+        ...(str(opts.authCode) ? { authCode: str(opts.authCode)! } : {}),
+        ...(shop ? { shop } : {}),
+      },
+      globals,
+    );
   }
   if (source !== "tokopedia") throw usageError(`unknown --source "${source}"`, "use tokopedia or tiktokshop");
   const domain = str(opts.shopDomain);

@@ -1,0 +1,163 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config/index.js";
+import {
+  type TikTokShopCheckContext,
+  type TikTokShopCheckOutcome,
+  tiktokshopChecks,
+} from "../../src/doctor/tiktokshop-checks.js";
+import { bindTikTokShopSeller } from "../../src/setup/tiktokshop/index.js";
+import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop/index.js";
+import { makeSetup, type SetupFixture } from "./fixture.js";
+
+const DAY = 86_400_000;
+
+interface Bound {
+  f: SetupFixture;
+  config: Config;
+  openId: string;
+  shopId: string;
+}
+
+async function runAll(ctx: TikTokShopCheckContext): Promise<Record<string, TikTokShopCheckOutcome>> {
+  const out: Record<string, TikTokShopCheckOutcome> = {};
+  for (const c of tiktokshopChecks) out[c.id] = await c.run(ctx);
+  return out;
+}
+
+/** Every check other than `id` is not failing (the fault is attributed to its own check). */
+function onlyThis(results: Record<string, TikTokShopCheckOutcome>, id: string, status: "warn" | "fail") {
+  expect(results[id]?.status, JSON.stringify(results[id])).toBe(status);
+  expect(results[id]?.fix).toBeTruthy();
+  const others = Object.entries(results).filter(([k]) => k !== id);
+  expect(others.filter(([, o]) => o.status === "fail").map(([k]) => k)).toEqual([]);
+}
+
+describe("TikTok Shop doctor checks", () => {
+  let sim: TikTokShopSim;
+  let shortSim: TikTokShopSim;
+  const fixtures: SetupFixture[] = [];
+  beforeAll(async () => {
+    sim = await startTikTokShopSim();
+    shortSim = await startTikTokShopSim({ refreshTokenLifetimeSec: 10 * 86_400 });
+  });
+  afterAll(async () => {
+    await sim.close();
+    await shortSim.close();
+  });
+  afterEach(() => {
+    sim.setIpAllowList(null);
+    for (const f of fixtures.splice(0)) f.cleanup();
+  });
+
+  async function bound(s: TikTokShopSim = sim): Promise<Bound> {
+    const f = makeSetup(s);
+    fixtures.push(f);
+    const seller = s.createSeller({ name: "Toko Sehat" });
+    const { config } = await bindTikTokShopSeller({
+      config: f.config,
+      appName: "tts",
+      authCode: s.authorize(seller.openId),
+      kommoAccount: "acme",
+      store: f.store,
+    });
+    f.store.webhooks.seenOnce("tiktokshop", `n-${seller.openId}`, Date.now());
+    return { f, config, openId: seller.openId, shopId: seller.shops[0]!.id };
+  }
+
+  const ctxOf = (b: Bound, extra: Partial<TikTokShopCheckContext> = {}): TikTokShopCheckContext => ({
+    config: b.config,
+    store: b.f.store,
+    now: Date.now(),
+    quotaUsage: () => ({ used: 12, limit: 10_000 }),
+    ...extra,
+  });
+
+  it("a healthy seller passes every check", async () => {
+    const b = await bound();
+    const r = await runAll(ctxOf(b));
+    for (const [id, o] of Object.entries(r)) expect(o.status, `${id}: ${o.message}`).toBe("pass");
+    expect(Object.keys(r)).toHaveLength(8);
+  });
+
+  it("access token: warns within 24 h of expiry; fails when expired and the refresh is refused", async () => {
+    const b = await bound();
+    onlyThis(await runAll(ctxOf(b, { now: Date.now() + 6.5 * DAY })), "tiktokshop.access-token", "warn");
+    // Expired locally and on the platform, refresh token revoked: doctor (allowed to refresh) reports it.
+    const key = `tiktokshop:tts:${b.openId}`;
+    const t = b.f.store.tokens.load(key)!;
+    b.f.store.tokens.save(key, { ...t, expiresAt: Date.now() - 1000 });
+    sim.expireAccessTokens(b.openId);
+    sim.revokeRefreshToken(b.openId);
+    const r = await runAll(ctxOf(b, { allowRefresh: true }));
+    expect(r["tiktokshop.access-token"]).toMatchObject({ status: "fail" });
+    expect(r["tiktokshop.access-token"]?.fix).toMatch(/auth-code/);
+  });
+
+  it("refresh token: warns when the authorization ends within 14 days", async () => {
+    const b = await bound(shortSim);
+    onlyThis(await runAll(ctxOf(b)), "tiktokshop.refresh-token", "warn");
+  });
+
+  it("scope: fails when the platform denies Customer Service calls", async () => {
+    const b = await bound();
+    sim.setScopes(b.openId, ["seller.authorization.info"]);
+    const r = await runAll(ctxOf(b));
+    onlyThis(r, "tiktokshop.scope", "fail");
+    expect(r["tiktokshop.scope"]?.fix).toMatch(/Partner Center/);
+  });
+
+  it("shops authorized: fails when the seller revoked access", async () => {
+    const b = await bound();
+    sim.deauthorize(b.openId);
+    const r = await runAll(ctxOf(b));
+    onlyThis(r, "tiktokshop.shops-authorized", "fail");
+  });
+
+  it("IP allow list: a 36009033 answer fails with the fix", async () => {
+    const b = await bound();
+    sim.setIpAllowList(["10.9.9.9"]);
+    const r = await runAll(ctxOf(b));
+    onlyThis(r, "tiktokshop.ip-allowlist", "fail");
+    expect(r["tiktokshop.ip-allowlist"]?.fix).toMatch(/allow list/);
+  });
+
+  it("quota: fails after a recorded quota error, warns when usage cannot be told", async () => {
+    const b = await bound();
+    onlyThis(
+      await runAll(ctxOf(b, { quotaUsage: () => ({ used: 9_500, limit: 10_000 }) })),
+      "tiktokshop.quota",
+      "warn",
+    );
+    expect((await runAll(ctxOf(b, { quotaUsage: undefined })))["tiktokshop.quota"]?.status).toBe("warn");
+    b.f.store.shopStatus.recordShopError(
+      { source: "tiktokshop", shopId: b.shopId },
+      { error: "quota", code: "TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED" },
+    );
+    onlyThis(await runAll(ctxOf(b)), "tiktokshop.quota", "fail");
+  });
+
+  it("last webhook seen: warns when none arrived in 24 h, naming the URL to set", async () => {
+    const b = await bound();
+    const r = await runAll(ctxOf(b, { now: Date.now() + 1.5 * DAY - 0 }));
+    // 1.5 days later the access token is still fine (7 days), so only the webhook check complains.
+    onlyThis(r, "tiktokshop.webhook-seen", "warn");
+    expect(r["tiktokshop.webhook-seen"]?.fix).toContain("https://bridge.example.com/webhooks/tiktokshop/tts");
+  });
+
+  it("authorization: expiring warns, deauthorized fails", async () => {
+    const b = await bound();
+    const shop = { source: "tiktokshop" as const, shopId: b.shopId };
+    b.f.store.shopStatus.recordShopError(
+      shop,
+      { error: "expiring", code: "TK_ERR_SHOP_AUTH_EXPIRING" },
+      Date.now() + 5,
+    );
+    onlyThis(await runAll(ctxOf(b, { now: Date.now() + 10 })), "tiktokshop.authorization", "warn");
+    b.f.store.shopStatus.recordShopError(
+      shop,
+      { error: "revoked", code: "TK_ERR_SHOP_DEAUTHORIZED" },
+      Date.now() + 10,
+    );
+    onlyThis(await runAll(ctxOf(b, { now: Date.now() + 20 })), "tiktokshop.authorization", "fail");
+  });
+});
