@@ -11,7 +11,7 @@ export class SqliteTokenStore implements TokenStore {
   private readonly selectStmt: Statement<[string]>;
   private readonly upsertStmt: Statement<[string, string, number]>;
   private readonly deleteStmt: Statement<[string]>;
-  private readonly keysStmt: Statement<[string]>;
+  private readonly keysStmt: Statement<[string, string]>;
 
   constructor(db: Database) {
     this.selectStmt = db.prepare("SELECT value_json FROM tokens WHERE key = ?");
@@ -20,7 +20,7 @@ export class SqliteTokenStore implements TokenStore {
        ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, updated_at = excluded.updated_at`,
     );
     this.deleteStmt = db.prepare("DELETE FROM tokens WHERE key = ?");
-    this.keysStmt = db.prepare("SELECT key FROM tokens WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key");
+    this.keysStmt = db.prepare("SELECT key FROM tokens WHERE substr(key, 1, length(?)) = ? ORDER BY key");
   }
 
   load(key: string): StoredToken | undefined {
@@ -46,7 +46,8 @@ export class SqliteTokenStore implements TokenStore {
 
   /** Keys that start with `prefix` (e.g. every TikTok Shop seller of one app: `tiktokshop:{app}:`). */
   keys(prefix: string): string[] {
-    return (this.keysStmt.all(prefix) as { key: string }[]).map((r) => r.key);
+    // Two positional parameters: better-sqlite3 counts a repeated `?1` as two values and refuses one.
+    return (this.keysStmt.all(prefix, prefix) as { key: string }[]).map((r) => r.key);
   }
 }
 
