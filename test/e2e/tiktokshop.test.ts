@@ -262,5 +262,21 @@ describe("seller deauthorization", () => {
     );
     expect(status.lastErrorCode).toBe("TK_ERR_SHOP_DEAUTHORIZED");
     expect(status.lastError).toMatch(/re-authorize/);
+    // The source is told too: the seller's stored authorization is flagged, so calls fail fast, and a reply
+    // written now is refused with a readable status instead of being retried against dead tokens.
+    const meta = daemon.store.tokens.load(`tiktokshop:tts:${bed.openId}`)?.meta as { reauthNeeded?: boolean };
+    expect(meta.reauthNeeded).toBe(true);
+    const conv = convOf(bed.tiktokshop.conversationOf(bed.shopId, "8101")!);
+    const calls = bed.tiktokshop.calls().length;
+    const amojoId = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Masih ada?" });
+    const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
+    expect(st.status).toBe(-1);
+    expect(st.error).toContain("Ask your admin to run `tokokommo doctor`");
+    expect(
+      bed.tiktokshop
+        .calls()
+        .slice(calls)
+        .filter((c) => c.path.includes("/messages")),
+    ).toEqual([]);
   });
 });
