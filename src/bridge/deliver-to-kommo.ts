@@ -4,6 +4,7 @@
  * delivered — so a crash never produces a duplicate in the chat.
  */
 import { isTkError } from "../errors/index.js";
+import type { BuyerPlatform, SourceKind } from "../sources/types.js";
 import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
 import { ENRICH_LEAD } from "./intake.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -28,6 +29,22 @@ function buyerParticipant(room: RoomRecord | undefined, msg: InboundRecord): Kom
     ...(room?.buyerAvatar ? { avatar: room.buyerAvatar } : {}),
     ...(room?.buyerProfileUrl ? { profile_link: room.buyerProfileUrl } : {}),
   };
+}
+
+/** How the buyer's platform reads as a lead tag (TikTok Shop marks Indonesian buyers TOKOPEDIA or TIKTOK_SHOP). */
+const BUYER_PLATFORM_TAG: Record<BuyerPlatform, string> = {
+  TOKOPEDIA: "Tokopedia",
+  TIKTOK_SHOP: "TikTok Shop",
+};
+
+/**
+ * Tags of a new lead: the shop, the marketplace and, when the source says, the app the buyer wrote from — a
+ * "Tokopedia & Shop" shop hears from both Tokopedia and TikTok buyers, and sales teams sort them apart.
+ */
+export function leadTags(shopName: string, source: SourceKind, room: RoomRecord | undefined): string[] {
+  const tags = [shopName, MARKETPLACE_NAME[source]];
+  if (room?.buyerPlatform) tags.push(BUYER_PLATFORM_TAG[room.buyerPlatform]);
+  return [...new Set(tags)];
 }
 
 export function isDuplicateMessageError(err: unknown): boolean {
@@ -77,7 +94,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
             kind: ENRICH_LEAD,
             orderingKey: `enrich:${result.amojoChatId}`,
             shopKey: shopKey(msg.source, msg.shopId),
-            payload: { amojoChatId: result.amojoChatId, tags: [shop.shopName, MARKETPLACE_NAME[msg.source]] },
+            payload: { amojoChatId: result.amojoChatId, tags: leadTags(shop.shopName, msg.source, room) },
           },
           deps.now(),
         );

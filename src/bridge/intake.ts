@@ -4,7 +4,7 @@
  * after what it carries is committed to SQLite; a rejected one (401/400/404) stores nothing.
  */
 import { isTkError } from "../errors/index.js";
-import type { SourceKind, WebhookHint } from "../sources/types.js";
+import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/types.js";
 import { parseConversationId } from "./identities.js";
 import { markRoomForSync, syncOrderingKey } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -43,6 +43,15 @@ export interface IntakeOptions {
   initialLookbackMs: number;
   now?: () => number;
   onWarning?: (msg: string, details: Record<string, unknown>) => void;
+}
+
+/** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
+interface TracksReauth {
+  markReauthNeeded(shopId: string, reason: string): void;
+}
+
+function tracksReauth(source: MarketplaceSource): source is MarketplaceSource & TracksReauth {
+  return typeof (source as Partial<TracksReauth>).markReauthNeeded === "function";
 }
 
 export const DELIVER_TO_KOMMO = "deliver_to_kommo";
@@ -101,6 +110,11 @@ export class Intake {
           : "the seller's authorization expires soon; ask them to re-authorize";
       const code = hint.event === "deauthorized" ? "TK_ERR_SHOP_DEAUTHORIZED" : "TK_ERR_SHOP_AUTH_EXPIRING";
       this.o.store.recordShopError(source, hint.shopId, code, msg, now);
+      // Deauthorized: the tokens are dead. A source that tracks this (TikTok Shop) then fails fast with a
+      // re-authorize error instead of spending calls (and retry budget) on answers it knows will be refused.
+      if (hint.event === "deauthorized" && tracksReauth(shop.app.marketplace)) {
+        shop.app.marketplace.markReauthNeeded(hint.shopId, "the seller deauthorized the app");
+      }
       return false;
     }
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };

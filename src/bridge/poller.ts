@@ -104,7 +104,8 @@ export class Poller {
       for (const r of rooms) {
         const ref: SourceRoomRef = { source: shop.source, shopId: shop.shopId, roomId: r.roomId };
         const stored = store.getRoom(ref);
-        if (stored && stored.cursorTime !== undefined && r.lastMessageAt <= stored.cursorTime) continue;
+        if (stored && stored.cursorTime !== undefined && alreadySynced(r.lastMessageAt, stored.cursorTime))
+          continue;
         markRoomForSync(store, ref, {
           buyer: r.buyer,
           initialCursorTime: Math.min(since, r.lastMessageAt - 1),
@@ -118,4 +119,16 @@ export class Poller {
     if (marked > 0) this.o.notify();
     return marked;
   }
+}
+
+/**
+ * Whether a listed room's newest message is already behind the room's cursor. A newer time is new; an older one
+ * is not. An equal time is the cursor message itself when times have milliseconds (Tokopedia), but when they are
+ * whole seconds (TikTok Shop's create_time) a buyer's second message of the same second looks exactly like it:
+ * such a room is read again (one cheap page; inserts are unique) rather than left unsynced until the buyer
+ * writes once more, which in poll-only mode could be never.
+ */
+export function alreadySynced(lastMessageAt: number, cursorTime: number): boolean {
+  if (lastMessageAt < cursorTime) return true;
+  return lastMessageAt === cursorTime && lastMessageAt % 1000 !== 0;
 }

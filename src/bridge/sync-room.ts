@@ -7,6 +7,7 @@ import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
 import { conversationId, kommoMsgId } from "./identities.js";
 import { DELIVER_TO_KOMMO } from "./intake.js";
+import { learnBuyer } from "./learn-buyer.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
@@ -42,6 +43,7 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
       ? { time: room.cursorTime }
       : undefined;
   const messages = await shop.app.marketplace.readMessages(ref, after);
+  if (!room?.buyerId) await learnBuyer(ref, messages, shop.app.marketplace, store, walkStartedAt);
   let inserted = 0;
   store.transaction(() => {
     for (const m of messages) {

@@ -1,0 +1,144 @@
+/**
+ * A TikTok Shop ("Tokopedia & Shop") world on loopback: the TikTok Shop simulator with one seller authorized
+ * through the real client (tokens and shop ciphers stored in the state file, as `shops add --source tiktokshop`
+ * would leave them), the Kommo simulator with an account and a connected channel, and a config file pointing
+ * tokokommo at both. The end-to-end tests start the real daemon (in this process or as a child) against it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { KommoChatsClient } from "../kommo/index.js";
+import { TikTokShopClient } from "../sources/tiktokshop/index.js";
+import { openStore } from "../store/index.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
+import { startTikTokShopSim, type TikTokShopSim, type TikTokShopSimOptions } from "./tiktokshop/index.js";
+
+/** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
+export const TTS_TESTBED_APP = "tts";
+
+export interface TikTokShopTestbedOptions {
+  mode?: "webhook" | "poll" | "hybrid";
+  pollIntervalSeconds?: number;
+  attachments?: "reject" | "link";
+  tiktokshop?: TikTokShopSimOptions;
+  kommo?: KommoSimulatorOptions;
+  /** Name of the seller's (single) shop, also its tag on leads. */
+  shopName?: string;
+  /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
+  dir?: string;
+}
+
+export interface TikTokShopTestbed {
+  tiktokshop: TikTokShopSim;
+  kommo: KommoSimulator;
+  openId: string;
+  shopId: string;
+  shopName: string;
+  scopeId: string;
+  accountId: number;
+  config: Config;
+  configPath: string;
+  statePath: string;
+  dir: string;
+  /** Points the platforms' webhooks at a running daemon (TikTok Shop webhook URL, Kommo channel hook). */
+  connectDaemon(daemonUrl: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): Promise<TikTokShopTestbed> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "tokokommo-tts-testbed-"));
+  // Failed webhooks are retried quickly, so a test that restarts the daemon is not waiting on minutes.
+  const tiktokshop = await startTikTokShopSim({ webhookRetryDelaysMs: [200, 1000, 3000], ...o.tiktokshop });
+  const kommo = await startKommoSimulator(o.kommo);
+  try {
+    const shopName = o.shopName ?? "toko-tts";
+    const seller = tiktokshop.createSeller({ name: shopName, shops: [{ name: shopName }] });
+    const shop = seller.shops[0]!;
+    const statePath = join(dir, "state.db");
+    const configPath = join(dir, "config.json");
+    // The seller authorizes through the real client, which stores the tokens in the state file the daemon
+    // will open; the store is closed again before any daemon starts.
+    const store = openStore(statePath);
+    try {
+      const client = new TikTokShopClient({
+        appName: TTS_TESTBED_APP,
+        appKey: tiktokshop.appKey,
+        appSecret: tiktokshop.appSecret,
+        authBaseUrl: tiktokshop.url,
+        apiBaseUrl: tiktokshop.url,
+        tokenStore: store.tokens,
+      });
+      await client.authorize(tiktokshop.authorize(seller.openId));
+    } finally {
+      store.close();
+    }
+    const account = kommo.addAccount({ name: "Acme Agency", subdomain: "acme" });
+    const channel = kommo.addChannel({ hookUrl: "http://127.0.0.1:9/webhooks/kommo/:scope_id" });
+    const chats = new KommoChatsClient({
+      baseUrl: kommo.url,
+      channelId: channel.id,
+      channelSecret: channel.secret,
+    });
+    const { scopeId } = await chats.connect(account.amojoId, "Tokopedia");
+    const raw = {
+      version: 1,
+      server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+      statePath,
+      sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+      tokopedia: { apps: [] },
+      tiktokshop: {
+        apps: [{ name: TTS_TESTBED_APP, appKey: tiktokshop.appKey, appSecret: tiktokshop.appSecret }],
+      },
+      kommo: {
+        accounts: [
+          {
+            name: "acme",
+            subdomain: account.subdomain,
+            amojoId: account.amojoId,
+            auth: { longLivedToken: kommo.longLivedToken(account.id) },
+            channel: { id: channel.id, secret: channel.secret },
+            scopeId,
+          },
+        ],
+      },
+      shops: [
+        { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shopName },
+      ],
+      attachments: o.attachments ?? "reject",
+      endpoints: {
+        tiktokshopAuth: tiktokshop.url,
+        tiktokshopApi: tiktokshop.url,
+        kommoApi: kommo.url,
+        kommoChats: kommo.url,
+      },
+    };
+    const config = validateConfig(raw, {}, { configPath });
+    saveConfig(configPath, config);
+    return {
+      tiktokshop,
+      kommo,
+      openId: seller.openId,
+      shopId: shop.id,
+      shopName,
+      scopeId,
+      accountId: account.id,
+      config,
+      configPath,
+      statePath,
+      dir,
+      async connectDaemon(daemonUrl) {
+        tiktokshop.setWebhookUrl(`${daemonUrl}/webhooks/tiktokshop/${TTS_TESTBED_APP}`);
+        kommo.setChannelHookUrl(channel.id, `${daemonUrl}/webhooks/kommo/:scope_id`);
+      },
+      async close() {
+        await Promise.allSettled([tiktokshop.close(), kommo.close()]);
+        if (!o.dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([tiktokshop.close(), kommo.close()]);
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
