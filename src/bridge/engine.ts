@@ -82,6 +82,8 @@ export class BridgeEngine {
       ...(o.perShopConcurrency !== undefined ? { perShopConcurrency: o.perShopConcurrency } : {}),
       ...(o.retryBudget !== undefined ? { retryBudget: o.retryBudget } : {}),
       ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
+      // Lead tags wait on Kommo REST's 7 requests/s per account; two at a time is all that budget feeds.
+      kindConcurrency: { [ENRICH_LEAD]: 2 },
       handlers: {
         [SYNC_ROOM]: async (job) => {
           await syncRoom(job.payload as SourceRoomRef, deps);

@@ -28,7 +28,14 @@ export interface QueuedJob {
 
 /** The subset of the store's job queue the runner uses. */
 export interface JobQueuePort {
-  claimNext(opts: { now: number; leaseMs: number; limit: number; excludeShopKeys?: string[] }): QueuedJob[];
+  claimNext(opts: {
+    now: number;
+    leaseMs: number;
+    limit: number;
+    excludeShopKeys?: string[];
+    /** Only these kinds (absent: all). */
+    kinds?: string[];
+  }): QueuedJob[];
   complete(id: number): void;
   fail(id: number, opts: { error: string; code?: string; retryAt: number }): void;
   kill(id: number, error: string, code?: string): void;
@@ -53,14 +60,26 @@ export interface JobRunnerOptions {
   retryBudget?: number;
   leaseMs?: number;
   idlePollMs?: number;
+  /**
+   * At most this many running jobs of a kind. For work that waits on a slow shared budget (Kommo REST's 7
+   * requests/s per account for lead tags): without a cap, such jobs would sit in every worker slot waiting for
+   * the limiter while messages, which need no REST call, queue behind them.
+   */
+  kindConcurrency?: Record<string, number>;
   now?: () => number;
 }
 
 export class JobRunner {
   private readonly running = new Map<number, { job: QueuedJob; done: Promise<void> }>();
   private readonly perShop = new Map<string, number>();
+  private readonly perKind = new Map<string, number>();
+  private readonly claimBatch = 8;
+  /** Claimed (leased) but not yet started; see run(). */
+  private buffer: QueuedJob[] = [];
   private stopped = true;
   private wake: (() => void) | undefined;
+  /** Set by notify() when the loop was not asleep to hear it: the next sleep returns at once instead. */
+  private nudged = false;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry">> &
@@ -68,11 +87,12 @@ export class JobRunner {
 
   constructor(opts: JobRunnerOptions) {
     this.o = {
-      concurrency: 16,
-      perShopConcurrency: 4,
+      concurrency: 64,
+      perShopConcurrency: 32,
       retryBudget: 12,
       leaseMs: 10_000,
       idlePollMs: 250,
+      kindConcurrency: {},
       now: Date.now,
       ...opts,
     };
@@ -89,7 +109,7 @@ export class JobRunner {
 
   /** Keeps the leases of running jobs alive (see the header: a run may outlast leaseMs). */
   private renewLeases(): void {
-    const ids = [...this.running.keys()];
+    const ids = [...this.running.keys(), ...this.buffer.map((j) => j.id)];
     if (ids.length === 0) return;
     try {
       this.o.queue.renewLeases(ids, this.o.now() + this.o.leaseMs);
@@ -100,6 +120,7 @@ export class JobRunner {
 
   /** Wakes the loop now (intake calls this after it commits a job). */
   notify(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -119,10 +140,18 @@ export class JobRunner {
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    const left = [...this.running.keys()];
+    const left = [...this.running.keys(), ...this.buffer.map((j) => j.id)];
+    this.buffer = [];
     if (left.length > 0) this.o.queue.release(left);
   }
 
+  /**
+   * The loop. Claimed jobs go to a local buffer (leased, renewed by the heartbeat like running ones) and start as
+   * slots free up within the per-shop and per-kind caps. Why a buffer: a claim costs a scan of the queue, and
+   * claiming one job per finished job made claiming the daemon's main CPU cost under load; releasing the jobs a
+   * claim returned beyond a cap cost as much again. A buffer of about one round of work lets one claim feed many
+   * starts. Buffered jobs are heads of their conversations, so holding them keeps order.
+   */
   private async run(): Promise<void> {
     let lastLeaseSweep = this.o.now();
     while (!this.stopped) {
@@ -131,37 +160,71 @@ export class JobRunner {
         this.o.queue.releaseExpiredLeases(now);
         lastLeaseSweep = now;
       }
-      const free = this.o.concurrency - this.running.size;
-      let claimed: QueuedJob[] = [];
-      if (free > 0) {
-        const busyShops = [...this.perShop.entries()]
-          .filter(([, n]) => n >= this.o.perShopConcurrency)
-          .map(([k]) => k);
-        claimed = this.o.queue.claimNext({
-          now,
-          leaseMs: this.o.leaseMs,
-          limit: free,
-          ...(busyShops.length ? { excludeShopKeys: busyShops } : {}),
-        });
-        // claimNext may return several jobs of one shop; keep the per-shop cap by releasing the surplus.
-        const surplus: number[] = [];
-        claimed = claimed.filter((job) => {
-          const n = this.perShop.get(job.shopKey) ?? 0;
-          if (n >= this.o.perShopConcurrency) {
-            surplus.push(job.id);
-            return false;
-          }
-          this.perShop.set(job.shopKey, n + 1);
-          return true;
-        });
-        if (surplus.length) this.o.queue.release(surplus);
-        for (const job of claimed) this.launch(job);
+      let started = this.startBuffered();
+      const room = 2 * this.o.concurrency - this.running.size - this.buffer.length;
+      // Refill when the buffer is low: at once when idle-ish, else once a batch's worth of room has opened.
+      if (room > 0 && (this.buffer.length < this.claimBatch || room >= this.o.concurrency)) {
+        const claimed = this.claim(now, room);
+        this.buffer.push(...claimed);
+        started += this.startBuffered();
+        if (claimed.length > 0) continue;
       }
-      if (claimed.length === 0) await this.sleep();
+      if (started === 0) await this.sleep();
     }
   }
 
+  private kindCap(kind: string): number {
+    return this.o.kindConcurrency[kind] ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Shops and kinds whose running + buffered jobs already fill their cap are not claimed for. */
+  private claim(now: number, limit: number): QueuedJob[] {
+    const load = (map: Map<string, number>, key: string, pick: (j: QueuedJob) => string) =>
+      (map.get(key) ?? 0) + this.buffer.filter((j) => pick(j) === key).length;
+    const shops = new Set([...this.perShop.keys(), ...this.buffer.map((j) => j.shopKey)]);
+    const busyShops = [...shops].filter(
+      (k) => load(this.perShop, k, (j) => j.shopKey) >= this.o.perShopConcurrency,
+    );
+    const cappedKinds = Object.keys(this.o.kindConcurrency).filter(
+      (k) => load(this.perKind, k, (j) => j.kind) >= this.kindCap(k),
+    );
+    const kinds = cappedKinds.length
+      ? Object.keys(this.o.handlers).filter((k) => !cappedKinds.includes(k))
+      : undefined;
+    return this.o.queue.claimNext({
+      now,
+      leaseMs: this.o.leaseMs,
+      limit,
+      ...(busyShops.length ? { excludeShopKeys: busyShops } : {}),
+      ...(kinds ? { kinds } : {}),
+    });
+  }
+
+  /** Starts buffered jobs, oldest first, while slots and caps allow. Returns how many started. */
+  private startBuffered(): number {
+    let started = 0;
+    for (let i = 0; i < this.buffer.length && this.running.size < this.o.concurrency; ) {
+      const job = this.buffer[i]!;
+      const n = this.perShop.get(job.shopKey) ?? 0;
+      const k = this.perKind.get(job.kind) ?? 0;
+      if (n >= this.o.perShopConcurrency || k >= this.kindCap(job.kind)) {
+        i++;
+        continue;
+      }
+      this.buffer.splice(i, 1);
+      this.perShop.set(job.shopKey, n + 1);
+      this.perKind.set(job.kind, k + 1);
+      this.launch(job);
+      started++;
+    }
+    return started;
+  }
+
   private sleep(): Promise<void> {
+    if (this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, this.o.idlePollMs);
       function done() {
@@ -185,7 +248,8 @@ export class JobRunner {
         const n = (this.perShop.get(job.shopKey) ?? 1) - 1;
         if (n <= 0) this.perShop.delete(job.shopKey);
         else this.perShop.set(job.shopKey, n);
-        this.wake?.(); // a slot is free: the conversation's next job may now run
+        this.perKind.set(job.kind, Math.max(0, (this.perKind.get(job.kind) ?? 1) - 1));
+        this.notify(); // a slot is free: the conversation's next job may now run
       });
     this.running.set(job.id, { job, done });
   }

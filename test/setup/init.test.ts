@@ -316,7 +316,10 @@ describe("shops add / remove", () => {
         { source: "tiktokshop", app: "tts", authCode: "c", kommoAccount: "acme" },
         { config: path },
       ),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('"tts" is not an app in tiktokshop') });
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('"tts" is not an app in tiktokshop'),
+    });
   });
 });
 
