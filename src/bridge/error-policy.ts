@@ -48,9 +48,9 @@ export function replyFailureText(code: string, message: string, marketplaceName:
   if (/TOO_LONG/.test(code))
     return `Not sent: the message is too long for ${marketplaceName}. Shorten it and send again.`;
   if (/CANNOT_MESSAGE/.test(code))
-    return `Not sent: ${marketplaceName} no longer allows messages to this buyer (the chat window has closed).`;
+    return `Not sent: ${marketplaceName} no longer allows messages to this buyer: a shop may only write to buyers who chatted in the last 30 days or ordered in the last 60 days. The buyer has to write first.`;
   if (/SENSITIVE/.test(code))
-    return `Not sent: ${marketplaceName} refused the message because it contains words it does not allow.`;
+    return `Not sent: ${marketplaceName} refused the message because it contains words its policy does not allow. Rephrase it and send again.`;
   if (/UNKNOWN_CONVERSATION/.test(code))
     return `Not sent: this chat is not linked to a ${marketplaceName} conversation. The customer must start the chat on ${marketplaceName}.`;
   return `Not sent to ${marketplaceName}: ${message}`;

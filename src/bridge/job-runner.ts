@@ -182,8 +182,9 @@ export class JobRunner {
     const load = (map: Map<string, number>, key: string, pick: (j: QueuedJob) => string) =>
       (map.get(key) ?? 0) + this.buffer.filter((j) => pick(j) === key).length;
     const shops = new Set([...this.perShop.keys(), ...this.buffer.map((j) => j.shopKey)]);
+    // A shop may have one cap's worth running and one more buffered.
     const busyShops = [...shops].filter(
-      (k) => load(this.perShop, k, (j) => j.shopKey) >= this.o.perShopConcurrency,
+      (k) => load(this.perShop, k, (j) => j.shopKey) >= 2 * this.o.perShopConcurrency,
     );
     const cappedKinds = Object.keys(this.o.kindConcurrency).filter(
       (k) => load(this.perKind, k, (j) => j.kind) >= this.kindCap(k),
@@ -191,13 +192,31 @@ export class JobRunner {
     const kinds = cappedKinds.length
       ? Object.keys(this.o.handlers).filter((k) => !cappedKinds.includes(k))
       : undefined;
-    return this.o.queue.claimNext({
+    const claimed = this.o.queue.claimNext({
       now,
       leaseMs: this.o.leaseMs,
       limit,
       ...(busyShops.length ? { excludeShopKeys: busyShops } : {}),
       ...(kinds ? { kinds } : {}),
     });
+    // A capped kind (lead tagging) must not fill the buffer: its jobs would wait there for their cap while
+    // holding the shop's buffer room that deliveries need. Keep what the cap can start; give the rest back.
+    const kept: QueuedJob[] = [];
+    const surplus: number[] = [];
+    const taken = new Map<string, number>();
+    for (const job of claimed) {
+      const cap = this.kindCap(job.kind);
+      const used = cap === Number.POSITIVE_INFINITY ? 0 : load(this.perKind, job.kind, (j) => j.kind);
+      const already = taken.get(job.kind) ?? 0;
+      if (used + already >= cap) {
+        surplus.push(job.id);
+        continue;
+      }
+      taken.set(job.kind, already + 1);
+      kept.push(job);
+    }
+    if (surplus.length) this.o.queue.release(surplus);
+    return kept;
   }
 
   /** Starts buffered jobs, oldest first, while slots and caps allow. Returns how many started. */

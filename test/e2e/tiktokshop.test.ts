@@ -228,7 +228,7 @@ describe("Kommo -> buyer", () => {
       });
       const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
       expect(st.status).toBe(-1);
-      expect(st.error).toContain("contains words it does not allow");
+      expect(st.error).toContain("contains words its policy does not allow");
       expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
     } finally {
       bed.tiktokshop.setSensitiveWords([]);
