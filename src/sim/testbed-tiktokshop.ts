@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
-import { KommoChatsClient } from "../kommo/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
 import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
+import { setUpKommoWorld } from "./kommo-world.js";
 import { startTikTokShopSim, type TikTokShopSim, type TikTokShopSimOptions } from "./tiktokshop/index.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
@@ -73,14 +73,8 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     } finally {
       store.close();
     }
-    const account = kommo.addAccount({ name: "Acme Agency", subdomain: "acme" });
-    const channel = kommo.addChannel({ hookUrl: "http://127.0.0.1:9/webhooks/kommo/:scope_id" });
-    const chats = new KommoChatsClient({
-      baseUrl: kommo.url,
-      channelId: channel.id,
-      channelSecret: channel.secret,
-    });
-    const { scopeId } = await chats.connect(account.amojoId, "Tokopedia");
+    const world = await setUpKommoWorld(kommo);
+    const { scopeId } = world;
     const raw = {
       version: 1,
       server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
@@ -90,18 +84,7 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
       tiktokshop: {
         apps: [{ name: TTS_TESTBED_APP, appKey: tiktokshop.appKey, appSecret: tiktokshop.appSecret }],
       },
-      kommo: {
-        accounts: [
-          {
-            name: "acme",
-            subdomain: account.subdomain,
-            amojoId: account.amojoId,
-            auth: { longLivedToken: kommo.longLivedToken(account.id) },
-            channel: { id: channel.id, secret: channel.secret },
-            scopeId,
-          },
-        ],
-      },
+      kommo: { accounts: [world.configAccount] },
       shops: [
         { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shopName },
       ],
@@ -122,14 +105,14 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
       shopId: shop.id,
       shopName,
       scopeId,
-      accountId: account.id,
+      accountId: world.accountId,
       config,
       configPath,
       statePath,
       dir,
       async connectDaemon(daemonUrl) {
         tiktokshop.setWebhookUrl(`${daemonUrl}/webhooks/tiktokshop/${TTS_TESTBED_APP}`);
-        kommo.setChannelHookUrl(channel.id, `${daemonUrl}/webhooks/kommo/:scope_id`);
+        world.connectDaemon(daemonUrl);
       },
       async close() {
         await Promise.allSettled([tiktokshop.close(), kommo.close()]);

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
-import { KommoChatsClient } from "../kommo/index.js";
 import { TokopediaClient } from "../sources/tokopedia/index.js";
 import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
+import { setUpKommoWorld } from "./kommo-world.js";
 import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "./tokopedia/index.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
@@ -57,14 +57,8 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       tokopedia.bindShop(shopId);
       shops.push({ shopId, name });
     }
-    const account = kommo.addAccount({ name: "Acme Agency", subdomain: "acme" });
-    const channel = kommo.addChannel({ hookUrl: "http://127.0.0.1:9/webhooks/kommo/:scope_id" });
-    const chats = new KommoChatsClient({
-      baseUrl: kommo.url,
-      channelId: channel.id,
-      channelSecret: channel.secret,
-    });
-    const { scopeId } = await chats.connect(account.amojoId, "Tokopedia");
+    const world = await setUpKommoWorld(kommo);
+    const { scopeId } = world;
     const statePath = join(dir, "state.db");
     const configPath = join(dir, "config.json");
     const raw = {
@@ -84,18 +78,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
           },
         ],
       },
-      kommo: {
-        accounts: [
-          {
-            name: "acme",
-            subdomain: account.subdomain,
-            amojoId: account.amojoId,
-            auth: { longLivedToken: kommo.longLivedToken(account.id) },
-            channel: { id: channel.id, secret: channel.secret },
-            scopeId,
-          },
-        ],
-      },
+      kommo: { accounts: [world.configAccount] },
       shops: shops.map((s) => ({ shopId: s.shopId, app: "main", kommoAccount: "acme", name: s.name })),
       attachments: o.attachments ?? "reject",
       endpoints: {
@@ -120,7 +103,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       kommo,
       shops,
       scopeId,
-      accountId: account.id,
+      accountId: world.accountId,
       config,
       configPath,
       statePath,
@@ -130,7 +113,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
           chat_notification_url: `${daemonUrl}/webhooks/tokopedia/main`,
           webhook_secret: TESTBED_WEBHOOK_SECRET,
         });
-        kommo.setChannelHookUrl(channel.id, `${daemonUrl}/webhooks/kommo/:scope_id`);
+        world.connectDaemon(daemonUrl);
       },
       async close() {
         await Promise.allSettled([tokopedia.close(), kommo.close()]);
