@@ -180,6 +180,54 @@ describe("Kommo -> buyer", () => {
   });
 });
 
+describe("replies that Tokopedia refuses come back to Kommo as readable error statuses", () => {
+  async function openChat(buyerId: string, name: string) {
+    const sent = await buyer(buyerId, "halo", name);
+    const conv = `tkp:${shopId}:${sent.msgId}`;
+    await waitFor("buyer message", () => kommoIn().find((m) => m.conversationId === conv));
+    return { conv, room: sent.msgId };
+  }
+  async function replyStatus(conv: string, text: string) {
+    const amojoId = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text });
+    return waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0], 15_000);
+  }
+
+  it("shop not bound", async () => {
+    const { conv, room } = await openChat("7101", "Nina");
+    bed.tokopedia.unbindShop(shopId);
+    try {
+      const st = await replyStatus(conv, "ada kak");
+      expect(st.status).toBe(-1);
+      expect(st.errorCode).toBe(905);
+      expect(st.error).toContain("not (or no longer) connected to the Tokopedia app");
+      expect(bed.tokopedia.shopReplies(room)).toEqual([]);
+    } finally {
+      bed.tokopedia.bindShop(shopId);
+    }
+  });
+
+  it("token rejected", async () => {
+    const { conv, room } = await openChat("7102", "Rudi");
+    bed.tokopedia.revokeClient();
+    try {
+      const st = await replyStatus(conv, "siap kak");
+      expect(st.status).toBe(-1);
+      expect(st.error).toContain("rejected the bridge's credentials");
+      expect(bed.tokopedia.shopReplies(room)).toEqual([]);
+    } finally {
+      bed.tokopedia.restoreClient();
+    }
+  });
+
+  it("text too long", async () => {
+    const { conv, room } = await openChat("7103", "Dewi");
+    const st = await replyStatus(conv, "x".repeat(10_001));
+    expect(st.status).toBe(-1);
+    expect(st.error).toContain("too long for Tokopedia");
+    expect(bed.tokopedia.shopReplies(room)).toEqual([]);
+  });
+});
+
 describe("webhook intake refuses bad input and stores nothing", () => {
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     request(`${daemon.url}${path}`, {
