@@ -70,6 +70,10 @@ export function buildProgram(state: RunState): Command {
         "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
       )
       .option("--no-interactive", "take every answer from flags and env, never prompt")
+      .option(
+        "--source <source>",
+        "tokopedia (default), or tiktokshop to add a Tokopedia & Shop seller to an existing config",
+      )
       .option("--public-url <url>", "https address where the platforms reach this bridge (server.publicUrl)")
       .option("--state <file>", "state file (statePath)")
       .option("--app <name>", "Tokopedia app name in the config (default main)")

@@ -82,7 +82,14 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
       sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
       tokopedia: { apps: [] },
       tiktokshop: {
-        apps: [{ name: TTS_TESTBED_APP, appKey: tiktokshop.appKey, appSecret: tiktokshop.appSecret }],
+        apps: [
+          {
+            name: TTS_TESTBED_APP,
+            appKey: tiktokshop.appKey,
+            appSecret: tiktokshop.appSecret,
+            serviceId: tiktokshop.serviceId,
+          },
+        ],
       },
       kommo: { accounts: [world.configAccount] },
       shops: [

@@ -182,7 +182,7 @@ describe("init, interactive (answers through the prompt wrapper)", () => {
     for (const at of ["tokopedia.app", "shop.domain", "kommo.account"]) {
       const res = initCommand({ interactive: true }, { config: path }, [], {
         prompter: scriptedPrompter({ "shop.domain": "second", [at]: INTERRUPT }),
-        write: () => undefined,
+        write: () => {},
       });
       await expect(res).rejects.toMatchObject({ code: "TK_ERR_SETUP_INTERRUPTED" });
       expect(readFileSync(path).equals(before), at).toBe(true);
