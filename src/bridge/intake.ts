@@ -5,6 +5,7 @@
  */
 import { isTkError } from "../errors/index.js";
 import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/types.js";
+import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import { markRoomForSync, syncOrderingKey } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -61,17 +62,20 @@ export const ENRICH_LEAD = "enrich_lead";
 
 export class Intake {
   private readonly now: () => number;
+  /** Webhooks arriving together share one commit (see commit-group.ts); each is answered after it. */
+  private readonly commits: CommitGroup;
   constructor(private readonly o: IntakeOptions) {
     this.now = o.now ?? Date.now;
+    this.commits = new CommitGroup(o.store);
   }
 
   /** POST /webhooks/{tokopedia|tiktokshop}/{app} */
-  marketplaceWebhook(
+  async marketplaceWebhook(
     source: SourceKind,
     appName: string,
     headers: Record<string, string | string[] | undefined>,
     raw: Uint8Array,
-  ): IntakeResponse {
+  ): Promise<IntakeResponse> {
     const route = `${source}`;
     const app = this.o.topology.app(source, appName);
     if (!app) return this.reject(route, 404, "unknown_app");
@@ -84,9 +88,10 @@ export class Intake {
       throw err;
     }
     const now = this.now();
-    let accepted = 0;
-    this.o.store.transaction(() => {
-      for (const hint of hints) if (this.acceptHint(source, hint, now)) accepted++;
+    const accepted = await this.commits.run(() => {
+      let n = 0;
+      for (const hint of hints) if (this.acceptHint(source, hint, now)) n++;
+      return n;
     });
     if (accepted > 0) this.o.notify();
     return { status: 200, body: { ok: true, accepted } };
@@ -128,11 +133,11 @@ export class Intake {
   }
 
   /** POST /webhooks/kommo/{scope_id} */
-  kommoWebhook(
+  async kommoWebhook(
     scopeId: string,
     headers: Record<string, string | string[] | undefined>,
     raw: Uint8Array,
-  ): IntakeResponse {
+  ): Promise<IntakeResponse> {
     const account = this.o.topology.accountByScope(scopeId);
     if (!account) return this.reject("kommo", 404, "unknown_scope");
     const sig = headers["x-signature"];
@@ -161,7 +166,7 @@ export class Intake {
     const orderingKey = known
       ? syncOrderingKey({ source: known.source, shopId: known.shopId, roomId: known.roomId })
       : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
-    const inserted = this.o.store.transaction(() =>
+    const inserted = await this.commits.run(() =>
       this.o.store.insertOutbound(
         {
           scopeId,

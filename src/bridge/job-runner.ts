@@ -44,6 +44,8 @@ export interface JobQueuePort {
   renewLeases(ids: number[], leaseUntil: number): number[];
   /** Puts claimed jobs back without counting an attempt (clean shutdown). */
   release(ids: number[]): void;
+  /** Commits completions the queue writes behind (see SqliteEngineStore); called when the runner stops. */
+  flush?(): void;
 }
 
 export type JobHandler = (job: QueuedJob) => Promise<void>;
@@ -80,6 +82,10 @@ export class JobRunner {
   private wake: (() => void) | undefined;
   /** Set by notify() when the loop was not asleep to hear it: the next sleep returns at once instead. */
   private nudged = false;
+  /** New work was committed (intake) or a poll interval passed (retries come due): the next pass claims. */
+  private newWork = true;
+  /** Jobs finished since the last claim; under load a claim waits for a batch of them (see run()). */
+  private finishedSinceClaim = 0;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry">> &
@@ -118,8 +124,13 @@ export class JobRunner {
     }
   }
 
-  /** Wakes the loop now (intake calls this after it commits a job). */
+  /** Wakes the loop now (intake calls this after it commits a job): the next pass claims. */
   notify(): void {
+    this.newWork = true;
+    this.nudge();
+  }
+
+  private nudge(): void {
     this.nudged = true;
     this.wake?.();
   }
@@ -143,6 +154,7 @@ export class JobRunner {
     const left = [...this.running.keys(), ...this.buffer.map((j) => j.id)];
     this.buffer = [];
     if (left.length > 0) this.o.queue.release(left);
+    this.o.queue.flush?.();
   }
 
   /**
@@ -151,6 +163,12 @@ export class JobRunner {
    * claiming one job per finished job made claiming the daemon's main CPU cost under load; releasing the jobs a
    * claim returned beyond a cap cost as much again. A buffer of about one round of work lets one claim feed many
    * starts. Buffered jobs are heads of their conversations, so holding them keeps order.
+   *
+   * When to claim. A finished job may unblock the next job of its conversation, but a claim per finished job
+   * scans the queue once per job (most of the daemon's CPU at 500 msg/s). So a claim runs when intake committed
+   * new work, when the runner is nearly idle (fewer than claimBatch jobs running or buffered: low load, where
+   * latency matters and claims are cheap), when claimBatch jobs finished since the last claim, or on the idle
+   * poll timer (retries whose backoff ran out).
    */
   private async run(): Promise<void> {
     let lastLeaseSweep = this.o.now();
@@ -162,8 +180,14 @@ export class JobRunner {
       }
       let started = this.startBuffered();
       const room = 2 * this.o.concurrency - this.running.size - this.buffer.length;
+      const due =
+        this.newWork ||
+        this.finishedSinceClaim >= this.claimBatch ||
+        this.running.size + this.buffer.length < this.claimBatch;
       // Refill when the buffer is low: at once when idle-ish, else once a batch's worth of room has opened.
-      if (room > 0 && (this.buffer.length < this.claimBatch || room >= this.o.concurrency)) {
+      if (due && room > 0 && (this.buffer.length < this.claimBatch || room >= this.o.concurrency)) {
+        this.newWork = false;
+        this.finishedSinceClaim = 0;
         const claimed = this.claim(now, room);
         this.buffer.push(...claimed);
         started += this.startBuffered();
@@ -245,7 +269,10 @@ export class JobRunner {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.o.idlePollMs);
+      const timer = setTimeout(() => {
+        this.newWork = true; // the poll interval passed: jobs whose retry time came are claimable now
+        done();
+      }, this.o.idlePollMs);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -268,7 +295,9 @@ export class JobRunner {
         if (n <= 0) this.perShop.delete(job.shopKey);
         else this.perShop.set(job.shopKey, n);
         this.perKind.set(job.kind, Math.max(0, (this.perKind.get(job.kind) ?? 1) - 1));
-        this.notify(); // a slot is free: the conversation's next job may now run
+        // A slot is free (a buffered job may start) and the conversation's next job may now be claimable.
+        this.finishedSinceClaim++;
+        this.nudge();
       });
     this.running.set(job.id, { job, done });
   }

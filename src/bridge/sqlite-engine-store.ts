@@ -61,10 +61,11 @@ export class SqliteEngineStore implements EngineStore {
       refId: j.refId,
     });
     this.jobs = {
-      claimNext: (o) => jobs.claimNext(o).map(toQueued),
-      complete: (id) => {
-        jobs.complete(id);
-      },
+      // Completions recorded since the last claim commit together with it: one transaction instead of one per job.
+      claimNext: (o) =>
+        store.transaction(() => this.flushCompletionsInTx() && jobs.claimNext(o)).map(toQueued),
+      complete: (id) => this.deferCompletion(id),
+      flush: () => this.flushCompletions(),
       fail: (id, f) => {
         jobs.fail(id, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
       },
@@ -76,19 +77,60 @@ export class SqliteEngineStore implements EngineStore {
       release: (ids) => {
         const now = Date.now();
         store.transaction(() => {
+          this.flushCompletionsInTx();
           for (const id of ids) this.releaseStmt.run(now, id);
         });
       },
     };
   }
 
+  /**
+   * Job completions are written behind, batched. Why it is safe: a handler commits its own effects (message
+   * delivered, reply sent) before it returns, so the completion adds nothing but "do not run again". If the
+   * process dies before the batch commits, the job runs once more and finds its work done (deliveries check the
+   * message state, and Kommo refuses a repeated msgid). Ordering holds because the claim that could pick a
+   * conversation's next job commits the pending completions first, in its own transaction.
+   */
+  private completions: number[] = [];
+  private completionFlushScheduled = false;
+
+  private deferCompletion(id: number): void {
+    this.completions.push(id);
+    if (!this.completionFlushScheduled) {
+      this.completionFlushScheduled = true;
+      setImmediate(() => {
+        this.completionFlushScheduled = false;
+        try {
+          this.flushCompletions();
+        } catch {
+          // Busy or closing database: the ids stay queued for the next claim or flush; at worst their jobs
+          // run again after a restart and find their work done.
+        }
+      });
+    }
+  }
+
+  private flushCompletions(): void {
+    if (this.completions.length === 0 || !this.store.db.open) return;
+    this.store.transaction(() => this.flushCompletionsInTx());
+  }
+
+  /** Inside a transaction: marks the deferred completions done. Returns true (for chaining in claimNext). */
+  private flushCompletionsInTx(): true {
+    if (this.completions.length === 0) return true;
+    const ids = this.completions;
+    const now = Date.now();
+    for (const id of ids) this.store.jobs.complete(id, now);
+    this.completions = [];
+    return true;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.store.transaction(fn);
   }
 
-  upsertRoom(room: RoomUpsert, now: number): RoomRecord {
+  upsertRoom(room: RoomUpsert, now: number): void {
     const ref = { source: room.source, shopId: room.shopId, roomId: room.roomId };
-    const existed = this.store.rooms.getRoom(ref) !== undefined;
     const buyer = room.buyerId
       ? {
           id: room.buyerId,
@@ -98,16 +140,15 @@ export class SqliteEngineStore implements EngineStore {
           ...(room.buyerPlatform ? { platform: room.buyerPlatform } : {}),
         }
       : undefined;
-    this.store.rooms.upsertRoom(
+    const { created } = this.store.rooms.saveRoom(
       { ...ref, conversationId: room.conversationId, ...(buyer ? { buyer } : {}) },
       now,
     );
     // A room seen for the first time starts its cursor at `initialCursorTime`: the first walk imports what came
     // after it (the message that made the webhook, or the sweep's window), not the room's whole history.
-    if (!existed && room.initialCursorTime !== undefined) {
+    if (created && room.initialCursorTime !== undefined) {
       this.store.rooms.advanceCursor(ref, { time: room.initialCursorTime }, { now });
     }
-    return this.getRoom(ref)!;
   }
 
   getRoom(ref: SourceRoomRef): RoomRecord | undefined {
@@ -137,7 +178,7 @@ export class SqliteEngineStore implements EngineStore {
   }
 
   markDirty(ref: SourceRoomRef, at: number): void {
-    this.store.rooms.markDirty(ref, at);
+    if (this.store.rooms.markExistingDirty(ref, at) === undefined) this.store.rooms.markDirty(ref, at);
   }
 
   advanceCursor(

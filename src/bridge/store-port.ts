@@ -80,7 +80,8 @@ export interface JobCounts {
 export interface EngineStore {
   transaction<T>(fn: () => T): T;
 
-  upsertRoom(room: RoomUpsert, now: number): RoomRecord;
+  /** Creates the room or refreshes its buyer; a new room's cursor starts at `initialCursorTime`. */
+  upsertRoom(room: RoomUpsert, now: number): void;
   getRoom(ref: SourceRoomRef): RoomRecord | undefined;
   markDirty(ref: SourceRoomRef, at: number): void;
   /** Moves the cursor after a complete walk; clears `dirty` only if nobody marked the room dirty after `walkStartedAt`. */

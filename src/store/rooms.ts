@@ -90,6 +90,7 @@ const KEY = "source = @source AND shop_id = @shopId AND room_id = @roomId";
  */
 export class RoomsRepo {
   private readonly getStmt: Statement;
+  private readonly existsStmt: Statement;
   private readonly byConversationStmt: Statement;
   private readonly upsertStmt: Statement;
   private readonly markStmt: Statement;
@@ -101,6 +102,7 @@ export class RoomsRepo {
 
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare(`SELECT * FROM rooms WHERE ${KEY}`);
+    this.existsStmt = db.prepare(`SELECT 1 FROM rooms WHERE ${KEY}`).pluck();
     this.byConversationStmt = db.prepare("SELECT * FROM rooms WHERE conversation_id = ? LIMIT 1");
     this.upsertStmt = db.prepare(
       `INSERT INTO rooms (source, shop_id, room_id, conversation_id, buyer_id, buyer_name, buyer_avatar,
@@ -148,8 +150,18 @@ export class RoomsRepo {
 
   /** Creates the room or refreshes its names (fields left out keep their stored value). Never touches sync state. */
   upsertRoom(room: RoomKey & RoomInit, now: number = Date.now()): Room {
-    this.upsertStmt.run({ ...keyParams(room), ...initParams(room), now });
+    this.saveRoom(room, now);
     return this.getRoom(room)!;
+  }
+
+  /**
+   * upsertRoom without reading the room back (intake's hot path). Returns whether the room was new. Two cheap
+   * statements: an existence probe on the primary key, then the upsert.
+   */
+  saveRoom(room: RoomKey & RoomInit, now: number = Date.now()): { created: boolean } {
+    const created = this.existsStmt.get(keyParams(room)) === undefined;
+    this.upsertStmt.run({ ...keyParams(room), ...initParams(room), now });
+    return { created };
   }
 
   /**
@@ -157,11 +169,18 @@ export class RoomsRepo {
    * Intake calls this in the same transaction as webhook de-duplication, before answering 200.
    */
   markDirty(ref: RoomKey, at: number = Date.now(), init: RoomInit = {}): number {
-    return this.db.transaction(() => {
+    const mark = () => {
       this.upsertStmt.run({ ...keyParams(ref), ...initParams(init), now: at });
-      const row = this.markStmt.get({ ...keyParams(ref), at }) as { dirty_at: number };
-      return row.dirty_at;
-    })();
+      return this.markExistingDirty(ref, at)!;
+    };
+    // Inside the caller's transaction a nested one would only add a SAVEPOINT per webhook.
+    return this.db.inTransaction ? mark() : this.db.transaction(mark)();
+  }
+
+  /** markDirty for a room known to exist (the caller just saved it): one UPDATE. Undefined when it does not. */
+  markExistingDirty(ref: RoomKey, at: number = Date.now()): number | undefined {
+    const row = this.markStmt.get({ ...keyParams(ref), at }) as { dirty_at: number } | undefined;
+    return row?.dirty_at;
   }
 
   /** Dirty rooms, longest-waiting first; optionally of one shop. */
@@ -183,7 +202,7 @@ export class RoomsRepo {
     newest: { messageId?: string; time?: number } | undefined,
     opts: { clearDirtyIfNotChangedSince?: number; now?: number } = {},
   ): { dirty: boolean } {
-    return this.db.transaction(() => {
+    const advance = () => {
       const current = this.getRoom(ref);
       if (!current) throw new Error(`advanceCursor: unknown room ${ref.source}:${ref.shopId}:${ref.roomId}`);
       let { messageId, time } = current.cursor;
@@ -200,7 +219,8 @@ export class RoomsRepo {
         clearIfNotChangedSince: opts.clearDirtyIfNotChangedSince ?? null,
       }) as { dirty: number };
       return { dirty: row.dirty === 1 };
-    })();
+    };
+    return this.db.inTransaction ? advance() : this.db.transaction(advance)();
   }
 
   setAmojoChatId(ref: RoomKey, chatId: string, now: number = Date.now()): void {

@@ -141,4 +141,65 @@ describe("JobRunner", () => {
     expect(store.jobs.get(doomed)?.lastErrorCode).toBe("TK_ERR_X_BAD");
     expect(engineStore.requeueDead()).toBe(2);
   });
+
+  it("under load, claims once per batch of finished jobs rather than once per job", async () => {
+    const now = Date.now();
+    const total = 400;
+    for (let i = 0; i < total; i++) {
+      engineStore.enqueue({ kind: "k", orderingKey: `conv-${i % 40}`, shopKey: "shop:1", payload: i }, now);
+    }
+    let claims = 0;
+    const queue = {
+      ...engineStore.jobs,
+      claimNext: (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+        claims++;
+        return engineStore.jobs.claimNext(o);
+      },
+    };
+    let ran = 0;
+    const runner = new JobRunner({
+      queue,
+      nextRetryAt: fastRetry,
+      concurrency: 32,
+      perShopConcurrency: 32,
+      handlers: {
+        k: async () => {
+          await new Promise((r) => setImmediate(r));
+          ran++;
+        },
+      },
+    });
+    runner.start();
+    await waitFor("all jobs", () => ran === total);
+    await runner.stop();
+    expect(claims).toBeLessThan(total / 4);
+  });
+});
+
+describe("SqliteEngineStore job completions (written behind)", () => {
+  it("commits deferred completions with the next claim, so the conversation's next job is offered in order", () => {
+    const now = Date.now();
+    const first = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const second = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const claimed = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    expect(claimed.map((j) => j.id)).toEqual([first]);
+    engineStore.jobs.complete(first);
+    expect(store.jobs.get(first)?.state).toBe("running"); // not yet written
+    const next = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    expect(store.jobs.get(first)?.state).toBe("done");
+    expect(next.map((j) => j.id)).toEqual([second]);
+  });
+
+  it("writes them on its own within a turn of the event loop, and at once on flush (runner stop)", async () => {
+    const now = Date.now();
+    const a = engineStore.enqueue({ kind: "k", orderingKey: "a", shopKey: "s" }, now);
+    const b = engineStore.enqueue({ kind: "k", orderingKey: "b", shopKey: "s" }, now);
+    engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    engineStore.jobs.complete(a);
+    await new Promise((r) => setImmediate(r));
+    expect(store.jobs.get(a)?.state).toBe("done");
+    engineStore.jobs.complete(b);
+    engineStore.jobs.flush?.();
+    expect(store.jobs.get(b)?.state).toBe("done");
+  });
 });

@@ -1,0 +1,70 @@
+/**
+ * Group commit for webhook intake. Each webhook must be committed before it is answered, but a commit is the
+ * dearest part of intake (WAL frames written for every page the transaction touched). Webhooks that finish
+ * arriving in the same turn of the event loop are committed together: their work is queued, one setImmediate
+ * later it runs in a single transaction, and only then is each caller's promise resolved (and its 200 sent).
+ * An answer never precedes its commit; the wait is under a millisecond.
+ *
+ * Isolation: if one unit throws, the whole batch rolls back and every unit is retried in its own transaction,
+ * so only the failing webhook gets its error. Units must therefore be safe to run twice (intake's are: they only
+ * write to the store, and their few side effects — a warning, marking a seller for re-authorization — repeat
+ * harmlessly).
+ */
+export interface Transactional {
+  transaction<T>(fn: () => T): T;
+}
+
+interface Unit {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export class CommitGroup {
+  private queue: Unit[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Transactional,
+    /** Most units per transaction; a longer queue is committed in several. */
+    private readonly maxBatch = 256,
+  ) {}
+
+  /** Runs `fn` inside a transaction shared with the other units of this turn; resolves after the commit. */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything queued so far (also called by setImmediate). */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.commit(batch);
+    }
+  }
+
+  private commit(batch: Unit[]): void {
+    let results: unknown[];
+    try {
+      results = this.store.transaction(() => batch.map((u) => u.fn()));
+    } catch {
+      // Rolled back as a whole: give each unit its own transaction so one bad webhook fails alone.
+      for (const u of batch) {
+        try {
+          u.resolve(this.store.transaction(u.fn));
+        } catch (err) {
+          u.reject(err);
+        }
+      }
+      return;
+    }
+    for (const [i, u] of batch.entries()) u.resolve(results[i]);
+  }
+}

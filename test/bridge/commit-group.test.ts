@@ -1,0 +1,82 @@
+/** Group commit for intake: webhooks of one event-loop turn share a transaction; each answer follows its commit. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CommitGroup } from "../../src/bridge/commit-group.js";
+import { openStore, type Store } from "../../src/store/index.js";
+
+let dir: string;
+let store: Store;
+let transactions: number;
+let tx: { transaction<T>(fn: () => T): T };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "tk-commit-"));
+  store = openStore(join(dir, "state.db"));
+  store.db.exec("CREATE TABLE t (v TEXT UNIQUE)");
+  transactions = 0;
+  tx = {
+    transaction: <T>(fn: () => T): T => {
+      transactions++;
+      return store.transaction(fn);
+    },
+  };
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const insert = (v: string) => () => store.db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes;
+
+/** What another process (a second connection) sees: only committed rows. */
+function committed(): string[] {
+  const other = new Database(join(dir, "state.db"), { readonly: true });
+  try {
+    return (other.prepare("SELECT v FROM t ORDER BY v").all() as { v: string }[]).map((r) => r.v);
+  } finally {
+    other.close();
+  }
+}
+
+describe("CommitGroup", () => {
+  it("commits the units of one turn in one transaction, and resolves each only after that commit", async () => {
+    const group = new CommitGroup(tx);
+    const seenAtResolve: string[][] = [];
+    const all = ["a", "b", "c", "d"].map((v) =>
+      group.run(insert(v)).then((n) => {
+        seenAtResolve.push(committed());
+        return n;
+      }),
+    );
+    expect(committed()).toEqual([]); // nothing runs before the turn ends
+    expect(await Promise.all(all)).toEqual([1, 1, 1, 1]);
+    expect(transactions).toBe(1);
+    for (const seen of seenAtResolve) expect(seen).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("a failing unit fails alone: the others of its batch are committed, each in its own retry", async () => {
+    const group = new CommitGroup(tx);
+    const results = await Promise.allSettled([
+      group.run(insert("x")),
+      group.run(() => {
+        insert("y")();
+        throw new Error("bad webhook");
+      }),
+      group.run(insert("z")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(Error);
+    expect(committed()).toEqual(["x", "z"]); // the failed unit's own write was rolled back
+    expect(transactions).toBe(4); // the batch, then one per unit
+  });
+
+  it("splits a long queue into transactions of at most maxBatch units", async () => {
+    const group = new CommitGroup(tx, 3);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => group.run(insert(`v${i}`))));
+    expect(transactions).toBe(3);
+    expect(committed()).toHaveLength(7);
+  });
+});
