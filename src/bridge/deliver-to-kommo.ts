@@ -80,26 +80,32 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   } catch (err) {
     if (!isDuplicateMessageError(err)) throw err;
   }
-  const firstInChat = !room?.amojoChatId;
-  store.transaction(() => {
-    store.markInboundDelivered(msg.id, {
-      ...(result?.amojoMessageId ? { amojoMessageId: result.amojoMessageId } : {}),
-      ...(result?.amojoChatId ? { amojoChatId: result.amojoChatId } : {}),
-    });
-    if (result?.amojoChatId && firstInChat) {
-      store.setAmojoChatId(msg, result.amojoChatId);
+  const amojo = {
+    ...(result?.amojoMessageId ? { amojoMessageId: result.amojoMessageId } : {}),
+    ...(result?.amojoChatId ? { amojoChatId: result.amojoChatId } : {}),
+  };
+  const chatId = !room?.amojoChatId ? result?.amojoChatId : undefined;
+  if (!chatId) {
+    // The common case: nothing to record but "delivered". Batched (see EngineStore.writeBehind): a crash before
+    // the batch commits makes this job run again, and Kommo's refusal of the repeated msgid then records it.
+    store.writeBehind(() => store.markInboundDelivered(msg.id, amojo));
+  } else {
+    // The chat's first delivery: its amojo chat id and the lead-tagging job are committed now, not behind.
+    store.transaction(() => {
+      store.markInboundDelivered(msg.id, amojo);
+      store.setAmojoChatId(msg, chatId);
       if (shop.kommo.rest && !fromShop) {
         store.enqueue(
           {
             kind: ENRICH_LEAD,
-            orderingKey: `enrich:${result.amojoChatId}`,
+            orderingKey: `enrich:${chatId}`,
             shopKey: shopKey(msg.source, msg.shopId),
-            payload: { amojoChatId: result.amojoChatId, tags: leadTags(shop.shopName, msg.source, room) },
+            payload: { amojoChatId: chatId, tags: leadTags(shop.shopName, msg.source, room) },
           },
           deps.now(),
         );
       }
-    }
-  });
+    });
+  }
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
 }

@@ -85,43 +85,47 @@ export class SqliteEngineStore implements EngineStore {
   }
 
   /**
-   * Job completions are written behind, batched. Why it is safe: a handler commits its own effects (message
-   * delivered, reply sent) before it returns, so the completion adds nothing but "do not run again". If the
-   * process dies before the batch commits, the job runs once more and finds its work done (deliveries check the
-   * message state, and Kommo refuses a repeated msgid). Ordering holds because the claim that could pick a
-   * conversation's next job commits the pending completions first, in its own transaction.
+   * Writes behind: job completions, and "delivered" marks that carry nothing else (see EngineStore.writeBehind),
+   * are queued and committed together — one transaction per turn of the event loop instead of one per job.
+   * Why it is safe: each is only "do not do this again". If the process dies before the batch commits, the job
+   * runs once more and finds its work done (deliveries check the message state, and Kommo refuses a repeated
+   * msgid). Ordering holds because the claim that could pick a conversation's next job commits the queued writes
+   * first, in its own transaction; the queue keeps their order.
    */
-  private completions: number[] = [];
-  private completionFlushScheduled = false;
+  private behind: Array<() => void> = [];
+  private flushScheduled = false;
 
-  private deferCompletion(id: number): void {
-    this.completions.push(id);
-    if (!this.completionFlushScheduled) {
-      this.completionFlushScheduled = true;
+  writeBehind(write: () => void): void {
+    this.behind.push(write);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
       setImmediate(() => {
-        this.completionFlushScheduled = false;
+        this.flushScheduled = false;
         try {
           this.flushCompletions();
         } catch {
-          // Busy or closing database: the ids stay queued for the next claim or flush; at worst their jobs
+          // Busy or closing database: the writes stay queued for the next claim or flush; at worst their jobs
           // run again after a restart and find their work done.
         }
       });
     }
   }
 
+  private deferCompletion(id: number): void {
+    this.writeBehind(() => this.store.jobs.complete(id));
+  }
+
   private flushCompletions(): void {
-    if (this.completions.length === 0 || !this.store.db.open) return;
+    if (this.behind.length === 0 || !this.store.db.open) return;
     this.store.transaction(() => this.flushCompletionsInTx());
   }
 
-  /** Inside a transaction: marks the deferred completions done. Returns true (for chaining in claimNext). */
+  /** Inside a transaction: runs the queued writes, in order. Returns true (for chaining in claimNext). */
   private flushCompletionsInTx(): true {
-    if (this.completions.length === 0) return true;
-    const ids = this.completions;
-    const now = Date.now();
-    for (const id of ids) this.store.jobs.complete(id, now);
-    this.completions = [];
+    if (this.behind.length === 0) return true;
+    const writes = this.behind;
+    this.behind = [];
+    for (const w of writes) w();
     return true;
   }
 

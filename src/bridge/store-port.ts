@@ -79,6 +79,12 @@ export interface JobCounts {
 
 export interface EngineStore {
   transaction<T>(fn: () => T): T;
+  /**
+   * A write that may be committed a little later, batched with others (before the next job claim at the
+   * latest). Only for writes whose loss in a crash makes a job run again harmlessly (e.g. "delivered" marks:
+   * the re-run is refused by Kommo as a repeated msgid and then recorded).
+   */
+  writeBehind(write: () => void): void;
 
   /** Creates the room or refreshes its buyer; a new room's cursor starts at `initialCursorTime`. */
   upsertRoom(room: RoomUpsert, now: number): void;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database, Statement } from "better-sqlite3";
+import { atomically } from "./atomic.js";
 import type { RoomKey } from "./keys.js";
 
 /** How far apart (ms) our send time and the platform's message time may be for a text-hash match. */
@@ -53,10 +54,10 @@ export class EchoesRepo {
   ): void {
     const hash = sent.text === undefined ? null : echoTextHash(sent.text);
     const base = { source: room.source, shopId: room.shopId, roomId: room.roomId, hash, sentAt: sent.sentAt };
-    this.db.transaction(() => {
+    atomically(this.db, () => {
       if (sent.platformMessageIds.length === 0) this.insertStmt.run({ ...base, messageId: null });
       for (const messageId of sent.platformMessageIds) this.insertStmt.run({ ...base, messageId });
-    })();
+    });
   }
 
   /**
@@ -71,7 +72,7 @@ export class EchoesRepo {
     windowMs: number = ECHO_WINDOW_MS,
   ): boolean {
     const key = { source: room.source, shopId: room.shopId, roomId: room.roomId };
-    return this.db.transaction(() => {
+    return atomically(this.db, () => {
       if (this.byIdStmt.get({ ...key, messageId: platformMessageId })) return true;
       if (text === undefined) return false;
       const row = this.byHashStmt.get({
@@ -84,7 +85,7 @@ export class EchoesRepo {
       if (!row) return false;
       this.claimStmt.run({ id: row.id, messageId: platformMessageId });
       return true;
-    })();
+    });
   }
 
   /** Forgets echoes older than `olderThan` (ms): a sync never reads that far back past its cursor. */

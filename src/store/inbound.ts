@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { SenderRole, SourceKind } from "../sources/types.js";
+import { atomically } from "./atomic.js";
 import type { JobsRepo } from "./jobs.js";
 import { fromJson, toJson } from "./json.js";
 import { orderingKey, type RoomKey, shopKey } from "./keys.js";
@@ -118,7 +119,7 @@ export class InboundRepo {
     job: InboundJobOptions = {},
     now: number = Date.now(),
   ): { inserted: boolean; id: number; jobId?: number } {
-    return this.db.transaction(() => {
+    return atomically(this.db, () => {
       const info = this.insertStmt.run({
         source: msg.source,
         shopId: msg.shopId,
@@ -153,7 +154,7 @@ export class InboundRepo {
         now,
       );
       return { inserted: true, id, jobId };
-    })();
+    });
   }
 
   get(id: number): InboundMessage | undefined {

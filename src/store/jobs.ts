@@ -232,7 +232,7 @@ export class JobsRepo {
    * processes (IMMEDIATE transaction: select + lease under the write lock).
    */
   claimNext(opts: ClaimOptions): Job[] {
-    const claim = this.db.transaction(() => {
+    const claim = () => {
       const rows = this.candidatesStmt.all({
         now: opts.now,
         limit: opts.limit,
@@ -244,8 +244,9 @@ export class JobsRepo {
         this.leaseStmt.run({ id: row.id, leaseUntil, now: opts.now });
         return toJob({ ...row, state: "running", lease_until: leaseUntil, updated_at: opts.now });
       });
-    });
-    return claim.immediate();
+    };
+    // Inside a caller's (IMMEDIATE) transaction the lock is already held: no nested SAVEPOINT needed.
+    return this.db.inTransaction ? claim() : this.db.transaction(claim).immediate();
   }
 
   /** The job succeeded. False when the job was not running (e.g. its lease expired and it was released). */

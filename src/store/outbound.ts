@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { SourceKind } from "../sources/types.js";
+import { atomically } from "./atomic.js";
 import type { JobsRepo } from "./jobs.js";
 import { fromJson, toJson } from "./json.js";
 import { orderingKey, orderingKeyForConversation, type RoomKey, shopKey } from "./keys.js";
@@ -121,7 +122,7 @@ export class OutboundRepo {
     job: ReplyJobOptions = {},
     now: number = Date.now(),
   ): { inserted: boolean; id: number; jobId?: number } {
-    return this.db.transaction(() => {
+    return atomically(this.db, () => {
       const info = this.insertStmt.run({
         scopeId: reply.scopeId,
         amojoMessageId: reply.amojoMessageId,
@@ -158,7 +159,7 @@ export class OutboundRepo {
         now,
       );
       return { inserted: true, id, jobId };
-    })();
+    });
   }
 
   get(id: number): OutboundReply | undefined {

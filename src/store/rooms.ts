@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { Buyer, BuyerPlatform, SourceKind } from "../sources/types.js";
+import { atomically } from "./atomic.js";
 import type { RoomKey, ShopRef } from "./keys.js";
 
 /** One marketplace conversation as the store knows it. */
@@ -173,8 +174,7 @@ export class RoomsRepo {
       this.upsertStmt.run({ ...keyParams(ref), ...initParams(init), now: at });
       return this.markExistingDirty(ref, at)!;
     };
-    // Inside the caller's transaction a nested one would only add a SAVEPOINT per webhook.
-    return this.db.inTransaction ? mark() : this.db.transaction(mark)();
+    return atomically(this.db, mark);
   }
 
   /** markDirty for a room known to exist (the caller just saved it): one UPDATE. Undefined when it does not. */
@@ -220,7 +220,7 @@ export class RoomsRepo {
       }) as { dirty: number };
       return { dirty: row.dirty === 1 };
     };
-    return this.db.inTransaction ? advance() : this.db.transaction(advance)();
+    return atomically(this.db, advance);
   }
 
   setAmojoChatId(ref: RoomKey, chatId: string, now: number = Date.now()): void {
