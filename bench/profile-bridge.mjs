@@ -9,8 +9,9 @@ const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 await bed.connectDaemon(url);
 const shopId = bed.shops[0].shopId;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
 const hooks = [];
-for (let i = 0; i < N; i++) {
+for (let i = 0; i < WARMUP + N; i++) {
   const buyer = 5_000_000 + (i % 200);
   const sent = await bed.tokopedia.buyerSends(shopId, buyer, `m ${i}`, { buyerName: `B${buyer}` });
   hooks.push(bed.tokopedia.webhookFor(sent.msgId));
@@ -22,13 +23,15 @@ const d = await startChild(
   { NO_COLOR: "1" },
 );
 const inCount = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in").length;
+await pool(hooks.splice(0, WARMUP), 64, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
+await until(() => inCount() >= WARMUP, 120_000, "warm-up");
 const cpu0 = cpuMs(d.child.pid);
 const self0 = process.cpuUsage();
 const t0 = performance.now();
 let intakeDone = 0;
 await pool(hooks, 64, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
 intakeDone = performance.now() - t0;
-await until(() => inCount() >= N, 120_000, "deliveries");
+await until(() => inCount() >= WARMUP + N, 120_000, "deliveries");
 const secs = (performance.now() - t0) / 1000;
 const cpu = cpuMs(d.child.pid) - cpu0;
 const self = process.cpuUsage(self0);

@@ -88,25 +88,35 @@ export class Intake {
       throw err;
     }
     const now = this.now();
-    const accepted = await this.commits.run(() => {
-      let n = 0;
-      for (const hint of hints) if (this.acceptHint(source, hint, now)) n++;
-      return n;
+    const { accepted, queued } = await this.commits.run(() => {
+      let accepted = 0;
+      let queued = 0;
+      for (const hint of hints) {
+        const r = this.acceptHint(source, hint, now);
+        if (r !== "ignored") accepted++;
+        if (r === "queued") queued++;
+      }
+      return { accepted, queued };
     });
-    if (accepted > 0) this.o.notify();
+    // Only a new job is news to the runner; a room whose sync is already pending needs no wake-up (and a wake-up
+    // costs a claim, a scan of the queue, per webhook under load).
+    if (queued > 0) this.o.notify();
     return { status: 200, body: { ok: true, accepted } };
   }
 
-  /** Marks the room dirty and makes sure a sync job will read it; keeps the webhook's own text as fallback. */
-  private acceptHint(source: SourceKind, hint: WebhookHint, now: number): boolean {
-    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return false;
+  /**
+   * Marks the room dirty and makes sure a sync job will read it; keeps the webhook's own text as fallback.
+   * "queued": a new sync job; "covered": a pending sync will read the room; "ignored": nothing to do.
+   */
+  private acceptHint(source: SourceKind, hint: WebhookHint, now: number): "queued" | "covered" | "ignored" {
+    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return "ignored";
     const shop = this.o.topology.shop(source, hint.shopId);
     if (!shop) {
       this.o.onWarning?.("webhook for a shop that is not bound in the config; ignored", {
         source,
         shopId: hint.shopId,
       });
-      return false;
+      return "ignored";
     }
     if (hint.event) {
       const msg =
@@ -120,16 +130,16 @@ export class Intake {
       if (hint.event === "deauthorized" && tracksReauth(shop.app.marketplace)) {
         shop.app.marketplace.markReauthNeeded(hint.shopId, "the seller deauthorized the app");
       }
-      return false;
+      return "ignored";
     }
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
-    markRoomForSync(this.o.store, ref, {
+    const queued = markRoomForSync(this.o.store, ref, {
       ...(hint.buyer ? { buyer: hint.buyer } : {}),
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
     });
     if (hint.fallback) this.o.store.addFallback(ref, hint.fallback, now);
-    return true;
+    return queued ? "queued" : "covered";
   }
 
   /** POST /webhooks/kommo/{scope_id} */
