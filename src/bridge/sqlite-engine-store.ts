@@ -104,8 +104,9 @@ export class SqliteEngineStore implements EngineStore {
         try {
           this.flushCompletions();
         } catch {
-          // Busy or closing database: the writes stay queued for the next claim or flush; at worst their jobs
-          // run again after a restart and find their work done.
+          // Busy or closing database: this batch is dropped (it was taken off the queue, so a write that keeps
+          // failing cannot block every later claim). Its jobs stay "running" until their leases run out, then run
+          // again and find their work done.
         }
       });
     }
