@@ -44,7 +44,7 @@ export interface JobQueuePort {
   renewLeases(ids: number[], leaseUntil: number): number[];
   /** Puts claimed jobs back without counting an attempt (clean shutdown). */
   release(ids: number[]): void;
-  /** Commits completions the queue writes behind (see SqliteEngineStore); called when the runner stops. */
+  /** Commits what the queue writes behind (completions; see SqliteEngineStore); called when the runner stops. */
   flush?(): void;
 }
 

@@ -61,11 +61,16 @@ export class SqliteEngineStore implements EngineStore {
       refId: j.refId,
     });
     this.jobs = {
-      // Completions recorded since the last claim commit together with it: one transaction instead of one per job.
+      // Writes queued behind (completions, delivered marks) commit with the claim: the ordering rule sees them.
       claimNext: (o) =>
-        store.transaction(() => this.flushCompletionsInTx() && jobs.claimNext(o)).map(toQueued),
-      complete: (id) => this.deferCompletion(id),
-      flush: () => this.flushCompletions(),
+        store
+          .transaction(() => {
+            this.flushBehindInTx();
+            return jobs.claimNext(o);
+          })
+          .map(toQueued),
+      complete: (id) => this.writeBehind(() => jobs.complete(id)),
+      flush: () => this.flushBehind(),
       fail: (id, f) => {
         jobs.fail(id, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
       },
@@ -77,7 +82,7 @@ export class SqliteEngineStore implements EngineStore {
       release: (ids) => {
         const now = Date.now();
         store.transaction(() => {
-          this.flushCompletionsInTx();
+          this.flushBehindInTx();
           for (const id of ids) this.releaseStmt.run(now, id);
         });
       },
@@ -102,7 +107,7 @@ export class SqliteEngineStore implements EngineStore {
       setImmediate(() => {
         this.flushScheduled = false;
         try {
-          this.flushCompletions();
+          this.flushBehind();
         } catch {
           // Busy or closing database: this batch is dropped (it was taken off the queue, so a write that keeps
           // failing cannot block every later claim). Its jobs stay "running" until their leases run out, then run
@@ -112,22 +117,17 @@ export class SqliteEngineStore implements EngineStore {
     }
   }
 
-  private deferCompletion(id: number): void {
-    this.writeBehind(() => this.store.jobs.complete(id));
-  }
-
-  private flushCompletions(): void {
+  private flushBehind(): void {
     if (this.behind.length === 0 || !this.store.db.open) return;
-    this.store.transaction(() => this.flushCompletionsInTx());
+    this.store.transaction(() => this.flushBehindInTx());
   }
 
-  /** Inside a transaction: runs the queued writes, in order. Returns true (for chaining in claimNext). */
-  private flushCompletionsInTx(): true {
-    if (this.behind.length === 0) return true;
+  /** Inside a transaction: runs the queued writes, in order. */
+  private flushBehindInTx(): void {
+    if (this.behind.length === 0) return;
     const writes = this.behind;
     this.behind = [];
     for (const w of writes) w();
-    return true;
   }
 
   transaction<T>(fn: () => T): T {

@@ -2,7 +2,8 @@
  * Issue 4 fault test, over real HTTP: both simulators answer about 10% of calls with 5xx, drop connections
  * (Kommo also after processing: the message arrived but the answer was lost, which is what a timeout looks like
  * to the bridge) and send 429 bursts. Everything still arrives exactly once, replies are each posted once with
- * one delivery status, and Kommo REST never sees more than 7 requests in any second.
+ * one delivery status (repeated only when amojo stored it but the answer was lost), and Kommo REST never sees more
+ * than 7 requests in any second.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -90,8 +91,14 @@ it("buyers' messages and managers' replies each arrive exactly once under 5xx, d
   }
   for (const r of replies) {
     expect(bed.tokopedia.shopReplies(r.msgId)).toEqual([r.text]);
+    // One "delivered" status, plus one more for each status post whose answer was lost after amojo stored it
+    // (a status has no idempotency key: the bridge cannot tell "not received" from "answer lost", so it sends it
+    // again; setting the same status twice leaves the message in the same state). Never an error status.
     const statuses = bed.kommo.deliveryStatuses(r.amojoId);
-    expect(statuses.map((s) => s.status)).toEqual([1]);
+    const lostAnswers = bed.kommo
+      .requestLog()
+      .filter((x) => x.path.endsWith(`/${r.amojoId}/delivery_status`) && x.lostAnswer === 200).length;
+    expect(statuses.map((s) => s.status)).toEqual(Array.from({ length: 1 + lostAnswers }, () => 1));
     // The bridge's own reply, read back by the room sync, is not imported into Kommo as a shop message.
     expect(bed.kommo.received(bed.scopeId).filter((m) => m.text === r.text)).toEqual([]);
   }

@@ -538,6 +538,7 @@ export class KommoSimulator {
 
     if (this.takeDrop(api, true)) {
       record.status = "dropped";
+      record.lostAnswer = reply.status;
       res.socket?.destroy();
       return;
     }

@@ -146,5 +146,7 @@ export interface SimRequestRecord {
   path: string;
   accountId?: number;
   status: number | "dropped";
+  /** For a connection dropped after processing: the status the simulator had decided on but never sent. */
+  lostAnswer?: number;
   at: number;
 }
