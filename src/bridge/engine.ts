@@ -109,6 +109,12 @@ export class BridgeEngine {
           await shop?.kommo.rest?.tagLeadOfChat(p.amojoChatId, p.tags);
         },
       },
+      onQueueError: (err) => {
+        this.metrics.upstreamErrors.inc({ code: "TK_ERR_STATE_QUEUE" });
+        o.log?.("error", "the job queue failed; retrying shortly", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      },
       onRetry: (job, err) => {
         this.metrics.retries.inc({ kind: job.kind });
         this.metrics.upstreamErrors.inc({ code: err.code });

@@ -56,6 +56,11 @@ export interface JobRunnerOptions {
   /** Called once when a job becomes dead, e.g. to tell Kommo a reply failed. Must not throw. */
   onDead?: (job: QueuedJob, error: { code: string; message: string }) => void | Promise<void>;
   onRetry?: (job: QueuedJob, error: { code: string; message: string }, retryAt: number) => void;
+  /**
+   * The queue itself failed (a claim or lease sweep threw: database busy past its timeout, disk full). The loop
+   * reports it, waits idlePollMs and tries again; it never stops on its own. Must not throw.
+   */
+  onQueueError?: (error: unknown) => void;
   nextRetryAt: (opts: { attempt: number; now: number; retryAfterMs?: number }) => number;
   concurrency?: number;
   perShopConcurrency?: number;
@@ -88,8 +93,8 @@ export class JobRunner {
   private finishedSinceClaim = 0;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry">> &
-    Pick<JobRunnerOptions, "onDead" | "onRetry">;
+  private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError">> &
+    Pick<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError">;
 
   constructor(opts: JobRunnerOptions) {
     this.o = {
@@ -171,6 +176,22 @@ export class JobRunner {
    * poll timer (retries whose backoff ran out).
    */
   private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.runUntilError();
+      } catch (err) {
+        // Without this a busy or failing database would end the loop silently: webhooks still answered 200,
+        // nothing delivered. Report, wait, retry; the leases of what was claimed keep the jobs safe meanwhile.
+        try {
+          this.o.onQueueError?.(err);
+        } catch {}
+        this.nudged = false;
+        await this.sleep();
+      }
+    }
+  }
+
+  private async runUntilError(): Promise<void> {
     let lastLeaseSweep = this.o.now();
     while (!this.stopped) {
       const now = this.o.now();

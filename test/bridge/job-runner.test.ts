@@ -203,3 +203,39 @@ describe("SqliteEngineStore job completions (written behind)", () => {
     expect(store.jobs.get(b)?.state).toBe("done");
   });
 });
+
+describe("JobRunner when the queue itself fails", () => {
+  it("reports the error, keeps looping, and runs the job once the queue answers again", async () => {
+    const now = Date.now();
+    engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    let failures = 2;
+    const errors: unknown[] = [];
+    const queue = {
+      ...engineStore.jobs,
+      claimNext: (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error("SQLITE_BUSY: database is locked");
+        }
+        return engineStore.jobs.claimNext(o);
+      },
+    };
+    let ran = 0;
+    const runner = new JobRunner({
+      queue,
+      nextRetryAt: fastRetry,
+      idlePollMs: 20,
+      onQueueError: (err) => errors.push(err),
+      handlers: {
+        k: async () => {
+          ran++;
+        },
+      },
+    });
+    runner.start();
+    await waitFor("the job ran", () => ran === 1, 5_000);
+    await runner.stop();
+    expect(errors).toHaveLength(2);
+    expect(String(errors[0])).toContain("SQLITE_BUSY");
+  });
+});
