@@ -25,6 +25,17 @@ afterEach(() => {
 
 const fastRetry = ({ now }: { now: number }) => now + 5;
 
+/** The store's queue with `before` run ahead of every claimNext (to count claims or make them fail). */
+function queueWithClaimHook(before: () => void) {
+  return {
+    ...engineStore.jobs,
+    claimNext: (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+      before();
+      return engineStore.jobs.claimNext(o);
+    },
+  };
+}
+
 describe("JobRunner", () => {
   it("runs jobs of one conversation one at a time, in order, while conversations run in parallel", async () => {
     const now = Date.now();
@@ -149,13 +160,7 @@ describe("JobRunner", () => {
       engineStore.enqueue({ kind: "k", orderingKey: `conv-${i % 40}`, shopKey: "shop:1", payload: i }, now);
     }
     let claims = 0;
-    const queue = {
-      ...engineStore.jobs,
-      claimNext: (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
-        claims++;
-        return engineStore.jobs.claimNext(o);
-      },
-    };
+    const queue = queueWithClaimHook(() => claims++);
     let ran = 0;
     const runner = new JobRunner({
       queue,
@@ -210,16 +215,12 @@ describe("JobRunner when the queue itself fails", () => {
     engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     let failures = 2;
     const errors: unknown[] = [];
-    const queue = {
-      ...engineStore.jobs,
-      claimNext: (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
-        if (failures > 0) {
-          failures--;
-          throw new Error("SQLITE_BUSY: database is locked");
-        }
-        return engineStore.jobs.claimNext(o);
-      },
-    };
+    const queue = queueWithClaimHook(() => {
+      if (failures > 0) {
+        failures--;
+        throw new Error("SQLITE_BUSY: database is locked");
+      }
+    });
     let ran = 0;
     const runner = new JobRunner({
       queue,
