@@ -106,3 +106,41 @@ export async function postWebhook(url, hook) {
   const text = await r.body.text();
   if (r.statusCode !== 200) throw new Error(`webhook answered ${r.statusCode}: ${text.slice(0, 300)}`);
 }
+
+/** Creates `n` buyer messages over `buyers` rooms of the testbed's first shop; returns each one's signed webhook. */
+export async function makeMessages(bed, n, buyers, prefix) {
+  const shopId = bed.shops[0].shopId;
+  const hooks = [];
+  for (let i = 0; i < n; i++) {
+    const buyer = 5_000_000 + (i % buyers);
+    const sent = await bed.tokopedia.buyerSends(shopId, buyer, `${prefix} message ${i}`, {
+      buyerName: `B${buyer}`,
+    });
+    hooks.push(bed.tokopedia.webhookFor(sent.msgId));
+  }
+  return hooks;
+}
+
+/** Buyer messages the Kommo simulator holds for the testbed's scope. */
+export const inCount = (bed) => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in").length;
+
+/**
+ * The throughput phase shared by the bridge and the forwarder: POSTs the warm-up webhooks and waits for them
+ * in Kommo (not measured), then POSTs `hooks` with `concurrency` in flight and stops the clock when Kommo holds
+ * them all. Returns wall seconds, the child's CPU ms (`pid`), this process's CPU ms (simulators + load) and how
+ * long the POSTs alone took.
+ */
+export async function measureThroughput({ bed, url, pid, warm, hooks, concurrency, label }) {
+  const post = (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h);
+  await pool(warm, concurrency, post);
+  await until(() => inCount(bed) >= warm.length, 120_000, `${label} warm-up`);
+  const cpu0 = cpuMs(pid);
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pool(hooks, concurrency, post);
+  const intakeMs = performance.now() - t0;
+  await until(() => inCount(bed) >= warm.length + hooks.length, 120_000, `${label} deliveries`);
+  const secs = (performance.now() - t0) / 1000;
+  const self = process.cpuUsage(self0);
+  return { secs, cpuMs: cpuMs(pid) - cpu0, simCpuMs: (self.user + self.system) / 1000, intakeMs };
+}

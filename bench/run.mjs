@@ -7,8 +7,10 @@ import { request } from "undici";
 import { openStore, signAmojoRequest, startTestbed } from "../dist/index.js";
 import {
   BIN,
-  cpuMs,
   freePort,
+  inCount,
+  makeMessages,
+  measureThroughput,
   percentile,
   pool,
   postWebhook,
@@ -37,22 +39,6 @@ async function world(extra = {}) {
   return startTestbed({ mode: "webhook", tokopedia: { rateLimit: null, webhookDelivery: false }, ...extra });
 }
 
-/** Creates `n` buyer messages over `buyers` rooms and returns each one's signed webhook. */
-async function makeMessages(bed, n, buyers, prefix) {
-  const shopId = bed.shops[0].shopId;
-  const hooks = [];
-  for (let i = 0; i < n; i++) {
-    const buyer = 5_000_000 + (i % buyers);
-    const sent = await bed.tokopedia.buyerSends(shopId, buyer, `${prefix} message ${i}`, {
-      buyerName: `B${buyer}`,
-    });
-    hooks.push(bed.tokopedia.webhookFor(sent.msgId));
-  }
-  return hooks;
-}
-
-const inCount = (bed) => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in").length;
-
 async function bridgeThroughput() {
   const bed = await world();
   const port = await freePort();
@@ -67,14 +53,15 @@ async function bridgeThroughput() {
       NO_COLOR: "1",
     },
   );
-  await pool(warm, CONCURRENCY, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
-  await until(() => inCount(bed) >= WARMUP, 120_000, "bridge warm-up");
-  const cpu0 = cpuMs(d.child.pid);
-  const t0 = performance.now();
-  await pool(hooks, CONCURRENCY, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
-  await until(() => inCount(bed) >= WARMUP + N, 120_000, "bridge deliveries");
-  const secs = (performance.now() - t0) / 1000;
-  const cpu = cpuMs(d.child.pid) - cpu0;
+  const { secs, cpuMs: cpu } = await measureThroughput({
+    bed,
+    url,
+    pid: d.child.pid,
+    warm,
+    hooks,
+    concurrency: CONCURRENCY,
+    label: "bridge",
+  });
   const rss = rssMb(d.child.pid);
   await d.stop();
   await bed.close();
@@ -103,14 +90,15 @@ async function forwarderThroughput() {
     },
   };
   const f = await startChild([join(ROOT, "bench/forwarder.mjs"), String(port), JSON.stringify(opts)], url);
-  await pool(warm, CONCURRENCY, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
-  await until(() => inCount(bed) >= WARMUP, 120_000, "forwarder warm-up");
-  const cpu0 = cpuMs(f.child.pid);
-  const t0 = performance.now();
-  await pool(hooks, CONCURRENCY, (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h));
-  await until(() => inCount(bed) >= WARMUP + N, 120_000, "forwarder deliveries");
-  const secs = (performance.now() - t0) / 1000;
-  const cpu = cpuMs(f.child.pid) - cpu0;
+  const { secs, cpuMs: cpu } = await measureThroughput({
+    bed,
+    url,
+    pid: f.child.pid,
+    warm,
+    hooks,
+    concurrency: CONCURRENCY,
+    label: "forwarder",
+  });
   await f.stop();
   await bed.close();
   return { msgsPerSec: N / secs, cpuMsPerMsg: cpu / N };

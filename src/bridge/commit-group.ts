@@ -3,7 +3,7 @@
  * dearest part of intake (WAL frames written for every page the transaction touched). Webhooks that finish
  * arriving in the same turn of the event loop are committed together: their work is queued, one setImmediate
  * later it runs in a single transaction, and only then is each caller's promise resolved (and its 200 sent).
- * An answer never precedes its commit; the wait is under a millisecond.
+ * An answer never precedes its commit; the wait is one turn of the event loop.
  *
  * Isolation: if one unit throws, the whole batch rolls back and every unit is retried in its own transaction,
  * so only the failing webhook gets its error. Units must therefore be safe to run twice (intake's are: they only

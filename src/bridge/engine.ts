@@ -111,8 +111,10 @@ export class BridgeEngine {
       },
       onQueueError: (err) => {
         this.metrics.upstreamErrors.inc({ code: "TK_ERR_STATE_QUEUE" });
-        o.log?.("error", "the job queue failed; retrying shortly", {
+        o.log?.("error", "the job queue in the state file failed; deliveries pause and retry shortly", {
+          code: "TK_ERR_STATE_QUEUE",
           error: err instanceof Error ? err.message : String(err),
+          fix: "Look for another process holding the state file locked, and check free disk space (docs/errors.md).",
         });
       },
       onRetry: (job, err) => {
