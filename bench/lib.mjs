@@ -33,6 +33,12 @@ export function rssMb(pid) {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Bytes a process has passed to write()/pwrite() so far (/proc/<pid>/io wchar): its SQLite WAL and sockets. */
+export function writtenBytes(pid) {
+  const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 export async function waitHttp(url, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -122,19 +128,20 @@ export async function makeMessages(bed, n, buyers, prefix) {
 }
 
 /** Buyer messages the Kommo simulator holds for the testbed's scope. */
-export const inCount = (bed) => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in").length;
+export const inCount = (bed) => bed.kommo.countReceived(bed.scopeId, "in");
 
 /**
  * The throughput phase shared by the bridge and the forwarder: POSTs the warm-up webhooks and waits for them
  * in Kommo (not measured), then POSTs `hooks` with `concurrency` in flight and stops the clock when Kommo holds
  * them all. Returns wall seconds, the child's CPU ms (`pid`), this process's CPU ms (simulators + load) and how
- * long the POSTs alone took.
+ * long the POSTs alone took, and how many bytes the child wrote (state file and sockets).
  */
 export async function measureThroughput({ bed, url, pid, warm, hooks, concurrency, label }) {
   const post = (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h);
   await pool(warm, concurrency, post);
   await until(() => inCount(bed) >= warm.length, 120_000, `${label} warm-up`);
   const cpu0 = cpuMs(pid);
+  const written0 = writtenBytes(pid);
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(hooks, concurrency, post);
@@ -142,5 +149,11 @@ export async function measureThroughput({ bed, url, pid, warm, hooks, concurrenc
   await until(() => inCount(bed) >= warm.length + hooks.length, 120_000, `${label} deliveries`);
   const secs = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
-  return { secs, cpuMs: cpuMs(pid) - cpu0, simCpuMs: (self.user + self.system) / 1000, intakeMs };
+  return {
+    secs,
+    cpuMs: cpuMs(pid) - cpu0,
+    simCpuMs: (self.user + self.system) / 1000,
+    intakeMs,
+    writtenBytes: writtenBytes(pid) - written0,
+  };
 }

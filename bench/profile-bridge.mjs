@@ -38,6 +38,7 @@ console.log(
     intakeMs: Math.round(m.intakeMs),
     cpuMsPerMsg: +(m.cpuMs / N).toFixed(3),
     simCpuMsPerMsg: +(m.simCpuMs / N).toFixed(3),
+    writtenKbPerMsg: +(m.writtenBytes / 1024 / N).toFixed(1),
   }),
 );
 await d.stop();

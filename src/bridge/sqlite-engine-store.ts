@@ -31,7 +31,9 @@ export class SqliteEngineStore implements EngineStore {
   ) {
     const db = store.db;
     this.hasPendingStmt = db.prepare(
-      "SELECT 1 FROM jobs WHERE state = 'pending' AND kind = ? AND ordering_key = ? LIMIT 1",
+      // The state terms twice: the first names jobs_open_by_key's condition, so SQLite may use that index.
+      `SELECT 1 FROM jobs INDEXED BY jobs_open_by_key
+       WHERE ordering_key = ? AND state IN ('pending', 'running') AND state = 'pending' AND kind = ? LIMIT 1`,
     );
     this.countsByKindStmt = db.prepare(
       `SELECT kind, SUM(state = 'pending') AS pending, SUM(state = 'running') AS running, SUM(state = 'dead') AS dead
@@ -314,7 +316,7 @@ export class SqliteEngineStore implements EngineStore {
   }
 
   hasPendingJob(kind: string, orderingKey: string): boolean {
-    return this.hasPendingStmt.get(kind, orderingKey) !== undefined;
+    return this.hasPendingStmt.get(orderingKey, kind) !== undefined;
   }
 
   jobCounts(): JobCounts[] {

@@ -182,11 +182,13 @@ export class JobsRepo {
        WHERE id = @id AND state IN ('pending', 'running')`,
     );
     this.expiredStmt = db.prepare(
-      "SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_until < ? ORDER BY id",
+      `SELECT id, attempts FROM jobs INDEXED BY jobs_open_by_key
+       WHERE state IN ('pending', 'running') AND state = 'running' AND lease_until < ? ORDER BY id`,
     );
     this.requeueStmt = db.prepare(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @now
-       WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
+       WHERE state IN ('pending', 'running', 'dead') AND state = 'dead' -- see deadStmt
+         AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
     );
     this.renewStmt = db.prepare(
       "UPDATE jobs SET lease_until = @leaseUntil, updated_at = @now WHERE id = @id AND state = 'running'",
@@ -201,7 +203,9 @@ export class JobsRepo {
        GROUP BY shop_key ORDER BY shop_key`,
     );
     this.deadStmt = db.prepare(
-      "SELECT * FROM jobs WHERE state = 'dead' AND (@shopKey IS NULL OR shop_key = @shopKey) ORDER BY id LIMIT @limit",
+      // state IN (...) names jobs_unfinished_by_shop's condition, so done jobs are not scanned.
+      `SELECT * FROM jobs INDEXED BY jobs_unfinished_by_shop WHERE state IN ('pending', 'running', 'dead') AND state = 'dead'
+         AND (@shopKey IS NULL OR shop_key = @shopKey) ORDER BY id LIMIT @limit`,
     );
     this.nextRunStmt = db.prepare("SELECT MIN(run_after) AS t FROM jobs WHERE state = 'pending'");
     this.pruneStmt = db.prepare("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?");

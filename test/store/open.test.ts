@@ -236,6 +236,50 @@ describe("migrations", () => {
     expect(() => assertMigrationOrder(gap)).toThrow(/expected 2/);
   });
 
+  it("3 upgrades a version-2 file: its jobs stay claimable and the queue's reads use the remaining indexes", () => {
+    const path = join(tmp.dir(), "state.db");
+    const v2 = new BetterSqlite3(path);
+    v2.pragma("journal_mode = WAL");
+    applyMigrations(v2, path, MIGRATIONS.slice(0, 2), 1);
+    const insert = v2.prepare(
+      `INSERT INTO jobs (kind, ordering_key, state, run_after, shop_key, created_at, updated_at)
+       VALUES (?, ?, ?, 0, 'tokopedia:1', 0, 0)`,
+    );
+    insert.run("sync_room", "sync:tokopedia:1:7", "pending");
+    insert.run("deliver_to_kommo", "to_kommo:tokopedia:1:7", "dead");
+    v2.close();
+
+    const store = openStore(path);
+    try {
+      expect(store.schemaVersion()).toBe(3);
+      const names = store.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
+        .pluck()
+        .all();
+      expect(names).toEqual(["jobs_open_by_key", "jobs_pending", "jobs_unfinished_by_shop"]);
+      expect(store.jobs.listDead().map((j) => j.kind)).toEqual(["deliver_to_kommo"]);
+      expect(store.jobs.counts()).toEqual([{ shopKey: "tokopedia:1", pending: 1, running: 0, dead: 1 }]);
+      expect(store.jobs.claimNext({ now: 1, leaseMs: 1000, limit: 5 }).map((j) => j.kind)).toEqual([
+        "sync_room",
+      ]);
+      expect(store.jobs.releaseExpiredLeases(10_000)).toBe(1);
+      const plan = (sql: string) =>
+        store.db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all()
+          .map((r) => (r as { detail: string }).detail)
+          .join(" | ");
+      // Status reads only unfinished jobs, never the (large) history of done ones.
+      expect(
+        plan(
+          "SELECT shop_key, COUNT(*) FROM jobs WHERE state IN ('pending', 'running', 'dead') GROUP BY shop_key",
+        ),
+      ).toContain("jobs_unfinished_by_shop");
+    } finally {
+      store.close();
+    }
+  });
+
   it("a failing step is rolled back whole and reported as TK_ERR_STATE_MIGRATION_FAILED", () => {
     const path = join(tmp.dir(), "state.db");
     openStore(path).close();

@@ -22,6 +22,7 @@ import type {
   SimChatLink,
   SimContact,
   SimDeliveryStatus,
+  SimDirection,
   SimLead,
   SimMessage,
   SimNote,
@@ -340,6 +341,23 @@ export class KommoSimulator {
     return this.state.messages
       .filter((m) => m.scopeId === scopeId && m.origin === "api")
       .map((m) => ({ ...m }));
+  }
+
+  /**
+   * How many messages the integration sent to this scope through the API (optionally of one direction), without
+   * copying them: cheap enough for a benchmark to poll while it measures.
+   */
+  countReceived(scopeId: string, direction?: SimDirection): number {
+    let n = 0;
+    for (const m of this.state.messages) {
+      if (
+        m.scopeId === scopeId &&
+        m.origin === "api" &&
+        (direction === undefined || m.direction === direction)
+      )
+        n++;
+    }
+    return n;
   }
 
   /** Every message of the scope (API and Kommo-side), in order. */
