@@ -4,7 +4,8 @@ import { defineConfig } from "tsup";
 // Heavy modules are reached through dynamic import() inside commands, so code splitting
 // keeps `tokokommo --help` from loading SQLite, undici or the simulators.
 export default defineConfig({
-  entry: { cli: "src/cli/main.ts", index: "src/index.ts" },
+  // http-worker: the daemon's HTTP thread (src/net/worker-transport.ts loads it from dist/ by file name).
+  entry: { cli: "src/cli/main.ts", index: "src/index.ts", "http-worker": "src/net/http-worker.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -12,6 +12,8 @@ import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
+import { setExchange } from "../net/exchange.js";
+import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
 import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
@@ -30,6 +32,12 @@ export interface DaemonOptions {
   host?: string;
   port?: number;
   log?: DaemonLog;
+  /**
+   * Run the HTTP exchanges with Kommo and the marketplaces on a worker thread (net/worker-transport.ts): the
+   * built dist/http-worker.js, or this script. `tokokommo serve` turns it on; in-process embeddings (the sandbox,
+   * tests) leave it off. It changes this process's exchange setting until stop().
+   */
+  httpWorker?: boolean | URL;
   /** Engine tuning for tests and benchmarks. */
   engine?: Partial<
     Pick<
@@ -52,7 +60,19 @@ export interface RunningDaemon {
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
   const store = openStore(o.statePath ?? config.statePath);
+  const http = o.httpWorker
+    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker)
+    : undefined;
+  const closeHttp = async () => {
+    if (!http) return;
+    setExchange(undefined);
+    await http.close();
+  };
   try {
+    if (http) {
+      await http.start();
+      setExchange(http.exchange);
+    }
     const retryBudget = o.engine?.retryBudget ?? RETRY_BUDGET;
     const engineStore = new SqliteEngineStore(store, retryBudget);
     const topology = buildTopology(config, {
@@ -124,12 +144,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         stopping ??= (async () => {
           await server.close();
           await engine.stop(graceMs);
+          await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();
         return stopping;
       },
     };
   } catch (err) {
+    await closeHttp();
     store.close();
     throw err;
   }

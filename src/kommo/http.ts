@@ -1,9 +1,9 @@
 /**
- * The one place the Kommo clients touch the network (undici). Network-level failures (refused, reset, timeout)
+ * The one place the Kommo clients touch the network (undici, through net/exchange.ts). Network-level failures (refused, reset, timeout)
  * become TK_ERR_KOMMO_UNAVAILABLE, retryable: the request may or may not have been processed, so callers that
  * are not idempotent must be ready for a duplicate (amojo rejects a duplicate msgid; see amojo-errors.ts).
  */
-import { request } from "undici";
+import { exchange } from "../net/exchange.js";
 import { type KommoApi, kommoErrors } from "./errors.js";
 import { pathWithoutQuery } from "./signing.js";
 
@@ -24,17 +24,13 @@ export async function sendRaw(input: {
   const u = new URL(input.url);
   const path = pathWithoutQuery(u.pathname);
   try {
-    const res = await request(input.url, {
+    return await exchange({
       method: input.method,
+      url: input.url,
       headers: input.headers,
       ...(input.body ? { body: input.body } : {}),
-      // undici's own timeouts are coarse (about a second); the abort signal is what enforces timeoutMs.
-      signal: AbortSignal.timeout(input.timeoutMs),
-      headersTimeout: input.timeoutMs,
-      bodyTimeout: input.timeoutMs,
+      timeoutMs: input.timeoutMs,
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
   } catch (cause) {
     const e = cause as { code?: string; name?: string };
     const code = e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : e.code;

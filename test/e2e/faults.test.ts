@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOMS = 20;
@@ -18,7 +19,13 @@ let daemon: RunningDaemon;
 
 beforeAll(async () => {
   bed = await startTestbed({ mode: "hybrid", pollIntervalSeconds: 5 });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 800 } });
+  daemon = await startDaemon({
+    config: bed.config,
+    port: 0,
+    // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
+    httpWorker: HTTP_WORKER_SCRIPT,
+    engine: { baseRetryMs: 50, maxRetryMs: 800 },
+  });
   await bed.connectDaemon(daemon.url);
 });
 

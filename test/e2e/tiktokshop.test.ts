@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
 import type { SimBuyerInput, SimContentInput } from "../../src/sim/tiktokshop/index.js";
+import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitFor } from "../helpers/wait.js";
 
 // A 1×1 PNG, served over loopback as the picture a manager attaches in Kommo.
@@ -30,7 +31,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
   bed = await startTikTokShopTestbed({ mode: "webhook" });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
+  daemon = await startDaemon({
+    config: bed.config,
+    port: 0,
+    // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
+    httpWorker: HTTP_WORKER_SCRIPT,
+    engine: { baseRetryMs: 50, maxRetryMs: 500 },
+  });
   await bed.connectDaemon(daemon.url);
 });
 

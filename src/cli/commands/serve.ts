@@ -34,6 +34,7 @@ export async function serveCommand(
     ...(typeof opts.state === "string" ? { statePath: opts.state } : {}),
     ...(typeof opts.host === "string" ? { host: opts.host } : {}),
     ...(port !== undefined ? { port } : {}),
+    httpWorker: true,
     log: (level, msg, details) => logger[level](details ?? {}, msg),
   });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

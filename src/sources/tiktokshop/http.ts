@@ -3,8 +3,9 @@
  * and turn every failure into a typed TkError (errors.ts). The HTTP status is not uniform on this platform
  * (reference §5.1), so the body's `code` decides whenever there is a body.
  */
-import { request } from "undici";
+
 import { TkError } from "../../errors/index.js";
+import { exchange as exchangeHttp } from "../../net/exchange.js";
 import { mapApiFailure, rateLimited, TTS_ERR, transient } from "./errors.js";
 import { asRecord, parseJsonKeepingBigInts } from "./json.js";
 
@@ -23,18 +24,16 @@ export async function exchange(x: HttpExchange): Promise<Record<string, unknown>
   let text: string;
   let retryAfterMs: number | undefined;
   try {
-    const res = await request(x.url, {
+    const res = await exchangeHttp({
       method: x.method,
+      url: x.url.toString(),
       headers: x.headers,
       ...(x.body !== undefined ? { body: x.body } : {}),
-      // undici's own timers are coarse (about a second); the abort signal makes short timeouts exact.
-      signal: AbortSignal.timeout(x.timeoutMs),
-      headersTimeout: x.timeoutMs,
-      bodyTimeout: x.timeoutMs,
+      timeoutMs: x.timeoutMs,
     });
-    status = res.statusCode;
+    status = res.status;
     retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-    text = await res.body.text();
+    text = res.text;
   } catch (err) {
     // Dropped connection or timeout: for a POST the platform may or may not have acted on it.
     const e = transient({ path }, redactCause(err, x.url));

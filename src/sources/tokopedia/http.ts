@@ -3,6 +3,7 @@
  * timeout) become TK_ERR_TOKOPEDIA_TRANSIENT; HTTP statuses are returned for the caller to map.
  */
 import { type Dispatcher, request } from "undici";
+import { exchange as exchangeHttp } from "../../net/exchange.js";
 import { tokopediaError } from "./errors.js";
 
 export interface HttpCall {
@@ -24,6 +25,16 @@ export interface HttpAnswer {
 
 export async function exchange(call: HttpCall): Promise<HttpAnswer> {
   try {
+    // A dispatcher (e.g. the proxy to a whitelisted IP) lives on this thread: such calls stay here.
+    if (!call.dispatcher) {
+      return await exchangeHttp({
+        method: call.method,
+        url: call.url,
+        headers: call.headers,
+        ...(call.body === undefined ? {} : { body: call.body }),
+        timeoutMs: call.timeoutMs,
+      });
+    }
     const res = await request(call.url, {
       method: call.method,
       headers: call.headers,
@@ -31,7 +42,7 @@ export async function exchange(call: HttpCall): Promise<HttpAnswer> {
       headersTimeout: call.timeoutMs,
       bodyTimeout: call.timeoutMs,
       signal: AbortSignal.timeout(call.timeoutMs),
-      ...(call.dispatcher ? { dispatcher: call.dispatcher } : {}),
+      dispatcher: call.dispatcher,
     });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };

@@ -1,0 +1,66 @@
+/**
+ * One HTTP exchange (request, then the whole response body as text), the way every platform client needs it;
+ * the Kommo and Tokopedia clients map statuses and errors themselves.
+ *
+ * Where it runs is a process setting: on the calling thread with undici (the default, and what the CLI commands
+ * and tests use), or on a worker thread (worker-transport.ts) that `tokokommo serve` switches on, so the daemon's
+ * main thread — which also answers webhooks and runs every SQLite write — spends its time on the bridge, not on
+ * HTTP framing. Either way a network failure rejects with an Error whose `name` and `code` are undici's
+ * (TimeoutError / AbortError for the timeout, ECONNREFUSED, UND_ERR_SOCKET, ...).
+ */
+import { request } from "undici";
+
+export interface ExchangeCall {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Total time for the exchange, body included. */
+  timeoutMs: number;
+}
+
+export interface ExchangeAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export type Exchange = (call: ExchangeCall) => Promise<ExchangeAnswer>;
+
+/** What crosses to the HTTP worker and back (structured clone; see http-worker.ts). */
+export interface WorkerCall extends ExchangeCall {
+  id: number;
+}
+export type WorkerAnswer =
+  | ({ id: number } & ExchangeAnswer)
+  | { id: number; error: { name: string; code?: string; message: string } };
+
+/** The worker's first message: its modules are loaded and it takes calls. */
+export const READY = "ready";
+
+/** The exchange on this thread. */
+export const directExchange: Exchange = async (call) => {
+  const res = await request(call.url, {
+    method: call.method,
+    headers: call.headers,
+    ...(call.body === undefined ? {} : { body: call.body }),
+    // undici's own timeouts are coarse (about a second); the abort signal is what enforces timeoutMs.
+    signal: AbortSignal.timeout(call.timeoutMs),
+    headersTimeout: call.timeoutMs,
+    bodyTimeout: call.timeoutMs,
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text };
+};
+
+let current: Exchange = directExchange;
+
+/** Performs one exchange where the process setting says (see the header). */
+export function exchange(call: ExchangeCall): Promise<ExchangeAnswer> {
+  return current(call);
+}
+
+/** Process edge: `tokokommo serve` routes exchanges through its worker; `undefined` restores the direct path. */
+export function setExchange(fn: Exchange | undefined): void {
+  current = fn ?? directExchange;
+}

@@ -1,0 +1,183 @@
+/**
+ * The daemon's HTTP worker (src/net/worker-transport.ts) over real loopback HTTP: answers come back whole, network
+ * failures keep undici's name/code (the clients map them as before), and a worker that dies or is closed rejects
+ * what was in flight instead of leaving it hanging.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { exchange, setExchange } from "../../src/net/exchange.js";
+import { WorkerExchange } from "../../src/net/worker-transport.js";
+import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
+
+let server: Server;
+let base: string;
+const hanging: ServerResponse[] = [];
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === "/hang") {
+      hanging.push(res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.writeHead(201, { "content-type": "application/json", "x-seen-method": req.method ?? "" });
+      res.end(
+        JSON.stringify({
+          path: req.url,
+          auth: req.headers.authorization,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  for (const res of hanging) res.destroy();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const open: WorkerExchange[] = [];
+function worker(script: URL = HTTP_WORKER_SCRIPT): WorkerExchange {
+  const w = new WorkerExchange(script);
+  open.push(w);
+  return w;
+}
+afterEach(async () => {
+  setExchange(undefined);
+  for (const w of open.splice(0)) await w.close();
+});
+
+/** Settles `p` or fails after `ms`: a rejection that never comes must fail the test, not hang it. */
+function within<T>(p: Promise<T>, ms = 5_000): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer in ${ms} ms`)), ms)),
+  ]);
+}
+
+describe("WorkerExchange", () => {
+  it("returns status, headers and body of many concurrent exchanges, bodies as string or bytes", async () => {
+    const w = worker();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        w.exchange({
+          method: "POST",
+          url: `${base}/item/${i}`,
+          headers: { authorization: `Bearer t${i}`, "content-type": "application/json" },
+          body: i % 2 === 0 ? `{"n":${i}}` : Buffer.from(`{"n":${i}}`),
+          timeoutMs: 5_000,
+        }),
+      ),
+    );
+    answers.forEach((a, i) => {
+      expect(a.status).toBe(201);
+      expect(a.headers["x-seen-method"]).toBe("POST");
+      expect(JSON.parse(a.text)).toEqual({ path: `/item/${i}`, auth: `Bearer t${i}`, body: `{"n":${i}}` });
+    });
+    expect(w.inFlight).toBe(0);
+  });
+
+  it("a timeout rejects as undici's TimeoutError, a refused connection with ECONNREFUSED", async () => {
+    const w = worker();
+    const slow = await within(
+      w.exchange({ method: "GET", url: `${base}/hang`, headers: {}, timeoutMs: 100 }).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
+    expect(slow?.name).toMatch(/TimeoutError|AbortError/);
+
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const refused = await within(
+      w.exchange({ method: "GET", url: `http://127.0.0.1:${port}/`, headers: {}, timeoutMs: 2_000 }).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      ),
+    );
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as { code?: string }).code).toBe("ECONNREFUSED");
+  });
+
+  it("a worker that dies rejects its exchanges in flight (retryable socket error); the next call gets a new worker", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tk-worker-"));
+    try {
+      // A worker that counts its starts in a file and dies on its first message.
+      const starts = join(dir, "starts");
+      const script = join(dir, "dying-worker.mjs");
+      writeFileSync(
+        script,
+        `import { appendFileSync } from "node:fs";
+         import { parentPort } from "node:worker_threads";
+         appendFileSync(${JSON.stringify(starts)}, "x");
+         parentPort.on("message", () => process.exit(3));`,
+      );
+      const w = worker(pathToFileURL(script));
+      for (let round = 0; round < 2; round++) {
+        const err = await within(
+          w.exchange({ method: "GET", url: `${base}/x`, headers: {}, timeoutMs: 2_000 }).then(
+            () => undefined,
+            (e: Error & { code?: string }) => e,
+          ),
+        );
+        expect(err?.message).toMatch(/exited \(code 3\)/);
+        expect((err as { code?: string }).code).toBe("UND_ERR_SOCKET");
+      }
+      const { readFileSync } = await import("node:fs");
+      expect(readFileSync(starts, "utf8")).toBe("xx");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("start() resolves once the worker takes calls, and rejects when it cannot start", async () => {
+    await within(worker().start());
+    const dir = mkdtempSync(join(tmpdir(), "tk-worker-"));
+    try {
+      const script = join(dir, "broken-worker.mjs");
+      writeFileSync(script, "process.exit(4);");
+      await expect(within(worker(pathToFileURL(script)).start())).rejects.toThrow(
+        /exited while starting \(code 4\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("close() rejects what is in flight and every later call", async () => {
+    const w = worker();
+    const inFlight = w.exchange({ method: "GET", url: `${base}/hang`, headers: {}, timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await w.close();
+    await expect(within(inFlight)).rejects.toThrow(/stopped/);
+    await expect(
+      w.exchange({ method: "GET", url: `${base}/x`, headers: {}, timeoutMs: 1_000 }),
+    ).rejects.toThrow(/closed/);
+  });
+
+  it("setExchange routes the clients' exchange() through the worker, and back", async () => {
+    const w = worker();
+    let viaWorker = 0;
+    setExchange((call) => {
+      viaWorker++;
+      return w.exchange(call);
+    });
+    const a = await exchange({ method: "GET", url: `${base}/routed`, headers: {}, timeoutMs: 2_000 });
+    expect(JSON.parse(a.text).path).toBe("/routed");
+    setExchange(undefined);
+    await exchange({ method: "GET", url: `${base}/direct`, headers: {}, timeoutMs: 2_000 });
+    expect(viaWorker).toBe(1);
+  });
+});
