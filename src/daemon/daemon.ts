@@ -12,7 +12,7 @@ import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
-import { setExchange } from "../net/exchange.js";
+import { currentExchange, type Exchange, setExchange } from "../net/exchange.js";
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
@@ -61,17 +61,26 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
   const store = openStore(o.statePath ?? config.statePath);
   const http = o.httpWorker
-    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker)
+    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, (why, failed) =>
+        o.log?.("error", "the HTTP worker thread died; a new one starts with the next call", {
+          code: "TK_ERR_HTTP_WORKER_LOST",
+          error: why,
+          failedCalls: failed,
+          fix: "Nothing to do if it is rare: the failed calls are retried. If it repeats, report it with this log.",
+        }),
+      )
     : undefined;
+  let previousExchange: Exchange | undefined;
   const closeHttp = async () => {
     if (!http) return;
-    setExchange(undefined);
+    // Put back what was there, unless someone replaced the worker's exchange meanwhile.
+    if (previousExchange && currentExchange() === http.exchange) setExchange(previousExchange);
     await http.close();
   };
   try {
     if (http) {
       await http.start();
-      setExchange(http.exchange);
+      previousExchange = setExchange(http.exchange);
     }
     const retryBudget = o.engine?.retryBudget ?? RETRY_BUDGET;
     const engineStore = new SqliteEngineStore(store, retryBudget);

@@ -60,7 +60,17 @@ export function exchange(call: ExchangeCall): Promise<ExchangeAnswer> {
   return current(call);
 }
 
-/** Process edge: `tokokommo serve` routes exchanges through its worker; `undefined` restores the direct path. */
-export function setExchange(fn: Exchange | undefined): void {
+/**
+ * Process edge: `tokokommo serve` routes exchanges through its worker; `undefined` restores the direct path.
+ * Returns the setting it replaced, so whoever set it can put that back.
+ */
+export function setExchange(fn: Exchange | undefined): Exchange {
+  const previous = current;
   current = fn ?? directExchange;
+  return previous;
+}
+
+/** The exchange in use now (see setExchange). */
+export function currentExchange(): Exchange {
+  return current;
 }

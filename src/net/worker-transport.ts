@@ -32,8 +32,14 @@ export class WorkerExchange {
   private outbox: WorkerCall[] = [];
   private closed = false;
 
-  /** `script`: the built http-worker.js (dist/); see defaultWorkerScript(). */
-  constructor(private readonly script: URL) {}
+  /**
+   * `script`: the built http-worker.js (dist/); see defaultWorkerScript(). `onLost`: the worker died (not on
+   * close()); called once per death with the reason and how many exchanges it failed, e.g. to log it.
+   */
+  constructor(
+    private readonly script: URL,
+    private readonly onLost?: (why: string, failedExchanges: number) => void,
+  ) {}
 
   readonly exchange: Exchange = (call: ExchangeCall) =>
     new Promise<ExchangeAnswer>((resolve, reject) => {
@@ -108,7 +114,13 @@ export class WorkerExchange {
     const lost = (why: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      for (const id of [...this.pending.keys()]) this.settle(id, workerError(why));
+      const failed = [...this.pending.keys()];
+      for (const id of failed) this.settle(id, workerError(why));
+      try {
+        this.onLost?.(why, failed.length);
+      } catch {
+        // reporting must not break the transport
+      }
     };
     worker.on("error", (err) => lost(`the HTTP worker failed: ${err.message}`));
     worker.on("exit", (code) => lost(`the HTTP worker exited (code ${code})`));

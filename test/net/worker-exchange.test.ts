@@ -47,8 +47,11 @@ afterAll(async () => {
 });
 
 const open: WorkerExchange[] = [];
-function worker(script: URL = HTTP_WORKER_SCRIPT): WorkerExchange {
-  const w = new WorkerExchange(script);
+function worker(
+  script: URL = HTTP_WORKER_SCRIPT,
+  onLost?: (why: string, failed: number) => void,
+): WorkerExchange {
+  const w = new WorkerExchange(script, onLost);
   open.push(w);
   return w;
 }
@@ -124,7 +127,8 @@ describe("WorkerExchange", () => {
          appendFileSync(${JSON.stringify(starts)}, "x");
          parentPort.on("message", () => process.exit(3));`,
       );
-      const w = worker(pathToFileURL(script));
+      const lost: Array<[string, number]> = [];
+      const w = worker(pathToFileURL(script), (why, failed) => lost.push([why, failed]));
       for (let round = 0; round < 2; round++) {
         const err = await within(
           w.exchange({ method: "GET", url: `${base}/x`, headers: {}, timeoutMs: 2_000 }).then(
@@ -137,6 +141,11 @@ describe("WorkerExchange", () => {
       }
       const { readFileSync } = await import("node:fs");
       expect(readFileSync(starts, "utf8")).toBe("xx");
+      // Each death is reported once, with the exchange it failed.
+      expect(lost).toEqual([
+        ["the HTTP worker exited (code 3)", 1],
+        ["the HTTP worker exited (code 3)", 1],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -157,11 +166,13 @@ describe("WorkerExchange", () => {
   });
 
   it("close() rejects what is in flight and every later call", async () => {
-    const w = worker();
+    const lostOnClose: string[] = [];
+    const w = worker(HTTP_WORKER_SCRIPT, (why) => lostOnClose.push(why));
     const inFlight = w.exchange({ method: "GET", url: `${base}/hang`, headers: {}, timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 100));
     await w.close();
     await expect(within(inFlight)).rejects.toThrow(/stopped/);
+    expect(lostOnClose).toEqual([]); // a close is not a death
     await expect(
       w.exchange({ method: "GET", url: `${base}/x`, headers: {}, timeoutMs: 1_000 }),
     ).rejects.toThrow(/closed/);
