@@ -3,7 +3,9 @@
  * keys, message + job in one transaction, ordering, leases) lives in the store's repositories.
  */
 import type { BuyerPlatform, SourceKind, SourceMessage } from "../sources/types.js";
+import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
 import type { Store } from "../store/index.js";
+import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
 import type { JobQueuePort, QueuedJob } from "./job-runner.js";
 import type {
   EngineStore,
@@ -392,34 +394,22 @@ export class SqliteEngineStore implements EngineStore {
 }
 
 /** Columns of roomStmt / inboundStmt. */
-interface RoomRow {
-  source: string;
-  shop_id: string;
-  room_id: string;
-  conversation_id: string | null;
-  buyer_id: string | null;
-  buyer_name: string | null;
-  buyer_avatar: string | null;
-  buyer_profile_url: string | null;
-  buyer_platform: string | null;
-  cursor_message_id: string | null;
-  cursor_time: number | null;
-  amojo_chat_id: string | null;
-  dirty: number;
-  dirty_at: number | null;
-  created_at: number;
-}
-
-interface InboundRow {
-  id: number;
-  source: string;
-  shop_id: string;
-  room_id: string;
-  platform_message_id: string;
-  kommo_msgid: string;
-  sender: string;
-  content_json: string;
-  sent_at: number;
-  state: string;
-  amojo_message_id: string | null;
-}
+type RoomRow = Pick<
+  StoredRoomRow,
+  | "source"
+  | "shop_id"
+  | "room_id"
+  | "conversation_id"
+  | "buyer_id"
+  | "buyer_name"
+  | "buyer_avatar"
+  | "buyer_profile_url"
+  | "buyer_platform"
+  | "cursor_message_id"
+  | "cursor_time"
+  | "amojo_chat_id"
+  | "dirty"
+  | "dirty_at"
+  | "created_at"
+>;
+type InboundRow = Omit<StoredInboundRow, "sender_name" | "amojo_chat_id" | "created_at">;

@@ -36,7 +36,8 @@ export interface InboundJobOptions {
   runAfter?: number;
 }
 
-interface InboundRow {
+/** An inbound_messages row as SQLite returns it. */
+export interface InboundRow {
   id: number;
   source: string;
   shop_id: string;

@@ -26,7 +26,8 @@ export interface RoomInit {
   buyer?: Buyer;
 }
 
-interface RoomRow {
+/** A rooms row as SQLite returns it. */
+export interface RoomRow {
   source: string;
   shop_id: string;
   room_id: string;
