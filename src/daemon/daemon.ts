@@ -61,14 +61,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
   const store = openStore(o.statePath ?? config.statePath);
   const http = o.httpWorker
-    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, (why, failed) =>
-        o.log?.("error", "the HTTP worker thread died; a new one starts with the next call", {
-          code: "TK_ERR_HTTP_WORKER_LOST",
-          error: why,
-          failedCalls: failed,
-          fix: "Nothing to do if it is rare: the failed calls are retried. If it repeats, report it with this log.",
-        }),
-      )
+    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
+        onLost: (why, failed) =>
+          o.log?.("error", "the HTTP worker thread died or hung; a new one starts with the next call", {
+            code: "TK_ERR_HTTP_WORKER_LOST",
+            error: why,
+            failedCalls: failed,
+            fix: "Nothing to do if it is rare: the failed calls are retried. If it repeats, report it with this log.",
+          }),
+      })
     : undefined;
   let previousExchange: Exchange | undefined;
   const closeHttp = async () => {

@@ -1,6 +1,6 @@
 /**
- * The one place the Kommo clients touch the network (undici, through net/exchange.ts). Network-level failures (refused, reset, timeout)
- * become TK_ERR_KOMMO_UNAVAILABLE, retryable: the request may or may not have been processed, so callers that
+ * The one place the Kommo clients touch the network (undici, through net/exchange.ts). Network-level failures
+ * (refused, reset, timeout) become TK_ERR_KOMMO_UNAVAILABLE, retryable: the request may or may not have been processed, so callers that
  * are not idempotent must be ready for a duplicate (amojo rejects a duplicate msgid; see amojo-errors.ts).
  */
 import { exchange } from "../net/exchange.js";

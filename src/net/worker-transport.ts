@@ -8,7 +8,10 @@
  *
  * If the worker dies (it should not: it only runs undici), every exchange in flight rejects with a network-style
  * error (code UND_ERR_SOCKET: the request may or may not have reached the server, as for a reset connection),
- * which the clients treat as retryable; the next call starts a new worker.
+ * which the clients treat as retryable; the next call starts a new worker. A watchdog covers a worker that is alive
+ * but stuck: each call carries its own timeout, enforced inside the worker; a call still unanswered `graceMs`
+ * after it means the worker no longer runs its timers, so it is stopped and replaced the same way. Without this a
+ * stuck worker would hold its jobs forever (the job runner keeps renewing the leases of running jobs).
  */
 import { Worker } from "node:worker_threads";
 import {
@@ -23,6 +26,15 @@ import {
 interface Pending {
   resolve: (a: ExchangeAnswer) => void;
   reject: (e: Error) => void;
+  /** When the worker should have answered at the latest (its own timeout), in ms since the epoch. */
+  deadline: number;
+}
+
+export interface WorkerExchangeOptions {
+  /** The worker died (not on close()): the reason and how many exchanges it failed, e.g. to log it. */
+  onLost?: (why: string, failedExchanges: number) => void;
+  /** How long past a call's own timeout the watchdog waits before it replaces the worker (default 5 s). */
+  graceMs?: number;
 }
 
 export class WorkerExchange {
@@ -31,15 +43,16 @@ export class WorkerExchange {
   private nextId = 1;
   private outbox: WorkerCall[] = [];
   private closed = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly graceMs: number;
 
-  /**
-   * `script`: the built http-worker.js (dist/); see defaultWorkerScript(). `onLost`: the worker died (not on
-   * close()); called once per death with the reason and how many exchanges it failed, e.g. to log it.
-   */
+  /** `script`: the built http-worker.js (dist/); see defaultWorkerScript(). */
   constructor(
     private readonly script: URL,
-    private readonly onLost?: (why: string, failedExchanges: number) => void,
-  ) {}
+    private readonly opts: WorkerExchangeOptions = {},
+  ) {
+    this.graceMs = opts.graceMs ?? 5_000;
+  }
 
   readonly exchange: Exchange = (call: ExchangeCall) =>
     new Promise<ExchangeAnswer>((resolve, reject) => {
@@ -48,10 +61,38 @@ export class WorkerExchange {
         return;
       }
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, deadline: Date.now() + call.timeoutMs });
       this.outbox.push({ ...call, id });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
+      this.watch();
     });
+
+  /** One timer for all calls (not one per call): checks every second while calls are in flight. */
+  private watch(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(
+      () => {
+        if (this.pending.size === 0) {
+          clearInterval(this.watchdog);
+          this.watchdog = undefined;
+          return;
+        }
+        const now = Date.now();
+        let overdue = 0;
+        for (const p of this.pending.values()) if (now > p.deadline + this.graceMs) overdue++;
+        const worker = this.worker;
+        if (overdue > 0 && worker) {
+          this.lose(
+            worker,
+            `the HTTP worker left ${overdue} call(s) unanswered past their timeout; it was replaced`,
+          );
+          void worker.terminate();
+        }
+      },
+      Math.min(1_000, this.graceMs),
+    );
+    this.watchdog.unref();
+  }
 
   private flush(): void {
     const calls = this.outbox;
@@ -111,21 +152,23 @@ export class WorkerExchange {
         }
       }
     });
-    const lost = (why: string) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      const failed = [...this.pending.keys()];
-      for (const id of failed) this.settle(id, workerError(why));
-      try {
-        this.onLost?.(why, failed.length);
-      } catch {
-        // reporting must not break the transport
-      }
-    };
-    worker.on("error", (err) => lost(`the HTTP worker failed: ${err.message}`));
-    worker.on("exit", (code) => lost(`the HTTP worker exited (code ${code})`));
+    worker.on("error", (err) => this.lose(worker, `the HTTP worker failed: ${err.message}`));
+    worker.on("exit", (code) => this.lose(worker, `the HTTP worker exited (code ${code})`));
     this.worker = worker;
     return worker;
+  }
+
+  /** `worker` is gone (or being replaced): fail what it had in flight, once, and report it. */
+  private lose(worker: Worker, why: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    const failed = [...this.pending.keys()];
+    for (const id of failed) this.settle(id, workerError(why));
+    try {
+      this.opts.onLost?.(why, failed.length);
+    } catch {
+      // reporting must not break the transport
+    }
   }
 
   private settle(id: number, err: Error | undefined, answer?: ExchangeAnswer): void {
@@ -144,6 +187,8 @@ export class WorkerExchange {
   /** Stops the worker; exchanges still in flight reject (call after the job runner has stopped). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
     const worker = this.worker;
     this.worker = undefined; // its exit is ours, not a failure to report as one
     if (worker) await worker.terminate();

@@ -51,7 +51,7 @@ function worker(
   script: URL = HTTP_WORKER_SCRIPT,
   onLost?: (why: string, failed: number) => void,
 ): WorkerExchange {
-  const w = new WorkerExchange(script, onLost);
+  const w = new WorkerExchange(script, onLost ? { onLost } : {});
   open.push(w);
   return w;
 }
@@ -160,6 +160,41 @@ describe("WorkerExchange", () => {
       await expect(within(worker(pathToFileURL(script)).start())).rejects.toThrow(
         /exited while starting \(code 4\)/,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a worker that stops answering (alive, timers stuck) is replaced once a call is past its timeout and grace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tk-worker-"));
+    try {
+      // Takes calls and never answers; reports ready like the real one.
+      const script = join(dir, "mute-worker.mjs");
+      writeFileSync(
+        script,
+        `import { parentPort } from "node:worker_threads";
+         parentPort.on("message", () => {});
+         parentPort.postMessage("ready");`,
+      );
+      const lost: Array<[string, number]> = [];
+      const w = new WorkerExchange(pathToFileURL(script), {
+        graceMs: 200,
+        onLost: (why, failed) => lost.push([why, failed]),
+      });
+      open.push(w);
+      await w.start();
+      const started = Date.now();
+      const err = await within(
+        w.exchange({ method: "GET", url: `${base}/x`, headers: {}, timeoutMs: 100 }).then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        ),
+      );
+      expect(err?.message).toMatch(/unanswered past their timeout; it was replaced/);
+      expect((err as { code?: string }).code).toBe("UND_ERR_SOCKET");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]?.[1]).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
