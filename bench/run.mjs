@@ -170,7 +170,11 @@ async function pacedLatencies(bed, url, { count, buyers, firstBuyer, label }) {
       .filter((m) => m.msgid && sentAt.has(m.msgid))
       .map((m) => [m.msgid, m.receivedAt - sentAt.get(m.msgid)]),
   );
-  return [...sentAt.keys()].map((id) => arrived.get(id));
+  return [...sentAt.keys()].map((id) => {
+    const ms = arrived.get(id);
+    if (ms === undefined) throw new Error(`${label}: ${id} never reached Kommo`);
+    return ms;
+  });
 }
 
 async function latencyAt50() {
@@ -193,9 +197,7 @@ async function latencyAt50() {
   });
   const lat = (
     await pacedLatencies(bed, url, { count: 500, buyers: 50, firstBuyer: 6_000_000, label: "latency" })
-  )
-    .slice()
-    .sort((a, b) => a - b);
+  ).sort((a, b) => a - b);
   await d.stop();
   await bed.close();
   return {
