@@ -2,8 +2,9 @@
  * Downloads a picture a manager attached in Kommo, to upload it to a marketplace that takes images (TikTok Shop).
  * Bounded in size and time: a reply job must not hang on a slow media host or fill memory.
  */
-import { request } from "undici";
+import type { Dispatcher } from "undici";
 import { TkError } from "../errors/index.js";
+import { loadUndici } from "../net/undici.js";
 
 export const MAX_MEDIA_BYTES = 10 * 1024 * 1024;
 
@@ -13,8 +14,9 @@ export async function downloadMedia(
 ): Promise<{ bytes: Uint8Array; contentType: string }> {
   const maxBytes = opts.maxBytes ?? MAX_MEDIA_BYTES;
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  let res: Awaited<ReturnType<typeof request>>;
+  let res: Dispatcher.ResponseData;
   try {
+    const { request } = await loadUndici();
     res = await request(url, { method: "GET", headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   } catch (err) {
     throw new TkError(

@@ -8,7 +8,7 @@
  * HTTP framing. Either way a network failure rejects with an Error whose `name` and `code` are undici's
  * (TimeoutError / AbortError for the timeout, ECONNREFUSED, UND_ERR_SOCKET, ...).
  */
-import { request } from "undici";
+import { loadUndici } from "./undici.js";
 
 export interface ExchangeCall {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -40,6 +40,7 @@ export const READY = "ready";
 
 /** The exchange on this thread. */
 export const directExchange: Exchange = async (call) => {
+  const { request } = await loadUndici();
   const res = await request(call.url, {
     method: call.method,
     headers: call.headers,

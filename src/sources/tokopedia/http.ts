@@ -2,8 +2,9 @@
  * One HTTP exchange over undici, with a total timeout. Network failures (refused, reset, dropped socket,
  * timeout) become TK_ERR_TOKOPEDIA_TRANSIENT; HTTP statuses are returned for the caller to map.
  */
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { exchange as exchangeHttp } from "../../net/exchange.js";
+import { loadUndici } from "../../net/undici.js";
 import { tokopediaError } from "./errors.js";
 
 export interface HttpCall {
@@ -35,6 +36,7 @@ export async function exchange(call: HttpCall): Promise<HttpAnswer> {
         timeoutMs: call.timeoutMs,
       });
     }
+    const { request } = await loadUndici();
     const res = await request(call.url, {
       method: call.method,
       headers: call.headers,
