@@ -8,6 +8,7 @@
  * HTTP framing. Either way a network failure rejects with an Error whose `name` and `code` are undici's
  * (TimeoutError / AbortError for the timeout, ECONNREFUSED, UND_ERR_SOCKET, ...).
  */
+import type { Dispatcher } from "undici";
 import { loadUndici } from "./undici.js";
 
 export interface ExchangeCall {
@@ -38,8 +39,11 @@ export type WorkerAnswer =
 /** The worker's first message: its modules are loaded and it takes calls. */
 export const READY = "ready";
 
-/** The exchange on this thread. */
-export const directExchange: Exchange = async (call) => {
+/**
+ * The exchange on this thread. `dispatcher` (e.g. a ProxyAgent to a whitelisted static IP) is an object of this
+ * thread that cannot cross to the worker: callers that need one call this directly.
+ */
+export async function directExchange(call: ExchangeCall, dispatcher?: Dispatcher): Promise<ExchangeAnswer> {
   const { request } = await loadUndici();
   const res = await request(call.url, {
     method: call.method,
@@ -49,10 +53,11 @@ export const directExchange: Exchange = async (call) => {
     signal: AbortSignal.timeout(call.timeoutMs),
     headersTimeout: call.timeoutMs,
     bodyTimeout: call.timeoutMs,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text };
-};
+}
 
 let current: Exchange = directExchange;
 

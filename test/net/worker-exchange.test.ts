@@ -9,9 +9,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { exchange, setExchange } from "../../src/net/exchange.js";
 import { WorkerExchange } from "../../src/net/worker-transport.js";
+import { exchange as tokopediaExchange } from "../../src/sources/tokopedia/http.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 
 let server: Server;
@@ -225,5 +227,34 @@ describe("WorkerExchange", () => {
     setExchange(undefined);
     await exchange({ method: "GET", url: `${base}/direct`, headers: {}, timeoutMs: 2_000 });
     expect(viaWorker).toBe(1);
+  });
+
+  it("a Tokopedia call with its own dispatcher (a proxy agent) stays on this thread, through that dispatcher", async () => {
+    let viaSetting = 0;
+    setExchange(() => {
+      viaSetting++;
+      return Promise.reject(new Error("must not be used"));
+    });
+    let dispatched = 0;
+    const agent = new Agent();
+    const counting = agent.compose((dispatch) => (opts, handler) => {
+      dispatched++;
+      return dispatch(opts, handler);
+    });
+    try {
+      const a = await tokopediaExchange({
+        method: "GET",
+        url: `${base}/via-proxy`,
+        headers: {},
+        timeoutMs: 2_000,
+        endpoint: "test",
+        dispatcher: counting,
+      });
+      expect(JSON.parse(a.text).path).toBe("/via-proxy");
+      expect(dispatched).toBe(1);
+      expect(viaSetting).toBe(0);
+    } finally {
+      await agent.close();
+    }
   });
 });

@@ -3,7 +3,6 @@
  * and turn every failure into a typed TkError (errors.ts). The HTTP status is not uniform on this platform
  * (reference §5.1), so the body's `code` decides whenever there is a body.
  */
-
 import { TkError } from "../../errors/index.js";
 import { exchange as exchangeHttp } from "../../net/exchange.js";
 import { mapApiFailure, rateLimited, TTS_ERR, transient } from "./errors.js";

@@ -1,10 +1,10 @@
 /**
- * One HTTP exchange over undici, with a total timeout. Network failures (refused, reset, dropped socket,
- * timeout) become TK_ERR_TOKOPEDIA_TRANSIENT; HTTP statuses are returned for the caller to map.
+ * One HTTP exchange (net/exchange.ts: undici, on the daemon's HTTP thread unless a dispatcher is given), with a
+ * total timeout. Network failures (refused, reset, dropped socket, timeout) become TK_ERR_TOKOPEDIA_TRANSIENT;
+ * HTTP statuses are returned for the caller to map.
  */
 import type { Dispatcher } from "undici";
-import { exchange as exchangeHttp } from "../../net/exchange.js";
-import { loadUndici } from "../../net/undici.js";
+import { directExchange, exchange as exchangeHttp } from "../../net/exchange.js";
 import { tokopediaError } from "./errors.js";
 
 export interface HttpCall {
@@ -26,28 +26,15 @@ export interface HttpAnswer {
 
 export async function exchange(call: HttpCall): Promise<HttpAnswer> {
   try {
-    // A dispatcher (e.g. the proxy to a whitelisted IP) lives on this thread: such calls stay here.
-    if (!call.dispatcher) {
-      return await exchangeHttp({
-        method: call.method,
-        url: call.url,
-        headers: call.headers,
-        ...(call.body === undefined ? {} : { body: call.body }),
-        timeoutMs: call.timeoutMs,
-      });
-    }
-    const { request } = await loadUndici();
-    const res = await request(call.url, {
+    const x = {
       method: call.method,
+      url: call.url,
       headers: call.headers,
       ...(call.body === undefined ? {} : { body: call.body }),
-      headersTimeout: call.timeoutMs,
-      bodyTimeout: call.timeoutMs,
-      signal: AbortSignal.timeout(call.timeoutMs),
-      dispatcher: call.dispatcher,
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
+      timeoutMs: call.timeoutMs,
+    };
+    // A dispatcher (e.g. the proxy to a whitelisted IP) lives on this thread: such calls stay here.
+    return call.dispatcher ? await directExchange(x, call.dispatcher) : await exchangeHttp(x);
   } catch (err) {
     const name = err instanceof Error ? err.name : "Error";
     const timedOut = /Timeout|AbortError/i.test(name);

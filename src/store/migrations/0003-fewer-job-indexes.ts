@@ -6,7 +6,8 @@ import type { Migration } from "./types.js";
  * running -> done) cost about fourteen index edits, and the daemon wrote about 50 KB to disk per buyer message.
  * What each dropped index did, and what answers that question now:
  * - jobs_run_after (earliest retry time): a scan of jobs_pending; only idle paths and `doctor` ask.
- * - jobs_leases (expired leases): a scan of jobs_open_by_key, every few seconds; running jobs are few.
+ * - jobs_leases (expired leases): a scan of jobs_open_by_key (every open job, thousands at most under a backlog)
+ *   once per half lease, every 5 s by default.
  * - jobs_pending_kind_key ("is a sync of this room pending?"): jobs_open_by_key, whose key is the room's lane.
  * - jobs_shop (shop_key, state) held every job, done ones too, and changed at each step: replaced by an index of
  *   unfinished jobs by shop alone, which a job enters once and leaves once.
