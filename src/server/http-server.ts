@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { listenError } from "./listen-error.js";
 import { BodyTooLargeError, MAX_BODY_BYTES, RequestAbortedError, readBody } from "./read-body.js";
 import { parseRequestTarget } from "./request-target.js";
 import type { HttpResponse, Router } from "./router.js";
@@ -158,11 +159,13 @@ export function createHttpServer(opts: HttpServerOptions): Server {
   return server;
 }
 
+/** Listens on host:port; a port in use or a bad host is a TkError (TK_ERR_PORT_IN_USE, TK_ERR_SERVER_HOST). */
 export async function listen(server: Server, host: string, port: number): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (err: unknown) => reject(listenError(err, host, port));
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });
