@@ -90,6 +90,19 @@ describe("hostile request targets (items 1 and 9)", () => {
     });
   }
 
+  it("paths are not normalized: dot segments and %2F under /webhooks/ never reach another route", async () => {
+    const s = await startServer();
+    for (const target of [
+      "/webhooks/../healthz",
+      "/webhooks/%2e%2e/healthz",
+      "/webhooks/..%2Fhealthz",
+      "/webhooks/tokopedia/..%2F..%2Fhealthz",
+    ]) {
+      const a = await rawRequest(s.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect([404, 405], target).toContain(a.status);
+    }
+  });
+
   it("a good target with a query string still routes (path and query split)", async () => {
     const s = await startServer();
     const res = await fetch(`${s.url}/webhooks/tokopedia/m%C3%A4in?x=1&y=%ZZ`, {
