@@ -8,9 +8,6 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-/** How a job run ended: finished, failed and scheduled again, or failed for good. */
-export type JobOutcome = "done" | "retry" | "dead";
-
 export interface BridgeMetrics {
   registry: Registry;
   messagesIn: Counter<"source" | "shop">;
@@ -73,6 +70,7 @@ export function createMetrics(): BridgeMetrics {
     }),
     jobDuration: new Histogram({
       name: "tokokommo_job_duration_seconds",
+      // outcome: done, retry (failed, scheduled again) or dead (failed for good).
       help: "How long one run of a job took (handler and its bookkeeping), by kind and outcome (done, retry, dead)",
       labelNames: ["kind", "outcome"],
       // From a local commit (ms) to a call that waits out HTTP timeouts and rate limits (tens of seconds).
