@@ -117,6 +117,8 @@ export class BridgeEngine {
           fix: "Look for another process holding the state file locked, and check free disk space (docs/errors.md).",
         });
       },
+      onFinished: (job, outcome, ms) =>
+        this.metrics.jobDuration.observe({ kind: job.kind, outcome }, ms / 1000),
       onRetry: (job, err) => {
         this.metrics.retries.inc({ kind: job.kind });
         this.metrics.upstreamErrors.inc({ code: err.code });

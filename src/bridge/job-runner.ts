@@ -56,6 +56,8 @@ export interface JobRunnerOptions {
   /** Called once when a job becomes dead, e.g. to tell Kommo a reply failed. Must not throw. */
   onDead?: (job: QueuedJob, error: { code: string; message: string }) => void | Promise<void>;
   onRetry?: (job: QueuedJob, error: { code: string; message: string }, retryAt: number) => void;
+  /** Every run that recorded its outcome, with its duration (metrics). Must not throw. */
+  onFinished?: (job: QueuedJob, outcome: "done" | "retry" | "dead", ms: number) => void;
   /**
    * The queue itself failed (a claim or lease sweep threw: database busy past its timeout, disk full). The loop
    * reports it, waits idlePollMs and tries again; it never stops on its own. Must not throw.
@@ -93,8 +95,8 @@ export class JobRunner {
   private finishedSinceClaim = 0;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError">> &
-    Pick<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError">;
+  private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished">> &
+    Pick<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished">;
 
   constructor(opts: JobRunnerOptions) {
     this.o = {
@@ -308,7 +310,9 @@ export class JobRunner {
   private launch(job: QueuedJob): void {
     // execute() records every outcome in the queue; if even that fails (the database was closed by a shutdown
     // that outlived its grace period), the job's lease expires and it runs again on the next start.
+    const startedAt = performance.now();
     const done = this.execute(job)
+      .then((outcome) => this.o.onFinished?.(job, outcome, performance.now() - startedAt))
       .catch(() => undefined)
       .finally(() => {
         this.running.delete(job.id);
@@ -323,12 +327,13 @@ export class JobRunner {
     this.running.set(job.id, { job, done });
   }
 
-  private async execute(job: QueuedJob): Promise<void> {
+  private async execute(job: QueuedJob): Promise<"done" | "retry" | "dead"> {
     const handler = this.o.handlers[job.kind];
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job);
       this.o.queue.complete(job.id);
+      return "done";
     } catch (err) {
       const c = classifyError(err);
       const attempt = job.attempts + 1;
@@ -339,7 +344,7 @@ export class JobRunner {
         } catch {
           // onDead reports; its own failure must not take the runner down. The job is dead and visible anyway.
         }
-        return;
+        return "dead";
       }
       const retryAt = this.o.nextRetryAt({
         attempt,
@@ -348,6 +353,7 @@ export class JobRunner {
       });
       this.o.queue.fail(job.id, { error: c.message, code: c.code, retryAt });
       this.o.onRetry?.(job, c, retryAt);
+      return "retry";
     }
   }
 }

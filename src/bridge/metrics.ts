@@ -1,8 +1,12 @@
 /**
  * Prometheus metrics of the daemon (GET /metrics). One registry per engine, so tests and the sandbox can run
  * several engines in one process without clashing.
+ *
+ * Besides the bridge's own series, the registry carries prom-client's process defaults (CPU, memory, heap, GC,
+ * open handles, and event-loop lag: a main thread stalled by one slow request shows there first) and a histogram
+ * of how long jobs take, by kind and outcome.
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface BridgeMetrics {
   registry: Registry;
@@ -13,11 +17,13 @@ export interface BridgeMetrics {
   retries: Counter<"kind">;
   upstreamErrors: Counter<"code">;
   webhookRejections: Counter<"route" | "reason">;
+  jobDuration: Histogram<"kind" | "outcome">;
 }
 
 export function createMetrics(): BridgeMetrics {
   const registry = new Registry();
   const r = [registry];
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     messagesIn: new Counter({
@@ -60,6 +66,15 @@ export function createMetrics(): BridgeMetrics {
       name: "tokokommo_webhook_rejections_total",
       help: "Webhooks refused (bad signature, malformed, unknown app or scope, too large)",
       labelNames: ["route", "reason"],
+      registers: r,
+    }),
+    jobDuration: new Histogram({
+      name: "tokokommo_job_duration_seconds",
+      // outcome: done, retry (failed, scheduled again) or dead (failed for good).
+      help: "How long one run of a job took (handler and its bookkeeping), by kind and outcome (done, retry, dead)",
+      labelNames: ["kind", "outcome"],
+      // From a local commit (ms) to a call that waits out HTTP timeouts and rate limits (tens of seconds).
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: r,
     }),
   };

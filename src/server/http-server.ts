@@ -1,19 +1,48 @@
 /**
- * The daemon's one HTTP server (design §7): webhook routes, health, readiness, metrics.
- * Answers are produced by route handlers; this file owns the socket: body limit (413), unknown paths (404),
- * wrong methods (405), and turning an unexpected handler failure into a 500 without stopping the server.
+ * The daemon's one HTTP server: webhook routes, health, readiness, metrics.
+ * Answers are produced by route handlers; this file owns the socket: request-target checks (400), body limit
+ * (413), unknown paths (404), wrong methods (405), and turning an unexpected failure into a 500 without stopping
+ * the server. Nothing a client sends can end the process: the request handler never lets a rejection escape,
+ * even when writing the answer fails.
+ *
+ * It also bounds what a client can hold: the request head must arrive within headersTimeoutMs and the whole
+ * request within requestTimeoutMs (slow clients, "slowloris", are cut in seconds, not Node's minutes), idle
+ * keep-alive connections close after keepAliveTimeoutMs, and at most maxConnections are open at once (beyond
+ * that, new connections are closed at once, so a flood cannot exhaust file descriptors).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from "./read-body.js";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { listenError } from "./listen-error.js";
+import { BodyTooLargeError, MAX_BODY_BYTES, RequestAbortedError, readBody } from "./read-body.js";
+import { parseRequestTarget } from "./request-target.js";
 import type { HttpResponse, Router } from "./router.js";
+
+/** Defaults of the limits below (docs/operations.md, "HTTP server limits"). */
+export const HTTP_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckingIntervalMs: 1_000,
+  maxConnections: 1024,
+} as const;
 
 export interface HttpServerOptions {
   router: Router;
   maxBodyBytes?: number;
-  /** Called for every request that ends, for metrics and logs. */
+  /** Called for every request that ends, for metrics and logs. Its failures are reported, never thrown. */
   onResponse?: (info: { method: string; path: string; status: number; ms: number }) => void;
+  /** Unexpected failures (a handler threw, an answer could not be written). Must not throw (if it does: ignored). */
   onError?: (err: unknown) => void;
+  /** Time for a client to send the whole request head, from its first byte or from the connection (10 s). */
+  headersTimeoutMs?: number;
+  /** Time for a client to send the whole request, body included (30 s). */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this (5 s). */
+  keepAliveTimeoutMs?: number;
+  /** How often the two request timeouts are checked (1 s); they are enforced to within this. */
+  connectionsCheckingIntervalMs?: number;
+  /** Concurrent connections; beyond this a new connection is closed at once (1024). */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -24,35 +53,47 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+const BAD_REQUEST: HttpResponse = { status: 400, body: { error: "bad_request" } };
+
 export function createHttpServer(opts: HttpServerOptions): Server {
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
-  return createServer(async (req, res) => {
-    const started = performance.now();
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const method = req.method ?? "GET";
-    let response: HttpResponse;
+  const report = (err: unknown) => {
     try {
-      const found = opts.router.match(method, url.pathname);
-      if (found === undefined) response = { status: 404, body: { error: "not_found" } };
-      else if (found === "method") response = { status: 405, body: { error: "method_not_allowed" } };
-      else {
-        const body = method === "GET" ? Buffer.alloc(0) : await readBody(req, limit);
-        response = await found.route.handler({
-          method,
-          path: url.pathname,
-          query: url.searchParams,
-          params: found.params,
-          headers: req.headers,
-          body,
-        });
-      }
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) response = { status: 413, body: { error: "body_too_large" } };
-      else {
-        opts.onError?.(err);
-        response = { status: 500, body: { error: "internal_error" } };
-      }
+      opts.onError?.(err);
+    } catch {
+      // A broken logger must not turn into a crash of the server.
     }
+  };
+
+  async function answer(req: IncomingMessage, method: string): Promise<HttpResponse> {
+    const target = parseRequestTarget(req.url ?? "/");
+    if (target === undefined) return BAD_REQUEST;
+    try {
+      const found = opts.router.match(method, target.path);
+      if (found === undefined) return { status: 404, body: { error: "not_found" } };
+      if (found === "method") return { status: 405, body: { error: "method_not_allowed" } };
+      if (found === "malformed") return BAD_REQUEST;
+      const body = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(req, limit);
+      return await found.route.handler({
+        method,
+        path: target.path,
+        query: target.query,
+        params: found.params,
+        headers: req.headers,
+        body,
+      });
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: "body_too_large" } };
+      if (err instanceof RequestAbortedError) return BAD_REQUEST;
+      report(err);
+      return { status: 500, body: { error: "internal_error" } };
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? "GET";
+    const response = await answer(req, method);
     const isText = typeof response.body === "string";
     const payload =
       response.body === undefined ? "" : isText ? (response.body as string) : JSON.stringify(response.body);
@@ -61,22 +102,70 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       "content-type",
       response.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),
     );
-    if (response.status === 413) res.setHeader("connection", "close");
-    res.end(payload);
-    opts.onResponse?.({
-      method,
-      path: url.pathname,
-      status: response.status,
-      ms: performance.now() - started,
-    });
+    if (response.status === 413 || response.status === 400) res.setHeader("connection", "close");
+    res.end(payload); // for HEAD, Node sends the head only
+    try {
+      opts.onResponse?.({
+        method,
+        // The raw target of a refused request is attacker-chosen: keep it out of logs and metric labels.
+        path: response === BAD_REQUEST ? "(bad request target)" : (req.url ?? "/").split("?", 1)[0]!,
+        status: response.status,
+        ms: performance.now() - started,
+      });
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  const headersTimeout = opts.headersTimeoutMs ?? HTTP_LIMITS.headersTimeoutMs;
+  /** Connections that sent at least one whole request head; see the "connection" listener below. */
+  const spoke = new WeakSet<Socket>();
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: opts.requestTimeoutMs ?? HTTP_LIMITS.requestTimeoutMs,
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? HTTP_LIMITS.keepAliveTimeoutMs,
+      connectionsCheckingInterval:
+        opts.connectionsCheckingIntervalMs ?? HTTP_LIMITS.connectionsCheckingIntervalMs,
+    },
+    (req, res) => {
+      spoke.add(req.socket);
+      handle(req, res).catch((err: unknown) => {
+        // Encoding or writing the answer failed: report it and answer 500 if nothing was sent yet, else cut.
+        report(err);
+        try {
+          if (res.headersSent) res.destroy();
+          else {
+            res.statusCode = 500;
+            res.setHeader("content-type", "application/json");
+            res.end('{"error":"internal_error"}');
+          }
+        } catch {
+          res.destroy();
+        }
+      });
+    },
+  );
+  server.maxConnections = opts.maxConnections ?? HTTP_LIMITS.maxConnections;
+  // Node's headersTimeout only runs once a request's first byte arrived: a connection that never sends anything
+  // would hold one of maxConnections forever. Give it the same time to send its first request head.
+  server.on("connection", (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!spoke.has(socket)) socket.destroy();
+    }, headersTimeout);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
   });
+  return server;
 }
 
+/** Listens on host:port; a port in use or a bad host is a TkError (TK_ERR_PORT_IN_USE, TK_ERR_SERVER_HOST). */
 export async function listen(server: Server, host: string, port: number): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (err: unknown) => reject(listenError(err, host, port));
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });

@@ -8,6 +8,13 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** The client went away (or broke the framing) before the body was complete: its problem, answered 400. */
+export class RequestAbortedError extends Error {
+  constructor(cause?: unknown) {
+    super("the client aborted the request before its body was complete", { cause });
+  }
+}
+
 /**
  * Reads the raw request body as bytes, exactly as sent: webhook signatures are computed over these bytes, so
  * nothing may parse or re-encode them first. Stops reading (and rejects) as soon as the limit is crossed.
@@ -33,11 +40,21 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.on("end", () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks, size));
     });
     req.on("error", (err) => {
-      if (!failed) reject(err);
+      if (failed || ended) return;
+      failed = true;
+      reject(new RequestAbortedError(err));
+    });
+    // A connection cut mid-body does not always come with an error event; without this the read would wait forever.
+    req.on("close", () => {
+      if (failed || ended) return;
+      failed = true;
+      reject(new RequestAbortedError());
     });
   });
 }

@@ -4,6 +4,7 @@
  * response passes through one place (status accounting, JSON encoding, error mapping).
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { decodes } from "./request-target.js";
 
 export interface HttpRequest {
   method: string;
@@ -54,21 +55,28 @@ export class Router {
     return this;
   }
 
-  /** undefined = no such path (404); "method" = path exists with another method (405). */
+  /**
+   * undefined = no such path (404); "method" = path exists with another method (405); "malformed" = a path
+   * parameter's percent-encoding does not decode (400: the client's mistake, not ours). HEAD matches GET routes
+   * (the server sends the head of the GET answer).
+   */
   match(
     method: string,
     path: string,
-  ): { route: Route; params: Record<string, string> } | "method" | undefined {
+  ): { route: Route; params: Record<string, string> } | "method" | "malformed" | undefined {
+    const wanted = method === "HEAD" ? "GET" : method;
     let pathMatched = false;
     for (const r of this.routes) {
       const m = r.regex.exec(path);
       if (!m) continue;
       pathMatched = true;
-      if (r.method !== method) continue;
+      if (r.method !== wanted) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1]!);
-      });
+      for (let i = 0; i < r.names.length; i++) {
+        const raw = m[i + 1]!;
+        if (!decodes(raw)) return "malformed";
+        params[r.names[i]!] = decodeURIComponent(raw);
+      }
       return { route: r, params };
     }
     return pathMatched ? "method" : undefined;

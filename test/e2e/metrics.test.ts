@@ -1,0 +1,81 @@
+/**
+ * GET /metrics on a running daemon (issue 14, item 20): the process defaults of prom-client (CPU, memory, event-loop
+ * lag, which would have shown a stalled main thread) and a histogram of job durations by kind and outcome.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { waitFor } from "../helpers/wait.js";
+
+let bed: Testbed;
+let daemon: RunningDaemon;
+
+beforeAll(async () => {
+  bed = await startTestbed({ mode: "webhook" });
+  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 20, maxRetryMs: 100 } });
+  await bed.connectDaemon(daemon.url);
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await bed?.close();
+});
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`${daemon.url}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/plain");
+  return res.text();
+}
+
+/** Scrapes until `ready` holds for the text (the runner records a job just after Kommo answered). */
+async function scrapeUntil(ready: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await scrape();
+    if (ready(text) || Date.now() > deadline) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The value of the sample whose name and labels start with `prefix`, summed over matching series. */
+function sample(text: string, prefix: string): number {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(prefix)) sum += Number(line.split(" ").at(-1));
+  return sum;
+}
+
+it("exposes the process defaults, event-loop lag included", async () => {
+  const text = await scrape();
+  for (const name of [
+    "process_cpu_user_seconds_total",
+    "process_resident_memory_bytes",
+    "nodejs_eventloop_lag_seconds",
+    "nodejs_eventloop_lag_p99_seconds",
+    "nodejs_heap_size_used_bytes",
+  ]) {
+    expect(text, name).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? `, "m"));
+  }
+});
+
+it("counts job durations by kind and outcome (done and retry)", async () => {
+  const shopId = bed.shops[0]!.shopId;
+  bed.kommo.failNext("amojo", 1, 500); // the first delivery to Kommo fails once and is retried
+  await bed.tokopedia.buyerSends(shopId, "metrics-buyer", "halo metrics");
+  await waitFor("the message in Kommo", () =>
+    bed.kommo.received(bed.scopeId).some((m) => m.text === "halo metrics"),
+  );
+  const done = 'tokokommo_job_duration_seconds_count{kind="deliver_to_kommo",outcome="done"}';
+  const scraped = await scrapeUntil((t) => sample(t, done) >= 1);
+  expect(scraped).toContain("# TYPE tokokommo_job_duration_seconds histogram");
+  expect(sample(scraped, done)).toBeGreaterThanOrEqual(1);
+  expect(
+    sample(scraped, 'tokokommo_job_duration_seconds_count{kind="deliver_to_kommo",outcome="retry"}'),
+  ).toBeGreaterThanOrEqual(1);
+  expect(
+    sample(
+      scraped,
+      'tokokommo_job_duration_seconds_bucket{le="+Inf",kind="deliver_to_kommo",outcome="done"}',
+    ),
+  ).toBe(sample(scraped, 'tokokommo_job_duration_seconds_count{kind="deliver_to_kommo",outcome="done"}'));
+});
