@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { TkError } from "../errors/index.js";
-import { type ConfigProblem, problemsFromIssues, renderProblems } from "./issues.js";
+import { firstTooDeep, MAX_CONFIG_DEPTH } from "./depth.js";
+import { type ConfigProblem, formatPath, problemsFromIssues, renderProblems } from "./issues.js";
 import { defaultConfigDir } from "./paths.js";
 import { type Config, createConfigSchema } from "./schema.js";
 import { applyEnvSecrets, attachEnvSecrets, type Env } from "./secrets.js";
@@ -24,6 +25,20 @@ export function checkConfig(
   options: ValidateOptions = {},
 ): CheckResult {
   const baseDir = options.configPath ? dirname(resolve(options.configPath)) : defaultConfigDir(env);
+  // Before anything walks it: a value nested thousands of levels deep would overflow the stack (depth.ts).
+  const deep = firstTooDeep(raw);
+  if (deep) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: formatPath(deep),
+          message: `is nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of objects or arrays; a tokokommo config needs at most 5)`,
+          fix: "remove the nested value; docs/configuration.md shows the config's shape",
+        },
+      ],
+    };
+  }
   const schema = createConfigSchema(baseDir);
   const { raw: withSecrets, fromEnv } = applyEnvSecrets(raw, env);
   const result = schema.safeParse(withSecrets, { reportInput: true });
