@@ -7,7 +7,7 @@
  * rest (their leases would expire anyway), then close the database.
  */
 
-import { downloadMedia } from "../bridge/download-media.js";
+import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-media.js";
 import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import type { Config } from "../config/index.js";
@@ -72,6 +72,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       })
     : undefined;
   let previousExchange: Exchange | undefined;
+  // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
+  // slow host must not keep the process alive after it stopped.
+  const halt = new AbortController();
   const closeHttp = async () => {
     if (!http) return;
     // Put back what was there, unless someone replaced the worker's exchange meanwhile.
@@ -109,7 +112,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       mode: config.sync.mode,
       pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
       attachments: config.attachments,
-      download: (url) => downloadMedia(url),
+      download: (url) =>
+        downloadMedia(url, {
+          allowPrivateNetworks: mediaAllowsPrivateNetworks(config.media),
+          signal: halt.signal,
+        }),
       retryBudget,
       ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
       ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
@@ -154,6 +161,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         stopping ??= (async () => {
           await server.close();
           await engine.stop(graceMs);
+          halt.abort();
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();
