@@ -12,7 +12,7 @@ import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
-import { currentExchange, type Exchange, setExchange } from "../net/exchange.js";
+import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
@@ -80,6 +80,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     // Put back what was there, unless someone replaced the worker's exchange meanwhile.
     if (previousExchange && currentExchange() === http.exchange) setExchange(previousExchange);
     await http.close();
+    // The process is ours (serve): calls still on this thread (through a proxy dispatcher) end now too.
+    abortDirectExchanges();
   };
   try {
     if (http) {

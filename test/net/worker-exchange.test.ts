@@ -11,10 +11,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Agent } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { exchange, setExchange } from "../../src/net/exchange.js";
+import { abortDirectExchanges, directExchange, exchange, setExchange } from "../../src/net/exchange.js";
 import { WorkerExchange } from "../../src/net/worker-transport.js";
 import { exchange as tokopediaExchange } from "../../src/sources/tokopedia/http.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
+import { waitFor } from "../helpers/wait.js";
 
 let server: Server;
 let base: string;
@@ -256,5 +257,24 @@ describe("WorkerExchange", () => {
     } finally {
       await agent.close();
     }
+  });
+
+  it("abortDirectExchanges() ends the direct exchanges in flight at once (a daemon's shutdown)", async () => {
+    const started = performance.now();
+    const already = hanging.length;
+    const pending = directExchange({
+      method: "GET",
+      url: `${base}/hang`,
+      headers: {},
+      timeoutMs: 60_000,
+    }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
+    await waitFor("the call to reach the server", () => hanging.length > already);
+    expect(abortDirectExchanges()).toBe(1);
+    expect(await pending).toBe("AbortError");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(abortDirectExchanges()).toBe(0);
   });
 });
