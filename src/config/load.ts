@@ -32,7 +32,7 @@ export function checkConfig(
       ok: false,
       problems: [
         {
-          path: formatPath(deep),
+          path: shortened(formatPath(deep)),
           message: `is nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of objects or arrays; a tokokommo config needs at most 5)`,
           fix: "remove the nested value; docs/configuration.md shows the config's shape",
         },
@@ -114,4 +114,9 @@ export function parseConfigJson(text: string, source: string): unknown {
       details: { path: source },
     });
   }
+}
+
+/** A key path cut to a readable length (a path 32 levels deep can be long). */
+function shortened(path: string, max = 120): string {
+  return path.length > max ? `${path.slice(0, max)}…` : path;
 }

@@ -47,6 +47,16 @@ describe("a config nested thousands of levels deep", () => {
     expect(result.problems[0]!.path).toMatch(/^kommo\.a\.a/);
   });
 
+  it("a deep path of long keys is shown shortened", () => {
+    let raw: unknown = 1;
+    for (let i = 0; i < 40; i++) raw = { ["k".repeat(1_000)]: raw };
+    const result = checkConfig({ ...validRaw(), extra: raw }, {});
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]!.path.length).toBeLessThanOrEqual(121);
+    expect(result.problems[0]!.path.startsWith("extra.kkk")).toBe(true);
+  });
+
   it("redact() bounds its walk instead of overflowing the stack", () => {
     let deep: unknown = { token: "s3cret" };
     for (let i = 0; i < 20_000; i++) deep = { a: deep };
