@@ -3,7 +3,6 @@
  * and, for rate limits and outages, `details.retryAfterMs` when the platform said how long to wait.
  * Messages and details never contain tokens or secrets.
  */
-
 import { TkError } from "../errors/index.js";
 import { parseRetryAfter } from "../net/retry-after.js";
 
