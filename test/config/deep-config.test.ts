@@ -37,6 +37,18 @@ describe("a config nested thousands of levels deep", () => {
     });
   }
 
+  it("every command that reads the config refuses it the same way (init copies it before validating)", () => {
+    const file = join(tmp.dir, "deep.json");
+    writeFileSync(file, deepConfigText(10_000, "kommo", "object"), { mode: 0o600 });
+    for (const args of [["init"], ["serve"], ["shops", "list"]]) {
+      const r = runCli([...args, "--config", file], {}, "");
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("TK_ERR_CONFIG_INVALID");
+      expect(r.stderr).toMatch(/nested too deeply/);
+      expect(r.stderr).not.toMatch(/TK_ERR_INTERNAL|Maximum call stack/);
+    }
+  });
+
   it("checkConfig reports the depth problem with the key path where it starts", () => {
     const raw = JSON.parse(deepConfigText(10_000, "kommo", "object"));
     const result = checkConfig(raw, {});
