@@ -247,3 +247,21 @@ describe("media download policy", () => {
     expect(mediaAllowsPrivateNetworks(allowing.media, {})).toBe(true);
   });
 });
+
+describe("media download: defence in depth", () => {
+  it("the address actually connected to is checked again (a policy answer that changes is not trusted)", async () => {
+    // The first check of an address passes, any later one fails: as if a name had resolved to an allowed address
+    // for the check and the socket had still landed elsewhere. The connected socket is checked and dropped.
+    const seen = new Set<string>();
+    const err = await failure(
+      downloadMedia(`http://localhost:${target.port}/a.png`, {
+        refuseAddress: (a) => {
+          if (seen.has(a)) return true;
+          seen.add(a);
+          return false;
+        },
+      }),
+    );
+    expect(err.code).toBe("TK_ERR_MEDIA_ADDRESS_REFUSED");
+  });
+});
