@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { TkError } from "../errors/index.js";
-import { type ConfigProblem, problemsFromIssues, renderProblems } from "./issues.js";
+import { firstTooDeep, MAX_CONFIG_DEPTH } from "./depth.js";
+import { type ConfigProblem, formatPath, problemsFromIssues, renderProblems } from "./issues.js";
 import { defaultConfigDir } from "./paths.js";
 import { type Config, createConfigSchema } from "./schema.js";
 import { applyEnvSecrets, attachEnvSecrets, type Env } from "./secrets.js";
@@ -24,6 +25,9 @@ export function checkConfig(
   options: ValidateOptions = {},
 ): CheckResult {
   const baseDir = options.configPath ? dirname(resolve(options.configPath)) : defaultConfigDir(env);
+  // Before anything walks it: a value nested thousands of levels deep would overflow the stack (depth.ts).
+  const deep = depthProblem(raw);
+  if (deep) return { ok: false, problems: [deep] };
   const schema = createConfigSchema(baseDir);
   const { raw: withSecrets, fromEnv } = applyEnvSecrets(raw, env);
   const result = schema.safeParse(withSecrets, { reportInput: true });
@@ -82,8 +86,9 @@ export function parseConfigJson(text: string, source: string): unknown {
       exitCode: 2,
       fix: "run `tokokommo init` to write it, or copy the example from docs/configuration.md",
     });
+  let raw: unknown;
   try {
-    return JSON.parse(body);
+    raw = JSON.parse(body);
   } catch (err) {
     const m = /position (\d+)/.exec((err as Error).message);
     let where = "";
@@ -99,4 +104,24 @@ export function parseConfigJson(text: string, source: string): unknown {
       details: { path: source },
     });
   }
+  // Refused here too, not only in checkConfig: callers such as init copy the parsed value before validating it.
+  const deep = depthProblem(raw);
+  if (deep) throw invalidConfigError(source, [deep]);
+  return raw;
+}
+
+/** The problem of a value nested deeper than MAX_CONFIG_DEPTH, if it is (see depth.ts). */
+function depthProblem(raw: unknown): ConfigProblem | undefined {
+  const deep = firstTooDeep(raw);
+  if (!deep) return undefined;
+  return {
+    path: shortened(formatPath(deep)),
+    message: `is nested too deeply (more than ${MAX_CONFIG_DEPTH} levels of objects or arrays; a tokokommo config needs at most 5)`,
+    fix: "remove the nested value; docs/configuration.md shows the config's shape",
+  };
+}
+
+/** A key path cut to a readable length (a path 32 levels deep can be long). */
+function shortened(path: string, max = 120): string {
+  return path.length > max ? `${path.slice(0, max)}…` : path;
 }

@@ -54,30 +54,40 @@ export const secretPaths: readonly string[] = [
  * are kept, so "not set" stays visible). Errors stay error-like (message, stack) for pino's serializer.
  */
 export function redact<T>(value: T): T {
-  return copy(value, new WeakSet()) as T;
+  return copy(value, new WeakSet(), 0) as T;
 }
 
-function copy(value: unknown, seen: WeakSet<object>): unknown {
+/**
+ * Deeper than this, a value is replaced by "[too deep]": the walk is recursive, and a log object nested
+ * thousands of levels deep (e.g. parsed from hostile JSON) must not overflow the stack. Nothing secret can be
+ * printed from what is cut off, since it is not printed at all.
+ */
+export const MAX_REDACT_DEPTH = 64;
+export const TOO_DEEP = "[too deep]";
+
+function copy(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (seen.has(value)) return "[circular]";
+  if (depth >= MAX_REDACT_DEPTH) return TOO_DEEP;
+  const down = (v: unknown) => copy(v, seen, depth + 1);
   if (value instanceof Date || ArrayBuffer.isView(value)) return value;
   seen.add(value);
   try {
-    if (Array.isArray(value)) return value.map((v) => copy(v, seen));
+    if (Array.isArray(value)) return value.map(down);
     if (value instanceof Map)
       return new Map(
-        [...value].map(([k, v]) => [k, typeof k === "string" && isSecretKey(k) ? mask(v) : copy(v, seen)]),
+        [...value].map(([k, v]) => [k, typeof k === "string" && isSecretKey(k) ? mask(v) : down(v)]),
       );
-    if (value instanceof Set) return new Set([...value].map((v) => copy(v, seen)));
+    if (value instanceof Set) return new Set([...value].map(down));
     const out: Record<string, unknown> =
       value instanceof Error ? Object.create(Object.getPrototypeOf(value) as object) : {};
     if (value instanceof Error) {
       out.name = value.name;
       out.message = value.message;
       if (value.stack !== undefined) out.stack = value.stack;
-      if (value.cause !== undefined) out.cause = copy(value.cause, seen);
+      if (value.cause !== undefined) out.cause = down(value.cause);
     }
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? mask(v) : copy(v, seen);
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? mask(v) : down(v);
     return out;
   } finally {
     seen.delete(value);

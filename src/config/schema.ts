@@ -232,6 +232,12 @@ export function createConfigSchema(baseDir: string) {
       shops: z.array(shop).min(1),
       /** What happens to attachments sent from Kommo that the marketplace cannot take. */
       attachments: z.enum(["reject", "link"]).default("reject"),
+      /**
+       * Downloads of pictures attached in Kommo. `allowPrivateNetworks`: also fetch from loopback, private,
+       * link-local and other non-public addresses (refused by default: the link is chosen by whoever writes in
+       * the Kommo chat). The env var TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS=1 does the same.
+       */
+      media: z.strictObject({ allowPrivateNetworks: z.boolean().default(false) }).prefault({}),
       endpoints: endpoints.prefault({}),
     })
     .superRefine(crossCheck, { when: () => true });

@@ -62,7 +62,8 @@ function appliesTo(spec: SecretField, entry: Obj): boolean {
 
 /**
  * Returns a deep copy of `raw` with every secret env var applied, and the list of those applied.
- * Entries without a string name are left alone (validation reports them).
+ * Entries without a string name are left alone (validation reports them). The copy is recursive: callers
+ * refuse a value nested too deeply first (depth.ts; checkConfig does).
  */
 export function applyEnvSecrets(raw: unknown, env: Env): { raw: unknown; fromEnv: EnvSecret[] } {
   if (!isObj(raw)) return { raw, fromEnv: [] };

@@ -7,12 +7,12 @@
  * rest (their leases would expire anyway), then close the database.
  */
 
-import { downloadMedia } from "../bridge/download-media.js";
+import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-media.js";
 import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
-import { currentExchange, type Exchange, setExchange } from "../net/exchange.js";
+import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
@@ -72,11 +72,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       })
     : undefined;
   let previousExchange: Exchange | undefined;
+  // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
+  // slow host must not keep the process alive after it stopped.
+  const halt = new AbortController();
   const closeHttp = async () => {
     if (!http) return;
     // Put back what was there, unless someone replaced the worker's exchange meanwhile.
     if (previousExchange && currentExchange() === http.exchange) setExchange(previousExchange);
     await http.close();
+    // The process is ours (serve): calls still on this thread (through a proxy dispatcher) end now too.
+    abortDirectExchanges();
   };
   try {
     if (http) {
@@ -109,7 +114,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       mode: config.sync.mode,
       pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
       attachments: config.attachments,
-      download: (url) => downloadMedia(url),
+      download: (url) =>
+        downloadMedia(url, {
+          allowPrivateNetworks: mediaAllowsPrivateNetworks(config.media),
+          signal: halt.signal,
+        }),
       retryBudget,
       ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
       ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
@@ -154,6 +163,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         stopping ??= (async () => {
           await server.close();
           await engine.stop(graceMs);
+          halt.abort();
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();

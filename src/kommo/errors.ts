@@ -4,6 +4,7 @@
  * Messages and details never contain tokens or secrets.
  */
 import { TkError } from "../errors/index.js";
+import { parseRetryAfter } from "../net/retry-after.js";
 
 export type KommoApi = "amojo" | "rest" | "oauth";
 
@@ -142,16 +143,12 @@ export const kommoErrors = {
     ),
 };
 
-/** Retry-After in ms from an HTTP header (delta-seconds or HTTP-date). */
+/** Retry-After in ms from an HTTP header (delta-seconds or HTTP-date, capped; see net/retry-after.ts). */
 export function retryAfterFromHeader(
   value: string | string[] | undefined,
   now = Date.now(),
 ): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return parseRetryAfter(value, now);
 }
 
 /** Body excerpt for details: bounded, so an HTML error page does not flood the logs. */

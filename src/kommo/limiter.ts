@@ -8,12 +8,15 @@
  * request sent at the end of one window into the next second, where 7 others may already be landing.
  *
  * Permits are handed out in FIFO order; a waiting caller sleeps until the oldest permit leaves the window.
+ * The window is measured on a monotonic clock (performance.now): with the wall clock, a step back (NTP, a VM
+ * resume) would park every caller for the size of the step.
  */
 export interface KommoLimiterOptions {
   /** Requests allowed per window, default 7. */
   limit?: number;
   /** Window length in ms, default 1100 (1 s plus margin for jitter). */
   windowMs?: number;
+  /** A monotonic clock in ms (default performance.now); injectable for tests. */
   now?: () => number;
 }
 
@@ -28,7 +31,7 @@ export class KommoRateLimiter {
   constructor(o: KommoLimiterOptions = {}) {
     this.limit = o.limit ?? 7;
     this.windowMs = o.windowMs ?? 1100;
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? (() => performance.now());
   }
 
   /** Resolves when a request may be sent now. Callers are served in arrival order. */

@@ -45,18 +45,39 @@ export const READY = "ready";
  */
 export async function directExchange(call: ExchangeCall, dispatcher?: Dispatcher): Promise<ExchangeAnswer> {
   const { request } = await loadUndici();
-  const res = await request(call.url, {
-    method: call.method,
-    headers: call.headers,
-    ...(call.body === undefined ? {} : { body: call.body }),
-    // undici's own timeouts are coarse (about a second); the abort signal is what enforces timeoutMs.
-    signal: AbortSignal.timeout(call.timeoutMs),
-    headersTimeout: call.timeoutMs,
-    bodyTimeout: call.timeoutMs,
-    ...(dispatcher ? { dispatcher } : {}),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text };
+  const halt = new AbortController();
+  inFlight.add(halt);
+  try {
+    const res = await request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      ...(call.body === undefined ? {} : { body: call.body }),
+      // undici's own timeouts are coarse (about a second); the abort signal is what enforces timeoutMs.
+      signal: AbortSignal.any([AbortSignal.timeout(call.timeoutMs), halt.signal]),
+      headersTimeout: call.timeoutMs,
+      bodyTimeout: call.timeoutMs,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  } finally {
+    inFlight.delete(halt);
+  }
+}
+
+/** Direct exchanges of this thread still waiting for their answer (see abortDirectExchanges). */
+const inFlight = new Set<AbortController>();
+
+/**
+ * Aborts every direct exchange of this thread in flight: they reject as aborted (a network failure to their
+ * callers). For the shutdown of a process that owns its exchanges (`tokokommo serve`): a slow answer must not
+ * keep the process alive after the daemon stopped. Returns how many were aborted.
+ */
+export function abortDirectExchanges(): number {
+  const n = inFlight.size;
+  for (const halt of inFlight) halt.abort();
+  inFlight.clear();
+  return n;
 }
 
 let current: Exchange = directExchange;

@@ -26,7 +26,10 @@ import {
 interface Pending {
   resolve: (a: ExchangeAnswer) => void;
   reject: (e: Error) => void;
-  /** When the worker should have answered at the latest (its own timeout), in ms since the epoch. */
+  /**
+   * When the worker should have answered at the latest (its own timeout), on the monotonic clock: a wall-clock
+   * step must not make the watchdog replace a healthy worker.
+   */
   deadline: number;
 }
 
@@ -61,7 +64,7 @@ export class WorkerExchange {
         return;
       }
       const id = this.nextId++;
-      this.pending.set(id, { resolve, reject, deadline: Date.now() + call.timeoutMs });
+      this.pending.set(id, { resolve, reject, deadline: performance.now() + call.timeoutMs });
       this.outbox.push({ ...call, id });
       if (this.outbox.length === 1) queueMicrotask(() => this.flush());
       this.watch();
@@ -77,7 +80,7 @@ export class WorkerExchange {
           this.watchdog = undefined;
           return;
         }
-        const now = Date.now();
+        const now = performance.now();
         let overdue = 0;
         for (const p of this.pending.values()) if (now > p.deadline + this.graceMs) overdue++;
         const worker = this.worker;

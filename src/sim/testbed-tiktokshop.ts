@@ -96,6 +96,8 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
         { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shopName },
       ],
       attachments: o.attachments ?? "reject",
+      // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
+      media: { allowPrivateNetworks: true },
       endpoints: {
         tiktokshopAuth: tiktokshop.url,
         tiktokshopApi: tiktokshop.url,

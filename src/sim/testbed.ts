@@ -81,6 +81,8 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       kommo: { accounts: [world.configAccount] },
       shops: shops.map((s) => ({ shopId: s.shopId, app: "main", kommoAccount: "acme", name: s.name })),
       attachments: o.attachments ?? "reject",
+      // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
+      media: { allowPrivateNetworks: true },
       endpoints: {
         tokopediaAuth: tokopedia.authUrl,
         tokopediaApi: tokopedia.apiUrl,

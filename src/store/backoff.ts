@@ -8,6 +8,7 @@
  * And Jitter"). Why Retry-After wins: when the server says when to come back (429 Retry-After, Tokopedia's
  * X-Ratelimit-* reset), retrying earlier only earns another 429.
  */
+import { MAX_RETRY_AFTER_MS } from "../net/retry-after.js";
 
 /**
  * Failed attempts before a job is dead (visible in status, re-queued by `tokokommo retry --dead`). With the
@@ -18,7 +19,7 @@ export const RETRY_BUDGET = 12;
 export const DEFAULT_BASE_MS = 1_000;
 export const DEFAULT_MAX_MS = 5 * 60_000;
 /** A Retry-After beyond this is treated as this (a broken proxy must not park a job for days). */
-export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+export { MAX_RETRY_AFTER_MS };
 
 export type Jitter = "full" | "equal" | "none";
 
@@ -64,17 +65,5 @@ export function nextRetryAt(t: RetryTiming): number {
   return t.now + retryDelay(t);
 }
 
-/**
- * Parses an HTTP Retry-After value (delta-seconds or an HTTP date) into a delay in ms from `now`.
- * Undefined when absent or unreadable (callers then fall back to plain backoff).
- */
-export function parseRetryAfter(
-  value: string | readonly string[] | undefined,
-  now: number,
-): number | undefined {
-  const raw = (typeof value === "string" ? value : value?.[0])?.trim();
-  if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** Parses an HTTP Retry-After value into a delay in ms from `now` (the shared reader; see net/retry-after.ts). */
+export { parseRetryAfter } from "../net/retry-after.js";

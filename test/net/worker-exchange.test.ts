@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Agent } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { exchange, setExchange } from "../../src/net/exchange.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { abortDirectExchanges, directExchange, exchange, setExchange } from "../../src/net/exchange.js";
 import { WorkerExchange } from "../../src/net/worker-transport.js";
 import { exchange as tokopediaExchange } from "../../src/sources/tokopedia/http.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
+import { waitFor } from "../helpers/wait.js";
 
 let server: Server;
 let base: string;
@@ -256,5 +257,44 @@ describe("WorkerExchange", () => {
     } finally {
       await agent.close();
     }
+  });
+
+  it("abortDirectExchanges() ends the direct exchanges in flight at once (a daemon's shutdown)", async () => {
+    const started = performance.now();
+    const already = hanging.length;
+    const pending = directExchange({
+      method: "GET",
+      url: `${base}/hang`,
+      headers: {},
+      timeoutMs: 60_000,
+    }).then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
+    await waitFor("the call to reach the server", () => hanging.length > already);
+    expect(abortDirectExchanges()).toBe(1);
+    expect(await pending).toBe("AbortError");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(abortDirectExchanges()).toBe(0);
+  });
+
+  it("a wall-clock step forward does not make the watchdog replace a healthy worker", async () => {
+    const lost: string[] = [];
+    const w = worker(HTTP_WORKER_SCRIPT, (why) => lost.push(why));
+    await w.start();
+    const already = hanging.length;
+    // The watchdog's timer and the wall clock are fake; the worker and the server run for real.
+    vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval"] });
+    try {
+      const pending = w.exchange({ method: "GET", url: `${base}/hang`, headers: {}, timeoutMs: 60_000 });
+      pending.catch(() => undefined);
+      await waitFor("the call to reach the server", () => hanging.length > already);
+      vi.setSystemTime(Date.now() + 3_600_000); // NTP or a VM resume steps the clock an hour ahead
+      vi.advanceTimersByTime(10_000); // ten watchdog rounds
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(lost).toEqual([]);
+    expect(w.inFlight).toBe(1);
   });
 });

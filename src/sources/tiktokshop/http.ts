@@ -5,6 +5,7 @@
  */
 import { TkError } from "../../errors/index.js";
 import { exchange as exchangeHttp } from "../../net/exchange.js";
+import { parseRetryAfter } from "../../net/retry-after.js";
 import { mapApiFailure, rateLimited, TTS_ERR, transient } from "./errors.js";
 import { asRecord, parseJsonKeepingBigInts } from "./json.js";
 
@@ -70,15 +71,6 @@ export async function exchange(x: HttpExchange): Promise<Record<string, unknown>
   if (status === 429) throw rateLimited({ httpStatus: status, path });
   if (status >= 400) throw mapApiFailure({ httpStatus: status, path });
   return asRecord(envelope.data) ?? {};
-}
-
-function parseRetryAfter(h: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(h) ? h[0] : h;
-  if (!v) return undefined;
-  const secs = Number(v);
-  if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
 /**

@@ -6,7 +6,11 @@
  * and an exhausted bucket answers 429. We remember, per endpoint, the earliest time the next call may go, and
  * wait for it when the wait is short (so a page walk just slows down); a longer wait becomes a
  * TK_ERR_TOKOPEDIA_RATE_LIMITED with `retryAfterMs`, left to the engine's job scheduler.
+ *
+ * The waits are measured on a monotonic clock: a wall-clock step (NTP, a VM resume) must neither park an
+ * endpoint for the size of the step nor let calls through early. The wall clock only reads a Retry-After date.
  */
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from "../../net/retry-after.js";
 import { tokopediaError } from "./errors.js";
 import { headerValue } from "./http.js";
 
@@ -17,10 +21,11 @@ export interface RateLimitSnapshot {
   fullResetAfterMs?: number;
 }
 
+/** The X-Ratelimit-*-After headers: seconds, possibly fractional or "-0.000000"; capped like a Retry-After. */
 function seconds(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number.parseFloat(v);
-  return Number.isFinite(n) ? Math.max(0, Math.ceil(n * 1000)) : undefined;
+  return Number.isFinite(n) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(n * 1000))) : undefined;
 }
 
 export function readRateLimitHeaders(
@@ -43,15 +48,20 @@ export class RateGate {
   /** Last headers seen per endpoint (doctor/status). */
   readonly last = new Map<string, RateLimitSnapshot>();
 
+  /**
+   * `wallNow`: the wall clock (ms since the epoch), for Retry-After dates. `monotonicNow`: what the waits are
+   * measured on (default performance.now).
+   */
   constructor(
-    private readonly now: () => number,
+    private readonly wallNow: () => number,
     private readonly maxWaitMs: number,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
   /** Waits until `endpoint` may be called; throws RATE_LIMITED when that is further away than maxWaitMs. */
   async pass(endpoint: string): Promise<void> {
-    const wait = (this.notBefore.get(endpoint) ?? 0) - this.now();
+    const wait = (this.notBefore.get(endpoint) ?? Number.NEGATIVE_INFINITY) - this.monotonicNow();
     if (wait <= 0) return;
     if (wait > this.maxWaitMs) {
       throw tokopediaError("rateLimited", `Tokopedia rate limit for ${endpoint} is exhausted`, {
@@ -68,12 +78,12 @@ export class RateGate {
     this.last.set(endpoint, snap);
     let waitMs = 0;
     if (status === 429) {
-      const retryAfter = seconds(headerValue(headers, "retry-after"));
+      const retryAfter = parseRetryAfter(headerValue(headers, "retry-after"), this.wallNow());
       waitMs = retryAfter || snap.resetAfterMs || snap.fullResetAfterMs || 1000;
     } else if (snap.remaining === 0 && snap.resetAfterMs) {
       waitMs = snap.resetAfterMs;
     }
-    if (waitMs > 0) this.notBefore.set(endpoint, this.now() + waitMs);
+    if (waitMs > 0) this.notBefore.set(endpoint, this.monotonicNow() + waitMs);
     return waitMs;
   }
 }
