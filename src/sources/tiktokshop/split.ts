@@ -12,7 +12,7 @@ export function splitText(text: string, max = MAX_TEXT_LENGTH): string[] {
   let rest = text;
   while (rest.length > max) {
     const cut = findBreak(rest, max);
-    const head = rest.slice(0, cut.end).replace(/\s+$/u, "");
+    const head = rest.slice(0, cut.end).trimEnd();
     if (head.length > 0) chunks.push(head);
     rest = rest.slice(cut.next).replace(/^[ \t]*\r?\n?/u, "");
   }
