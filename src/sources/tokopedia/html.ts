@@ -4,8 +4,9 @@
  * buyer's literal "<3", RTL marks, zero-width characters, NUL or lone surrogates) is left alone.
  *
  * The text is a buyer's own message, so it is hostile input: the scanner below reads it in one pass with no
- * backtracking (every look-ahead is an indexOf whose answer is cached, so no character is searched twice by the
- * same kind of look-ahead), and text longer than CHAT_TEXT_CAP is cut before rendering, with a visible marker.
+ * backtracking (its look-aheads — next '>', next quote, next closing anchor — come from tables built once per
+ * message, and a tag's attributes are read only when the anchor is then consumed whole), and text longer than
+ * CHAT_TEXT_CAP is cut before rendering, with a visible marker. Anchors that do not parse stay as plain text.
  */
 import { decodeHTMLStrict } from "entities";
 
