@@ -64,7 +64,7 @@ export function quoteUnsafeIntegers(text: string): string {
 }
 
 /** True when the next non-whitespace character at or after `i` is ':' (the token was an object key). */
-export function followedByColon(text: string, i: number): boolean {
+function followedByColon(text: string, i: number): boolean {
   let j = i;
   while (j < text.length && isJsonSpace(text.charCodeAt(j))) j++;
   return text.charCodeAt(j) === 58; /* : */
