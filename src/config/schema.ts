@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { crossCheck } from "./cross-checks.js";
 
 /** The real hosts; tests, the sandbox and benchmarks point these at the simulators. */
@@ -58,7 +59,7 @@ function httpUrl(template = false) {
         });
       }
     })
-    .transform((s) => s.replace(/\/+$/, ""));
+    .transform((s) => trimTrailingSlashes(s));
 }
 
 /** Shop ids: numbers or strings in the file, always strings in memory (Tokopedia ids exceed 2^31). */

@@ -14,6 +14,7 @@ import { kommoChatsClient, kommoRestClient, tokopediaClient } from "../daemon/cl
 import { isTkError } from "../errors/index.js";
 import type { KommoChatsClient, KommoRestClient } from "../kommo/index.js";
 import type { KommoAccount as KommoAccountInfo } from "../kommo/rest-client.js";
+import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { detectEgressIp, type EgressIp } from "../setup/egress-ip.js";
 import type { TokopediaClient } from "../sources/tokopedia/index.js";
 import { openStore, type Store } from "../store/index.js";
@@ -161,7 +162,7 @@ export class DoctorContext {
   }
 
   daemonUrl(): string {
-    if (this.options.daemonUrl) return this.options.daemonUrl.replace(/\/+$/, "");
+    if (this.options.daemonUrl) return trimTrailingSlashes(this.options.daemonUrl);
     const { host, port } = this.config.server;
     const h = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
     return `http://${h}:${port}`;

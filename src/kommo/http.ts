@@ -4,6 +4,7 @@
  * are not idempotent must be ready for a duplicate (amojo rejects a duplicate msgid; see amojo-errors.ts).
  */
 import { exchange } from "../net/exchange.js";
+import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { type KommoApi, kommoErrors } from "./errors.js";
 import { pathWithoutQuery } from "./signing.js";
 
@@ -43,5 +44,5 @@ export async function sendRaw(input: {
 
 /** Joins a base URL (which may carry a path prefix) and an absolute API path. */
 export function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, "") + path;
+  return trimTrailingSlashes(baseUrl) + path;
 }

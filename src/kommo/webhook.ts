@@ -102,10 +102,31 @@ function obj(v: unknown): Obj | undefined {
 function optStr(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
+/** A finite number (JSON.parse reads 1e999 as Infinity), else undefined. */
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+/**
+ * A required id. Ids go into amojo URL paths, where a lone surrogate (a JSON escape like "\ud800") makes
+ * encodeURIComponent throw, so such an id is malformed here rather than a failing job later.
+ */
 function reqStr(o: Obj, key: string, where: string): string {
   const v = o[key];
   if (typeof v !== "string" || v === "") throw malformed(`${where}.${key} is missing`);
+  if (!isWellFormed(v)) throw malformed(`${where}.${key} is not well-formed text`);
   return v;
+}
+/** An optional id: absent when empty, malformed when not well-formed text (see reqStr). */
+function optId(v: unknown, where: string): string | undefined {
+  const s = optStr(v);
+  if (s !== undefined && !isWellFormed(s)) throw malformed(`${where} is not well-formed text`);
+  return s;
+}
+function finiteOr(v: number, fallback: number): number {
+  return Number.isFinite(v) ? v : fallback;
+}
+function isWellFormed(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
 }
 
 export function parseKommoWebhook(rawBody: Uint8Array | string): KommoWebhookEvent {
@@ -148,10 +169,10 @@ export function parseKommoWebhook(rawBody: Uint8Array | string): KommoWebhookEve
   const type = m.type;
   if (typeof type !== "string" || !REPLY_TYPES.has(type)) throw malformed("message.message.type is unknown");
 
-  const seconds = typeof outer.timestamp === "number" ? outer.timestamp : undefined;
-  const ms = typeof outer.msec_timestamp === "number" ? outer.msec_timestamp : undefined;
-  const time = typeof root.time === "number" ? root.time : (seconds ?? 0);
-  const clientId = optStr(conversation.client_id);
+  const seconds = num(outer.timestamp);
+  const ms = num(outer.msec_timestamp);
+  const time = num(root.time) ?? seconds ?? 0;
+  const clientId = optId(conversation.client_id, "message.conversation.client_id");
   const source = optStr(obj(outer.source)?.external_id);
   const mediaGroup = optStr(m.media_group_id);
 
@@ -162,7 +183,7 @@ export function parseKommoWebhook(rawBody: Uint8Array | string): KommoWebhookEve
     ...(clientId ? { conversationClientId: clientId } : {}),
     amojoChatId: reqStr(conversation, "id", "message.conversation"),
     amojoMessageId: reqStr(m, "id", "message.message"),
-    timestampMs: ms ?? (seconds ?? time) * 1000,
+    timestampMs: ms ?? finiteOr((seconds ?? time) * 1000, 0),
     sender: { amojoId: reqStr(sender, "id", "message.sender"), name: optStr(sender.name) ?? "" },
     receiver: {
       amojoId: reqStr(receiver, "id", "message.receiver"),

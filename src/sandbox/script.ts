@@ -58,7 +58,9 @@ function opt(v: string | undefined): string | undefined {
 export function parseStep(raw: string, line: number): ScriptStep | undefined {
   const text = raw.trim();
   if (!text || text.startsWith("#")) return undefined;
-  const m = /^(buyer(?:\s+as\s+([^:]+?))?|manager|expect)(?:\s+(\w+))?\s*:\s?(.*)$/i.exec(text);
+  const m = /^(buyer(?:\s+as\s+([^:\s](?:[^:]*?[^:\s])?))?|manager|expect)(?:\s+(\w+))?\s*:\s?(.*)$/i.exec(
+    text,
+  );
   const bad = (why: string) =>
     new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${line}: ${why}: ${raw}`, {
       fix: "Use `buyer: text`, `buyer image|product|invoice|sticker: ...`, `manager: text`, `manager picture: URL` or `expect ...`.",

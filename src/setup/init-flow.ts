@@ -25,6 +25,7 @@ import { invalidConfigError } from "../config/load.js";
 import { envToken } from "../config/secrets.js";
 import { kommoChatsClient, kommoRestClient, kommoTokenKey, tokopediaClient } from "../daemon/clients.js";
 import { isTkError, TkError } from "../errors/index.js";
+import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { openStore } from "../store/index.js";
 import { Asker, type Write } from "./asker.js";
 import { findTokopediaShop } from "./bind-shop.js";
@@ -106,7 +107,7 @@ function readExisting(path: string, env: Env): { raw: Obj; config?: Config } {
 function endpointsOf(raw: Obj): Config["endpoints"] {
   const given = isObj(raw.endpoints) ? (raw.endpoints as Record<string, string>) : {};
   const out: Record<string, string> = { ...DEFAULT_ENDPOINTS };
-  for (const [k, v] of Object.entries(given)) if (typeof v === "string") out[k] = v.replace(/\/+$/, "");
+  for (const [k, v] of Object.entries(given)) if (typeof v === "string") out[k] = trimTrailingSlashes(v);
   return out as Config["endpoints"];
 }
 
@@ -132,7 +133,7 @@ export async function runInit(flags: InitFlags, deps: InitDeps): Promise<InitRes
       optional: true,
       validate: validUrl,
     });
-    if (a) server.publicUrl = a.value.replace(/\/+$/, "");
+    if (a) server.publicUrl = trimTrailingSlashes(a.value);
   }
   if (flags.egressIp) server.egressIp = flags.egressIp;
   if (flags.state) raw.statePath = flags.state;

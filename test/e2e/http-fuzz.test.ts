@@ -16,12 +16,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/sim/testbed.js";
 import { signTokopediaWebhook } from "../../src/sources/tokopedia/webhook.js";
+import { fuzzParameters } from "../helpers/fuzz.js";
 import { type RawAnswer, rawRequest } from "../helpers/raw-http.js";
 
-const RUNS = Number(process.env.TOKOKOMMO_FUZZ_RUNS ?? 300);
-const SEED =
-  process.env.TOKOKOMMO_FUZZ_SEED === undefined ? undefined : Number(process.env.TOKOKOMMO_FUZZ_SEED);
-const TIME_LIMIT_MS = Math.max(30_000, RUNS * 100);
+const FUZZ = fuzzParameters();
+const TIME_LIMIT_MS = Math.max(30_000, FUZZ.numRuns * 100);
 
 let bed: Testbed;
 let daemon: RunningDaemon;
@@ -339,7 +338,7 @@ function acceptable(r: FuzzRequest, a: RawAnswer): boolean {
 }
 
 it(
-  `answers ${RUNS} random raw requests with a status below 500 or a close, and stays healthy`,
+  `answers ${FUZZ.numRuns} random raw requests with a status below 500 or a close, and stays healthy`,
   async () => {
     await fc.assert(
       fc.asyncProperty(request(), async (r) => {
@@ -354,10 +353,9 @@ it(
         expect(unhandled).toEqual([]);
       }),
       {
-        numRuns: RUNS,
+        ...FUZZ,
         interruptAfterTimeLimit: TIME_LIMIT_MS,
         markInterruptAsFailure: false,
-        ...(SEED !== undefined ? { seed: SEED } : {}),
       },
     );
     const health = await fetch(`${daemon.url}/healthz`);

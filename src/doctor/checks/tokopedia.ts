@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { isTkError } from "../../errors/index.js";
+import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
 import { whitelistFix } from "../../setup/egress-ip.js";
 import type { DoctorContext } from "../context.js";
 import type { Check, CheckGroup, Outcome } from "../types.js";
@@ -28,7 +29,7 @@ function fromError(err: unknown, what: string): Outcome {
 }
 
 export function expectedChatUrl(publicUrl: string, app: string): string {
-  return `${publicUrl.replace(/\/+$/, "")}/webhooks/tokopedia/${encodeURIComponent(app)}`;
+  return `${trimTrailingSlashes(publicUrl)}/webhooks/tokopedia/${encodeURIComponent(app)}`;
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -4,6 +4,7 @@
  */
 import { isIP } from "node:net";
 import type { Config } from "../../config/index.js";
+import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
 
 export interface TikTokShopWebhookUrl {
   /** `{server.publicUrl}/webhooks/tiktokshop/{app}`, or undefined when publicUrl is not set. */
@@ -22,7 +23,7 @@ export function tiktokshopWebhookUrl(config: Pick<Config, "server">, app: string
       ],
     };
   }
-  const url = `${base.replace(/\/+$/, "")}/webhooks/tiktokshop/${encodeURIComponent(app)}`;
+  const url = `${trimTrailingSlashes(base)}/webhooks/tiktokshop/${encodeURIComponent(app)}`;
   const parsed = new URL(url);
   const warnings: string[] = [];
   if (parsed.protocol !== "https:") {

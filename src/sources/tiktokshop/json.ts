@@ -33,7 +33,13 @@ function quoteLongIntegers(text: string): string {
       let j = i + 1;
       while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
       const literal = text.slice(i, j);
-      if (/^-?\d+$/.test(literal) && literal.replace("-", "").length > SAFE_DIGITS) {
+      // Only a well-formed literal (no leading zero) in value position: quoting must not turn text that
+      // JSON.parse refuses (`0123…`, a bare number as an object key) into valid JSON.
+      if (
+        /^-?[1-9]\d*$/.test(literal) &&
+        literal.replace("-", "").length > SAFE_DIGITS &&
+        !followedByColon(text, j)
+      ) {
         out += text.slice(copiedUpTo, i) + `"${literal}"`;
         copiedUpTo = j;
       }
@@ -43,6 +49,17 @@ function quoteLongIntegers(text: string): string {
     i++;
   }
   return out + text.slice(copiedUpTo);
+}
+
+/** True when the next non-whitespace character at or after `i` is ':' (the literal was an object key). */
+function followedByColon(text: string, i: number): boolean {
+  let j = i;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
+    j++;
+  }
+  return text.charCodeAt(j) === 0x3a; /* : */
 }
 
 function isNumberChar(c: number): boolean {

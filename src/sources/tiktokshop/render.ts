@@ -14,9 +14,17 @@ export interface RenderLinks {
 }
 
 export const DEFAULT_LINKS: Required<RenderLinks> = {
-  product: (id) => `https://seller-id.tokopedia.com/product/edit?product_id=${encodeURIComponent(id)}`,
-  order: (id) => `https://seller-id.tokopedia.com/order/detail?order_no=${encodeURIComponent(id)}`,
+  product: (id) => `https://seller-id.tokopedia.com/product/edit?product_id=${encodeQueryValue(id)}`,
+  order: (id) => `https://seller-id.tokopedia.com/order/detail?order_no=${encodeQueryValue(id)}`,
 };
+
+/**
+ * encodeURIComponent that cannot throw: it throws URIError on a lone surrogate, which a JSON id can hold
+ * (`"\ud800"`); such a unit is encoded as U+FFFD instead, so one odd id cannot stop a room from syncing.
+ */
+export function encodeQueryValue(value: string): string {
+  return encodeURIComponent(value.replace(/\p{Cs}/gu, "\uFFFD"));
+}
 
 export function senderRole(role: string): SenderRole {
   switch (role) {

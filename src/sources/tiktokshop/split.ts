@@ -12,7 +12,7 @@ export function splitText(text: string, max = MAX_TEXT_LENGTH): string[] {
   let rest = text;
   while (rest.length > max) {
     const cut = findBreak(rest, max);
-    const head = rest.slice(0, cut.end).replace(/\s+$/u, "");
+    const head = rest.slice(0, cut.end).trimEnd();
     if (head.length > 0) chunks.push(head);
     rest = rest.slice(cut.next).replace(/^[ \t]*\r?\n?/u, "");
   }
@@ -37,9 +37,19 @@ function findBreak(s: string, max: number): { end: number; next: number } {
     }
     if (best > 0) return { end: best, next: best + bestLen };
   }
-  let end = max;
-  while (end > 1 && !safeCut(s, end)) end--;
+  // A hard cut: the highest one in the upper half that keeps characters whole. Text with none there (a run of
+  // combining marks or joiners) is cut at the limit anyway, only never inside a surrogate pair: walking further
+  // down would shred it into one-character messages.
+  for (let end = max; end > Math.max(1, floor); end--) if (safeCut(s, end)) return { end, next: end };
+  const end = splitsPair(s, max) ? max - 1 : max;
   return { end, next: end };
+}
+
+/** True when cutting before index `i` separates the two halves of a surrogate pair. */
+function splitsPair(s: string, i: number): boolean {
+  const before = s.charCodeAt(i - 1);
+  const after = s.charCodeAt(i);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }
 
 /** True when cutting before index `i` keeps characters whole. */

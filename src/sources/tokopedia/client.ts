@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from "undici";
 import { MemoryTokenStore, type TokenStore } from "../../auth/token-store.js";
+import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
 import { version } from "../../version.js";
 import { type Envelope, readEnvelope } from "./envelope.js";
 import { mapFailure, tokopediaError } from "./errors.js";
@@ -74,7 +75,7 @@ export class TokopediaClient {
         field: "fsId",
       });
     }
-    this.apiBaseUrl = (opts.apiBaseUrl ?? TOKOPEDIA_API_URL).replace(/\/+$/, "");
+    this.apiBaseUrl = trimTrailingSlashes(opts.apiBaseUrl ?? TOKOPEDIA_API_URL);
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 2_000;
     this.dispatcher = opts.dispatcher;

@@ -46,7 +46,13 @@ export function quoteUnsafeIntegers(text: string): string {
       i++;
       while (i < n && isNumberChar(text.charCodeAt(i))) i++;
       const token = text.slice(start, i);
-      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+      // Only a well-formed literal (no leading zero) in value position: quoting must not turn text that
+      // JSON.parse refuses (`0123…`, a bare number as an object key) into valid JSON.
+      if (
+        /^-?[1-9]\d{15,}$/.test(token) &&
+        !Number.isSafeInteger(Number(token)) &&
+        !followedByColon(text, i)
+      ) {
         out += text.slice(copiedUpTo, start) + '"' + token + '"';
         copiedUpTo = i;
       }
@@ -55,4 +61,15 @@ export function quoteUnsafeIntegers(text: string): string {
     i++;
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+/** True when the next non-whitespace character at or after `i` is ':' (the token was an object key). */
+function followedByColon(text: string, i: number): boolean {
+  let j = i;
+  while (j < text.length && isJsonSpace(text.charCodeAt(j))) j++;
+  return text.charCodeAt(j) === 58; /* : */
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }

@@ -8,6 +8,7 @@
  */
 import type { Dispatcher } from "undici";
 import type { StoredToken, TokenStore } from "../../auth/token-store.js";
+import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
 import { tokopediaError } from "./errors.js";
 import { isObject, readNumber, readString } from "./fields.js";
 import { exchange } from "./http.js";
@@ -75,7 +76,7 @@ export class TokenSource {
     const basic = Buffer.from(`${this.opts.clientId}:${this.opts.clientSecret}`, "utf8").toString("base64");
     const answer = await exchange({
       method: "POST",
-      url: `${this.opts.authBaseUrl.replace(/\/+$/, "")}/token?grant_type=client_credentials`,
+      url: `${trimTrailingSlashes(this.opts.authBaseUrl)}/token?grant_type=client_credentials`,
       headers: { authorization: `Basic ${basic}`, "content-length": "0", "user-agent": this.opts.userAgent },
       timeoutMs: this.opts.timeoutMs,
       endpoint,
