@@ -300,7 +300,13 @@ export class SqliteEngineStore implements EngineStore {
       contentJson: JSON.stringify(r.content),
       state: r.state,
       createdAt: r.createdAt,
+      partsSent: r.partsSent,
+      platformMessageIds: r.platformMessageIds,
     };
+  }
+
+  markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean {
+    return this.store.outbound.recordPartSent(id, index, platformMessageIds);
   }
 
   markOutboundSent(id: number, platformMessageIds: string[]): void {

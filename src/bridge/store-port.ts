@@ -59,6 +59,10 @@ export interface OutboundRecord {
   contentJson: string;
   state: string;
   createdAt: number;
+  /** Parts of the reply the marketplace already confirmed (a retry starts after them). */
+  partsSent?: number;
+  /** Platform ids of the parts sent so far, in order. */
+  platformMessageIds?: string[];
 }
 
 export interface NewJob {
@@ -114,6 +118,11 @@ export interface EngineStore {
     now: number,
   ): boolean;
   getOutbound(id: number): OutboundRecord | undefined;
+  /**
+   * Records part `index` (0-based) of a pending reply as confirmed by the platform, durably, before the next part is
+   * sent; false when it was not the next part (nothing changed).
+   */
+  markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean;
   markOutboundSent(id: number, platformMessageIds: string[]): void;
   markOutboundFailed(id: number, code: string, text: string): void;
 

@@ -94,6 +94,12 @@ export interface MarketplaceSource {
    */
   readMessages(room: RoomRef, after?: { messageId?: string; time?: number }): Promise<SourceMessage[]>;
   sendText(room: RoomRef, text: string): Promise<SendResult>;
+  /**
+   * How a reply's text is cut into the messages the platform accepts (TikTok Shop: 2,000 characters each), so the
+   * engine can send and record one part at a time. Absent: the text goes as one message. Each part, passed to
+   * sendText, is sent as exactly one message.
+   */
+  textParts?(text: string): string[];
   /** Only sources that can send pictures implement this (TikTok Shop); Tokopedia cannot. */
   sendImage?(room: RoomRef, image: { bytes: Uint8Array; contentType: string }): Promise<SendResult>;
   /** Constant-time check of the webhook signature over the exact raw body. */

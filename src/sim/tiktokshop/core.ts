@@ -53,6 +53,12 @@ export interface Fault {
   host?: "api" | "auth";
   /** Retry-After header value (seconds). */
   retryAfterSec?: number;
+  /** Only requests with this method (e.g. "POST") count; default any. */
+  method?: string;
+  /** Only requests whose path ends with this text count (e.g. "/messages" for sends); default any path. */
+  pathEndsWith?: string;
+  /** Let this many matching requests through first (a fault on "the second part" of a reply is skip: 1). */
+  skip?: number;
 }
 
 export interface CallRecord {
@@ -116,10 +122,20 @@ export class SimCore {
     return Math.floor(this.now() / 1000);
   }
 
-  /** Takes the next fault for `host`, if any. */
-  takeFault(host: "api" | "auth"): Fault | undefined {
-    const f = this.faults.find((x) => (x.host ?? "api") === host && x.remaining > 0);
+  /** Takes the next fault for this request, if any (a fault with `skip` left lets the request through). */
+  takeFault(host: "api" | "auth", method = "", path = ""): Fault | undefined {
+    const f = this.faults.find(
+      (x) =>
+        (x.host ?? "api") === host &&
+        x.remaining > 0 &&
+        (x.method === undefined || x.method === method) &&
+        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
+    );
     if (!f) return undefined;
+    if (f.skip !== undefined && f.skip > 0) {
+      f.skip--;
+      return undefined;
+    }
     f.remaining--;
     if (f.remaining === 0) this.faults.splice(this.faults.indexOf(f), 1);
     return f;

@@ -171,7 +171,7 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
       ...(shopId ? { shopId } : {}),
     });
 
-  const fault = core.takeFault(host);
+  const fault = core.takeFault(host, req.method ?? "", url.pathname);
   if (fault) {
     const status = fault.status ?? (fault.code !== undefined ? statusForCode(fault.code) : 500);
     const headers =
