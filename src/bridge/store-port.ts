@@ -20,6 +20,8 @@ export interface RoomRecord extends SourceRoomRef {
   cursorMessageId?: string;
   cursorTime?: number;
   amojoChatId?: string;
+  /** The job tagging the room's Kommo lead was queued (once per room). */
+  leadTagsQueued?: boolean;
   dirty: boolean;
   dirtyAt?: number;
   createdAt: number;
@@ -101,6 +103,8 @@ export interface EngineStore {
     walkStartedAt: number,
   ): void;
   setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void;
+  /** Records that the lead-tagging job of the room was queued; in the transaction that queues it. */
+  markLeadTagsQueued(ref: SourceRoomRef): void;
 
   /** Inserts a marketplace message and its delivery job once; false when (source, shop, room, message id) exists. */
   insertInbound(
