@@ -66,6 +66,12 @@ export interface WebhookHint extends RoomRef {
   fallback?: SourceMessage;
   /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
   event?: "deauthorized" | "authorization_expiring";
+  /**
+   * Nobody vouches for this hint (a Tokopedia app without a webhook secret: anyone who can reach the URL can send
+   * it). It may only make the bridge read the room; its buyer and message are ignored, and the rooms such hints
+   * create are bounded (see bridge/mark-room.ts).
+   */
+  unsigned?: boolean;
 }
 
 export interface ShopDescription {
