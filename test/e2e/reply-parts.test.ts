@@ -115,3 +115,24 @@ it("a part refused for good ends the reply with an error status naming that part
     bed.tiktokshop.setSensitiveWords([]);
   }
 });
+
+it("a part the platform stored but whose answer was lost is found in the room, not sent again", async () => {
+  const chat = await openChat("9304", "Jelaskan pengirimannya");
+  const long = `${"Pengiriman lewat kurir reguler. ".repeat(75)}Terima kasih.`;
+  expect(long.length).toBeGreaterThan(2000);
+  // The second part reaches the buyer, but the bridge sees a reset instead of the answer.
+  bed.tiktokshop.loseAnswerNext(1, { ...SEND, skip: 1 });
+  const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, { type: "text", text: long });
+  await waitFor("delivered", () => bed.kommo.deliveryStatuses(amojoId).find((s) => s.status === 1));
+  const parts = sentByBridge(chat.conversationId);
+  expect(parts).toHaveLength(2);
+  expect(bed.kommo.deliveryStatuses(amojoId).at(-1)?.status).toBe(1);
+  expect(daemon.store.outbound.getByAmojoMessageId(amojoId)?.platformMessageIds).toEqual(
+    parts.map((p) => p.messageId),
+  );
+  // Neither part comes back into Kommo as a message of the shop's.
+  await openChat("9304", "Oke kak");
+  expect(
+    bed.kommo.received(bed.scopeId).filter((m) => m.conversationId === chat.conv && m.direction === "out"),
+  ).toEqual([]);
+});

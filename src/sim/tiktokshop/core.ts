@@ -76,6 +76,9 @@ export class SimCore {
   readonly webhooks: WebhookEmitter;
   readonly calls: CallRecord[] = [];
   readonly faults: Array<Fault & { remaining: number }> = [];
+  /** Requests to carry out and then cut before the answer (the message is stored, the caller sees a reset). */
+  readonly lostAnswers: Array<{ remaining: number; method?: string; pathEndsWith?: string; skip?: number }> =
+    [];
   /** Connections to drop without an answer, per host ("any" matches both). */
   readonly drops: Array<{ host: "api" | "auth" | "any"; remaining: number }> = [];
   latencyMs = 0;
@@ -139,6 +142,24 @@ export class SimCore {
     f.remaining--;
     if (f.remaining === 0) this.faults.splice(this.faults.indexOf(f), 1);
     return f;
+  }
+
+  /** True (and counted) when this request's answer is to be lost after it was carried out. */
+  takeLostAnswer(method: string, path: string): boolean {
+    const l = this.lostAnswers.find(
+      (x) =>
+        x.remaining > 0 &&
+        (x.method === undefined || x.method === method) &&
+        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
+    );
+    if (!l) return false;
+    if (l.skip !== undefined && l.skip > 0) {
+      l.skip--;
+      return false;
+    }
+    l.remaining--;
+    if (l.remaining === 0) this.lostAnswers.splice(this.lostAnswers.indexOf(l), 1);
+    return true;
   }
 
   /** True (and counted) when the next request to `host` is to be dropped. */
