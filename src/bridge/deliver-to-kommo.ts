@@ -1,7 +1,8 @@
 /**
  * Delivery of one marketplace message to Kommo (design §4 inbound step 3). Idempotent: if a previous attempt
  * reached Kommo but the process died before recording it, Kommo refuses the repeated msgid and we count that as
- * delivered — so a crash never produces a duplicate in the chat.
+ * delivered — so a crash never produces a duplicate in the chat. The lead's tags do not depend on seeing that
+ * first answer either (see findChat and `wantsTags`).
  */
 import { isTkError } from "../errors/index.js";
 import type { BuyerPlatform, SourceKind } from "../sources/types.js";
@@ -12,7 +13,7 @@ import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "
 import { renderInbound } from "./render-inbound.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
-import { MARKETPLACE_NAME, shopKey, type Topology } from "./topology.js";
+import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface DeliverDeps {
   store: EngineStore;
@@ -75,26 +76,35 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     message: renderInbound(content.content),
   };
   let result: KommoSendResult | undefined;
+  let repeated = false;
   try {
     result = await shop.kommo.chats.sendMessage(shop.kommo.scopeId, payload);
   } catch (err) {
     if (!isDuplicateMessageError(err)) throw err;
+    repeated = true;
   }
   const amojo = {
     ...(result?.amojoMessageId ? { amojoMessageId: result.amojoMessageId } : {}),
     ...(result?.amojoChatId ? { amojoChatId: result.amojoChatId } : {}),
   };
-  const chatId = !room?.amojoChatId ? result?.amojoChatId : undefined;
-  if (!chatId) {
+  // The lead is tagged once per room, on a delivery of a buyer's message (the one that creates the lead, or the
+  // first later one that knows the chat): not only on the chat's first answer, which can be lost.
+  const wantsTags = Boolean(shop.kommo.rest) && !fromShop && room !== undefined && !room.leadTagsQueued;
+  let chatId = room?.amojoChatId ?? result?.amojoChatId;
+  if (!chatId && repeated && wantsTags) chatId = await findChat(shop.kommo, payload, buyer);
+  const newChatId = !room?.amojoChatId ? chatId : undefined;
+  const tag = wantsTags && chatId !== undefined;
+  if (!newChatId && !tag) {
     // The common case: nothing to record but "delivered". Batched (see EngineStore.writeBehind): a crash before
     // the batch commits makes this job run again, and Kommo's refusal of the repeated msgid then records it.
     store.writeBehind(() => store.markInboundDelivered(msg.id, amojo));
   } else {
-    // The chat's first delivery: its amojo chat id and the lead-tagging job are committed now, not behind.
+    // The chat's first known delivery, or the lead's tagging: committed now, not behind.
     store.transaction(() => {
       store.markInboundDelivered(msg.id, amojo);
-      store.setAmojoChatId(msg, chatId);
-      if (shop.kommo.rest && !fromShop) {
+      if (newChatId) store.setAmojoChatId(msg, newChatId);
+      if (tag && chatId) {
+        store.markLeadTagsQueued(msg);
         store.enqueue(
           {
             kind: ENRICH_LEAD,
@@ -108,4 +118,27 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     });
   }
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
+}
+
+/**
+ * The amojo chat of a conversation whose message Kommo already had (the answer to an earlier send was lost, so its
+ * chat id was never seen): chat creation is idempotent on the conversation id and answers the existing chat. Best
+ * effort: on failure the message still counts as delivered (it is in Kommo), and a later delivery, whose answer
+ * carries the chat id, tags the lead instead.
+ */
+async function findChat(
+  kommo: ShopBinding["kommo"],
+  payload: KommoNewMessagePayload,
+  buyer: KommoParticipant,
+): Promise<string | undefined> {
+  if (!kommo.chats.createChat) return undefined;
+  try {
+    const chat = await kommo.chats.createChat(kommo.scopeId, {
+      conversationId: payload.conversation_id,
+      user: { id: buyer.id, name: buyer.name, ...(buyer.avatar ? { avatar: buyer.avatar } : {}) },
+    });
+    return chat.amojoChatId || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,15 +1,25 @@
 /**
  * Delivery of one Kommo reply to the marketplace (design §4 outbound step 2), then its delivery status.
  *
- * "Nothing delivered twice": the marketplace APIs take no idempotency key, so a reply whose previous attempt may
- * have reached the platform (the process died after sending, before recording) is first looked for in the room;
- * if the shop's message with the same text is there, it counts as sent.
+ * "Nothing delivered twice": a reply goes as one or more parts (a long text cut for TikTok Shop, a picture and its
+ * caption). Each part is recorded in the state file the moment the platform confirms it, so a retry sends only the
+ * parts after the last recorded one. The marketplace APIs take no idempotency key, so a text part a previous
+ * attempt may have sent without recording it (the process died in between) is first looked for in the room; if
+ * the shop's message with the same text is there, it counts as sent. Kommo hears "delivered" once every part went.
  */
-import { TkError } from "../errors/index.js";
-import { replyFailureText } from "./error-policy.js";
+import { isTkError, TkError } from "../errors/index.js";
+import type { MarketplaceSource, SendResult, SourceMessage } from "../sources/types.js";
+import { classifyError, replyFailureText } from "./error-policy.js";
 import { REPORT_STATUS } from "./intake.js";
 import type { BridgeMetrics } from "./metrics.js";
-import { type KommoReplyContent, planOutbound } from "./outbound-plan.js";
+import {
+  type KommoReplyContent,
+  parsePartFailure,
+  partFailureMessage,
+  planOutbound,
+  type ReplyPart,
+  replyParts,
+} from "./outbound-plan.js";
 import type { KommoDeliveryStatus } from "./ports.js";
 import type { EngineStore, OutboundRecord, SourceRoomRef } from "./store-port.js";
 import { MARKETPLACE_NAME, shopKey, type Topology } from "./topology.js";
@@ -101,60 +111,124 @@ export async function deliverToMarketplace(
     refuseReply(store, reply, plan.code, plan.reason, deps.now());
     return;
   }
-  if (attempts > 0 && plan.action === "send_text") {
-    const earlier = await marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS });
-    // A message with the same text that is already remembered as the echo of another reply (by id, or by text
-    // hash, which this claims) was that reply's delivery, not an earlier attempt of this one: the manager may
-    // well send the same "ok" twice. Only an unaccounted-for message counts as this reply's lost success.
-    const found = earlier.find(
-      (m) =>
-        m.sender === "shop" &&
-        m.content.kind === "text" &&
-        m.content.text === plan.text &&
-        !store.isEcho(ref, m.messageId, m.content.text, m.sentAt),
-    );
-    if (found) {
-      recordSent(deps, reply, ref, [found.messageId], plan.text, found.sentAt);
-      return;
-    }
+  const parts = replyParts(plan, marketplace.textParts ? (t) => marketplace.textParts!(t) : undefined);
+  if (parts.length === 0) {
+    refuseReply(store, reply, "TK_ERR_REPLY_EMPTY", "Empty message: nothing to send.", deps.now());
+    return;
   }
-  let sent: { messageIds: string[]; sentAt: number };
-  let echoText: string;
-  if (plan.action === "send_text") {
-    sent = await marketplace.sendText(ref, plan.text);
-    echoText = plan.text;
-  } else {
-    if (!marketplace.sendImage || !deps.download) {
-      throw new TkError("TK_ERR_REPLY_ATTACHMENT", "this source cannot send pictures", {
-        details: { retryable: false },
+  const ids = [...(reply.platformMessageIds ?? [])];
+  const firstUnsent = reply.partsSent ?? 0;
+  // The room as it is now, read once per retry: parts an earlier attempt sent but could not record are in it.
+  let room: SourceMessage[] | undefined;
+  const claimed = new Set<string>();
+  for (let index = firstUnsent; index < parts.length; index++) {
+    const part = parts[index]!;
+    try {
+      let sent: SendResult | undefined;
+      if (attempts > 0 && part.kind === "text") {
+        room ??= await marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS });
+        const found = findEarlierSend(store, ref, room, part.text, claimed);
+        if (found) sent = { messageIds: [found.messageId], sentAt: found.sentAt };
+      }
+      sent ??= await sendPart(deps, marketplace, ref, part);
+      const echoText = part.kind === "text" ? part.text : part.mediaUrl;
+      ids.push(...sent.messageIds);
+      const last = index === parts.length - 1;
+      store.transaction(() => {
+        // The last part completes the reply: one commit records it, its echo and the "delivered" status.
+        if (last) {
+          store.markOutboundSent(reply.id, ids);
+          enqueueStatus(store, reply, { status: 1 }, deps.now());
+        } else store.markOutboundPartSent(reply.id, index, sent.messageIds);
+        store.rememberEcho(ref, sent.messageIds, echoText, sent.sentAt);
+      });
+    } catch (err) {
+      throw partFailed(deps, reply, err, {
+        index,
+        total: parts.length,
+        name,
+        // A failure at the same part as the previous attempt was already reported to Kommo.
+        report: attempts === 0 || index > firstUnsent,
       });
     }
-    const image = await deps.download(plan.mediaUrl);
-    sent = await marketplace.sendImage(ref, image);
-    echoText = plan.mediaUrl;
-    if (plan.caption) {
-      const captionSent = await marketplace.sendText(ref, plan.caption);
-      sent = { messageIds: [...sent.messageIds, ...captionSent.messageIds], sentAt: captionSent.sentAt };
-    }
   }
-  recordSent(deps, reply, ref, sent.messageIds, echoText, sent.sentAt);
+  if (firstUnsent >= parts.length) {
+    // Every part was recorded, yet the reply is pending (its parts were cut differently before a config change).
+    store.transaction(() => {
+      store.markOutboundSent(reply.id, ids);
+      enqueueStatus(store, reply, { status: 1 }, deps.now());
+    });
+  }
+  deps.metrics.messagesOut.inc({ source: ref.source, shop: ref.shopId });
 }
 
-function recordSent(
+/**
+ * A shop message in the room with this part's text that no other reply accounts for: an earlier attempt of this
+ * reply sent it (the process died after sending, before recording). A message with the same text remembered as
+ * the echo of another reply (by id, or by text hash, which this claims) was that reply's delivery: the manager
+ * may well send the same "ok" twice.
+ */
+function findEarlierSend(
+  store: EngineStore,
+  ref: SourceRoomRef,
+  room: SourceMessage[],
+  text: string,
+  claimed: Set<string>,
+): SourceMessage | undefined {
+  const found = room.find(
+    (m) =>
+      m.sender === "shop" &&
+      m.content.kind === "text" &&
+      m.content.text === text &&
+      !claimed.has(m.messageId) &&
+      !store.isEcho(ref, m.messageId, m.content.text, m.sentAt),
+  );
+  if (found) claimed.add(found.messageId);
+  return found;
+}
+
+async function sendPart(
+  deps: OutboundDeps,
+  marketplace: MarketplaceSource,
+  ref: SourceRoomRef,
+  part: ReplyPart,
+): Promise<SendResult> {
+  if (part.kind === "text") return marketplace.sendText(ref, part.text);
+  if (!marketplace.sendImage || !deps.download) {
+    throw new TkError("TK_ERR_REPLY_ATTACHMENT", "this source cannot send pictures", {
+      details: { retryable: false },
+    });
+  }
+  return marketplace.sendImage(ref, await deps.download(part.mediaUrl));
+}
+
+/**
+ * A part of a reply failed. A reply in one part keeps its error as it is. In several parts the error names the
+ * part (the buyer may already have the ones before it), and while the job retries Kommo shows the manager an
+ * error status naming it; "delivered" follows once the last part went.
+ */
+function partFailed(
   deps: OutboundDeps,
   reply: OutboundRecord,
-  ref: SourceRoomRef,
-  ids: string[],
-  text: string,
-  sentAt: number,
-): void {
-  const { store } = deps;
-  store.transaction(() => {
-    store.markOutboundSent(reply.id, ids);
-    store.rememberEcho(ref, ids, text, sentAt);
-    enqueueStatus(store, reply, { status: 1 }, deps.now());
+  err: unknown,
+  at: { index: number; total: number; name: string; report: boolean },
+): unknown {
+  if (at.total === 1) return err;
+  const c = classifyError(err);
+  const message = partFailureMessage(at.index + 1, at.total, c.message);
+  if (c.retryable && at.report) {
+    const text = `${partFailureMessage(at.index + 1, at.total, replyFailureText(c.code, c.message, at.name))} Retrying.`;
+    enqueueStatus(deps.store, reply, { status: -1, errorCode: 905, error: text }, deps.now());
+  }
+  return new TkError(c.code, message, {
+    cause: err,
+    ...(isTkError(err) && err.fix ? { fix: err.fix } : {}),
+    details: {
+      ...(isTkError(err) ? err.details : {}),
+      retryable: c.retryable,
+      ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
+    },
   });
-  deps.metrics.messagesOut.inc({ source: ref.source, shop: ref.shopId });
 }
 
 /** A reply whose job died (permanent error, or retry budget used up): the manager must see it failed. */
@@ -166,5 +240,9 @@ export function replyJobDied(
   const reply = deps.store.getOutbound(replyId);
   if (reply?.state !== "pending") return;
   const name = reply.source ? MARKETPLACE_NAME[reply.source] : "Tokopedia";
-  refuseReply(deps.store, reply, error.code, replyFailureText(error.code, error.message, name), deps.now());
+  const part = parsePartFailure(error.message);
+  const text = part
+    ? `${part.label}${replyFailureText(error.code, part.message, name)}`
+    : replyFailureText(error.code, error.message, name);
+  refuseReply(deps.store, reply, error.code, text, deps.now());
 }

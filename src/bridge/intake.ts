@@ -7,7 +7,12 @@ import { isTkError } from "../errors/index.js";
 import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/types.js";
 import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
-import { markRoomForSync, syncOrderingKey } from "./mark-room.js";
+import {
+  markRoomForSync,
+  syncOrderingKey,
+  UNSIGNED_NEW_ROOMS_PER_MINUTE,
+  UnsignedRoomBudget,
+} from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
@@ -64,6 +69,8 @@ export class Intake {
   private readonly now: () => number;
   /** Webhooks arriving together share one commit (see commit-group.ts); each is answered after it. */
   private readonly commits: CommitGroup;
+  /** Rooms that unsigned hints may still create, per app (see UnsignedRoomBudget). */
+  private readonly unsignedRooms = new UnsignedRoomBudget();
   constructor(private readonly o: IntakeOptions) {
     this.now = o.now ?? Date.now;
     this.commits = new CommitGroup(o.store);
@@ -92,7 +99,7 @@ export class Intake {
       let accepted = 0;
       let queued = 0;
       for (const hint of hints) {
-        const r = this.acceptHint(source, hint, now);
+        const r = this.acceptHint(source, appName, hint, now);
         if (r !== "ignored") accepted++;
         if (r === "queued") queued++;
       }
@@ -108,7 +115,12 @@ export class Intake {
    * Marks the room dirty and makes sure a sync job will read it; keeps the webhook's own text as fallback.
    * "queued": a new sync job; "covered": a pending sync will read the room; "ignored": nothing to do.
    */
-  private acceptHint(source: SourceKind, hint: WebhookHint, now: number): "queued" | "covered" | "ignored" {
+  private acceptHint(
+    source: SourceKind,
+    appName: string,
+    hint: WebhookHint,
+    now: number,
+  ): "queued" | "covered" | "ignored" {
     if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return "ignored";
     const shop = this.o.topology.shop(source, hint.shopId);
     if (!shop) {
@@ -133,12 +145,26 @@ export class Intake {
       return "ignored";
     }
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
+    // An unsigned hint only says "read this room": no buyer, no text, and new rooms within a bound.
+    if (hint.unsigned && !this.o.store.getRoom(ref)) {
+      const budget = this.unsignedRooms.take(`${source}:${appName}`, now);
+      if (!budget.ok) {
+        if (budget.firstRefusal) {
+          this.o.onWarning?.(
+            "too many new rooms from unsigned webhooks; further ones wait for a sweep (set the app's webhookSecret)",
+            { source, app: appName, perMinute: UNSIGNED_NEW_ROOMS_PER_MINUTE },
+          );
+        }
+        return "ignored";
+      }
+    }
+    const trusted = !hint.unsigned;
     const queued = markRoomForSync(this.o.store, ref, {
-      ...(hint.buyer ? { buyer: hint.buyer } : {}),
+      ...(hint.buyer && trusted ? { buyer: hint.buyer } : {}),
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
     });
-    if (hint.fallback) this.o.store.addFallback(ref, hint.fallback, now);
+    if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
     return queued ? "queued" : "covered";
   }
 

@@ -48,3 +48,40 @@ export function markRoomForSync(
   );
   return true;
 }
+
+/**
+ * At most this many rooms a minute, per app, are created from unsigned hints (a Tokopedia app without a webhook
+ * secret). Each such room costs at least one API read, and anyone who can reach the webhook URL can send hints
+ * naming made-up rooms: without a bound, 300 hints made 301 rooms and 709 API calls. Hints beyond it are
+ * answered 200 and dropped; a sweep (start-up, and every poll interval in hybrid and poll modes) finds real
+ * rooms among them from the platform's room list. Hints for rooms the bridge already knows are never limited.
+ */
+export const UNSIGNED_NEW_ROOMS_PER_MINUTE = 30;
+const WINDOW_MS = 60_000;
+
+/** The per-app budget of rooms created from unsigned hints (a sliding minute). In memory: a restart resets it. */
+export class UnsignedRoomBudget {
+  private readonly created = new Map<string, number[]>();
+  private readonly refusedSince = new Map<string, number>();
+
+  constructor(private readonly perMinute: number = UNSIGNED_NEW_ROOMS_PER_MINUTE) {}
+
+  /**
+   * Takes one room from `app`'s budget at `now`. `firstRefusal` is true for the first refusal of a window, so
+   * the caller can warn once rather than once per hint.
+   */
+  take(app: string, now: number): { ok: boolean; firstRefusal: boolean } {
+    const recent = (this.created.get(app) ?? []).filter((t) => t > now - WINDOW_MS);
+    if (recent.length < this.perMinute) {
+      recent.push(now);
+      this.created.set(app, recent);
+      this.refusedSince.delete(app);
+      return { ok: true, firstRefusal: false };
+    }
+    this.created.set(app, recent);
+    const since = this.refusedSince.get(app);
+    const first = since === undefined || since <= now - WINDOW_MS;
+    if (first) this.refusedSince.set(app, now);
+    return { ok: false, firstRefusal: first };
+  }
+}

@@ -52,3 +52,33 @@ export function planOutbound(reply: KommoReplyContent, policy: OutboundPolicy): 
     reason: `${policy.marketplaceName} cannot receive a "${reply.type}" message from Kommo; send text instead.`,
   };
 }
+
+/** One message of a reply as the marketplace receives it; a reply is one or more parts, sent in order. */
+export type ReplyPart = { kind: "text"; text: string } | { kind: "image"; mediaUrl: string };
+
+/**
+ * The parts a planned reply is sent as: a text cut where the platform needs it (`split`, e.g. TikTok Shop's
+ * 2,000-character messages), a picture followed by its caption's parts. Deterministic, so every attempt of a
+ * reply computes the same parts and a retry can start after the ones already sent.
+ */
+export function replyParts(
+  plan: Extract<OutboundPlan, { action: "send_text" | "send_image" }>,
+  split: (text: string) => string[] = (text) => [text],
+): ReplyPart[] {
+  const texts = (text: string): ReplyPart[] => split(text).map((t) => ({ kind: "text", text: t }));
+  if (plan.action === "send_text") return texts(plan.text);
+  return [{ kind: "image", mediaUrl: plan.mediaUrl }, ...(plan.caption ? texts(plan.caption) : [])];
+}
+
+const PART_FAILED = /^Part (\d+) of (\d+) failed: /;
+
+/** The message of a failure of one part of a reply in several parts (kept in the job's error, shown in status). */
+export function partFailureMessage(part: number, total: number, message: string): string {
+  return `Part ${part} of ${total} failed: ${message}`;
+}
+
+/** Splits a message made by partFailureMessage back into its part label and the underlying message. */
+export function parsePartFailure(message: string): { label: string; message: string } | undefined {
+  const m = PART_FAILED.exec(message);
+  return m ? { label: m[0], message: message.slice(m[0].length) } : undefined;
+}

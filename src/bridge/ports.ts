@@ -40,6 +40,15 @@ export interface KommoDeliveryStatus {
 export interface KommoChatsPort {
   sendMessage(scopeId: string, payload: KommoNewMessagePayload): Promise<KommoSendResult>;
   sendDeliveryStatus(scopeId: string, amojoMessageId: string, status: KommoDeliveryStatus): Promise<void>;
+  /**
+   * The amojo chat of a conversation. Kommo's chat creation is idempotent on conversation_id: for a conversation
+   * that has a chat it answers that chat's id and creates nothing. Used when the answer to a chat's first message
+   * was lost, to learn the chat id anyway.
+   */
+  createChat?(
+    scopeId: string,
+    input: { conversationId: string; user: { id: string; name: string; avatar?: string } },
+  ): Promise<{ amojoChatId: string }>;
 }
 
 /** Optional REST side (only when the account has REST auth configured): lead enrichment. */

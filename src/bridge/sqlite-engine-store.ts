@@ -63,7 +63,8 @@ export class SqliteEngineStore implements EngineStore {
     );
     this.roomStmt = db.prepare(
       `SELECT source, shop_id, room_id, conversation_id, buyer_id, buyer_name, buyer_avatar, buyer_profile_url,
-         buyer_platform, cursor_message_id, cursor_time, amojo_chat_id, dirty, dirty_at, created_at
+         buyer_platform, cursor_message_id, cursor_time, amojo_chat_id, lead_tags_queued, dirty, dirty_at,
+         created_at
        FROM rooms WHERE source = ? AND shop_id = ? AND room_id = ?`,
     );
     this.releaseStmt = db.prepare(
@@ -198,6 +199,7 @@ export class SqliteEngineStore implements EngineStore {
     if (r.cursor_time !== null) room.cursorTime = r.cursor_time;
     if (r.amojo_chat_id !== null) room.amojoChatId = r.amojo_chat_id;
     if (r.dirty_at !== null) room.dirtyAt = r.dirty_at;
+    if (r.lead_tags_queued === 1) room.leadTagsQueued = true;
     return room;
   }
 
@@ -215,6 +217,10 @@ export class SqliteEngineStore implements EngineStore {
 
   setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void {
     this.store.rooms.setAmojoChatId(ref, amojoChatId);
+  }
+
+  markLeadTagsQueued(ref: SourceRoomRef): void {
+    this.store.rooms.markLeadTagsQueued(ref);
   }
 
   insertInbound(
@@ -300,7 +306,13 @@ export class SqliteEngineStore implements EngineStore {
       contentJson: JSON.stringify(r.content),
       state: r.state,
       createdAt: r.createdAt,
+      partsSent: r.partsSent,
+      platformMessageIds: r.platformMessageIds,
     };
+  }
+
+  markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean {
+    return this.store.outbound.recordPartSent(id, index, platformMessageIds);
   }
 
   markOutboundSent(id: number, platformMessageIds: string[]): void {
@@ -408,6 +420,7 @@ type RoomRow = Pick<
   | "cursor_message_id"
   | "cursor_time"
   | "amojo_chat_id"
+  | "lead_tags_queued"
   | "dirty"
   | "dirty_at"
   | "created_at"

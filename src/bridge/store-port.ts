@@ -20,6 +20,8 @@ export interface RoomRecord extends SourceRoomRef {
   cursorMessageId?: string;
   cursorTime?: number;
   amojoChatId?: string;
+  /** The job tagging the room's Kommo lead was queued (once per room). */
+  leadTagsQueued?: boolean;
   dirty: boolean;
   dirtyAt?: number;
   createdAt: number;
@@ -59,6 +61,10 @@ export interface OutboundRecord {
   contentJson: string;
   state: string;
   createdAt: number;
+  /** Parts of the reply the marketplace already confirmed (a retry starts after them). */
+  partsSent?: number;
+  /** Platform ids of the parts sent so far, in order. */
+  platformMessageIds?: string[];
 }
 
 export interface NewJob {
@@ -97,6 +103,8 @@ export interface EngineStore {
     walkStartedAt: number,
   ): void;
   setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void;
+  /** Records that the lead-tagging job of the room was queued; in the transaction that queues it. */
+  markLeadTagsQueued(ref: SourceRoomRef): void;
 
   /** Inserts a marketplace message and its delivery job once; false when (source, shop, room, message id) exists. */
   insertInbound(
@@ -114,6 +122,11 @@ export interface EngineStore {
     now: number,
   ): boolean;
   getOutbound(id: number): OutboundRecord | undefined;
+  /**
+   * Records part `index` (0-based) of a pending reply as confirmed by the platform, durably, before the next part is
+   * sent; false when it was not the next part (nothing changed).
+   */
+  markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean;
   markOutboundSent(id: number, platformMessageIds: string[]): void;
   markOutboundFailed(id: number, code: string, text: string): void;
 

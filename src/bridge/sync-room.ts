@@ -5,10 +5,11 @@
  */
 import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
+import { classifyError } from "./error-policy.js";
 import { conversationId, kommoMsgId } from "./identities.js";
 import { DELIVER_TO_KOMMO } from "./intake.js";
 import { learnBuyer } from "./learn-buyer.js";
-import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import type { EngineStore, RoomRecord, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
 export interface InboundContentJson {
@@ -42,7 +43,17 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     : room?.cursorTime !== undefined
       ? { time: room.cursorTime }
       : undefined;
-  const messages = await shop.app.marketplace.readMessages(ref, after);
+  let messages: SourceMessage[];
+  try {
+    messages = await shop.app.marketplace.readMessages(ref, after);
+  } catch (err) {
+    if (!isUnknownRoom(err, room) || store.listFallbacks(ref).length > 0) throw err;
+    // The platform does not know a room the bridge never read and holds nothing from: a hint named a room that
+    // does not exist (anyone can send an unsigned one). Nothing to read and nothing to lose, and not the shop's
+    // failure: the room is left clean instead of a dead job and a shop error in `status`.
+    store.advanceCursor(ref, undefined, walkStartedAt);
+    return 0;
+  }
   if (!room?.buyerId) await learnBuyer(ref, messages, shop.app.marketplace, store, walkStartedAt);
   let inserted = 0;
   store.transaction(() => {
@@ -59,6 +70,13 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
   });
   return inserted;
+}
+
+/** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
+function isUnknownRoom(err: unknown, room: RoomRecord | undefined): boolean {
+  if (!room || room.cursorMessageId !== undefined || room.buyerId !== undefined) return false;
+  const c = classifyError(err);
+  return !c.retryable && /NOT_FOUND/.test(c.code);
 }
 
 /**

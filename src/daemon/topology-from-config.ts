@@ -19,15 +19,16 @@ export interface TopologyDeps {
 }
 
 /**
- * Design §7: Tokopedia's Authorization-Hmac is checked when the app has a webhook secret. Without one the webhook
- * is accepted as a hint only (the room is read from the API, which is authenticated), and its own text is not
- * kept as a fallback, since nobody vouches for it.
+ * Tokopedia's Authorization-Hmac is checked when the app has a webhook secret. Without one the webhook is accepted
+ * as an unsigned hint only: the room is read from the API, which is authenticated; the hint's buyer and its own
+ * text are dropped, since nobody vouches for them (intake enforces the rest for hints marked unsigned).
  */
 function hintsOnlyWithoutSecret(source: MarketplaceSource): MarketplaceSource {
   const parse = source.parseWebhook.bind(source);
   return Object.assign(Object.create(source) as MarketplaceSource, {
     verifyWebhook: () => true,
-    parseWebhook: (raw: Uint8Array) => parse(raw).map(({ fallback: _ignored, ...hint }) => hint),
+    parseWebhook: (raw: Uint8Array) =>
+      parse(raw).map(({ fallback: _text, buyer: _buyer, ...hint }) => ({ ...hint, unsigned: true })),
   });
 }
 

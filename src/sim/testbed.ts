@@ -28,6 +28,8 @@ export interface TestbedOptions {
   kommo?: KommoSimulatorOptions;
   /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
   dir?: string;
+  /** The app's webhook secret (default TESTBED_WEBHOOK_SECRET); null: none, so webhooks arrive unsigned. */
+  webhookSecret?: string | null;
 }
 
 export interface Testbed {
@@ -47,6 +49,7 @@ export interface Testbed {
 
 export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "tokokommo-testbed-"));
+  const webhookSecret = o.webhookSecret === undefined ? TESTBED_WEBHOOK_SECRET : o.webhookSecret;
   const tokopedia = await startTokopediaSim({ webhookDelivery: true, ...o.tokopedia });
   const kommo = await startKommoSimulator(o.kommo);
   try {
@@ -74,7 +77,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
             fsId: tokopedia.app.fsId,
             clientId: tokopedia.app.clientId,
             clientSecret: tokopedia.app.clientSecret,
-            webhookSecret: TESTBED_WEBHOOK_SECRET,
+            ...(webhookSecret ? { webhookSecret } : {}),
           },
         ],
       },
@@ -113,7 +116,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       async connectDaemon(daemonUrl) {
         await tokopediaClient.registerWebhooks({
           chat_notification_url: `${daemonUrl}/webhooks/tokopedia/main`,
-          webhook_secret: TESTBED_WEBHOOK_SECRET,
+          webhook_secret: webhookSecret ?? "",
         });
         world.connectDaemon(daemonUrl);
       },

@@ -66,6 +66,12 @@ export interface WebhookHint extends RoomRef {
   fallback?: SourceMessage;
   /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
   event?: "deauthorized" | "authorization_expiring";
+  /**
+   * Nobody vouches for this hint (a Tokopedia app without a webhook secret: anyone who can reach the URL can send
+   * it). It may only make the bridge read the room; its buyer and message are ignored, and the rooms such hints
+   * create are bounded (see bridge/mark-room.ts).
+   */
+  unsigned?: boolean;
 }
 
 export interface ShopDescription {
@@ -94,6 +100,12 @@ export interface MarketplaceSource {
    */
   readMessages(room: RoomRef, after?: { messageId?: string; time?: number }): Promise<SourceMessage[]>;
   sendText(room: RoomRef, text: string): Promise<SendResult>;
+  /**
+   * How a reply's text is cut into the messages the platform accepts (TikTok Shop: 2,000 characters each), so the
+   * engine can send and record one part at a time. Absent: the text goes as one message. Each part, passed to
+   * sendText, is sent as exactly one message.
+   */
+  textParts?(text: string): string[];
   /** Only sources that can send pictures implement this (TikTok Shop); Tokopedia cannot. */
   sendImage?(room: RoomRef, image: { bytes: Uint8Array; contentType: string }): Promise<SendResult>;
   /** Constant-time check of the webhook signature over the exact raw body. */

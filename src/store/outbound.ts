@@ -30,7 +30,10 @@ export interface OutboundReply {
   room: RoomKey | null;
   content: unknown;
   state: ReplyState;
+  /** Platform ids of what was sent so far (every part's, in order), complete once `state` is "sent". */
   platformMessageIds: string[];
+  /** How many parts of the reply the platform has confirmed (see recordPartSent). */
+  partsSent: number;
   errorCode: string | null;
   errorText: string | null;
   createdAt: number;
@@ -56,6 +59,7 @@ interface ReplyRow {
   content_json: string;
   state: string;
   platform_message_ids_json: string | null;
+  parts_sent: number;
   error_code: string | null;
   error_text: string | null;
   created_at: number;
@@ -78,6 +82,7 @@ function toReply(r: ReplyRow): OutboundReply {
     content: fromJson(r.content_json),
     state: r.state as ReplyState,
     platformMessageIds: Array.isArray(ids) ? ids.map(String) : [],
+    partsSent: r.parts_sent,
     errorCode: r.error_code,
     errorText: r.error_text,
     createdAt: r.created_at,
@@ -95,6 +100,7 @@ export class OutboundRepo {
   private readonly findStmt: Statement<[string]>;
   private readonly getStmt: Statement<[number]>;
   private readonly finishStmt: Statement;
+  private readonly partStmt: Statement;
 
   constructor(
     private readonly db: Database,
@@ -113,6 +119,10 @@ export class OutboundRepo {
       `UPDATE outbound_replies SET state = @state, platform_message_ids_json = COALESCE(@ids, platform_message_ids_json),
          error_code = @code, error_text = @text, updated_at = @now
        WHERE id = @id`,
+    );
+    this.partStmt = db.prepare(
+      `UPDATE outbound_replies SET parts_sent = @index + 1, platform_message_ids_json = @ids, updated_at = @now
+       WHERE id = @id AND state = 'pending' AND parts_sent = @index`,
     );
   }
 
@@ -175,6 +185,23 @@ export class OutboundRepo {
   /** Posted to the marketplace; the platform's ids (if any) also go to echoes.rememberSent. */
   markSent(id: number, platformMessageIds: readonly string[], now: number = Date.now()): void {
     this.finishStmt.run({ id, state: "sent", ids: toJson(platformMessageIds), code: null, text: null, now });
+  }
+
+  /**
+   * Part `index` (0-based) of a pending reply was confirmed by the platform with these ids. Only the next part in
+   * order is recorded (a repeated or out-of-order record changes nothing and returns false). Call in the
+   * transaction that remembers the part's echo, right after the platform confirmed it: a retry then starts after it.
+   */
+  recordPartSent(
+    id: number,
+    index: number,
+    platformMessageIds: readonly string[],
+    now: number = Date.now(),
+  ): boolean {
+    const row = this.getStmt.get(id) as ReplyRow | undefined;
+    if (!row) return false;
+    const ids = [...toReply(row).platformMessageIds, ...platformMessageIds];
+    return this.partStmt.run({ id, index, ids: toJson(ids), now }).changes === 1;
   }
 
   /** Refused for good (attachment, unknown conversation, too long...): `code` is a TK_ERR_* code, `text` readable. */

@@ -17,6 +17,8 @@ export interface Room extends RoomKey {
   lastSyncedAt: number | null;
   lastError: string | null;
   amojoChatId: string | null;
+  /** The job that tags the room's Kommo lead was queued (it is queued once per room). */
+  leadTagsQueued: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -44,6 +46,7 @@ export interface RoomRow {
   last_synced_at: number | null;
   last_error: string | null;
   amojo_chat_id: string | null;
+  lead_tags_queued: number;
   created_at: number;
   updated_at: number;
 }
@@ -71,6 +74,7 @@ function toRoom(r: RoomRow): Room {
     lastSyncedAt: r.last_synced_at,
     lastError: r.last_error,
     amojoChatId: r.amojo_chat_id,
+    leadTagsQueued: r.lead_tags_queued === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -100,6 +104,7 @@ export class RoomsRepo {
   private readonly listDirtyShopStmt: Statement;
   private readonly cursorStmt: Statement;
   private readonly chatStmt: Statement;
+  private readonly leadTagsStmt: Statement;
   private readonly errorStmt: Statement;
 
   constructor(private readonly db: Database) {
@@ -136,6 +141,7 @@ export class RoomsRepo {
        WHERE ${KEY} RETURNING dirty`,
     );
     this.chatStmt = db.prepare(`UPDATE rooms SET amojo_chat_id = @chatId, updated_at = @now WHERE ${KEY}`);
+    this.leadTagsStmt = db.prepare(`UPDATE rooms SET lead_tags_queued = 1, updated_at = @now WHERE ${KEY}`);
     this.errorStmt = db.prepare(`UPDATE rooms SET last_error = @error, updated_at = @now WHERE ${KEY}`);
   }
 
@@ -226,6 +232,11 @@ export class RoomsRepo {
 
   setAmojoChatId(ref: RoomKey, chatId: string, now: number = Date.now()): void {
     this.chatStmt.run({ ...keyParams(ref), chatId, now });
+  }
+
+  /** Records that the job tagging the room's Kommo lead was queued; call in the transaction that queues it. */
+  markLeadTagsQueued(ref: RoomKey, now: number = Date.now()): void {
+    this.leadTagsStmt.run({ ...keyParams(ref), now });
   }
 
   /** Keeps the room dirty (a later sync retries) and shows the reason in status. */

@@ -31,6 +31,7 @@ interface Raw {
   server: { publicUrl?: string; port?: number };
   endpoints: { ipEcho?: string };
   shops: { kommoAccount: string }[];
+  tokopedia: { apps: { webhookSecret?: string }[] };
   kommo: {
     accounts: {
       amojoId: string;
@@ -255,6 +256,21 @@ describe("each fault fails exactly its check", () => {
       expect(failed(r)).toEqual(["tokopedia.webhook-secret:main"]);
       expect(JSON.stringify(r)).not.toContain("someone-elses-secret");
       expect(JSON.stringify(r)).not.toContain(TESTBED_WEBHOOK_SECRET);
+    } finally {
+      await tk.registerWebhooks({ webhook_secret: TESTBED_WEBHOOK_SECRET });
+    }
+  });
+
+  it("tokopedia.webhook-secret: an app without a secret is warned about, with the fix", async () => {
+    await tk.registerWebhooks({ webhook_secret: "" });
+    try {
+      const r = await doctor(configWith((raw) => delete raw.tokopedia.apps[0]!.webhookSecret));
+      expect(failed(r)).toEqual([]);
+      const c = find(r, "tokopedia.webhook-secret");
+      expect(c.status).toBe("warn");
+      expect(c.message).toContain("not signed");
+      expect(c.fix).toContain("webhookSecret");
+      expect(c.fix).toContain("tokokommo init --no-interactive --app main");
     } finally {
       await tk.registerWebhooks({ webhook_secret: TESTBED_WEBHOOK_SECRET });
     }

@@ -251,7 +251,7 @@ describe("migrations", () => {
 
     const store = openStore(path);
     try {
-      expect(store.schemaVersion()).toBe(3);
+      expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       const names = store.db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
         .pluck()

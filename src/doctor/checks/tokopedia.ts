@@ -3,6 +3,7 @@
  * the registered chat webhook and its secret.
  */
 import { timingSafeEqual } from "node:crypto";
+import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../bridge/mark-room.js";
 import { isTkError } from "../../errors/index.js";
 import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
 import { whitelistFix } from "../../setup/egress-ip.js";
@@ -154,13 +155,17 @@ export const tokopediaChecks: CheckGroup = {
               return fromError(err, "cannot read the registered webhooks");
             }
             const mine = app.webhookSecret;
+            const envName = `TOKOKOMMO_TOKOPEDIA_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_WEBHOOK_SECRET`;
             if (!mine) {
               return registered
                 ? warn(
                     "Tokopedia signs webhooks for this app but the config has no webhookSecret, so signatures are not checked",
-                    `set tokopedia.apps[].webhookSecret (or TOKOKOMMO_TOKOPEDIA_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_WEBHOOK_SECRET) to the app's webhook secret`,
+                    `set tokopedia.apps[].webhookSecret (or ${envName}) to the app's webhook secret`,
                   )
-                : pass("no webhook secret (webhooks are not signed)");
+                : warn(
+                    `webhooks of this app are not signed: anyone who can reach the webhook URL can make the bridge read rooms (up to ${UNSIGNED_NEW_ROOMS_PER_MINUTE} new rooms a minute; buyers' names and messages still come from the API)`,
+                    `set tokopedia.apps[].webhookSecret (or ${envName}) to a long random value, then run \`tokokommo init --no-interactive --app ${name}\` to register it at Tokopedia`,
+                  );
             }
             if (registered && sameSecret(registered, mine))
               return pass("the registered secret equals the configured one");

@@ -77,6 +77,8 @@ interface Fault {
   remaining: number;
   status: number;
   body?: string;
+  /** Only requests whose path (without the query) ends with this text; default any. */
+  pathEndsWith?: string;
 }
 
 interface Drop {
@@ -444,9 +446,23 @@ export class KommoSimulator {
 
   // ---- faults ------------------------------------------------------------------------------------------------
 
-  /** The next `n` requests to `api` get `status` (with `body`, or the platform's usual error body). */
-  failNext(api: SimApi, n: number, status: number, body?: string): void {
-    this.faults[api].push({ remaining: n, status, ...(body !== undefined ? { body } : {}) });
+  /**
+   * The next `n` requests to `api` get `status` (with `body`, or the platform's usual error body); with
+   * `pathEndsWith`, only requests whose path ends with it count (e.g. "/chats": chat creation only).
+   */
+  failNext(
+    api: SimApi,
+    n: number,
+    status: number,
+    body?: string,
+    match: { pathEndsWith?: string } = {},
+  ): void {
+    this.faults[api].push({
+      remaining: n,
+      status,
+      ...(body !== undefined ? { body } : {}),
+      ...(match.pathEndsWith !== undefined ? { pathEndsWith: match.pathEndsWith } : {}),
+    });
   }
 
   /** Every request to `api` (both when omitted) waits `ms` before it is handled. */
@@ -536,7 +552,9 @@ export class KommoSimulator {
       res.socket?.destroy();
       return;
     }
-    const fault = this.faults[api].find((f) => f.remaining > 0);
+    const fault = this.faults[api].find(
+      (f) => f.remaining > 0 && (f.pathEndsWith === undefined || path.endsWith(f.pathEndsWith)),
+    );
     let reply: SimReply;
     if (fault) {
       fault.remaining--;

@@ -53,6 +53,12 @@ export interface Fault {
   host?: "api" | "auth";
   /** Retry-After header value (seconds). */
   retryAfterSec?: number;
+  /** Only requests with this method (e.g. "POST") count; default any. */
+  method?: string;
+  /** Only requests whose path ends with this text count (e.g. "/messages" for sends); default any path. */
+  pathEndsWith?: string;
+  /** Let this many matching requests through first (a fault on "the second part" of a reply is skip: 1). */
+  skip?: number;
 }
 
 export interface CallRecord {
@@ -70,6 +76,9 @@ export class SimCore {
   readonly webhooks: WebhookEmitter;
   readonly calls: CallRecord[] = [];
   readonly faults: Array<Fault & { remaining: number }> = [];
+  /** Requests to carry out and then cut before the answer (the message is stored, the caller sees a reset). */
+  readonly lostAnswers: Array<{ remaining: number; method?: string; pathEndsWith?: string; skip?: number }> =
+    [];
   /** Connections to drop without an answer, per host ("any" matches both). */
   readonly drops: Array<{ host: "api" | "auth" | "any"; remaining: number }> = [];
   latencyMs = 0;
@@ -116,13 +125,41 @@ export class SimCore {
     return Math.floor(this.now() / 1000);
   }
 
-  /** Takes the next fault for `host`, if any. */
-  takeFault(host: "api" | "auth"): Fault | undefined {
-    const f = this.faults.find((x) => (x.host ?? "api") === host && x.remaining > 0);
+  /** Takes the next fault for this request, if any (a fault with `skip` left lets the request through). */
+  takeFault(host: "api" | "auth", method = "", path = ""): Fault | undefined {
+    const f = this.faults.find(
+      (x) =>
+        (x.host ?? "api") === host &&
+        x.remaining > 0 &&
+        (x.method === undefined || x.method === method) &&
+        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
+    );
     if (!f) return undefined;
+    if (f.skip !== undefined && f.skip > 0) {
+      f.skip--;
+      return undefined;
+    }
     f.remaining--;
     if (f.remaining === 0) this.faults.splice(this.faults.indexOf(f), 1);
     return f;
+  }
+
+  /** True (and counted) when this request's answer is to be lost after it was carried out. */
+  takeLostAnswer(method: string, path: string): boolean {
+    const l = this.lostAnswers.find(
+      (x) =>
+        x.remaining > 0 &&
+        (x.method === undefined || x.method === method) &&
+        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
+    );
+    if (!l) return false;
+    if (l.skip !== undefined && l.skip > 0) {
+      l.skip--;
+      return false;
+    }
+    l.remaining--;
+    if (l.remaining === 0) this.lostAnswers.splice(this.lostAnswers.indexOf(l), 1);
+    return true;
   }
 
   /** True (and counted) when the next request to `host` is to be dropped. */

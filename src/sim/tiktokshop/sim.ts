@@ -126,6 +126,11 @@ export interface TikTokShopSim {
   setLatency(ms: number): void;
   /** Drops the next `n` connections without an answer (to `host` only, or to either host by default). */
   dropNext(n: number, host?: "api" | "auth"): void;
+  /**
+   * The next `n` matching requests are carried out (a message is stored) but their connection is cut before the
+   * answer, as a timeout or reset looks to the caller. `skip` lets that many matching requests through first.
+   */
+  loseAnswerNext(n: number, match?: { method?: string; pathEndsWith?: string; skip?: number }): void;
   expireAccessTokens(openId?: string): void;
   revokeRefreshToken(openId?: string): void;
   setQuota(q: { qps?: number; dailyQuota?: number }): void;
@@ -171,7 +176,7 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
       ...(shopId ? { shopId } : {}),
     });
 
-  const fault = core.takeFault(host);
+  const fault = core.takeFault(host, req.method ?? "", url.pathname);
   if (fault) {
     const status = fault.status ?? (fault.code !== undefined ? statusForCode(fault.code) : 500);
     const headers =
@@ -208,6 +213,11 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
     return;
   }
   const out = handleApi(core, route!, result.pass, body, req.headers["content-type"] ?? "");
+  if (core.takeLostAnswer(req.method ?? "", url.pathname)) {
+    record(out.code, -1, result.pass.shop?.id);
+    req.socket.destroy();
+    return;
+  }
   sendEnvelope(res, out.code, out.code === 0 ? "Success" : (out.message ?? "Error"), out.data ?? {});
   record(out.code, statusForCode(out.code), result.pass.shop?.id);
 }
@@ -436,6 +446,9 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     },
     dropNext(n, host) {
       core.drops.push({ host: host ?? "any", remaining: n });
+    },
+    loseAnswerNext(n, match = {}) {
+      core.lostAnswers.push({ ...match, remaining: n });
     },
     expireAccessTokens(openId) {
       for (const t of tokensOf(openId)) t.accessExpiresAt = Math.min(t.accessExpiresAt, core.nowSec() - 1);

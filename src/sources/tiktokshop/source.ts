@@ -128,8 +128,13 @@ export class TikTokShopSource implements MarketplaceSource {
     return fresh.filter((m) => m.isVisible).map((m) => this.toSourceMessage(room, m, tips));
   }
 
+  /** The messages a reply becomes (the engine sends them one by one and records each as it goes). */
+  textParts(text: string): string[] {
+    return splitText(text, this.opts.maxTextLength ?? MAX_TEXT_LENGTH);
+  }
+
   async sendText(room: RoomRef, text: string): Promise<SendResult> {
-    const chunks = splitText(text, this.opts.maxTextLength ?? MAX_TEXT_LENGTH);
+    const chunks = this.textParts(text);
     if (chunks.length === 0) {
       throw new TkError(
         TTS_ERR.EMPTY_MESSAGE,
