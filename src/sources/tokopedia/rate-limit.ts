@@ -61,7 +61,8 @@ export class RateGate {
 
   /** Waits until `endpoint` may be called; throws RATE_LIMITED when that is further away than maxWaitMs. */
   async pass(endpoint: string): Promise<void> {
-    const wait = (this.notBefore.get(endpoint) ?? Number.NEGATIVE_INFINITY) - this.monotonicNow();
+    const waitLeft = () => (this.notBefore.get(endpoint) ?? Number.NEGATIVE_INFINITY) - this.monotonicNow();
+    const wait = waitLeft();
     if (wait <= 0) return;
     if (wait > this.maxWaitMs) {
       throw tokopediaError("rateLimited", `Tokopedia rate limit for ${endpoint} is exhausted`, {
@@ -69,7 +70,9 @@ export class RateGate {
         retryAfterMs: wait,
       });
     }
-    await this.sleep(wait);
+    // Node's timers count from the event loop's cached time, which lags the real clock on a busy loop, so a
+    // timer may fire a little early: sleep again for whatever is left rather than spend a request on a 429.
+    for (let left = wait; left > 0; left = waitLeft()) await this.sleep(left);
   }
 
   /** Records a response's headers; for a 429 returns how long to wait before retrying (ms). */
