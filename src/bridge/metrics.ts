@@ -13,6 +13,7 @@ export interface BridgeMetrics {
   retries: Counter<"kind">;
   upstreamErrors: Counter<"code">;
   webhookRejections: Counter<"route" | "reason">;
+  stateWriteFailures: Counter<"code" | "part">;
 }
 
 export function createMetrics(): BridgeMetrics {
@@ -60,6 +61,12 @@ export function createMetrics(): BridgeMetrics {
       name: "tokokommo_webhook_rejections_total",
       help: "Webhooks refused (bad signature, malformed, unknown app or scope, too large)",
       labelNames: ["route", "reason"],
+      registers: r,
+    }),
+    stateWriteFailures: new Counter({
+      name: "tokokommo_state_write_failures_total",
+      help: "Writes the state file refused (locked by another process, disk full or failing), by code and daemon part",
+      labelNames: ["code", "part"],
       registers: r,
     }),
   };

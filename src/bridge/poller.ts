@@ -3,10 +3,15 @@
  * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
  * every pollIntervalSeconds in `poll` and `hybrid` modes. Each shop is swept on its own: one shop's failure is
  * recorded for `status`/`doctor` and never stops the others.
+ *
+ * A sweep never ends the loop or the process: whatever it throws (the platform's API down, the state file locked
+ * or full, a bug) is reported and the shop is swept again after the interval. A failed sweep commits nothing,
+ * and the next one starts from the last successful sweep, so no message falls between the two.
  */
 import { classifyError } from "./error-policy.js";
 import { markRoomForSync } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
+import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
@@ -21,7 +26,10 @@ export interface PollerOptions {
   initialLookbackMs: number;
   notify: () => void;
   now?: () => number;
+  /** A sweep failed for a reason other than the state file (reported there instead, see `state`). */
   onError?: (shop: ShopBinding, err: unknown) => void;
+  /** Told of every failed and every committed sweep write (readiness, logs, metrics). */
+  state?: StateHealth;
 }
 
 export class Poller {
@@ -56,7 +64,7 @@ export class Poller {
   private schedule(shop: ShopBinding): void {
     if (this.stopped) return;
     const timer = setTimeout(() => {
-      void this.track(this.sweepShop(shop)).finally(() => this.schedule(shop));
+      void this.track(this.runSweep(shop)).then(() => this.schedule(shop));
     }, this.o.intervalMs);
     timer.unref();
     this.timers.set(shopKey(shop.source, shop.shopId), timer);
@@ -71,11 +79,38 @@ export class Poller {
     return p;
   }
 
-  async sweepAll(): Promise<void> {
-    await Promise.allSettled(this.o.topology.allShops().map((s) => this.track(this.sweepShop(s))));
+  /**
+   * One extra sweep of every shop, now (not awaited; never rejects). For after the state file refused webhooks:
+   * their messages are read from the platforms, also in `webhook` mode, where no periodic sweep would find them.
+   */
+  catchUp(): void {
+    if (this.stopped) return;
+    void this.sweepAll();
   }
 
-  /** Returns the number of rooms marked dirty. */
+  async sweepAll(): Promise<void> {
+    await Promise.all(this.o.topology.allShops().map((s) => this.track(this.runSweep(s))));
+  }
+
+  /** One sweep as the loop runs it: never rejects (see the header). */
+  private async runSweep(shop: ShopBinding): Promise<void> {
+    try {
+      await this.sweepShop(shop);
+    } catch (err) {
+      try {
+        if (this.o.state?.failed("sweep", err)) return;
+        this.o.metrics.upstreamErrors.inc({ code: classifyError(err).code });
+        this.o.onError?.(shop, err);
+      } catch {
+        // Reporting failed too (a logger that throws): the next sweep still comes.
+      }
+    }
+  }
+
+  /**
+   * Returns the number of rooms marked dirty. Throws when the state file refuses the sweep's writes (the loop,
+   * runSweep, reports it); a platform's failure is recorded on the shop instead.
+   */
   async sweepShop(shop: ShopBinding): Promise<number> {
     const { store } = this.o;
     const started = this.now();
@@ -94,9 +129,10 @@ export class Poller {
       rooms = await shop.app.marketplace.listRooms(shop.shopId, since);
     } catch (err) {
       const c = classifyError(err);
-      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
       this.o.metrics.upstreamErrors.inc({ code: c.code });
       this.o.onError?.(shop, err);
+      // A write too: if the state file refuses it, the loop reports that as well.
+      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
       return 0;
     }
     let marked = 0;
@@ -115,6 +151,7 @@ export class Poller {
       }
       store.recordSyncSuccess(shop.source, shop.shopId, started);
     });
+    this.o.state?.succeeded();
     this.lastSweep.set(key, started);
     if (marked > 0) this.o.notify();
     return marked;

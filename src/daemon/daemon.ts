@@ -44,7 +44,14 @@ export interface DaemonOptions {
       EngineOptions,
       "concurrency" | "perShopConcurrency" | "retryBudget" | "leaseMs" | "initialLookbackMs" | "now"
     >
-  > & { baseRetryMs?: number; maxRetryMs?: number };
+  > & {
+    baseRetryMs?: number;
+    maxRetryMs?: number;
+    /** Overrides sync.pollIntervalSeconds (whose floor is 5 s) with milliseconds: tests of the sweep loop. */
+    pollIntervalMs?: number;
+    /** How long a write waits for another connection's lock before SQLITE_BUSY (default: the store's 5 s). */
+    busyTimeoutMs?: number;
+  };
 }
 
 export interface RunningDaemon {
@@ -59,7 +66,11 @@ export interface RunningDaemon {
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
-  const store = openStore(o.statePath ?? config.statePath);
+  const busyTimeoutMs = o.engine?.busyTimeoutMs;
+  const store = openStore(
+    o.statePath ?? config.statePath,
+    busyTimeoutMs !== undefined ? { busyTimeoutMs } : {},
+  );
   const http = o.httpWorker
     ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
         onLost: (why, failed) =>
@@ -107,7 +118,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           ...(tuning.maxRetryMs !== undefined ? { maxMs: tuning.maxRetryMs } : {}),
         }),
       mode: config.sync.mode,
-      pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
+      pollIntervalMs: tuning.pollIntervalMs ?? config.sync.pollIntervalSeconds * 1000,
       attachments: config.attachments,
       download: (url) => downloadMedia(url),
       retryBudget,
@@ -120,6 +131,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     });
     const readiness = (): ReadinessCheck[] => {
       const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];
+      // From the daemon's own last write (no probe write): not ready from a refused write to the next commit.
+      const refused = engine.state.lastFailure;
+      checks.push({
+        name: "state writable",
+        ok: refused === undefined,
+        ...(refused ? { detail: `${refused.code} since ${new Date(refused.since).toISOString()}` } : {}),
+      });
       for (const s of store.shopStatus.listShopStatus()) {
         checks.push({
           name: `shop ${s.source}:${s.shopId}`,
