@@ -10,6 +10,7 @@
 import { downloadMedia } from "../bridge/download-media.js";
 import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
+import { stateWriteCode } from "../bridge/state-health.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
 import { currentExchange, type Exchange, setExchange } from "../net/exchange.js";
@@ -171,7 +172,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       stop: (graceMs = 5_000) => {
         stopping ??= (async () => {
           await server.close();
-          await engine.stop(graceMs);
+          try {
+            await engine.stop(graceMs);
+          } catch (err) {
+            // Releasing the unfinished jobs failed (the state file locked or full): their leases run out and
+            // the next start runs them. The shutdown itself goes on, so the file is closed cleanly.
+            o.log?.("error", "could not release unfinished jobs at shutdown; the next start runs them", {
+              code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
+              error: err instanceof Error ? err.message : String(err),
+            });
+          }
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();

@@ -287,3 +287,39 @@ it.skipIf(!canMount)(
   },
   60_000,
 );
+
+it("a shutdown while the state file is locked still closes it; the next start delivers what was in flight, once", async () => {
+  bed = await startTestbed({ mode: "webhook" });
+  const engine = { baseRetryMs: 50, maxRetryMs: 500, busyTimeoutMs: 100, leaseMs: 1_000 };
+  daemon = await startDaemon({ config: bed.config, port: 0, engine });
+  await bed.connectDaemon(daemon.url);
+  const shopId = bed.shops[0]!.shopId;
+  const inKommo = () => bed!.kommo.received(bed!.scopeId).filter((m) => m.direction === "in");
+  bed.kommo.latency(1_000, "amojo");
+  await bed.tokopedia.buyerSends(shopId, "stop-0", "m-in-flight");
+  const d = daemon;
+  // The delivery to Kommo is on its way (slow Kommo) when the state file gets locked and SIGTERM comes.
+  const running = d.store.db.prepare(
+    "SELECT 1 FROM jobs WHERE kind = 'deliver_to_kommo' AND state = 'running'",
+  );
+  await waitFor("a delivery in flight", () => running.get() !== undefined && d.engine.runner.inFlight > 0);
+  const locker = new BetterSqlite3(bed.statePath);
+  try {
+    locker.exec("BEGIN IMMEDIATE");
+    await d.stop(50);
+    expect(d.store.db.open).toBe(false);
+  } finally {
+    if (locker.inTransaction) locker.exec("ROLLBACK");
+    locker.close();
+  }
+  bed.kommo.latency(0, "amojo");
+  daemon = await startDaemon({ config: bed.config, port: 0, engine });
+  await waitFor("the message in Kommo", () => inKommo().length >= 1, 15_000);
+  await waitFor(
+    "an idle queue",
+    () => daemon!.engine.runner.inFlight === 0 && pendingJobs(daemon!) === 0,
+    15_000,
+  );
+  expect(inKommo().map((m) => m.text)).toEqual(["m-in-flight"]);
+  expect(unhandled).toEqual([]);
+}, 60_000);
