@@ -38,6 +38,8 @@ export class Poller {
   private stopped = false;
   private readonly now: () => number;
   private readonly lastSweep = new Map<string, number>();
+  private catchUpTimer: NodeJS.Timeout | undefined;
+  private lastCatchUp = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: PollerOptions) {
     this.now = o.now ?? Date.now;
@@ -54,6 +56,8 @@ export class Poller {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = undefined;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -84,8 +88,17 @@ export class Poller {
    * their messages are read from the platforms, also in `webhook` mode, where no periodic sweep would find them.
    */
   catchUp(): void {
-    if (this.stopped) return;
-    void this.sweepAll();
+    if (this.stopped || this.catchUpTimer) return;
+    // At most one per poll interval: on a nearly full disk writes may fail and succeed in turns, and a sweep of
+    // every shop per recovery would be a storm of API calls. One more is queued, so none is lost.
+    const wait = Math.min(this.o.intervalMs, Math.max(0, this.lastCatchUp + this.o.intervalMs - this.now()));
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = undefined;
+      if (this.stopped) return;
+      this.lastCatchUp = this.now();
+      void this.sweepAll();
+    }, wait);
+    this.catchUpTimer.unref();
   }
 
   async sweepAll(): Promise<void> {
