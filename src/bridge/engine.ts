@@ -40,6 +40,11 @@ export interface EngineOptions {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   now?: () => number;
   log?: (level: "info" | "warn" | "error", msg: string, details?: Record<string, unknown>) => void;
+  /**
+   * Told when the state file starts refusing writes (the first refusal after a success) and when it takes them
+   * again (undefined). The daemon shortens its busy timeout meanwhile (see daemon.ts).
+   */
+  onStateWritable?: (failure: StateWriteFailure | undefined) => void;
 }
 
 export class BridgeEngine {
@@ -59,8 +64,13 @@ export class BridgeEngine {
       onFailure: (f, log) => {
         this.metrics.stateWriteFailures.inc({ code: f.code, part: f.part });
         if (log) o.log?.("error", stateFailureText(f), stateFailureDetails(f));
+        if (f.count === 1) {
+          o.onStateWritable?.(f);
+          this.poller.catchUp();
+        }
       },
       onRecovered: (f) => {
+        o.onStateWritable?.(undefined);
         o.log?.("info", "the state file takes writes again; refused work is being caught up", {
           code: f.code,
           failures: f.count,

@@ -84,19 +84,24 @@ export class Poller {
   }
 
   /**
-   * One extra sweep of every shop, now (not awaited; never rejects). For after the state file refused webhooks:
-   * their messages are read from the platforms, also in `webhook` mode, where no periodic sweep would find them.
+   * Catch-up sweeps, for `webhook` mode (in `poll` and `hybrid` the periodic sweeps do this): called when the
+   * state file starts refusing writes and when it takes them again. Webhooks answered 503 meanwhile may never
+   * come again (Tokopedia does not retry them), so every shop is swept: once now, then once per poll interval for
+   * as long as writes are refused, and once more after they work again. A sweep is also what notices the state
+   * file taking writes again when nothing else writes (no webhooks, no pending jobs), which clears readiness.
+   * At most one per poll interval: on a nearly full disk writes may fail and succeed in turns, and a sweep of
+   * every shop per turn would be a storm of API calls. Not awaited; never rejects.
    */
   catchUp(): void {
-    if (this.stopped || this.catchUpTimer) return;
-    // At most one per poll interval: on a nearly full disk writes may fail and succeed in turns, and a sweep of
-    // every shop per recovery would be a storm of API calls. One more is queued, so none is lost.
+    if (this.o.periodic || this.stopped || this.catchUpTimer) return;
     const wait = Math.min(this.o.intervalMs, Math.max(0, this.lastCatchUp + this.o.intervalMs - this.now()));
     this.catchUpTimer = setTimeout(() => {
       this.catchUpTimer = undefined;
       if (this.stopped) return;
       this.lastCatchUp = this.now();
-      void this.sweepAll();
+      void this.sweepAll().then(() => {
+        if (this.o.state?.lastFailure) this.catchUp();
+      });
     }, wait);
     this.catchUpTimer.unref();
   }

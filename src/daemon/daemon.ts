@@ -20,6 +20,16 @@ import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
 import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
 import { buildTopology } from "./topology-from-config.js";
 
+/** How long a write waits for another connection's write lock before SQLITE_BUSY. */
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * The same while writes are being refused for a lock. A write waiting on the lock holds the main thread (SQLite
+ * waits synchronously): with the full timeout on every write, a long lock would leave webhooks and probes
+ * unanswered for seconds at a time, and Kommo gives up on a webhook after 5 s. After the first refusal each write
+ * tries briefly, so the daemon keeps answering (503) and still sees the lock go within this time.
+ */
+const REFUSING_BUSY_TIMEOUT_MS = 200;
+
 export type DaemonLog = (
   level: "info" | "warn" | "error",
   msg: string,
@@ -67,11 +77,8 @@ export interface RunningDaemon {
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
-  const busyTimeoutMs = o.engine?.busyTimeoutMs;
-  const store = openStore(
-    o.statePath ?? config.statePath,
-    busyTimeoutMs !== undefined ? { busyTimeoutMs } : {},
-  );
+  const busyTimeoutMs = o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs });
   const http = o.httpWorker
     ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
         onLost: (why, failed) =>
@@ -129,6 +136,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
       ...(tuning.now ? { now: tuning.now } : {}),
       ...(o.log ? { log: o.log } : {}),
+      onStateWritable: (failure) => {
+        const ms =
+          failure?.code === "TK_ERR_STATE_BUSY"
+            ? Math.min(REFUSING_BUSY_TIMEOUT_MS, busyTimeoutMs)
+            : busyTimeoutMs;
+        if (store.db.open) store.db.pragma(`busy_timeout = ${ms}`);
+      },
     });
     const readiness = (): ReadinessCheck[] => {
       const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];

@@ -323,3 +323,42 @@ it("a shutdown while the state file is locked still closes it; the next start de
   expect(inKommo().map((m) => m.text)).toEqual(["m-in-flight"]);
   expect(unhandled).toEqual([]);
 }, 60_000);
+
+it("while a lock lasts, only the first write waits out the busy timeout: later webhooks are refused quickly", async () => {
+  bed = await startTestbed({ mode: "webhook" });
+  const busyTimeoutMs = 1_500;
+  daemon = await startDaemon({
+    config: bed.config,
+    port: 0,
+    engine: { baseRetryMs: 50, maxRetryMs: 500, busyTimeoutMs, leaseMs: 2_000, pollIntervalMs: 200 },
+  });
+  await bed.connectDaemon(daemon.url);
+  const shopId = bed.shops[0]!.shopId;
+  const inKommo = () => bed!.kommo.received(bed!.scopeId).filter((m) => m.direction === "in");
+  await bed.tokopedia.buyerSends(shopId, "quick-0", "m-first");
+  await waitFor("the first message in Kommo", () => inKommo().length === 1);
+  const locker = new BetterSqlite3(bed.statePath);
+  const answered: number[] = [];
+  try {
+    locker.exec("BEGIN IMMEDIATE");
+    const first = await bed.tokopedia.buyerSends(shopId, "quick-1", "m-locked-1");
+    expect(first.deliveries[0]?.status).toBe(503);
+    for (let i = 2; i <= 4; i++) {
+      const started = Date.now();
+      const sent = await bed.tokopedia.buyerSends(shopId, `quick-${i}`, `m-locked-${i}`);
+      expect(sent.deliveries[0]?.status).toBe(503);
+      answered.push(Date.now() - started);
+    }
+  } finally {
+    locker.exec("ROLLBACK");
+    locker.close();
+  }
+  // Each refusal after the first comes well within the busy timeout (with it, each would take 1.5 s or more).
+  expect(Math.max(...answered)).toBeLessThan(busyTimeoutMs * 0.7);
+  // And once the lock is gone, the full timeout is back and everything is caught up.
+  // Nothing is pending and no webhook comes: the catch-up sweep is the write that finds the file writable again.
+  await waitForAsync("/readyz ready again", async () => (await get("/readyz")).status === 200, 15_000);
+  await waitFor("every message in Kommo", () => inKommo().length === 5, 15_000);
+  expect(daemon.store.db.pragma("busy_timeout", { simple: true })).toBe(busyTimeoutMs);
+  expect(unhandled).toEqual([]);
+}, 60_000);
