@@ -362,3 +362,14 @@ it("while a lock lasts, only the first write waits out the busy timeout: later w
   expect(daemon.store.db.pragma("busy_timeout", { simple: true })).toBe(busyTimeoutMs);
   expect(unhandled).toEqual([]);
 }, 60_000);
+
+it("/readyz answers 503, not 500, when even reading the state file fails", async () => {
+  bed = await startTestbed({ mode: "webhook" });
+  daemon = await startDaemon({ config: bed.config, port: 0 });
+  expect((await get("/readyz")).status).toBe(200);
+  daemon.store.db.close(); // every read now throws, as on a failing disk
+  const r = await get("/readyz");
+  expect(r.status).toBe(503);
+  expect(JSON.parse(r.text)).toMatchObject({ ok: false, checks: [{ name: "state", ok: false }] });
+  expect((await get("/healthz")).status).toBe(200);
+});
