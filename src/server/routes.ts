@@ -1,5 +1,5 @@
 /**
- * The daemon's routes (design §7). Webhook handlers only verify and commit (BridgeEngine.intake); health,
+ * The daemon's routes. Webhook handlers only verify and commit (BridgeEngine.intake); health,
  * readiness and metrics read state without touching any platform.
  */
 import type { BridgeEngine } from "../bridge/engine.js";
