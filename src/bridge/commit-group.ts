@@ -10,6 +10,8 @@
  * write to the store, and their few side effects — a warning, marking a seller for re-authorization — repeat
  * harmlessly).
  */
+import { stateWriteCode } from "./state-health.js";
+
 export interface Transactional {
   transaction<T>(fn: () => T): T;
 }
@@ -54,7 +56,14 @@ export class CommitGroup {
     let results: unknown[];
     try {
       results = this.store.transaction(() => batch.map((u) => u.fn()));
-    } catch {
+    } catch (err) {
+      // Another process holds the state file's write lock: no unit is to blame, and each would only wait out its
+      // own busy timeout (holding the event loop) to meet the same refusal, so all get the error at once. (On a
+      // full disk the units do go one by one: those that fit in free pages still commit, and failing is quick.)
+      if (stateWriteCode(err) === "TK_ERR_STATE_BUSY") {
+        for (const u of batch) u.reject(err);
+        return;
+      }
       // Rolled back as a whole: give each unit its own transaction so one bad webhook fails alone.
       for (const u of batch) {
         try {

@@ -2,8 +2,10 @@
  * The bridge engine: intake + poller + job runner over one state store and one topology. `serve`, the sandbox,
  * tests and benchmarks all run this same class; only the wiring (real clients or simulators) differs.
  */
+import { TkError } from "../errors/index.js";
 import { deliverToKommo } from "./deliver-to-kommo.js";
 import { deliverToMarketplace, type ReportStatusPayload, replyJobDied } from "./deliver-to-marketplace.js";
+import { classifyError } from "./error-policy.js";
 import {
   DELIVER_TO_KOMMO,
   DELIVER_TO_MARKETPLACE,
@@ -12,10 +14,11 @@ import {
   type KommoHookCodec,
   REPORT_STATUS,
 } from "./intake.js";
-import { JobRunner, type QueuedJob } from "./job-runner.js";
+import { type JobHandler, type JobQueuePort, JobRunner, type QueuedJob } from "./job-runner.js";
 import { SYNC_ROOM } from "./mark-room.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
+import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { deliverFallbacks, syncRoom } from "./sync-room.js";
 import type { Topology } from "./topology.js";
@@ -37,6 +40,11 @@ export interface EngineOptions {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   now?: () => number;
   log?: (level: "info" | "warn" | "error", msg: string, details?: Record<string, unknown>) => void;
+  /**
+   * Told when the state file starts refusing writes (the first refusal after a success) and when it takes them
+   * again (undefined). The daemon shortens its busy timeout meanwhile (see daemon.ts).
+   */
+  onStateWritable?: (failure: StateWriteFailure | undefined) => void;
 }
 
 export class BridgeEngine {
@@ -44,11 +52,34 @@ export class BridgeEngine {
   readonly metrics: BridgeMetrics;
   readonly runner: JobRunner;
   readonly poller: Poller;
+  /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
+  readonly state: StateHealth;
   private readonly now: () => number;
 
   constructor(private readonly o: EngineOptions) {
     this.now = o.now ?? Date.now;
     this.metrics = o.metrics ?? createMetrics();
+    this.state = new StateHealth({
+      now: this.now,
+      onFailure: (f, log) => {
+        this.metrics.stateWriteFailures.inc({ code: f.code, part: f.part });
+        if (log) o.log?.("error", stateFailureText(f), stateFailureDetails(f));
+        if (f.count === 1) {
+          o.onStateWritable?.(f);
+          this.poller.catchUp();
+        }
+      },
+      onRecovered: (f) => {
+        o.onStateWritable?.(undefined);
+        o.log?.("info", "the state file takes writes again; refused work is being caught up", {
+          code: f.code,
+          failures: f.count,
+          failingForMs: this.now() - f.since,
+        });
+        // Webhooks answered 503 meanwhile may never come again (Tokopedia's are not retried): read the rooms.
+        this.poller.catchUp();
+      },
+    });
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const notify = () => this.runner.notify();
     this.intake = new Intake({
@@ -60,6 +91,7 @@ export class BridgeEngine {
       initialLookbackMs,
       now: this.now,
       onWarning: (msg, details) => o.log?.("warn", msg, details),
+      state: this.state,
     });
     this.poller = new Poller({
       store: o.store,
@@ -71,11 +103,17 @@ export class BridgeEngine {
       notify,
       now: this.now,
       onError: (shop, err) =>
-        o.log?.("warn", "shop sweep failed", { source: shop.source, shop: shop.shopId, error: String(err) }),
+        o.log?.("warn", "shop sweep failed; it runs again after the poll interval", {
+          code: classifyError(err).code,
+          source: shop.source,
+          shop: shop.shopId,
+          error: String(err),
+        }),
+      state: this.state,
     });
     const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now };
     this.runner = new JobRunner({
-      queue: o.store.jobs,
+      queue: watchQueue(o.store.jobs, this.state),
       nextRetryAt: o.nextRetryAt,
       now: this.now,
       ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
@@ -84,7 +122,7 @@ export class BridgeEngine {
       ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
       // Lead tags wait on Kommo REST's 7 requests/s per account; two at a time is all that budget feeds.
       kindConcurrency: { [ENRICH_LEAD]: 2 },
-      handlers: {
+      handlers: watchHandlers(this.state, {
         [SYNC_ROOM]: async (job) => {
           await syncRoom(job.payload as SourceRoomRef, deps);
         },
@@ -108,8 +146,10 @@ export class BridgeEngine {
             .find((s) => s.kommo.rest && job.shopKey === `${s.source}:${s.shopId}`);
           await shop?.kommo.rest?.tagLeadOfChat(p.amojoChatId, p.tags);
         },
-      },
+      }),
       onQueueError: (err) => {
+        // The state file refusing writes is reported by watchQueue (with its own code, once per 10 s).
+        if (stateWriteCode(err)) return;
         this.metrics.upstreamErrors.inc({ code: "TK_ERR_STATE_QUEUE" });
         o.log?.("error", "the job queue in the state file failed; deliveries pause and retry shortly", {
           code: "TK_ERR_STATE_QUEUE",
@@ -162,6 +202,92 @@ export class BridgeEngine {
       this.metrics.deadJobs.set({ kind: c.kind }, c.dead);
     }
   }
+}
+
+function stateFailureText(f: StateWriteFailure): string {
+  const why =
+    f.code === "TK_ERR_STATE_BUSY"
+      ? "another process holds its write lock past the busy timeout"
+      : f.code === "TK_ERR_STATE_FULL"
+        ? "the disk is full"
+        : "the disk or filesystem fails";
+  return `the state file refuses writes (${why}): webhooks are answered 503, sweeps and deliveries pause and retry`;
+}
+
+function stateFailureDetails(f: StateWriteFailure): Record<string, unknown> {
+  return {
+    code: f.code,
+    part: f.part,
+    error: f.message,
+    failures: f.count,
+    fix:
+      f.code === "TK_ERR_STATE_BUSY"
+        ? "Find the process holding the state file (a long sqlite3 session, a backup tool, a second daemon) and end it (docs/errors.md)."
+        : "Free disk space on the state file's filesystem, or check the disk (docs/errors.md, docs/operations.md).",
+  };
+}
+
+/**
+ * The job queue as the runner sees it, reporting to the state health: a write that throws is a failure, a claim
+ * that leased jobs, or a recorded outcome, is a success. (A claim that found nothing wrote nothing and tells
+ * nothing about a full disk, so it does not clear a failure.) Completions are written behind and not watched.
+ */
+function watchQueue(queue: JobQueuePort, state: StateHealth): JobQueuePort {
+  const watch =
+    <A extends unknown[], R>(write: (...args: A) => R, wrote: (r: R) => boolean = () => true) =>
+    (...args: A): R => {
+      let result: R;
+      try {
+        result = write(...args);
+      } catch (err) {
+        state.failed("jobs", err);
+        throw err;
+      }
+      if (wrote(result)) state.succeeded();
+      return result;
+    };
+  return {
+    ...queue,
+    claimNext: watch(
+      (opts) => queue.claimNext(opts),
+      (jobs) => jobs.length > 0,
+    ),
+    fail: watch((id, f) => queue.fail(id, f)),
+    kill: watch((id, error, code) => queue.kill(id, error, code)),
+    releaseExpiredLeases: watch(
+      (now) => queue.releaseExpiredLeases(now),
+      (n) => n > 0,
+    ),
+    release: watch((ids) => queue.release(ids)),
+    renewLeases: watch(
+      (ids, until) => queue.renewLeases(ids, until),
+      () => false,
+    ),
+  };
+}
+
+/**
+ * A handler whose own write is refused by the state file (marking a message delivered, inserting what a sync
+ * read) fails with the state's code instead of TK_ERR_INTERNAL: it is retried like any failure, and its last
+ * error tells the operator the cause was the state file, not the platform.
+ */
+function watchHandlers(state: StateHealth, handlers: Record<string, JobHandler>): Record<string, JobHandler> {
+  const watched: Record<string, JobHandler> = {};
+  for (const [kind, handler] of Object.entries(handlers)) {
+    watched[kind] = async (job) => {
+      try {
+        await handler(job);
+      } catch (err) {
+        const code = state.failed("jobs", err);
+        if (!code) throw err;
+        throw new TkError(code, `The state file refused a write: ${(err as Error).message}`, {
+          details: { retryable: true },
+          cause: err,
+        });
+      }
+    };
+  }
+  return watched;
 }
 
 function requireRef(job: QueuedJob): number {

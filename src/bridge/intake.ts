@@ -1,7 +1,9 @@
 /**
  * Webhook intake: verify, commit, answer. Nothing here calls a platform: the answer must go out within Kommo's
  * 5 s and TikTok's 3 s windows even when every upstream is slow or down. A webhook is acknowledged (200) only
- * after what it carries is committed to SQLite; a rejected one (401/400/404) stores nothing.
+ * after what it carries is committed to SQLite; a rejected one (401/400/404) stores nothing. When the state file
+ * refuses the commit (locked by another process, disk full), the webhook is answered 503 and stores nothing: the
+ * platforms that retry deliveries send it again, and the sweeps read the rooms anyway.
  */
 import { isTkError } from "../errors/index.js";
 import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/types.js";
@@ -15,6 +17,7 @@ import {
 } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
+import { type StateHealth, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
@@ -49,6 +52,8 @@ export interface IntakeOptions {
   initialLookbackMs: number;
   now?: () => number;
   onWarning?: (msg: string, details: Record<string, unknown>) => void;
+  /** Told of every refused and every committed intake write (readiness, logs, metrics). */
+  state?: StateHealth;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -95,16 +100,22 @@ export class Intake {
       throw err;
     }
     const now = this.now();
-    const { accepted, queued } = await this.commits.run(() => {
-      let accepted = 0;
-      let queued = 0;
-      for (const hint of hints) {
-        const r = this.acceptHint(source, appName, hint, now);
-        if (r !== "ignored") accepted++;
-        if (r === "queued") queued++;
-      }
-      return { accepted, queued };
-    });
+    let committed: { accepted: number; queued: number };
+    try {
+      committed = await this.commit(() => {
+        let accepted = 0;
+        let queued = 0;
+        for (const hint of hints) {
+          const r = this.acceptHint(source, appName, hint, now);
+          if (r !== "ignored") accepted++;
+          if (r === "queued") queued++;
+        }
+        return { accepted, queued };
+      });
+    } catch (err) {
+      return this.refuseUnwritable(route, err);
+    }
+    const { accepted, queued } = committed;
     // Only a new job is news to the runner; a room whose sync is already pending needs no wake-up (and a wake-up
     // costs a claim, a scan of the queue, per webhook under load).
     if (queued > 0) this.o.notify();
@@ -202,26 +213,48 @@ export class Intake {
     const orderingKey = known
       ? syncOrderingKey({ source: known.source, shopId: known.shopId, roomId: known.roomId })
       : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
-    const inserted = await this.commits.run(() =>
-      this.o.store.insertOutbound(
-        {
-          scopeId,
-          amojoMessageId: hook.amojoMessageId!,
-          ...(hook.amojoChatId ? { amojoChatId: hook.amojoChatId } : {}),
-          ...(hook.conversationClientId ? { conversationId: hook.conversationClientId } : {}),
-          ...(known ? { source: known.source, shopId: known.shopId, roomId: known.roomId } : {}),
-          contentJson: JSON.stringify(hook.message),
-        },
-        {
-          kind: DELIVER_TO_MARKETPLACE,
-          orderingKey,
-          shopKey: known ? shopKey(known.source, known.shopId) : `kommo:${scopeId}`,
-        },
-        now,
-      ),
-    );
+    let inserted: boolean;
+    try {
+      inserted = await this.commit(() =>
+        this.o.store.insertOutbound(
+          {
+            scopeId,
+            amojoMessageId: hook.amojoMessageId!,
+            ...(hook.amojoChatId ? { amojoChatId: hook.amojoChatId } : {}),
+            ...(hook.conversationClientId ? { conversationId: hook.conversationClientId } : {}),
+            ...(known ? { source: known.source, shopId: known.shopId, roomId: known.roomId } : {}),
+            contentJson: JSON.stringify(hook.message),
+          },
+          {
+            kind: DELIVER_TO_MARKETPLACE,
+            orderingKey,
+            shopKey: known ? shopKey(known.source, known.shopId) : `kommo:${scopeId}`,
+          },
+          now,
+        ),
+      );
+    } catch (err) {
+      return this.refuseUnwritable("kommo", err);
+    }
     if (inserted) this.o.notify();
     return { status: 200, body: { ok: true, duplicate: !inserted } };
+  }
+
+  /** Commits `fn` with the other webhooks of this turn and tells the state health it went through. */
+  private async commit<T>(fn: () => T): Promise<T> {
+    const result = await this.commits.run(fn);
+    this.o.state?.succeeded();
+    return result;
+  }
+
+  /**
+   * A commit that threw: 503 when the state file refused the write (nothing stored; the platform may retry),
+   * rethrown otherwise (a bug: the server answers 500 and logs it).
+   */
+  private refuseUnwritable(route: string, err: unknown): IntakeResponse {
+    const code = this.o.state ? this.o.state.failed("intake", err) : stateWriteCode(err);
+    if (!code) throw err;
+    return this.reject(route, 503, "state_unavailable");
   }
 
   private reject(route: string, status: number, reason: string): IntakeResponse {

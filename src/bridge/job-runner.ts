@@ -114,7 +114,15 @@ export class JobRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.o.queue.releaseExpiredLeases(this.o.now());
+    try {
+      this.o.queue.releaseExpiredLeases(this.o.now());
+    } catch (err) {
+      // A state file locked or full at start-up must not stop the daemon from starting: the loop's own lease
+      // sweep (every leaseMs/2) does this again.
+      try {
+        this.o.onQueueError?.(err);
+      } catch {}
+    }
     this.heartbeat = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.o.leaseMs / 4)));
     this.heartbeat.unref();
     this.loop = this.run();

@@ -18,6 +18,7 @@ export interface BridgeMetrics {
   upstreamErrors: Counter<"code">;
   webhookRejections: Counter<"route" | "reason">;
   jobDuration: Histogram<"kind" | "outcome">;
+  stateWriteFailures: Counter<"code" | "part">;
 }
 
 export function createMetrics(): BridgeMetrics {
@@ -75,6 +76,12 @@ export function createMetrics(): BridgeMetrics {
       labelNames: ["kind", "outcome"],
       // From a local commit (ms) to a call that waits out HTTP timeouts and rate limits (tens of seconds).
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: r,
+    }),
+    stateWriteFailures: new Counter({
+      name: "tokokommo_state_write_failures_total",
+      help: "Writes the state file refused (locked by another process, disk full or failing), by code and daemon part",
+      labelNames: ["code", "part"],
       registers: r,
     }),
   };

@@ -3,10 +3,15 @@
  * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
  * every pollIntervalSeconds in `poll` and `hybrid` modes. Each shop is swept on its own: one shop's failure is
  * recorded for `status`/`doctor` and never stops the others.
+ *
+ * A sweep never ends the loop or the process: whatever it throws (the platform's API down, the state file locked
+ * or full, a bug) is reported and the shop is swept again after the interval. A failed sweep commits nothing,
+ * and the next one starts from the last successful sweep, so no message falls between the two.
  */
 import { classifyError } from "./error-policy.js";
 import { markRoomForSync } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
+import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
@@ -21,7 +26,10 @@ export interface PollerOptions {
   initialLookbackMs: number;
   notify: () => void;
   now?: () => number;
+  /** A sweep failed for a reason other than the state file (reported there instead, see `state`). */
   onError?: (shop: ShopBinding, err: unknown) => void;
+  /** Told of every failed and every committed sweep write (readiness, logs, metrics). */
+  state?: StateHealth;
 }
 
 export class Poller {
@@ -30,6 +38,8 @@ export class Poller {
   private stopped = false;
   private readonly now: () => number;
   private readonly lastSweep = new Map<string, number>();
+  private catchUpTimer: NodeJS.Timeout | undefined;
+  private lastCatchUp = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: PollerOptions) {
     this.now = o.now ?? Date.now;
@@ -46,6 +56,8 @@ export class Poller {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = undefined;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -56,7 +68,7 @@ export class Poller {
   private schedule(shop: ShopBinding): void {
     if (this.stopped) return;
     const timer = setTimeout(() => {
-      void this.track(this.sweepShop(shop)).finally(() => this.schedule(shop));
+      void this.track(this.runSweep(shop)).then(() => this.schedule(shop));
     }, this.o.intervalMs);
     timer.unref();
     this.timers.set(shopKey(shop.source, shop.shopId), timer);
@@ -71,11 +83,52 @@ export class Poller {
     return p;
   }
 
-  async sweepAll(): Promise<void> {
-    await Promise.allSettled(this.o.topology.allShops().map((s) => this.track(this.sweepShop(s))));
+  /**
+   * Catch-up sweeps, for `webhook` mode (in `poll` and `hybrid` the periodic sweeps do this): called when the
+   * state file starts refusing writes and when it takes them again. Webhooks answered 503 meanwhile may never
+   * come again (Tokopedia does not retry them), so every shop is swept: once now, then once per poll interval for
+   * as long as writes are refused, and once more after they work again. A sweep is also what notices the state
+   * file taking writes again when nothing else writes (no webhooks, no pending jobs), which clears readiness.
+   * At most one per poll interval: on a nearly full disk writes may fail and succeed in turns, and a sweep of
+   * every shop per turn would be a storm of API calls. Not awaited; never rejects.
+   */
+  catchUp(): void {
+    if (this.o.periodic || this.stopped || this.catchUpTimer) return;
+    const wait = Math.min(this.o.intervalMs, Math.max(0, this.lastCatchUp + this.o.intervalMs - this.now()));
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = undefined;
+      if (this.stopped) return;
+      this.lastCatchUp = this.now();
+      void this.sweepAll().then(() => {
+        if (this.o.state?.lastFailure) this.catchUp();
+      });
+    }, wait);
+    this.catchUpTimer.unref();
   }
 
-  /** Returns the number of rooms marked dirty. */
+  async sweepAll(): Promise<void> {
+    await Promise.all(this.o.topology.allShops().map((s) => this.track(this.runSweep(s))));
+  }
+
+  /** One sweep as the loop runs it: never rejects (see the header). */
+  private async runSweep(shop: ShopBinding): Promise<void> {
+    try {
+      await this.sweepShop(shop);
+    } catch (err) {
+      try {
+        if (this.o.state?.failed("sweep", err)) return;
+        this.o.metrics.upstreamErrors.inc({ code: classifyError(err).code });
+        this.o.onError?.(shop, err);
+      } catch {
+        // Reporting failed too (a logger that throws): the next sweep still comes.
+      }
+    }
+  }
+
+  /**
+   * Returns the number of rooms marked dirty. Throws when the state file refuses the sweep's writes (the loop,
+   * runSweep, reports it); a platform's failure is recorded on the shop instead.
+   */
   async sweepShop(shop: ShopBinding): Promise<number> {
     const { store } = this.o;
     const started = this.now();
@@ -94,9 +147,10 @@ export class Poller {
       rooms = await shop.app.marketplace.listRooms(shop.shopId, since);
     } catch (err) {
       const c = classifyError(err);
-      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
       this.o.metrics.upstreamErrors.inc({ code: c.code });
       this.o.onError?.(shop, err);
+      // A write too: if the state file refuses it, the loop reports that as well.
+      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
       return 0;
     }
     let marked = 0;
@@ -115,6 +169,7 @@ export class Poller {
       }
       store.recordSyncSuccess(shop.source, shop.shopId, started);
     });
+    this.o.state?.succeeded();
     this.lastSweep.set(key, started);
     if (marked > 0) this.o.notify();
     return marked;

@@ -10,6 +10,7 @@
 import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-media.js";
 import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
+import { stateWriteCode } from "../bridge/state-health.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
 import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
@@ -18,6 +19,16 @@ import { createHttpServer, listen, type RunningServer } from "../server/http-ser
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
 import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
 import { buildTopology } from "./topology-from-config.js";
+
+/** How long a write waits for another connection's write lock before SQLITE_BUSY. */
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * The same while writes are being refused for a lock. A write waiting on the lock holds the main thread (SQLite
+ * waits synchronously): with the full timeout on every write, a long lock would leave webhooks and probes
+ * unanswered for seconds at a time, and Kommo gives up on a webhook after 5 s. After the first refusal each write
+ * tries briefly, so the daemon keeps answering (503) and still sees the lock go within this time.
+ */
+const REFUSING_BUSY_TIMEOUT_MS = 200;
 
 export type DaemonLog = (
   level: "info" | "warn" | "error",
@@ -44,7 +55,14 @@ export interface DaemonOptions {
       EngineOptions,
       "concurrency" | "perShopConcurrency" | "retryBudget" | "leaseMs" | "initialLookbackMs" | "now"
     >
-  > & { baseRetryMs?: number; maxRetryMs?: number };
+  > & {
+    baseRetryMs?: number;
+    maxRetryMs?: number;
+    /** Overrides sync.pollIntervalSeconds (whose floor is 5 s) with milliseconds: tests of the sweep loop. */
+    pollIntervalMs?: number;
+    /** How long a write waits for another connection's lock before SQLITE_BUSY (default: the store's 5 s). */
+    busyTimeoutMs?: number;
+  };
 }
 
 export interface RunningDaemon {
@@ -59,7 +77,8 @@ export interface RunningDaemon {
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
-  const store = openStore(o.statePath ?? config.statePath);
+  const busyTimeoutMs = o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs });
   const http = o.httpWorker
     ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
         onLost: (why, failed) =>
@@ -112,7 +131,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           ...(tuning.maxRetryMs !== undefined ? { maxMs: tuning.maxRetryMs } : {}),
         }),
       mode: config.sync.mode,
-      pollIntervalMs: config.sync.pollIntervalSeconds * 1000,
+      pollIntervalMs: tuning.pollIntervalMs ?? config.sync.pollIntervalSeconds * 1000,
       attachments: config.attachments,
       download: (url) =>
         downloadMedia(url, {
@@ -126,9 +145,23 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
       ...(tuning.now ? { now: tuning.now } : {}),
       ...(o.log ? { log: o.log } : {}),
+      onStateWritable: (failure) => {
+        const ms =
+          failure?.code === "TK_ERR_STATE_BUSY"
+            ? Math.min(REFUSING_BUSY_TIMEOUT_MS, busyTimeoutMs)
+            : busyTimeoutMs;
+        if (store.db.open) store.db.pragma(`busy_timeout = ${ms}`);
+      },
     });
     const readiness = (): ReadinessCheck[] => {
       const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];
+      // From the daemon's own last write (no probe write): not ready from a refused write to the next commit.
+      const refused = engine.state.lastFailure;
+      checks.push({
+        name: "state writable",
+        ok: refused === undefined,
+        ...(refused ? { detail: `${refused.code} since ${new Date(refused.since).toISOString()}` } : {}),
+      });
       for (const s of store.shopStatus.listShopStatus()) {
         checks.push({
           name: `shop ${s.source}:${s.shopId}`,
@@ -162,7 +195,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       stop: (graceMs = 5_000) => {
         stopping ??= (async () => {
           await server.close();
-          await engine.stop(graceMs);
+          try {
+            await engine.stop(graceMs);
+          } catch (err) {
+            // Releasing the unfinished jobs failed (the state file locked or full): their leases run out and
+            // the next start runs them. The shutdown itself goes on, so the file is closed cleanly.
+            o.log?.("error", "could not release unfinished jobs at shutdown; the next start runs them", {
+              code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
+              error: err instanceof Error ? err.message : String(err),
+            });
+          }
           halt.abort();
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();

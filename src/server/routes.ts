@@ -1,5 +1,5 @@
 /**
- * The daemon's routes (design §7). Webhook handlers only verify and commit (BridgeEngine.intake); health,
+ * The daemon's routes. Webhook handlers only verify and commit (BridgeEngine.intake); health,
  * readiness and metrics read state without touching any platform.
  */
 import type { BridgeEngine } from "../bridge/engine.js";
@@ -41,7 +41,13 @@ export function bridgeRoutes(deps: RouteDeps): Router {
       method: "GET",
       path: "/readyz",
       handler: () => {
-        const checks = deps.readiness();
+        let checks: ReadinessCheck[];
+        try {
+          checks = deps.readiness();
+        } catch {
+          // The checks read the state file; if even that fails, the daemon is not ready (a 500 would say "bug").
+          checks = [{ name: "state", ok: false, detail: "the state file cannot be read" }];
+        }
         const ok = checks.every((c) => c.ok);
         return { status: ok ? 200 : 503, body: { ok, checks } };
       },

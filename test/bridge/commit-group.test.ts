@@ -80,3 +80,31 @@ describe("CommitGroup", () => {
     expect(committed()).toHaveLength(7);
   });
 });
+
+describe("CommitGroup when another process holds the write lock", () => {
+  it("refuses the whole batch at once: one busy wait, not one more per webhook", async () => {
+    // A real lock and a real SQLITE_BUSY, with a short busy timeout on the group's connection.
+    store.db.pragma("busy_timeout = 20");
+    const locker = new Database(join(dir, "state.db"));
+    locker.exec("BEGIN IMMEDIATE");
+    try {
+      const group = new CommitGroup(tx);
+      const results = await Promise.allSettled([
+        group.run(insert("a")),
+        group.run(insert("b")),
+        group.run(insert("c")),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+      expect(results.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual([
+        "SQLITE_BUSY",
+        "SQLITE_BUSY",
+        "SQLITE_BUSY",
+      ]);
+      expect(transactions).toBe(1);
+    } finally {
+      locker.exec("ROLLBACK");
+      locker.close();
+    }
+    expect(committed()).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+/** StateHealth: which errors are state write failures, what readiness sees, and how often a failure is logged. */
+import { describe, expect, it } from "vitest";
+import { StateHealth, stateWriteCode } from "../../src/bridge/state-health.js";
+
+const sqlite = (code: string) => Object.assign(new Error(code), { code });
+
+describe("stateWriteCode", () => {
+  it("maps SQLite's refusals of a write to the three state codes, and nothing else", () => {
+    expect(stateWriteCode(sqlite("SQLITE_BUSY"))).toBe("TK_ERR_STATE_BUSY");
+    expect(stateWriteCode(sqlite("SQLITE_BUSY_SNAPSHOT"))).toBe("TK_ERR_STATE_BUSY");
+    expect(stateWriteCode(sqlite("SQLITE_LOCKED"))).toBe("TK_ERR_STATE_BUSY");
+    expect(stateWriteCode(sqlite("SQLITE_FULL"))).toBe("TK_ERR_STATE_FULL");
+    expect(stateWriteCode(sqlite("SQLITE_IOERR_WRITE"))).toBe("TK_ERR_STATE_WRITE");
+    expect(stateWriteCode(sqlite("SQLITE_READONLY"))).toBe("TK_ERR_STATE_WRITE");
+    // A constraint violation or a damaged file is not the disk's passing trouble.
+    expect(stateWriteCode(sqlite("SQLITE_CONSTRAINT_UNIQUE"))).toBeUndefined();
+    expect(stateWriteCode(sqlite("SQLITE_CORRUPT"))).toBeUndefined();
+    expect(stateWriteCode(new TypeError("x is undefined"))).toBeUndefined();
+    expect(stateWriteCode(undefined)).toBeUndefined();
+    expect(stateWriteCode(sqlite("ECONNRESET"))).toBeUndefined();
+  });
+});
+
+describe("StateHealth", () => {
+  it("is failing from a refused write to the next success, and logs once per interval meanwhile", () => {
+    let now = 1_000;
+    const logged: string[] = [];
+    const counted: string[] = [];
+    const recovered: number[] = [];
+    const health = new StateHealth({
+      now: () => now,
+      reportEveryMs: 10_000,
+      onFailure: (f, log) => {
+        counted.push(`${f.part}:${f.code}`);
+        if (log) logged.push(`${f.part}:${f.code}`);
+      },
+      onRecovered: (f) => recovered.push(f.count),
+    });
+    expect(health.lastFailure).toBeUndefined();
+    health.succeeded(); // no failure: nothing to recover from
+    expect(recovered).toEqual([]);
+
+    expect(health.failed("intake", sqlite("SQLITE_FULL"))).toBe("TK_ERR_STATE_FULL");
+    now += 5_000;
+    expect(health.failed("sweep", sqlite("SQLITE_FULL"))).toBe("TK_ERR_STATE_FULL");
+    now += 5_000;
+    health.failed("jobs", sqlite("SQLITE_BUSY"));
+    expect(health.lastFailure).toMatchObject({
+      code: "TK_ERR_STATE_BUSY",
+      part: "jobs",
+      since: 1_000,
+      count: 3,
+    });
+    expect(counted).toEqual([
+      "intake:TK_ERR_STATE_FULL",
+      "sweep:TK_ERR_STATE_FULL",
+      "jobs:TK_ERR_STATE_BUSY",
+    ]);
+    expect(logged).toEqual(["intake:TK_ERR_STATE_FULL", "jobs:TK_ERR_STATE_BUSY"]);
+
+    // Another error is the caller's own: not recorded, readiness unchanged.
+    expect(health.failed("jobs", new Error("bug"))).toBeUndefined();
+    expect(health.lastFailure?.count).toBe(3);
+
+    health.succeeded();
+    expect(health.lastFailure).toBeUndefined();
+    expect(recovered).toEqual([3]);
+    // A new failure after a success is logged at once.
+    now += 1;
+    health.failed("intake", sqlite("SQLITE_BUSY"));
+    expect(logged).toHaveLength(3);
+    expect(health.lastFailure?.since).toBe(now);
+  });
+
+  it("a reporter that throws does not turn a handled failure into a new one", () => {
+    const health = new StateHealth({
+      onFailure: () => {
+        throw new Error("logger down");
+      },
+      onRecovered: () => {
+        throw new Error("logger down");
+      },
+    });
+    expect(health.failed("sweep", sqlite("SQLITE_BUSY"))).toBe("TK_ERR_STATE_BUSY");
+    expect(() => health.succeeded()).not.toThrow();
+  });
+});
