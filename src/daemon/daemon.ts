@@ -174,7 +174,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const server = await listen(
       createHttpServer({
         router: bridgeRoutes({ engine, readiness }),
-        onError: (err) => o.log?.("error", "request handler failed", { error: String(err) }),
+        onError: (err) =>
+          o.log?.("error", "request handler failed (answered 500)", {
+            code: "TK_ERR_INTERNAL",
+            error: String(err),
+          }),
       }),
       o.host ?? config.server.host,
       o.port ?? config.server.port,

@@ -3,13 +3,16 @@
  * use, and a `server.host` that does not resolve or is not an address of this machine. Checked at the listen()
  * level and through the built binary (`tokokommo serve`, exit code and message).
  */
+import { spawnSync } from "node:child_process";
+import { chownSync } from "node:fs";
 import { createServer as createNetServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTkError, type TkError } from "../../src/errors/index.js";
 import { createHttpServer, listen } from "../../src/server/http-server.js";
+import { listenError as mapListenError } from "../../src/server/listen-error.js";
 import { Router } from "../../src/server/router.js";
 import { minimalRaw, type TempDir, tempDir, withChanges } from "../config/fixtures.js";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
 
 let blocker: NetServer;
 let busyPort: number;
@@ -88,4 +91,43 @@ describe("tokokommo serve (built binary)", () => {
     expect(r.stderr).not.toContain("TK_ERR_INTERNAL");
     expect(r.status).toBe(2);
   });
+});
+
+describe("a privileged port", () => {
+  it("EACCES/EPERM from listen() -> TK_ERR_PORT_FORBIDDEN naming server.port, exit code 2", () => {
+    for (const code of ["EACCES", "EPERM"]) {
+      const mapped = mapListenError(Object.assign(new Error(`listen ${code}`), { code }), "127.0.0.1", 80);
+      expect(isTkError(mapped) && mapped.code).toBe("TK_ERR_PORT_FORBIDDEN");
+      expect((mapped as TkError).fix).toMatch(/server\.port/);
+      expect((mapped as TkError).exitCode).toBe(2);
+    }
+  });
+
+  // Needs a user without the privilege: the tests run as root here and in CI, and root may drop to `nobody`.
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(!asRoot)(
+    "tokokommo serve on port 80 as an unprivileged user: exit 2, TK_ERR_PORT_FORBIDDEN",
+    () => {
+      const nobody = 65534;
+      const config = tmp.file(
+        "privileged.json",
+        withChanges(minimalRaw(), {
+          server: { host: "127.0.0.1", port: 80 },
+          statePath: `${tmp.dir}/p/state.db`,
+        }),
+      );
+      chownSync(tmp.dir, nobody, nobody);
+      chownSync(config, nobody, nobody);
+      const r = spawnSync(process.execPath, [BIN, "serve", "--config", config], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", TOKOKOMMO_CONFIG: undefined, HOME: tmp.dir },
+        uid: nobody,
+        gid: nobody,
+        timeout: 60_000,
+      });
+      expect(r.stderr).toContain("TK_ERR_PORT_FORBIDDEN");
+      expect(r.stderr).not.toContain("TK_ERR_INTERNAL");
+      expect(r.status).toBe(2);
+    },
+  );
 });
