@@ -25,6 +25,7 @@ export {
   type ClaimOptions,
   type Job,
   type JobKind,
+  type JobLease,
   type JobState,
   JobsRepo,
   LEASE_EXPIRED_CODE,

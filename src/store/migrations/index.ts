@@ -1,6 +1,7 @@
 import { m0001Initial } from "./0001-initial.js";
 import { m0002WebhookFallbacks } from "./0002-webhook-fallbacks.js";
 import { m0003FewerJobIndexes } from "./0003-fewer-job-indexes.js";
+import { m0004JobLeaseTokens } from "./0004-job-lease-tokens.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -10,7 +11,12 @@ export type { Migration } from "./types.js";
  * (files in the field have it recorded as applied and will not run it again); change the schema by appending a new
  * step with the next version. A test checks versions run 1, 2, 3... without gaps.
  */
-export const MIGRATIONS: readonly Migration[] = [m0001Initial, m0002WebhookFallbacks, m0003FewerJobIndexes];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001Initial,
+  m0002WebhookFallbacks,
+  m0003FewerJobIndexes,
+  m0004JobLeaseTokens,
+];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */
 export const LATEST_SCHEMA_VERSION: number =
