@@ -51,6 +51,13 @@ export {
 export { APPLICATION_ID } from "./preflight.js";
 export { type Room, type RoomInit, RoomsRepo } from "./rooms.js";
 export { type ShopStatus, ShopStatusRepo } from "./shop-status.js";
-export { type IntegrityResult, type OpenStoreOptions, openStore, Store } from "./store.js";
+export {
+  type IntegrityResult,
+  type OpenStoreOptions,
+  openStore,
+  STATE_DIR_MODE,
+  STATE_FILE_MODE,
+  Store,
+} from "./store.js";
 export { SqliteTokenStore } from "./tokens.js";
 export { WEBHOOK_SEEN_RETENTION_DAYS, WebhookSeenRepo } from "./webhook-seen.js";

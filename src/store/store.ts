@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError } from "../errors/index.js";
@@ -14,6 +14,15 @@ import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
 import { SqliteTokenStore } from "./tokens.js";
 import { WebhookSeenRepo } from "./webhook-seen.js";
+
+/**
+ * The state file holds access and refresh tokens and buyers' chats: only the tokokommo user may read it. A new
+ * file is created with STATE_FILE_MODE before SQLite opens it; SQLite then gives its -wal and -shm companions
+ * the main file's mode. Directories tokokommo creates for it get STATE_DIR_MODE; an existing directory keeps the
+ * mode its owner chose (`doctor` warns when files or directory are wider).
+ */
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIR_MODE = 0o700;
 
 export interface OpenStoreOptions {
   /** Open for reading only (status, doctor): no directory or file is created, no migration runs. */
@@ -139,7 +148,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
   if (!readonly) {
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
+      if (size === undefined) createPrivateFile(file);
     } catch (err) {
       throw stateOpenFailed(file, err);
     }
@@ -157,6 +167,15 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/** An empty file with STATE_FILE_MODE (SQLite treats an empty file as a new database). Loses no race: "wx". */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, "wx", STATE_FILE_MODE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
 }
 
