@@ -59,7 +59,8 @@ export interface RunningDaemon {
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
-  const store = openStore(o.statePath ?? config.statePath);
+  // lock: one daemon per state file (TK_ERR_STATE_LOCKED for a second one; released when this process ends).
+  const store = openStore(o.statePath ?? config.statePath, { lock: true });
   const http = o.httpWorker
     ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
         onLost: (why, failed) =>

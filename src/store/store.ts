@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError } from "../errors/index.js";
+import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "./daemon-lock.js";
 import { EchoesRepo } from "./echoes.js";
 import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated } from "./errors.js";
 import { InboundRepo } from "./inbound.js";
@@ -29,6 +30,11 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** ms to wait for another process's write lock before SQLITE_BUSY (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Hold the file's daemon lock until close() (see daemon-lock.ts): refused with TK_ERR_STATE_LOCKED while
+   * another process (or another store in this one) holds it. `serve` sets it; the other commands do not.
+   */
+  lock?: boolean;
 }
 
 export interface IntegrityResult {
@@ -58,6 +64,8 @@ export class Store {
     readonly db: Database,
     readonly path: string,
     readonly readonly: boolean,
+    /** The daemon lock this store holds (openStore's `lock`), released by close(). */
+    private readonly daemonLock?: DaemonLock,
   ) {
     this.tokens = new SqliteTokenStore(db);
     this.rooms = new RoomsRepo(db);
@@ -96,6 +104,7 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.daemonLock?.release();
   }
 }
 
@@ -116,8 +125,33 @@ export class Store {
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const file = resolve(path);
   const readonly = options.readonly === true;
-  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
 
+  let lock: DaemonLock | undefined;
+  if (options.lock === true && !readonly) {
+    // Before anything else touches the file: a second daemon must not even migrate it.
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
+      createPrivateFile(daemonLockPath(file));
+    } catch (err) {
+      throw stateOpenFailed(file, err);
+    }
+    lock = acquireDaemonLock(file, (path) => connect(path, false));
+  }
+  try {
+    return openUnlocked(file, readonly, options, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+function openUnlocked(
+  file: string,
+  readonly: boolean,
+  options: OpenStoreOptions,
+  lock: DaemonLock | undefined,
+): Store {
+  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   const size = existingSize(file);
   if (size === undefined && readonly) throw stateMissing(file);
   if (size !== undefined) {
@@ -163,7 +197,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     applyMigrations(db, file, MIGRATIONS, Date.now());
-    return new Store(db, file, false);
+    return new Store(db, file, false, lock);
   } catch (err) {
     db.close();
     throw err;
