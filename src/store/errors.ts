@@ -100,3 +100,16 @@ export function stateLocked(
     cause,
   });
 }
+
+export function stateReadonly(path: string, cause: unknown): TkError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TkError(
+    "TK_ERR_STATE_READONLY",
+    `The state file ${path} cannot be written: its filesystem is read-only or its directory is not writable (${reason}).`,
+    {
+      fix: "Put statePath on a writable filesystem (under systemd with ProtectSystem=strict, list its directory in ReadWritePaths=) and make its directory writable by the tokokommo user; the daemon writes the file, its -wal/-shm and its .lock there.",
+      details: { path },
+      cause,
+    },
+  );
+}

@@ -1,10 +1,10 @@
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { isTkError } from "../errors/index.js";
+import { isTkError, type TkError } from "../errors/index.js";
 import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "./daemon-lock.js";
 import { EchoesRepo } from "./echoes.js";
-import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated } from "./errors.js";
+import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated, stateReadonly } from "./errors.js";
 import { InboundRepo } from "./inbound.js";
 import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
@@ -133,9 +133,13 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
       mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
       createPrivateFile(daemonLockPath(file));
     } catch (err) {
-      throw stateOpenFailed(file, err);
+      throw stateErrorFor(file, err);
     }
-    lock = acquireDaemonLock(file, (path) => connect(path, false));
+    try {
+      lock = acquireDaemonLock(file, (path) => connect(path, false));
+    } catch (err) {
+      throw readonlyOr(file, err);
+    }
   }
   try {
     return openUnlocked(file, readonly, options, lock);
@@ -185,7 +189,7 @@ function openUnlocked(
       mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
       if (size === undefined) createPrivateFile(file);
     } catch (err) {
-      throw stateOpenFailed(file, err);
+      throw stateErrorFor(file, err);
     }
   }
   const db = connect(file, false);
@@ -200,7 +204,7 @@ function openUnlocked(
     return new Store(db, file, false, lock);
   } catch (err) {
     db.close();
-    throw err;
+    throw readonlyOr(file, err);
   }
 }
 
@@ -229,8 +233,50 @@ function connect(file: string, readonly: boolean): Database {
   try {
     return new BetterSqlite3(file, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw stateOpenFailed(file, err);
+    throw stateErrorFor(file, err);
   }
+}
+
+const READONLY_ERRNOS = new Set(["EROFS", "EACCES", "EPERM"]);
+
+/** The error (or an error it wraps, e.g. a failed migration's) says the file or its directory cannot be written. */
+function isReadonlyCause(file: string, err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (READONLY_ERRNOS.has(code) || code.startsWith("SQLITE_READONLY")) return true;
+    // SQLite says only "unable to open" when it cannot create the -wal/-shm next to the file: ask the system.
+    if (code.startsWith("SQLITE_CANTOPEN") && !writable(dirname(file))) return true;
+    // A recursive mkdir on a read-only filesystem reports ENOENT: ask about the nearest directory that exists.
+    if (code === "ENOENT" && (e as { syscall?: unknown }).syscall === "mkdir" && !writable(nearestDir(file)))
+      return true;
+  }
+  return false;
+}
+
+function nearestDir(file: string): string {
+  let dir = dirname(file);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TK_ERR_STATE_READONLY for a read-only filesystem or unwritable directory, else TK_ERR_STATE_OPEN_FAILED. */
+export function stateErrorFor(file: string, err: unknown): TkError {
+  return isReadonlyCause(file, err) ? stateReadonly(file, err) : stateOpenFailed(file, err);
+}
+
+/** Like stateErrorFor, but errors that are not about writing pass through unchanged (refusals keep their code). */
+function readonlyOr(file: string, err: unknown): unknown {
+  return isReadonlyCause(file, err) ? stateReadonly(file, err) : err;
 }
 
 /** SQLite's own corruption errors (raised by any first read of a damaged file) become TK_ERR_STATE_CORRUPT. */
