@@ -233,6 +233,11 @@ export function createConfigSchema(baseDir: string) {
       /** What happens to attachments sent from Kommo that the marketplace cannot take. */
       attachments: z.enum(["reject", "link"]).default("reject"),
       endpoints: endpoints.prefault({}),
+      /**
+       * How long finished history stays in the state file: done jobs, delivered messages, sent replies and echo
+       * records older than this are pruned by the daemon (hourly). Dead jobs and unfinished work are never pruned.
+       */
+      retention: z.strictObject({ days: z.number().int().min(1).max(3650).default(30) }).prefault({}),
     })
     .superRefine(crossCheck, { when: () => true });
 }

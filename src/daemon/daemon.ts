@@ -16,7 +16,7 @@ import { currentExchange, type Exchange, setExchange } from "../net/exchange.js"
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
-import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
+import { nextRetryAt, openStore, RETRY_BUDGET, type Store, startRetention } from "../store/index.js";
 import { buildTopology } from "./topology-from-config.js";
 
 export type DaemonLog = (
@@ -44,7 +44,7 @@ export interface DaemonOptions {
       EngineOptions,
       "concurrency" | "perShopConcurrency" | "retryBudget" | "leaseMs" | "initialLookbackMs" | "now"
     >
-  > & { baseRetryMs?: number; maxRetryMs?: number };
+  > & { baseRetryMs?: number; maxRetryMs?: number; retentionFirstDelayMs?: number };
 }
 
 export interface RunningDaemon {
@@ -139,6 +139,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       o.port ?? config.server.port,
     );
     await engine.start();
+    // Finished history older than retention.days leaves the state file: hourly, in small batches (retention.ts).
+    const retention = startRetention(store, {
+      days: config.retention.days,
+      ...(tuning.now ? { now: tuning.now } : {}),
+      ...(tuning.retentionFirstDelayMs !== undefined ? { firstDelayMs: tuning.retentionFirstDelayMs } : {}),
+      onPruned: (counts) => o.log?.("info", "pruned old history from the state file", { ...counts }),
+      onError: (err) =>
+        o.log?.("warn", "pruning the state file failed; the next pass retries", { error: String(err) }),
+    });
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -155,6 +164,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         stopping ??= (async () => {
           await server.close();
           await engine.stop(graceMs);
+          await retention.stop();
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();

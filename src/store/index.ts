@@ -49,6 +49,14 @@ export {
   type ReplyState,
 } from "./outbound.js";
 export { APPLICATION_ID } from "./preflight.js";
+export {
+  DEFAULT_RETENTION_DAYS,
+  PRUNE_BATCH_ROWS,
+  type PruneCounts,
+  Pruner,
+  type RetentionTimer,
+  startRetention,
+} from "./retention.js";
 export { type Room, type RoomInit, RoomsRepo } from "./rooms.js";
 export { type ShopStatus, ShopStatusRepo } from "./shop-status.js";
 export {
