@@ -46,7 +46,8 @@ const ROOM_READ_PAST = (table: string, time: string) => `EXISTS (SELECT 1 FROM r
  * - inbound_messages (the marketplace message -> Kommo record, and the key that stops a re-read message from
  *   being imported twice): delivered ones, no unfinished job on them, and only once their room's sync cursor has
  *   moved past the message, so no later walk of the room reads it again (a room's walk starts at its cursor).
- *   Undelivered (pending, dead) messages stay.
+ *   Undelivered (pending, dead) messages stay, and so does a quiet room's latest message (the cursor is on it,
+ *   not past it): one row per room at most.
  * - outbound_replies (the Kommo reply -> marketplace record, keyed by Kommo's message id against a redelivered
  *   webhook): sent or failed ones with no unfinished job. Kommo does not redeliver its webhooks, let alone after
  *   days, so the key is not needed that long.
