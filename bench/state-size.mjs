@@ -56,11 +56,16 @@ for (let day = 0; day < DAYS; day++) {
   for (let hour = 0; hour < 24; hour++) {
     const perHour = Math.round(PER_DAY / 24);
     const hourStart = START + day * DAY + hour * HOUR;
-    // A batch of messages per transaction: the rows are what matters here, not the commit pattern.
+    // A batch of messages per transaction: the rows are what matters here, not the commit pattern. Each batch is
+    // stored, then its jobs claimed and finished as the daemon's runner would (a few claims per batch).
     for (let chunk = 0; chunk < perHour; chunk += 1_000) {
       store.transaction(() => {
+        const delivered = new Map(); // deliver_to_kommo job id -> [message id, n, roomId]
+        const sent = new Map(); // deliver_to_marketplace job id -> [reply id, r, ref, text]
+        let last = hourStart;
         for (let i = chunk; i < Math.min(perHour, chunk + 1_000); i++) {
           const t = hourStart + Math.floor((i * HOUR) / perHour);
+          last = t;
           const n = msgNo++;
           const roomId = String(1_000_000_000 + (n % ROOMS));
           const ref = { source: "tokopedia", shopId: SHOP, roomId };
@@ -100,20 +105,11 @@ for (let day = 0; day < DAYS; day++) {
             {},
             t,
           );
+          delivered.set(msg.jobId, [msg.id, n, roomId]);
           store.rooms.advanceCursor(ref, { messageId: String(7_000_000_000 + n), time: t }, { now: t });
-          const claimed = store.jobs.claimNext({ now: t, leaseMs: 10_000, limit: 4 });
-          for (const job of claimed) {
-            if (job.id === msg.jobId)
-              store.inbound.markDelivered(msg.id, {
-                messageId: `0b6f9a54-2c1e-4f7e-9d3a-${String(n).padStart(12, "0")}`,
-                chatId: `c7e1f0d2-88aa-4b1e-a1c4-${roomId.padStart(12, "0")}`,
-              });
-            store.jobs.complete(job, t + 50);
-          }
           // Exactly REPLY_SHARE of the messages get a reply, spread evenly.
           if (Math.floor((n + 1) * REPLY_SHARE) > Math.floor(n * REPLY_SHARE)) {
             const r = replyNo++;
-            const rt = t + 60_000;
             const text = replies[r % replies.length];
             const out = store.outbound.insertReplyWithJob(
               {
@@ -125,19 +121,36 @@ for (let day = 0; day < DAYS; day++) {
                 content: { type: "text", text },
               },
               {},
-              rt,
+              t + 60_000,
             );
-            for (const job of store.jobs.claimNext({ now: rt, leaseMs: 10_000, limit: 4 })) {
-              if (job.id === out.jobId) {
-                store.outbound.markSent(out.id, [String(8_000_000_000 + r)], rt + 80);
-                store.echoes.rememberSent(ref, {
-                  platformMessageIds: [String(8_000_000_000 + r)],
-                  text,
-                  sentAt: rt + 80,
-                });
-              }
-              store.jobs.complete(job, rt + 100);
+            sent.set(out.jobId, [out.id, r, ref, text]);
+          }
+        }
+        // The runner: claim until nothing is left, finishing each job as its handler would.
+        for (;;) {
+          const claimed = store.jobs.claimNext({ now: last + 60_000, leaseMs: 10_000, limit: 5_000 });
+          if (claimed.length === 0) break;
+          for (const job of claimed) {
+            const d = delivered.get(job.id);
+            if (d) {
+              const [id, n, roomId] = d;
+              store.inbound.markDelivered(id, {
+                messageId: `0b6f9a54-2c1e-4f7e-9d3a-${String(n).padStart(12, "0")}`,
+                chatId: `c7e1f0d2-88aa-4b1e-a1c4-${roomId.padStart(12, "0")}`,
+              });
             }
+            const o = sent.get(job.id);
+            if (o) {
+              const [id, r, ref, text] = o;
+              const platformId = String(8_000_000_000 + r);
+              store.outbound.markSent(id, [platformId], last + 60_080);
+              store.echoes.rememberSent(ref, {
+                platformMessageIds: [platformId],
+                text,
+                sentAt: last + 60_080,
+              });
+            }
+            store.jobs.complete(job, last + 60_100);
           }
         }
       });
