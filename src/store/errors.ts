@@ -107,7 +107,7 @@ export function stateReadonly(path: string, cause: unknown): TkError {
     "TK_ERR_STATE_READONLY",
     `The state file ${path} cannot be written: its filesystem is read-only or its directory is not writable (${reason}).`,
     {
-      fix: "Put statePath on a writable filesystem (under systemd with ProtectSystem=strict, list its directory in ReadWritePaths=) and make its directory writable by the tokokommo user; the daemon writes the file, its -wal/-shm and its .lock there.",
+      fix: "Put statePath on a writable filesystem (under systemd with ProtectSystem=strict, list its directory in ReadWritePaths=) and let the tokokommo user write the file and its directory; the daemon writes the file, its -wal/-shm and its .lock there.",
       details: { path },
       cause,
     },

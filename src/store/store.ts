@@ -233,7 +233,8 @@ function connect(file: string, readonly: boolean): Database {
   try {
     return new BetterSqlite3(file, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw stateErrorFor(file, err);
+    // A read-only open (status, doctor) that fails is not about writing: keep the plain "cannot open".
+    throw readonly ? stateOpenFailed(file, err) : stateErrorFor(file, err);
   }
 }
 
