@@ -19,6 +19,8 @@ const DAYS = Number(process.env.SIZE_DAYS ?? 34);
 const RETENTION = Number(process.env.SIZE_RETENTION_DAYS ?? 30);
 const ROOMS = Number(process.env.SIZE_ROOMS ?? 20_000);
 const REPLY_SHARE = Number(process.env.SIZE_REPLY_SHARE ?? 0.5);
+/** Rows per pruning transaction (default: the daemon's). */
+const PRUNE_BATCH = process.env.SIZE_PRUNE_BATCH ? Number(process.env.SIZE_PRUNE_BATCH) : undefined;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 0, 1);
@@ -42,6 +44,21 @@ const sizeMb = () => {
   return statSync(path).size / 1e6;
 };
 const rows = (t) => store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get().n;
+
+// Transactions run by the pruner: their durations (ms).
+let pruning = false;
+const pruneTx = [];
+const passes = [];
+const transaction = store.transaction.bind(store);
+store.transaction = (fn) => {
+  if (!pruning) return transaction(fn);
+  const t0 = performance.now();
+  try {
+    return transaction(fn);
+  } finally {
+    pruneTx.push(performance.now() - t0);
+  }
+};
 
 let msgNo = 0;
 let replyNo = 0;
@@ -155,8 +172,19 @@ for (let day = 0; day < DAYS; day++) {
         }
       });
     }
-    // The daemon's hourly pass.
-    const c = await pruner.prune({ now: hourStart + HOUR, days: RETENTION });
+    // The daemon's hourly pass, timed: the whole pass, and its longest single transaction (the most a webhook or
+    // a job can wait behind it).
+    pruning = true;
+    const passStart = performance.now();
+    const c = await pruner.prune({
+      now: hourStart + HOUR,
+      days: RETENTION,
+      ...(PRUNE_BATCH ? { batchRows: PRUNE_BATCH } : {}),
+    });
+    pruning = false;
+    if (Object.values(c).some((n) => n > 0)) {
+      passes.push(performance.now() - passStart);
+    }
     for (const k of Object.keys(pruned)) pruned[k] += c[k];
   }
   const free =
@@ -171,5 +199,13 @@ const retained = rows("inbound_messages");
 console.log(
   `\nfinal: ${finalMb.toFixed(1)} MB for ${retained} retained messages (${((finalMb * 1e6) / Math.max(1, retained)).toFixed(0)} bytes per retained message incl. its jobs, replies and echoes); ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
+if (passes.length > 0) {
+  const sorted = (xs) => [...xs].sort((x, y) => x - y);
+  const p = (xs, q) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+  console.log(
+    `pruning passes that deleted rows: ${passes.length}, median ${p(passes, 0.5).toFixed(0)} ms, max ${Math.max(...passes).toFixed(0)} ms (wall, yields included); ` +
+      `its transactions: ${pruneTx.length}, median ${p(pruneTx, 0.5).toFixed(1)} ms, p99 ${p(pruneTx, 0.99).toFixed(1)} ms, max ${Math.max(...pruneTx).toFixed(1)} ms`,
+  );
+}
 store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 /** Days of finished history kept by default (config `retention.days`). */
 export const DEFAULT_RETENTION_DAYS = 30;
 /** Rows deleted per transaction at most: each batch holds the write lock for a few milliseconds only. */
-export const PRUNE_BATCH_ROWS = 500;
+export const PRUNE_BATCH_ROWS = 200;
 /** The daemon prunes this often, and once PRUNE_FIRST_DELAY_MS after it starts (after its start-up sweep). */
 export const PRUNE_INTERVAL_MS = 3_600_000;
 export const PRUNE_FIRST_DELAY_MS = 60_000;
