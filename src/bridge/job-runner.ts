@@ -24,7 +24,15 @@ export interface QueuedJob {
   attempts: number;
   payload: unknown;
   refId: number | null;
+  /**
+   * The token of this claim. The queue acts on complete, fail, kill, renew and release only while the job still
+   * carries it, so a run that lost its lease (stalled past it; the job went to another run) changes nothing.
+   */
+  leaseToken: string;
 }
+
+/** A claimed job as the queue needs it back: its id and the token of the claim. */
+export type JobClaim = Pick<QueuedJob, "id" | "leaseToken">;
 
 /** The subset of the store's job queue the runner uses. */
 export interface JobQueuePort {
@@ -36,14 +44,14 @@ export interface JobQueuePort {
     /** Only these kinds (absent: all). */
     kinds?: string[];
   }): QueuedJob[];
-  complete(id: number): void;
-  fail(id: number, opts: { error: string; code?: string; retryAt: number }): void;
-  kill(id: number, error: string, code?: string): void;
+  complete(job: JobClaim): void;
+  fail(job: JobClaim, opts: { error: string; code?: string; retryAt: number }): void;
+  kill(job: JobClaim, error: string, code?: string): void;
   releaseExpiredLeases(now: number): number;
-  /** Extends the leases of running jobs; returns the ids no longer running (lease lost). */
-  renewLeases(ids: number[], leaseUntil: number): number[];
-  /** Puts claimed jobs back without counting an attempt (clean shutdown). */
-  release(ids: number[]): void;
+  /** Extends the leases of the caller's jobs; returns the ids whose lease it lost (released or claimed again). */
+  renewLeases(jobs: JobClaim[], leaseUntil: number): number[];
+  /** Puts claimed jobs back without counting an attempt (clean shutdown); jobs no longer held are left alone. */
+  release(jobs: JobClaim[]): void;
   /** Commits what the queue writes behind (completions; see SqliteEngineStore); called when the runner stops. */
   flush?(): void;
 }
@@ -130,10 +138,10 @@ export class JobRunner {
 
   /** Keeps the leases of running jobs alive (see the header: a run may outlast leaseMs). */
   private renewLeases(): void {
-    const ids = [...this.running.keys(), ...this.buffer.map((j) => j.id)];
-    if (ids.length === 0) return;
+    const held = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
+    if (held.length === 0) return;
     try {
-      this.o.queue.renewLeases(ids, this.o.now() + this.o.leaseMs);
+      this.o.queue.renewLeases(held, this.o.now() + this.o.leaseMs);
     } catch {
       // A busy or closing database: the next beat tries again; the lease still has 3/4 of its time.
     }
@@ -166,7 +174,7 @@ export class JobRunner {
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    const left = [...this.running.keys(), ...this.buffer.map((j) => j.id)];
+    const left = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
     this.buffer = [];
     if (left.length > 0) this.o.queue.release(left);
     this.o.queue.flush?.();
@@ -257,14 +265,14 @@ export class JobRunner {
     // A capped kind (lead tagging) must not fill the buffer: its jobs would wait there for their cap while
     // holding the shop's buffer room that deliveries need. Keep what the cap can start; give the rest back.
     const kept: QueuedJob[] = [];
-    const surplus: number[] = [];
+    const surplus: QueuedJob[] = [];
     const taken = new Map<string, number>();
     for (const job of claimed) {
       const cap = this.kindCap(job.kind);
       const used = cap === Number.POSITIVE_INFINITY ? 0 : load(this.perKind, job.kind, (j) => j.kind);
       const already = taken.get(job.kind) ?? 0;
       if (used + already >= cap) {
-        surplus.push(job.id);
+        surplus.push(job);
         continue;
       }
       taken.set(job.kind, already + 1);
@@ -340,13 +348,13 @@ export class JobRunner {
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job);
-      this.o.queue.complete(job.id);
+      this.o.queue.complete(job);
       return "done";
     } catch (err) {
       const c = classifyError(err);
       const attempt = job.attempts + 1;
       if (!c.retryable || attempt >= this.o.retryBudget) {
-        this.o.queue.kill(job.id, c.message, c.code);
+        this.o.queue.kill(job, c.message, c.code);
         try {
           await this.o.onDead?.(job, c);
         } catch {
@@ -359,7 +367,7 @@ export class JobRunner {
         now: this.o.now(),
         ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
       });
-      this.o.queue.fail(job.id, { error: c.message, code: c.code, retryAt });
+      this.o.queue.fail(job, { error: c.message, code: c.code, retryAt });
       this.o.onRetry?.(job, c, retryAt);
       return "retry";
     }

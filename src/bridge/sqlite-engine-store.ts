@@ -25,7 +25,6 @@ export class SqliteEngineStore implements EngineStore {
   private readonly addFallbackStmt;
   private readonly listFallbacksStmt;
   private readonly clearFallbacksStmt;
-  private readonly releaseStmt;
   private readonly inboundStmt;
   private readonly roomStmt;
 
@@ -67,9 +66,6 @@ export class SqliteEngineStore implements EngineStore {
          created_at
        FROM rooms WHERE source = ? AND shop_id = ? AND room_id = ?`,
     );
-    this.releaseStmt = db.prepare(
-      "UPDATE jobs SET state = 'pending', lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'running'",
-    );
     const jobs = store.jobs;
     const toQueued = (j: ReturnType<typeof jobs.claimNext>[number]): QueuedJob => ({
       id: j.id,
@@ -79,6 +75,7 @@ export class SqliteEngineStore implements EngineStore {
       attempts: j.attempts,
       payload: j.payload,
       refId: j.refId,
+      leaseToken: j.leaseToken ?? "",
     });
     this.jobs = {
       // Writes queued behind (completions, delivered marks) commit with the claim: the ordering rule sees them.
@@ -89,21 +86,21 @@ export class SqliteEngineStore implements EngineStore {
             return jobs.claimNext(o);
           })
           .map(toQueued),
-      complete: (id) => this.writeBehind(() => jobs.complete(id)),
+      // Every call below carries the claim's lease token: a run that lost its lease changes nothing (jobs.ts).
+      complete: (job) => this.writeBehind(() => jobs.complete(job)),
       flush: () => this.flushBehind(),
-      fail: (id, f) => {
-        jobs.fail(id, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
+      fail: (job, f) => {
+        jobs.fail(job, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
       },
-      kill: (id, error, code) => {
-        jobs.kill(id, error, code ? { code } : {});
+      kill: (job, error, code) => {
+        jobs.kill(job.id, error, { leaseToken: job.leaseToken, ...(code ? { code } : {}) });
       },
-      renewLeases: (ids, leaseUntil) => jobs.renewLeases(ids, leaseUntil),
+      renewLeases: (held, leaseUntil) => jobs.renewLeases(held, leaseUntil),
       releaseExpiredLeases: (now) => jobs.releaseExpiredLeases(now, { maxAttempts: this.retryBudget }),
-      release: (ids) => {
-        const now = Date.now();
+      release: (held) => {
         store.transaction(() => {
           this.flushBehindInTx();
-          for (const id of ids) this.releaseStmt.run(now, id);
+          jobs.release(held);
         });
       },
     };

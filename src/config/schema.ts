@@ -240,6 +240,11 @@ export function createConfigSchema(baseDir: string) {
        */
       media: z.strictObject({ allowPrivateNetworks: z.boolean().default(false) }).prefault({}),
       endpoints: endpoints.prefault({}),
+      /**
+       * How long finished history stays in the state file: done jobs, delivered messages, sent replies and echo
+       * records older than this are pruned by the daemon (hourly). Dead jobs and unfinished work are never pruned.
+       */
+      retention: z.strictObject({ days: z.number().int().min(1).max(3650).default(30) }).prefault({}),
     })
     .superRefine(crossCheck, { when: () => true });
 }

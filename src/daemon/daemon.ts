@@ -17,7 +17,7 @@ import { abortDirectExchanges, currentExchange, type Exchange, setExchange } fro
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
-import { nextRetryAt, openStore, RETRY_BUDGET, type Store } from "../store/index.js";
+import { nextRetryAt, openStore, RETRY_BUDGET, type Store, startRetention } from "../store/index.js";
 import { buildTopology } from "./topology-from-config.js";
 
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
@@ -62,6 +62,8 @@ export interface DaemonOptions {
     pollIntervalMs?: number;
     /** How long a write waits for another connection's lock before SQLITE_BUSY (default: the store's 5 s). */
     busyTimeoutMs?: number;
+    /** Delay before the first pruning pass (default about a minute): tests of retention. */
+    retentionFirstDelayMs?: number;
   };
 }
 
@@ -78,7 +80,8 @@ export interface RunningDaemon {
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
   const busyTimeoutMs = o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs });
+  // lock: one daemon per state file (TK_ERR_STATE_LOCKED for a second one; released when this process ends).
+  const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs, lock: true });
   const http = o.httpWorker
     ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
         onLost: (why, failed) =>
@@ -184,6 +187,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       o.port ?? config.server.port,
     );
     await engine.start();
+    // Finished history older than retention.days leaves the state file: hourly, in small batches (retention.ts).
+    const retention = startRetention(store, {
+      days: config.retention.days,
+      ...(tuning.now ? { now: tuning.now } : {}),
+      ...(tuning.retentionFirstDelayMs !== undefined ? { firstDelayMs: tuning.retentionFirstDelayMs } : {}),
+      onPruned: (counts) => o.log?.("info", "pruned old history from the state file", { ...counts }),
+      onError: (err) =>
+        o.log?.("warn", "pruning the state file failed; the next pass retries", {
+          code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
+          error: String(err),
+        }),
+    });
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -210,6 +225,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
             });
           }
           halt.abort();
+          await retention.stop();
           await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
           store.close();
         })();

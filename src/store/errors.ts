@@ -85,3 +85,31 @@ export function migrationFailed(path: string, version: number, name: string, cau
     },
   );
 }
+
+export function stateLocked(
+  path: string,
+  holder: { pid: number; host: string; startedAt: number } | undefined,
+  cause?: unknown,
+): TkError {
+  const who = holder
+    ? `tokokommo pid ${holder.pid} on ${holder.host}, running since ${new Date(holder.startedAt).toISOString()}`
+    : "another tokokommo process";
+  return new TkError("TK_ERR_STATE_LOCKED", `The state file ${path} is in use by ${who}.`, {
+    fix: "Run one daemon per state file: stop the other one first (or give this one its own statePath). `status`, `doctor` and `retry` work beside a running daemon.",
+    details: { path, ...(holder ? { pid: holder.pid, host: holder.host } : {}) },
+    cause,
+  });
+}
+
+export function stateReadonly(path: string, cause: unknown): TkError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TkError(
+    "TK_ERR_STATE_READONLY",
+    `The state file ${path} cannot be written: its filesystem is read-only or its directory is not writable (${reason}).`,
+    {
+      fix: "Put statePath on a writable filesystem (under systemd with ProtectSystem=strict, list its directory in ReadWritePaths=) and let the tokokommo user write the file and its directory; the daemon writes the file, its -wal/-shm and its .lock there.",
+      details: { path },
+      cause,
+    },
+  );
+}

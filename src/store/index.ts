@@ -25,6 +25,7 @@ export {
   type ClaimOptions,
   type Job,
   type JobKind,
+  type JobLease,
   type JobState,
   JobsRepo,
   LEASE_EXPIRED_CODE,
@@ -48,8 +49,23 @@ export {
   type ReplyState,
 } from "./outbound.js";
 export { APPLICATION_ID } from "./preflight.js";
+export {
+  DEFAULT_RETENTION_DAYS,
+  PRUNE_BATCH_ROWS,
+  type PruneCounts,
+  Pruner,
+  type RetentionTimer,
+  startRetention,
+} from "./retention.js";
 export { type Room, type RoomInit, RoomsRepo } from "./rooms.js";
 export { type ShopStatus, ShopStatusRepo } from "./shop-status.js";
-export { type IntegrityResult, type OpenStoreOptions, openStore, Store } from "./store.js";
+export {
+  type IntegrityResult,
+  type OpenStoreOptions,
+  openStore,
+  STATE_DIR_MODE,
+  STATE_FILE_MODE,
+  Store,
+} from "./store.js";
 export { SqliteTokenStore } from "./tokens.js";
 export { WEBHOOK_SEEN_RETENTION_DAYS, WebhookSeenRepo } from "./webhook-seen.js";

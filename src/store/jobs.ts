@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Database, Statement } from "better-sqlite3";
 import { fromJson, toJson } from "./json.js";
 
@@ -37,11 +38,19 @@ export interface Job {
   attempts: number;
   runAfter: number;
   leaseUntil: number | null;
+  /** Who holds the lease: a fresh random token per claim, null while the job is not running (see LEASES). */
+  leaseToken: string | null;
   lastError: string | null;
   lastErrorCode: string | null;
   shopKey: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A claimed job as its claimant knows it: the id and the token of that claim (a Job from claimNext fits). */
+export interface JobLease {
+  id: number;
+  leaseToken: string | null;
 }
 
 export interface ClaimOptions {
@@ -78,6 +87,7 @@ interface JobRow {
   attempts: number;
   run_after: number;
   lease_until: number | null;
+  lease_token: string | null;
   last_error: string | null;
   last_error_code: string | null;
   shop_key: string | null;
@@ -96,6 +106,7 @@ function toJob(r: JobRow): Job {
     attempts: r.attempts,
     runAfter: r.run_after,
     leaseUntil: r.lease_until,
+    leaseToken: r.lease_token,
     lastError: r.last_error,
     lastErrorCode: r.last_error_code,
     shopKey: r.shop_key,
@@ -126,6 +137,12 @@ function toJob(r: JobRow): Job {
  * LEASES. claimNext sets state running and lease_until = now + leaseMs. A worker that dies mid-job (crash,
  * SIGKILL, power loss) leaves the job running; releaseExpiredLeases(now) — called at start-up and periodically —
  * puts it back to pending, so it runs again (at-least-once: receivers de-duplicate by msgid / amojo id).
+ * Each claim also records a fresh random lease token, returned with the job, and complete, fail, kill (from a
+ * worker), renewLeases and release act only while the job still carries that token. A run that lost its lease
+ * — its process stalled past lease_until, the sweep gave the job back and another run claimed it — therefore
+ * changes nothing when it finishes late: it cannot mark done, retry or kill the job the other run now holds, nor
+ * extend that run's lease (the rule graphile-worker follows with its locked_by). Those calls report the loss
+ * (false / undefined / the id in renewLeases' answer).
  */
 export class JobsRepo {
   private readonly insertStmt: Statement;
@@ -142,7 +159,11 @@ export class JobsRepo {
   private readonly countsStmt: Statement<[]>;
   private readonly deadStmt: Statement;
   private readonly nextRunStmt: Statement<[]>;
+  private readonly releaseStmt: Statement;
   private readonly pruneStmt: Statement<[number]>;
+  /** Lease tokens: this repository's random prefix + a counter (unique across processes and claims, cheap). */
+  private readonly tokenPrefix = randomBytes(9).toString("base64url");
+  private tokenCounter = 0;
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare(
@@ -163,26 +184,28 @@ export class JobsRepo {
        LIMIT @limit`,
     );
     this.leaseStmt = db.prepare(
-      "UPDATE jobs SET state = 'running', lease_until = @leaseUntil, updated_at = @now WHERE id = @id",
+      `UPDATE jobs SET state = 'running', lease_until = @leaseUntil, lease_token = @token, updated_at = @now
+       WHERE id = @id`,
     );
     this.completeStmt = db.prepare(
-      `UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = @now
-       WHERE id = @id AND state = 'running'`,
+      `UPDATE jobs SET state = 'done', lease_until = NULL, lease_token = NULL, updated_at = @now
+       WHERE id = @id AND state = 'running' AND lease_token IS @token`,
     );
     this.failStmt = db.prepare(
       `UPDATE jobs SET attempts = attempts + 1, last_error = @error, last_error_code = @code, lease_until = NULL,
-         updated_at = @now, run_after = @retryAt,
+         lease_token = NULL, updated_at = @now, run_after = @retryAt,
          state = CASE WHEN @maxAttempts IS NOT NULL AND attempts + 1 >= @maxAttempts THEN 'dead' ELSE 'pending' END
-       WHERE id = @id AND state = 'running'
+       WHERE id = @id AND state = 'running' AND lease_token IS @token
        RETURNING state, attempts`,
     );
     this.killStmt = db.prepare(
-      `UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = @error, last_error_code = @code,
-         updated_at = @now
-       WHERE id = @id AND state IN ('pending', 'running')`,
+      `UPDATE jobs SET state = 'dead', lease_until = NULL, lease_token = NULL, last_error = @error,
+         last_error_code = @code, updated_at = @now
+       WHERE id = @id AND (
+         CASE WHEN @anyHolder THEN state IN ('pending', 'running') ELSE state = 'running' AND lease_token IS @token END)`,
     );
     this.expiredStmt = db.prepare(
-      `SELECT id, attempts FROM jobs INDEXED BY jobs_open_by_key
+      `SELECT id, attempts, lease_token FROM jobs INDEXED BY jobs_open_by_key
        WHERE state IN ('pending', 'running') AND state = 'running' AND lease_until < ? ORDER BY id`,
     );
     this.requeueStmt = db.prepare(
@@ -191,7 +214,8 @@ export class JobsRepo {
          AND (@kind IS NULL OR kind = @kind) AND (@shopKey IS NULL OR shop_key = @shopKey)`,
     );
     this.renewStmt = db.prepare(
-      "UPDATE jobs SET lease_until = @leaseUntil, updated_at = @now WHERE id = @id AND state = 'running'",
+      `UPDATE jobs SET lease_until = @leaseUntil, updated_at = @now
+       WHERE id = @id AND state = 'running' AND lease_token IS @token`,
     );
     this.makeDueStmt = db.prepare(
       "UPDATE jobs SET run_after = @now, updated_at = @now WHERE state = 'pending' AND run_after > @now",
@@ -208,6 +232,10 @@ export class JobsRepo {
          AND (@shopKey IS NULL OR shop_key = @shopKey) ORDER BY id LIMIT @limit`,
     );
     this.nextRunStmt = db.prepare("SELECT MIN(run_after) AS t FROM jobs WHERE state = 'pending'");
+    this.releaseStmt = db.prepare(
+      `UPDATE jobs SET state = 'pending', lease_until = NULL, lease_token = NULL, updated_at = @now
+       WHERE id = @id AND state = 'running' AND lease_token IS @token`,
+    );
     this.pruneStmt = db.prepare("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?");
   }
 
@@ -245,30 +273,41 @@ export class JobsRepo {
       }) as JobRow[];
       const leaseUntil = opts.now + opts.leaseMs;
       return rows.map((row) => {
-        this.leaseStmt.run({ id: row.id, leaseUntil, now: opts.now });
-        return toJob({ ...row, state: "running", lease_until: leaseUntil, updated_at: opts.now });
+        const token = `${this.tokenPrefix}.${(++this.tokenCounter).toString(36)}`;
+        this.leaseStmt.run({ id: row.id, leaseUntil, token, now: opts.now });
+        return toJob({
+          ...row,
+          state: "running",
+          lease_until: leaseUntil,
+          lease_token: token,
+          updated_at: opts.now,
+        });
       });
     };
     // Inside a caller's (IMMEDIATE) transaction the lock is already held: no nested SAVEPOINT needed.
     return this.db.inTransaction ? claim() : this.db.transaction(claim).immediate();
   }
 
-  /** The job succeeded. False when the job was not running (e.g. its lease expired and it was released). */
-  complete(id: number, now: number = Date.now()): boolean {
-    return this.completeStmt.run({ id, now }).changes === 1;
+  /**
+   * The job succeeded. False when this claim no longer holds the job (its lease expired and it was released,
+   * maybe claimed again by another run): then nothing changes.
+   */
+  complete(lease: JobLease, now: number = Date.now()): boolean {
+    return this.completeStmt.run({ id: lease.id, token: lease.leaseToken, now }).changes === 1;
   }
 
   /**
    * The attempt failed and may be retried: back to pending with attempts + 1, not before `retryAt`
    * (see nextRetryAt in backoff.ts). With `maxAttempts`, the failure that spends the budget makes the job dead.
-   * Returns the new state, or undefined when the job was not running.
+   * Returns the new state, or undefined when this claim no longer holds the job (nothing changes).
    */
   fail(
-    id: number,
+    lease: JobLease,
     f: { error: string; code?: string; retryAt: number; maxAttempts?: number; now?: number },
   ): { state: "pending" | "dead"; attempts: number } | undefined {
     const row = this.failStmt.get({
-      id,
+      id: lease.id,
+      token: lease.leaseToken,
       error: f.error,
       code: f.code ?? null,
       retryAt: f.retryAt,
@@ -278,23 +317,51 @@ export class JobsRepo {
     return row;
   }
 
-  /** Gives up on a job now (permanent error, e.g. the platform refuses the content). It no longer blocks its key. */
-  kill(id: number, error: string, opts: { code?: string; now?: number } = {}): boolean {
+  /**
+   * Gives up on a job now (permanent error, e.g. the platform refuses the content). It no longer blocks its key.
+   * A worker passes the `leaseToken` of its claim: the job is killed only while that claim still holds it. Without
+   * one (an operator's decision) a pending or running job is killed whoever holds it.
+   */
+  kill(
+    id: number,
+    error: string,
+    opts: { code?: string; now?: number; leaseToken?: string | null } = {},
+  ): boolean {
+    const byHolder = opts.leaseToken !== undefined;
     return (
-      this.killStmt.run({ id, error, code: opts.code ?? null, now: opts.now ?? Date.now() }).changes === 1
+      this.killStmt.run({
+        id,
+        error,
+        code: opts.code ?? null,
+        now: opts.now ?? Date.now(),
+        anyHolder: byHolder ? 0 : 1,
+        token: opts.leaseToken ?? null,
+      }).changes === 1
     );
   }
 
   /**
    * Extends the leases of jobs the caller is still working on (a heartbeat), so a run may outlast `leaseMs` —
    * slow platforms, several calls, rate-limit waits — without the lease sweep handing the job to a second
-   * worker. Returns the ids that are no longer running (their lease was lost: another worker may have them).
+   * worker. Returns the ids whose lease this caller lost (released, maybe claimed by another run: not renewed).
    */
-  renewLeases(ids: readonly number[], leaseUntil: number, now: number = Date.now()): number[] {
+  renewLeases(leases: readonly JobLease[], leaseUntil: number, now: number = Date.now()): number[] {
     const renew = this.db.transaction(() =>
-      ids.filter((id) => this.renewStmt.run({ id, leaseUntil, now }).changes === 0),
+      leases
+        .filter((l) => this.renewStmt.run({ id: l.id, token: l.leaseToken, leaseUntil, now }).changes === 0)
+        .map((l) => l.id),
     );
     return renew.immediate();
+  }
+
+  /**
+   * Puts claimed jobs back to pending without counting an attempt (a clean shutdown, or a claim returned unused).
+   * Jobs this caller no longer holds are left alone. Returns how many were released.
+   */
+  release(leases: readonly JobLease[], now: number = Date.now()): number {
+    const release = () =>
+      leases.reduce((n, l) => n + this.releaseStmt.run({ id: l.id, token: l.leaseToken, now }).changes, 0);
+    return this.db.inTransaction ? release() : this.db.transaction(release).immediate();
   }
 
   /**
@@ -304,10 +371,15 @@ export class JobsRepo {
    */
   releaseExpiredLeases(now: number, opts: { maxAttempts?: number } = {}): number {
     const release = this.db.transaction(() => {
-      const expired = this.expiredStmt.all(now) as Array<{ id: number; attempts: number }>;
+      const expired = this.expiredStmt.all(now) as Array<{
+        id: number;
+        attempts: number;
+        lease_token: string | null;
+      }>;
       for (const job of expired) {
         this.failStmt.run({
           id: job.id,
+          token: job.lease_token,
           error: "lease expired: the worker stopped before finishing this job",
           code: LEASE_EXPIRED_CODE,
           retryAt: now,

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { isTkError } from "../errors/index.js";
+import { isTkError, type TkError } from "../errors/index.js";
+import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "./daemon-lock.js";
 import { EchoesRepo } from "./echoes.js";
-import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated } from "./errors.js";
+import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated, stateReadonly } from "./errors.js";
 import { InboundRepo } from "./inbound.js";
 import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
@@ -15,11 +16,25 @@ import { ShopStatusRepo } from "./shop-status.js";
 import { SqliteTokenStore } from "./tokens.js";
 import { WebhookSeenRepo } from "./webhook-seen.js";
 
+/**
+ * The state file holds access and refresh tokens and buyers' chats: only the tokokommo user may read it. A new
+ * file is created with STATE_FILE_MODE before SQLite opens it; SQLite then gives its -wal and -shm companions
+ * the main file's mode. Directories tokokommo creates for it get STATE_DIR_MODE; an existing directory keeps the
+ * mode its owner chose (`doctor` warns when files or directory are wider).
+ */
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIR_MODE = 0o700;
+
 export interface OpenStoreOptions {
   /** Open for reading only (status, doctor): no directory or file is created, no migration runs. */
   readonly?: boolean;
   /** ms to wait for another process's write lock before SQLITE_BUSY (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Hold the file's daemon lock until close() (see daemon-lock.ts): refused with TK_ERR_STATE_LOCKED while
+   * another process (or another store in this one) holds it. `serve` sets it; the other commands do not.
+   */
+  lock?: boolean;
 }
 
 export interface IntegrityResult {
@@ -49,6 +64,8 @@ export class Store {
     readonly db: Database,
     readonly path: string,
     readonly readonly: boolean,
+    /** The daemon lock this store holds (openStore's `lock`), released by close(). */
+    private readonly daemonLock?: DaemonLock,
   ) {
     this.tokens = new SqliteTokenStore(db);
     this.rooms = new RoomsRepo(db);
@@ -87,6 +104,7 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.daemonLock?.release();
   }
 }
 
@@ -107,8 +125,37 @@ export class Store {
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   const file = resolve(path);
   const readonly = options.readonly === true;
-  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
 
+  let lock: DaemonLock | undefined;
+  if (options.lock === true && !readonly) {
+    // Before anything else touches the file: a second daemon must not even migrate it.
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
+      createPrivateFile(daemonLockPath(file));
+    } catch (err) {
+      throw stateErrorFor(file, err);
+    }
+    try {
+      lock = acquireDaemonLock(file, (path) => connect(path, false));
+    } catch (err) {
+      throw readonlyOr(file, err);
+    }
+  }
+  try {
+    return openUnlocked(file, readonly, options, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+function openUnlocked(
+  file: string,
+  readonly: boolean,
+  options: OpenStoreOptions,
+  lock: DaemonLock | undefined,
+): Store {
+  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   const size = existingSize(file);
   if (size === undefined && readonly) throw stateMissing(file);
   if (size !== undefined) {
@@ -139,9 +186,10 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
 
   if (!readonly) {
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
+      if (size === undefined) createPrivateFile(file);
     } catch (err) {
-      throw stateOpenFailed(file, err);
+      throw stateErrorFor(file, err);
     }
   }
   const db = connect(file, false);
@@ -153,10 +201,19 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     applyMigrations(db, file, MIGRATIONS, Date.now());
-    return new Store(db, file, false);
+    return new Store(db, file, false, lock);
   } catch (err) {
     db.close();
-    throw err;
+    throw readonlyOr(file, err);
+  }
+}
+
+/** An empty file with STATE_FILE_MODE (SQLite treats an empty file as a new database). Loses no race: "wx". */
+function createPrivateFile(file: string): void {
+  try {
+    closeSync(openSync(file, "wx", STATE_FILE_MODE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
 }
 
@@ -176,8 +233,51 @@ function connect(file: string, readonly: boolean): Database {
   try {
     return new BetterSqlite3(file, { readonly, fileMustExist: readonly });
   } catch (err) {
-    throw stateOpenFailed(file, err);
+    // A read-only open (status, doctor) that fails is not about writing: keep the plain "cannot open".
+    throw readonly ? stateOpenFailed(file, err) : stateErrorFor(file, err);
   }
+}
+
+const READONLY_ERRNOS = new Set(["EROFS", "EACCES", "EPERM"]);
+
+/** The error (or an error it wraps, e.g. a failed migration's) says the file or its directory cannot be written. */
+function isReadonlyCause(file: string, err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (READONLY_ERRNOS.has(code) || code.startsWith("SQLITE_READONLY")) return true;
+    // SQLite says only "unable to open" when it cannot create the -wal/-shm next to the file: ask the system.
+    if (code.startsWith("SQLITE_CANTOPEN") && !writable(dirname(file))) return true;
+    // A recursive mkdir on a read-only filesystem reports ENOENT: ask about the nearest directory that exists.
+    if (code === "ENOENT" && (e as { syscall?: unknown }).syscall === "mkdir" && !writable(nearestDir(file)))
+      return true;
+  }
+  return false;
+}
+
+function nearestDir(file: string): string {
+  let dir = dirname(file);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TK_ERR_STATE_READONLY for a read-only filesystem or unwritable directory, else TK_ERR_STATE_OPEN_FAILED. */
+export function stateErrorFor(file: string, err: unknown): TkError {
+  return isReadonlyCause(file, err) ? stateReadonly(file, err) : stateOpenFailed(file, err);
+}
+
+/** Like stateErrorFor, but errors that are not about writing pass through unchanged (refusals keep their code). */
+function readonlyOr(file: string, err: unknown): unknown {
+  return isReadonlyCause(file, err) ? stateReadonly(file, err) : err;
 }
 
 /** SQLite's own corruption errors (raised by any first read of a damaged file) become TK_ERR_STATE_CORRUPT. */

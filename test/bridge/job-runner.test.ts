@@ -188,7 +188,7 @@ describe("SqliteEngineStore job completions (written behind)", () => {
     const second = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     const claimed = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect(claimed.map((j) => j.id)).toEqual([first]);
-    engineStore.jobs.complete(first);
+    engineStore.jobs.complete(claimed[0]!);
     expect(store.jobs.get(first)?.state).toBe("running"); // not yet written
     const next = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect(store.jobs.get(first)?.state).toBe("done");
@@ -199,11 +199,12 @@ describe("SqliteEngineStore job completions (written behind)", () => {
     const now = Date.now();
     const a = engineStore.enqueue({ kind: "k", orderingKey: "a", shopKey: "s" }, now);
     const b = engineStore.enqueue({ kind: "k", orderingKey: "b", shopKey: "s" }, now);
-    engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
-    engineStore.jobs.complete(a);
+    const [ja, jb] = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    expect([ja?.id, jb?.id]).toEqual([a, b]);
+    engineStore.jobs.complete(ja!);
     await new Promise((r) => setImmediate(r));
     expect(store.jobs.get(a)?.state).toBe("done");
-    engineStore.jobs.complete(b);
+    engineStore.jobs.complete(jb!);
     engineStore.jobs.flush?.();
     expect(store.jobs.get(b)?.state).toBe("done");
   });
@@ -238,5 +239,66 @@ describe("JobRunner when the queue itself fails", () => {
     await runner.stop();
     expect(errors).toHaveLength(2);
     expect(String(errors[0])).toContain("SQLITE_BUSY");
+  });
+});
+
+describe("JobRunner when its run lost the lease (event-loop stall)", () => {
+  it("the late run's heartbeat, completion and failure change nothing; the run that holds the job now finishes it", async () => {
+    const now = Date.now();
+    const id = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const fails = engineStore.enqueue({ kind: "f", orderingKey: "conv2", shopKey: "s" }, now);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const started = new Set<number>();
+    const lostReports: number[][] = [];
+    const queue = {
+      ...engineStore.jobs,
+      renewLeases: (held: Parameters<typeof engineStore.jobs.renewLeases>[0], until: number) => {
+        const lost = engineStore.jobs.renewLeases(held, until);
+        lostReports.push(lost);
+        return lost;
+      },
+    };
+    const runner = new JobRunner({
+      queue,
+      nextRetryAt: fastRetry,
+      leaseMs: 200, // heartbeat every 50 ms
+      handlers: {
+        k: async (job) => {
+          started.add(job.id);
+          await gate;
+        },
+        f: async (job) => {
+          started.add(job.id);
+          await gate;
+          throw new TkError("TK_ERR_KOMMO_TRANSIENT", "503");
+        },
+      },
+    });
+    runner.start();
+    await waitFor("both jobs running", () => started.size === 2, 5_000);
+
+    // The stall, in one synchronous step (no heartbeat can run in between): the leases run out, the sweep gives
+    // the jobs back, and another worker claims them.
+    store.db.prepare("UPDATE jobs SET lease_until = 0 WHERE id IN (?, ?)").run(id, fails);
+    expect(store.jobs.releaseExpiredLeases(Date.now())).toBe(2);
+    const second = store.jobs.claimNext({ now: Date.now(), leaseMs: 60_000, limit: 10 });
+    expect(second.map((j) => j.id).sort()).toEqual([id, fails].sort());
+    const taken = new Map(second.map((j) => [j.id, store.jobs.get(j.id)!]));
+
+    // The first runner's heartbeat now reports the loss and does not shorten the new holder's lease.
+    lostReports.length = 0;
+    await waitFor("a heartbeat after the takeover", () => lostReports.length >= 2, 5_000);
+    expect(lostReports.at(-1)!.sort()).toEqual([id, fails].sort());
+
+    release();
+    await runner.stop();
+    // Neither the late completion nor the late failure touched the jobs the second worker holds.
+    for (const [jobId, row] of taken) expect(store.jobs.get(jobId)).toEqual(row);
+    for (const job of second) expect(store.jobs.complete(job)).toBe(true);
+    expect(store.jobs.get(id)?.state).toBe("done");
+    expect(store.jobs.get(fails)).toMatchObject({ state: "done", attempts: 1 });
   });
 });

@@ -3,7 +3,7 @@
  * state file or the config, makes exactly its own check fail (dependent checks are skipped, not failed).
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -166,6 +166,19 @@ describe("each fault fails exactly its check", () => {
     const r = await doctor(configWith((raw) => (raw.statePath = bad)));
     expect(failed(r)).toEqual(["state.readable"]);
     expect(find(r, "state.readable").fix).toBeTruthy();
+  });
+
+  it("state.permissions: a state file other users may read warns, naming the chmod that fixes it", async () => {
+    const statePath = stateWith(() => undefined);
+    const config = configWith((raw) => (raw.statePath = statePath));
+    expect(find(await doctor(config), "state.permissions").status).toBe("pass");
+    chmodSync(statePath, 0o644);
+    const r = await doctor(config);
+    expect(failed(r)).toEqual([]);
+    const check = find(r, "state.permissions");
+    expect(check.status).toBe("warn");
+    expect(check.message).toContain(`${statePath} is 0644`);
+    expect(check.fix).toContain(`chmod 600 ${statePath}`);
   });
 
   it("tokopedia.credentials: the app's client is revoked", async () => {

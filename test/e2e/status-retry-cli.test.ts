@@ -38,7 +38,11 @@ function prepareState(statePath: string, now: number): void {
     const claimed = j.claimNext({ now, leaseMs: 60_000, limit: 10 });
     expect(claimed.map((c) => c.id)).toContain(dead);
     j.kill(dead, "Kommo refused the message", { code: "TK_ERR_KOMMO_BAD_REQUEST", now });
-    j.fail(waiting, { error: "Tokopedia 503", code: "TK_ERR_TOKOPEDIA_TRANSIENT", retryAt: now + 3_600_000 });
+    j.fail(claimed.find((c) => c.id === waiting)!, {
+      error: "Tokopedia 503",
+      code: "TK_ERR_TOKOPEDIA_TRANSIENT",
+      retryAt: now + 3_600_000,
+    });
     store.shopStatus.recordSyncSuccess({ source: "tokopedia", shopId: "481154" }, now - 60_000);
     store.shopStatus.recordShopError(
       { source: "tokopedia", shopId: "481154" },

@@ -1,10 +1,22 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Job, LEASE_EXPIRED_CODE, openStore, RETRY_BUDGET, type Store } from "../../src/store/index.js";
+import {
+  type Job,
+  type JobLease,
+  LEASE_EXPIRED_CODE,
+  openStore,
+  RETRY_BUDGET,
+  type Store,
+} from "../../src/store/index.js";
 import { useTempDir } from "./helpers.js";
 
 const tmp = useTempDir();
 const LEASE = 30_000;
+
+/** The lease of whoever holds job `id` now (tests that play the one worker holding it). */
+function held(store: Store, id: number): JobLease {
+  return { id, leaseToken: store.jobs.get(id)?.leaseToken ?? null };
+}
 
 function claimIds(
   store: Store,
@@ -32,7 +44,7 @@ describe("jobs: enqueue and claim", () => {
 
     // A2 stays blocked while A1 runs; once A1 is done, A2 is next.
     expect(claimIds(store, 300)).toEqual([]);
-    expect(store.jobs.complete(a1, 400)).toBe(true);
+    expect(store.jobs.complete(held(store, a1), 400)).toBe(true);
     expect(claimIds(store, 500)).toEqual([a2]);
   });
 
@@ -51,15 +63,15 @@ describe("jobs: enqueue and claim", () => {
     const first = store.jobs.enqueue({ kind: "deliver_to_kommo", orderingKey: "A" }, 0);
     const second = store.jobs.enqueue({ kind: "deliver_to_kommo", orderingKey: "A" }, 0);
     expect(claimIds(store, 10)).toEqual([first]);
-    expect(store.jobs.fail(first, { error: "HTTP 503", code: "TK_ERR_X", retryAt: 10_000, now: 20 })).toEqual(
-      {
-        state: "pending",
-        attempts: 1,
-      },
-    );
+    expect(
+      store.jobs.fail(held(store, first), { error: "HTTP 503", code: "TK_ERR_X", retryAt: 10_000, now: 20 }),
+    ).toEqual({
+      state: "pending",
+      attempts: 1,
+    });
     expect(claimIds(store, 5_000)).toEqual([]); // `second` must not overtake `first`
     expect(claimIds(store, 10_000)).toEqual([first]);
-    store.jobs.complete(first, 10_001);
+    store.jobs.complete(held(store, first), 10_001);
     expect(claimIds(store, 10_002)).toEqual([second]);
   });
 
@@ -85,12 +97,19 @@ describe("jobs: failure, death, re-queue", () => {
     let now = 0;
     for (let attempt = 1; attempt < RETRY_BUDGET; attempt++) {
       expect(claimIds(store, now)).toEqual([id]);
-      const r = store.jobs.fail(id, { error: "boom", retryAt: now + 1, maxAttempts: RETRY_BUDGET, now });
+      const r = store.jobs.fail(held(store, id), {
+        error: "boom",
+        retryAt: now + 1,
+        maxAttempts: RETRY_BUDGET,
+        now,
+      });
       expect(r).toEqual({ state: "pending", attempts: attempt });
       now += 1;
     }
     expect(claimIds(store, now)).toEqual([id]);
-    expect(store.jobs.fail(id, { error: "last", retryAt: now + 1, maxAttempts: RETRY_BUDGET, now })).toEqual({
+    expect(
+      store.jobs.fail(held(store, id), { error: "last", retryAt: now + 1, maxAttempts: RETRY_BUDGET, now }),
+    ).toEqual({
       state: "dead",
       attempts: RETRY_BUDGET,
     });
@@ -98,8 +117,8 @@ describe("jobs: failure, death, re-queue", () => {
     expect(dead).toMatchObject({ state: "dead", lastError: "last", leaseUntil: null });
     expect(store.jobs.counts()).toEqual([{ shopKey: "tokopedia:1", pending: 0, running: 0, dead: 1 }]);
     // Not running any more: a late complete/fail from the worker changes nothing.
-    expect(store.jobs.complete(id)).toBe(false);
-    expect(store.jobs.fail(id, { error: "late", retryAt: 0 })).toBeUndefined();
+    expect(store.jobs.complete(held(store, id))).toBe(false);
+    expect(store.jobs.fail(held(store, id), { error: "late", retryAt: 0 })).toBeUndefined();
   });
 
   it("a dead job does not block later jobs of its conversation; requeueDead brings it back", () => {
@@ -111,8 +130,8 @@ describe("jobs: failure, death, re-queue", () => {
     expect(store.jobs.kill(poisoned, "Kommo refuses this content", { code: "TK_ERR_Y", now: 2 })).toBe(true);
     expect(store.jobs.get(poisoned)).toMatchObject({ state: "dead", lastErrorCode: "TK_ERR_Y" });
     expect(claimIds(store, 3)).toEqual([next]);
-    store.jobs.complete(next, 4);
-    store.jobs.complete(other, 4);
+    store.jobs.complete(held(store, next), 4);
+    store.jobs.complete(held(store, other), 4);
 
     expect(store.jobs.listDead().map((j: Job) => j.id)).toEqual([poisoned]);
     expect(store.jobs.requeueDead({ kind: "sync_room" })).toBe(0);
@@ -141,7 +160,7 @@ describe("jobs: failure, death, re-queue", () => {
     store.jobs.kill(ids[2]!, "x");
     const done = store.jobs.enqueue({ kind: "sync_room" }, 0);
     claimIds(store, 0, 10);
-    store.jobs.complete(done, 50);
+    store.jobs.complete(held(store, done), 50);
     // The done job (no shop) is not counted at all.
     expect(store.jobs.counts()).toEqual([
       { shopKey: "tiktokshop:9", pending: 0, running: 1, dead: 1 },
@@ -238,9 +257,9 @@ describe("jobs: ordering under interleaved workers", () => {
             const outcome = random();
             const s = workers[h.worker]!;
             if (outcome < 0.6) {
-              if (s.jobs.complete(h.job.id, now)) completed.get(h.job.orderingKey!)!.push(h.job.id);
+              if (s.jobs.complete(h.job, now)) completed.get(h.job.orderingKey!)!.push(h.job.id);
             } else if (outcome < 0.9) {
-              const r = s.jobs.fail(h.job.id, { error: "x", retryAt: now + 100, maxAttempts: 4, now });
+              const r = s.jobs.fail(h.job, { error: "x", retryAt: now + 100, maxAttempts: 4, now });
               if (r?.state === "dead") dead.add(h.job.id);
             }
             // else: the worker "crashes" and never reports; its lease must expire.
@@ -267,7 +286,7 @@ describe("jobs: ordering under interleaved workers", () => {
           const batch = workers[round % 2]!.jobs.claimNext({ now, leaseMs: 500, limit: 10 });
           if (batch.length === 0) break;
           for (const job of batch) {
-            workers[round % 2]!.jobs.complete(job.id, now);
+            workers[round % 2]!.jobs.complete(job, now);
             completed.get(job.orderingKey!)!.push(job.id);
           }
           now += 200;
@@ -285,4 +304,49 @@ describe("jobs: ordering under interleaved workers", () => {
       }
     },
   );
+});
+
+describe("jobs: lease tokens (a run that lost its lease changes nothing)", () => {
+  it("after the lease expired and a second claimant took the job, the first one's complete, fail, kill, renew and release do nothing and report the loss", () => {
+    const store = tmp.open();
+    const id = store.jobs.enqueue({ kind: "deliver_to_marketplace", orderingKey: "A" }, 0);
+    const [first] = store.jobs.claimNext({ now: 1_000, leaseMs: LEASE, limit: 1 });
+    expect(first?.leaseToken).toEqual(expect.any(String));
+    // The first run stalls past its lease; the sweep gives the job back and a second run claims it.
+    expect(store.jobs.releaseExpiredLeases(1_000 + LEASE + 1)).toBe(1);
+    expect(store.jobs.get(id)?.leaseToken).toBeNull();
+    const [second] = store.jobs.claimNext({ now: 1_000 + LEASE + 2, leaseMs: LEASE, limit: 1 });
+    expect(second?.id).toBe(id);
+    expect(second?.leaseToken).not.toBe(first!.leaseToken);
+    const before = store.jobs.get(id);
+
+    const later = 1_000 + LEASE + 3;
+    expect(store.jobs.complete(first!, later)).toBe(false);
+    expect(store.jobs.fail(first!, { error: "late", retryAt: later, now: later })).toBeUndefined();
+    expect(store.jobs.kill(id, "late", { leaseToken: first!.leaseToken!, now: later })).toBe(false);
+    expect(store.jobs.renewLeases([first!], later + LEASE, later)).toEqual([id]);
+    expect(store.jobs.release([first!], later)).toBe(0);
+    expect(store.jobs.get(id)).toEqual(before); // nothing changed, not even updated_at
+
+    // The second claimant's calls work.
+    expect(store.jobs.renewLeases([second!], later + 2 * LEASE, later)).toEqual([]);
+    expect(store.jobs.get(id)?.leaseUntil).toBe(later + 2 * LEASE);
+    expect(store.jobs.complete(second!, later + 1)).toBe(true);
+    expect(store.jobs.get(id)).toMatchObject({ state: "done", leaseToken: null, leaseUntil: null });
+  });
+
+  it("the second claimant's fail and release work; every claim gets a new token", () => {
+    const store = tmp.open();
+    const id = store.jobs.enqueue({ kind: "sync_room", orderingKey: "S" }, 0);
+    const tokens = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const [job] = store.jobs.claimNext({ now: round * 10, leaseMs: LEASE, limit: 1 });
+      tokens.add(job!.leaseToken!);
+      if (round === 0)
+        expect(store.jobs.fail(job!, { error: "503", retryAt: 0, now: 1 })?.state).toBe("pending");
+      else expect(store.jobs.release([job!], round * 10 + 1)).toBe(1);
+      expect(store.jobs.get(id)).toMatchObject({ state: "pending", leaseToken: null });
+    }
+    expect(tokens.size).toBe(3);
+  });
 });

@@ -280,6 +280,30 @@ describe("migrations", () => {
     }
   });
 
+  it("4 upgrades a version-3 file: a job left running by the older build is swept back and claimed with a token", () => {
+    const path = join(tmp.dir(), "state.db");
+    const v3 = new BetterSqlite3(path);
+    v3.pragma("journal_mode = WAL");
+    applyMigrations(v3, path, MIGRATIONS.slice(0, 3), 1);
+    v3.prepare(
+      `INSERT INTO jobs (kind, ordering_key, state, run_after, lease_until, created_at, updated_at)
+       VALUES ('sync_room', 'k', 'running', 0, 500, 0, 0)`,
+    ).run();
+    v3.close();
+
+    const store = openStore(path);
+    try {
+      expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(store.jobs.get(1)).toMatchObject({ state: "running", leaseToken: null });
+      expect(store.jobs.releaseExpiredLeases(1_000)).toBe(1);
+      const [job] = store.jobs.claimNext({ now: 1_001, leaseMs: 1_000, limit: 1 });
+      expect(job).toMatchObject({ id: 1, state: "running", leaseToken: expect.any(String) });
+      expect(store.jobs.complete(job!, 1_002)).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
   it("a failing step is rolled back whole and reported as TK_ERR_STATE_MIGRATION_FAILED", () => {
     const path = join(tmp.dir(), "state.db");
     openStore(path).close();

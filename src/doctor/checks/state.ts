@@ -1,6 +1,8 @@
-/** The state file: readable, intact, and what it says about jobs and syncs. */
+/** The state file: readable, intact, private, and what it says about jobs and syncs. */
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import { isTkError } from "../../errors/index.js";
-import { shopKey } from "../../store/index.js";
+import { STATE_DIR_MODE, STATE_FILE_MODE, shopKey } from "../../store/index.js";
 import type { CheckGroup } from "../types.js";
 import { fail, pass, warn } from "../types.js";
 
@@ -14,6 +16,28 @@ const ago = (ms: number) =>
     : ms < 7_200_000
       ? `${Math.round(ms / 60_000)} min`
       : `${Math.round(ms / 3_600_000)} h`;
+
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/**
+ * The state file, its -wal/-shm and its directory, where their mode grants more than tokokommo gives them
+ * (files 0600, directory 0700): the file holds access and refresh tokens and buyers' chats. Missing files are
+ * skipped. Each entry: the path, its mode, and whether it is the directory.
+ */
+export function widerStateModes(statePath: string): { path: string; mode: number; dir: boolean }[] {
+  const wider: { path: string; mode: number; dir: boolean }[] = [];
+  const look = (path: string, allowed: number, dir: boolean) => {
+    try {
+      const mode = statSync(path).mode & 0o777;
+      if ((mode & ~allowed) !== 0) wider.push({ path, mode, dir });
+    } catch {
+      // absent (no -wal after a clean stop) or unreadable: state.readable reports the latter
+    }
+  };
+  for (const suffix of ["", "-wal", "-shm"]) look(`${statePath}${suffix}`, STATE_FILE_MODE, false);
+  look(dirname(statePath), STATE_DIR_MODE, true);
+  return wider;
+}
 
 export const stateChecks: CheckGroup = {
   name: "state",
@@ -45,6 +69,27 @@ export const stateChecks: CheckGroup = {
               "stop the daemon, restore the state file from a backup (or move it aside to start fresh), then start it again",
             );
           return pass(`${store.path} is intact (schema ${store.schemaVersion()})`);
+        },
+      },
+      {
+        id: "state.permissions",
+        title: "State file is private to the tokokommo user",
+        needs: ["config.valid"],
+        run(c) {
+          const wider = widerStateModes(c.config.statePath);
+          if (wider.length === 0) return pass("state file 0600 or stricter, directory 0700 or stricter");
+          const files = wider.filter((w) => !w.dir).map((w) => w.path);
+          const dirs = wider.filter((w) => w.dir).map((w) => w.path);
+          const fix = [
+            ...(files.length ? [`chmod 600 ${files.join(" ")}`] : []),
+            ...(dirs.length ? [`chmod 700 ${dirs.join(" ")}`] : []),
+          ].join(" && ");
+          return warn(
+            `other users may read or change the state (it holds tokens and buyers' chats): ${wider
+              .map((w) => `${w.path} is ${octal(w.mode)}`)
+              .join(", ")}`,
+            `run \`${fix}\` as the file's owner (and set StateDirectoryMode=0700 if systemd creates the directory)`,
+          );
         },
       },
       {

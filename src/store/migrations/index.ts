@@ -1,7 +1,8 @@
 import { m0001Initial } from "./0001-initial.js";
 import { m0002WebhookFallbacks } from "./0002-webhook-fallbacks.js";
 import { m0003FewerJobIndexes } from "./0003-fewer-job-indexes.js";
-import { m0004ReplyPartsAndLeadTags } from "./0004-reply-parts-and-lead-tags.js";
+import { m0004JobLeaseTokens } from "./0004-job-lease-tokens.js";
+import { m0005ReplyPartsAndLeadTags } from "./0005-reply-parts-and-lead-tags.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -15,7 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [
   m0001Initial,
   m0002WebhookFallbacks,
   m0003FewerJobIndexes,
-  m0004ReplyPartsAndLeadTags,
+  m0004JobLeaseTokens,
+  m0005ReplyPartsAndLeadTags,
 ];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */

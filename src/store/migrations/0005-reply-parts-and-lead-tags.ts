@@ -15,8 +15,8 @@ ALTER TABLE rooms ADD COLUMN lead_tags_queued INTEGER NOT NULL DEFAULT 0;
 UPDATE rooms SET lead_tags_queued = 1 WHERE amojo_chat_id IS NOT NULL;
 `;
 
-export const m0004ReplyPartsAndLeadTags: Migration = {
-  version: 4,
+export const m0005ReplyPartsAndLeadTags: Migration = {
+  version: 5,
   name: "reply-parts-and-lead-tags",
   up(db) {
     db.exec(SQL);
