@@ -86,6 +86,19 @@ export function migrationFailed(path: string, version: number, name: string, cau
   );
 }
 
+/** A due upgrade step could not take the write lock: another process held it past the busy timeout. */
+export function upgradeBusy(path: string, version: number, cause: unknown): TkError {
+  return new TkError(
+    "TK_ERR_STATE_BUSY",
+    `The state file ${path} needs upgrading (step ${version}), but another process holds its write lock.`,
+    {
+      fix: "Find and end the process holding the file (`fuser` or `lsof` on it: a long sqlite3 session, a backup tool), then start again; nothing was changed.",
+      details: { path, version },
+      cause,
+    },
+  );
+}
+
 export function stateLocked(
   path: string,
   holder: { pid: number; host: string; startedAt: number } | undefined,

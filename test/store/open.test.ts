@@ -322,4 +322,42 @@ describe("migrations", () => {
     expect(db.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     db.close();
   });
+
+  it("an up-to-date file opens while another process holds its write lock (a backup, a sqlite3 session)", () => {
+    const path = join(tmp.dir(), "state.db");
+    openStore(path).close();
+    const other = new BetterSqlite3(path);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const store = openStore(path, { busyTimeoutMs: 50, lock: true });
+      expect(store.db.pragma("user_version", { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+      store.close();
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+  });
+
+  it("a due step whose write lock another process holds is TK_ERR_STATE_BUSY, and nothing changes", () => {
+    const path = join(tmp.dir(), "state.db");
+    openStore(path).close();
+    const next: Migration = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: "next",
+      up: (db) => db.exec("CREATE TABLE next_step (x TEXT)"),
+    };
+    const other = new BetterSqlite3(path);
+    other.exec("BEGIN IMMEDIATE");
+    const db = new BetterSqlite3(path, { timeout: 50 });
+    try {
+      const err = catchTk(() => applyMigrations(db, path, [...MIGRATIONS, next], 2));
+      expect(err.code).toBe("TK_ERR_STATE_BUSY");
+      expect(err.fix).toMatch(/fuser|lsof/);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'next_step'").get()).toBeUndefined();
+    db.close();
+  });
 });
