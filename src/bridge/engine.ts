@@ -157,6 +157,12 @@ export class BridgeEngine {
           fix: "Look for another process holding the state file locked, and check free disk space (docs/errors.md).",
         });
       },
+      onLeaseLost: (jobs) =>
+        o.log?.("warn", "jobs lost their lease while this daemon held them; they run again from the queue", {
+          code: "TK_ERR_JOB_LEASE_LOST",
+          jobs: jobs.map((j) => ({ id: j.id, kind: j.kind })),
+          fix: "Nothing to do if it is rare. If it repeats, the daemon's main thread stalls longer than the job lease: check nodejs_eventloop_lag_p99_seconds in /metrics and the machine's load.",
+        }),
       onFinished: (job, outcome, ms) =>
         this.metrics.jobDuration.observe({ kind: job.kind, outcome }, ms / 1000),
       onRetry: (job, err) => {

@@ -64,6 +64,13 @@ export interface JobRunnerOptions {
   /** Called once when a job becomes dead, e.g. to tell Kommo a reply failed. Must not throw. */
   onDead?: (job: QueuedJob, error: { code: string; message: string }) => void | Promise<void>;
   onRetry?: (job: QueuedJob, error: { code: string; message: string }, retryAt: number) => void;
+  /**
+   * The heartbeat found jobs this runner holds whose lease is gone (the main thread stalled past the lease, or
+   * the state file was unreachable meanwhile; the sweep gave them back and another run may have them). Buffered
+   * ones are dropped before they start; a run in progress goes on, but its outcome is not recorded (lease
+   * tokens). Must not throw.
+   */
+  onLeaseLost?: (jobs: QueuedJob[]) => void;
   /** Every run that recorded its outcome, with its duration (metrics). Must not throw. */
   onFinished?: (job: QueuedJob, outcome: "done" | "retry" | "dead", ms: number) => void;
   /**
@@ -103,8 +110,10 @@ export class JobRunner {
   private finishedSinceClaim = 0;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished">> &
-    Pick<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished">;
+  private readonly o: Required<
+    Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished" | "onLeaseLost">
+  > &
+    Pick<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished" | "onLeaseLost">;
 
   constructor(opts: JobRunnerOptions) {
     this.o = {
@@ -140,11 +149,20 @@ export class JobRunner {
   private renewLeases(): void {
     const held = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
     if (held.length === 0) return;
+    let lost: number[];
     try {
-      this.o.queue.renewLeases(held, this.o.now() + this.o.leaseMs);
+      lost = this.o.queue.renewLeases(held, this.o.now() + this.o.leaseMs);
     } catch {
       // A busy or closing database: the next beat tries again; the lease still has 3/4 of its time.
+      return;
     }
+    if (lost.length === 0) return;
+    // A buffered job whose lease is gone may already run elsewhere: starting it here would run it twice.
+    const gone = new Set(lost);
+    this.buffer = this.buffer.filter((j) => !gone.has(j.id));
+    try {
+      this.o.onLeaseLost?.(held.filter((j) => gone.has(j.id)));
+    } catch {}
   }
 
   /** Wakes the loop now (intake calls this after it commits a job): the next pass claims. */

@@ -302,3 +302,58 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
     expect(store.jobs.get(fails)).toMatchObject({ state: "done", attempts: 1 });
   });
 });
+
+describe("JobRunner: a buffered job whose lease was lost", () => {
+  it("is dropped, never started here, and reported", async () => {
+    const now = Date.now();
+    const first = engineStore.enqueue({ kind: "k", orderingKey: "conv-a", shopKey: "s" }, now);
+    const buffered = engineStore.enqueue({ kind: "k", orderingKey: "conv-b", shopKey: "s" }, now);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const started: number[] = [];
+    const lost: number[][] = [];
+    let claims = 0;
+    const runner = new JobRunner({
+      queue: {
+        ...engineStore.jobs,
+        claimNext: (opts: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+          claims++;
+          return engineStore.jobs.claimNext(opts);
+        },
+      },
+      nextRetryAt: fastRetry,
+      leaseMs: 200, // heartbeat every 50 ms
+      perShopConcurrency: 1, // the second job of the shop waits in the buffer while the first runs
+      onLeaseLost: (jobs) => lost.push(jobs.map((j) => j.id)),
+      handlers: {
+        k: async (job) => {
+          started.push(job.id);
+          if (job.id === first) await gate;
+        },
+      },
+    });
+    runner.start();
+    await waitFor(
+      "the first job runs and the second is claimed",
+      () => started.length === 1 && claims >= 1,
+      5_000,
+    );
+    expect(started).toEqual([first]);
+    expect(store.jobs.get(buffered)!.state).toBe("running"); // leased into the runner's buffer
+
+    // The stall: the buffered job's lease runs out, the sweep gives it back, another worker claims it.
+    store.db.prepare("UPDATE jobs SET lease_until = 0 WHERE id = ?").run(buffered);
+    expect(store.jobs.releaseExpiredLeases(Date.now())).toBe(1);
+    const elsewhere = store.jobs.claimNext({ now: Date.now(), leaseMs: 60_000, limit: 10 });
+    expect(elsewhere.map((j) => j.id)).toEqual([buffered]);
+
+    await waitFor("the heartbeat reports the loss", () => lost.some((ids) => ids.includes(buffered)), 5_000);
+    release();
+    await waitFor("the first job is done", () => store.jobs.get(first)!.state === "done", 5_000);
+    await runner.stop();
+    expect(started).toEqual([first]); // the lost job never started here
+    expect(store.jobs.complete(elsewhere[0]!)).toBe(true); // and its new holder still has it
+  });
+});
