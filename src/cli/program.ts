@@ -202,6 +202,11 @@ export async function main(argv: string[]): Promise<number> {
   } else if (result.text) {
     process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
   }
+  if (result.exitWithinMs !== undefined) {
+    const code = result.exitCode;
+    // unref: a process whose loop empties exits on its own, as usual; this only ends one something keeps alive.
+    setTimeout(() => process.exit(code), result.exitWithinMs).unref();
+  }
   return result.exitCode;
 }
 

@@ -10,6 +10,11 @@ export interface CommandResult {
   text?: string;
   /** Machine-readable output for --json; must already be redacted. */
   json?: unknown;
+  /**
+   * The process must be gone this long after the command returned: a handle left open (a socket, a timer, a
+   * library's worker) may not keep it alive past a promised shutdown time. Unset: exit when the loop is empty.
+   */
+  exitWithinMs?: number;
 }
 
 export function ok(text?: string, json?: unknown): CommandResult {

@@ -91,4 +91,22 @@ describe("signals (built binary)", () => {
     expect(bed.kommo.deliveryStatuses(amojoId).map((s) => s.status)).toEqual([1]);
     expect(bed.tokopedia.shopReplies(sent.msgId)).toEqual(["Ready kak, silakan order"]);
   }, 45_000);
+
+  it("SIGTERM while something else holds the event loop (a leaked handle): still exit 0 within 10 s", async () => {
+    // A preload that leaves an interval running forever: the daemon closes everything it owns, but the process
+    // would stay up after "stopped" unless serve's shutdown promise is enforced.
+    const leak = "--import=data:text/javascript,setInterval(()=>{},60000)";
+    daemon?.child.kill("SIGKILL"); // the previous test's daemon holds the port and the state file
+    await daemon?.exited;
+    daemon = await spawnDaemon(bed.configPath, port, [], { NODE_OPTIONS: leak });
+    const started = Date.now();
+    daemon.child.kill("SIGTERM");
+    const end = await Promise.race([
+      daemon.exited,
+      new Promise<"still running">((r) => setTimeout(() => r("still running"), 12_000).unref()),
+    ]);
+    expect(end).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(daemon.output()).toContain('"msg":"stopped"');
+  }, 20_000);
 });

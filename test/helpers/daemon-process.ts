@@ -33,12 +33,13 @@ export async function spawnDaemon(
   configPath: string,
   port: number,
   args: string[] = [],
+  env: Record<string, string | undefined> = {},
 ): Promise<DaemonProcess> {
   const child = spawn(
     process.execPath,
     [BIN, "serve", "--config", configPath, "--port", String(port), ...args],
     {
-      env: { ...process.env, NO_COLOR: "1", TOKOKOMMO_CONFIG: undefined },
+      env: { ...process.env, NO_COLOR: "1", TOKOKOMMO_CONFIG: undefined, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
