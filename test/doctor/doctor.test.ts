@@ -29,7 +29,8 @@ let copies = 0;
 interface Raw {
   statePath?: string;
   server: { publicUrl?: string; port?: number };
-  endpoints: { ipEcho?: string };
+  endpoints: { ipEcho?: string; kommoChats?: string };
+  media?: { allowPrivateNetworks?: boolean };
   shops: { kommoAccount: string }[];
   tokopedia: { apps: { webhookSecret?: string }[] };
   kommo: {
@@ -424,6 +425,31 @@ describe("each fault fails exactly its check", () => {
     const r = await doctor(configWith((raw) => (raw.server.publicUrl = "http://bridge.example.com")));
     expect(find(r, "config.public-url").status).toBe("warn");
     expect(failed(r)).toContain("tokopedia.webhook-url:main"); // the registered URL is not that one
+  });
+
+  it("config.media-private-networks warns while media downloads may reach private networks", async () => {
+    // The testbed allows them, and passes: its Kommo simulator serves the pictures on 127.0.0.1.
+    let r = await doctor();
+    expect(find(r, "config.media-private-networks").status).toBe("pass");
+    const realKommo = (raw: Raw) => (raw.endpoints.kommoChats = "https://amojo.kommo.com");
+    r = await doctor(configWith(realKommo));
+    expect(find(r, "config.media-private-networks").status).toBe("warn");
+    expect(find(r, "config.media-private-networks").fix).toContain("media.allowPrivateNetworks");
+    r = await doctor(
+      configWith((raw) => {
+        realKommo(raw);
+        raw.media = { allowPrivateNetworks: false };
+      }),
+    );
+    expect(find(r, "config.media-private-networks").status).toBe("pass");
+    r = await doctor(
+      configWith((raw) => {
+        realKommo(raw);
+        raw.media = { allowPrivateNetworks: false };
+      }),
+      { env: { TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS: "1" } },
+    );
+    expect(find(r, "config.media-private-networks").status).toBe("warn");
   });
 
   it("daemon.healthz: the daemon is down (last: stops it)", async () => {

@@ -1,5 +1,6 @@
 /** Checks of the config file itself. Everything else needs `config.valid`. */
 import { isIP } from "node:net";
+import { mediaAllowsPrivateNetworks } from "../../bridge/download-media.js";
 import type { CheckGroup } from "../types.js";
 import { fail, pass, warn } from "../types.js";
 
@@ -46,6 +47,23 @@ export const configChecks: CheckGroup = {
         return warn(
           `server.publicUrl is plain http (${publicUrl}); the platforms send webhooks to https addresses`,
           "put a TLS reverse proxy in front of the bridge and set server.publicUrl to its https:// address",
+        );
+      },
+    },
+    {
+      id: "config.media-private-networks",
+      title: "Media downloads stay off private networks",
+      needs: ["config.valid"],
+      run(ctx) {
+        if (!mediaAllowsPrivateNetworks(ctx.config.media, ctx.env))
+          return pass("pictures are downloaded from public addresses only");
+        // A rehearsal on the simulators: Kommo itself, which serves the pictures, runs on this machine.
+        const kommoHost = new URL(ctx.config.endpoints.kommoChats).hostname;
+        if (LOOPBACK.has(kommoHost))
+          return pass("media downloads may reach private networks: Kommo is on this machine (simulators)");
+        return warn(
+          "media downloads may reach loopback, private and cloud metadata addresses (media.allowPrivateNetworks or TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS): whoever writes in a Kommo chat can make the bridge fetch from this machine's network",
+          "remove media.allowPrivateNetworks (and TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS) unless your media host is inside your own network on purpose; the sandbox and tests set it for their simulators",
         );
       },
     },
