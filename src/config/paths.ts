@@ -1,7 +1,8 @@
 /**
- * Where the config file lives: --config, else TOKOKOMMO_CONFIG, else the path the `conf` package would use
- * for project "tokokommo". That path is computed here with conf 14's rules (env-paths, suffix "nodejs",
- * file config.json) instead of importing conf, which keeps CLI start-up light.
+ * Where the config file lives: --config, else TOKOKOMMO_CONFIG, else the per-user default that the `conf`
+ * package would use for project "tokokommo" (env-paths rules, suffix "nodejs", file config.json), so installs that
+ * started with it keep their file. Computed here rather than with conf: nothing else of conf was used, and not
+ * loading it keeps CLI start-up light.
  */
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
