@@ -21,6 +21,7 @@ import { Poller } from "./poller.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { deliverFallbacks, syncRoom } from "./sync-room.js";
+import { tagLead } from "./tag-lead.js";
 import type { Topology } from "./topology.js";
 
 export interface EngineOptions {
@@ -139,13 +140,7 @@ export class BridgeEngine {
           if (!account) return; // the account was removed from the config; nobody to tell
           await account.chats.sendDeliveryStatus(p.scopeId, p.amojoMessageId, p.status);
         },
-        [ENRICH_LEAD]: async (job) => {
-          const p = job.payload as { amojoChatId: string; tags: string[]; scopeId?: string };
-          const shop = o.topology
-            .allShops()
-            .find((s) => s.kommo.rest && job.shopKey === `${s.source}:${s.shopId}`);
-          await shop?.kommo.rest?.tagLeadOfChat(p.amojoChatId, p.tags);
-        },
+        [ENRICH_LEAD]: (job) => tagLead(job, o.topology),
       }),
       onQueueError: (err) => {
         // The state file refusing writes is reported by watchQueue (with its own code, once per 10 s).

@@ -10,6 +10,15 @@
  * Permits are handed out in FIFO order; a waiting caller sleeps until the oldest permit leaves the window.
  * The window is measured on a monotonic clock (performance.now): with the wall clock, a step back (NTP, a VM
  * resume) would park every caller for the size of the step.
+ *
+ * Across processes (a restart, a crash loop under systemd): the shared limiters start with a *quiet window* — the
+ * first permit waits one full window, as if `limit` permits had just been granted. The process before this one
+ * (the daemon lock allows one per state file) may have spent the whole budget of the second it died in; it is
+ * gone before this one starts, so after one quiet window none of its requests can share a second with ours.
+ * Chosen over remembering the send times in the state file because it costs nothing on the hot path (no write
+ * per request), needs no clock shared between processes (monotonic clocks are per process, and persisting wall
+ * time would bring back the clock-step problem above), and its price is small: the first Kommo REST call of a
+ * process (lead tags, a token refresh, a doctor check) starts about a second later.
  */
 export interface KommoLimiterOptions {
   /** Requests allowed per window, default 7. */
@@ -18,6 +27,11 @@ export interface KommoLimiterOptions {
   windowMs?: number;
   /** A monotonic clock in ms (default performance.now); injectable for tests. */
   now?: () => number;
+  /**
+   * The first permit waits one full window (see above). Default false for a limiter built directly, true for
+   * the process-wide ones from getKommoLimiter, which is what the clients use.
+   */
+  quietStart?: boolean;
 }
 
 export class KommoRateLimiter {
@@ -32,6 +46,10 @@ export class KommoRateLimiter {
     this.limit = o.limit ?? 7;
     this.windowMs = o.windowMs ?? 1100;
     this.now = o.now ?? (() => performance.now());
+    if (o.quietStart) {
+      const t = this.now();
+      for (let i = 0; i < this.limit; i++) this.granted.push(t);
+    }
   }
 
   /** Resolves when a request may be sent now. Callers are served in arrival order. */
@@ -60,12 +78,13 @@ const shared = new Map<string, KommoRateLimiter>();
 
 /**
  * The process-wide limiter for one Kommo account (key: subdomain or account name). The first caller's options
- * win; later calls return the same instance so that every client of that account shares one budget.
+ * win; later calls return the same instance so that every client of that account shares one budget. It starts
+ * with a quiet window unless the options say `quietStart: false`: the process before may have just spent it.
  */
 export function getKommoLimiter(accountKey: string, options?: KommoLimiterOptions): KommoRateLimiter {
   let l = shared.get(accountKey);
   if (!l) {
-    l = new KommoRateLimiter(options);
+    l = new KommoRateLimiter({ quietStart: true, ...options });
     shared.set(accountKey, l);
   }
   return l;

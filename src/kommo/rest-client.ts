@@ -165,8 +165,8 @@ export class KommoRestClient {
   }
 
   /**
-   * Tags the newest lead of the contact that owns the chat (design §4 enrichment). {} when the chat has no
-   * contact or the contact no lead yet (Kommo creates them asynchronously after the first message).
+   * Tags the newest lead of the contact that owns the chat. {} when the chat has no contact or the contact no
+   * lead yet (Kommo creates them asynchronously after the first message): the tagging job then tries again later.
    */
   async tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }> {
     const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];

@@ -16,6 +16,12 @@ export interface AmojoConfig {
   duplicateMsgid: "reject" | "idempotent";
   /** Called for every new incoming non-silent message that made an incoming lead. */
   onLeadCreated?: (leadId: number) => void;
+  /**
+   * Kommo makes the contact and the incoming lead of a new chat asynchronously, a moment after the message. While
+   * `held`, the simulator models that moment as "not yet": the creation waits in `pending` (one per chat) until
+   * the simulator releases it (KommoSimulator.releaseIncomingLeads).
+   */
+  leadCreation?: { held: boolean; pending: Map<string, () => void> };
 }
 
 export interface AmojoRequest {
@@ -273,8 +279,14 @@ function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Ob
   state.addMessage(m);
 
   // Reference §7: the first non-silent incoming message of a chat with no contact creates contact + incoming lead.
-  if (direction === "in" && !silent && chat.contactId === undefined)
-    createContactAndLead(state, cfg, chat, senderP);
+  if (direction === "in" && !silent && chat.contactId === undefined) {
+    const create = () => {
+      if (chat.contactId === undefined) createContactAndLead(state, cfg, chat, senderP);
+    };
+    if (cfg.leadCreation?.held) {
+      if (!cfg.leadCreation.pending.has(chat.amojoId)) cfg.leadCreation.pending.set(chat.amojoId, create);
+    } else create();
+  }
   return json(200, { new_message: replyOf(m) });
 }
 

@@ -117,6 +117,7 @@ export class KommoSimulator {
       now: this.now,
       dateWindowMs: o.dateWindowMs ?? 15 * 60_000,
       duplicateMsgid: o.duplicateMsgid ?? "reject",
+      leadCreation: { held: false, pending: new Map() },
     };
     this.oauthCfg = {
       now: this.now,
@@ -334,6 +335,24 @@ export class KommoSimulator {
         message: m,
       },
     };
+  }
+
+  /**
+   * From now on a new chat's contact and incoming lead are not made with its first buyer message but only at
+   * releaseIncomingLeads(): the window in which Kommo has the chat but not yet its lead, stretched for tests.
+   */
+  holdIncomingLeads(): void {
+    if (this.amojoCfg.leadCreation) this.amojoCfg.leadCreation.held = true;
+  }
+
+  /** Makes the contacts and incoming leads held back since holdIncomingLeads(), and stops holding. */
+  releaseIncomingLeads(): void {
+    const lc = this.amojoCfg.leadCreation;
+    if (!lc) return;
+    lc.held = false;
+    const pending = [...lc.pending.values()];
+    lc.pending.clear();
+    for (const create of pending) create();
   }
 
   // ---- reading what happened ---------------------------------------------------------------------------------
