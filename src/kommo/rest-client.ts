@@ -165,7 +165,7 @@ export class KommoRestClient {
   }
 
   /**
-   * Tags the newest lead of the contact that owns the chat (design §4 enrichment). {} when the chat has no
+   * Tags the newest lead of the contact that owns the chat (enrichment). {} when the chat has no
    * contact or the contact no lead yet (Kommo creates them asynchronously after the first message).
    */
   async tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }> {

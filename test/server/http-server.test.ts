@@ -1,5 +1,5 @@
 /**
- * The HTTP server's own defences, over real sockets (issue 14, items 1, 9 and 10): hostile request targets and
+ * The HTTP server's own defences, over real sockets: hostile request targets and
  * bad percent-encoding get 400 without an error log and without an unhandled rejection; a failure while writing
  * the answer does not stop the server; slow headers, slow bodies and idle connections are cut; the number of
  * connections is capped; HEAD /healthz answers like GET without a body.
