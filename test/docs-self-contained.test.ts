@@ -128,6 +128,15 @@ describe("citations of docs/platforms resolve", () => {
     expect(missing).toEqual([]);
   });
 
+  it("README and docs/architecture.md link every platform doc", () => {
+    const platformDocs = FILES.filter((f) => /^docs\/platforms\/[^/]+\.md$/.test(f));
+    expect(platformDocs.length).toBe(3);
+    for (const doc of platformDocs) {
+      expect(TEXTS.get("README.md")).toContain(`](${doc})`);
+      expect(TEXTS.get("docs/architecture.md")).toContain(`](${doc.replace("docs/", "")})`);
+    }
+  });
+
   it("slugs follow GitHub's rule", () => {
     expect(slug("Ids, times and paging")).toBe("ids-times-and-paging");
     expect(slug("Chats API signing")).toBe("chats-api-signing");
