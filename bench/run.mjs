@@ -1,4 +1,4 @@
-// npm run bench: figures for issue 4, side by side in one run against the same simulators.
+// npm run bench: throughput, latency and memory figures, side by side in one run against the same simulators.
 // Not a test: it asserts nothing; it measures, prints a table and writes bench/results/latest.json.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";

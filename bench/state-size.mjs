@@ -1,4 +1,4 @@
-// The state file's steady-state size under retention (issue 14): fills a fresh state file with N days of
+// The state file's steady-state size under retention: fills a fresh state file with N days of
 // realistic rows for a given message rate, through the store's own functions with an injected clock (no HTTP,
 // no daemon: minutes, not days), runs the daemon's pruning once per simulated hour, and prints the file size at
 // the end of each day. Once the days exceed the retention, the size stops growing: that is the steady state.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 
 describe("built binary", () => {
-  it("--help lists every command of design §7 and exits 0", () => {
+  it("--help lists every command and exits 0", () => {
     const r = runCli(["--help"]);
     expect(r.status).toBe(0);
     for (const cmd of ["init", "serve", "doctor", "status", "shops", "retry", "sandbox"]) {

@@ -1,6 +1,6 @@
 /**
  * The reverse-proxy examples in docs/operations.md are copied as they are, so they must not publish more than the
- * webhooks (issue 14, item 15): /metrics and /readyz (and /healthz) stay on 127.0.0.1. Every `reverse_proxy`
+ * webhooks: /metrics and /readyz (and /healthz) stay on 127.0.0.1. Every `reverse_proxy`
  * (Caddy) and `proxy_pass` (nginx) must sit under a matcher for /webhooks/ only.
  */
 import { readFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
- * Delivery of one marketplace message to Kommo (design §4 inbound step 3). Idempotent: if a previous attempt
- * reached Kommo but the process died before recording it, Kommo refuses the repeated msgid and we count that as
- * delivered — so a crash never produces a duplicate in the chat. The lead's tags do not depend on seeing that
+ * Delivery of one marketplace message to Kommo (docs/architecture.md, Inbound step 3). Idempotent: if a previous
+ * attempt reached Kommo but the process died before recording it, Kommo refuses the repeated msgid and we count that
+ * as delivered — so a crash never produces a duplicate in the chat. The lead's tags do not depend on seeing that
  * first answer either (see findChat and `wantsTags`).
  */
 import { isTkError } from "../errors/index.js";

@@ -1,5 +1,5 @@
 /**
- * Delivery of one Kommo reply to the marketplace (design §4 outbound step 2), then its delivery status.
+ * Delivery of one Kommo reply to the marketplace (docs/architecture.md, Outbound step 2), then its delivery status.
  *
  * "Nothing delivered twice": a reply goes as one or more parts (a long text cut for TikTok Shop, a picture and its
  * caption). Each part is recorded in the state file the moment the platform confirms it, so a retry sends only the

@@ -1,7 +1,7 @@
 /**
- * Kommo-side identities of marketplace objects (design §5). They are stable across restarts and across the two
- * sources, and they are what makes redelivery safe: Kommo rejects a second message with the same msgid, and the
- * bridge finds its conversation again from the conversation_id a Kommo reply carries.
+ * Kommo-side identities of marketplace objects (docs/architecture.md, Identities). They are stable across restarts
+ * and across the two sources, and they are what makes redelivery safe: Kommo rejects a second message with the same
+ * msgid, and the bridge finds its conversation again from the conversation_id a Kommo reply carries.
  */
 import type { SourceKind } from "../sources/types.js";
 

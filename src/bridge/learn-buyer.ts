@@ -1,8 +1,9 @@
 /**
  * Who the buyer of a room is, for rooms whose webhook did not say. Tokopedia's chat webhook carries the buyer;
- * TikTok Shop's type-14 webhook carries only an im_user_id (no name, user id or platform, reference §7.3). Without
- * this, a TikTok Shop chat opened by a webhook would reach Kommo as "buyer room-…" and the lead would never be
- * tagged with the buyer's platform. The conversation listing (the same call poll sweeps make) has all of it.
+ * TikTok Shop's type-14 webhook carries only an im_user_id (no name, user id or platform:
+ * docs/platforms/tiktokshop.md#webhooks). Without this, a TikTok Shop chat opened by a webhook would reach Kommo as
+ * "buyer room-…" and the lead would never be tagged with the buyer's platform. The conversation listing (the same
+ * call poll sweeps make) has all of it.
  *
  * Called by the room sync before it inserts the first buyer message of a room with no buyer yet, so the
  * delivery to Kommo (which reads the room) and the lead's tags see the buyer. Best effort: the listing failing

@@ -1,5 +1,5 @@
 /**
- * What to do with a reply a manager (or Salesbot) wrote in Kommo (design §6, outbound table). Pure: the
+ * What to do with a reply a manager (or Salesbot) wrote in Kommo (docs/architecture.md, Outbound). Pure: the
  * worker executes the plan; tests can check every row without a network.
  */
 export interface KommoReplyContent {

@@ -1,7 +1,7 @@
 /**
- * What the engine needs from the outside world, as interfaces (design §3: the engine speaks to a source adapter
- * and to Kommo through interfaces, not concrete clients). The concrete clients in src/kommo and src/sources
- * satisfy these structurally; tests and the sandbox wire them to the simulators.
+ * What the engine needs from the outside world, as interfaces (docs/architecture.md, Layers: the engine speaks to a
+ * source adapter and to Kommo through interfaces, not concrete clients). The concrete clients in src/kommo and
+ * src/sources satisfy these structurally; tests and the sandbox wire them to the simulators.
  */
 import type { KommoMessageBody } from "./render-inbound.js";
 
@@ -13,7 +13,7 @@ export interface KommoParticipant {
   profile_link?: string;
 }
 
-/** The `payload` of an amojo `new_message` event (reference kommo-api §4.4). */
+/** The `payload` of an amojo `new_message` event (docs/platforms/kommo.md#chats-api-endpoints). */
 export interface KommoNewMessagePayload {
   timestamp: number;
   msec_timestamp: number;

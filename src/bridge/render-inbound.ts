@@ -1,7 +1,7 @@
 /**
- * Rendering of source-neutral message content into a Kommo Chats API `message` object (design §6).
- * Kommo shows `text` messages as is and `picture` messages as images (with `text` as caption); everything the
- * Chats API cannot show natively becomes readable text.
+ * Rendering of source-neutral message content into a Kommo Chats API `message` object (docs/architecture.md,
+ * Inbound). Kommo shows `text` messages as is and `picture` messages as images (with `text` as caption); everything
+ * the Chats API cannot show natively becomes readable text.
  */
 import type { MessageContent } from "../sources/types.js";
 

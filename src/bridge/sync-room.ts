@@ -1,7 +1,7 @@
 /**
- * Room sync (design §4 inbound step 2): the webhook is a hint, the room's messages are the truth. Read what is
- * newer than the room's cursor, insert each new message once together with its delivery job, and move the cursor
- * only after the walk completed — a walk that fails half-way leaves the cursor where it was and is retried.
+ * Room sync (docs/architecture.md, Inbound step 2): the webhook is a hint, the room's messages are the truth. Read
+ * what is newer than the room's cursor, insert each new message once together with its delivery job, and move the
+ * cursor only after the walk completed — a walk that fails half-way leaves the cursor where it was and is retried.
  */
 import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";

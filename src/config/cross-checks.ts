@@ -122,7 +122,8 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
     }
   });
 
-  // scope_id = `{channel_id}_{amojo_id}` (Kommo reference); a mismatch means ids from different accounts.
+  // scope_id = `{channel_id}_{amojo_id}` (docs/platforms/kommo.md#hosts-and-identifiers); a mismatch means ids from
+  // different accounts.
   accounts.forEach((account, i) => {
     const scopeId = str(account, "scopeId");
     const channelId = str(isObj(account) ? account.channel : undefined, "id");

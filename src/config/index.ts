@@ -1,4 +1,4 @@
-/** Public API of the config layer (design §7). Import lazily from CLI commands: it loads zod. */
+/** Public API of the config layer (docs/configuration.md). Import lazily from CLI commands: it loads zod. */
 export { kommoApiUrl } from "./endpoints.js";
 export { type ConfigProblem, formatPath, renderProblems } from "./issues.js";
 export {

@@ -1,5 +1,5 @@
 /**
- * The config file's one zod schema (design §7): the single source of truth for its shape, defaults and
+ * The config file's one zod schema (docs/configuration.md): the single source of truth for its shape, defaults and
  * cross-references. Loading, saving, the docs and `init` all go through it.
  *
  * Messages here never contain secret values; issue formatting (issues.ts) adds the key path and a fix.

@@ -1,6 +1,6 @@
 /**
  * Doctor checks for Tokopedia & Shop sellers, as data: each has an id, a title and run(ctx). The coordinator
- * adapts TikTokShopCheckContext to its doctor registry. docs/troubleshooting-tiktokshop.md explains each id.
+ * adapts TikTokShopCheckContext to its doctor registry. docs/troubleshooting.md (Tokopedia & Shop) explains each id.
  */
 
 import { tiktokshopWebhookUrl } from "../setup/tiktokshop/webhook-url.js";

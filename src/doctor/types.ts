@@ -1,5 +1,5 @@
 /**
- * Doctor checks as data (design §9, np-style): each check has a stable id, a title and a run that answers
+ * Doctor checks as data (np-style): each check has a stable id, a title and a run that answers
  * pass, warn or fail, and when it is not a pass, the one thing to do about it.
  */
 import type { DoctorContext } from "./context.js";

@@ -2,7 +2,7 @@
  * Every error a user or operator can meet carries a stable code (`TK_ERR_*`), a one-line message and,
  * where we know it, the fix. Codes are documented in docs/errors.md; a test keeps the two in step.
  *
- * exitCode follows design §7: 1 = a check or operation failed, 2 = bad usage or invalid configuration.
+ * exitCode (docs/errors.md): 1 = a check or operation failed, 2 = bad usage or invalid configuration.
  */
 export type ExitCode = 0 | 1 | 2;
 

@@ -1,5 +1,6 @@
 /**
- * Maps an amojo (Chats API) failure to a typed error. amojo's envelope differs from REST v4 (reference §4):
+ * Maps an amojo (Chats API) failure to a typed error. amojo's envelope differs from REST v4
+ * (docs/platforms/kommo.md#chats-api-errors):
  *   {"status":0,"error_code":403,"error_type":"ORIGIN_INVALID_SIGNATURE","error_description":"invalid signature"}
  * 400 bodies are undocumented; we read the same envelope when present and keep a bounded excerpt otherwise.
  */
@@ -50,7 +51,7 @@ export function amojoHttpError(
   if (status === 403) return kommoErrors.forbidden(ctx);
   if (status === 404) return kommoErrors.notFound(ctx);
   if (status === 400) {
-    // Duplicate msgid is "not accepted" (reference §4.4) with no documented body; we recognise it by the words.
+    // Duplicate msgid is "not accepted" with no documented body; we recognise it by the words.
     const words = `${env.errorType ?? ""} ${env.errorDescription ?? ""}`;
     return /duplicat/i.test(words) ? kommoErrors.duplicateMessage(ctx) : kommoErrors.badRequest(ctx);
   }

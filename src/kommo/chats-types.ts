@@ -1,7 +1,7 @@
 /**
- * Wire shapes of the amojo `new_message` payload (reference §4.4), snake_case as sent. The engine builds these
- * (src/bridge/ports.ts KommoNewMessagePayload is structurally the same); the client serialises them once and
- * signs the exact bytes.
+ * Wire shapes of the amojo `new_message` payload (docs/platforms/kommo.md#chats-api-endpoints), snake_case as sent.
+ * The engine builds these (src/bridge/ports.ts KommoNewMessagePayload is structurally the same); the client
+ * serialises them once and signs the exact bytes.
  */
 export type AmojoMessageType =
   | "text"

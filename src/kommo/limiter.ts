@@ -1,5 +1,5 @@
 /**
- * Client-side rate limiter for Kommo REST v4: at most 7 requests per second per account (reference §3.3), shared
+ * Client-side limiter for Kommo REST v4: 7 requests/s per account (docs/platforms/kommo.md#rate-limits), shared
  * by every client instance in the process that talks to the same account (getKommoLimiter(accountKey)).
  *
  * Why a sliding window, not a token bucket: a bucket of 7 refilling at 7/s lets up to 13 requests through in one

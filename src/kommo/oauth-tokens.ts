@@ -1,5 +1,6 @@
 /**
- * OAuth token lifecycle for Kommo REST v4 with single-use, rotating refresh tokens (reference §2).
+ * OAuth token lifecycle for Kommo REST v4 with single-use, rotating refresh tokens
+ * (docs/platforms/kommo.md#oauth-and-tokens).
  *
  * The hazard: every refresh spends the old refresh token. If the new pair is lost, the integration is lost and a
  * human must authorize again. So:
@@ -178,7 +179,7 @@ export class OAuthTokens {
       accessToken: access,
       refreshToken: refresh,
       expiresAt: now + expiresIn * 1000,
-      // Kommo: refresh tokens die after 3 months unused (reference §2.2).
+      // Kommo: refresh tokens die after 3 months unused.
       refreshExpiresAt: now + 90 * 24 * 3600 * 1000,
       obtainedAt: now,
     };

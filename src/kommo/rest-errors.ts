@@ -1,7 +1,7 @@
 /**
- * Maps a Kommo REST v4 / OAuth failure to a typed error. Kommo documents problem-JSON bodies, but 429 and 403
- * are often gateway pages (HTML) or empty bodies without Retry-After (reference §3.3): the status decides, the
- * body only adds details.
+ * Maps a Kommo REST v4 / OAuth failure to a typed error. Kommo documents problem-JSON bodies, but 429 and 403 are
+ * often gateway pages (HTML) or empty bodies without Retry-After (docs/platforms/kommo.md#rate-limits): the status
+ * decides, the body only adds details.
  */
 import type { TkError } from "../errors/index.js";
 import { excerpt, type KommoApi, kommoErrors, retryAfterFromHeader } from "./errors.js";

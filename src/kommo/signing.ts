@@ -1,7 +1,7 @@
 /**
- * Kommo Chats API (amojo) request signing, reference kommo-api §5. This file is the only code the Kommo simulator
- * shares with the client: it is pinned byte for byte by the seven official vectors (test/kommo/signing.test.ts),
- * so a mistake here cannot hide behind agreement between client and simulator.
+ * Kommo Chats API (amojo) request signing (docs/platforms/kommo.md#chats-api-signing). This file is the only code
+ * the Kommo simulator shares with the client: it is pinned byte for byte by the seven official vectors
+ * (test/kommo/signing.test.ts), so a mistake here cannot hide behind agreement between client and simulator.
  *
  * String to sign (LF-joined, no trailing newline):
  *   METHOD \n Content-MD5 \n Content-Type \n Date \n path-without-query

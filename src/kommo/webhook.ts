@@ -1,6 +1,6 @@
 /**
- * Kommo reply webhook (reference §6): a manager or Salesbot wrote in a chat of our channel. Kommo POSTs it once,
- * never retries, and wants 200 within 5 s: verify, parse, store, answer, then work.
+ * Kommo reply webhook (docs/platforms/kommo.md#reply-webhook): a manager or Salesbot wrote in a chat of our channel.
+ * Kommo POSTs it once, never retries, and wants 200 within 5 s: verify, parse, store, answer, then work.
  *
  * Signature: X-Signature = lowercase hex HMAC-SHA1(channel secret, raw body), nothing else signed. We verify the
  * raw bytes exactly as received (no trimming, no re-serialisation).

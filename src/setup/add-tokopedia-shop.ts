@@ -1,6 +1,7 @@
 /**
- * `shops add` for legacy Tokopedia (design §7): find the shop id through shop-info, verify the binding (shop-info
- * for that id answers instead of 403 RBAC_MDLW_001), write the config. Nothing is written when any step fails.
+ * `shops add` for legacy Tokopedia (docs/platforms/tokopedia.md#shops): find the shop id through shop-info, verify
+ * the binding (shop-info for that id answers instead of 403 RBAC_MDLW_001), write the config. Nothing is written
+ * when any step fails.
  */
 import { MemoryTokenStore } from "../auth/token-store.js";
 import { type Config, type Shop, saveConfig } from "../config/index.js";

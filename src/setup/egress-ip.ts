@@ -1,7 +1,8 @@
 /**
- * The IP address Tokopedia sees when this server calls it, for the IP whitelist (design §7): given
- * (`--egress-ip`), configured (`server.egressIp`), or asked of an echo URL (`endpoints.ipEcho`, any endpoint that
- * answers the caller's IP as plain text or JSON `{ "ip": "..." }`). Undefined when none of them is available.
+ * The IP address Tokopedia sees when this server calls it, for the IP whitelist
+ * (docs/platforms/tokopedia.md#ip-whitelist): given (`--egress-ip`), configured (`server.egressIp`), or asked of an
+ * echo URL (`endpoints.ipEcho`, any endpoint that answers the caller's IP as plain text or JSON `{ "ip": "..." }`).
+ * Undefined when none of them is available.
  */
 import { isIP } from "node:net";
 import { request } from "undici";

@@ -1,5 +1,5 @@
 /**
- * `tokokommo init`: the guided setup (design §1, issue 5). Each step is verified live before the next one:
+ * `tokokommo init`: the guided setup (README, Real setup). Each step is verified live before the next one:
  * Tokopedia app → IP whitelist → shop binding → Kommo account → channel → webhooks; then the config is written
  * once, atomically (saveConfig), so Ctrl-C at any prompt leaves the previous file byte-identical.
  *

@@ -1,7 +1,7 @@
 /**
- * The one interface the engine speaks to for any marketplace (design §2–§3). The engine and the Kommo side
- * never learn which source they serve: everything source-specific (ids, envelopes, signatures, rendering of
- * the platform's message kinds into neutral content) happens behind this interface.
+ * The one interface the engine speaks to for any marketplace (docs/architecture.md, Layers). The engine and the
+ * Kommo side never learn which source they serve: everything source-specific (ids, envelopes, signatures, rendering
+ * of the platform's message kinds into neutral content) happens behind this interface.
  *
  * Ids are strings everywhere: Tokopedia ids exceed 2^31 and TikTok Shop ids exceed 2^53.
  * Times are milliseconds since the epoch.
@@ -32,7 +32,7 @@ export interface RoomSummary extends RoomRef {
   lastMessageAt: number;
 }
 
-/** Source-neutral content of one inbound message; rendering to Kommo happens in the engine (design §6). */
+/** Source-neutral content of one inbound message; rendering to Kommo happens in the engine. */
 export type MessageContent =
   | { kind: "text"; text: string }
   | { kind: "image"; url: string; width?: number; height?: number }

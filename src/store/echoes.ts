@@ -12,8 +12,8 @@ export function echoTextHash(text: string): string {
 }
 
 /**
- * Echo suppression (design §4 outbound 3). When the bridge posts a reply to a marketplace room, the next sync of
- * that room reads it back as a shop message; it must not be imported into Kommo a second time.
+ * Echo suppression (docs/architecture.md, Outbound). When the bridge posts a reply to a marketplace room, the next
+ * sync of that room reads it back as a shop message; it must not be imported into Kommo a second time.
  *  - When the platform returned the new message's id, we remember the id: exact match.
  *  - When it did not (Tokopedia's reply endpoint may not), we remember a hash of the text and the send time. The
  *    first synced shop message with that text within ECHO_WINDOW_MS CLAIMS the row (the row takes its id), so

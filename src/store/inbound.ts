@@ -9,7 +9,7 @@ import { orderingKey, type RoomKey, shopKey } from "./keys.js";
 export interface NewInbound extends RoomKey {
   /** Tokopedia reply_id / TikTok Shop message_id: unique within the room. */
   platformMessageId: string;
-  /** Our Kommo msgid (design §5), e.g. `tkp:{shop}:{room}:{reply}`. */
+  /** Our Kommo msgid (docs/architecture.md, Identities), e.g. `tkp:{shop}:{room}:{reply}`. */
   kommoMsgid: string;
   sender: SenderRole;
   senderName?: string;
@@ -74,7 +74,7 @@ function toInbound(r: InboundRow): InboundMessage {
 }
 
 /**
- * Inbound messages (design §4 inbound 2–3). A message is stored exactly once per (source, shop, room,
+ * Inbound messages (docs/architecture.md, Inbound 2–3). A message is stored exactly once per (source, shop, room,
  * platform message id) and always together with its delivery job, so re-reading a room (after a crash, or because
  * webhook and poll both saw it) can never deliver a message twice or lose one.
  */

@@ -1,5 +1,5 @@
 /**
- * The state store (design §3 `store/`): one SQLite file, migrations, one repository per table group.
+ * The state store (docs/architecture.md, Layers): one SQLite file, migrations, one repository per table group.
  * Open with openStore(path); everything hangs off the returned Store (store.rooms, store.jobs, ...).
  */
 export {

@@ -116,8 +116,8 @@ function toJob(r: JobRow): Job {
 }
 
 /**
- * The outbox (design §4): every side effect on Kommo or a marketplace is a job row written in the same
- * transaction as the fact that caused it, so a crash can delay work but never lose it.
+ * The outbox (docs/architecture.md, Jobs): every side effect on Kommo or a marketplace is a job row written in the
+ * same transaction as the fact that caused it, so a crash can delay work but never lose it.
  *
  * ORDERING RULE. For each ordering_key only the lowest-id job that is still open (pending or running) may be
  * claimed. Consequences:

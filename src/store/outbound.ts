@@ -11,7 +11,7 @@ export interface NewReply {
   /** Kommo's id of the message: the de-duplication key (a redelivered webhook inserts nothing). */
   amojoMessageId: string;
   amojoChatId?: string;
-  /** Our conversation id as Kommo echoes it back (design §5). */
+  /** Our conversation id as Kommo echoes it back (docs/architecture.md, Identities). */
   conversationId?: string;
   /** The marketplace room, null when the conversation is unknown (delivery then fails with a readable status). */
   room: RoomKey | null;
@@ -91,9 +91,9 @@ function toReply(r: ReplyRow): OutboundReply {
 }
 
 /**
- * Outbound replies (design §4 outbound 1–2). Kommo never retries its webhook, so the reply is stored (with its
- * deliver_to_marketplace job) before the webhook is answered; the unique amojo message id makes a duplicate
- * delivery of the same webhook harmless.
+ * Outbound replies (docs/architecture.md, Outbound 1–2). Kommo never retries its webhook, so the reply is stored
+ * (with its deliver_to_marketplace job) before the webhook is answered; the unique amojo message id makes a
+ * duplicate delivery of the same webhook harmless.
  */
 export class OutboundRepo {
   private readonly insertStmt: Statement;

@@ -5,7 +5,7 @@ import type { RoomKey, ShopRef } from "./keys.js";
 
 /** One marketplace conversation as the store knows it. */
 export interface Room extends RoomKey {
-  /** Our Kommo conversation id (design §5); null until the engine names the room. */
+  /** Our Kommo conversation id (docs/architecture.md, Identities); null until the engine names the room. */
   conversationId: string | null;
   buyer: Buyer | undefined;
   /** True while the room may hold messages we have not read (set by webhooks/polls, cleared by a full sync). */
@@ -83,7 +83,7 @@ function toRoom(r: RoomRow): Room {
 const KEY = "source = @source AND shop_id = @shopId AND room_id = @roomId";
 
 /**
- * Rooms and their sync state (design §4 inbound 1–2).
+ * Rooms and their sync state (docs/architecture.md, Inbound 1–2).
  *
  * The dirty/cursor protocol, which must survive a webhook arriving while a sync of the same room is running:
  *   1. intake calls markDirty(ref): dirty = 1 and dirty_at gets a new, strictly larger stamp;

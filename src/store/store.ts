@@ -44,7 +44,7 @@ export interface IntegrityResult {
 }
 
 /**
- * The state file: one SQLite database per daemon (design §1), holding tokens, rooms, messages, the job outbox and
+ * The state file: one SQLite database per daemon, holding tokens, rooms, messages, the job outbox and
  * shop health. All calls are synchronous (better-sqlite3); each repository method that writes several rows does
  * so in one transaction. Repository methods compose: calling them inside store.transaction(fn) makes the whole
  * group atomic (nested transactions become savepoints).

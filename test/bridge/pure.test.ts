@@ -8,7 +8,7 @@ import {
 import { planOutbound } from "../../src/bridge/outbound-plan.js";
 import { renderInbound } from "../../src/bridge/render-inbound.js";
 
-describe("identities (design §5)", () => {
+describe("identities", () => {
   it("builds the documented ids for both sources", () => {
     expect(conversationId("tokopedia", "481154", "2360940371")).toBe("tkp:481154:2360940371");
     expect(conversationId("tiktokshop", "7494", "5765")).toBe("tts:7494:5765");
@@ -31,7 +31,7 @@ describe("identities (design §5)", () => {
   });
 });
 
-describe("inbound rendering (design §6)", () => {
+describe("inbound rendering", () => {
   it("keeps text", () => {
     expect(renderInbound({ kind: "text", text: "halo https://tokopedia.com/x" })).toEqual({
       type: "text",
@@ -84,7 +84,7 @@ describe("inbound rendering (design §6)", () => {
   });
 });
 
-describe("outbound plan (design §6)", () => {
+describe("outbound plan", () => {
   const tokopedia = { attachments: "reject" as const, canSendImages: false, marketplaceName: "Tokopedia" };
   const tts = { attachments: "reject" as const, canSendImages: true, marketplaceName: "Tokopedia & Shop" };
 

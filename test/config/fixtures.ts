@@ -11,7 +11,7 @@ export const SECRETS = {
   channelSecret: "kommo-channel-secret-ab12",
 } as const;
 
-/** The design §7 example, adapted: a fresh object each call so tests can mutate it. */
+/** The example config of docs/configuration.md, adapted: a fresh object each call so tests can mutate it. */
 export function validRaw(): Record<string, unknown> {
   return {
     version: 1,

@@ -23,7 +23,7 @@ function invalid(raw: unknown, env: Record<string, string> = NO_ENV): TkError {
 }
 
 describe("config schema: valid files", () => {
-  it("parses the design §7 example, with shop ids as strings and defaults filled", () => {
+  it("parses the documented example, with shop ids as strings and defaults filled", () => {
     const c: Config = validateConfig(validRaw(), NO_ENV, { configPath: "/etc/tokokommo/config.json" });
     expect(c.server).toEqual({ host: "127.0.0.1", port: 8787, publicUrl: "https://bridge.example.com" });
     expect(c.statePath).toBe("/var/lib/tokokommo/state.db");

@@ -1,5 +1,5 @@
 /**
- * One contract suite for every MarketplaceSource implementation (design §3, unjs/unstorage habit).
+ * One contract suite for every MarketplaceSource implementation (unjs/unstorage habit).
  * Each implementation provides a harness backed by its simulator over real HTTP; the suite never looks at
  * platform-specific shapes, only at what the engine relies on.
  *

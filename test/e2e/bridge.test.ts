@@ -1,6 +1,6 @@
 /**
  * End to end over real HTTP: Tokopedia simulator -> daemon (the code `serve` runs) -> Kommo simulator and back.
- * Every rendering row of design §6, both reply outcomes and the error statuses of issue 4.
+ * Every rendering of docs/architecture.md (Inbound), both reply outcomes and the error statuses.
  */
 import { createHmac } from "node:crypto";
 import { request } from "undici";
@@ -59,7 +59,7 @@ describe("buyer -> Kommo", () => {
     });
   });
 
-  it("renders image, product card, invoice and sticker (design §6)", async () => {
+  it("renders image, product card, invoice and sticker", async () => {
     await buyer("7002", { kind: "image", url: "https://images.tokopedia.net/img/chat/sobek.jpg" }, "Sari");
     await buyer(
       "7002",

@@ -1,5 +1,5 @@
 /**
- * Issue 4 crash test, over real HTTP with the built binary: 500 buyer messages across several rooms reach the
+ * Crash test, over real HTTP with the built binary: 500 buyer messages across several rooms reach the
  * daemon through signed webhooks; the daemon is SIGKILLed mid-stream, messages keep coming while it is down
  * (their webhooks fail), and it restarts on the same state file. Kommo must hold each message exactly once
  * (by msgid and by text: a webhook fallback delivered beside the real message would show up as a second copy)

@@ -1,5 +1,5 @@
 /**
- * Issue 4 fault test, over real HTTP: both simulators answer about 10% of calls with 5xx, drop connections
+ * Fault test, over real HTTP: both simulators answer about 10% of calls with 5xx, drop connections
  * (Kommo also after processing: the message arrived but the answer was lost, which is what a timeout looks like
  * to the bridge) and send 429 bursts. Everything still arrives exactly once, replies are each posted once with
  * one delivery status (repeated only when amojo stored it but the answer was lost), and Kommo REST never sees more

@@ -1,5 +1,5 @@
 /**
- * Fuzz test of the daemon's HTTP server (issue 14): fast-check builds raw HTTP/1.1 requests (random methods;
+ * Fuzz test of the daemon's HTTP server: fast-check builds raw HTTP/1.1 requests (random methods;
  * request targets with `//`, `%`, dot segments, unicode, very long ones; random and hostile headers; bodies sent
  * with a right or wrong Content-Length, valid or broken chunked encoding, signed or not) and sends them over
  * node:net to a daemon running on the simulators. Every request must get a status below 500 (503 from /readyz is

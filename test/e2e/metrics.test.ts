@@ -1,5 +1,5 @@
 /**
- * GET /metrics on a running daemon (issue 14, item 20): the process defaults of prom-client (CPU, memory, event-loop
+ * GET /metrics on a running daemon: the process defaults of prom-client (CPU, memory, event-loop
  * lag, which would have shown a stalled main thread) and a histogram of job durations by kind and outcome.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Issue 4: poll-only mode delivers without any webhook; and one shop's failures never stall another's.
+ * Poll-only mode delivers without any webhook; and one shop's failures never stall another's.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";

@@ -1,5 +1,5 @@
 /**
- * Issue 14, item 1, on the built binary: one unauthenticated request whose target a URL parser rejects used to end
+ * On the built binary: one unauthenticated request whose target a URL parser rejects used to end
  * `tokokommo serve` (an unhandled rejection). It must get 400 and the process must keep serving.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * The built daemon under signals (issue 4): SIGTERM with work in flight exits 0 within 10 s and loses nothing
+ * The built daemon under signals: SIGTERM with work in flight exits 0 within 10 s and loses nothing
  * it acknowledged; SIGKILL while a reply is on its way to Tokopedia does not make the restarted daemon post it
  * a second time (the resend check finds the first attempt's message in the room).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 14, item 3, over real HTTP against the simulators: the state file stops taking writes while buyers write,
+ * Over real HTTP against the simulators: the state file stops taking writes while buyers write,
  * managers reply and sweeps run. Three real causes: another connection holding the write lock past the daemon's
  * busy timeout (SQLITE_BUSY), a full filesystem (a small tmpfs, SQLITE_FULL; needs root to mount), and SQLite's
  * own page limit on the daemon's connection (SQLITE_FULL everywhere). In each: the daemon stays up, no promise

@@ -1,5 +1,5 @@
 /**
- * Issue 7 crash test for the TikTok Shop source, with the built binary: 150 buyer messages over five
+ * Crash test for the TikTok Shop source, with the built binary: 150 buyer messages over five
  * conversations reach the daemon through signed webhooks; the daemon is SIGKILLed mid-stream, messages keep
  * coming while it is down (their webhooks fail), and it restarts on the same state file. Kommo must hold each
  * message exactly once and, per conversation, in the order the buyer wrote them.

@@ -1,5 +1,5 @@
 /**
- * Issue 7, poll-only: `sync.mode: "poll"` with no TikTok Shop webhooks at all. The daemon's sweeps read the
+ * Poll-only: `sync.mode: "poll"` with no TikTok Shop webhooks at all. The daemon's sweeps read the
  * conversation listing and deliver what buyers wrote before and after it started, buyer and platform included.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";

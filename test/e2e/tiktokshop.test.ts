@@ -1,5 +1,5 @@
 /**
- * Issue 7 end to end over real HTTP: TikTok Shop simulator ("Tokopedia & Shop") -> daemon (the code `serve`
+ * End to end over real HTTP: TikTok Shop simulator ("Tokopedia & Shop") -> daemon (the code `serve`
  * runs, the same engine as legacy Tokopedia) -> Kommo simulator and back. The seller is authorized through the
  * real client before the daemon starts; the daemon finds the shop's cipher in the stored token.
  */
@@ -65,7 +65,7 @@ async function openChat(id: string, text: string, extra: Partial<SimBuyerInput> 
   return { ...sent, conv };
 }
 
-describe("buyer -> Kommo (design §6)", () => {
+describe("buyer -> Kommo", () => {
   it("text, image, product card and order card arrive readable, in order, in one chat with one lead", async () => {
     const first = buyer("8001", "Halo kak, ready stok?");
     buyer("8001", { type: "IMAGE", url: "https://p16-oec-va.ibyteimg.com/tos/chat/foto.jpeg" });

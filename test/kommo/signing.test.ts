@@ -8,7 +8,7 @@ import {
 } from "../../src/kommo/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../../src/kommo/webhook.js";
 
-// Reference kommo-api §5.5: the seven official vectors (S2), verified byte-exact there.
+// The seven signed requests of amoCRM's Chats API step-by-step example, byte-exact.
 const SECRET = "f2d7f8704eff95087ed45b23ba99c0b5aac8278e";
 const SCOPE = "344a5002-f8ca-454d-af3d-396180102ac7_52e591f7-c98f-4255-8495-827210138c81";
 const SENDER =
@@ -82,7 +82,7 @@ const VECTORS = [
   },
 ];
 
-describe("amojo signing: the seven official vectors (reference §5.5)", () => {
+describe("amojo signing: the seven official vectors", () => {
   for (const v of VECTORS) {
     it(v.name, () => {
       const bytes = Buffer.from(v.body, "utf8");
@@ -130,7 +130,7 @@ describe("amojo signing: the seven official vectors (reference §5.5)", () => {
     expect(h["X-Signature"]).not.toBe(v.sig);
   });
 
-  it("GET: MD5 of the empty body, query string not signed (derived vectors §5.6)", () => {
+  it("GET: MD5 of the empty body, query string not signed (a derived vector)", () => {
     const path = `/v2/origin/custom/${SCOPE}/chats/8b1a1828-fc4a-4874-9469-15e0d847570f/history`;
     const base = { secret: SECRET, method: "GET", body: "" };
     const a = signAmojoRequest({
@@ -155,7 +155,7 @@ describe("Kommo reply webhook", () => {
   const BODY =
     '{"account_id":"52e591f7-c98f-4255-8495-827210138c81","time":1639572261,"message":{"receiver":{"id":"2ed64e26-70a1-4857-8382-bb066a076219","phone":"79161234567","email":"example.client@example.com","client_id":"my_int-1376265f-86df-4c49-a0c3-a4816df41af8"},"sender":{"id":"76fc2bea-902f-425c-9a3d-dcdac4766090"},"conversation":{"id":"8e4d4baa-9e6c-4a88-838a-5f62be227bdc","client_id":"my_int-d5a421f7f218"},"source":{"external_id":"78001234567"},"timestamp":1639572260,"msec_timestamp":1639572260980,"message":{"id":"0371a0ff-b78a-4c7b-8538-a7d547e10692","type":"text","text":"Hello","tag":"","media":"","thumbnail":"","file_name":"","file_size":0}}}';
 
-  it("verifies the derived vector (§5.6) and rejects any change, in either part", () => {
+  it("verifies the derived vector and rejects any change, in either part", () => {
     expect(hmacSha1Hex(HOOK_SECRET, BODY)).toBe("35a4b4821bd9948c37ff3445eb862db48b8ab1f1");
     expect(
       verifyKommoWebhook(HOOK_SECRET, Buffer.from(BODY), "35a4b4821bd9948c37ff3445eb862db48b8ab1f1"),

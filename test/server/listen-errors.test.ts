@@ -1,5 +1,5 @@
 /**
- * Operator mistakes at start-up get their own codes instead of TK_ERR_INTERNAL (issue 14, item 11): a port in
+ * Operator mistakes at start-up get their own codes instead of TK_ERR_INTERNAL: a port in
  * use, and a `server.host` that does not resolve or is not an address of this machine. Checked at the listen()
  * level and through the built binary (`tokokommo serve`, exit code and message).
  */

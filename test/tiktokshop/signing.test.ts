@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { signApiRequest, signWebhookBody } from "../../src/sources/tiktokshop/index.js";
 
-// Official vectors, reference §4.3 (V1–V3) and §7.5 (W1); derived S1/S3/S5 pin the exact-bytes and multipart rules.
+// Official vectors (V1–V3, W1) of the signing and webhook pages; derived S1/S3/S5 pin exact bytes and multipart.
 describe("TikTok Shop signing vectors", () => {
   it("V1: GET /authorization/202309/shops", () => {
     expect(

@@ -1,5 +1,5 @@
 /**
- * Payloads quoted in the reference (docs examples, SDK fixtures, real captures) parse into the client types.
+ * Public payloads (Tokopedia's docs examples, SDK fixtures, real captures) parse into the client types.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -18,7 +18,7 @@ import {
 
 const env = (text: string, status = 200) => readEnvelope(parseJsonKeepingIds(text), status);
 
-describe("Tokopedia fixtures from the reference", () => {
+describe("Tokopedia fixtures from public sources", () => {
   it("list messages (docs): envelope A, capital Name, ms time", () => {
     const e = env(
       `{"header":{"process_time":0,"messages":"success","reason":"","error_code":0},"data":[{"message_key":"user-456456~shop-123123","msg_id":123123,"attributes":{"contact":{"id":456456,"role":"user","attributes":{"Name":"Owen","tag":"Pengguna","thumbnail":"https://accounts-staging.tokopedia.com/image/v1/u/456456/user_thumbnail/"}},"last_reply_msg":"test","last_reply_time":1571646034517,"read_status":2,"unreads":0,"pin_status":0}}]}`,
@@ -34,7 +34,7 @@ describe("Tokopedia fixtures from the reference", () => {
     });
   });
 
-  it("list messages (R-PHP1): lowercase name", () => {
+  it("list messages (a PHP SDK fixture): lowercase name", () => {
     const room = parseRoom(
       parseJsonKeepingIds(
         `{"msg_id":2360940371,"attributes":{"contact":{"id":211073127,"role":"User","attributes":{"name":"owen"}},"last_reply_msg":"x","last_reply_time":1686453834982}}`,
@@ -157,7 +157,7 @@ describe("Tokopedia fixtures from the reference", () => {
     expect(parseWhitelist(e.data)).toEqual({ fsId: "13138", ips: ["202.80.212.75", "5.37.157.153"] });
   });
 
-  it("list registered webhooks (R-PHP1) in envelope B", () => {
+  it("list registered webhooks (a PHP SDK fixture) in envelope B", () => {
     const e = env(
       `{"data":{"fs_id":13004,"order_notification_url":"http://yourstore.com/v1/order/notification","chat_notification_url":"http://yourstore.com/v1/chat/notification","webhook_secret":"webhook_secret"},"status":"200 Ok","error_message":[]}`,
     );
@@ -172,7 +172,7 @@ describe("Tokopedia fixtures from the reference", () => {
     expect(env(`{"data":"success","status":"200 Ok","error_message":[]}`).ok).toBe(true);
   });
 
-  it("chat webhook: documented body and the reference's HMAC vector", () => {
+  it("chat webhook: documented body and a locally computed HMAC vector", () => {
     const body = Buffer.from(
       `{"msg_id":10000,"buyer_id":654321,"message":"Hello World","thumbnail":"https://cdn.tokopedia.com/image.jpg","full_name":"Budi","shop_id":123456}`,
     );

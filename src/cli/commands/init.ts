@@ -88,7 +88,7 @@ export async function initCommand(
 }
 
 /**
- * `tokokommo init --source tiktokshop` (issue 7): adds a Tokopedia & Shop seller to an existing config (the Kommo
+ * `tokokommo init --source tiktokshop`: adds a Tokopedia & Shop seller to an existing config (the Kommo
  * account and channel come from the first `init`): app key and secret, the authorization link, the code (pasted or
  * caught by a one-shot local listener), tokens into the state file, shops bound, the webhook URL to set.
  */

@@ -2,7 +2,7 @@ import { loadConfig, resolveConfigPath } from "../../config/index.js";
 import { usageError } from "../../errors/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 
-/** How long SIGTERM/SIGINT may take in total (issue 4: exit 0 within 10 s). */
+/** How long SIGTERM/SIGINT may take in total (the promise to operators: exit 0 within 10 s, docs/operations.md). */
 const SHUTDOWN_BUDGET_MS = 9_000;
 /** After the daemon stopped: how long the process may take to exit on its own before it is ended. */
 const EXIT_GRACE_MS = 1_000;

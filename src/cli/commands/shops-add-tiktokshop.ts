@@ -1,6 +1,6 @@
 /**
  * `tokokommo shops add --source tiktokshop --app NAME --auth-code CODE --kommo-account NAME [--shop ID ...]`
- * (design §7): exchanges the seller's code, stores the tokens in the state file, binds the authorized shops
+ * (README, Real setup): exchanges the seller's code, stores the tokens in the state file, binds the authorized shops
  * (all, or those named) and writes the config. Nothing is written when any check fails.
  */
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";

@@ -9,7 +9,9 @@ import type { Check, CheckGroup, Outcome } from "../types.js";
 import { fail, pass, warn } from "../types.js";
 
 const DAY = 24 * 3600_000;
-/** Kommo refresh tokens die 3 months after they were issued if not used (reference §2.2). */
+/**
+ * Kommo refresh tokens die 3 months after they were issued if not used (docs/platforms/kommo.md#oauth-and-tokens).
+ */
 export const REFRESH_TOKEN_LIFE_MS = 90 * DAY;
 /** Warn this long before a token expires. */
 export const EXPIRY_WARN_MS = 14 * DAY;

@@ -1,5 +1,5 @@
 /**
- * Binding a Tokopedia & Shop seller (design §7 `shops add --source tiktokshop`): exchange the seller's auth
+ * Binding a Tokopedia & Shop seller (`shops add --source tiktokshop`): exchange the seller's auth
  * code, check the Customer Service scope, pick the authorized shops (all, or those named), store the tokens
  * in the state file and add the shops to the config.
  *

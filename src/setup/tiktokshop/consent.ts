@@ -1,6 +1,7 @@
 /**
- * The seller authorization link (reference §3.1) and reading the code back from what the seller pastes.
- * The redirect URL itself is fixed in Partner Center; the link only carries service_id and our `state`.
+ * The seller authorization link (docs/platforms/tiktokshop.md#authorization) and reading the code back from what the
+ * seller pastes. The redirect URL itself is fixed in Partner Center; the link only carries service_id and our
+ * `state`.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { MemoryTokenStore } from "../../auth/token-store.js";
@@ -57,7 +58,9 @@ export function authCodeFromPaste(pasted: string, expectedState?: string): strin
   return authCodeFromRedirect(url.searchParams, expectedState);
 }
 
-/** Reads `code`, `error` and `state` of a consent redirect (reference §3.1 steps 4–5). */
+/**
+ * Reads `code`, `error` and `state` of a consent redirect (`code` and `state`, or `error=auth_denied` on refusal).
+ */
 export function authCodeFromRedirect(q: URLSearchParams, expectedState?: string): string {
   const code = q.get("code");
   const error = q.get("error");
@@ -69,7 +72,7 @@ export function authCodeFromRedirect(q: URLSearchParams, expectedState?: string)
     );
   }
   const state = q.get("state");
-  // App Store authorizations carry no state (reference §3.1 variants): only a different state is refused.
+  // App Store authorizations carry no state: only a different state is refused.
   if (expectedState !== undefined && state !== null && !sameSecret(state, expectedState)) {
     throw new TkError(
       TTS_SETUP_ERR.CONSENT_STATE_MISMATCH,

@@ -1,7 +1,7 @@
 /**
  * A live check of an app key and secret before any seller is involved: the token host is asked to exchange a
  * code that cannot exist. A known-bad code answer (36004004) means the credentials were accepted; an
- * invalid-credentials answer (36009004) means they were not. [INF] The real host's order of checks is not
+ * invalid-credentials answer (36009004) means they were not. (an inference) The real host's order of checks is not
  * documented; any other answer is reported as "could not verify" rather than guessed.
  */
 import { MemoryTokenStore } from "../../auth/token-store.js";

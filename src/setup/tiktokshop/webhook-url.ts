@@ -1,6 +1,6 @@
 /**
- * The URL to paste into Partner Center as the app's webhook ("HTTP server URL"), and why TikTok Shop might
- * refuse it: the platform only calls https URLs on a domain name, without a port (reference §7.1).
+ * The URL to paste into Partner Center as the app's webhook ("HTTP server URL"), and why TikTok Shop might refuse
+ * it: the platform only calls https URLs on a domain name, without a port (docs/platforms/tiktokshop.md#webhooks).
  */
 import { isIP } from "node:net";
 import type { Config } from "../../config/index.js";

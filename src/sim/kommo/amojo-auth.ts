@@ -1,8 +1,8 @@
 /**
- * amojo request authentication as Kommo performs it (reference §5): Content-MD5 must match the raw body,
- * Date must be within 15 minutes, X-Signature must be the HMAC-SHA1 of the string to sign built from the header
- * values exactly as received and the path without its query. Only the primitives pinned by the official vectors
- * are imported from the client side.
+ * amojo request authentication as Kommo performs it (docs/platforms/kommo.md#chats-api-signing): Content-MD5 must
+ * match the raw body, Date must be within 15 minutes, X-Signature must be the HMAC-SHA1 of the string to sign built
+ * from the header values exactly as received and the path without its query. Only the primitives pinned by the
+ * official vectors are imported from the client side.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { amojoStringToSign, hexEquals, hmacSha1Hex, md5Hex } from "../../kommo/signing.js";

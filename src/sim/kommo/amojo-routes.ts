@@ -1,7 +1,7 @@
 /**
- * amojo (Chats API) endpoints of the simulator, reference §4. Every request is authenticated first (channel from
- * the path, then the signature); the handlers validate strictly (types, required fields) and answer with the
- * documented shapes and the amojo error envelope.
+ * amojo (Chats API) endpoints of the simulator (docs/platforms/kommo.md#chats-api-endpoints). Every request is
+ * authenticated first (channel from the path, then the signature); the handlers validate strictly (types, required
+ * fields) and answer with the documented shapes and the amojo error envelope.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { verifyAmojoRequest } from "./amojo-auth.js";
@@ -12,7 +12,7 @@ import type { SimChat, SimMessage, SimParticipant } from "./types.js";
 export interface AmojoConfig {
   now: () => number;
   dateWindowMs: number;
-  /** "reject" (default, reference §4.4: duplicates are not accepted) or "idempotent" (answer the first result). */
+  /** "reject" (default: Kommo does not accept duplicates) or "idempotent" (answer the first result). */
   duplicateMsgid: "reject" | "idempotent";
   /** Called for every new incoming non-silent message that made an incoming lead. */
   onLeadCreated?: (leadId: number) => void;
@@ -278,7 +278,7 @@ function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Ob
   };
   state.addMessage(m);
 
-  // Reference §7: the first non-silent incoming message of a chat with no contact creates contact + incoming lead.
+  // Kommo: the first non-silent incoming message of a chat with no contact creates contact + incoming lead.
   if (direction === "in" && !silent && chat.contactId === undefined) {
     const create = () => {
       if (chat.contactId === undefined) createContactAndLead(state, cfg, chat, senderP);
@@ -380,7 +380,7 @@ function deliveryStatus(
 ): SimReply {
   const m = state.messageById.get(amojoMsgId);
   if (!m || m.scopeId !== scopeId) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
-  // Accept both documented spellings (reference §4.6 [CONFLICT]).
+  // Accept both documented spellings (the docs' table and examples disagree).
   const field = body.delivery_status !== undefined ? "delivery_status" : "status_code";
   const status = body[field];
   if (status !== 1 && status !== 2 && status !== -1) return badRequest(`${field} must be 1, 2 or -1`);

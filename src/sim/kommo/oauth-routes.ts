@@ -1,6 +1,6 @@
 /**
- * POST /oauth2/access_token of the simulator (reference §2.2): authorization_code and refresh_token grants,
- * single-use rotating refresh tokens, OAuthProblemJson 400s with the observed hints.
+ * POST /oauth2/access_token of the simulator (docs/platforms/kommo.md#oauth-and-tokens): authorization_code and
+ * refresh_token grants, single-use rotating refresh tokens, OAuthProblemJson 400s with the observed hints.
  */
 import { json, oauthProblem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";

@@ -1,6 +1,6 @@
 /**
  * The simulator's own response helpers (not shared with the client: the client must parse what a real Kommo
- * would send, and these bodies follow the reference's envelopes).
+ * would send, and these bodies follow the envelopes in docs/platforms/kommo.md).
  */
 export interface SimReply {
   status: number;
@@ -16,12 +16,12 @@ export function empty(status: number): SimReply {
   return { status };
 }
 
-/** amojo error envelope (reference §4). */
+/** amojo error envelope (docs/platforms/kommo.md#chats-api-errors). */
 export function amojoError(status: number, type: string, description: string): SimReply {
   return json(status, { status: 0, error_code: status, error_type: type, error_description: description });
 }
 
-/** REST v4 problem JSON (reference §3.2). */
+/** REST v4 problem JSON (docs/platforms/kommo.md#rest-endpoints). */
 export function problem(
   status: number,
   title: string,
@@ -35,7 +35,7 @@ export function problem(
   );
 }
 
-/** OAuth problem JSON (reference §2.2). */
+/** OAuth problem JSON (docs/platforms/kommo.md#oauth-and-tokens). */
 export function oauthProblem(hint: string): SimReply {
   return json(
     400,

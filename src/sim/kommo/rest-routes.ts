@@ -1,7 +1,7 @@
 /**
- * REST v4 endpoints of the simulator (reference §3): account with amojo_id, contacts search and read, lead read
- * and tag update, lead notes, contacts↔chats links. HAL bodies, 204 for empty results, problem JSON errors.
- * Authentication and rate limiting happen before these handlers (server.ts).
+ * REST v4 endpoints of the simulator (docs/platforms/kommo.md#rest-endpoints): account with amojo_id, contacts
+ * search and read, lead read and tag update, lead notes, contacts↔chats links. HAL bodies, 204 for empty results,
+ * problem JSON errors. Authentication and rate limiting happen before these handlers (server.ts).
  */
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
@@ -215,7 +215,7 @@ function linkChats(state: SimState, account: SimAccount, body: unknown): SimRepl
     if (!contact || contact.accountId !== account.id || !chat || chatAccount?.id !== account.id) {
       return problem(404, "Not Found", "Chat or contact not found");
     }
-    // A chat belongs to exactly one contact (reference §3.13).
+    // A chat belongs to exactly one contact.
     let link = state.chatLinks.find((l) => l.chatId === chat.amojoId);
     if (link) link.contactId = contact.id;
     else {

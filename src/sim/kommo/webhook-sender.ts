@@ -1,7 +1,7 @@
 /**
- * Fire-once reply webhooks (reference §6): POST the v2 JSON to the channel URL with `:scope_id` substituted,
- * X-Signature = hex HMAC-SHA1(channel secret, raw body), User-Agent amoCRM amoJo/1.0, 5 s timeout, and never a
- * retry, whatever the answer. Every attempt is recorded for tests.
+ * Fire-once reply webhooks (docs/platforms/kommo.md#reply-webhook): POST the v2 JSON to the channel URL with
+ * `:scope_id` substituted, X-Signature = hex HMAC-SHA1(channel secret, raw body), User-Agent amoCRM amoJo/1.0, 5 s
+ * timeout, and never a retry, whatever the answer. Every attempt is recorded for tests.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";

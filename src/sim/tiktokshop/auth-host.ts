@@ -1,6 +1,7 @@
 /**
- * The simulated auth host (reference §3): consent page stub, token/get and token/refresh. Unsigned GETs with
- * the app secret in the query; expiries are absolute Unix seconds; codes are single-use and short-lived.
+ * The simulated auth host (docs/platforms/tiktokshop.md#authorization): consent page stub, token/get and
+ * token/refresh. Unsigned GETs with the app secret in the query; expiries are absolute Unix seconds; codes are
+ * single-use and short-lived.
  */
 import type { ServerResponse } from "node:http";
 import type { SimCore } from "./core.js";
@@ -42,7 +43,7 @@ export function issueToken(core: SimCore, openId: string, refreshExpiresAt?: num
 export function handleAuthHost(core: SimCore, url: URL, res: ServerResponse): { code: number } | false {
   const q = url.searchParams;
   const reply = (code: number, message: string, data: unknown = {}) => {
-    // The token host says "success" in lower case (reference §5.1).
+    // The token host says "success" in lower case.
     sendEnvelope(res, code, code === 0 ? "success" : message, data, { status: code === 0 ? 200 : 200 });
     return { code };
   };

@@ -15,7 +15,10 @@ import {
 
 const DAY_MS = 86_400_000;
 
-/** The 30/60-day rule (reference §6.10): the shop may message a buyer who chatted in 30 days or ordered in 60. */
+/**
+ * The 30/60-day rule (docs/platforms/tiktokshop.md#conversation-rules): the shop may message a buyer who chatted in
+ * 30 days or ordered in 60.
+ */
 export function canSend(core: SimCore, c: SimConversation): boolean {
   if (c.canSendOverride !== undefined) return c.canSendOverride;
   const now = core.now();
@@ -87,7 +90,7 @@ export function addMessage(
   return msg;
 }
 
-/** `data` of a type-14 webhook: no nickname, avatar or user_id (reference §7.3). */
+/** `data` of a type-14 webhook: no nickname, avatar or user_id. */
 export function newMessageData(m: SimMessage): Record<string, unknown> {
   return {
     content: m.content,
@@ -134,7 +137,7 @@ export function conversationJson(core: SimCore, c: SimConversation): Record<stri
         user_id: c.buyer.userId,
         role: "BUYER",
         nickname: c.buyer.name,
-        // Indonesia only (reference §8).
+        // Indonesia only.
         ...(shop.region === "ID" ? { buyer_platform: c.buyer.platform } : {}),
       },
       { im_user_id: shop.imUserId, role: "SHOP", nickname: shop.name, avatar: "" },

@@ -15,18 +15,20 @@ export interface TikTokShopSimOptions {
   webhookUrl?: string;
   /** Access token lifetime (default 7 days). */
   accessTokenLifetimeSec?: number;
-  /** Refresh token lifetime = end of the authorization (default 365 days) [UNK]. */
+  /** Refresh token lifetime = end of the seller's authorization (default 365 days). */
   refreshTokenLifetimeSec?: number;
   /** Auth code lifetime (default 30 min, single use). */
   authCodeLifetimeSec?: number;
-  /** A used refresh token stops working (default true; the platform's behaviour is [UNK]). */
+  /** A used refresh token stops working (default true; the platform's behaviour is undocumented). */
   singleUseRefreshTokens?: boolean;
   webhookTimeoutMs?: number;
   /** Retry schedule after a failed webhook delivery (default 2 min, 30 min, 3 h, 12 h). */
   webhookRetryDelaysMs?: number[];
   /** Requests per second per (app, shop, API) before 429 (default 50). */
   qps?: number;
-  /** Customer Service calls per shop per day before 45101004 (default 10,000; scope of the quota is [UNK]). */
+  /**
+   * Customer Service calls per shop per day before 45101004 (default 10,000; scope of the quota is undocumented).
+   */
   dailyQuota?: number;
   /** TEXT length cap in UTF-16 code units (default 2000); longer → 45101001. */
   maxTextLength?: number;

@@ -1,5 +1,5 @@
 /**
- * The simulated Open API gateway (reference §4, §5, checklist §10 #3): every check the real gateway makes,
+ * The simulated Open API gateway (docs/platforms/tiktokshop.md#request-signing): every check the real gateway makes,
  * in the order that makes the answers deterministic — route, app_key, timestamp window, sign, IP allow list,
  * access token, shop_cipher, scope, rate limit, daily quota. Each failure answers the documented code with
  * `data: null`.

@@ -1,7 +1,7 @@
 /**
- * Simulated Open API endpoints behind the gateway: Get Authorized Shops and the Customer Service 202309
- * endpoints (reference §3.4, §6), with page-size caps (20/10), opaque page tokens, `next_page_token: ""` at
- * the end, send-message business rules and image upload.
+ * Simulated Open API endpoints behind the gateway: Get Authorized Shops and the Customer Service 202309 endpoints
+ * (docs/platforms/tiktokshop.md#conversations-and-messages), with page-size caps (20/10), opaque page tokens,
+ * `next_page_token: ""` at the end, send-message business rules and image upload.
  */
 import { randomBytes } from "node:crypto";
 import { addMessage, canSend, conversationJson, messageJson } from "./chat.js";

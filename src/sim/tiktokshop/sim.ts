@@ -254,7 +254,7 @@ function toWire(input: SimContentInput): {
     case "TEXT":
       return { type: "TEXT", content: { content: i.text } };
     case "IMAGE":
-      // Received images carry width/height as strings (reference §6.9).
+      // Received images carry width/height as strings.
       return {
         type: "IMAGE",
         content: { url: i.url, width: String(i.width ?? 640), height: String(i.height ?? 480) },

@@ -1,8 +1,8 @@
 /**
- * Webhook emitter of the simulated platform (reference §7): POST {type, tts_notification_id, shop_id,
- * timestamp, data} signed with Authorization = HMAC(app_secret, app_key + body). Success is 200 or 401 within
- * the timeout (3 s); anything else is retried on a schedule (2 min, 30 min, 3 h, 12 h by default — tests
- * shrink it). A redelivery sends the same bytes with the same notification id.
+ * Webhook emitter of the simulated platform (docs/platforms/tiktokshop.md#webhooks): POST {type,
+ * tts_notification_id, shop_id, timestamp, data} signed with Authorization = HMAC(app_secret, app_key + body).
+ * Success is 200 or 401 within the timeout (3 s); anything else is retried on a schedule (2 min, 30 min, 3 h, 12 h
+ * by default — tests shrink it). A redelivery sends the same bytes with the same notification id.
  */
 import { signWebhookBody } from "../../sources/tiktokshop/signing.js";
 import { nextId } from "./state.js";

@@ -8,7 +8,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
-/** HTTP status observed or assumed for each code (reference §5.1); business errors come with 200. */
+/**
+ * HTTP status observed or assumed for each code (docs/platforms/tiktokshop.md#envelope-and-errors); business errors
+ * come with 200.
+ */
 export function statusForCode(code: number): number {
   switch (code) {
     case 0:

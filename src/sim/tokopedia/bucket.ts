@@ -1,5 +1,6 @@
 /**
- * Token bucket per (fs_id, endpoint), reported with Tokopedia's four X-Ratelimit-* headers (reference §8).
+ * Token bucket per (fs_id, endpoint), reported with Tokopedia's four X-Ratelimit-* headers
+ * (docs/platforms/tokopedia.md#rate-limits).
  */
 export interface RateLimitSetting {
   perSecond: number;

@@ -1,7 +1,7 @@
 /**
- * Outbound chat webhooks: POSTed to the app's chat_notification_url, signed with
- * `Authorization-Hmac` = hex HMAC-SHA256(webhook_secret, raw body) when a secret is registered (reference §5.4).
- * Uses node:http directly (not the client's HTTP stack).
+ * Outbound chat webhooks: POSTed to the app's chat_notification_url, signed with `Authorization-Hmac` = hex
+ * HMAC-SHA256(webhook_secret, raw body) when a secret is registered (docs/platforms/tokopedia.md#signatures). Uses
+ * node:http directly (not the client's HTTP stack).
  */
 import { createHmac } from "node:crypto";
 import { request } from "node:http";

@@ -1,6 +1,7 @@
 /**
- * Route handlers of the simulated Seller API, after IP, token and rate-limit checks passed. Each returns a
- * status and a body; validation follows the reference's documented errors (§3, §4), assumptions are marked.
+ * Route handlers of the simulated Seller API, after IP, token and rate-limit checks passed. Each returns a status
+ * and a body; validation follows Tokopedia's documented errors (docs/platforms/tokopedia.md#errors), assumptions are
+ * marked.
  */
 import type { Wire } from "./json-text.js";
 import { anchorLinks, type SimApp, type SimRoom, type SimWorld, WEBHOOK_URL_FIELDS } from "./state.js";
@@ -32,7 +33,7 @@ function invalid(reason: string, code: Wire = 0): SimAnswer {
   return { status: 400, body: errorA(BAD_FORMAT, reason, code) };
 }
 
-/** 403 RBAC_MDLW_001 for a shop that is not actively bound to the app (reference §3.4, since 2022-10). */
+/** 403 RBAC_MDLW_001 for a shop that is not actively bound to the app (since 2022-10). */
 function notBound(): SimAnswer {
   return {
     status: 403,
@@ -136,7 +137,7 @@ export function sendReply(world: SimWorld, req: FsRequest, settings: HandlerSett
   if (type !== 0) return invalid("unsupported attachment_type in simulator");
   const text = body.message;
   if (typeof text !== "string" || text.trim() === "") return invalid("message is required");
-  // The real limit is undocumented [UNK]; this rejection text is an assumption.
+  // The real limit is undocumented; this rejection text is an assumption.
   if ([...text].length > settings.maxTextLength) return invalid("message is too long", "CHT_MSG_TOO_LONG");
   const shop = world.shops.get(shopId)!;
   const reply = {
@@ -166,7 +167,7 @@ export function sendReply(world: SimWorld, req: FsRequest, settings: HandlerSett
 }
 
 export function shopInfo(world: SimWorld, req: FsRequest, settings: HandlerSettings): SimAnswer {
-  // page/per_page are "required" in the docs but omitted by their own example: default them (reference §6.1).
+  // page/per_page are "required" in the docs but omitted by their own example: default them.
   const pageText = req.query.get("page") ?? "1";
   const perPageText = req.query.get("per_page") ?? "50";
   if (!/^\d+$/.test(pageText) || Number(pageText) < 1) return invalid("invalid page format", "SHP_DLV_003");
@@ -188,7 +189,7 @@ export function shopInfo(world: SimWorld, req: FsRequest, settings: HandlerSetti
 }
 
 export function whitelist(_world: SimWorld, req: FsRequest): SimAnswer {
-  // The documented example has only process_time and messages in its header (reference §7).
+  // The documented example has only process_time and messages in its header.
   return {
     status: 200,
     body: {
@@ -205,7 +206,7 @@ export function listWebhooks(_world: SimWorld, req: FsRequest): SimAnswer {
   return { status: 200, body: envelopeB(data) };
 }
 
-/** Registration replaces the whole configuration: every field not sent becomes "" (S-WHSEC). */
+/** Registration replaces the whole configuration: every field not sent becomes "" (webhook security page). */
 export function registerWebhooks(_world: SimWorld, req: FsRequest): SimAnswer {
   const bad: SimAnswer = { status: 400, body: envelopeB(null, "400 Bad Request", ["bad input data"]) };
   let body: Record<string, unknown>;

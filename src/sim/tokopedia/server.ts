@@ -1,7 +1,7 @@
 /**
- * The Tokopedia simulator: one node:http server on 127.0.0.1 (port 0) playing both hosts, accounts
- * (`POST /token`) and the Seller API (`/v1/...`), strict as the reference (§10 checklist). Tests, the sandbox
- * and the benchmarks drive it through the control methods of TokopediaSim.
+ * The Tokopedia simulator: one node:http server on 127.0.0.1 (port 0) playing both hosts, accounts (`POST /token`)
+ * and the Seller API (`/v1/...`), strict as docs/platforms/tokopedia.md describes. Tests, the sandbox and the
+ * benchmarks drive it through the control methods of TokopediaSim.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,13 +25,13 @@ import { chatWebhookWire, errorA } from "./wire.js";
 export interface TokopediaSimOptions {
   /** Apps (fs_id + client credentials). Default: one app, fsId 13004, "sim-client-id" / "sim-client-secret". */
   apps?: Array<{ fsId: number; clientId: string; clientSecret: string }>;
-  /** Lifetime of a newly minted token. Default 1 209 600 s (two weeks, S-NEWS1). */
+  /** Lifetime of a newly minted token. Default 1 209 600 s (two weeks, per Tokopedia's October 2021 notice). */
   tokenTtlSeconds?: number;
-  /** Per (fs_id, endpoint) bucket. Default 5 req/s, burst 5 (reference §8); null turns rate limiting off. */
+  /** Per (fs_id, endpoint) bucket. Default 5 req/s, burst 5 (an assumption); null turns rate limiting off. */
   rateLimit?: RateLimitSetting | null;
-  /** Longest accepted reply (code points). Undocumented [UNK]; default 10 000. */
+  /** Longest accepted reply (code points). Undocumented; default 10 000. */
   maxTextLength?: number;
-  /** How an empty page's `data` looks: null (default) or []. Both are possible [UNK]. */
+  /** How an empty page's `data` looks: null (default) or []. Both are possible (undocumented). */
   emptyPageData?: "null" | "array";
   /** Reply order when `order` is absent (default "desc"), and whether `order` is honoured (default true). */
   replyOrder?: { default: "asc" | "desc"; honourParam: boolean };
@@ -301,7 +301,10 @@ export class TokopediaSim {
 
   // ---- whitelist, rate limits, faults ----------------------------------------------------------------------
 
-  /** IP allow-list mode: when enforced, Seller API calls from other IPs answer 403 (reference §7, assumed). */
+  /**
+   * IP allow-list mode: when enforced, Seller API calls from other IPs answer 403
+   * (docs/platforms/tokopedia.md#ip-whitelist, assumed).
+   */
   setIpWhitelist(opts: { enforce: boolean; ips?: string[] }, fsId = this.app.fsId): void {
     const a = this.requireApp(fsId);
     a.whitelist = { enforce: opts.enforce, ips: opts.ips ?? a.whitelist.ips };
@@ -457,7 +460,7 @@ export class TokopediaSim {
     const fsId = Number(params[0]);
     const app = this.world.app(fsId);
     if (app?.whitelist.enforce && !app.whitelist.ips.includes(callerIp(req))) {
-      // Undocumented [UNK]: 403 with envelope A, per the reference's proposal.
+      // Undocumented: 403 with the header/data envelope (an assumption).
       this.send(
         res,
         403,

@@ -7,7 +7,9 @@ import { randomBytes } from "node:crypto";
 
 export type BindingState = "active" | "pending" | "removed";
 
-/** Webhook URL fields Tokopedia knows (reference §5.1, §5.2). Registration sets every one of them. */
+/**
+ * Webhook URL fields Tokopedia knows (docs/platforms/tokopedia.md#webhooks). Registration sets every one of them.
+ */
 export const WEBHOOK_URL_FIELDS = [
   "order_notification_url",
   "order_cancellation_url",
@@ -158,7 +160,7 @@ export class SimWorld {
   }
 }
 
-/** Wraps links the way Tokopedia shows them in `msg` (reference §4.2). */
+/** Wraps links the way Tokopedia shows them in `msg`. */
 export function anchorLinks(text: string): string {
   return text.replace(/https?:\/\/[^\s<>"]+/g, (url) => {
     const attr = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;");

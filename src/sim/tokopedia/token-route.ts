@@ -1,7 +1,7 @@
 /**
- * `POST /token` of the simulated accounts host (reference §2): Basic auth, grant_type in the query or a form
- * body, one live token per client. Asking again before expiry returns the same token with its remaining
- * lifetime (the "new token only after expiry" rule, reference §2.3 [INF]).
+ * `POST /token` of the simulated accounts host (docs/platforms/tokopedia.md#authentication): Basic auth, grant_type
+ * in the query or a form body, one live token per client. Asking again before expiry returns the same token with its
+ * remaining lifetime (the "new token only after expiry" rule, read as an assumption).
  */
 import type { SimAnswer } from "./handlers.js";
 import type { SimWorld } from "./state.js";
@@ -34,7 +34,7 @@ export function tokenRequest(
   const secret = colon < 0 ? "" : decoded.slice(colon + 1);
   const app = world.apps.find((a) => a.clientId === id && a.clientSecret === secret && !a.revoked);
   if (!app) {
-    // Body shape is an assumption (reference §2.4).
+    // Body shape is an assumption (undocumented).
     stats.rejected++;
     return {
       status: 401,

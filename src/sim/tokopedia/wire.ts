@@ -135,7 +135,10 @@ export function shopWire(s: SimShop): Wire {
   };
 }
 
-/** Chat notification: the documented fields plus the observed `user_id` and `payload` (reference §5.3). */
+/**
+ * Chat notification: the documented fields plus the observed `user_id` and `payload`
+ * (docs/platforms/tokopedia.md#webhooks).
+ */
 export function chatWebhookWire(room: SimRoom, r: SimReply): Wire {
   const a = r.attachment;
   const payload: Record<string, Wire> = {

@@ -1,5 +1,5 @@
 /**
- * Signed calls to the Open API host (reference §4): common query parameters, the signature over the exact
+ * Signed Open API calls (docs/platforms/tiktokshop.md#request-signing): common query params, the signature over the exact
  * bytes sent, and the seller token in `x-tts-access-token` (never in the query, never signed).
  */
 import { exchange } from "./http.js";
@@ -24,7 +24,7 @@ export interface ApiCall {
   query?: Record<string, string | number | boolean | undefined>;
   /** Serialized once; the same string is signed and sent. */
   json?: unknown;
-  /** Multipart upload: sent as is, not signed (reference §4.2 step 5). */
+  /** Multipart upload: sent as is, not signed. */
   multipart?: { body: Uint8Array; contentType: string };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Seller authorization and token upkeep (reference §3): consent link → auth code → tokens; refresh ahead of
+ * Seller authorization (docs/platforms/tiktokshop.md#authorization): consent link → auth code → tokens; refresh ahead of
  * expiry; one refresh-and-retry on an expired-token answer; a failed refresh marks the seller
  * "re-authorization needed" in the stored token's meta and surfaces TK_ERR_TIKTOKSHOP_REAUTH_NEEDED.
  *
@@ -250,7 +250,7 @@ export class TikTokShopAuth {
   }
 
   /**
-   * `*_expire_in` are absolute Unix seconds despite the name (reference §3.2). A value too small to be a
+   * `*_expire_in` are absolute Unix seconds despite the name. A value too small to be a
    * date in this century is taken as a duration instead, so a platform change cannot make us think every
    * token is long expired.
    */

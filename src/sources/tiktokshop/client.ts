@@ -1,6 +1,6 @@
 /**
  * TikTok Shop Partner API client for what the bridge needs: seller authorization and shops, conversations,
- * messages, send, read, image upload (reference §3, §6). Every shop-scoped call goes through the seller's
+ * messages, send, read, image upload (docs/platforms/tiktokshop.md). Every shop-scoped call goes through the seller's
  * token upkeep (auth.ts), so an expired token is refreshed and the call retried once.
  */
 import { randomBytes } from "node:crypto";
@@ -26,7 +26,7 @@ import {
 export interface TikTokShopClientOptions extends TikTokShopAuthOptions {
   /** Open API host, default https://open-api.tiktokglobalshop.com. */
   apiBaseUrl?: string;
-  /** Language of system messages (reference §6.1); default id-ID for Indonesian shops. */
+  /** Language of system messages only; default id-ID for Indonesian shops. */
   locale?: string;
 }
 
@@ -168,7 +168,7 @@ export class TikTokShopClient {
     return id;
   }
 
-  /** Marks every buyer message of the conversation read (all-or-nothing, reference §6.5). */
+  /** Marks every buyer message of the conversation read (all-or-nothing: no cursor can be passed). */
   async markRead(shop: ShopAccess, conversationId: string): Promise<void> {
     await this.shopCall(shop, {
       method: "POST",

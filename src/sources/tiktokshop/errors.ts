@@ -1,8 +1,8 @@
 /**
- * Typed errors for the TikTok Shop Partner API (reference §5.2, §6.3). Every platform failure becomes a TkError
+ * Typed TikTok Shop errors (docs/platforms/tiktokshop.md#envelope-and-errors). Every platform failure becomes a TkError
  * with a stable code, a fix sentence and `details` { platformCode, httpStatus, requestId, retryable,
  * retryAfterMs? }. The engine decides on retries from `details.retryable` alone.
- * User-facing names say "Tokopedia & Shop" (Indonesian branding rule, reference §8).
+ * User-facing names say "Tokopedia & Shop" (Indonesian branding rule, docs/platforms/tiktokshop.md#branding).
  */
 import { TkError } from "../../errors/index.js";
 

@@ -1,7 +1,7 @@
 /**
  * One HTTP exchange with a TikTok Shop host: send, read the `{code, message, request_id, data}` envelope,
  * and turn every failure into a typed TkError (errors.ts). The HTTP status is not uniform on this platform
- * (reference §5.1), so the body's `code` decides whenever there is a body.
+ * (400, 401, 404 and 429 all carry error codes), so the body's `code` decides whenever there is a body.
  */
 import { TkError } from "../../errors/index.js";
 import { exchange as exchangeHttp } from "../../net/exchange.js";

@@ -1,4 +1,4 @@
-/** Client-side shapes of the Customer Service API 202309 (reference §6), read from the JSON defensively. */
+/** Customer Service API 202309 shapes, read defensively (docs/platforms/tiktokshop.md#conversations-and-messages). */
 import { asRecord, idField, numField, strField } from "./json.js";
 
 export type TtsRole = "BUYER" | "SHOP" | "CUSTOMER_SERVICE" | "SYSTEM" | "ROBOT" | string;

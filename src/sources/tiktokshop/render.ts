@@ -1,6 +1,6 @@
 /**
- * Renders TikTok Shop messages into source-neutral MessageContent (design §6). `content` is a JSON document
- * inside a string; shapes per type are in reference §6.9. Anything unreadable becomes a readable fallback,
+ * Renders TikTok Shop messages into source-neutral MessageContent (docs/architecture.md). `content` is a JSON document
+ * inside a string (docs/platforms/tiktokshop.md#conversations-and-messages). Anything unreadable becomes a fallback,
  * never an exception: one odd message must not stop a room from syncing.
  */
 import type { MessageContent, SenderRole } from "../types.js";

@@ -1,5 +1,5 @@
 /**
- * TikTok Shop signing primitives (reference §4.2 and §7.5), pinned by the official vectors V1–V3 and W1.
+ * TikTok Shop signing primitives (docs/platforms/tiktokshop.md#request-signing), pinned by official vectors V1–V3, W1.
  * These two functions are the only code the simulator shares with the client: everything else (envelopes,
  * ids, parsing) is written twice on purpose, so a client mistake cannot hide in shared code.
  */
@@ -19,7 +19,7 @@ export function signApiRequest(input: {
   body?: Uint8Array | string;
   multipart?: boolean;
 }): string {
-  // Ordinal sort (code-unit order), as the Go sample's `<` and R-SKIT's StringComparer.Ordinal do.
+  // Ordinal sort (code-unit order), as the official Go sample's `<` and a .NET SDK's ordinal comparer do.
   const names = Object.keys(input.query)
     .filter((k) => !UNSIGNED_PARAMS.has(k))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -1,5 +1,5 @@
 /**
- * MarketplaceSource over the TikTok Shop Partner API (design §2–§7): the engine's view of migrated
+ * MarketplaceSource over the TikTok Shop Partner API (docs/architecture.md): the engine's view of migrated
  * "Tokopedia & Shop" shops. One instance serves one Partner Center app and the shops bound to it.
  */
 import { isTkError, TkError } from "../../errors/index.js";
@@ -172,7 +172,7 @@ export class TikTokShopSource implements MarketplaceSource {
     return { messageIds: [id], sentAt: Date.now() };
   }
 
-  /** Marks the buyer's messages in the room read (Read Message, reference §6.5). */
+  /** Marks the buyer's messages in the room read (Read Message). */
   async markRead(room: RoomRef): Promise<void> {
     await this.client.markRead(await this.access(room.shopId), room.roomId);
   }

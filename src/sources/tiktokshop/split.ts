@@ -1,5 +1,5 @@
 /**
- * Splits a reply into messages the platform accepts (TEXT ≤ 2,000 characters, reference §6.3). Length is
+ * Splits a reply into messages the platform accepts (TEXT ≤ 2,000 characters, docs/platforms/tiktokshop.md). Length is
  * counted in UTF-16 code units, the stricter of the plausible ways to count, so a chunk is never too long.
  * Breaks prefer a paragraph, then a line, then a sentence end, then a space in the second half of the
  * window; a hard cut never lands inside a surrogate pair or right before a combining mark / joiner.

@@ -1,5 +1,5 @@
 /**
- * TikTok Shop webhooks (reference §7): verification of `Authorization` = hex HMAC-SHA256(app_secret,
+ * TikTok Shop webhooks (docs/platforms/tiktokshop.md#webhooks): check `Authorization` = hex HMAC-SHA256(app_secret,
  * app_key + raw body), and parsing of the chat and seller topics into WebhookHints. Unknown topics are
  * acknowledged and ignored (empty list), since one URL receives every topic of the app.
  */

@@ -26,7 +26,7 @@ import type { TkReply, TkRoom, TkSentReply, TkShopInfo, TkWebhookConfig, TkWhite
 
 export const TOKOPEDIA_AUTH_URL = "https://accounts.tokopedia.com";
 export const TOKOPEDIA_API_URL = "https://fs.tokopedia.net";
-/** Documented maximum of `per_page` on the chat endpoints (reference §4.1). */
+/** Documented maximum of `per_page` on the chat endpoints (docs/platforms/tokopedia.md#chat-endpoints). */
 export const MAX_PER_PAGE = 15;
 
 export interface TokopediaClientOptions {
@@ -139,7 +139,7 @@ export class TokopediaClient {
     return listOf(env.data, "list replies").map(parseReply);
   }
 
-  /** Posts a text reply into an existing room. The answer carries no reply_id (reference §4.3). */
+  /** Posts a text reply into an existing room. The answer carries no reply_id. */
   async sendReply(shopId: string, msgId: string, text: string): Promise<TkSentReply> {
     const env = await this.call(
       "send reply",
@@ -189,7 +189,7 @@ export class TokopediaClient {
   }
 
   /**
-   * Registers webhook URLs. Tokopedia REPLACES the whole configuration on every registration (S-WHSEC): a URL
+   * Registers webhook URLs. Tokopedia REPLACES the whole configuration on every registration: a URL
    * not sent becomes "". So the current configuration is read first and sent back with `update` laid over it.
    * Returns the configuration sent.
    */

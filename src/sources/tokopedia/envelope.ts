@@ -1,5 +1,5 @@
 /**
- * Reads both Tokopedia response envelopes (reference §3.2, §3.3) into one shape:
+ * Reads both Tokopedia response envelopes (docs/platforms/tokopedia.md#envelopes) into one shape:
  *  A: {"header":{"process_time","messages","reason","error_code"},"data":...}   (chat, shop-info, whitelist)
  *  B: {"data":...,"status":"200 Ok","error_message":[]}                       (webhooks, old shop-info)
  */
@@ -31,7 +31,7 @@ export function readEnvelope(body: unknown, httpStatus: number): Envelope {
     const errorCode = errorCodeOf(h.error_code);
     const reason = readString(h.reason) ?? "";
     const data = body.data ?? null;
-    // A validation error may come with error_code 0 and data null, its only marker being the reason (S-LM).
+    // A validation error may come with error_code 0 and data null, its only marker being the reason.
     const ok = httpOk && errorCode === "" && !(data === null && reason !== "");
     const processTime = readNumber(h.process_time);
     return {

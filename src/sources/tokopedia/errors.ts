@@ -73,9 +73,12 @@ export function tokopediaError(
   });
 }
 
-/** Error codes (header.error_code) meaning "this fs_id is not bound to the shop" (reference §3.4, S-NEWS2). */
+/**
+ * Error codes (header.error_code) meaning "this fs_id is not bound to the shop"
+ * (docs/platforms/tokopedia.md#errors).
+ */
 const SHOP_NOT_BOUND_CODES = new Set(["RBAC_MDLW_001", "ORD_USC_015", "RBAC_USC_008", "SHP_USC_001"]);
-/** The shop owner has not granted this app the API (reference §3.4). */
+/** The shop owner has not granted this app the API. */
 const PERMISSION_CODES = new Set(["RBAC_MDLW_002", "RBAC_USC_012"]);
 const NOT_FOUND_CODES = new Set(["SHP_GRPC_003"]);
 const TRANSIENT_CODES = new Set(["SHP_GRPC_001"]);
@@ -91,9 +94,9 @@ export interface FailedResponse {
 }
 
 /**
- * Maps a failed fs.tokopedia.net response to one typed error. Error codes win over HTTP status because
- * Tokopedia changed statuses over time (RBAC_MDLW_001 came with 500 before 2022-10 and 403 after).
- * The IP-whitelist rejection is undocumented (reference §7): any 403 whose text mentions a whitelist or an IP.
+ * Maps a failed fs.tokopedia.net response to one typed error. Error codes win over HTTP status because Tokopedia
+ * changed statuses over time (RBAC_MDLW_001 came with 500 before 2022-10 and 403 after). The IP-whitelist rejection
+ * is undocumented (docs/platforms/tokopedia.md#ip-whitelist): any 403 whose text mentions a whitelist or an IP.
  */
 export function mapFailure(f: FailedResponse): TkError {
   const base: TokopediaErrorDetails = {

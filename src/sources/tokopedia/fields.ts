@@ -1,7 +1,8 @@
 /**
- * Tolerant field readers for Tokopedia JSON. The sources disagree on types (reference §12): ids are int64
- * (number, or string after parseJsonKeepingIds), `error_code` is int or string, `process_time` int or float,
- * `role` string or int, `Name` or `name`. These readers accept every observed form and return one type.
+ * Tolerant field readers for Tokopedia JSON. The sources disagree on types
+ * (docs/platforms/tokopedia.md#ids-times-and-paging): ids are int64 (number, or string after parseJsonKeepingIds),
+ * `error_code` is int or string, `process_time` int or float, `role` string or int, `Name` or `name`. These readers
+ * accept every observed form and return one type.
  */
 export type Json = Record<string, unknown>;
 

@@ -22,7 +22,7 @@ function need<T>(value: T | undefined, endpoint: string, field: string): T {
   return value;
 }
 
-/** A list `data` value: array, or null/absent for an empty page (both occur, reference §9). */
+/** A list `data` value: array, or null/absent for an empty page (both occur). */
 export function listOf(data: unknown, endpoint: string): Json[] {
   if (data === null || data === undefined) return [];
   if (!Array.isArray(data))

@@ -1,5 +1,5 @@
 /**
- * Client side of Tokopedia's per-endpoint token buckets (reference §8). Every response carries
+ * Client side of Tokopedia's per-endpoint buckets (docs/platforms/tokopedia.md#rate-limits). Every response carries
  *   X-Ratelimit-Remaining        requests left
  *   X-Ratelimit-Reset-After      seconds until one more request is allowed ("-0.000000" while quota remains)
  *   X-Ratelimit-Full-Reset-After seconds until the bucket is full

@@ -1,10 +1,10 @@
 /**
- * Rendering of Tokopedia bubbles into source-neutral MessageContent (design §6).
+ * Rendering of Tokopedia bubbles into source-neutral MessageContent (docs/architecture.md, Inbound).
  *
- * Attachment type codes on inbound messages are undocumented (reference §4.5): 2 = image and 3 = product card
- * come from one integrator's production code [C1]; 7 = invoice and 21 = sticker follow Tokopedia's internal chat
- * protocol [INF]. So the kind is decided by the fields present first and the code second, and anything
- * unrecognised falls back to Tokopedia's own fallback text.
+ * Attachment type codes on inbound messages are undocumented (docs/platforms/tokopedia.md#attachments): 2 = image
+ * and 3 = product card come from one integrator's production code; 7 = invoice and 21 = sticker follow Tokopedia's
+ * internal chat protocol (an assumption). So the kind is decided by the fields present first and the code second,
+ * and anything unrecognised falls back to Tokopedia's own fallback text.
  */
 import type { MessageContent } from "../types.js";
 import { isObject, type Json, pick, readId, readString } from "./fields.js";
@@ -85,6 +85,6 @@ export function renderNotification(n: TkChatNotification): MessageContent {
   if (p.invoice && (p.attachmentType === ATTACHMENT.invoice || p.invoice.code)) {
     return defined({ kind: "order" as const, code: p.invoice.code ?? "", ...p.invoice });
   }
-  // Observed integrations treat every other code as a sticker whose name is the message (reference §4.5).
+  // Observed integrations treat every other code as a sticker whose name is the message.
   return defined({ kind: "sticker" as const, name: text || undefined, url: p.sticker?.imageUrl });
 }

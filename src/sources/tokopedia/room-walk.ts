@@ -1,11 +1,11 @@
 /**
- * Walking a room's replies to a cursor (design §4 "room sync").
+ * Walking a room's replies to a cursor (docs/architecture.md, Inbound: room sync).
  *
- * list replies has no "since" parameter and no has-next flag (reference §9): pages of ≤ 15 until a short or
- * empty page. We ask for newest first (`order=desc`, honoured by two SDKs, server support [UNK]) so a sync
- * stops as soon as it reaches the cursor. If the server answers oldest first instead, early stopping would lose
- * the newest bubbles, so a page that is visibly ascending switches the walk to "read to the end".
- * The result is always de-duplicated (a bubble arriving mid-walk shifts items across pages) and sorted by
+ * list replies has no "since" parameter and no has-next flag (docs/platforms/tokopedia.md#ids-times-and-paging):
+ * pages of ≤ 15 until a short or empty page. We ask for newest first (`order=desc`, honoured by two SDKs, server
+ * support unknown) so a sync stops as soon as it reaches the cursor. If the server answers oldest first instead,
+ * early stopping would lose the newest bubbles, so a page that is visibly ascending switches the walk to "read to
+ * the end". The result is always de-duplicated (a bubble arriving mid-walk shifts items across pages) and sorted by
  * (reply_time, reply_id), then cut strictly after the cursor.
  */
 

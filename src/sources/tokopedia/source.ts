@@ -28,7 +28,7 @@ export interface TokopediaSourceOptions {
   /** The app's webhook_secret; without it verifyWebhook always answers false. */
   webhookSecret?: string;
   /**
-   * Longest reply accepted, in characters (code points). Tokopedia's limit is not documented [UNK]; longer texts
+   * Longest reply accepted, in characters (code points). Tokopedia's limit is not documented; longer texts
    * are refused before any request with TK_ERR_TOKOPEDIA_TEXT_TOO_LONG. Default 10 000.
    */
   maxTextLength?: number;
@@ -132,9 +132,9 @@ export class TokopediaSource implements MarketplaceSource {
   }
 
   /**
-   * One hint per notification. The webhook has no reply_id or time (reference §5.3), so its fallback message
-   * gets a synthetic id `wh:{sha256 of the body}` (a redelivery of the same body maps to the same id) and the
-   * receipt time.
+   * One hint per notification. The webhook has no reply_id or time (docs/platforms/tokopedia.md#webhooks), so its
+   * fallback message gets a synthetic id `wh:{sha256 of the body}` (a redelivery of the same body maps to the same
+   * id) and the receipt time.
    */
   parseWebhook(rawBody: Uint8Array): WebhookHint[] {
     const n = parseChatNotification(rawBody);

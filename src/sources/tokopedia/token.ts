@@ -1,10 +1,10 @@
 /**
- * Client-credentials access tokens for one Tokopedia app (reference §2).
+ * Client-credentials access tokens for one Tokopedia app (docs/platforms/tokopedia.md#authentication).
  *
- * Tokopedia hands out a new token only after the previous one expired [C1, S-NEWS1]; asking earlier returns the
- * same token (or nothing useful). So a cached token is used until its expiry and never renewed early, and the
- * only early re-fetch is after the API answered 401 for it (revoked, or the clocks disagree): one fetch, and the
- * caller retries its request once.
+ * Tokopedia hands out a new token only after the previous one expired (Tokopedia's October 2021 notice); asking
+ * earlier returns the same token (or nothing useful). So a cached token is used until its expiry and never renewed
+ * early, and the only early re-fetch is after the API answered 401 for it (revoked, or the clocks disagree): one
+ * fetch, and the caller retries its request once.
  */
 import type { Dispatcher } from "undici";
 import type { StoredToken, TokenStore } from "../../auth/token-store.js";

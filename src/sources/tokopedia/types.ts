@@ -26,7 +26,7 @@ export interface TkRoom {
   pinStatus?: number;
 }
 
-/** The `attachment` object of a list-replies bubble (reference §4.2, R-GO). */
+/** The `attachment` object of a list-replies bubble (undocumented; seen in a vendor SDK). */
 export interface TkAttachment {
   id?: string;
   type: number;
@@ -86,7 +86,10 @@ export interface TkWebhookConfig {
   webhookSecret?: string;
 }
 
-/** Inbound attachment of a chat webhook (`payload`, observed but undocumented: reference §5.3, §4.5). */
+/**
+ * Inbound attachment of a chat webhook (`payload`, observed but undocumented:
+ * docs/platforms/tokopedia.md#attachments).
+ */
 export interface TkWebhookPayload {
   attachmentType: number;
   image?: { imageUrl?: string };
@@ -95,7 +98,7 @@ export interface TkWebhookPayload {
   sticker?: { imageUrl?: string };
 }
 
-/** A chat notification webhook (reference §5.3). */
+/** A chat notification webhook (docs/platforms/tokopedia.md#webhooks). */
 export interface TkChatNotification {
   msgId: string;
   shopId: string;

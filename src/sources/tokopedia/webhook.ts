@@ -1,5 +1,5 @@
 /**
- * Chat notification webhooks (reference §5.3, §5.4): `Authorization-Hmac` = lowercase hex
+ * Chat notification webhooks (docs/platforms/tokopedia.md#signatures): `Authorization-Hmac` = lowercase hex
  * HMAC-SHA256(webhook_secret, raw body). Verified in constant time over the exact bytes received.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";

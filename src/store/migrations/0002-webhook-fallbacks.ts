@@ -1,7 +1,7 @@
 import type { Migration } from "./types.js";
 
 /**
- * Webhook fallbacks (issue 4): the message a webhook carried, kept until a complete walk of its room covers it.
+ * Webhook fallbacks: the message a webhook carried, kept until a complete walk of its room covers it.
  * If the room stays unreadable through its retries, these are delivered with their synthetic ids instead.
  */
 const SQL = `

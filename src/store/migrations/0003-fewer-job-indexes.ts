@@ -1,7 +1,7 @@
 import type { Migration } from "./types.js";
 
 /**
- * Fewer index writes per job (issue 4, throughput). Every index a job row sits in is rewritten when the row enters
+ * Fewer index writes per job, for throughput. Every index a job row sits in is rewritten when the row enters
  * or leaves it, and each rewritten page goes to the WAL at commit: with six indexes a job's life (pending ->
  * running -> done) cost about fourteen index edits, and the daemon wrote about 50 KB to disk per buyer message.
  * What each dropped index did, and what answers that question now:

@@ -1,7 +1,7 @@
 import type { Migration } from "./types.js";
 
 /**
- * Two facts the bridge must not forget across a crash or a retry (issue 14).
+ * Two facts the bridge must not forget across a crash or a retry.
  * - outbound_replies.parts_sent: how many parts of a reply (a long text cut into several messages, a picture and
  *   its caption) the marketplace has confirmed. Written the moment each part is confirmed, so a retry sends only
  *   the parts after it and the buyer never gets a part twice.
