@@ -21,6 +21,7 @@ import type {
 export class SqliteEngineStore implements EngineStore {
   readonly jobs: JobQueuePort;
   private readonly hasPendingStmt;
+  private readonly hasRunningStmt;
   private readonly countsByKindStmt;
   private readonly addFallbackStmt;
   private readonly listFallbacksStmt;
@@ -33,6 +34,10 @@ export class SqliteEngineStore implements EngineStore {
     private readonly retryBudget: number,
   ) {
     const db = store.db;
+    this.hasRunningStmt = db.prepare(
+      `SELECT 1 FROM jobs INDEXED BY jobs_open_by_key
+       WHERE ordering_key = ? AND state IN ('pending', 'running') AND state = 'running' AND kind = ? LIMIT 1`,
+    );
     this.hasPendingStmt = db.prepare(
       // The state terms twice: the first names jobs_open_by_key's condition, so SQLite may use that index.
       `SELECT 1 FROM jobs INDEXED BY jobs_open_by_key
@@ -340,6 +345,10 @@ export class SqliteEngineStore implements EngineStore {
       },
       now,
     );
+  }
+
+  hasRunningJob(kind: string, orderingKey: string): boolean {
+    return this.hasRunningStmt.get(orderingKey, kind) !== undefined;
   }
 
   hasPendingJob(kind: string, orderingKey: string): boolean {

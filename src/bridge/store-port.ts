@@ -136,6 +136,8 @@ export interface EngineStore {
   enqueue(job: NewJob, now: number): number;
   /** True when a job of this kind for this ordering key is pending (not yet running). */
   hasPendingJob(kind: string, orderingKey: string): boolean;
+  /** True when a job of this kind for this ordering key is running now (claimed, not finished). */
+  hasRunningJob(kind: string, orderingKey: string): boolean;
   jobs: import("./job-runner.js").JobQueuePort;
   jobCounts(): JobCounts[];
   jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[];

@@ -7,8 +7,9 @@ import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
 import { classifyError } from "./error-policy.js";
 import { conversationId, kommoMsgId } from "./identities.js";
-import { DELIVER_TO_KOMMO } from "./intake.js";
+import { DELIVER_TO_KOMMO, DELIVER_TO_MARKETPLACE } from "./intake.js";
 import { learnBuyer } from "./learn-buyer.js";
+import { replyOrderingKey } from "./mark-room.js";
 import type { EngineStore, RoomRecord, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
@@ -47,6 +48,13 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
   try {
     messages = await shop.app.marketplace.readMessages(ref, after);
   } catch (err) {
+    // The shop may not read today (its daily quota, or the share of it kept for replies, is spent): deliver what
+    // the webhooks carried now instead of holding the buyer's messages until the reset. The cursor stays, so
+    // the first read after the reset fills any gap (inserts are unique by message id).
+    if (isQuotaStop(err)) {
+      deliverFallbacks(ref, deps);
+      return 0;
+    }
     if (!isUnknownRoom(err, room) || store.listFallbacks(ref).length > 0) throw err;
     // The platform does not know a room the bridge never read and holds nothing from: a hint named a room that
     // does not exist (anyone can send an unsigned one). Nothing to read and nothing to lose, and not the shop's
@@ -61,6 +69,7 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
       const text = m.content.kind === "text" ? m.content.text : undefined;
       // Replies the bridge itself posted come back in the room: they are already in Kommo.
       if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
+      if (m.sender === "shop" && replyInFlight(store, ref)) throw echoNotYetRecorded(ref);
       if (insertMessage(store, ref, m, walkStartedAt)) inserted++;
     }
     const last = messages[messages.length - 1];
@@ -70,6 +79,28 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
   });
   return inserted;
+}
+
+/**
+ * A reply of the room is being sent: the platform may already hold it while its echo is not recorded yet (that
+ * happens in the same commit as the part's "sent"). A shop message read now may be that reply.
+ */
+function replyInFlight(store: EngineStore, ref: SourceRoomRef): boolean {
+  return store.hasRunningJob(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref));
+}
+
+/** The sync waits a moment and reads again; the echo is recorded by then (or the message is someone else's). */
+function echoNotYetRecorded(ref: SourceRoomRef): TkError {
+  return new TkError(
+    "TK_ERR_SYNC_REPLY_IN_FLIGHT",
+    `room ${ref.roomId}: a shop message was read while a reply to the room was being sent; reading again shortly`,
+    { details: { retryable: true, retryAfterMs: 1_000 } },
+  );
+}
+
+/** The platform's daily call quota (or the bridge's own budget of it) stops reads until its reset. */
+export function isQuotaStop(err: unknown): boolean {
+  return /_QUOTA_EXCEEDED$|_QUOTA_RESERVED$/.test(classifyError(err).code);
 }
 
 /** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
@@ -88,7 +119,13 @@ export function deliverFallbacks(ref: SourceRoomRef, deps: Pick<SyncDeps, "store
   const at = deps.now();
   let inserted = 0;
   store.transaction(() => {
-    for (const m of store.listFallbacks(ref)) if (insertMessage(store, ref, m, at)) inserted++;
+    for (const m of store.listFallbacks(ref)) {
+      // The webhooks of the bridge's own replies carry them too: those are already in Kommo.
+      const text = m.content.kind === "text" ? m.content.text : undefined;
+      if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
+      if (m.sender === "shop" && replyInFlight(store, ref)) continue; // its sync reads it again later
+      if (insertMessage(store, ref, m, at)) inserted++;
+    }
     store.clearFallbacks(ref, at);
   });
   return inserted;
