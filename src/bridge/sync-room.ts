@@ -69,7 +69,10 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
       const text = m.content.kind === "text" ? m.content.text : undefined;
       // Replies the bridge itself posted come back in the room: they are already in Kommo.
       if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
-      if (m.sender === "shop" && replyInFlight(store, ref)) throw echoNotYetRecorded(ref);
+      if (m.sender === "shop") {
+        const wait = replyMaybeUnrecorded(store, ref, walkStartedAt);
+        if (wait !== undefined) throw echoNotYetRecorded(ref, wait);
+      }
       if (insertMessage(store, ref, m, walkStartedAt)) inserted++;
     }
     const last = messages[messages.length - 1];
@@ -82,19 +85,29 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
 }
 
 /**
- * A reply of the room is being sent: the platform may already hold it while its echo is not recorded yet (that
- * happens in the same commit as the part's "sent"). A shop message read now may be that reply.
+ * When a reply of the room may be on the platform without its echo recorded yet, returns how long to wait before
+ * reading again: while it is being sent (the echo is recorded in the commit that marks the part sent), or while
+ * it waits to retry after a failure that may have reached the platform (a lost answer: the retry finds the
+ * message in the room and records it). Otherwise undefined.
  */
-function replyInFlight(store: EngineStore, ref: SourceRoomRef): boolean {
-  return store.hasRunningJob(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref));
+function replyMaybeUnrecorded(store: EngineStore, ref: SourceRoomRef, now: number): number | undefined {
+  for (const job of store.openJobs(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref))) {
+    if (job.state === "running") return 1_000;
+    if (job.lastErrorCode && MAYBE_SENT.test(job.lastErrorCode))
+      return Math.max(1_000, job.runAfter - now + 500);
+  }
+  return undefined;
 }
 
-/** The sync waits a moment and reads again; the echo is recorded by then (or the message is someone else's). */
-function echoNotYetRecorded(ref: SourceRoomRef): TkError {
+/** Failures after which a send may have reached the platform (timeouts, dropped connections, crashes). */
+const MAYBE_SENT = /TRANSIENT|TIMEOUT|NETWORK|INTERNAL|LEASE_EXPIRED/;
+
+/** The sync waits and reads again; the echo is recorded by then (or the message is someone else's). */
+function echoNotYetRecorded(ref: SourceRoomRef, retryAfterMs: number): TkError {
   return new TkError(
     "TK_ERR_SYNC_REPLY_IN_FLIGHT",
-    `room ${ref.roomId}: a shop message was read while a reply to the room was being sent; reading again shortly`,
-    { details: { retryable: true, retryAfterMs: 1_000 } },
+    `room ${ref.roomId}: a shop message was read while a reply to the room may be on its way; reading again shortly`,
+    { details: { retryable: true, retryAfterMs } },
   );
 }
 
@@ -123,7 +136,8 @@ export function deliverFallbacks(ref: SourceRoomRef, deps: Pick<SyncDeps, "store
       // The webhooks of the bridge's own replies carry them too: those are already in Kommo.
       const text = m.content.kind === "text" ? m.content.text : undefined;
       if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
-      if (m.sender === "shop" && replyInFlight(store, ref)) continue; // its sync reads it again later
+      // Maybe a reply on its way: a later sync reads the room again (the cursor did not move).
+      if (m.sender === "shop" && replyMaybeUnrecorded(store, ref, at) !== undefined) continue;
       if (insertMessage(store, ref, m, at)) inserted++;
     }
     store.clearFallbacks(ref, at);
