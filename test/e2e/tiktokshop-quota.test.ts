@@ -131,5 +131,9 @@ describe("TikTok Shop daily quota spent", () => {
     expect(after?.quota).toMatchObject({ used: 750, state: "reads-stopped" });
     const text = (await statusCommand({}, { config: b.configPath })).text ?? "";
     expect(text).toMatch(/750\/1000 reads stopped \(last 250 kept for replies\)/);
+    // /metrics shows the same count.
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toContain(`tokokommo_tiktokshop_quota_used_calls{shop="${b.shopId}"} 750`);
+    expect(metrics).toContain(`tokokommo_tiktokshop_quota_limit_calls{shop="${b.shopId}"} 1000`);
   });
 });
