@@ -8,7 +8,7 @@ import { type KommoAccountBinding, type MarketplaceApp, Topology } from "../brid
 import type { Config } from "../config/index.js";
 import type { TikTokShopBinding } from "../sources/tiktokshop/index.js";
 import { TikTokShopSource } from "../sources/tiktokshop/index.js";
-import { type CallCountsPort, CsQuota } from "../sources/tiktokshop/quota.js";
+import { type CallCountsPort, CsQuota, quotaSettings } from "../sources/tiktokshop/quota.js";
 import { TokopediaSource } from "../sources/tokopedia/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import { kommoChatsClient, kommoRestClient, tokopediaClient } from "./clients.js";
@@ -46,15 +46,6 @@ export function tiktokshopBindings(appName: string, deps: TopologyDeps): TikTokS
     for (const s of meta?.shops ?? []) out.push({ shopId: s.id, openId, cipher: s.cipher });
   }
   return out;
-}
-
-/** The app's quota keys as the quota module takes them. */
-export function quotaSettings(app: Config["tiktokshop"]["apps"][number]) {
-  return {
-    dailyCallQuota: app.dailyCallQuota,
-    replyReserve: app.replyReserve,
-    dayStartUtc: app.quotaDayStartUtc,
-  };
 }
 
 export function buildTopology(config: Config, deps: TopologyDeps): Topology {

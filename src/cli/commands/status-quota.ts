@@ -3,8 +3,7 @@
  * from the counts the daemon keeps in the state file, and whether its sweeps are stretched or paused for it.
  */
 import type { Config } from "../../config/index.js";
-import { quotaSettings } from "../../daemon/topology-from-config.js";
-import { minSweepIntervalMs, readUsage } from "../../sources/tiktokshop/quota.js";
+import { minSweepIntervalMs, quotaSettings, readUsage } from "../../sources/tiktokshop/quota.js";
 import type { Store } from "../../store/index.js";
 
 /** One TikTok Shop shop's quota as `status --json` reports it. */

@@ -58,6 +58,19 @@ export interface QuotaUsage {
   sweepPages?: number;
 }
 
+/** An app's quota keys (tiktokshop.apps[] in the config) as the quota module takes them. */
+export function quotaSettings(app: {
+  dailyCallQuota: number;
+  replyReserve: number;
+  quotaDayStartUtc: string;
+}): CsQuotaSettings {
+  return {
+    dailyCallQuota: app.dailyCallQuota,
+    replyReserve: app.replyReserve,
+    dayStartUtc: app.quotaDayStartUtc,
+  };
+}
+
 /** The quota day containing `now`: [start, end). */
 export function quotaDay(now: number, dayStartUtc: string = DEFAULT_QUOTA_DAY_START_UTC) {
   const offset = dayStartOffsetMs(dayStartUtc);
