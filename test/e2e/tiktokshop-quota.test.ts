@@ -136,4 +136,38 @@ describe("TikTok Shop daily quota spent", () => {
     expect(metrics).toContain(`tokokommo_tiktokshop_quota_used_calls{shop="${b.shopId}"} 750`);
     expect(metrics).toContain(`tokokommo_tiktokshop_quota_limit_calls{shop="${b.shopId}"} 1000`);
   });
+
+  it("a reply waiting for its retry does not hold up the buyer's next messages (replies have their own lane)", async () => {
+    const { bed, daemon } = await start();
+    const b = bed;
+    const kommoIn = () => b.kommo.received(b.scopeId).filter((m) => m.direction === "in");
+    const first = b.tiktokshop.buyerSends(
+      b.shopId,
+      { id: "9004", name: "Buyer 9004" },
+      "Bisa kirim hari ini?",
+    );
+    const conv = `tts:${b.shopId}:${first.conversationId}`;
+    await waitFor("first message in Kommo", () => kommoIn().find((m) => m.conversationId === conv));
+    // Every send is refused for a while: the reply waits a minute for its retry (Retry-After).
+    b.tiktokshop.failNext(1_000, {
+      code: 36009002,
+      status: 429,
+      retryAfterSec: 60,
+      method: "POST",
+      pathEndsWith: "/messages",
+    });
+    const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Bisa kak" });
+    await waitFor("the reply refused once", () =>
+      b.tiktokshop
+        .calls()
+        .find((c) => c.method === "POST" && c.path.endsWith("/messages") && c.status === 429),
+    );
+    b.tiktokshop.buyerSends(b.shopId, { id: "9004", name: "Buyer 9004" }, "Jam berapa?");
+    await waitFor("the buyer's next message in Kommo", () =>
+      kommoIn().find((m) => m.conversationId === conv && m.text === "Jam berapa?"),
+    );
+    // The reply is still waiting for its retry: not sent, not failed.
+    expect(daemon.store.outbound.getByAmojoMessageId(amojoId)?.state).toBe("pending");
+    expect(b.kommo.deliveryStatuses(amojoId)).toEqual([]);
+  });
 });
