@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/index.js";
 import { isTkError, TkError } from "../../src/errors/index.js";
+import { asReplyCall } from "../../src/sources/call-purpose.js";
 import { CsQuota, quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { validRaw } from "../config/fixtures.js";
@@ -82,6 +83,20 @@ describe("CsQuota", () => {
     now += 16 * HOUR;
     q.take("s1", "read");
     expect(q.usage("s1").used).toBe(1);
+  });
+
+  it("a read made for a reply (its check for an earlier send) may use the replies' share", async () => {
+    const store = freshStore();
+    const now = Date.UTC(2026, 11, 3, 8);
+    const q = new CsQuota(
+      { dailyCallQuota: 10, replyReserve: 0.2, dayStartUtc: "00:00" },
+      store.callCounts,
+      () => now,
+    );
+    for (let i = 0; i < 8; i++) q.take("s1", "read");
+    expect(codeOf(() => q.take("s1", "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
+    await asReplyCall(async () => q.take("s1", "read"));
+    expect(q.usage("s1").used).toBe(9);
   });
 
   it("a 45101004 spends the day whatever the count said; reads are told to retry at the reset", () => {

@@ -14,6 +14,7 @@
 import { TkError } from "../../errors/index.js";
 import type { DayCount } from "../../store/call-counts.js";
 import type { ShopRef } from "../../store/keys.js";
+import { callPurpose } from "../call-purpose.js";
 import { TTS_ERR } from "./errors.js";
 
 export const DEFAULT_DAILY_CALL_QUOTA = 10_000;
@@ -137,7 +138,9 @@ export class CsQuota {
    * Takes one call of the shop's quota for `lane`, or throws when the lane may not spend any more today
    * (TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED, or TK_ERR_TIKTOKSHOP_QUOTA_RESERVED for a read in the replies' share).
    */
-  take(shopId: string, lane: CallLane): void {
+  take(shopId: string, requested: CallLane): void {
+    // A read a reply makes (its check for an earlier attempt's message) spends the replies' share.
+    const lane = callPurpose() === "reply" ? "reply" : requested;
     const now = this.now();
     const u = readUsage(this.counts, ref(shopId), this.settings, now);
     if (u.exhausted) throw quotaExceeded(lane, u, now);
