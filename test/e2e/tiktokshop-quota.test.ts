@@ -93,7 +93,9 @@ describe("TikTok Shop daily quota spent", () => {
     const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Ada kak" });
     const st = await waitFor("failed delivery status", () => b.kommo.deliveryStatuses(amojoId)[0], 60_000);
     expect(st.status).toBe(-1);
-    expect(st.error).toMatch(/daily .*quota \(1000 calls\) is used up; it resets at/);
+    expect(st.error).toMatch(
+      /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
+    );
     expect(
       b.tiktokshop
         .calls()

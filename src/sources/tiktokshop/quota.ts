@@ -180,6 +180,11 @@ function ref(shopId: string): ShopRef {
   return { source: "tiktokshop", shopId };
 }
 
+/** 10000 -> "10,000". */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 /** "00:00 UTC (2026-12-04)": when the quota resets, for people. */
 export function resetText(at: number): string {
   const iso = new Date(at).toISOString();
@@ -189,7 +194,7 @@ export function resetText(at: number): string {
 function quotaExceeded(lane: CallLane, u: QuotaUsage, now: number): TkError {
   return new TkError(
     TTS_ERR.QUOTA_EXCEEDED,
-    `the shop's daily Tokopedia & Shop Customer Service quota (${u.limit} calls) is used up; it resets at ${resetText(u.resetsAt)}`,
+    `the shop's daily Tokopedia & Shop chat quota (${count(u.limit)} calls) is used up; it resets at ${resetText(u.resetsAt)}`,
     {
       fix:
         lane === "reply"
@@ -210,7 +215,7 @@ function quotaExceeded(lane: CallLane, u: QuotaUsage, now: number): TkError {
 function readsReserved(u: QuotaUsage, now: number): TkError {
   return new TkError(
     TTS_ERR.QUOTA_RESERVED,
-    `the shop used ${u.used} of its ${u.limit} daily Tokopedia & Shop Customer Service calls; the last ${u.reserved} are kept for replies, so reads and sweeps wait for the reset at ${resetText(u.resetsAt)}`,
+    `the shop used ${count(u.used)} of its ${count(u.limit)} daily Tokopedia & Shop chat calls; the last ${count(u.reserved)} are kept for replies, so reads and sweeps wait for the reset at ${resetText(u.resetsAt)}`,
     {
       fix: "Nothing to do for today: replies still go out, and buyer messages carried by webhooks still reach Kommo. To avoid it, poll less (sync.pollIntervalSeconds) or use webhook mode.",
       details: {
