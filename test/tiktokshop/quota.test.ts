@@ -10,7 +10,7 @@ import { validateConfig } from "../../src/config/index.js";
 import { isTkError, TkError } from "../../src/errors/index.js";
 import { asReplyCall } from "../../src/sources/call-purpose.js";
 import { CsQuota, quotaDay } from "../../src/sources/tiktokshop/quota.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import { openStore, Pruner, type Store } from "../../src/store/index.js";
 import { validRaw } from "../config/fixtures.js";
 
 const HOUR = 3_600_000;
@@ -122,6 +122,18 @@ describe("CsQuota", () => {
     // The state file keeps it: a new process (restart) sees the same.
     const again = new CsQuota(q.settings, store.callCounts, () => now + HOUR);
     expect(again.usage("s1").exhausted).toBe(true);
+  });
+});
+
+describe("retention", () => {
+  it("forgets call counts of days more than 8 days old, keeps the recent ones", async () => {
+    const store = freshStore();
+    const shop = { source: "tiktokshop" as const, shopId: "s1" };
+    const today = Date.UTC(2026, 11, 3);
+    for (const d of [0, 1, 8, 9, 30]) store.callCounts.add(shop, today - d * 86_400_000, 5, today);
+    await new Pruner(store).prune({ now: today + HOUR, days: 30 });
+    const kept = [0, 1, 8, 9, 30].filter((d) => store.callCounts.get(shop, today - d * 86_400_000).used > 0);
+    expect(kept).toEqual([0, 1]);
   });
 });
 
