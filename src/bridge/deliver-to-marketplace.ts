@@ -8,6 +8,7 @@
  * the shop's message with the same text is there, it counts as sent. Kommo hears "delivered" once every part went.
  */
 import { isTkError, TkError } from "../errors/index.js";
+import { asReplyCall } from "../sources/call-purpose.js";
 import type { MarketplaceSource, SendResult, SourceMessage } from "../sources/types.js";
 import { classifyError, replyFailureText } from "./error-policy.js";
 import { REPORT_STATUS } from "./intake.js";
@@ -126,7 +127,9 @@ export async function deliverToMarketplace(
     try {
       let sent: SendResult | undefined;
       if (attempts > 0 && part.kind === "text") {
-        room ??= await marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS });
+        room ??= await asReplyCall(() =>
+          marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS }),
+        );
         const found = findEarlierSend(store, ref, room, part.text, claimed);
         if (found) sent = { messageIds: [found.messageId], sentAt: found.sentAt };
       }

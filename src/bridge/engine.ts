@@ -202,7 +202,26 @@ export class BridgeEngine {
       this.metrics.jobBacklog.set({ kind: c.kind }, c.pending + c.running);
       this.metrics.deadJobs.set({ kind: c.kind }, c.dead);
     }
+    this.metrics.csQuotaUsed.reset();
+    this.metrics.csQuotaLimit.reset();
+    for (const { shopId, usage } of quotaUsages(this.o.topology)) {
+      this.metrics.csQuotaUsed.set({ shop: shopId }, usage.used);
+      this.metrics.csQuotaLimit.set({ shop: shopId }, usage.limit);
+    }
   }
+}
+
+/** Shops whose source counts its calls against a daily quota (TikTok Shop), with today's use. */
+function quotaUsages(topology: Topology): { shopId: string; usage: { used: number; limit: number } }[] {
+  const out: { shopId: string; usage: { used: number; limit: number } }[] = [];
+  for (const shop of topology.allShops()) {
+    const m = shop.app.marketplace as {
+      quotaUsage?: (id: string) => { used: number; limit: number } | undefined;
+    };
+    const usage = typeof m.quotaUsage === "function" ? m.quotaUsage(shop.shopId) : undefined;
+    if (usage) out.push({ shopId: shop.shopId, usage });
+  }
+  return out;
 }
 
 function stateFailureText(f: StateWriteFailure): string {

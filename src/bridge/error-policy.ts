@@ -51,6 +51,8 @@ export function replyFailureText(code: string, message: string, marketplaceName:
     return `Not sent: ${marketplaceName} no longer allows messages to this buyer: a shop may only write to buyers who chatted in the last 30 days or ordered in the last 60 days. The buyer has to write first.`;
   if (/SENSITIVE/.test(code))
     return `Not sent: ${marketplaceName} refused the message because it contains words its policy does not allow. Rephrase it and send again.`;
+  if (/QUOTA_EXCEEDED/.test(code) && /resets at/.test(message))
+    return `Not sent: ${message}. Send it again after the reset.`;
   if (/UNKNOWN_CONVERSATION/.test(code))
     return `Not sent: this chat is not linked to a ${marketplaceName} conversation. The customer must start the chat on ${marketplaceName}.`;
   return `Not sent to ${marketplaceName}: ${message}`;

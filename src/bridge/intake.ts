@@ -11,7 +11,7 @@ import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import {
   markRoomForSync,
-  syncOrderingKey,
+  replyOrderingKey,
   UNSIGNED_NEW_ROOMS_PER_MINUTE,
   UnsignedRoomBudget,
 } from "./mark-room.js";
@@ -207,11 +207,10 @@ export class Intake {
     const shop = parsed && this.o.topology.shop(parsed.source, parsed.shopId);
     const known = parsed && shop && shop.kommo.scopeId === scopeId ? parsed : undefined;
     const now = this.now();
-    // Replies share the room's sync lane: a sync never reads the room while a reply is being posted, so the
-    // reply's echo is always recorded before the next walk sees it (and replies keep their order). They do not
-    // wait for deliveries to Kommo, which have their own lane.
+    // Replies have their own lane per room (they keep their order; buyer messages never wait behind them); the
+    // echo of a reply being posted is kept out of Kommo by syncRoom (see replyOrderingKey).
     const orderingKey = known
-      ? syncOrderingKey({ source: known.source, shopId: known.shopId, roomId: known.roomId })
+      ? replyOrderingKey({ source: known.source, shopId: known.shopId, roomId: known.roomId })
       : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
     let inserted: boolean;
     try {

@@ -14,6 +14,16 @@ export function syncOrderingKey(ref: SourceRoomRef): string {
   return `sync:${conversationId(ref.source, ref.shopId, ref.roomId)}`;
 }
 
+/**
+ * The lane of a room's replies to the marketplace: apart from its syncs, so buyer messages never wait behind a
+ * reply that waits (a retry, a slow platform). What kept the two in one lane — a sync must not read the
+ * bridge's own reply before its echo is recorded — is kept by syncRoom instead: it does not import a shop message
+ * while a reply of the room is being sent (see replyInFlight in sync-room.ts).
+ */
+export function replyOrderingKey(ref: SourceRoomRef): string {
+  return `reply:${conversationId(ref.source, ref.shopId, ref.roomId)}`;
+}
+
 export function markRoomForSync(
   store: EngineStore,
   ref: SourceRoomRef,

@@ -19,6 +19,9 @@ export interface BridgeMetrics {
   webhookRejections: Counter<"route" | "reason">;
   jobDuration: Histogram<"kind" | "outcome">;
   stateWriteFailures: Counter<"code" | "part">;
+  /** TikTok Shop Customer Service calls counted today per shop, and the shop's daily quota. */
+  csQuotaUsed: Gauge<"shop">;
+  csQuotaLimit: Gauge<"shop">;
 }
 
 export function createMetrics(): BridgeMetrics {
@@ -43,6 +46,18 @@ export function createMetrics(): BridgeMetrics {
       name: "tokokommo_job_backlog",
       help: "Jobs waiting or running",
       labelNames: ["kind"],
+      registers: r,
+    }),
+    csQuotaUsed: new Gauge({
+      name: "tokokommo_tiktokshop_quota_used_calls",
+      help: "Tokopedia & Shop Customer Service calls counted today (quota day) per shop",
+      labelNames: ["shop"],
+      registers: r,
+    }),
+    csQuotaLimit: new Gauge({
+      name: "tokokommo_tiktokshop_quota_limit_calls",
+      help: "Daily Customer Service quota per shop (tiktokshop.apps[].dailyCallQuota)",
+      labelNames: ["shop"],
       registers: r,
     }),
     deadJobs: new Gauge({

@@ -13,6 +13,7 @@ import { markRoomForSync } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import { sweepDelayMs } from "./sweep-floor.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface PollerOptions {
@@ -67,9 +68,12 @@ export class Poller {
    */
   private schedule(shop: ShopBinding): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      void this.track(this.runSweep(shop)).then(() => this.schedule(shop));
-    }, this.o.intervalMs);
+    const timer = setTimeout(
+      () => {
+        void this.track(this.runSweep(shop)).then(() => this.schedule(shop));
+      },
+      sweepDelayMs(shop.app.marketplace, shop.shopId, this.o.intervalMs, this.now()),
+    );
     timer.unref();
     this.timers.set(shopKey(shop.source, shop.shopId), timer);
   }

@@ -21,6 +21,7 @@ import type {
 export class SqliteEngineStore implements EngineStore {
   readonly jobs: JobQueuePort;
   private readonly hasPendingStmt;
+  private readonly openJobsStmt;
   private readonly countsByKindStmt;
   private readonly addFallbackStmt;
   private readonly listFallbacksStmt;
@@ -33,6 +34,10 @@ export class SqliteEngineStore implements EngineStore {
     private readonly retryBudget: number,
   ) {
     const db = store.db;
+    this.openJobsStmt = db.prepare(
+      `SELECT state, run_after AS runAfter, last_error_code AS lastErrorCode FROM jobs INDEXED BY jobs_open_by_key
+       WHERE ordering_key = ? AND state IN ('pending', 'running') AND kind = ? ORDER BY id`,
+    );
     this.hasPendingStmt = db.prepare(
       // The state terms twice: the first names jobs_open_by_key's condition, so SQLite may use that index.
       `SELECT 1 FROM jobs INDEXED BY jobs_open_by_key
@@ -340,6 +345,17 @@ export class SqliteEngineStore implements EngineStore {
       },
       now,
     );
+  }
+
+  openJobs(
+    kind: string,
+    orderingKey: string,
+  ): { state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[] {
+    return this.openJobsStmt.all(orderingKey, kind) as {
+      state: "pending" | "running";
+      runAfter: number;
+      lastErrorCode: string | null;
+    }[];
   }
 
   hasPendingJob(kind: string, orderingKey: string): boolean {

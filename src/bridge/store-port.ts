@@ -136,6 +136,11 @@ export interface EngineStore {
   enqueue(job: NewJob, now: number): number;
   /** True when a job of this kind for this ordering key is pending (not yet running). */
   hasPendingJob(kind: string, orderingKey: string): boolean;
+  /** The open (pending or running) jobs of this kind for this ordering key, oldest first. */
+  openJobs(
+    kind: string,
+    orderingKey: string,
+  ): { state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[];
   jobs: import("./job-runner.js").JobQueuePort;
   jobCounts(): JobCounts[];
   jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[];

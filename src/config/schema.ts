@@ -103,6 +103,15 @@ const tiktokshopApp = z.strictObject({
   appSecret: secret(),
   /** Partner Center service id, used to build the seller authorization link. */
   serviceId: nonEmpty().optional(),
+  /** Customer Service calls a shop may make per day (the platform's quota; the bridge counts its own calls). */
+  dailyCallQuota: z.number().int().positive().default(10_000),
+  /** Share of dailyCallQuota that only replies may use: reads and sweeps stop at (1 - replyReserve). */
+  replyReserve: z.number().min(0).max(1).default(0.2),
+  /** When the quota day starts, "HH:MM" in UTC (the platform does not document it). */
+  quotaDayStartUtc: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" (UTC), e.g. "00:00" or "17:00"')
+    .default("00:00"),
 });
 
 /**

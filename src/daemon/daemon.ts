@@ -115,6 +115,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const topology = buildTopology(config, {
       tokenStore: store.tokens,
       tokenKeys: (prefix) => store.tokens.keys(prefix),
+      callCounts: store.callCounts,
     });
     const tuning = o.engine ?? {};
     const engine = new BridgeEngine({

@@ -8,6 +8,7 @@ import { type KommoAccountBinding, type MarketplaceApp, Topology } from "../brid
 import type { Config } from "../config/index.js";
 import type { TikTokShopBinding } from "../sources/tiktokshop/index.js";
 import { TikTokShopSource } from "../sources/tiktokshop/index.js";
+import { type CallCountsPort, CsQuota, quotaSettings } from "../sources/tiktokshop/quota.js";
 import { TokopediaSource } from "../sources/tokopedia/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import { kommoChatsClient, kommoRestClient, tokopediaClient } from "./clients.js";
@@ -16,6 +17,9 @@ export interface TopologyDeps {
   tokenStore: TokenStore;
   /** Keys of stored tokens with a prefix (TikTok Shop sellers of an app). */
   tokenKeys: (prefix: string) => string[];
+  /** Where TikTok Shop Customer Service calls are counted (the state file); without it nothing is counted. */
+  callCounts?: CallCountsPort;
+  now?: () => number;
 }
 
 /**
@@ -66,6 +70,7 @@ export function buildTopology(config: Config, deps: TopologyDeps): Topology {
       apiBaseUrl: config.endpoints.tiktokshopApi,
       tokenStore: deps.tokenStore,
       shops: tiktokshopBindings(app.name, deps),
+      ...(deps.callCounts ? { quota: new CsQuota(quotaSettings(app), deps.callCounts, deps.now) } : {}),
     });
     apps.set(`tiktokshop:${app.name}`, { source: "tiktokshop", name: app.name, marketplace: source });
   }

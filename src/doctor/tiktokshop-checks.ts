@@ -5,6 +5,7 @@
 
 import { tiktokshopWebhookUrl } from "../setup/tiktokshop/webhook-url.js";
 import { CS_SCOPE, TTS_ERR } from "../sources/tiktokshop/index.js";
+import { type QuotaUsage, quotaSettings, readUsage, resetText } from "../sources/tiktokshop/quota.js";
 import {
   lastWebhookSeenAt,
   probeSellers,
@@ -254,6 +255,25 @@ const ipAllowList: TikTokShopCheck = {
   },
 };
 
+/** Today's count of the shop's calls, as the daemon keeps it in the state file (undefined without one). */
+function countedUsage(
+  ctx: TikTokShopCheckContext,
+  shop: { shopId: string; app: string },
+): QuotaUsage | undefined {
+  const app = ctx.config.tiktokshop.apps.find((a) => a.name === shop.app);
+  if (!ctx.store || !app) return undefined;
+  try {
+    return readUsage(
+      ctx.store.callCounts,
+      { source: "tiktokshop", shopId: shop.shopId },
+      quotaSettings(app),
+      ctx.now,
+    );
+  } catch {
+    return undefined; // a state file from before the count (not yet upgraded by the daemon)
+  }
+}
+
 const quota: TikTokShopCheck = {
   id: "tiktokshop.quota",
   title: "Tokopedia & Shop daily Customer Service quota",
@@ -277,19 +297,33 @@ const quota: TikTokShopCheck = {
           "lower concurrency if it keeps happening",
         );
       }
-      const usage = ctx.quotaUsage?.(shop.shopId);
+      const usage = ctx.quotaUsage?.(shop.shopId) ?? countedUsage(ctx, shop);
       if (!usage)
         return warn(
-          `shop ${shop.shopId}: cannot tell quota use (the platform does not report it); no quota error recorded`,
+          `shop ${shop.shopId}: cannot tell quota use (no state file yet: the daemon counts the calls it makes)`,
         );
+      const spent = `${usage.used} of ${usage.limit} daily calls used`;
+      const reset = usage.resetsAt !== undefined ? ` until the reset at ${resetText(usage.resetsAt)}` : "";
+      if (usage.exhausted) {
+        return fail(
+          `shop ${shop.shopId}: ${spent}: the quota is spent; replies fail and sweeps pause${reset}`,
+          "poll less (sync.pollIntervalSeconds) or use webhook mode; check tiktokshop.apps[].dailyCallQuota matches the platform's quota",
+        );
+      }
+      if (usage.readsStopped) {
+        return warn(
+          `shop ${shop.shopId}: ${spent}: reads and sweeps stopped, the rest is kept for replies${reset}`,
+          "poll less (sync.pollIntervalSeconds) or use webhook mode",
+        );
+      }
       const share = usage.used / usage.limit;
       if (share >= 0.8) {
         return warn(
-          `shop ${shop.shopId}: ${usage.used} of ${usage.limit} daily calls used`,
+          `shop ${shop.shopId}: ${spent}`,
           "lower polling (sync.pollIntervalSeconds) or rely on webhooks",
         );
       }
-      return pass(`shop ${shop.shopId}: ${usage.used} of ${usage.limit} daily calls used`);
+      return pass(`shop ${shop.shopId}: ${spent}`);
     });
     return worst(outcomes, "no shops");
   },

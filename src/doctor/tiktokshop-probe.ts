@@ -11,6 +11,7 @@ import type { Config, Shop, TiktokshopApp } from "../config/index.js";
 import { tiktokshopClient } from "../daemon/clients.js";
 import { isTkError, type TkError } from "../errors/index.js";
 import { TikTokShopApi, type TikTokShopTokenMeta } from "../sources/tiktokshop/index.js";
+import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
 import type { Store } from "../store/index.js";
 
 /** What the TikTok Shop checks get; the coordinator adapts its doctor context to this. */
@@ -22,8 +23,11 @@ export interface TikTokShopCheckContext {
   now: number;
   /** Refresh an expired access token (writes the state file; needs a writable store). Default false. */
   allowRefresh?: boolean;
-  /** Customer Service calls used today by a shop, when something counts them (the platform does not say). */
-  quotaUsage?: (shopId: string) => { used: number; limit: number } | undefined;
+  /**
+   * Customer Service calls used today by a shop (the platform does not say). Default: the daemon's count in the
+   * state file.
+   */
+  quotaUsage?: (shopId: string) => (Pick<QuotaUsage, "used" | "limit"> & Partial<QuotaUsage>) | undefined;
   timeoutMs?: number;
 }
 

@@ -13,6 +13,7 @@ export {
   type RetryTiming,
   retryDelay,
 } from "./backoff.js";
+export { CallCountsRepo, type DayCount } from "./call-counts.js";
 export { ECHO_WINDOW_MS, EchoesRepo, echoTextHash } from "./echoes.js";
 export {
   type InboundJobOptions,

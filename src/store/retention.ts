@@ -55,6 +55,8 @@ const ROOM_READ_PAST = (table: string, time: string) => `EXISTS (SELECT 1 FROM r
  *   the send time plus the echo-matching window, no sync can meet that message again.
  * - webhook_seen (ids of platform notifications, against redelivery): after WEBHOOK_SEEN_RETENTION_DAYS (7),
  *   whatever the retention: the platforms retry a notification for hours, not days, and the ids serve nothing else.
+ * - cs_call_counts (TikTok Shop calls per shop and quota day): days that started more than CALL_COUNT_DAYS (8) ago;
+ *   only today's (and yesterday's sweep size) are read.
  * Not pruned: rooms (cursors, buyers, chat ids), tokens, shop status, webhook fallbacks (the only copy of a message
  * a webhook carried until its room is read).
  *
@@ -157,9 +159,16 @@ export class Pruner {
       if (n < batch) break;
       await nextTurn();
     }
+    if (!stopped()) {
+      const before = opts.now - CALL_COUNT_DAYS * DAY_MS;
+      this.store.transaction(() => this.store.callCounts.prune(before));
+    }
     return counts;
   }
 }
+
+/** Days of TikTok Shop call counts kept (see the class comment). */
+const CALL_COUNT_DAYS = 8;
 
 export interface RetentionTimerOptions {
   days: number;

@@ -2,6 +2,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, stat
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError, type TkError } from "../errors/index.js";
+import { CallCountsRepo } from "./call-counts.js";
 import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "./daemon-lock.js";
 import { EchoesRepo } from "./echoes.js";
 import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated, stateReadonly } from "./errors.js";
@@ -58,6 +59,8 @@ export class Store {
   readonly jobs: JobsRepo;
   readonly shopStatus: ShopStatusRepo;
   readonly webhooks: WebhookSeenRepo;
+  /** Customer Service calls per TikTok Shop shop per quota day. */
+  readonly callCounts: CallCountsRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -75,6 +78,7 @@ export class Store {
     this.echoes = new EchoesRepo(db);
     this.shopStatus = new ShopStatusRepo(db);
     this.webhooks = new WebhookSeenRepo(db);
+    this.callCounts = new CallCountsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

@@ -25,7 +25,13 @@ it("poll-only mode delivers without webhooks, in order, with the buyer's name an
     { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
     "Halo, sebelum daemon jalan",
   );
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
+  // Sweeps every 5 s take 17,280 calls a day: past 30 % of the default quota they would be stretched to ~29 s.
+  // A quota of 100,000 a day lets this test sweep at its 5 s.
+  const config = {
+    ...bed.config,
+    tiktokshop: { apps: bed.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000 })) },
+  };
+  daemon = await startDaemon({ config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
   await bed.connectDaemon(daemon.url);
   // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
   bed.tiktokshop.setWebhookUrl(undefined);

@@ -7,6 +7,7 @@ import {
 } from "../../src/doctor/tiktokshop-checks.js";
 import { bindTikTokShopSeller } from "../../src/setup/tiktokshop/index.js";
 import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop/index.js";
+import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { makeSetup, type SetupFixture } from "./fixture.js";
 
 const DAY = 86_400_000;
@@ -121,14 +122,27 @@ describe("TikTok Shop doctor checks", () => {
     expect(r["tiktokshop.ip-allowlist"]?.fix).toMatch(/allow list/);
   });
 
-  it("quota: fails after a recorded quota error, warns when usage cannot be told", async () => {
+  it("quota: fails after a recorded quota error or when the day's count is spent, warns past the reads' share", async () => {
     const b = await bound();
     onlyThis(
       await runAll(ctxOf(b, { quotaUsage: () => ({ used: 9_500, limit: 10_000 }) })),
       "tiktokshop.quota",
       "warn",
     );
-    expect((await runAll(ctxOf(b, { quotaUsage: undefined })))["tiktokshop.quota"]?.status).toBe("warn");
+    // Without an injected count the check reads the daemon's own count from the state file (no "cannot tell").
+    const counted = (await runAll(ctxOf(b, { quotaUsage: undefined })))["tiktokshop.quota"];
+    expect(counted).toMatchObject({ status: "pass" });
+    expect(counted?.message).toMatch(/0 of 10000 daily calls used/);
+    const day = quotaDay(Date.now());
+    const shop = { source: "tiktokshop" as const, shopId: b.shopId };
+    b.f.store.callCounts.add(shop, day.start, 8_100, Date.now());
+    const stopped = (await runAll(ctxOf(b, { quotaUsage: undefined })))["tiktokshop.quota"];
+    expect(stopped).toMatchObject({ status: "warn" });
+    expect(stopped?.message).toMatch(/8100 of 10000 .*reads and sweeps stopped/);
+    b.f.store.callCounts.add(shop, day.start, 1_900, Date.now());
+    const spent = (await runAll(ctxOf(b, { quotaUsage: undefined })))["tiktokshop.quota"];
+    expect(spent).toMatchObject({ status: "fail" });
+    expect(spent?.message).toMatch(/10000 of 10000 .*replies fail .*reset at \d\d:\d\d UTC/);
     b.f.store.shopStatus.recordShopError(
       { source: "tiktokshop", shopId: b.shopId },
       { error: "quota", code: "TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED" },

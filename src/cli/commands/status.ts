@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { loadConfig, resolveConfigPath } from "../../config/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
+import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
 
 /** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
 export interface ShopStatusLine {
@@ -19,6 +20,8 @@ export interface ShopStatusLine {
   lastErrorAt: number | null;
   /** No error yet, or a success after the latest error. */
   healthy: boolean;
+  /** TikTok Shop shops: today's Customer Service calls against the daily quota (see status-quota.ts). */
+  quota?: QuotaLine;
 }
 
 export interface StatusReport {
@@ -50,6 +53,7 @@ export async function statusCommand(
     shopId: String(s.shopId),
     name: s.name ?? null,
   }));
+  const appOf = new Map(config.shops.map((s) => [`${s.source}:${s.shopId}`, s.app]));
   const report: StatusReport = { statePath, everRun: existsSync(statePath), shops: [], other: [] };
   if (!report.everRun) {
     report.shops = configured.map((s) => ({
@@ -90,6 +94,8 @@ export async function statusCommand(
         lastErrorAt: h?.lastErrorAt ?? null,
         healthy: h?.healthy ?? true,
       });
+      const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
+      if (quota) report.shops[report.shops.length - 1]!.quota = quota;
     }
     for (const c of counts.values()) {
       report.other.push({ shopKey: c.shopKey, backlog: c.pending + c.running, dead: c.dead });
@@ -117,6 +123,7 @@ function renderText(r: StatusReport): string {
     ]),
   );
   const lines = [`state: ${r.statePath}`, table];
+  for (const s of r.shops) if (s.quota) lines.push(`quota ${s.source}:${s.shopId}: ${quotaCell(s.quota)}`);
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }

@@ -4,8 +4,14 @@
  * The coordinator's `init` calls it with its prompt library wrapped in SetupPrompts; it returns the config to
  * save (app and shops added) and has written the seller's tokens to the state file.
  */
+
 import type { TokenStore } from "../../auth/token-store.js";
 import type { Config, TiktokshopApp } from "../../config/index.js";
+import {
+  DEFAULT_DAILY_CALL_QUOTA,
+  DEFAULT_QUOTA_DAY_START_UTC,
+  DEFAULT_REPLY_RESERVE,
+} from "../../sources/tiktokshop/quota.js";
 
 import {
   commitTikTokShopBinding,
@@ -152,7 +158,15 @@ async function chooseApp(o: TikTokShopInitOptions): Promise<{ config: Config; ap
   for (let attempt = 1; ; attempt++) {
     const appKey = (await prompts.input("App key")).trim();
     const appSecret = (await prompts.password("App secret")).trim();
-    const app: TiktokshopApp = { name, appKey, appSecret, ...(serviceId ? { serviceId } : {}) };
+    const app: TiktokshopApp = {
+      name,
+      appKey,
+      appSecret,
+      ...(serviceId ? { serviceId } : {}),
+      dailyCallQuota: DEFAULT_DAILY_CALL_QUOTA,
+      replyReserve: DEFAULT_REPLY_RESERVE,
+      quotaDayStartUtc: DEFAULT_QUOTA_DAY_START_UTC,
+    };
     const check = await verifyTikTokShopCredentials(app, o.config);
     if (check.ok === true) out.write("App key and secret accepted by Tokopedia & Shop.\n");
     else if (check.ok === "unknown")

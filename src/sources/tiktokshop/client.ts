@@ -4,7 +4,7 @@
  * token upkeep (auth.ts), so an expired token is refreshed and the call retried once.
  */
 import { randomBytes } from "node:crypto";
-import { TkError } from "../../errors/index.js";
+import { isTkError, TkError } from "../../errors/index.js";
 import { TikTokShopApi } from "./api.js";
 import {
   type AuthorizedShop,
@@ -22,12 +22,15 @@ import {
   type TtsConversation,
   type TtsMessage,
 } from "./model.js";
+import type { CallLane, CsQuota } from "./quota.js";
 
 export interface TikTokShopClientOptions extends TikTokShopAuthOptions {
   /** Open API host, default https://open-api.tiktokglobalshop.com. */
   apiBaseUrl?: string;
   /** Language of system messages only; default id-ID for Indonesian shops. */
   locale?: string;
+  /** Counts every Customer Service call against the shop's daily quota, and refuses calls past it. */
+  quota?: CsQuota;
 }
 
 const CS = "/customer_service/202309";
@@ -44,8 +47,10 @@ export class TikTokShopClient {
   readonly auth: TikTokShopAuth;
   private readonly api: TikTokShopApi;
   private readonly locale: string;
+  readonly quota: CsQuota | undefined;
 
   constructor(opts: TikTokShopClientOptions) {
+    this.quota = opts.quota;
     this.auth = new TikTokShopAuth(opts);
     this.api = new TikTokShopApi({
       appKey: opts.appKey,
@@ -104,7 +109,7 @@ export class TikTokShopClient {
     shop: ShopAccess,
     page: { pageToken?: string; pageSize?: number } = {},
   ): Promise<Page<TtsConversation>> {
-    const data = await this.shopCall(shop, {
+    const data = await this.shopCall(shop, "read", {
       method: "GET",
       path: `${CS}/conversations`,
       query: {
@@ -129,7 +134,7 @@ export class TikTokShopClient {
       sortField?: "create_time" | "index";
     } = {},
   ): Promise<Page<TtsMessage> & { unsupportedMsgTips?: string }> {
-    const data = await this.shopCall(shop, {
+    const data = await this.shopCall(shop, "read", {
       method: "GET",
       path: `${CS}/conversations/${encodeId(conversationId)}/messages`,
       query: {
@@ -158,7 +163,7 @@ export class TikTokShopClient {
     type: string,
     content: unknown,
   ): Promise<string> {
-    const data = await this.shopCall(shop, {
+    const data = await this.shopCall(shop, "reply", {
       method: "POST",
       path: `${CS}/conversations/${encodeId(conversationId)}/messages`,
       json: { type, content: JSON.stringify(content) },
@@ -170,7 +175,7 @@ export class TikTokShopClient {
 
   /** Marks every buyer message of the conversation read (all-or-nothing: no cursor can be passed). */
   async markRead(shop: ShopAccess, conversationId: string): Promise<void> {
-    await this.shopCall(shop, {
+    await this.shopCall(shop, "reply", {
       method: "POST",
       path: `${CS}/conversations/${encodeId(conversationId)}/messages/read`,
       json: {},
@@ -179,7 +184,7 @@ export class TikTokShopClient {
 
   /** Reopens or creates the conversation with a buyer (`user_id`, not `im_user_id`). */
   async createConversation(shop: ShopAccess, buyerUserId: string): Promise<string> {
-    const data = await this.shopCall(shop, {
+    const data = await this.shopCall(shop, "reply", {
       method: "POST",
       path: `${CS}/conversations`,
       json: { buyer_user_id: buyerUserId },
@@ -216,7 +221,7 @@ export class TikTokShopClient {
       Buffer.from(image.bytes),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const data = await this.shopCall(shop, {
+    const data = await this.shopCall(shop, "reply", {
       method: "POST",
       path: `${CS}/images/upload`,
       multipart: { body, contentType: `multipart/form-data; boundary=${boundary}` },
@@ -226,13 +231,31 @@ export class TikTokShopClient {
     return { url, width: numField(data, "width") ?? 0, height: numField(data, "height") ?? 0 };
   }
 
-  private shopCall(
+  /**
+   * Every Customer Service call goes through here: with a quota, each attempt is counted before it is sent (a
+   * call the platform may have answered counts), and a 45101004 stops the shop's lane until the reset.
+   */
+  private async shopCall(
     shop: ShopAccess,
+    lane: CallLane,
     call: Omit<Parameters<TikTokShopApi["call"]>[0], "accessToken" | "shopCipher">,
   ): Promise<Record<string, unknown>> {
-    return this.auth.withAccessToken(shop.openId, (accessToken) =>
-      this.api.call({ ...call, accessToken, shopCipher: shop.cipher }),
-    );
+    const quota = this.quota;
+    try {
+      return await this.auth.withAccessToken(shop.openId, (accessToken) => {
+        quota?.take(shop.shopId, lane);
+        return this.api.call({ ...call, accessToken, shopCipher: shop.cipher });
+      });
+    } catch (err) {
+      if (
+        quota &&
+        isTkError(err) &&
+        err.code === TTS_ERR.QUOTA_EXCEEDED &&
+        err.details?.platformCode === 45101004
+      )
+        throw quota.refused(shop.shopId, lane, err);
+      throw err;
+    }
   }
 }
 

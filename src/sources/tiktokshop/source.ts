@@ -18,6 +18,7 @@ import { CS_SCOPE } from "./auth.js";
 import { TikTokShopClient, type TikTokShopClientOptions } from "./client.js";
 import { TTS_ERR } from "./errors.js";
 import type { ShopAccess, TtsConversation, TtsMessage } from "./model.js";
+import type { QuotaUsage } from "./quota.js";
 import { type RenderLinks, renderContent, senderRole } from "./render.js";
 import { MAX_TEXT_LENGTH, splitText } from "./split.js";
 import { parseWebhookBody, verifyWebhookSignature } from "./webhook.js";
@@ -68,8 +69,10 @@ export class TikTokShopSource implements MarketplaceSource {
     // The listing's order is undocumented, so every page is walked; the cap bounds quota use (10,000/day).
     let pageToken: string | undefined;
     const seenTokens = new Set<string>();
+    let pages = 0;
     for (let page = 0; page < (this.opts.maxConversationPages ?? 50); page++) {
       const res = await this.client.listConversations(shop, pageToken ? { pageToken } : {});
+      pages++;
       for (const conv of res.items) {
         const latest = conv.latestMessage;
         if (!latest) continue;
@@ -87,6 +90,8 @@ export class TikTokShopSource implements MarketplaceSource {
       seenTokens.add(res.nextPageToken);
       pageToken = res.nextPageToken;
     }
+    // What one sweep costs sets how often the shop may be swept (see sweepIntervalFloorMs).
+    this.client.quota?.recordSweep(shopId, pages);
     return rooms.sort((a, b) => b.lastMessageAt - a.lastMessageAt);
   }
 
@@ -126,6 +131,23 @@ export class TikTokShopSource implements MarketplaceSource {
       fresh = unique.filter((m) => m.createTime * 1000 + 999 >= t && m.id !== after.messageId);
     } else fresh = unique;
     return fresh.filter((m) => m.isVisible).map((m) => this.toSourceMessage(room, m, tips));
+  }
+
+  /** The shop's Customer Service quota today (undefined when the source does not count calls). */
+  quotaUsage(shopId: string): QuotaUsage | undefined {
+    return this.client.quota?.usage(shopId);
+  }
+
+  /**
+   * The shortest time from now to the shop's next sweep: the interval that keeps polling within its share of the
+   * daily quota, or until the reset while reads are stopped (a sweep would spend nothing, and fail).
+   */
+  sweepIntervalFloorMs(shopId: string, now: number = Date.now()): number {
+    const quota = this.client.quota;
+    if (!quota) return 0;
+    const u = quota.usage(shopId);
+    if (u.readsStopped) return Math.max(0, u.resetsAt - now);
+    return quota.minSweepIntervalMs(shopId);
   }
 
   /** The messages a reply becomes (the engine sends them one by one and records each as it goes). */

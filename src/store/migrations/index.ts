@@ -3,6 +3,7 @@ import { m0002WebhookFallbacks } from "./0002-webhook-fallbacks.js";
 import { m0003FewerJobIndexes } from "./0003-fewer-job-indexes.js";
 import { m0004JobLeaseTokens } from "./0004-job-lease-tokens.js";
 import { m0005ReplyPartsAndLeadTags } from "./0005-reply-parts-and-lead-tags.js";
+import { m0006CsCallCounts } from "./0006-cs-call-counts.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0003FewerJobIndexes,
   m0004JobLeaseTokens,
   m0005ReplyPartsAndLeadTags,
+  m0006CsCallCounts,
 ];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */
