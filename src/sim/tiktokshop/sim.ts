@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { createAuthCode, handleAuthHost } from "./auth-host.js";
 import { addMessage, newMessageData, openConversation } from "./chat.js";
-import { type CallRecord, type Fault, SimCore, type TikTokShopSimOptions } from "./core.js";
+import {
+  type CallRecord,
+  type ConversationOrder,
+  type Fault,
+  SimCore,
+  type TikTokShopSimOptions,
+} from "./core.js";
 import { CS_SCOPE, checkGateway } from "./gateway.js";
 import { handleApi, ROUTES } from "./open-api.js";
 import {
@@ -134,6 +140,8 @@ export interface TikTokShopSim {
   expireAccessTokens(openId?: string): void;
   revokeRefreshToken(openId?: string): void;
   setQuota(q: { qps?: number; dailyQuota?: number }): void;
+  /** How Get Conversations orders its list from now on (see TikTokShopSimOptions.conversationOrder). */
+  setConversationOrder(order: ConversationOrder): void;
   resetQuotas(): void;
   setIpAllowList(ips: string[] | null): void;
   setSensitiveWords(words: string[]): void;
@@ -462,6 +470,9 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     setQuota(q) {
       if (q.qps !== undefined) core.opts.qps = q.qps;
       if (q.dailyQuota !== undefined) core.opts.dailyQuota = q.dailyQuota;
+    },
+    setConversationOrder(order) {
+      core.opts.conversationOrder = order;
     },
     resetQuotas() {
       core.dailyCounts.clear();
