@@ -17,6 +17,7 @@ import {
 } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
+import type { RoomContinuity } from "./room-continuity.js";
 import { type StateHealth, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
@@ -54,6 +55,8 @@ export interface IntakeOptions {
   onWarning?: (msg: string, details: Record<string, unknown>) => void;
   /** Told of every refused and every committed intake write (readiness, logs, metrics). */
   state?: StateHealth;
+  /** Rooms known whole: a refused webhook makes its room unknown (its message is missing until it comes again). */
+  continuity?: RoomContinuity;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -113,6 +116,8 @@ export class Intake {
         return { accepted, queued };
       });
     } catch (err) {
+      for (const h of hints)
+        if (h.roomId) this.o.continuity?.forget({ source, shopId: h.shopId, roomId: h.roomId });
       return this.refuseUnwritable(route, err);
     }
     const { accepted, queued } = committed;
@@ -170,10 +175,14 @@ export class Intake {
       }
     }
     const trusted = !hint.unsigned;
+    // A signed webhook that carries the whole message (with the platform's ordering key) is what a read would
+    // return: the sync may store it without reading the room (see sync-room.ts).
+    const whole = trusted && hint.fallback?.order !== undefined;
     const queued = markRoomForSync(this.o.store, ref, {
       ...(hint.buyer && trusted ? { buyer: hint.buyer } : {}),
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
+      read: !whole,
     });
     if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
     return queued ? "queued" : "covered";

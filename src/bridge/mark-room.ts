@@ -17,7 +17,16 @@ export function syncOrderingKey(ref: SourceRoomRef): string {
 export function markRoomForSync(
   store: EngineStore,
   ref: SourceRoomRef,
-  opts: { buyer?: Buyer; initialCursorTime: number; now: number },
+  opts: {
+    buyer?: Buyer;
+    initialCursorTime: number;
+    now: number;
+    /**
+     * False when the caller holds the whole message (a webhook that carries it, kept as the room's fallback): the
+     * sync may then store it without reading the room. Default true: the room is marked dirty and read.
+     */
+    read?: boolean;
+  },
 ): boolean {
   const b = opts.buyer;
   store.upsertRoom(
@@ -37,7 +46,7 @@ export function markRoomForSync(
     },
     opts.now,
   );
-  store.markDirty(ref, opts.now);
+  if (opts.read !== false) store.markDirty(ref, opts.now);
   // A pending (not yet running) sync will read everything up to its own start, so one is enough. A sync that is
   // already running may have started before this message: then a new one is queued behind it.
   const key = syncOrderingKey(ref);
