@@ -10,6 +10,7 @@ import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/type
 import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import {
+  CARRIED_MESSAGE_SETTLE_MS,
   markRoomForSync,
   syncOrderingKey,
   UNSIGNED_NEW_ROOMS_PER_MINUTE,
@@ -183,6 +184,7 @@ export class Intake {
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
       read: !whole,
+      ...(whole ? { runAfter: now + CARRIED_MESSAGE_SETTLE_MS } : {}),
     });
     if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
     return queued ? "queued" : "covered";

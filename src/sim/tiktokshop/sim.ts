@@ -123,6 +123,10 @@ export interface TikTokShopSim {
     notificationId: string;
   };
   redeliverLastWebhook(times?: number): Promise<void>;
+  /** Holds webhooks back until releaseWebhooks (to make deliveries cross, as concurrent ones may). */
+  holdWebhooks(): void;
+  /** Delivers the held webhooks one by one, in the order given, and stops holding. */
+  releaseWebhooks(order?: "oldest-first" | "newest-first"): Promise<void>;
   flushWebhooks(): Promise<void>;
   webhookDeliveries(): WebhookDelivery[];
   webhooksSent(): Notification[];
@@ -442,6 +446,8 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
       return { headers: n.headers, body: Buffer.from(n.body), notificationId: n.notificationId };
     },
     redeliverLastWebhook: (times = 1) => core.webhooks.redeliverLast(times),
+    holdWebhooks: () => core.webhooks.hold(),
+    releaseWebhooks: (order) => core.webhooks.release(order),
     flushWebhooks: () => core.webhooks.flush(),
     webhookDeliveries: () => [...core.webhooks.deliveries],
     webhooksSent: () => [...core.webhooks.sent],
