@@ -145,8 +145,12 @@ function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContin
   return inserted;
 }
 
-/** Inserts a message unless it is the echo of a reply the bridge posted (that one is already in Kommo). */
+/**
+ * Inserts a message unless it is hidden (never shown) or the echo of a reply the bridge posted (that one is
+ * already in Kommo).
+ */
 function insertUnlessEcho(store: EngineStore, ref: SourceRoomRef, m: SourceMessage, at: number): boolean {
+  if (m.hidden) return false;
   const text = m.content.kind === "text" ? m.content.text : undefined;
   if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) return false;
   return insertMessage(store, ref, m, at);

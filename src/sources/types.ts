@@ -63,6 +63,11 @@ export interface SourceMessage extends RoomRef {
    * (same id): the engine may store it without reading the room.
    */
   order?: string;
+  /**
+   * Not to be shown (TikTok Shop `is_visible: false`, e.g. the platform's rating request): never delivered, but it
+   * is the room's newest message as the platform lists it, so the room's cursor moves onto it.
+   */
+  hidden?: boolean;
 }
 
 /** A webhook that passed verification, reduced to what the engine needs: a hint that a room changed. */

@@ -24,7 +24,7 @@ const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messag
 const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
 
 describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
-  it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing", async () => {
+  it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
     const b = await startTikTokShopTestbed({
       mode: "poll",
       pollIntervalSeconds: 5,
@@ -71,5 +71,28 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     const idleFrom = b.tiktokshop.calls().length;
     await waitFor("three more sweeps", () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6);
     expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
+    // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
+    // the sweeps after that read nothing again.
+    b.tiktokshop.buyerSends(
+      b.shopId,
+      { id: "9001", name: "Rina" },
+      {
+        type: "SYSTEM_RATING",
+        content: { content: "rate us" },
+        visible: false,
+      },
+    );
+    const hiddenFrom = b.tiktokshop.calls().length;
+    await waitFor("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
+    await waitFor("no sync pending", () =>
+      d.store.jobs.counts().every((c) => c.pending === 0 && c.running === 0),
+    );
+    const quietFrom = b.tiktokshop.calls().length;
+    await waitFor(
+      "three more sweeps",
+      () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
+    );
+    expect(b.tiktokshop.calls().slice(quietFrom).filter(isRead)).toEqual([]);
+    expect(kommoIn()).toHaveLength(2);
   }, 30_000);
 });

@@ -147,7 +147,7 @@ describe("TikTok Shop messaging through the simulator", () => {
     expect(code).toBe(45101001);
   });
 
-  it("renders cards, stickers, context lines and unsupported types; hides invisible messages; roles map to buyer/shop/system", async () => {
+  it("renders cards, stickers, context lines and unsupported types; flags invisible messages hidden; roles map to buyer/shop/system", async () => {
     const room = roomFor("render-buyer");
     const buyer = { id: "render-buyer", name: "Budi" };
     f.sim.buyerSends(f.shopId, buyer, { type: "BUYER_ENTER_FROM_PRODUCT", productId: "1729384756012345678" });
@@ -177,7 +177,10 @@ describe("TikTok Shop messaging through the simulator", () => {
       visible: false,
     });
     f.sim.agentSendsInSellerCenter(room.roomId, "Dibalas dari Seller Center");
-    const msgs = await f.source.readMessages(room);
+    const read = await f.source.readMessages(room);
+    // The invisible message comes flagged hidden: never delivered, but the room's cursor moves onto it.
+    expect(read.filter((m) => m.hidden)).toHaveLength(1);
+    const msgs = read.filter((m) => !m.hidden);
     const contents = msgs.map((m) => m.content);
     expect(contents).toEqual([
       { kind: "text", text: "halo" },

@@ -134,7 +134,7 @@ export class TikTokShopSource implements MarketplaceSource {
       fresh = unique.filter((m) => m.createTime * 1000 + 999 >= t && m.id !== after.messageId);
     } else fresh = unique;
     if (fresh.some((m) => m.sender.role === "BUYER" && m.isVisible)) this.unread.set(room.roomId, true);
-    return fresh.filter((m) => m.isVisible).map((m) => this.toSourceMessage(room, m, tips));
+    return fresh.map((m) => this.toSourceMessage(room, m, tips));
   }
 
   /**
@@ -336,6 +336,7 @@ export class TikTokShopSource implements MarketplaceSource {
         ...(tips ? { unsupportedTips: tips } : {}),
       }),
       ...(m.index ? { order: m.index } : {}),
+      ...(m.isVisible ? {} : { hidden: true }),
     };
   }
 }

@@ -76,8 +76,9 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: ParseWebhookOptions 
       if (!shopId || !roomId) throw malformed("type 14 without shop_id or conversation_id");
       const hint: WebhookHint = { shopId, roomId, ...base };
       const msg = readMessage(data, "message_id");
-      // The webhook carries the whole message, under the id a read returns: with its index it is stored as is.
-      if (msg?.isVisible) {
+      // The webhook carries the whole message, under the id a read returns: with its index it is stored as is
+      // (a hidden one only moves the room's cursor).
+      if (msg) {
         hint.fallback = {
           shopId,
           roomId,
@@ -86,6 +87,7 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: ParseWebhookOptions 
           sender: senderRole(msg.sender.role),
           content: renderContent(msg.type, msg.content, opts),
           ...(msg.index ? { order: msg.index } : {}),
+          ...(msg.isVisible ? {} : { hidden: true }),
         };
       }
       opts.onMessage?.(roomId, msg);
