@@ -67,6 +67,7 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
   }
   if (!room?.buyerId) await learnBuyer(ref, messages, shop.app.marketplace, store, walkStartedAt);
   let inserted = 0;
+  let known: bigint | undefined;
   store.transaction(() => {
     for (const m of messages) if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
     let newest = messages[messages.length - 1];
@@ -78,7 +79,12 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
       for (const m of carried) {
         if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
         const o = orderOf(m)!;
-        if (after === undefined || o > after) newest = m;
+        // The cursor only moves forward: past what the read found, or (when it found nothing new) past the
+        // cursor's time; a late message older than that is stored but does not move it back.
+        const newer =
+          after !== undefined ? o > after : room?.cursorTime === undefined || m.sentAt >= room.cursorTime;
+        if (newer && (newest === undefined || orderOf(newest) === undefined || o > orderOf(newest)!))
+          newest = m;
       }
     }
     const cursor = newest ? { messageId: newest.messageId, time: newest.sentAt } : undefined;
@@ -87,9 +93,10 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     // for a read that fails, so those received after the read began stay for the next one.
     store.clearFallbacks(ref, carried ? now() : walkStartedAt);
     store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
-    const known = newest ? orderOf(newest) : undefined;
-    if (known !== undefined) deps.continuity?.seen(ref, known);
+    known = newest ? orderOf(newest) : undefined;
   });
+  // Only once committed: a rolled-back sync leaves the room as unknown as it was.
+  if (known !== undefined) deps.continuity?.seen(ref, known);
   return inserted;
 }
 
@@ -124,6 +131,7 @@ function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContin
   const { store } = deps;
   const at = deps.now();
   let inserted = 0;
+  let seen: bigint | undefined;
   store.transaction(() => {
     const carried = carriedMessages(store.listFallbacks(ref)) ?? [];
     let newestOrder = continuity.known(ref);
@@ -140,8 +148,9 @@ function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContin
     }
     if (cursor) store.advanceCursor(ref, cursor, at);
     store.clearFallbacks(ref, at);
-    if (newestOrder !== undefined) continuity.seen(ref, newestOrder);
+    seen = newestOrder;
   });
+  if (seen !== undefined) continuity.seen(ref, seen);
   return inserted;
 }
 
