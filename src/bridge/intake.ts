@@ -162,6 +162,8 @@ export class Intake {
       return "ignored";
     }
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
+    // Nothing to read in a room the bridge already knows (each of its messages comes with its own webhook).
+    if (hint.roomOnly && this.o.store.getRoom(ref)?.buyerId) return "ignored";
     // An unsigned hint only says "read this room": no buyer, no text, and new rooms within a bound.
     if (hint.unsigned && !this.o.store.getRoom(ref)) {
       const budget = this.unsignedRooms.take(`${source}:${appName}`, now);

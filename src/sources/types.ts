@@ -77,6 +77,12 @@ export interface WebhookHint extends RoomRef {
   notificationId?: string;
   /** The message carried by the webhook itself, delivered as a fallback if the room cannot be read. */
   fallback?: SourceMessage;
+  /**
+   * The webhook names the room but says nothing that needs reading it once the bridge knows it (TikTok Shop type
+   * 13: an agent joined or left; any message that comes with it has its own type-14 webhook). Only a room the
+   * bridge does not know yet is read.
+   */
+  roomOnly?: boolean;
   /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
   event?: "deauthorized" | "authorization_expiring";
   /**

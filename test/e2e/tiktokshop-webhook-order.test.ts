@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
 import type { CallRecord } from "../../src/sim/tiktokshop/index.js";
+import { signWebhookBody } from "../../src/sources/tiktokshop/signing.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;
@@ -89,5 +90,29 @@ it("webhooks that cross (newest delivered first) reach Kommo in the room's order
   await bed.tiktokshop.releaseWebhooks("newest-first");
   await waitFor("the crossed messages in Kommo", () => texts().length === before + 3);
   expect(texts().slice(before)).toEqual(crossing);
+  expect(reads() - readsBefore).toBe(0);
+});
+
+it("a type-13 webhook (an agent joined or left) for a room the bridge knows costs no read", async () => {
+  const readsBefore = reads();
+  const body = JSON.stringify({
+    type: 13,
+    tts_notification_id: "7327112393057379913",
+    shop_id: bed.shopId,
+    timestamp: Math.floor(Date.now() / 1000),
+    data: { conversation_id: roomId, create_time: Math.floor(Date.now() / 1000) },
+  });
+  const res = await fetch(`${daemon.url}/webhooks/tiktokshop/tts`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: signWebhookBody(bed.tiktokshop.appKey, bed.tiktokshop.appSecret, body),
+    },
+    body,
+  });
+  expect(res.status).toBe(200);
+  await waitFor("an idle job queue", () =>
+    daemon.store.jobs.counts().every((c) => c.pending === 0 && c.running === 0),
+  );
   expect(reads() - readsBefore).toBe(0);
 });

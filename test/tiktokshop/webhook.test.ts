@@ -69,7 +69,12 @@ describe("TikTok Shop webhook verification and parsing", () => {
         ),
       ),
     ).toEqual([
-      { shopId: "7494049642642441621", roomId: "576486316948490001", notificationId: "7327112393057371911" },
+      {
+        shopId: "7494049642642441621",
+        roomId: "576486316948490001",
+        roomOnly: true,
+        notificationId: "7327112393057371911",
+      },
     ]);
     expect(
       parseWebhookBody(

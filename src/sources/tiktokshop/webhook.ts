@@ -96,7 +96,7 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: ParseWebhookOptions 
     case WEBHOOK_TYPES.NEW_CONVERSATION: {
       const roomId = idField(data, "conversation_id");
       if (!shopId || !roomId) throw malformed("type 13 without shop_id or conversation_id");
-      return [{ shopId, roomId, ...base }];
+      return [{ shopId, roomId, roomOnly: true, ...base }];
     }
     case WEBHOOK_TYPES.SELLER_DEAUTHORIZATION:
     case WEBHOOK_TYPES.UPCOMING_AUTHORIZATION_EXPIRATION: {
