@@ -82,7 +82,7 @@ export class TikTokShopSource implements MarketplaceSource {
         // create_time has whole seconds: a message at since+0.5 s reads as `since` floored, so compare the
         // end of its second, not its start (a room seen twice is harmless; a room missed is not).
         if (latest.createTime * 1000 + 999 < since) continue;
-        this.unread.set(conv.id, conv.unreadCount > 0);
+        this.noteListed(conv);
         rooms.push({
           shopId,
           roomId: conv.id,
@@ -148,7 +148,7 @@ export class TikTokShopSource implements MarketplaceSource {
     const seenTokens = new Set<string>();
     for (let page = 0; page < (this.opts.maxConversationPages ?? 50); page++) {
       const res = await this.client.listConversations(shop, pageToken ? { pageToken } : {});
-      for (const conv of res.items) this.unread.set(conv.id, conv.unreadCount > 0);
+      for (const conv of res.items) this.noteListed(conv);
       const conv = res.items.find((c) => c.id === room.roomId);
       if (conv) return buyerOf(conv);
       if (!res.nextPageToken || seenTokens.has(res.nextPageToken)) return undefined;
@@ -304,6 +304,15 @@ export class TikTokShopSource implements MarketplaceSource {
       });
     }
     return { shopId, openId: b.openId, cipher: b.cipher };
+  }
+
+  /**
+   * What a listing says about unread buyer messages. "None" is believed only when nothing else is known: a
+   * listing taken just before a buyer's message must not hide the unread message a webhook announced meanwhile.
+   */
+  private noteListed(conv: TtsConversation): void {
+    if (conv.unreadCount > 0) this.unread.set(conv.id, true);
+    else if (!this.unread.has(conv.id)) this.unread.set(conv.id, false);
   }
 
   /**
