@@ -18,6 +18,7 @@ import { type JobHandler, type JobQueuePort, JobRunner, type QueuedJob } from ".
 import { SYNC_ROOM } from "./mark-room.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
+import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { deliverFallbacks, syncRoom } from "./sync-room.js";
@@ -83,7 +84,9 @@ export class BridgeEngine {
     });
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const notify = () => this.runner.notify();
+    const continuity = new RoomContinuity();
     this.intake = new Intake({
+      continuity,
       store: o.store,
       topology: o.topology,
       metrics: this.metrics,
@@ -112,7 +115,7 @@ export class BridgeEngine {
         }),
       state: this.state,
     });
-    const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now };
+    const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now, continuity };
     this.runner = new JobRunner({
       queue: watchQueue(o.store.jobs, this.state),
       nextRetryAt: o.nextRetryAt,

@@ -10,6 +10,7 @@ import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/type
 import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import {
+  CARRIED_MESSAGE_SETTLE_MS,
   markRoomForSync,
   replyOrderingKey,
   UNSIGNED_NEW_ROOMS_PER_MINUTE,
@@ -17,6 +18,7 @@ import {
 } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
+import type { RoomContinuity } from "./room-continuity.js";
 import { type StateHealth, stateWriteCode } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
@@ -54,6 +56,8 @@ export interface IntakeOptions {
   onWarning?: (msg: string, details: Record<string, unknown>) => void;
   /** Told of every refused and every committed intake write (readiness, logs, metrics). */
   state?: StateHealth;
+  /** Rooms known whole: a refused webhook makes its room unknown (its message is missing until it comes again). */
+  continuity?: RoomContinuity;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -113,6 +117,8 @@ export class Intake {
         return { accepted, queued };
       });
     } catch (err) {
+      for (const h of hints)
+        if (h.roomId) this.o.continuity?.forget({ source, shopId: h.shopId, roomId: h.roomId });
       return this.refuseUnwritable(route, err);
     }
     const { accepted, queued } = committed;
@@ -156,6 +162,8 @@ export class Intake {
       return "ignored";
     }
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
+    // Nothing to read in a room the bridge already knows (each of its messages comes with its own webhook).
+    if (hint.roomOnly && this.o.store.getRoom(ref)?.buyerId) return "ignored";
     // An unsigned hint only says "read this room": no buyer, no text, and new rooms within a bound.
     if (hint.unsigned && !this.o.store.getRoom(ref)) {
       const budget = this.unsignedRooms.take(`${source}:${appName}`, now);
@@ -170,10 +178,15 @@ export class Intake {
       }
     }
     const trusted = !hint.unsigned;
+    // A signed webhook that carries the whole message (with the platform's ordering key) is what a read would
+    // return: the sync may store it without reading the room (see sync-room.ts).
+    const whole = trusted && hint.fallback?.order !== undefined;
     const queued = markRoomForSync(this.o.store, ref, {
       ...(hint.buyer && trusted ? { buyer: hint.buyer } : {}),
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
+      read: !whole,
+      ...(whole ? { runAfter: now + CARRIED_MESSAGE_SETTLE_MS } : {}),
     });
     if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
     return queued ? "queued" : "covered";

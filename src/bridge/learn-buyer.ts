@@ -9,7 +9,7 @@
  * delivery to Kommo (which reads the room) and the lead's tags see the buyer. Best effort: the listing failing
  * costs a name, never a message, so the error is swallowed and the next sync of the room tries again.
  */
-import type { MarketplaceSource, SourceMessage } from "../sources/types.js";
+import type { Buyer, MarketplaceSource, SourceMessage } from "../sources/types.js";
 import { conversationId } from "./identities.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 
@@ -22,14 +22,16 @@ export async function learnBuyer(
 ): Promise<void> {
   const first = messages.find((m) => m.sender === "buyer");
   if (!first) return;
-  let found: Awaited<ReturnType<MarketplaceSource["listRooms"]>>[number] | undefined;
+  let b: Buyer | undefined;
   try {
-    // Rooms active since this room's first new message: this room is among them.
-    found = (await marketplace.listRooms(ref.shopId, first.sentAt)).find((r) => r.roomId === ref.roomId);
+    // A source that can look one room up stops as soon as it finds it; otherwise the rooms active since this
+    // room's first new message are listed: this room is among them.
+    b = marketplace.findBuyer
+      ? await marketplace.findBuyer(ref)
+      : (await marketplace.listRooms(ref.shopId, first.sentAt)).find((r) => r.roomId === ref.roomId)?.buyer;
   } catch {
-    found = undefined;
+    b = undefined;
   }
-  const b = found?.buyer;
   if (!b?.id) return;
   store.upsertRoom(
     {

@@ -10,6 +10,13 @@ import { shopKey } from "./topology.js";
 
 export const SYNC_ROOM = "sync_room";
 
+/**
+ * How long a sync waits after a webhook that carries its message. The platform's deliveries are concurrent, so
+ * two messages of one room written moments apart may arrive the wrong way round: the sync then finds both and
+ * stores them in the room's order. A crossing wider than this is stored late (after the newer message).
+ */
+export const CARRIED_MESSAGE_SETTLE_MS = 250;
+
 export function syncOrderingKey(ref: SourceRoomRef): string {
   return `sync:${conversationId(ref.source, ref.shopId, ref.roomId)}`;
 }
@@ -27,7 +34,18 @@ export function replyOrderingKey(ref: SourceRoomRef): string {
 export function markRoomForSync(
   store: EngineStore,
   ref: SourceRoomRef,
-  opts: { buyer?: Buyer; initialCursorTime: number; now: number },
+  opts: {
+    buyer?: Buyer;
+    initialCursorTime: number;
+    now: number;
+    /**
+     * False when the caller holds the whole message (a webhook that carries it, kept as the room's fallback): the
+     * sync may then store it without reading the room. Default true: the room is marked dirty and read.
+     */
+    read?: boolean;
+    /** A new sync job waits until then (ms); default at once. */
+    runAfter?: number;
+  },
 ): boolean {
   const b = opts.buyer;
   store.upsertRoom(
@@ -47,13 +65,19 @@ export function markRoomForSync(
     },
     opts.now,
   );
-  store.markDirty(ref, opts.now);
+  if (opts.read !== false) store.markDirty(ref, opts.now);
   // A pending (not yet running) sync will read everything up to its own start, so one is enough. A sync that is
   // already running may have started before this message: then a new one is queued behind it.
   const key = syncOrderingKey(ref);
   if (store.hasPendingJob(SYNC_ROOM, key)) return false;
   store.enqueue(
-    { kind: SYNC_ROOM, orderingKey: key, shopKey: shopKey(ref.source, ref.shopId), payload: ref },
+    {
+      kind: SYNC_ROOM,
+      orderingKey: key,
+      shopKey: shopKey(ref.source, ref.shopId),
+      payload: ref,
+      ...(opts.runAfter !== undefined ? { runAfter: opts.runAfter } : {}),
+    },
     opts.now,
   );
   return true;

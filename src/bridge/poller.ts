@@ -162,6 +162,8 @@ export class Poller {
       for (const r of rooms) {
         const ref: SourceRoomRef = { source: shop.source, shopId: shop.shopId, roomId: r.roomId };
         const stored = store.getRoom(ref);
+        // The room's newest message is the one stored last: nothing to read (the listing's order is not relied on).
+        if (r.lastMessageId !== undefined && stored?.cursorMessageId === r.lastMessageId) continue;
         if (stored && stored.cursorTime !== undefined && alreadySynced(r.lastMessageAt, stored.cursorTime))
           continue;
         markRoomForSync(store, ref, {

@@ -2,6 +2,11 @@
  * Room sync (docs/architecture.md, Inbound step 2): the webhook is a hint, the room's messages are the truth. Read
  * what is newer than the room's cursor, insert each new message once together with its delivery job, and move the
  * cursor only after the walk completed — a walk that fails half-way leaves the cursor where it was and is retried.
+ *
+ * Webhooks that carry the whole message (TikTok Shop type 14: the id a read would return, and the ordering key)
+ * need no read when the room is known whole up to them (see room-continuity.ts): the sync stores them as they
+ * came, in order, without calling the platform. A sync that does read also stores those of them that arrived
+ * after its read began, so a burst of webhooks costs one read, not one per message.
  */
 import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
@@ -10,6 +15,7 @@ import { conversationId, kommoMsgId } from "./identities.js";
 import { DELIVER_TO_KOMMO, DELIVER_TO_MARKETPLACE } from "./intake.js";
 import { learnBuyer } from "./learn-buyer.js";
 import { replyOrderingKey } from "./mark-room.js";
+import { orderOf, type RoomContinuity } from "./room-continuity.js";
 import type { EngineStore, RoomRecord, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
@@ -22,6 +28,8 @@ export interface SyncDeps {
   store: EngineStore;
   topology: Topology;
   now: () => number;
+  /** Rooms known whole in this process; without it every sync reads. */
+  continuity?: RoomContinuity;
 }
 
 export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<number> {
@@ -38,6 +46,9 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     );
   }
   const room = store.getRoom(ref);
+  if (deps.continuity && knownWhole(ref, room, deps.continuity, store.listFallbacks(ref))) {
+    return storeCarried(ref, deps, deps.continuity);
+  }
   const walkStartedAt = now();
   const after = room?.cursorMessageId
     ? { messageId: room.cursorMessageId, ...(room.cursorTime !== undefined ? { time: room.cursorTime } : {}) }
@@ -64,23 +75,36 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
   }
   if (!room?.buyerId) await learnBuyer(ref, messages, shop.app.marketplace, store, walkStartedAt);
   let inserted = 0;
+  let known: bigint | undefined;
   store.transaction(() => {
-    for (const m of messages) {
-      const text = m.content.kind === "text" ? m.content.text : undefined;
-      // Replies the bridge itself posted come back in the room: they are already in Kommo.
-      if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
-      if (m.sender === "shop") {
-        const wait = replyMaybeUnrecorded(store, ref, walkStartedAt);
-        if (wait !== undefined) throw echoNotYetRecorded(ref, wait);
+    for (const m of messages) if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
+    let newest = messages[messages.length - 1];
+    // Whole messages whose webhooks came while the room was being read: stored here, after what the read found
+    // (the unique key drops those the read found too), instead of a second read for them.
+    const carried = carriedMessages(store.listFallbacks(ref));
+    if (carried) {
+      const after = newest ? orderOf(newest) : undefined;
+      for (const m of carried) {
+        if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
+        const o = orderOf(m)!;
+        // The cursor only moves forward: past what the read found, or (when it found nothing new) past the
+        // cursor's time; a late message older than that is stored but does not move it back.
+        const newer =
+          after !== undefined ? o > after : room?.cursorTime === undefined || m.sentAt >= room.cursorTime;
+        if (newer && (newest === undefined || orderOf(newest) === undefined || o > orderOf(newest)!))
+          newest = m;
       }
-      if (insertMessage(store, ref, m, walkStartedAt)) inserted++;
     }
-    const last = messages[messages.length - 1];
-    const cursor = last ? { messageId: last.messageId, time: last.sentAt } : undefined;
+    const cursor = newest ? { messageId: newest.messageId, time: newest.sentAt } : undefined;
     store.advanceCursor(ref, cursor, walkStartedAt);
-    store.clearFallbacks(ref, walkStartedAt);
+    // Carried messages are all stored now; other fallbacks (texts without the message's real id) only stand in
+    // for a read that fails, so those received after the read began stay for the next one.
+    store.clearFallbacks(ref, carried ? now() : walkStartedAt);
     store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
+    known = newest ? orderOf(newest) : undefined;
   });
+  // Only once committed: a rolled-back sync leaves the room as unknown as it was.
+  if (known !== undefined) deps.continuity?.seen(ref, known);
   return inserted;
 }
 
@@ -116,6 +140,86 @@ export function isQuotaStop(err: unknown): boolean {
   return /_QUOTA_EXCEEDED$|_QUOTA_RESERVED$/.test(classifyError(err).code);
 }
 
+/**
+ * Whether the room can be synced from its webhooks alone: nobody asked for a read (a sweep or a hint without the
+ * message marks the room dirty), the bridge knows the room's buyer and has read it in this process, and every
+ * pending webhook message carries the platform's ordering key.
+ */
+function knownWhole(
+  ref: SourceRoomRef,
+  room: RoomRecord | undefined,
+  continuity: RoomContinuity,
+  fallbacks: SourceMessage[],
+): boolean {
+  if (!room || room.dirty || !room.buyerId || !room.cursorMessageId) return false;
+  if (continuity.known(ref) === undefined) return false;
+  return carriedMessages(fallbacks) !== undefined;
+}
+
+/** The room's webhook messages, oldest first, when each carries its ordering key (else undefined). */
+function carriedMessages(fallbacks: SourceMessage[]): SourceMessage[] | undefined {
+  if (!fallbacks.every((m) => orderOf(m) !== undefined)) return undefined;
+  return [...fallbacks].sort((a, b) => {
+    const x = orderOf(a)!;
+    const y = orderOf(b)!;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/** Stores the room's webhook messages without reading it (see knownWhole). One transaction, no await. */
+function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContinuity): number {
+  const { store } = deps;
+  const at = deps.now();
+  let inserted = 0;
+  let seen: bigint | undefined;
+  store.transaction(() => {
+    const carried = carriedMessages(store.listFallbacks(ref)) ?? [];
+    let newestOrder = continuity.known(ref);
+    let cursor: { messageId: string; time: number } | undefined;
+    for (const m of carried) {
+      if (insertUnlessEcho(store, ref, m, at)) inserted++;
+      const o = orderOf(m)!;
+      // A message older than the newest known one came late (its webhook was retried): it is stored, after the
+      // newer ones, but the cursor stays on the newest.
+      if (newestOrder === undefined || o > newestOrder) {
+        newestOrder = o;
+        cursor = { messageId: m.messageId, time: m.sentAt };
+      }
+    }
+    if (cursor) store.advanceCursor(ref, cursor, at);
+    store.clearFallbacks(ref, at);
+    seen = newestOrder;
+  });
+  if (seen !== undefined) continuity.seen(ref, seen);
+  return inserted;
+}
+
+/**
+ * Inserts a message unless it is hidden (never shown) or the echo of a reply the bridge posted (that one is
+ * already in Kommo). A shop message met while a reply of the room may be on the platform without its echo
+ * recorded yet is not decided now: `wait` throws, so the sync reads again shortly (nothing of it is committed);
+ * `skip` leaves it for a later read.
+ */
+function insertUnlessEcho(
+  store: EngineStore,
+  ref: SourceRoomRef,
+  m: SourceMessage,
+  at: number,
+  unrecordedReply: "wait" | "skip" = "wait",
+): boolean {
+  if (m.hidden) return false;
+  const text = m.content.kind === "text" ? m.content.text : undefined;
+  if (m.sender === "shop") {
+    if (store.isEcho(ref, m.messageId, text, m.sentAt)) return false;
+    const wait = replyMaybeUnrecorded(store, ref, at);
+    if (wait !== undefined) {
+      if (unrecordedReply === "skip") return false;
+      throw echoNotYetRecorded(ref, wait);
+    }
+  }
+  return insertMessage(store, ref, m, at);
+}
+
 /** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
 function isUnknownRoom(err: unknown, room: RoomRecord | undefined): boolean {
   if (!room || room.cursorMessageId !== undefined || room.buyerId !== undefined) return false;
@@ -132,14 +236,8 @@ export function deliverFallbacks(ref: SourceRoomRef, deps: Pick<SyncDeps, "store
   const at = deps.now();
   let inserted = 0;
   store.transaction(() => {
-    for (const m of store.listFallbacks(ref)) {
-      // The webhooks of the bridge's own replies carry them too: those are already in Kommo.
-      const text = m.content.kind === "text" ? m.content.text : undefined;
-      if (m.sender === "shop" && store.isEcho(ref, m.messageId, text, m.sentAt)) continue;
-      // Maybe a reply on its way: a later sync reads the room again (the cursor did not move).
-      if (m.sender === "shop" && replyMaybeUnrecorded(store, ref, at) !== undefined) continue;
-      if (insertMessage(store, ref, m, at)) inserted++;
-    }
+    // A shop message while a reply may be on its way is left for a later read (the cursor did not move).
+    for (const m of store.listFallbacks(ref)) if (insertUnlessEcho(store, ref, m, at, "skip")) inserted++;
     store.clearFallbacks(ref, at);
   });
   return inserted;

@@ -30,6 +30,8 @@ export interface RoomSummary extends RoomRef {
   buyer: Buyer;
   /** Time of the newest message in the room (ms); used to skip rooms that did not change. */
   lastMessageAt: number;
+  /** Id of the newest message, when the listing names it: a room whose newest message is stored is skipped. */
+  lastMessageId?: string;
 }
 
 /** Source-neutral content of one inbound message; rendering to Kommo happens in the engine. */
@@ -55,6 +57,17 @@ export interface SourceMessage extends RoomRef {
   /** Display name of who wrote it (buyer or agent). */
   senderName?: string;
   content: MessageContent;
+  /**
+   * The platform's ordering key within the room, a decimal integer larger for newer messages (TikTok Shop
+   * `index`), when it has one. A webhook message that carries it is the whole message, as a read would return it
+   * (same id): the engine may store it without reading the room.
+   */
+  order?: string;
+  /**
+   * Not to be shown (TikTok Shop `is_visible: false`, e.g. the platform's rating request): never delivered, but it
+   * is the room's newest message as the platform lists it, so the room's cursor moves onto it.
+   */
+  hidden?: boolean;
 }
 
 /** A webhook that passed verification, reduced to what the engine needs: a hint that a room changed. */
@@ -64,6 +77,12 @@ export interface WebhookHint extends RoomRef {
   notificationId?: string;
   /** The message carried by the webhook itself, delivered as a fallback if the room cannot be read. */
   fallback?: SourceMessage;
+  /**
+   * The webhook names the room but says nothing that needs reading it once the bridge knows it (TikTok Shop type
+   * 13: an agent joined or left; any message that comes with it has its own type-14 webhook). Only a room the
+   * bridge does not know yet is read.
+   */
+  roomOnly?: boolean;
   /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
   event?: "deauthorized" | "authorization_expiring";
   /**
@@ -92,6 +111,11 @@ export interface SendResult {
 
 export interface MarketplaceSource {
   readonly kind: SourceKind;
+  /**
+   * The buyer of one room, in as few calls as the platform allows (stopping as soon as it is found); sources
+   * without it are asked through listRooms.
+   */
+  findBuyer?(room: RoomRef): Promise<Buyer | undefined>;
   /** Rooms of a shop whose newest message is at or after `since` (ms), newest first. */
   listRooms(shopId: string, since: number): Promise<RoomSummary[]>;
   /**

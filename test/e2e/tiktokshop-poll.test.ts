@@ -1,53 +1,101 @@
 /**
  * Poll-only: `sync.mode: "poll"` with no TikTok Shop webhooks at all. The daemon's sweeps read the
  * conversation listing and deliver what buyers wrote before and after it started, buyer and platform included.
+ * The listing's order is not documented, so this runs against each order the simulator offers, and
+ * a sweep reads no room whose newest message is the one already stored (an idle shop costs listing calls only).
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
+import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
-let bed: TikTokShopTestbed;
+let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 
-beforeAll(async () => {
-  bed = await startTikTokShopTestbed({ mode: "poll", pollIntervalSeconds: 5 });
-});
-
-afterAll(async () => {
+afterEach(async () => {
   await daemon?.stop();
   await bed?.close();
+  daemon = undefined;
+  bed = undefined;
 });
 
-it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform", async () => {
-  const before = bed.tiktokshop.buyerSends(
-    bed.shopId,
-    { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
-    "Halo, sebelum daemon jalan",
-  );
-  // Sweeps every 5 s take 17,280 calls a day: past 30 % of the default quota they would be stretched to ~29 s.
-  // A quota of 100,000 a day lets this test sweep at its 5 s.
-  const config = {
-    ...bed.config,
-    tiktokshop: { apps: bed.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000 })) },
-  };
-  daemon = await startDaemon({ config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
-  await bed.connectDaemon(daemon.url);
-  // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
-  bed.tiktokshop.setWebhookUrl(undefined);
-  const conv = `tts:${bed.shopId}:${before.conversationId}`;
-  const kommoIn = () =>
-    bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in" && m.conversationId === conv);
-  await waitFor("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
-  bed.tiktokshop.buyerSends(bed.shopId, { id: "9001", name: "Rina" }, "Dan ini sesudahnya");
-  await waitFor("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
-  expect(kommoIn().map((m) => m.text)).toEqual(["Halo, sebelum daemon jalan", "Dan ini sesudahnya"]);
-  expect(kommoIn()[0]!.sender.name).toBe("Rina");
-  expect(bed.tiktokshop.webhookDeliveries()).toEqual([]);
-  const room = daemon.store.rooms.getRoom({
-    source: "tiktokshop",
-    shopId: bed.shopId,
-    roomId: before.conversationId,
-  });
-  expect(room?.buyer?.platform).toBe("TIKTOK_SHOP");
-}, 25_000);
+const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messages");
+const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
+
+describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
+  it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
+    const b = await startTikTokShopTestbed({
+      mode: "poll",
+      pollIntervalSeconds: 5,
+      tiktokshop: { conversationOrder: order },
+    });
+    bed = b;
+    const before = b.tiktokshop.buyerSends(
+      b.shopId,
+      { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
+      "Halo, sebelum daemon jalan",
+    );
+    // Other buyers too, so the listing has two pages and its order matters.
+    for (let i = 0; i < 21; i++) b.tiktokshop.buyerSends(b.shopId, { id: `91${i}`, name: `B${i}` }, "hai");
+    // Sweeps every 300 ms instead of the configured 5 s, so the test does not wait on the interval.
+    // Sweeps this often would be stretched to stay within 30 % of the default daily quota (10,000 calls): a
+    // quota this large lets the test sweep at its pace.
+    const config = {
+      ...b.config,
+      tiktokshop: { apps: b.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000_000 })) },
+    };
+    const d = await startDaemon({
+      config,
+      port: 0,
+      engine: { baseRetryMs: 50, maxRetryMs: 500, pollIntervalMs: 300 },
+    });
+    daemon = d;
+    await b.connectDaemon(d.url);
+    // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
+    b.tiktokshop.setWebhookUrl(undefined);
+    const conv = `tts:${b.shopId}:${before.conversationId}`;
+    const kommoIn = () =>
+      b.kommo.received(b.scopeId).filter((m) => m.direction === "in" && m.conversationId === conv);
+    await waitFor("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
+    b.tiktokshop.buyerSends(b.shopId, { id: "9001", name: "Rina" }, "Dan ini sesudahnya");
+    await waitFor("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
+    expect(kommoIn().map((m) => m.text)).toEqual(["Halo, sebelum daemon jalan", "Dan ini sesudahnya"]);
+    expect(kommoIn()[0]!.sender.name).toBe("Rina");
+    expect(b.tiktokshop.webhookDeliveries()).toEqual([]);
+    const room = d.store.rooms.getRoom({
+      source: "tiktokshop",
+      shopId: b.shopId,
+      roomId: before.conversationId,
+    });
+    expect(room?.buyer?.platform).toBe("TIKTOK_SHOP");
+    // Every room synced: further sweeps list the conversations and read none of them.
+    await waitFor("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
+    await waitForMarketplaceJobsDone(d.store);
+    const idleFrom = b.tiktokshop.calls().length;
+    await waitFor("three more sweeps", () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6);
+    expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
+    // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
+    // the sweeps after that read nothing again.
+    b.tiktokshop.buyerSends(
+      b.shopId,
+      { id: "9001", name: "Rina" },
+      {
+        type: "SYSTEM_RATING",
+        content: { content: "rate us" },
+        visible: false,
+      },
+    );
+    const hiddenFrom = b.tiktokshop.calls().length;
+    await waitFor("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
+    await waitForMarketplaceJobsDone(d.store);
+    const quietFrom = b.tiktokshop.calls().length;
+    await waitFor(
+      "three more sweeps",
+      () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
+    );
+    expect(b.tiktokshop.calls().slice(quietFrom).filter(isRead)).toEqual([]);
+    expect(kommoIn()).toHaveLength(2);
+  }, 30_000);
+});

@@ -100,6 +100,29 @@ describe("TikTok Shop messaging through the simulator", () => {
     expect(f.sim.unreadCount(room.roomId)).toBe(0);
   });
 
+  it("marks read only when the conversation has unread buyer messages (or when that is not known)", async () => {
+    const room = roomFor("read-once-buyer");
+    const markReads = () =>
+      f.sim
+        .calls()
+        .filter((c) => c.path === `/customer_service/202309/conversations/${room.roomId}/messages/read`)
+        .length;
+    await f.source.sendText(room, "Satu"); // nothing known yet about this conversation: it is marked read
+    expect(markReads()).toBe(1);
+    await f.source.sendText(room, "Dua"); // no buyer message since
+    expect(markReads()).toBe(1);
+    f.sim.buyerSends(f.shopId, { id: "read-once-buyer", name: "Budi" }, "lagi");
+    await f.source.readMessages(room); // the bridge sees the buyer's new message
+    await f.source.sendText(room, "Tiga");
+    expect(markReads()).toBe(2);
+    expect(f.sim.unreadCount(room.roomId)).toBe(0);
+    // A listing says which conversations have unread buyer messages.
+    f.sim.buyerSends(f.shopId, { id: "read-once-buyer", name: "Budi" }, "dan lagi");
+    await f.source.listRooms(f.shopId, 0);
+    await f.source.sendText(room, "Empat");
+    expect(markReads()).toBe(3);
+  });
+
   it("walks conversation page tokens (20 per page) and keeps buyer platform, name and avatar", async () => {
     const since = Date.now() - 1000;
     const rooms = Array.from({ length: 23 }, (_, i) =>
@@ -147,7 +170,7 @@ describe("TikTok Shop messaging through the simulator", () => {
     expect(code).toBe(45101001);
   });
 
-  it("renders cards, stickers, context lines and unsupported types; hides invisible messages; roles map to buyer/shop/system", async () => {
+  it("renders cards, stickers, context lines and unsupported types; flags invisible messages hidden; roles map to buyer/shop/system", async () => {
     const room = roomFor("render-buyer");
     const buyer = { id: "render-buyer", name: "Budi" };
     f.sim.buyerSends(f.shopId, buyer, { type: "BUYER_ENTER_FROM_PRODUCT", productId: "1729384756012345678" });
@@ -177,7 +200,10 @@ describe("TikTok Shop messaging through the simulator", () => {
       visible: false,
     });
     f.sim.agentSendsInSellerCenter(room.roomId, "Dibalas dari Seller Center");
-    const msgs = await f.source.readMessages(room);
+    const read = await f.source.readMessages(room);
+    // The invisible message comes flagged hidden: never delivered, but the room's cursor moves onto it.
+    expect(read.filter((m) => m.hidden)).toHaveLength(1);
+    const msgs = read.filter((m) => !m.hidden);
     const contents = msgs.map((m) => m.content);
     expect(contents).toEqual([
       { kind: "text", text: "halo" },

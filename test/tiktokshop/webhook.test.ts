@@ -42,7 +42,7 @@ describe("TikTok Shop webhook verification and parsing", () => {
     expect(verifyWebhookSignature("abcdef", "123", {}, Buffer.from(W2_BODY))).toBe(false);
   });
 
-  it("parses type 14 into a hint with the notification id and a fallback message", () => {
+  it("parses type 14 into a hint with the notification id and the whole message, index included", () => {
     const [hint] = parseWebhookBody(Buffer.from(W2_BODY));
     expect(hint).toEqual<WebhookHint>({
       shopId: "7494049642642441621",
@@ -55,6 +55,7 @@ describe("TikTok Shop webhook verification and parsing", () => {
         sentAt: 1681790246000,
         sender: "buyer",
         content: { kind: "text", text: "444" },
+        order: "7494560109732334274",
       },
     });
   });
@@ -68,7 +69,12 @@ describe("TikTok Shop webhook verification and parsing", () => {
         ),
       ),
     ).toEqual([
-      { shopId: "7494049642642441621", roomId: "576486316948490001", notificationId: "7327112393057371911" },
+      {
+        shopId: "7494049642642441621",
+        roomId: "576486316948490001",
+        roomOnly: true,
+        notificationId: "7327112393057371911",
+      },
     ]);
     expect(
       parseWebhookBody(

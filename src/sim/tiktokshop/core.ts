@@ -36,7 +36,15 @@ export interface TikTokShopSimOptions {
   sensitiveWords?: string[];
   /** When set, calls from other IPs get 36009033 (the server only sees 127.0.0.1 in tests). */
   ipAllowList?: string[] | null;
+  /**
+   * Order of Get Conversations (the platform does not document it, so the bridge must not rely on any):
+   * "newest-created" (default), "oldest-created" or "recent-activity" (latest message first).
+   */
+  conversationOrder?: ConversationOrder;
 }
+
+export const CONVERSATION_ORDERS = ["newest-created", "oldest-created", "recent-activity"] as const;
+export type ConversationOrder = (typeof CONVERSATION_ORDERS)[number];
 
 export type ResolvedSimOptions = Required<
   Omit<TikTokShopSimOptions, "redirectUrl" | "webhookUrl" | "ipAllowList">
@@ -106,6 +114,7 @@ export class SimCore {
       maxTextLength: o.maxTextLength ?? 2_000,
       sensitiveWords: o.sensitiveWords ?? [],
       ipAllowList: o.ipAllowList ?? null,
+      conversationOrder: o.conversationOrder ?? "newest-created",
       ...(o.redirectUrl ? { redirectUrl: o.redirectUrl } : {}),
     };
     this.webhooks = new WebhookEmitter({

@@ -1,5 +1,11 @@
 /** TikTok Shop Partner API simulator ("Tokopedia & Shop"): start it, drive it with the control API. */
-export type { CallRecord, Fault, TikTokShopSimOptions } from "./core.js";
+export {
+  type CallRecord,
+  CONVERSATION_ORDERS,
+  type ConversationOrder,
+  type Fault,
+  type TikTokShopSimOptions,
+} from "./core.js";
 export {
   type SimBuyerInput,
   type SimContentInput,

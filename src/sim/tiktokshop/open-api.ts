@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { addMessage, canSend, conversationJson, messageJson } from "./chat.js";
-import type { SimCore } from "./core.js";
+import type { ConversationOrder, SimCore } from "./core.js";
 import { CS_SCOPE, type GatewayPass, type RouteDef } from "./gateway.js";
-import type { SimMessage } from "./state.js";
+import type { SimConversation, SimMessage } from "./state.js";
 import { decodePageToken, encodePageToken, multipartPart, sniffImage } from "./wire.js";
 
 const CS = "/customer_service/202309";
@@ -148,7 +148,7 @@ export function handleApi(
       if (size === undefined) return INVALID("page_size must be 1..20");
       const all = [...core.state.conversations.values()]
         .filter((c) => c.shopId === shop!.id && c.messages.length > 0)
-        .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+        .sort(conversationComparator(core.opts.conversationOrder));
       let start = 0;
       const token = q.get("page_token");
       if (token) {
@@ -301,4 +301,25 @@ function compare(a: SimMessage, b: SimMessage, field: string): number {
   const ai = BigInt(a.index);
   const bi = BigInt(b.index);
   return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
+/** Get Conversations order, as the simulator's `conversationOrder` option chooses it. */
+function conversationComparator(
+  order: ConversationOrder,
+): (a: SimConversation, b: SimConversation) => number {
+  const byId = (a: SimConversation, b: SimConversation) => {
+    const x = BigInt(a.id);
+    const y = BigInt(b.id);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  if (order === "oldest-created") return byId;
+  if (order === "recent-activity") {
+    const latest = (c: SimConversation) => BigInt(c.messages[c.messages.length - 1]?.index ?? "0");
+    return (a, b) => {
+      const x = latest(a);
+      const y = latest(b);
+      return x > y ? -1 : x < y ? 1 : byId(b, a);
+    };
+  }
+  return (a, b) => byId(b, a);
 }

@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { createAuthCode, handleAuthHost } from "./auth-host.js";
 import { addMessage, newMessageData, openConversation } from "./chat.js";
-import { type CallRecord, type Fault, SimCore, type TikTokShopSimOptions } from "./core.js";
+import {
+  type CallRecord,
+  type ConversationOrder,
+  type Fault,
+  SimCore,
+  type TikTokShopSimOptions,
+} from "./core.js";
 import { CS_SCOPE, checkGateway } from "./gateway.js";
 import { handleApi, ROUTES } from "./open-api.js";
 import {
@@ -117,6 +123,10 @@ export interface TikTokShopSim {
     notificationId: string;
   };
   redeliverLastWebhook(times?: number): Promise<void>;
+  /** Holds webhooks back until releaseWebhooks (to make deliveries cross, as concurrent ones may). */
+  holdWebhooks(): void;
+  /** Delivers the held webhooks one by one, in the order given, and stops holding. */
+  releaseWebhooks(order?: "oldest-first" | "newest-first"): Promise<void>;
   flushWebhooks(): Promise<void>;
   webhookDeliveries(): WebhookDelivery[];
   webhooksSent(): Notification[];
@@ -134,6 +144,8 @@ export interface TikTokShopSim {
   expireAccessTokens(openId?: string): void;
   revokeRefreshToken(openId?: string): void;
   setQuota(q: { qps?: number; dailyQuota?: number }): void;
+  /** How Get Conversations orders its list from now on (see TikTokShopSimOptions.conversationOrder). */
+  setConversationOrder(order: ConversationOrder): void;
   resetQuotas(): void;
   setIpAllowList(ips: string[] | null): void;
   setSensitiveWords(words: string[]): void;
@@ -434,6 +446,8 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
       return { headers: n.headers, body: Buffer.from(n.body), notificationId: n.notificationId };
     },
     redeliverLastWebhook: (times = 1) => core.webhooks.redeliverLast(times),
+    holdWebhooks: () => core.webhooks.hold(),
+    releaseWebhooks: (order) => core.webhooks.release(order),
     flushWebhooks: () => core.webhooks.flush(),
     webhookDeliveries: () => [...core.webhooks.deliveries],
     webhooksSent: () => [...core.webhooks.sent],
@@ -462,6 +476,9 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     setQuota(q) {
       if (q.qps !== undefined) core.opts.qps = q.qps;
       if (q.dailyQuota !== undefined) core.opts.dailyQuota = q.dailyQuota;
+    },
+    setConversationOrder(order) {
+      core.opts.conversationOrder = order;
     },
     resetQuotas() {
       core.dailyCounts.clear();

@@ -40,6 +40,8 @@ export class WebhookEmitter {
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Notifications held back by hold(), in the order they were made. */
+  private held: Notification[] | undefined;
 
   constructor(private readonly o: WebhookEmitterOptions) {}
 
@@ -69,9 +71,27 @@ export class WebhookEmitter {
     };
     if (deliver) {
       this.sent.push(n);
-      this.track(this.attempt(n, 1));
+      if (this.held) this.held.push(n);
+      else this.track(this.attempt(n, 1));
     }
     return n;
+  }
+
+  /** Holds new notifications back until release() (the platform's deliveries are concurrent and may cross). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers the held notifications one after another, oldest first or newest first, and stops holding. */
+  async release(order: "oldest-first" | "newest-first" = "oldest-first"): Promise<void> {
+    const list = this.held ?? [];
+    this.held = undefined;
+    if (order === "newest-first") list.reverse();
+    for (const n of list) {
+      const p = this.attempt(n, 1);
+      this.track(p);
+      await p;
+    }
   }
 
   /** Sends the last notification again, `times` times, as a platform retry would (same id, same bytes). */

@@ -57,6 +57,12 @@ export class TikTokShopSource implements MarketplaceSource {
   readonly kind = "tiktokshop" as const;
   readonly client: TikTokShopClient;
   private readonly bindings = new Map<string, TikTokShopBinding>();
+  /**
+   * Whether each conversation has buyer messages the shop has not read, as far as this process saw (webhooks,
+   * reads, listings). A reply marks the conversation read only when it has (or when nothing is known, e.g. after
+   * a restart): Read Message is a Customer Service call like any other, counted against the daily quota.
+   */
+  private readonly unread = new Map<string, boolean>();
 
   constructor(private readonly opts: TikTokShopSourceOptions) {
     this.client = new TikTokShopClient(opts);
@@ -79,11 +85,13 @@ export class TikTokShopSource implements MarketplaceSource {
         // create_time has whole seconds: a message at since+0.5 s reads as `since` floored, so compare the
         // end of its second, not its start (a room seen twice is harmless; a room missed is not).
         if (latest.createTime * 1000 + 999 < since) continue;
+        this.noteListed(conv);
         rooms.push({
           shopId,
           roomId: conv.id,
           buyer: buyerOf(conv),
           lastMessageAt: latest.createTime * 1000,
+          lastMessageId: latest.id,
         });
       }
       if (!res.nextPageToken || seenTokens.has(res.nextPageToken)) break;
@@ -130,7 +138,29 @@ export class TikTokShopSource implements MarketplaceSource {
       const t = after.time;
       fresh = unique.filter((m) => m.createTime * 1000 + 999 >= t && m.id !== after.messageId);
     } else fresh = unique;
-    return fresh.filter((m) => m.isVisible).map((m) => this.toSourceMessage(room, m, tips));
+    if (fresh.some((m) => m.sender.role === "BUYER" && m.isVisible)) this.unread.set(room.roomId, true);
+    return fresh.map((m) => this.toSourceMessage(room, m, tips));
+  }
+
+  /**
+   * The buyer of a conversation from the listing, page by page until it is found: one call when the listing
+   * puts the conversation on its first page (new and recently active ones usually are), but its order is not
+   * documented, so the walk goes on (within maxConversationPages) rather than guess a buyer.
+   */
+  async findBuyer(room: RoomRef): Promise<Buyer | undefined> {
+    const shop = await this.access(room.shopId);
+    let pageToken: string | undefined;
+    const seenTokens = new Set<string>();
+    for (let page = 0; page < (this.opts.maxConversationPages ?? 50); page++) {
+      const res = await this.client.listConversations(shop, pageToken ? { pageToken } : {});
+      for (const conv of res.items) this.noteListed(conv);
+      const conv = res.items.find((c) => c.id === room.roomId);
+      if (conv) return buyerOf(conv);
+      if (!res.nextPageToken || seenTokens.has(res.nextPageToken)) return undefined;
+      seenTokens.add(res.nextPageToken);
+      pageToken = res.nextPageToken;
+    }
+    return undefined;
   }
 
   /** The shop's Customer Service quota today (undefined when the source does not count calls). */
@@ -197,6 +227,7 @@ export class TikTokShopSource implements MarketplaceSource {
   /** Marks the buyer's messages in the room read (Read Message). */
   async markRead(room: RoomRef): Promise<void> {
     await this.client.markRead(await this.access(room.shopId), room.roomId);
+    this.unread.set(room.roomId, false);
   }
 
   /**
@@ -213,7 +244,12 @@ export class TikTokShopSource implements MarketplaceSource {
   }
 
   parseWebhook(rawBody: Uint8Array): WebhookHint[] {
-    return parseWebhookBody(rawBody, this.opts.links ? { links: this.opts.links } : {});
+    return parseWebhookBody(rawBody, {
+      ...(this.opts.links ? { links: this.opts.links } : {}),
+      onMessage: (conversationId, m) => {
+        if (m?.isVisible && m.sender.role === "BUYER") this.unread.set(conversationId, true);
+      },
+    });
   }
 
   async describeShop(shopId: string): Promise<ShopDescription> {
@@ -292,12 +328,27 @@ export class TikTokShopSource implements MarketplaceSource {
     return { shopId, openId: b.openId, cipher: b.cipher };
   }
 
-  /** Read receipts are cosmetic; a failure must not block the reply itself, which is what matters. */
+  /**
+   * What a listing says about unread buyer messages. "None" is believed only when nothing else is known: a
+   * listing taken just before a buyer's message must not hide the unread message a webhook announced meanwhile.
+   */
+  private noteListed(conv: TtsConversation): void {
+    if (conv.unreadCount > 0) this.unread.set(conv.id, true);
+    else if (!this.unread.has(conv.id)) this.unread.set(conv.id, false);
+  }
+
+  /**
+   * Read receipts are cosmetic; a failure must not block the reply itself, which is what matters. Skipped when
+   * the conversation is known to have no unread buyer message (e.g. the second reply to the same message).
+   */
   private async markReadQuietly(shop: ShopAccess, conversationId: string): Promise<void> {
-    if (this.opts.markReadOnSend === false) return;
+    if (this.opts.markReadOnSend === false || this.unread.get(conversationId) === false) return;
+    // Noted before the call: a buyer message announced while it runs sets it back, for the next reply.
+    this.unread.set(conversationId, false);
     try {
       await this.client.markRead(shop, conversationId);
     } catch (err) {
+      if (this.unread.get(conversationId) === false) this.unread.delete(conversationId);
       if (isTkError(err) && (err.code === TTS_ERR.REAUTH_NEEDED || err.code === TTS_ERR.SCOPE_MISSING))
         throw err;
     }
@@ -315,6 +366,8 @@ export class TikTokShopSource implements MarketplaceSource {
         ...(this.opts.links ? { links: this.opts.links } : {}),
         ...(tips ? { unsupportedTips: tips } : {}),
       }),
+      ...(m.index ? { order: m.index } : {}),
+      ...(m.isVisible ? {} : { hidden: true }),
     };
   }
 }

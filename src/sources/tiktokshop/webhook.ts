@@ -7,7 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import { TkError } from "../../errors/index.js";
 import type { WebhookHint } from "../types.js";
 import { asRecord, idField, parseJsonKeepingBigInts } from "./json.js";
-import { readMessage } from "./model.js";
+import { readMessage, type TtsMessage } from "./model.js";
 import { type RenderLinks, renderContent, senderRole } from "./render.js";
 import { signWebhookBody } from "./signing.js";
 
@@ -49,7 +49,13 @@ function malformed(why: string): TkError {
   });
 }
 
-export function parseWebhookBody(rawBody: Uint8Array, opts: { links?: RenderLinks } = {}): WebhookHint[] {
+export interface ParseWebhookOptions {
+  links?: RenderLinks;
+  /** Told of each type-14 message (whatever its visibility), e.g. to note unread buyer messages. */
+  onMessage?: (conversationId: string, message: TtsMessage | undefined) => void;
+}
+
+export function parseWebhookBody(rawBody: Uint8Array, opts: ParseWebhookOptions = {}): WebhookHint[] {
   let body: Record<string, unknown> | undefined;
   try {
     body = asRecord(parseJsonKeepingBigInts(Buffer.from(rawBody).toString("utf8")));
@@ -70,7 +76,9 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: { links?: RenderLink
       if (!shopId || !roomId) throw malformed("type 14 without shop_id or conversation_id");
       const hint: WebhookHint = { shopId, roomId, ...base };
       const msg = readMessage(data, "message_id");
-      if (msg?.isVisible) {
+      // The webhook carries the whole message, under the id a read returns: with its index it is stored as is
+      // (a hidden one only moves the room's cursor).
+      if (msg) {
         hint.fallback = {
           shopId,
           roomId,
@@ -78,14 +86,17 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: { links?: RenderLink
           sentAt: msg.createTime * 1000,
           sender: senderRole(msg.sender.role),
           content: renderContent(msg.type, msg.content, opts),
+          ...(msg.index ? { order: msg.index } : {}),
+          ...(msg.isVisible ? {} : { hidden: true }),
         };
       }
+      opts.onMessage?.(roomId, msg);
       return [hint];
     }
     case WEBHOOK_TYPES.NEW_CONVERSATION: {
       const roomId = idField(data, "conversation_id");
       if (!shopId || !roomId) throw malformed("type 13 without shop_id or conversation_id");
-      return [{ shopId, roomId, ...base }];
+      return [{ shopId, roomId, roomOnly: true, ...base }];
     }
     case WEBHOOK_TYPES.SELLER_DEAUTHORIZATION:
     case WEBHOOK_TYPES.UPCOMING_AUTHORIZATION_EXPIRATION: {
