@@ -95,6 +95,11 @@ const tokopediaApp = z.strictObject({
   clientSecret: secret(),
   /** Optional: when set, Authorization-Hmac on chat webhooks is checked. */
   webhookSecret: secret().optional(),
+  /**
+   * Requests per second per endpoint that the app's shops share (Tokopedia's bucket is per app and endpoint).
+   * Sweeps are spread so that all the app's shops fit in it.
+   */
+  requestsPerSecond: z.number().positive().max(1000).default(5),
 });
 
 const tiktokshopApp = z.strictObject({
