@@ -54,6 +54,8 @@ export interface IntakeOptions {
   onWarning?: (msg: string, details: Record<string, unknown>) => void;
   /** Told of every refused and every committed intake write (readiness, logs, metrics). */
   state?: StateHealth;
+  /** A webhook named a room of this shop (the poller's idle back-off ends: see sweep-scheduler.ts). */
+  onShopActivity?: (source: SourceKind, shopId: string) => void;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -176,6 +178,7 @@ export class Intake {
       now,
     });
     if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
+    this.o.onShopActivity?.(source, hint.shopId);
     return queued ? "queued" : "covered";
   }
 

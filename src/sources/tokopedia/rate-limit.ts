@@ -64,9 +64,9 @@ export function parseLimitText(text: string | undefined): { perSecond: number; b
  * so the app's shops together never ask more of Tokopedia's bucket than it refills. A slot may be in the future:
  * the caller then waits for it (a queue in arrival order, not a race after a 429).
  *
- * It holds one token less than Tokopedia's burst: a request leaves here a little before it reaches Tokopedia,
- * and requests that leave in order do not always arrive in order and evenly spaced; the spare token absorbs
- * that much jitter (200 ms at 5 req/s) instead of a 429.
+ * It holds 200 ms worth of requests (at least one) less than Tokopedia's burst: a request leaves here a little
+ * before it reaches Tokopedia, and requests that leave evenly spaced do not always arrive so; the spare tokens
+ * absorb that much jitter instead of a 429.
  */
 export class EndpointPace {
   private tokens: number;
@@ -99,7 +99,7 @@ export class EndpointPace {
       this.ceiling = perSecond;
       this.rate = Math.min(this.rate, perSecond);
     }
-    if (burst !== undefined) this.capacity = Math.min(this.capacity, Math.max(1, burst - 1));
+    if (burst !== undefined) this.capacity = Math.min(this.capacity, capacityFor(burst));
     this.tokens = Math.min(this.tokens, this.capacity);
   }
 
@@ -127,7 +127,7 @@ export class EndpointPace {
 }
 
 function capacityFor(perSecond: number): number {
-  return Math.max(1, Math.floor(perSecond) - 1);
+  return Math.max(1, Math.floor(perSecond - Math.max(1, perSecond / 5)));
 }
 
 export class RateGate {
