@@ -63,6 +63,31 @@ describe("Tokopedia pacing (daemon, simulator limits on)", () => {
     expect(buckets.size).toBe(10);
   }, 90_000);
 
+  it("an idle shop is swept less and less often; a webhook for it brings its interval back at once", async () => {
+    const b = await bed({ mode: "hybrid", shops: 1 });
+    const d = await daemon(b, 1_000);
+    await b.connectDaemon(d.url);
+    const shopId = b.shops[0]!.shopId;
+    const interval = () => d.engine.poller.effectiveIntervalMs("tokopedia", shopId) ?? 0;
+    expect(interval()).toBe(1_000);
+    // Quiet: half the quiet time, so 3 s after about 6 s without news (the cap, 10 min, is in the scheduler's test).
+    await waitFor("the idle shop's interval to grow", () => interval() >= 3_000, 20_000);
+    const sweepsBefore = b.tokopedia.requests().filter((r) => r.endpoint === "list-messages").length;
+    await b.tokopedia.buyerSends(shopId, "waker", "halo, masih buka?");
+    await waitFor("the webhook to reset the interval", () => interval() === 1_000, 5_000);
+    await waitFor(
+      "the message in Kommo",
+      () => b.kommo.received(b.scopeId).some((m) => m.direction === "in" && m.text === "halo, masih buka?"),
+      10_000,
+    );
+    // And the sweeps come at the paced interval again.
+    await waitFor(
+      "two more sweeps within a few seconds",
+      () => b.tokopedia.requests().filter((r) => r.endpoint === "list-messages").length >= sweepsBefore + 2,
+      5_000,
+    );
+  }, 60_000);
+
   it("catch-up after downtime (10 shops × 5 rooms × 5 messages): every message, no 429, close to the rate-bound time", async () => {
     const b = await bed({ mode: "poll", shops: 10, tokopedia: { webhookDelivery: false } });
     for (const s of b.shops) {

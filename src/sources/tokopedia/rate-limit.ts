@@ -171,19 +171,24 @@ export class RateGate {
    */
   async pass(endpoint: string): Promise<void> {
     const waitLeft = () => (this.notBefore.get(endpoint) ?? Number.NEGATIVE_INFINITY) - this.monotonicNow();
-    const wait = waitLeft();
-    if (wait > this.maxWaitMs) {
-      throw tokopediaError("rateLimited", `Tokopedia rate limit for ${endpoint} is exhausted`, {
-        endpoint,
-        retryAfterMs: wait,
-      });
+    for (;;) {
+      const wait = waitLeft();
+      if (wait > this.maxWaitMs) {
+        throw tokopediaError("rateLimited", `Tokopedia rate limit for ${endpoint} is exhausted`, {
+          endpoint,
+          retryAfterMs: wait,
+        });
+      }
+      // Node's timers count from the event loop's cached time, which lags the real clock on a busy loop, so a
+      // timer may fire a little early: sleep again for whatever is left rather than spend a request on a 429.
+      for (let left = wait; left > 0; left = waitLeft()) await this.sleep(left);
+      const slot = this.monotonicNow() + this.pace(endpoint).reserve(this.monotonicNow());
+      for (let left = slot - this.monotonicNow(); left > 0; left = slot - this.monotonicNow()) {
+        await this.sleep(left);
+      }
+      // A 429 seen while this caller waited for its slot: Tokopedia's pause comes first.
+      if (waitLeft() <= 0) return;
     }
-    // Node's timers count from the event loop's cached time, which lags the real clock on a busy loop, so a
-    // timer may fire a little early: sleep again for whatever is left rather than spend a request on a 429.
-    for (let left = wait; left > 0; left = waitLeft()) await this.sleep(left);
-    const slot = this.monotonicNow() + this.pace(endpoint).reserve(this.monotonicNow());
-    for (let left = slot - this.monotonicNow(); left > 0; left = slot - this.monotonicNow())
-      await this.sleep(left);
   }
 
   /**
