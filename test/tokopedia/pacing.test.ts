@@ -97,7 +97,23 @@ describe("RateGate (injected clock)", () => {
   it("a 429 slows the endpoint down: the next calls are spaced wider than the configured rate", async () => {
     const c = fakeClock();
     const gate = new RateGate(() => 0, 10_000, c.sleep, c.now, 5);
-    gate.observe("list replies", 429, { "x-ratelimit-reset-after": "0.2" });
+    gate.observe("list replies", 429, { "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "0.2" });
     expect(gate.rateOf("list replies")).toBeLessThan(5);
+    // Successes bring it back to the configured rate, never above.
+    for (let i = 0; i < 10; i++) gate.observe("list replies", 200, { "x-ratelimit-remaining": "3" });
+    expect(gate.rateOf("list replies")).toBe(5);
+  });
+
+  it("an answer without X-Ratelimit headers (a proxy's error page) gives its slot back; a bare 429 only pauses", async () => {
+    const c = fakeClock();
+    const gate = new RateGate(() => 0, 10_000, c.sleep, c.now, 5);
+    for (let i = 0; i < 4; i++) await gate.pass("list replies");
+    gate.observe("list replies", 503, {});
+    await gate.pass("list replies");
+    expect(c.now()).toBe(0);
+    expect(gate.observe("list replies", 429, {})).toBe(1_000);
+    expect(gate.rateOf("list replies")).toBe(5);
+    await gate.pass("list replies");
+    expect(c.now()).toBeGreaterThanOrEqual(1_000);
   });
 });

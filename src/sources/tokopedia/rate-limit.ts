@@ -104,8 +104,8 @@ export class EndpointPace {
   }
 
   /**
-   * A 429: Tokopedia's bucket is emptier than ours thought (another client of the same app, a restart that
-   * found it drained). Empty ours and go 20 % slower; successes bring the rate back slowly.
+   * A 429 from Tokopedia's limiter: its bucket is emptier than ours thought (another client of the same app, a
+   * restart that found it drained). Empty ours and go 20 % slower; successes bring the rate back.
    */
   rejected(now: number): void {
     this.refill(now);
@@ -116,8 +116,14 @@ export class EndpointPace {
     this.rate = Math.max(this.ceiling / 10, this.rate * 0.8);
   }
 
+  /** An answer that never passed Tokopedia's limiter (see RateGate.observe): its slot is given back. */
+  refund(now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   accepted(): void {
-    this.rate = Math.min(this.ceiling, this.rate * 1.02);
+    this.rate = Math.min(this.ceiling, this.rate * 1.1);
   }
 
   private refill(now: number): void {
@@ -202,9 +208,14 @@ export class RateGate {
     const pace = this.pace(endpoint);
     const announced = parseLimitText(snap.limit);
     if (announced) pace.limitTo(announced.perSecond, announced.burst, now);
+    // Tokopedia's limiter puts its headers on every answer it lets through or refuses. An answer without them
+    // (an error page of a proxy or load balancer in front of it) was not counted there: give the slot back, and
+    // a bare 429 teaches nothing about the bucket, only its pause is kept.
+    const fromLimiter = snap.remaining !== undefined;
+    if (!fromLimiter) pace.refund(now);
     let waitMs = 0;
     if (status === 429) {
-      pace.rejected(now);
+      if (fromLimiter) pace.rejected(now);
       const retryAfter = parseRetryAfter(headerValue(headers, "retry-after"), this.wallNow());
       waitMs = Math.max(retryAfter ?? 0, snap.resetAfterMs ?? 0) || snap.fullResetAfterMs || 1000;
     } else {
