@@ -1,7 +1,8 @@
 /**
  * Sweeps: list each shop's rooms and mark those whose newest message is past the stored cursor as dirty (with a
  * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
- * every pollIntervalSeconds in `poll` and `hybrid` modes. Each shop is swept on its own: one shop's failure is
+ * periodically in `poll` and `hybrid` modes, when sweep-scheduler.ts says (each shop at its own phase, paced to
+ * its app's rate, less often while idle). Each shop is swept on its own: one shop's failure is
  * recorded for `status`/`doctor` and never stops the others.
  *
  * A sweep never ends the loop or the process: whatever it throws (the platform's API down, the state file locked
