@@ -87,6 +87,8 @@ async function forwarderThroughput() {
       clientSecret: app.clientSecret,
       authBaseUrl: bed.config.endpoints.tokopediaAuth,
       apiBaseUrl: bed.config.endpoints.tokopediaApi,
+      // The simulator's limits are off here; pace no lower than the bridge does against it (testbed config).
+      requestsPerSecond: app.requestsPerSecond,
     },
   };
   const f = await startChild([join(ROOT, "bench/forwarder.mjs"), String(port), JSON.stringify(opts)], url);

@@ -96,6 +96,7 @@ export class BridgeEngine {
       now: this.now,
       onWarning: (msg, details) => o.log?.("warn", msg, details),
       state: this.state,
+      onShopActivity: (source, shopId) => this.poller.wake(source, shopId),
     });
     this.poller = new Poller({
       store: o.store,

@@ -58,6 +58,8 @@ export interface IntakeOptions {
   state?: StateHealth;
   /** Rooms known whole: a refused webhook makes its room unknown (its message is missing until it comes again). */
   continuity?: RoomContinuity;
+  /** A webhook named a room of this shop (the poller's idle back-off ends: see sweep-scheduler.ts). */
+  onShopActivity?: (source: SourceKind, shopId: string) => void;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -189,6 +191,7 @@ export class Intake {
       ...(whole ? { runAfter: now + CARRIED_MESSAGE_SETTLE_MS } : {}),
     });
     if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
+    this.o.onShopActivity?.(source, hint.shopId);
     return queued ? "queued" : "covered";
   }
 

@@ -1,7 +1,8 @@
 /**
  * Sweeps: list each shop's rooms and mark those whose newest message is past the stored cursor as dirty (with a
  * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
- * every pollIntervalSeconds in `poll` and `hybrid` modes. Each shop is swept on its own: one shop's failure is
+ * periodically in `poll` and `hybrid` modes, when sweep-scheduler.ts says (each shop at its own phase, paced to
+ * its app's rate, less often while idle). Each shop is swept on its own: one shop's failure is
  * recorded for `status`/`doctor` and never stops the others.
  *
  * A sweep never ends the loop or the process: whatever it throws (the platform's API down, the state file locked
@@ -13,7 +14,8 @@ import { markRoomForSync } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
-import { sweepDelayMs } from "./sweep-floor.js";
+import { sweepFloorMs } from "./sweep-floor.js";
+import { realTimers, type SchedulerTimers, SweepScheduler } from "./sweep-scheduler.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface PollerOptions {
@@ -31,51 +33,98 @@ export interface PollerOptions {
   onError?: (shop: ShopBinding, err: unknown) => void;
   /** Told of every failed and every committed sweep write (readiness, logs, metrics). */
   state?: StateHealth;
+  /**
+   * Calls per second a shop's app may make per endpoint, shared by its shops (default: the app's
+   * `callsPerSecond`); undefined: no such budget. Sweeps are spread and spaced to fit it (sweep-scheduler.ts).
+   */
+  callsPerSecond?: (shop: ShopBinding) => number | undefined;
+  /** A source's further lower bound of a shop's sweep interval (ms), e.g. its share of a daily quota. */
+  minIntervalMs?: (shop: ShopBinding) => number | undefined;
+  /** Timers of the periodic and catch-up sweeps (tests inject a manual clock). */
+  timers?: SchedulerTimers;
 }
 
 export class Poller {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
   private readonly now: () => number;
   private readonly lastSweep = new Map<string, number>();
   private catchUpTimer: NodeJS.Timeout | undefined;
   private lastCatchUp = Number.NEGATIVE_INFINITY;
+  private readonly timers: SchedulerTimers;
+  private readonly scheduler: SweepScheduler<ShopBinding & { key: string; group: string }>;
+  /** Start timers of a catch-up's later shops, released at stop. */
+  private readonly waiting = new Set<{ handle: unknown; release: () => void }>();
 
   constructor(private readonly o: PollerOptions) {
     this.now = o.now ?? Date.now;
+    this.timers = o.timers ?? realTimers;
+    const callsPerSecond = o.callsPerSecond ?? ((shop: ShopBinding) => shop.app.callsPerSecond);
+    // Each shop has its own timer: a shop whose API hangs until its timeout delays only its own next sweep, never
+    // the other shops' (one shared timer waiting for every shop would let the slowest set everyone's pace).
+    this.scheduler = new SweepScheduler({
+      targets: o.topology.allShops().map((shop) => ({
+        ...shop,
+        key: shopKey(shop.source, shop.shopId),
+        group: `${shop.source}:${shop.app.name}`,
+      })),
+      baseIntervalMs: o.intervalMs,
+      callsPerSecond,
+      // A source with a daily call budget (TikTok Shop) stretches a shop's interval to its polling share.
+      minIntervalMs:
+        o.minIntervalMs ??
+        ((shop: ShopBinding) => sweepFloorMs(shop.app.marketplace, shop.shopId, this.now())),
+      sweep: async (shop) => ({ active: (await this.track(this.runSweep(shop))) > 0 }),
+      timers: this.timers,
+    });
   }
 
   /** Runs the start-up sweep of every shop (awaitable), then schedules each shop's periodic sweeps. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.sweepAll();
-    if (this.o.periodic) for (const shop of this.o.topology.allShops()) this.schedule(shop);
+    if (this.o.periodic && !this.stopped) this.scheduler.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.scheduler.stop();
+    for (const w of this.waiting) {
+      this.timers.clearTimer(w.handle);
+      w.release();
+    }
+    this.waiting.clear();
     clearTimeout(this.catchUpTimer);
     this.catchUpTimer = undefined;
     await Promise.allSettled([...this.inFlight]);
   }
 
   /**
-   * Each shop has its own timer: a shop whose API hangs until its timeout delays only its own next sweep, never
-   * the other shops' (one shared timer waiting for every shop would let the slowest set everyone's pace).
+   * A webhook for the shop arrived: it is active, so an idle shop's backed-off interval snaps back to the paced
+   * one and its next sweep comes no later than that.
    */
-  private schedule(shop: ShopBinding): void {
-    if (this.stopped) return;
-    const timer = setTimeout(
-      () => {
-        void this.track(this.runSweep(shop)).then(() => this.schedule(shop));
-      },
-      sweepDelayMs(shop.app.marketplace, shop.shopId, this.o.intervalMs, this.now()),
-    );
-    timer.unref();
-    this.timers.set(shopKey(shop.source, shop.shopId), timer);
+  wake(source: ShopBinding["source"], shopId: string): void {
+    this.scheduler.wake(shopKey(source, shopId));
+  }
+
+  /** The interval a shop is swept at now (ms), once periodic sweeps run; undefined otherwise. */
+  effectiveIntervalMs(source: ShopBinding["source"], shopId: string): number | undefined {
+    return this.scheduler.intervalMs(shopKey(source, shopId));
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = {
+        handle: undefined as unknown,
+        release: () => {
+          this.waiting.delete(w);
+          resolve();
+        },
+      };
+      w.handle = this.timers.setTimer(w.release, ms);
+      this.waiting.add(w);
+    });
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -110,22 +159,34 @@ export class Poller {
     this.catchUpTimer.unref();
   }
 
+  /**
+   * Sweeps every shop once (start-up, catch-up). The shops of an app start one budget slot apart, so the catch-up
+   * runs at the app's whole rate and no faster (a queue of them all at once would only wait in the rate gate).
+   */
   async sweepAll(): Promise<void> {
-    await Promise.all(this.o.topology.allShops().map((s) => this.track(this.runSweep(s))));
+    const offsets = this.scheduler.catchUpOffsets();
+    await Promise.all(
+      this.o.topology.allShops().map(async (s) => {
+        await this.delay(offsets.get(shopKey(s.source, s.shopId)) ?? 0);
+        if (this.stopped) return;
+        await this.track(this.runSweep(s));
+      }),
+    );
   }
 
-  /** One sweep as the loop runs it: never rejects (see the header). */
-  private async runSweep(shop: ShopBinding): Promise<void> {
+  /** One sweep as the loop runs it: never rejects (see the header); resolves to the rooms it marked. */
+  private async runSweep(shop: ShopBinding): Promise<number> {
     try {
-      await this.sweepShop(shop);
+      return await this.sweepShop(shop);
     } catch (err) {
       try {
-        if (this.o.state?.failed("sweep", err)) return;
+        if (this.o.state?.failed("sweep", err)) return 0;
         this.o.metrics.upstreamErrors.inc({ code: classifyError(err).code });
         this.o.onError?.(shop, err);
       } catch {
         // Reporting failed too (a logger that throws): the next sweep still comes.
       }
+      return 0;
     }
   }
 

@@ -15,6 +15,17 @@ function hasSweepFloor(m: MarketplaceSource): m is MarketplaceSource & HasSweepF
   return typeof (m as Partial<HasSweepFloor>).sweepIntervalFloorMs === "function";
 }
 
+/** The shortest interval the shop's budget allows before its next sweep (ms); 0 without such a budget. */
+export function sweepFloorMs(marketplace: MarketplaceSource, shopId: string, now: number): number {
+  if (!hasSweepFloor(marketplace)) return 0;
+  try {
+    return marketplace.sweepIntervalFloorMs(shopId, now);
+  } catch {
+    // The count could not be read (state file busy): sweep at the usual pace; the call itself is still counted.
+    return 0;
+  }
+}
+
 /** The delay before the shop's next sweep: the poll interval, stretched to what the shop's budget allows. */
 export function sweepDelayMs(
   marketplace: MarketplaceSource,
@@ -22,11 +33,5 @@ export function sweepDelayMs(
   intervalMs: number,
   now: number,
 ): number {
-  if (!hasSweepFloor(marketplace)) return intervalMs;
-  try {
-    return Math.max(intervalMs, marketplace.sweepIntervalFloorMs(shopId, now));
-  } catch {
-    // The count could not be read (state file busy): sweep at the usual pace; the call itself is still counted.
-    return intervalMs;
-  }
+  return Math.max(intervalMs, sweepFloorMs(marketplace, shopId, now));
 }

@@ -18,6 +18,8 @@ export interface MarketplaceApp {
   source: SourceKind;
   name: string;
   marketplace: MarketplaceSource;
+  /** Calls per second per endpoint that the app's shops share (Tokopedia's per-app bucket); none when absent. */
+  callsPerSecond?: number;
 }
 
 export interface ShopBinding {

@@ -87,6 +87,10 @@ const shopId = z.unknown().transform((v, ctx): string => {
   return z.NEVER;
 });
 
+/** Tokopedia's usual per-endpoint rate (5 requests/s, burst 5) and the most an app may be configured with. */
+export const DEFAULT_REQUESTS_PER_SECOND = 5;
+export const MAX_REQUESTS_PER_SECOND = 10_000;
+
 const tokopediaApp = z.strictObject({
   name: entryName(),
   /** Tokopedia's app id (fs_id). */
@@ -95,6 +99,11 @@ const tokopediaApp = z.strictObject({
   clientSecret: secret(),
   /** Optional: when set, Authorization-Hmac on chat webhooks is checked. */
   webhookSecret: secret().optional(),
+  /**
+   * Requests per second per endpoint that the app's shops share (Tokopedia's bucket is per app and endpoint).
+   * Sweeps are spread so that all the app's shops fit in it.
+   */
+  requestsPerSecond: z.number().positive().max(MAX_REQUESTS_PER_SECOND).default(DEFAULT_REQUESTS_PER_SECOND),
 });
 
 const tiktokshopApp = z.strictObject({

@@ -18,7 +18,8 @@ import { TokopediaClient } from "../sources/tokopedia/index.js";
 type WithEndpoints = Pick<Config, "endpoints">;
 
 export function tokopediaClient(
-  app: TokopediaApp,
+  // The rate may be left out by callers that only check credentials (init): they make one call.
+  app: Omit<TokopediaApp, "requestsPerSecond"> & { requestsPerSecond?: number },
   config: WithEndpoints,
   tokenStore: TokenStore,
 ): TokopediaClient {
@@ -29,6 +30,7 @@ export function tokopediaClient(
     clientSecret: app.clientSecret,
     authBaseUrl: config.endpoints.tokopediaAuth,
     apiBaseUrl: config.endpoints.tokopediaApi,
+    ...(app.requestsPerSecond !== undefined ? { requestsPerSecond: app.requestsPerSecond } : {}),
     tokenStore,
   });
 }

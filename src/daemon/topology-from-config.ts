@@ -59,6 +59,7 @@ export function buildTopology(config: Config, deps: TopologyDeps): Topology {
       source: "tokopedia",
       name: app.name,
       marketplace: app.webhookSecret ? source : hintsOnlyWithoutSecret(source),
+      callsPerSecond: app.requestsPerSecond,
     });
   }
   for (const app of config.tiktokshop.apps) {

@@ -209,7 +209,7 @@ export async function runInit(flags: InitFlags, deps: InitDeps): Promise<InitRes
         : typeof appEntry.webhookSecret === "string"
           ? { value: appEntry.webhookSecret, fromEnv: false }
           : { value: randomBytes(24).toString("hex"), fromEnv: false };
-    const candidate: TokopediaApp = {
+    const candidate: Omit<TokopediaApp, "requestsPerSecond"> = {
       name: appName,
       fsId: Number(fsId),
       clientId,

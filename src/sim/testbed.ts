@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/schema.js";
 import { TokopediaClient } from "../sources/tokopedia/index.js";
 import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
@@ -78,6 +79,11 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
             clientId: tokopedia.app.clientId,
             clientSecret: tokopedia.app.clientSecret,
             ...(webhookSecret ? { webhookSecret } : {}),
+            // The bridge paces to the simulator's bucket; with the simulator's limits off, as fast as it allows.
+            requestsPerSecond:
+              o.tokopedia?.rateLimit === null
+                ? MAX_REQUESTS_PER_SECOND
+                : (o.tokopedia?.rateLimit?.perSecond ?? DEFAULT_REQUESTS_PER_SECOND),
           },
         ],
       },

@@ -107,6 +107,18 @@ export class RoomsRepo {
   private readonly leadTagsStmt: Statement;
   private readonly errorStmt: Statement;
 
+  /**
+   * Per shop, when a room of it was last marked for sync (by a webhook or a sweep that found something new):
+   * the shop's latest activity, from which its idle sweep interval is computed (`status`).
+   */
+  lastMarkedByShop(): { source: string; shopId: string; at: number }[] {
+    return this.db
+      .prepare(
+        "SELECT source, shop_id AS shopId, MAX(dirty_at) AS at FROM rooms WHERE dirty_at IS NOT NULL GROUP BY source, shop_id",
+      )
+      .all() as { source: string; shopId: string; at: number }[];
+  }
+
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare(`SELECT * FROM rooms WHERE ${KEY}`);
     this.existsStmt = db.prepare(`SELECT 1 FROM rooms WHERE ${KEY}`).pluck();

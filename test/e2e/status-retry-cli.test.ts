@@ -98,14 +98,40 @@ describe("tokokommo status (built binary)", () => {
     expect(t.status).toBe(0);
     const lines = t.stdout.split("\n");
     expect(lines[1]).toMatch(
-      /^SOURCE\s+SHOP ID\s+NAME\s+LAST SYNC\s+LAST SUCCESS\s+BACKLOG\s+DEAD\s+LAST ERROR$/,
+      /^SOURCE\s+SHOP ID\s+NAME\s+SWEEP EVERY\s+LAST SYNC\s+LAST SUCCESS\s+BACKLOG\s+DEAD\s+LAST ERROR$/,
     );
     expect(t.stdout).toMatch(
-      /tokopedia\s+481154\s+dumiesshop\s+\S+Z\s+\S+Z\s+2\s+1\s+TK_ERR_TOKOPEDIA_SHOP_NOT_BOUND/,
+      /tokopedia\s+481154\s+dumiesshop\s+\S+\s+\S+Z\s+\S+Z\s+2\s+1\s+TK_ERR_TOKOPEDIA_SHOP_NOT_BOUND/,
     );
-    expect(t.stdout).toMatch(/tiktokshop\s+7494049642642441621\s+-\s+never\s+never\s+1\s+0\s+-/);
+    expect(t.stdout).toMatch(/tiktokshop\s+7494049642642441621\s+-\s+\S+\s+never\s+never\s+1\s+0\s+-/);
     expect(t.stdout).toContain("tokokommo retry --dead");
     for (const s of Object.values(SECRETS)) expect(r.stdout + t.stdout).not.toContain(s);
+  });
+
+  it("shows each shop's sweep interval: paced to the app's rate, stretched while idle (table and --json)", () => {
+    const statePath = join(tmp.dir, "paced.db");
+    // One shop sharing 0.02 requests/s: at most one sweep per 50 s, whatever pollIntervalSeconds (30) says.
+    const configPath = tmp.file(
+      "paced.json",
+      withChanges(validRaw(), { statePath, "tokopedia.apps[0].requestsPerSecond": 0.02 }),
+    );
+    const now = Date.now();
+    const store = openStore(statePath);
+    try {
+      // A room of the Tokopedia shop had news a minute ago; the TikTok Shop shop never had any.
+      const ref = { source: "tokopedia" as const, shopId: "481154", roomId: "9001" };
+      store.rooms.upsertRoom(ref, now - 60_000);
+      store.rooms.markDirty(ref, now - 60_000);
+    } finally {
+      store.close();
+    }
+    const j = JSON.parse(runCli(["--config", configPath, "status", "--json"], isolated()).stdout);
+    const byId = (id: string) => j.shops.find((s: { shopId: string }) => s.shopId === id);
+    expect(byId("481154").sweepIntervalMs).toBe(50_000);
+    expect(byId("7494049642642441621").sweepIntervalMs).toBe(600_000);
+    const t = runCli(["--config", configPath, "status"], isolated());
+    expect(t.stdout).toMatch(/tokopedia\s+481154\s+dumiesshop\s+50s\s/);
+    expect(t.stdout).toMatch(/tiktokshop\s+7494049642642441621\s+-\s+10m\s/);
   });
 
   it("a state file that is not SQLite is refused with its code, exit 1, and left as it was", () => {

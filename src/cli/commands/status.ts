@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { loadConfig, resolveConfigPath } from "../../config/index.js";
+import { effectiveIntervalMs } from "../../bridge/sweep-scheduler.js";
+import { type Config, loadConfig, resolveConfigPath } from "../../config/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
@@ -20,6 +21,11 @@ export interface ShopStatusLine {
   lastErrorAt: number | null;
   /** No error yet, or a success after the latest error. */
   healthy: boolean;
+  /**
+   * How often the shop is swept now (ms): the configured interval, stretched so that an app's shops fit its rate
+   * (Tokopedia) and while the shop is idle (up to 10 min). null in `webhook` mode (no periodic sweeps).
+   */
+  sweepIntervalMs: number | null;
   /** TikTok Shop shops: today's Customer Service calls against the daily quota (see status-quota.ts). */
   quota?: QuotaLine;
 }
@@ -31,6 +37,48 @@ export interface StatusReport {
   shops: ShopStatusLine[];
   /** Jobs not tied to a configured shop (replies to unknown chats, shops removed from the config). */
   other: { shopKey: string | null; backlog: number; dead: number }[];
+}
+
+/** The sweep interval of each configured shop, as the daemon's scheduler computes it (sweep-scheduler.ts). */
+function sweepIntervals(
+  config: Config,
+  /** Latest activity per shop key; undefined when the daemon never ran. */
+  lastActivity: Map<string, number> | undefined,
+  now: number,
+): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  const sharing = new Map<string, number>();
+  for (const s of config.shops)
+    sharing.set(`${s.source}:${s.app}`, (sharing.get(`${s.source}:${s.app}`) ?? 0) + 1);
+  for (const s of config.shops) {
+    const key = `${s.source}:${s.shopId}`;
+    if (config.sync.mode === "webhook") {
+      out.set(key, null);
+      continue;
+    }
+    const rate =
+      s.source === "tokopedia"
+        ? config.tokopedia.apps.find((a) => a.name === s.app)?.requestsPerSecond
+        : undefined;
+    const last = lastActivity?.get(key);
+    out.set(
+      key,
+      effectiveIntervalMs({
+        baseMs: config.sync.pollIntervalSeconds * 1000,
+        shopsSharing: sharing.get(`${s.source}:${s.app}`) ?? 1,
+        callsPerSecond: rate,
+        // No state yet: nothing is idle. No stored activity: idle since ever (a daemon that has just started
+        // sweeps faster for a while, see operations.md).
+        quietMs: !lastActivity ? 0 : last === undefined ? Number.POSITIVE_INFINITY : now - last,
+      }),
+    );
+  }
+  return out;
+}
+
+function every(ms: number | null): string {
+  if (ms === null) return "-";
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 100) / 10}s`;
 }
 
 function when(ms: number | null): string {
@@ -66,6 +114,8 @@ export async function statusCommand(
       lastError: null,
       lastErrorAt: null,
       healthy: true,
+      // Nothing is known yet, so no shop counts as idle: the daemon starts at the paced interval.
+      sweepIntervalMs: sweepIntervals(config, undefined, 0).get(`${s.source}:${s.shopId}`) ?? null,
     }));
     const text = `never run: no state file at ${statePath} (start the daemon with \`tokokommo serve\`)\n${formatTable(
       ["SOURCE", "SHOP ID", "NAME"],
@@ -78,6 +128,11 @@ export async function statusCommand(
   try {
     const health = new Map(store.shopStatus.listShopStatus().map((h) => [`${h.source}:${h.shopId}`, h]));
     const counts = new Map(store.jobs.counts().map((c) => [c.shopKey, c]));
+    const intervals = sweepIntervals(
+      config,
+      new Map(store.rooms.lastMarkedByShop().map((r) => [`${r.source}:${r.shopId}`, r.at])),
+      Date.now(),
+    );
     for (const s of configured) {
       const key = `${s.source}:${s.shopId}`;
       const h = health.get(key);
@@ -93,6 +148,7 @@ export async function statusCommand(
         lastError: h?.lastError ?? null,
         lastErrorAt: h?.lastErrorAt ?? null,
         healthy: h?.healthy ?? true,
+        sweepIntervalMs: intervals.get(key) ?? null,
       });
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
       if (quota) report.shops[report.shops.length - 1]!.quota = quota;
@@ -108,11 +164,22 @@ export async function statusCommand(
 
 function renderText(r: StatusReport): string {
   const table = formatTable(
-    ["SOURCE", "SHOP ID", "NAME", "LAST SYNC", "LAST SUCCESS", "BACKLOG", "DEAD", "LAST ERROR"],
+    [
+      "SOURCE",
+      "SHOP ID",
+      "NAME",
+      "SWEEP EVERY",
+      "LAST SYNC",
+      "LAST SUCCESS",
+      "BACKLOG",
+      "DEAD",
+      "LAST ERROR",
+    ],
     r.shops.map((s) => [
       s.source,
       s.shopId,
       s.name ?? "-",
+      every(s.sweepIntervalMs),
       when(s.lastSyncAt),
       when(s.lastSuccessAt),
       String(s.backlog),

@@ -52,6 +52,8 @@ export interface SimRequestLog {
   path: string;
   endpoint: string;
   status: number;
+  /** When the request arrived (the simulator's clock, ms): for measuring request rates. */
+  at: number;
 }
 
 export interface BuyerSendResult {
@@ -401,7 +403,13 @@ export class TokopediaSim {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://sim.invalid");
     const kind = url.pathname === "/token" ? "token" : "fs";
-    const entry: SimRequestLog = { method: req.method ?? "", path: url.pathname, endpoint: kind, status: 0 };
+    const entry: SimRequestLog = {
+      method: req.method ?? "",
+      path: url.pathname,
+      endpoint: kind,
+      status: 0,
+      at: this.world.now(),
+    };
     this.log.push(entry);
     res.on("finish", () => {
       entry.status = res.statusCode;

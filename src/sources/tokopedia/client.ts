@@ -48,8 +48,12 @@ export interface TokopediaClientOptions {
   /** undici dispatcher, e.g. a ProxyAgent to a whitelisted static-IP proxy. */
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /** Requests per second per endpoint, shared by every shop of the app (the app's token bucket). Default 5. */
+  requestsPerSecond?: number;
   /** Clock (ms), for token expiry. */
   now?: () => number;
+  /** Monotonic clock and sleep of the rate gate (tests). Default performance.now and setTimeout. */
+  rateClock?: { now: () => number; sleep: (ms: number) => Promise<void> };
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -81,7 +85,13 @@ export class TokopediaClient {
     this.dispatcher = opts.dispatcher;
     this.userAgent = opts.userAgent ?? `tokokommo/${version}`;
     const now = opts.now ?? Date.now;
-    this.rate = new RateGate(now, this.maxRateLimitWaitMs);
+    this.rate = new RateGate(
+      now,
+      this.maxRateLimitWaitMs,
+      opts.rateClock?.sleep,
+      opts.rateClock?.now,
+      opts.requestsPerSecond,
+    );
     this.tokens = new TokenSource({
       storeKey: `tokopedia:${opts.appName}`,
       authBaseUrl: opts.authBaseUrl ?? TOKOPEDIA_AUTH_URL,
