@@ -266,8 +266,8 @@ export async function tokopediaIdle(log) {
 /**
  * One world with both sources (10 Tokopedia shops, 10 TikTok Shop shops, 5 conversations each):
  * 1. Kommo REST across a crash: the 100 conversations' first messages arrive (100 new chats, leads to tag over
- *    REST); once 30 are in Kommo, right after a REST request, the daemon is SIGKILLed and started again at once. Peak REST requests in any
- *    one-second window (sliding), from the first start until REST is quiet.
+ *    REST); once 30 are in Kommo, right after a REST request, the daemon is SIGKILLed and started again at once.
+ *    Peak REST requests in any one-second window (sliding), from the first start until REST is quiet.
  * 2. Catch-up: the daemon stops (SIGTERM); meanwhile 5 messages arrive in each conversation (250 per source;
  *    their webhooks find nobody and are not redelivered within the run). Time from the restart (spawn) until
  *    Kommo holds all 500, and the calls each source answered, beside the rate-bound optimum.
