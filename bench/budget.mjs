@@ -14,8 +14,11 @@ import { inCount, until } from "./lib.mjs";
 const DAY_S = 86_400;
 /** Idle polling is counted over whole cycles spanning at least this long, then scaled to a day (see below). */
 const IDLE_SPAN_S = Number(process.env.BENCH_IDLE_SPAN_S ?? 30);
-/** A daemon that polls less often than this is measured over this much at most (its figure is then an upper bound). */
-const IDLE_MAX_WAIT_S = 150;
+/**
+ * A daemon that polls less often than this is measured over this much at most: its figure is then an upper bound
+ * (shown as such), which BENCH_IDLE_MAX_WAIT_S (say 900) makes exact again.
+ */
+const IDLE_MAX_WAIT_S = Number(process.env.BENCH_IDLE_MAX_WAIT_S ?? 150);
 /** The 200-shop Tokopedia run lasts this long in real time (the issue's figure is 5 minutes; see the README). */
 const TOKOPEDIA_RUN_S = Number(process.env.BENCH_TOKOPEDIA_RUN_S ?? 60);
 /** Tokopedia's documented limit and the simulator's bucket: 5 requests/s per (app, endpoint), burst 5. */
@@ -182,8 +185,11 @@ export async function ttsIdlePolling(log, sizes = [20, 100, 500]) {
       const startup = csCalls(w.tts).length;
       const t0 = Date.now();
       if (!(await within(() => times.length > startup, IDLE_MAX_WAIT_S * 1000))) {
-        // No polling at all while idle: nothing to count.
-        return idleFigures(n, w, startup, (Date.now() - t0) / 1000, []);
+        // No call since the start-up sweep: if the next sweep costs what that one did, it comes later than this.
+        return {
+          ...idleFigures(n, w, startup, (Date.now() - t0) / 1000, csCalls(w.tts).slice(0, startup)),
+          upperBound: true,
+        };
       }
       const opened = times[startup];
       const spanned = await within(
@@ -193,7 +199,10 @@ export async function ttsIdlePolling(log, sizes = [20, 100, 500]) {
       // Polling rarer than the longest wait: count up to now (an upper bound of a day's polling).
       const closedAt = spanned ? times.findIndex((t) => t >= opened + IDLE_SPAN_S * 1000) : times.length;
       const seconds = ((spanned ? times[closedAt] : Date.now()) - opened) / 1000;
-      return idleFigures(n, w, startup, seconds, csCalls(w.tts).slice(startup, closedAt));
+      return {
+        ...idleFigures(n, w, startup, seconds, csCalls(w.tts).slice(startup, closedAt)),
+        upperBound: !spanned,
+      };
     } finally {
       clearInterval(sampler);
       await d.stop();
@@ -473,7 +482,7 @@ function budgetRows(r) {
   for (const s of r.ttsIdle) {
     rows.push([
       `TikTok Shop idle CS calls/day, ${s.conversations} conversations`,
-      n0(s.callsPerDay),
+      `${s.upperBound ? "≤ " : ""}${n0(s.callsPerDay)}`,
       "≤ 3,000",
       s.callsPerDay <= 3000,
     ]);
