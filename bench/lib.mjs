@@ -157,3 +157,13 @@ export async function measureThroughput({ bed, url, pid, warm, hooks, concurrenc
     writtenBytes: writtenBytes(pid) - written0,
   };
 }
+
+/** Prints rows [name, value, target, met] as a table; met is true (✓), false (✗) or null (no target). */
+export function printTable(rows) {
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\n${"figure".padEnd(w0)}  ${"value".padStart(9)}  target`);
+  for (const [name, value, target, met] of rows) {
+    const mark = met === null ? "" : met ? " ✓" : " ✗";
+    console.log(`${name.padEnd(w0)}  ${value.padStart(9)}  ${target}${mark}`);
+  }
+}

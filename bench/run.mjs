@@ -1,10 +1,13 @@
-// npm run bench: throughput, latency and memory figures, side by side in one run against the same simulators.
-// Not a test: it asserts nothing; it measures, prints a table and writes bench/results/latest.json.
+// npm run bench: throughput, latency and memory figures, side by side in one run against the same simulators, then the "budget"
+// section (what the daemon spends of the platforms' limits, bench/budget.mjs).
+// Not a test: it asserts nothing; it measures, prints tables and writes bench/results/latest.json (performance)
+// and bench/results/budget.json (budget). One section only: BENCH_ONLY=perf|budget, or `-- --perf` / `-- --budget`.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
 import { openStore, signAmojoRequest, startTestbed } from "../dist/index.js";
+import { runBudget } from "./budget.mjs";
 import {
   BIN,
   freePort,
@@ -14,6 +17,7 @@ import {
   percentile,
   pool,
   postWebhook,
+  printTable,
   ROOT,
   rssMb,
   startChild,
@@ -268,59 +272,91 @@ function helpWallTime() {
   return { medianMs: (times[4] + times[5]) / 2, nodeEmptyMedianMs: (base[4] + base[5]) / 2 };
 }
 
-log(
-  `tokokommo bench: ${N} messages over ${BUYERS} conversations (after ${WARMUP} warm-up), ${CONCURRENCY} webhooks in flight`,
-);
-log("  bridge throughput (daemon in a child process) ...");
-results.bridge = await bridgeThroughput();
-log("  forwarder baseline (child process) ...");
-results.forwarder = await forwarderThroughput();
-log("  raw ceiling (undici straight to the Kommo simulator) ...");
-results.raw = await rawCeiling();
-log("  latency at 50 msg/s for 10 s ...");
-results.latency = await latencyAt50();
-log("  RSS with 200 shops and 10,000 conversations ...");
-results.rss = await rssWithManyShops();
-log("  tokokommo --help ...");
-results.help = helpWallTime();
-results.ratio = results.bridge.msgsPerSec / results.forwarder.msgsPerSec;
-const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
-results.notes.push(
-  `throughput rows: ${WARMUP} warm-up messages over the same conversations first, not counted (same for both)`,
-);
-results.notes.push(
-  `latency rows: after 100 warm-up messages on other conversations (not counted); the very first message took ${f(results.latency.coldFirstMs, 0)} ms, the warm-up's slowest ${f(results.latency.coldMaxMs, 0)} ms`,
-);
-results.notes.push("simulator rate limits off (Tokopedia 5 req/s per endpoint would cap every row equally)");
-results.notes.push(
-  "the simulators and the load generator share one process; bridge and forwarder each run in a child",
-);
-
-const rows = [
-  [
-    "inbound msg/s, whole bridge",
-    f(results.bridge.msgsPerSec, 0),
-    "≥ 1000",
-    results.bridge.msgsPerSec >= 1000,
-  ],
-  ["inbound msg/s, forwarder baseline", f(results.forwarder.msgsPerSec, 0), "", null],
-  ["bridge / forwarder", f(results.ratio, 2), "≥ 0.5", results.ratio >= 0.5],
-  ["raw ceiling msg/s (undici → Kommo sim)", f(results.raw.msgsPerSec, 0), "", null],
-  ["added latency p50 ms @ 50 msg/s", f(results.latency.p50Ms), "", null],
-  ["added latency p99 ms @ 50 msg/s", f(results.latency.p99Ms), "≤ 25", results.latency.p99Ms <= 25],
-  ["bridge CPU ms per message", f(results.bridge.cpuMsPerMsg, 2), "", null],
-  ["forwarder CPU ms per message", f(results.forwarder.cpuMsPerMsg, 2), "", null],
-  ["daemon RSS MB, 200 shops + 10k conversations", f(results.rss.rssMb), "≤ 120", results.rss.rssMb <= 120],
-  ["tokokommo --help wall ms (median of 10)", f(results.help.medianMs), "", null],
-  ["node -e '' wall ms (median of 10)", f(results.help.nodeEmptyMedianMs), "", null],
-];
-const w0 = Math.max(...rows.map((r) => r[0].length));
-console.log(`\n${"figure".padEnd(w0)}  ${"value".padStart(9)}  target`);
-for (const [name, value, target, met] of rows) {
-  const mark = met === null ? "" : met ? " ✓" : " ✗";
-  console.log(`${name.padEnd(w0)}  ${value.padStart(9)}  ${target}${mark}`);
+/** Which sections run: both by default; BENCH_ONLY=perf|budget or --perf / --budget picks one. */
+function chosenSections() {
+  const flags = process.argv
+    .slice(2)
+    .filter((a) => a === "--perf" || a === "--budget")
+    .map((a) => a.slice(2));
+  const env = (process.env.BENCH_ONLY ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const chosen = new Set([...flags, ...env]);
+  for (const c of chosen)
+    if (c !== "perf" && c !== "budget") throw new Error(`unknown bench section "${c}" (perf, budget)`);
+  return chosen.size === 0 ? new Set(["perf", "budget"]) : chosen;
 }
-for (const n of results.notes) console.log(`note: ${n}`);
-mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-console.log("\nwritten: bench/results/latest.json");
+
+async function perfSection() {
+  log(
+    `tokokommo bench: ${N} messages over ${BUYERS} conversations (after ${WARMUP} warm-up), ${CONCURRENCY} webhooks in flight`,
+  );
+  log("  bridge throughput (daemon in a child process) ...");
+  results.bridge = await bridgeThroughput();
+  log("  forwarder baseline (child process) ...");
+  results.forwarder = await forwarderThroughput();
+  log("  raw ceiling (undici straight to the Kommo simulator) ...");
+  results.raw = await rawCeiling();
+  log("  latency at 50 msg/s for 10 s ...");
+  results.latency = await latencyAt50();
+  log("  RSS with 200 shops and 10,000 conversations ...");
+  results.rss = await rssWithManyShops();
+  log("  tokokommo --help ...");
+  results.help = helpWallTime();
+  results.ratio = results.bridge.msgsPerSec / results.forwarder.msgsPerSec;
+  const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+  results.notes.push(
+    `throughput rows: ${WARMUP} warm-up messages over the same conversations first, not counted (same for both)`,
+  );
+  results.notes.push(
+    `latency rows: after 100 warm-up messages on other conversations (not counted); the very first message took ${f(results.latency.coldFirstMs, 0)} ms, the warm-up's slowest ${f(results.latency.coldMaxMs, 0)} ms`,
+  );
+  results.notes.push(
+    "simulator rate limits off (Tokopedia 5 req/s per endpoint would cap every row equally)",
+  );
+  results.notes.push(
+    "the simulators and the load generator share one process; bridge and forwarder each run in a child",
+  );
+
+  const rows = [
+    [
+      "inbound msg/s, whole bridge",
+      f(results.bridge.msgsPerSec, 0),
+      "≥ 1000",
+      results.bridge.msgsPerSec >= 1000,
+    ],
+    ["inbound msg/s, forwarder baseline", f(results.forwarder.msgsPerSec, 0), "", null],
+    ["bridge / forwarder", f(results.ratio, 2), "≥ 0.5", results.ratio >= 0.5],
+    ["raw ceiling msg/s (undici → Kommo sim)", f(results.raw.msgsPerSec, 0), "", null],
+    ["added latency p50 ms @ 50 msg/s", f(results.latency.p50Ms), "", null],
+    ["added latency p99 ms @ 50 msg/s", f(results.latency.p99Ms), "≤ 25", results.latency.p99Ms <= 25],
+    ["bridge CPU ms per message", f(results.bridge.cpuMsPerMsg, 2), "", null],
+    ["forwarder CPU ms per message", f(results.forwarder.cpuMsPerMsg, 2), "", null],
+    ["daemon RSS MB, 200 shops + 10k conversations", f(results.rss.rssMb), "≤ 120", results.rss.rssMb <= 120],
+    ["tokokommo --help wall ms (median of 10)", f(results.help.medianMs), "", null],
+    ["node -e '' wall ms (median of 10)", f(results.help.nodeEmptyMedianMs), "", null],
+  ];
+  printTable(rows);
+  for (const n of results.notes) console.log(`note: ${n}`);
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log("\nwritten: bench/results/latest.json");
+}
+
+async function budgetSection() {
+  log("tokokommo bench, budget: every simulator's limits on, the built daemon in a child process");
+  const { results: budget, rows } = await runBudget(log);
+  console.log("\nbudget (what the daemon spends of the platforms' limits)");
+  printTable(rows);
+  console.log(
+    `note: budget section took ${budget.wallSeconds.toFixed(0)} s; how each row is measured: bench/README.md`,
+  );
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/budget.json"), `${JSON.stringify(budget, null, 2)}\n`);
+  console.log("\nwritten: bench/results/budget.json");
+}
+
+const sections = chosenSections();
+if (sections.has("perf")) await perfSection();
+if (sections.has("budget")) await budgetSection();
