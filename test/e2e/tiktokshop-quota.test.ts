@@ -28,8 +28,11 @@ function withQuota(config: Config, q: { dailyCallQuota?: number; replyReserve?: 
   };
 }
 
-async function start(q: { dailyCallQuota?: number; replyReserve?: number } = {}) {
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
+async function start(
+  q: { dailyCallQuota?: number; replyReserve?: number } = {},
+  mode: "webhook" | "hybrid" = "webhook",
+) {
+  bed = await startTikTokShopTestbed({ mode });
   const config = withQuota(bed.config, q);
   saveConfig(bed.configPath, config);
   daemon = await startDaemon({
@@ -105,7 +108,7 @@ describe("TikTok Shop daily quota spent", () => {
   }, 90_000);
 
   it("status --json reports each TikTok Shop shop's quota: used, limit, reserved, resetsAt", async () => {
-    const { bed, daemon } = await start({ dailyCallQuota: 1_000, replyReserve: 0.25 });
+    const { bed, daemon } = await start({ dailyCallQuota: 1_000, replyReserve: 0.25 }, "hybrid");
     const b = bed;
     const first = b.tiktokshop.buyerSends(b.shopId, { id: "9003", name: "Buyer 9003" }, "Ongkir berapa?");
     const conv = `tts:${b.shopId}:${first.conversationId}`;
@@ -117,7 +120,9 @@ describe("TikTok Shop daily quota spent", () => {
     const used = daemon.store.callCounts.get(shop, day.start).used;
     const status = async () => {
       const r = await statusCommand({}, { config: b.configPath });
-      return r.json as { shops: { shopId: string; quota?: Record<string, unknown> }[] };
+      return r.json as {
+        shops: { shopId: string; sweepIntervalMs: number | null; quota?: Record<string, unknown> }[];
+      };
     };
     const line = (await status()).shops.find((s) => s.shopId === b.shopId);
     expect(line?.quota).toMatchObject({
@@ -127,6 +132,10 @@ describe("TikTok Shop daily quota spent", () => {
       resetsAt: new Date(day.end).toISOString(),
       state: "ok",
     });
+    // A sweep's pages at a quota of 1,000 stretch the sweeps past the poll interval: SWEEP EVERY says so too.
+    const stretched = line?.quota?.sweepStretchedToSeconds as number;
+    expect(stretched).toBeGreaterThan(b.config.sync.pollIntervalSeconds);
+    expect(line?.sweepIntervalMs).toBeGreaterThanOrEqual(stretched * 1000);
     // Past the reads' share: status says reads are stopped, and the text names it.
     daemon.store.callCounts.add(shop, day.start, 750 - used, Date.now());
     const after = (await status()).shops.find((s) => s.shopId === b.shopId);

@@ -41,7 +41,8 @@ export function quotaLine(
     now,
   );
   const floorMs = minSweepIntervalMs(u.sweepPages, u.limit);
-  const stretched = floorMs > config.sync.pollIntervalSeconds * 1000;
+  // Only periodic sweeps are stretched; `webhook` mode has none.
+  const stretched = config.sync.mode !== "webhook" && floorMs > config.sync.pollIntervalSeconds * 1000;
   return {
     used: u.used,
     limit: u.limit,

@@ -150,8 +150,14 @@ export async function statusCommand(
         healthy: h?.healthy ?? true,
         sweepIntervalMs: intervals.get(key) ?? null,
       });
+      const line = report.shops[report.shops.length - 1]!;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
-      if (quota) report.shops[report.shops.length - 1]!.quota = quota;
+      if (quota) {
+        line.quota = quota;
+        // The daemon's scheduler stretches the interval to the quota's polling share too (sweep-floor.ts).
+        const floorMs = (quota.sweepStretchedToSeconds ?? 0) * 1000;
+        if (line.sweepIntervalMs !== null) line.sweepIntervalMs = Math.max(line.sweepIntervalMs, floorMs);
+      }
     }
     for (const c of counts.values()) {
       report.other.push({ shopKey: c.shopKey, backlog: c.pending + c.running, dead: c.dead });
