@@ -183,10 +183,12 @@ function pendingJobs(d: RunningDaemon): number {
   return d.store.jobs.counts().reduce((n, c) => n + c.pending + c.running, 0);
 }
 
-it("another process holding the state file's write lock past the busy timeout: the daemon refuses, then catches up", async () => {
+/** An outage where another connection holds the state file's write lock (BEGIN IMMEDIATE) until the repair. */
+async function lockedOutage(mode?: "webhook"): Promise<void> {
   let locker: BetterSqlite3.Database | undefined;
   try {
     await runOutage({
+      ...(mode ? { mode } : {}),
       allWritesFail: true,
       breakWrites: (d) => {
         locker = new BetterSqlite3(d.store.path);
@@ -202,28 +204,14 @@ it("another process holding the state file's write lock past the busy timeout: t
     if (locker?.inTransaction) locker.exec("ROLLBACK");
     locker?.close();
   }
+}
+
+it("another process holding the state file's write lock past the busy timeout: the daemon refuses, then catches up", async () => {
+  await lockedOutage();
 }, 60_000);
 
 it("webhook mode, state file locked: messages behind refused webhooks are read by the catch-up sweep", async () => {
-  let locker: BetterSqlite3.Database | undefined;
-  try {
-    await runOutage({
-      mode: "webhook",
-      allWritesFail: true,
-      breakWrites: (d) => {
-        locker = new BetterSqlite3(d.store.path);
-        locker.exec("BEGIN IMMEDIATE");
-      },
-      repair: () => {
-        locker?.exec("ROLLBACK");
-        locker?.close();
-        locker = undefined;
-      },
-    });
-  } finally {
-    if (locker?.inTransaction) locker.exec("ROLLBACK");
-    locker?.close();
-  }
+  await lockedOutage("webhook");
 }, 60_000);
 
 it("SQLite's page limit reached on the daemon's connection (SQLITE_FULL): the daemon refuses, then catches up", async () => {

@@ -65,6 +65,27 @@ export function callAllowingTkError<T>(f: () => T, codes?: string[]): T | undefi
   }
 }
 
+/**
+ * A JSON parser that keeps big ids exact must accept exactly the texts JSON.parse accepts, and refuse the others
+ * with a SyntaxError.
+ */
+export function expectSameValidityAsJsonParse(parse: (text: string) => unknown, text: string): void {
+  let plain = true;
+  try {
+    JSON.parse(text);
+  } catch {
+    plain = false;
+  }
+  let kept = true;
+  try {
+    parse(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SyntaxError);
+    kept = false;
+  }
+  expect(kept).toBe(plain);
+}
+
 /** Any UTF-16 code unit, lone surrogates included. */
 export const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 
