@@ -23,7 +23,6 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
  */
 const KNOWN_OVER_LIMIT = new Set<string>([
   "src/bridge/deliver-to-marketplace.ts#deliverToMarketplace",
-  "src/bridge/engine.ts#<anonymous>",
   "src/bridge/sqlite-engine-store.ts",
   "src/bridge/sqlite-engine-store.ts#<anonymous>",
   "src/cli/program.ts#buildProgram",

@@ -4,10 +4,11 @@
  * as delivered — so a crash never produces a duplicate in the chat. The lead's tags do not depend on seeing that
  * first answer either (see findChat and `wantsTags`).
  */
+
+import type { BuyerPlatform, SourceKind } from "../domain/index.js";
 import { isTkError } from "../errors/index.js";
-import type { BuyerPlatform, SourceKind } from "../sources/types.js";
 import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
-import { ENRICH_LEAD } from "./intake.js";
+import { ENRICH_LEAD } from "./job-kinds.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
 import { renderInbound } from "./render-inbound.js";

@@ -11,7 +11,7 @@ import { isTkError, TkError } from "../errors/index.js";
 import { asReplyCall } from "../sources/call-purpose.js";
 import type { MarketplaceSource, SendResult, SourceMessage } from "../sources/types.js";
 import { classifyError, replyFailureText } from "./error-policy.js";
-import { REPORT_STATUS } from "./intake.js";
+import { REPORT_STATUS, type ReportStatusPayload } from "./job-kinds.js";
 import type { BridgeMetrics } from "./metrics.js";
 import {
   type KommoReplyContent,
@@ -33,12 +33,6 @@ export interface OutboundDeps {
   now: () => number;
   /** Downloads a Kommo media URL (for sources that can send pictures). */
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
-}
-
-export interface ReportStatusPayload {
-  scopeId: string;
-  amojoMessageId: string;
-  status: KommoDeliveryStatus;
 }
 
 /** How far before the reply's arrival an earlier attempt's message can be (clock skew between us and the platform). */

@@ -2,27 +2,21 @@
  * The bridge engine: intake + poller + job runner over one state store and one topology. `serve`, the sandbox,
  * tests and benchmarks all run this same class; only the wiring (real clients or simulators) differs.
  */
-import { TkError } from "../errors/index.js";
-import { deliverToKommo } from "./deliver-to-kommo.js";
-import { deliverToMarketplace, type ReportStatusPayload, replyJobDied } from "./deliver-to-marketplace.js";
+
+import { isSourceKind } from "../domain/marketplace.js";
+import { replyJobDied } from "./deliver-to-marketplace.js";
+import { jobHandlers, watchedHandlers } from "./engine-jobs.js";
+import { stateFailureDetails, stateFailureText, watchQueue } from "./engine-state.js";
 import { classifyError } from "./error-policy.js";
-import {
-  DELIVER_TO_KOMMO,
-  DELIVER_TO_MARKETPLACE,
-  ENRICH_LEAD,
-  Intake,
-  type KommoHookCodec,
-  REPORT_STATUS,
-} from "./intake.js";
-import { type JobHandler, type JobQueuePort, JobRunner, type QueuedJob } from "./job-runner.js";
-import { SYNC_ROOM } from "./mark-room.js";
+import { Intake, type KommoHookCodec } from "./intake.js";
+import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-kinds.js";
+import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
-import type { EngineStore, SourceRoomRef } from "./store-port.js";
-import { deliverFallbacks, syncRoom } from "./sync-room.js";
-import { tagLead } from "./tag-lead.js";
+import type { EngineStore } from "./store-port.js";
+import { deliverFallbacks } from "./sync-room.js";
 import type { Topology } from "./topology.js";
 
 export interface EngineOptions {
@@ -61,7 +55,17 @@ export class BridgeEngine {
   constructor(private readonly o: EngineOptions) {
     this.now = o.now ?? Date.now;
     this.metrics = o.metrics ?? createMetrics();
-    this.state = new StateHealth({
+    this.state = this.createStateHealth();
+    const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
+    const continuity = new RoomContinuity();
+    this.intake = this.createIntake(continuity, initialLookbackMs);
+    this.poller = this.createPoller(initialLookbackMs);
+    this.runner = this.createRunner(continuity);
+  }
+
+  private createStateHealth(): StateHealth {
+    const o = this.o;
+    return new StateHealth({
       now: this.now,
       onFailure: (f, log) => {
         this.metrics.stateWriteFailures.inc({ code: f.code, part: f.part });
@@ -82,30 +86,35 @@ export class BridgeEngine {
         this.poller.catchUp();
       },
     });
-    const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
-    const notify = () => this.runner.notify();
-    const continuity = new RoomContinuity();
-    this.intake = new Intake({
+  }
+
+  private createIntake(continuity: RoomContinuity, initialLookbackMs: number): Intake {
+    const o = this.o;
+    return new Intake({
       continuity,
       store: o.store,
       topology: o.topology,
       metrics: this.metrics,
       kommoHooks: o.kommoHooks,
-      notify,
+      notify: () => this.runner.notify(),
       initialLookbackMs,
       now: this.now,
       onWarning: (msg, details) => o.log?.("warn", msg, details),
       state: this.state,
       onShopActivity: (source, shopId) => this.poller.wake(source, shopId),
     });
-    this.poller = new Poller({
+  }
+
+  private createPoller(initialLookbackMs: number): Poller {
+    const o = this.o;
+    return new Poller({
       store: o.store,
       topology: o.topology,
       metrics: this.metrics,
       intervalMs: o.pollIntervalMs,
       periodic: o.mode !== "webhook",
       initialLookbackMs,
-      notify,
+      notify: () => this.runner.notify(),
       now: this.now,
       onError: (shop, err) =>
         o.log?.("warn", "shop sweep failed; it runs again after the poll interval", {
@@ -116,8 +125,17 @@ export class BridgeEngine {
         }),
       state: this.state,
     });
+  }
+
+  private createRunner(continuity: RoomContinuity): JobRunner {
+    const o = this.o;
     const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now, continuity };
-    this.runner = new JobRunner({
+    const handlers = jobHandlers({
+      ...deps,
+      attachments: o.attachments,
+      ...(o.download ? { download: o.download } : {}),
+    });
+    return new JobRunner({
       queue: watchQueue(o.store.jobs, this.state),
       nextRetryAt: o.nextRetryAt,
       now: this.now,
@@ -127,35 +145,8 @@ export class BridgeEngine {
       ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
       // Lead tags wait on Kommo REST's 7 requests/s per account; two at a time is all that budget feeds.
       kindConcurrency: { [ENRICH_LEAD]: 2 },
-      handlers: watchHandlers(this.state, {
-        [SYNC_ROOM]: async (job) => {
-          await syncRoom(job.payload as SourceRoomRef, deps);
-        },
-        [DELIVER_TO_KOMMO]: (job) => deliverToKommo(requireRef(job), deps),
-        [DELIVER_TO_MARKETPLACE]: (job) =>
-          deliverToMarketplace(requireRef(job), job.attempts, {
-            ...deps,
-            attachments: o.attachments,
-            ...(o.download ? { download: o.download } : {}),
-          }),
-        [REPORT_STATUS]: async (job) => {
-          const p = job.payload as ReportStatusPayload;
-          const account = o.topology.accountByScope(p.scopeId);
-          if (!account) return; // the account was removed from the config; nobody to tell
-          await account.chats.sendDeliveryStatus(p.scopeId, p.amojoMessageId, p.status);
-        },
-        [ENRICH_LEAD]: (job) => tagLead(job, o.topology),
-      }),
-      onQueueError: (err) => {
-        // The state file refusing writes is reported by watchQueue (with its own code, once per 10 s).
-        if (stateWriteCode(err)) return;
-        this.metrics.upstreamErrors.inc({ code: "TK_ERR_STATE_QUEUE" });
-        o.log?.("error", "the job queue in the state file failed; deliveries pause and retry shortly", {
-          code: "TK_ERR_STATE_QUEUE",
-          error: err instanceof Error ? err.message : String(err),
-          fix: "Look for another process holding the state file locked, and check free disk space (docs/errors.md).",
-        });
-      },
+      handlers: watchedHandlers(this.state, handlers),
+      onQueueError: (err) => this.queueFailed(err),
       onLeaseLost: (jobs) =>
         o.log?.("warn", "jobs lost their lease while this daemon held them; they run again from the queue", {
           code: "TK_ERR_JOB_LEASE_LOST",
@@ -172,15 +163,26 @@ export class BridgeEngine {
         this.metrics.upstreamErrors.inc({ code: err.code });
         o.log?.("error", "job is dead after its retries", { kind: job.kind, job: job.id, ...err });
         this.recordShopErrorFor(job, err);
-        if (job.kind === DELIVER_TO_MARKETPLACE && job.refId !== null) replyJobDied(job.refId, err, deps);
-        if (job.kind === SYNC_ROOM) deliverFallbacks(job.payload as SourceRoomRef, deps);
+        if (isJobOf(job, DELIVER_TO_MARKETPLACE) && job.refId !== null) replyJobDied(job.refId, err, deps);
+        if (isJobOf(job, SYNC_ROOM)) deliverFallbacks(job.payload, deps);
       },
+    });
+  }
+
+  private queueFailed(err: unknown): void {
+    // The state file refusing writes is reported by watchQueue (with its own code, once per 10 s).
+    if (stateWriteCode(err)) return;
+    this.metrics.upstreamErrors.inc({ code: "TK_ERR_STATE_QUEUE" });
+    this.o.log?.("error", "the job queue in the state file failed; deliveries pause and retry shortly", {
+      code: "TK_ERR_STATE_QUEUE",
+      error: err instanceof Error ? err.message : String(err),
+      fix: "Look for another process holding the state file locked, and check free disk space (docs/errors.md).",
     });
   }
 
   private recordShopErrorFor(job: QueuedJob, err: { code: string; message: string }): void {
     const [source, shopId] = job.shopKey.split(":");
-    if ((source === "tokopedia" || source === "tiktokshop") && shopId) {
+    if (source !== undefined && isSourceKind(source) && shopId) {
       this.o.store.recordShopError(source, shopId, err.code, err.message, this.now());
     }
   }
@@ -219,102 +221,8 @@ export class BridgeEngine {
 function quotaUsages(topology: Topology): { shopId: string; usage: { used: number; limit: number } }[] {
   const out: { shopId: string; usage: { used: number; limit: number } }[] = [];
   for (const shop of topology.allShops()) {
-    const m = shop.app.marketplace as {
-      quotaUsage?: (id: string) => { used: number; limit: number } | undefined;
-    };
-    const usage = typeof m.quotaUsage === "function" ? m.quotaUsage(shop.shopId) : undefined;
+    const usage = shop.app.marketplace.quotaUsage?.(shop.shopId);
     if (usage) out.push({ shopId: shop.shopId, usage });
   }
   return out;
-}
-
-function stateFailureText(f: StateWriteFailure): string {
-  const why =
-    f.code === "TK_ERR_STATE_BUSY"
-      ? "another process holds its write lock past the busy timeout"
-      : f.code === "TK_ERR_STATE_FULL"
-        ? "the disk is full"
-        : "the disk or filesystem fails";
-  return `the state file refuses writes (${why}): webhooks are answered 503, sweeps and deliveries pause and retry`;
-}
-
-function stateFailureDetails(f: StateWriteFailure): Record<string, unknown> {
-  return {
-    code: f.code,
-    part: f.part,
-    error: f.message,
-    failures: f.count,
-    fix:
-      f.code === "TK_ERR_STATE_BUSY"
-        ? "Find the process holding the state file (a long sqlite3 session, a backup tool, a second daemon) and end it (docs/errors.md)."
-        : "Free disk space on the state file's filesystem, or check the disk (docs/errors.md, docs/operations.md).",
-  };
-}
-
-/**
- * The job queue as the runner sees it, reporting to the state health: a write that throws is a failure, a claim
- * that leased jobs, or a recorded outcome, is a success. (A claim that found nothing wrote nothing and tells
- * nothing about a full disk, so it does not clear a failure.) Completions are written behind and not watched.
- */
-function watchQueue(queue: JobQueuePort, state: StateHealth): JobQueuePort {
-  const watch =
-    <A extends unknown[], R>(write: (...args: A) => R, wrote: (r: R) => boolean = () => true) =>
-    (...args: A): R => {
-      let result: R;
-      try {
-        result = write(...args);
-      } catch (err) {
-        state.failed("jobs", err);
-        throw err;
-      }
-      if (wrote(result)) state.succeeded();
-      return result;
-    };
-  return {
-    ...queue,
-    claimNext: watch(
-      (opts) => queue.claimNext(opts),
-      (jobs) => jobs.length > 0,
-    ),
-    fail: watch((id, f) => queue.fail(id, f)),
-    kill: watch((id, error, code) => queue.kill(id, error, code)),
-    releaseExpiredLeases: watch(
-      (now) => queue.releaseExpiredLeases(now),
-      (n) => n > 0,
-    ),
-    release: watch((ids) => queue.release(ids)),
-    renewLeases: watch(
-      (ids, until) => queue.renewLeases(ids, until),
-      () => false,
-    ),
-  };
-}
-
-/**
- * A handler whose own write is refused by the state file (marking a message delivered, inserting what a sync
- * read) fails with the state's code instead of TK_ERR_INTERNAL: it is retried like any failure, and its last
- * error tells the operator the cause was the state file, not the platform.
- */
-function watchHandlers(state: StateHealth, handlers: Record<string, JobHandler>): Record<string, JobHandler> {
-  const watched: Record<string, JobHandler> = {};
-  for (const [kind, handler] of Object.entries(handlers)) {
-    watched[kind] = async (job) => {
-      try {
-        await handler(job);
-      } catch (err) {
-        const code = state.failed("jobs", err);
-        if (!code) throw err;
-        throw new TkError(code, `The state file refused a write: ${(err as Error).message}`, {
-          details: { retryable: true },
-          cause: err,
-        });
-      }
-    };
-  }
-  return watched;
-}
-
-function requireRef(job: QueuedJob): number {
-  if (job.refId === null) throw new Error(`job ${job.id} (${job.kind}) has no ref_id`);
-  return job.refId;
 }

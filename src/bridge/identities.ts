@@ -3,7 +3,7 @@
  * and across the two sources, and they are what makes redelivery safe: Kommo rejects a second message with the same
  * msgid, and the bridge finds its conversation again from the conversation_id a Kommo reply carries.
  */
-import type { SourceKind } from "../sources/types.js";
+import type { SourceKind } from "../domain/index.js";
 
 const PREFIX: Record<SourceKind, string> = { tokopedia: "tkp", tiktokshop: "tts" };
 

@@ -5,8 +5,10 @@
  * refuses the commit (locked by another process, disk full), the webhook is answered 503 and stores nothing: the
  * platforms that retry deliveries send it again, and the sweeps read the rooms anyway.
  */
+
+import type { SourceKind } from "../domain/index.js";
 import { isTkError } from "../errors/index.js";
-import type { MarketplaceSource, SourceKind, WebhookHint } from "../sources/types.js";
+import type { MarketplaceSource, WebhookHint } from "../sources/types.js";
 import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import {
@@ -70,11 +72,6 @@ interface TracksReauth {
 function tracksReauth(source: MarketplaceSource): source is MarketplaceSource & TracksReauth {
   return typeof (source as Partial<TracksReauth>).markReauthNeeded === "function";
 }
-
-export const DELIVER_TO_KOMMO = "deliver_to_kommo";
-export const DELIVER_TO_MARKETPLACE = "deliver_to_marketplace";
-export const REPORT_STATUS = "report_status";
-export const ENRICH_LEAD = "enrich_lead";
 
 export class Intake {
   private readonly now: () => number;
@@ -241,7 +238,6 @@ export class Intake {
             contentJson: JSON.stringify(hook.message),
           },
           {
-            kind: DELIVER_TO_MARKETPLACE,
             orderingKey,
             shopKey: known ? shopKey(known.source, known.shopId) : `kommo:${scopeId}`,
           },

@@ -9,7 +9,8 @@
  * delivery to Kommo (which reads the room) and the lead's tags see the buyer. Best effort: the listing failing
  * costs a name, never a message, so the error is swallowed and the next sync of the room tries again.
  */
-import type { Buyer, MarketplaceSource, SourceMessage } from "../sources/types.js";
+import type { Buyer } from "../domain/index.js";
+import type { MarketplaceSource, SourceMessage } from "../sources/types.js";
 import { conversationId } from "./identities.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 

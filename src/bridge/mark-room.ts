@@ -3,12 +3,11 @@
  * buyer, mark it dirty, and make sure one sync job is pending. Call inside a store transaction. Returns whether it
  * queued a new job (false: a pending sync will cover the room, so there is nothing new for the job runner).
  */
-import type { Buyer } from "../sources/types.js";
+import type { Buyer } from "../domain/index.js";
 import { conversationId } from "./identities.js";
+import { SYNC_ROOM } from "./job-kinds.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { shopKey } from "./topology.js";
-
-export const SYNC_ROOM = "sync_room";
 
 /**
  * How long a sync waits after a webhook that carries its message. The platform's deliveries are concurrent, so

@@ -3,7 +3,7 @@
  * Inbound). Kommo shows `text` messages as is and `picture` messages as images (with `text` as caption); everything
  * the Chats API cannot show natively becomes readable text.
  */
-import type { MessageContent } from "../sources/types.js";
+import type { MessageContent } from "../domain/index.js";
 
 export interface KommoMessageBody {
   type: "text" | "picture";

@@ -2,16 +2,19 @@
  * EngineStore over the SQLite state store (src/store). Thin: names and shapes only; every guarantee (unique
  * keys, message + job in one transaction, ordering, leases) lives in the store's repositories.
  */
-import type { BuyerPlatform, SourceKind, SourceMessage } from "../sources/types.js";
+import type { BuyerPlatform, SourceKind } from "../domain/index.js";
+import type { JobKind } from "../domain/job-kinds.js";
+import type { SourceMessage } from "../sources/types.js";
 import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
 import type { Store } from "../store/index.js";
 import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
+import type { NewJobOf } from "./job-kinds.js";
 import type { JobQueuePort, QueuedJob } from "./job-runner.js";
 import type {
   EngineStore,
   InboundRecord,
   JobCounts,
-  NewJob,
+  NewDeliveryJob,
   OutboundRecord,
   RoomRecord,
   RoomUpsert,
@@ -227,7 +230,7 @@ export class SqliteEngineStore implements EngineStore {
 
   insertInbound(
     msg: Omit<InboundRecord, "id" | "state" | "amojoMessageId">,
-    job: Omit<NewJob, "refId">,
+    job: NewDeliveryJob,
     now: number,
   ): boolean {
     return this.store.inbound.insertInboundWithJob(
@@ -241,7 +244,7 @@ export class SqliteEngineStore implements EngineStore {
         content: JSON.parse(msg.contentJson),
         sentAt: msg.sentAt,
       },
-      { orderingKey: job.orderingKey, ...(job.payload !== undefined ? { payload: job.payload } : {}) },
+      { orderingKey: job.orderingKey, ...(job.runAfter !== undefined ? { runAfter: job.runAfter } : {}) },
       now,
     ).inserted;
   }
@@ -274,7 +277,7 @@ export class SqliteEngineStore implements EngineStore {
 
   insertOutbound(
     reply: Omit<OutboundRecord, "id" | "state" | "createdAt">,
-    job: Omit<NewJob, "refId">,
+    job: NewDeliveryJob,
     now: number,
   ): boolean {
     const room =
@@ -333,14 +336,14 @@ export class SqliteEngineStore implements EngineStore {
     return this.store.echoes.isEcho(ref, platformMessageId, text, sentAt);
   }
 
-  enqueue(job: NewJob, now: number): number {
+  enqueue(job: NewJobOf, now: number): number {
     return this.store.jobs.enqueue(
       {
         kind: job.kind,
         orderingKey: job.orderingKey,
         shopKey: job.shopKey,
-        ...(job.payload !== undefined ? { payload: job.payload } : {}),
-        ...(job.refId !== undefined ? { refId: job.refId } : {}),
+        ...("payload" in job ? { payload: job.payload } : {}),
+        ...("refId" in job ? { refId: job.refId } : {}),
         ...(job.runAfter !== undefined ? { runAfter: job.runAfter } : {}),
       },
       now,
@@ -348,7 +351,7 @@ export class SqliteEngineStore implements EngineStore {
   }
 
   openJobs(
-    kind: string,
+    kind: JobKind,
     orderingKey: string,
   ): { state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[] {
     return this.openJobsStmt.all(orderingKey, kind) as {
@@ -358,7 +361,7 @@ export class SqliteEngineStore implements EngineStore {
     }[];
   }
 
-  hasPendingJob(kind: string, orderingKey: string): boolean {
+  hasPendingJob(kind: JobKind, orderingKey: string): boolean {
     return this.hasPendingStmt.get(orderingKey, kind) !== undefined;
   }
 
@@ -375,7 +378,7 @@ export class SqliteEngineStore implements EngineStore {
     return this.countsByKindStmt.all() as { kind: string; pending: number; running: number; dead: number }[];
   }
 
-  requeueDead(kind?: string): number {
+  requeueDead(kind?: JobKind): number {
     return this.store.jobs.requeueDead(kind ? { kind } : {});
   }
 

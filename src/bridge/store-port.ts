@@ -3,7 +3,10 @@
  * sqlite-engine-store.ts). All methods are synchronous (better-sqlite3); `transaction` makes several writes
  * atomic, which is what lets intake commit "message + job" or "room dirty + sync job" as one step.
  */
-import type { BuyerPlatform, RoomRef, SenderRole, SourceKind, SourceMessage } from "../sources/types.js";
+import type { BuyerPlatform, SenderRole, SourceKind } from "../domain/index.js";
+import type { JobKind } from "../domain/job-kinds.js";
+import type { RoomRef, SourceMessage } from "../sources/types.js";
+import type { NewJobOf } from "./job-kinds.js";
 import type { QueuedJob } from "./job-runner.js";
 
 export interface SourceRoomRef extends RoomRef {
@@ -67,12 +70,10 @@ export interface OutboundRecord {
   platformMessageIds?: string[];
 }
 
-export interface NewJob {
-  kind: string;
+/** The delivery job created with a stored message or reply, in the same transaction. */
+export interface NewDeliveryJob {
   orderingKey: string;
   shopKey: string;
-  payload?: unknown;
-  refId?: number;
   runAfter?: number;
 }
 
@@ -109,7 +110,7 @@ export interface EngineStore {
   /** Inserts a marketplace message and its delivery job once; false when (source, shop, room, message id) exists. */
   insertInbound(
     msg: Omit<InboundRecord, "id" | "state" | "amojoMessageId">,
-    job: Omit<NewJob, "refId">,
+    job: NewDeliveryJob,
     now: number,
   ): boolean;
   getInbound(id: number): InboundRecord | undefined;
@@ -118,7 +119,7 @@ export interface EngineStore {
   /** Inserts a Kommo reply and its job once; false when the amojo message id was seen before. */
   insertOutbound(
     reply: Omit<OutboundRecord, "id" | "state" | "createdAt">,
-    job: Omit<NewJob, "refId">,
+    job: NewDeliveryJob,
     now: number,
   ): boolean;
   getOutbound(id: number): OutboundRecord | undefined;
@@ -133,18 +134,18 @@ export interface EngineStore {
   rememberEcho(ref: SourceRoomRef, platformMessageIds: string[], text: string, sentAt: number): void;
   isEcho(ref: SourceRoomRef, platformMessageId: string, text: string | undefined, sentAt: number): boolean;
 
-  enqueue(job: NewJob, now: number): number;
+  enqueue(job: NewJobOf, now: number): number;
   /** True when a job of this kind for this ordering key is pending (not yet running). */
-  hasPendingJob(kind: string, orderingKey: string): boolean;
+  hasPendingJob(kind: JobKind, orderingKey: string): boolean;
   /** The open (pending or running) jobs of this kind for this ordering key, oldest first. */
   openJobs(
-    kind: string,
+    kind: JobKind,
     orderingKey: string,
   ): { state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[];
   jobs: import("./job-runner.js").JobQueuePort;
   jobCounts(): JobCounts[];
   jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[];
-  requeueDead(kind?: string): number;
+  requeueDead(kind?: JobKind): number;
 
   recordSyncSuccess(source: SourceKind, shopId: string, at: number): void;
   recordShopError(source: SourceKind, shopId: string, code: string, message: string, at: number): void;

@@ -12,7 +12,7 @@ import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
 import { classifyError } from "./error-policy.js";
 import { conversationId, kommoMsgId } from "./identities.js";
-import { DELIVER_TO_KOMMO, DELIVER_TO_MARKETPLACE } from "./intake.js";
+import { DELIVER_TO_MARKETPLACE } from "./job-kinds.js";
 import { learnBuyer } from "./learn-buyer.js";
 import { replyOrderingKey } from "./mark-room.js";
 import { orderOf, type RoomContinuity } from "./room-continuity.js";
@@ -259,7 +259,6 @@ function insertMessage(store: EngineStore, ref: SourceRoomRef, m: SourceMessage,
       sentAt: m.sentAt,
     },
     {
-      kind: DELIVER_TO_KOMMO,
       orderingKey: conversationId(ref.source, ref.shopId, ref.roomId),
       shopKey: shopKey(ref.source, ref.shopId),
     },

@@ -7,16 +7,11 @@
  * If no lead appears within the retry budget (minutes), the job is dead and visible in `status`.
  */
 import { TkError } from "../errors/index.js";
-import type { QueuedJob } from "./job-runner.js";
+import type { JobOf } from "./job-kinds.js";
 import type { Topology } from "./topology.js";
 
-export interface TagLeadPayload {
-  amojoChatId: string;
-  tags: string[];
-}
-
-export async function tagLead(job: QueuedJob, topology: Topology): Promise<void> {
-  const p = job.payload as TagLeadPayload;
+export async function tagLead(job: JobOf<"enrich_lead">, topology: Topology): Promise<void> {
+  const p = job.payload;
   const shop = topology.allShops().find((s) => s.kommo.rest && job.shopKey === `${s.source}:${s.shopId}`);
   const rest = shop?.kommo.rest;
   if (!rest) return; // the shop, or its REST access, left the config: nothing to tag with

@@ -2,7 +2,8 @@
  * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built once from
  * the config (wiring.ts) and looked up by the engine on every webhook and job; the engine never reads the config.
  */
-import type { MarketplaceSource, SourceKind } from "../sources/types.js";
+import type { SourceKind } from "../domain/index.js";
+import type { MarketplaceSource } from "../sources/types.js";
 import type { KommoChatsPort, KommoRestPort } from "./ports.js";
 
 export interface KommoAccountBinding {

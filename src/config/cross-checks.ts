@@ -4,6 +4,7 @@
  * They run even when the shape has problems (so one run reports everything), hence every read here is
  * defensive: the value may be partially invalid.
  */
+import { isSourceKind } from "../domain/marketplace.js";
 import { envToken } from "./secrets.js";
 
 /** The part of zod's refinement context used here. */
@@ -85,7 +86,7 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
   list(c, "shops").forEach((shop, i) => {
     const source = str(shop, "source") ?? "tokopedia";
     const app = str(shop, "app");
-    if (app !== undefined && (source === "tokopedia" || source === "tiktokshop")) {
+    if (app !== undefined && isSourceKind(source)) {
       const [own, other, otherSource] =
         source === "tokopedia"
           ? [tokopediaApps, tiktokshopApps, "tiktokshop"]

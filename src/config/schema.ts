@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { SOURCE_KINDS } from "../domain/marketplace.js";
 import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { crossCheck } from "./cross-checks.js";
 
@@ -194,7 +195,7 @@ const kommoAccount = z.strictObject({
 });
 
 const shop = z.strictObject({
-  source: z.enum(["tokopedia", "tiktokshop"]).default("tokopedia"),
+  source: z.enum(SOURCE_KINDS).default("tokopedia"),
   shopId,
   /** Name of an app in the section of `source` (tokopedia.apps or tiktokshop.apps). */
   app: entryName(),

@@ -7,18 +7,9 @@
  * Times are milliseconds since the epoch.
  */
 
-export type SourceKind = "tokopedia" | "tiktokshop";
+import type { Buyer, MessageContent, SenderRole, SourceKind } from "../domain/index.js";
 
-/** The buyer's platform as the TikTok Shop API marks it; legacy Tokopedia buyers are always TOKOPEDIA. */
-export type BuyerPlatform = "TOKOPEDIA" | "TIKTOK_SHOP";
-
-export interface Buyer {
-  id: string;
-  name: string;
-  avatarUrl?: string;
-  profileUrl?: string;
-  platform?: BuyerPlatform;
-}
+export type { Buyer, BuyerPlatform, MessageContent, SenderRole, SourceKind } from "../domain/index.js";
 
 /** A conversation between one buyer and one shop: Tokopedia `msg_id`, TikTok Shop `conversation_id`. */
 export interface RoomRef {
@@ -33,21 +24,6 @@ export interface RoomSummary extends RoomRef {
   /** Id of the newest message, when the listing names it: a room whose newest message is stored is skipped. */
   lastMessageId?: string;
 }
-
-/** Source-neutral content of one inbound message; rendering to Kommo happens in the engine. */
-export type MessageContent =
-  | { kind: "text"; text: string }
-  | { kind: "image"; url: string; width?: number; height?: number }
-  | { kind: "product"; name: string; price?: string; url?: string; imageUrl?: string }
-  | { kind: "order"; code: string; total?: string; status?: string; url?: string; title?: string }
-  | { kind: "sticker"; name?: string; url?: string }
-  | { kind: "video"; url?: string }
-  /** A short context line (buyer entered from a product page, system notice...). */
-  | { kind: "context"; text: string }
-  /** Anything we cannot render: a readable fallback text. */
-  | { kind: "unknown"; text: string };
-
-export type SenderRole = "buyer" | "shop" | "system";
 
 export interface SourceMessage extends RoomRef {
   /** Stable per-message id within the room: Tokopedia `reply_id`, TikTok Shop `message_id`. */
@@ -137,4 +113,6 @@ export interface MarketplaceSource {
   /** Parses a verified webhook body; throws TkError (code TK_ERR_WEBHOOK_MALFORMED) when it is not valid. */
   parseWebhook(rawBody: Uint8Array): WebhookHint[];
   describeShop(shopId: string): Promise<ShopDescription>;
+  /** Today's calls against the shop's daily quota, for sources that have one (TikTok Shop); shown in /metrics. */
+  quotaUsage?(shopId: string): { used: number; limit: number } | undefined;
 }

@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { SenderRole, SourceKind } from "../sources/types.js";
+import type { SenderRole, SourceKind } from "../domain/index.js";
+import { DELIVER_TO_KOMMO } from "../domain/job-kinds.js";
 import { atomically } from "./atomic.js";
 import type { JobsRepo } from "./jobs.js";
 import { fromJson, toJson } from "./json.js";
@@ -13,7 +14,7 @@ export interface NewInbound extends RoomKey {
   kommoMsgid: string;
   sender: SenderRole;
   senderName?: string;
-  /** Source-neutral content (MessageContent from sources/types.ts), rendered for Kommo at delivery time. */
+  /** Source-neutral content (MessageContent from domain/message-content.ts), rendered for Kommo at delivery time. */
   content: unknown;
   sentAt: number;
 }
@@ -145,7 +146,7 @@ export class InboundRepo {
       const id = Number(info.lastInsertRowid);
       const jobId = this.jobs.enqueue(
         {
-          kind: "deliver_to_kommo",
+          kind: DELIVER_TO_KOMMO,
           orderingKey: job.orderingKey ?? orderingKey("to_kommo", msg),
           refId: id,
           payload: job.payload,

@@ -2,13 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { Database, Statement } from "better-sqlite3";
 import { fromJson, toJson } from "./json.js";
 
-/** What a job does; the engine owns the meaning of each kind and of its payload. */
-export type JobKind =
-  | "deliver_to_kommo"
-  | "deliver_to_marketplace"
-  | "sync_room"
-  | "enrich_lead"
-  | (string & {});
+/**
+ * What a job does. The queue stores and filters kinds without interpreting them; the engine owns the meaning of
+ * each kind and of its payload (domain/job-kinds.ts lists the kinds, bridge/job-kinds.ts types their payloads).
+ */
+export type JobKind = string;
 export type JobState = "pending" | "running" | "done" | "dead";
 
 export interface NewJob {

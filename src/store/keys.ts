@@ -1,4 +1,4 @@
-import type { SourceKind } from "../sources/types.js";
+import type { SourceKind } from "../domain/index.js";
 
 /**
  * How the store names things. Every marketplace conversation is addressed by (source, shopId, roomId); ids are

@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { SourceKind } from "../sources/types.js";
+import type { SourceKind } from "../domain/index.js";
+import { DELIVER_TO_MARKETPLACE } from "../domain/job-kinds.js";
 import { atomically } from "./atomic.js";
 import type { JobsRepo } from "./jobs.js";
 import { fromJson, toJson } from "./json.js";
@@ -159,7 +160,7 @@ export class OutboundRepo {
             ));
       const jobId = this.jobs.enqueue(
         {
-          kind: "deliver_to_marketplace",
+          kind: DELIVER_TO_MARKETPLACE,
           orderingKey: key,
           refId: id,
           payload: job.payload,

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { Buyer, BuyerPlatform, SourceKind } from "../sources/types.js";
+import type { Buyer, BuyerPlatform, SourceKind } from "../domain/index.js";
 import { atomically } from "./atomic.js";
 import type { RoomKey, ShopRef } from "./keys.js";
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { SourceKind } from "../sources/types.js";
+import type { SourceKind } from "../domain/index.js";
 import type { ShopRef } from "./keys.js";
 
 export interface ShopStatus extends ShopRef {

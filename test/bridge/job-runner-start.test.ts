@@ -18,7 +18,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 it("a refused lease sweep at start is reported, not thrown, and the jobs run once writes work", async () => {
   const store = openStore(join(dir, "state.db"), { busyTimeoutMs: 20 });
   const engineStore = new SqliteEngineStore(store, 3);
-  engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "shop:1" }, Date.now());
+  store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "shop:1" }, Date.now());
   const locker = new BetterSqlite3(store.path);
   locker.exec("BEGIN IMMEDIATE");
   const errors: unknown[] = [];

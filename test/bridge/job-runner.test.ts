@@ -40,7 +40,7 @@ describe("JobRunner", () => {
   it("runs jobs of one conversation one at a time, in order, while conversations run in parallel", async () => {
     const now = Date.now();
     for (let i = 0; i < 20; i++) {
-      engineStore.enqueue(
+      store.jobs.enqueue(
         { kind: "k", orderingKey: `conv-${i % 4}`, shopKey: `shop:${i % 2}`, payload: i },
         now,
       );
@@ -78,8 +78,8 @@ describe("JobRunner", () => {
   it("keeps a shop to its concurrency cap so it cannot take every slot", async () => {
     const now = Date.now();
     for (let i = 0; i < 12; i++)
-      engineStore.enqueue({ kind: "slow", orderingKey: `a-${i}`, shopKey: "shop:a" }, now);
-    engineStore.enqueue({ kind: "fast", orderingKey: "b-1", shopKey: "shop:b" }, now);
+      store.jobs.enqueue({ kind: "slow", orderingKey: `a-${i}`, shopKey: "shop:a" }, now);
+    store.jobs.enqueue({ kind: "fast", orderingKey: "b-1", shopKey: "shop:b" }, now);
     let runningA = 0;
     let maxA = 0;
     let bDoneWhileABusy = false;
@@ -113,9 +113,9 @@ describe("JobRunner", () => {
 
   it("retries transient failures, kills permanent ones at once, and reports dead jobs", async () => {
     const now = Date.now();
-    const flaky = engineStore.enqueue({ kind: "flaky", orderingKey: "c1", shopKey: "s" }, now);
-    const doomed = engineStore.enqueue({ kind: "doomed", orderingKey: "c2", shopKey: "s" }, now);
-    const hopeless = engineStore.enqueue({ kind: "hopeless", orderingKey: "c3", shopKey: "s" }, now);
+    const flaky = store.jobs.enqueue({ kind: "flaky", orderingKey: "c1", shopKey: "s" }, now);
+    const doomed = store.jobs.enqueue({ kind: "doomed", orderingKey: "c2", shopKey: "s" }, now);
+    const hopeless = store.jobs.enqueue({ kind: "hopeless", orderingKey: "c3", shopKey: "s" }, now);
     let flakyCalls = 0;
     let doomedCalls = 0;
     const dead: { id: number; code: string }[] = [];
@@ -157,7 +157,7 @@ describe("JobRunner", () => {
     const now = Date.now();
     const total = 400;
     for (let i = 0; i < total; i++) {
-      engineStore.enqueue({ kind: "k", orderingKey: `conv-${i % 40}`, shopKey: "shop:1", payload: i }, now);
+      store.jobs.enqueue({ kind: "k", orderingKey: `conv-${i % 40}`, shopKey: "shop:1", payload: i }, now);
     }
     let claims = 0;
     const queue = queueWithClaimHook(() => claims++);
@@ -184,8 +184,8 @@ describe("JobRunner", () => {
 describe("SqliteEngineStore job completions (written behind)", () => {
   it("commits deferred completions with the next claim, so the conversation's next job is offered in order", () => {
     const now = Date.now();
-    const first = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
-    const second = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const first = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const second = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     const claimed = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect(claimed.map((j) => j.id)).toEqual([first]);
     engineStore.jobs.complete(claimed[0]!);
@@ -197,8 +197,8 @@ describe("SqliteEngineStore job completions (written behind)", () => {
 
   it("writes them on its own within a turn of the event loop, and at once on flush (runner stop)", async () => {
     const now = Date.now();
-    const a = engineStore.enqueue({ kind: "k", orderingKey: "a", shopKey: "s" }, now);
-    const b = engineStore.enqueue({ kind: "k", orderingKey: "b", shopKey: "s" }, now);
+    const a = store.jobs.enqueue({ kind: "k", orderingKey: "a", shopKey: "s" }, now);
+    const b = store.jobs.enqueue({ kind: "k", orderingKey: "b", shopKey: "s" }, now);
     const [ja, jb] = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect([ja?.id, jb?.id]).toEqual([a, b]);
     engineStore.jobs.complete(ja!);
@@ -213,7 +213,7 @@ describe("SqliteEngineStore job completions (written behind)", () => {
 describe("JobRunner when the queue itself fails", () => {
   it("reports the error, keeps looping, and runs the job once the queue answers again", async () => {
     const now = Date.now();
-    engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     let failures = 2;
     const errors: unknown[] = [];
     const queue = queueWithClaimHook(() => {
@@ -245,8 +245,8 @@ describe("JobRunner when the queue itself fails", () => {
 describe("JobRunner when its run lost the lease (event-loop stall)", () => {
   it("the late run's heartbeat, completion and failure change nothing; the run that holds the job now finishes it", async () => {
     const now = Date.now();
-    const id = engineStore.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
-    const fails = engineStore.enqueue({ kind: "f", orderingKey: "conv2", shopKey: "s" }, now);
+    const id = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
+    const fails = store.jobs.enqueue({ kind: "f", orderingKey: "conv2", shopKey: "s" }, now);
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
       release = r;
@@ -306,8 +306,8 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
 describe("JobRunner: a buffered job whose lease was lost", () => {
   it("is dropped, never started here, and reported", async () => {
     const now = Date.now();
-    const first = engineStore.enqueue({ kind: "k", orderingKey: "conv-a", shopKey: "s" }, now);
-    const buffered = engineStore.enqueue({ kind: "k", orderingKey: "conv-b", shopKey: "s" }, now);
+    const first = store.jobs.enqueue({ kind: "k", orderingKey: "conv-a", shopKey: "s" }, now);
+    const buffered = store.jobs.enqueue({ kind: "k", orderingKey: "conv-b", shopKey: "s" }, now);
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
       release = r;

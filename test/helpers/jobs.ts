@@ -1,5 +1,5 @@
 /** Waiting on the daemon's job queue in end-to-end tests. */
-import { ENRICH_LEAD } from "../../src/bridge/intake.js";
+import { ENRICH_LEAD } from "../../src/bridge/job-kinds.js";
 import type { Store } from "../../src/store/index.js";
 import { waitFor } from "./wait.js";
 
