@@ -8,11 +8,11 @@
  */
 import { TkError } from "../errors/index.js";
 import type { JobOf } from "./job-kinds.js";
-import type { Topology } from "./topology.js";
+import { shopKey, type Topology } from "./topology.js";
 
 export async function tagLead(job: JobOf<"enrich_lead">, topology: Topology): Promise<void> {
   const p = job.payload;
-  const shop = topology.allShops().find((s) => s.kommo.rest && job.shopKey === `${s.source}:${s.shopId}`);
+  const shop = topology.allShops().find((s) => s.kommo.rest && job.shopKey === shopKey(s.source, s.shopId));
   const rest = shop?.kommo.rest;
   if (!rest) return; // the shop, or its REST access, left the config: nothing to tag with
   const { leadId } = await rest.tagLeadOfChat(p.amojoChatId, p.tags);

@@ -2,7 +2,9 @@
  * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built once from
  * the config (wiring.ts) and looked up by the engine on every webhook and job; the engine never reads the config.
  */
+
 import type { SourceKind } from "../domain/index.js";
+import { shopKey } from "../domain/marketplace.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import type { KommoChatsPort, KommoRestPort } from "./ports.js";
 
@@ -36,9 +38,7 @@ export const MARKETPLACE_NAME: Record<SourceKind, string> = {
   tiktokshop: "Tokopedia & Shop",
 };
 
-export function shopKey(source: SourceKind, shopId: string): string {
-  return `${source}:${shopId}`;
-}
+export { shopKey };
 
 export class Topology {
   private readonly shops = new Map<string, ShopBinding>();

@@ -111,7 +111,7 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
     }
     const rawId = isObj(shop) ? shop.shopId : undefined;
     if (typeof rawId === "string" || typeof rawId === "number") {
-      const key = `${source}:${String(rawId)}`;
+      const key = `${source}:${String(rawId)}`; // a duplicate check over raw input, not yet a shop of a known source
       const first = shopKeys.get(key);
       if (first !== undefined) {
         add(

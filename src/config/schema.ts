@@ -10,6 +10,7 @@ import { z } from "zod";
 import { SOURCE_KINDS } from "../domain/marketplace.js";
 import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { crossCheck } from "./cross-checks.js";
+import { NAME_RE, NAME_RULE, SHOP_ID_RE } from "./names.js";
 
 /** The real hosts; tests, the sandbox and benchmarks point these at the simulators. */
 export const DEFAULT_ENDPOINTS = {
@@ -21,17 +22,8 @@ export const DEFAULT_ENDPOINTS = {
   kommoChats: "https://amojo.kommo.com",
 } as const;
 
-/**
- * App and account names appear in webhook URLs (/webhooks/tokopedia/{app}) and env var names, so they are
- * kept to URL- and shell-safe characters.
- */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Shop ids become part of Kommo ids such as `tkp:{shop_id}:{msg_id}`, so no ':' or spaces. */
-const SHOP_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
 const nonEmpty = () => z.string().min(1);
-const entryName = () =>
-  z.string().regex(NAME_RE, "must be 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+const entryName = () => z.string().regex(NAME_RE, NAME_RULE);
 /** A secret: required after env overrides were applied (secrets.ts); never echoed in messages. */
 const secret = () => z.string().min(1);
 

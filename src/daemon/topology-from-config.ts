@@ -2,6 +2,7 @@
  * Builds the engine's Topology from the config: one MarketplaceSource per app, one Kommo binding per account,
  * one ShopBinding per configured shop.
  */
+
 import type { TokenStore } from "../auth/token-store.js";
 import type { ShopBinding } from "../bridge/topology.js";
 import { type KommoAccountBinding, type MarketplaceApp, Topology } from "../bridge/topology.js";
@@ -9,6 +10,7 @@ import type { Config } from "../config/index.js";
 import type { TikTokShopBinding } from "../sources/tiktokshop/index.js";
 import { TikTokShopSource } from "../sources/tiktokshop/index.js";
 import { type CallCountsPort, CsQuota, quotaSettings } from "../sources/tiktokshop/quota.js";
+import { openIdOfTokenKey, tiktokshopTokenPrefix } from "../sources/tiktokshop/token-keys.js";
 import { TokopediaSource } from "../sources/tokopedia/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import { kommoChatsClient, kommoRestClient, tokopediaClient } from "./clients.js";
@@ -39,10 +41,10 @@ function hintsOnlyWithoutSecret(source: MarketplaceSource): MarketplaceSource {
 /** TikTok Shop shops of one app, from the sellers' stored authorizations (shops add --source tiktokshop). */
 export function tiktokshopBindings(appName: string, deps: TopologyDeps): TikTokShopBinding[] {
   const out: TikTokShopBinding[] = [];
-  for (const key of deps.tokenKeys(`tiktokshop:${appName}:`)) {
+  for (const key of deps.tokenKeys(tiktokshopTokenPrefix(appName))) {
     const token = deps.tokenStore.load(key);
     const meta = token?.meta as { openId?: string; shops?: { id: string; cipher: string }[] } | undefined;
-    const openId = meta?.openId ?? key.slice(`tiktokshop:${appName}:`.length);
+    const openId = meta?.openId ?? openIdOfTokenKey(appName, key) ?? "";
     for (const s of meta?.shops ?? []) out.push({ shopId: s.id, openId, cipher: s.cipher });
   }
   return out;

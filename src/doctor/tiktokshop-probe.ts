@@ -6,12 +6,14 @@
  * the state file read-only, and a refresh whose new pair cannot be saved would burn a single-use refresh
  * token the daemon still holds. A refresh happens only when the caller allows it (writable state file).
  */
+
 import type { StoredToken, TokenStore } from "../auth/token-store.js";
 import type { Config, Shop, TiktokshopApp } from "../config/index.js";
 import { tiktokshopClient } from "../daemon/clients.js";
 import { isTkError, type TkError } from "../errors/index.js";
 import { TikTokShopApi, type TikTokShopTokenMeta } from "../sources/tiktokshop/index.js";
 import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
+import { tiktokshopTokenPrefix } from "../sources/tiktokshop/token-keys.js";
 import type { Store } from "../store/index.js";
 
 /** What the TikTok Shop checks get; the coordinator adapts its doctor context to this. */
@@ -58,7 +60,7 @@ export function sellersOf(ctx: TikTokShopCheckContext): SellerState[] {
   if (!ctx.store) return [];
   const out: SellerState[] = [];
   for (const app of ctx.config.tiktokshop.apps) {
-    for (const key of ctx.store.tokens.keys(`tiktokshop:${app.name}:`)) {
+    for (const key of ctx.store.tokens.keys(tiktokshopTokenPrefix(app.name))) {
       const token = ctx.store.tokens.load(key);
       const m = token?.meta;
       if (!token || !m || typeof m.openId !== "string") continue;

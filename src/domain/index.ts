@@ -5,5 +5,6 @@ export {
   type SenderRole,
   SOURCE_KINDS,
   type SourceKind,
+  shopKey,
 } from "./marketplace.js";
 export type { MessageContent } from "./message-content.js";

@@ -12,6 +12,11 @@ export function isSourceKind(value: string): value is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(value);
 }
 
+/** `source:shop_id`: the one key of a shop across the bridge (job shop keys, per-shop status, topology). */
+export function shopKey(source: SourceKind, shopId: string): string {
+  return `${source}:${shopId}`;
+}
+
 /** The buyer's platform as the TikTok Shop API marks it; legacy Tokopedia buyers are always TOKOPEDIA. */
 export type BuyerPlatform = "TOKOPEDIA" | "TIKTOK_SHOP";
 

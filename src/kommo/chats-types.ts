@@ -3,16 +3,20 @@
  * The engine builds these (src/bridge/ports.ts KommoNewMessagePayload is structurally the same); the client
  * serialises them once and signs the exact bytes.
  */
-export type AmojoMessageType =
-  | "text"
-  | "picture"
-  | "file"
-  | "video"
-  | "voice"
-  | "audio"
-  | "sticker"
-  | "location"
-  | "contact";
+/** The message types of the Chats API, the same both ways (messages we send, replies Kommo's webhook brings). */
+export const AMOJO_MESSAGE_TYPES = [
+  "text",
+  "picture",
+  "file",
+  "video",
+  "voice",
+  "audio",
+  "sticker",
+  "location",
+  "contact",
+] as const;
+
+export type AmojoMessageType = (typeof AMOJO_MESSAGE_TYPES)[number];
 
 export interface AmojoParticipantWire {
   /** Our id for the participant (buyer `tkp:user:…`, or our id for the manager/bot on imports). */

@@ -6,6 +6,7 @@
  * raw bytes exactly as received (no trimming, no re-serialisation).
  */
 import { TkError } from "../errors/index.js";
+import { AMOJO_MESSAGE_TYPES, type AmojoMessageType } from "./chats-types.js";
 import { hexEquals, hmacSha1Hex } from "./signing.js";
 
 /** Constant-time check of the X-Signature header against the raw body. */
@@ -18,28 +19,10 @@ export function verifyKommoWebhook(
   return hexEquals(hmacSha1Hex(secret, rawBody), headerValue);
 }
 
-export type KommoReplyType =
-  | "text"
-  | "picture"
-  | "file"
-  | "video"
-  | "voice"
-  | "audio"
-  | "sticker"
-  | "location"
-  | "contact";
+/** A reply's message type: the Chats API's message types. */
+export type KommoReplyType = AmojoMessageType;
 
-const REPLY_TYPES = new Set<string>([
-  "text",
-  "picture",
-  "file",
-  "video",
-  "voice",
-  "audio",
-  "sticker",
-  "location",
-  "contact",
-]);
+const REPLY_TYPES = new Set<string>(AMOJO_MESSAGE_TYPES);
 
 export interface KommoReplyMessage {
   type: KommoReplyType;

@@ -1,4 +1,4 @@
-import type { SourceKind } from "../domain/index.js";
+import { shopKey as keyOfShop, type SourceKind } from "../domain/marketplace.js";
 
 /**
  * How the store names things. Every marketplace conversation is addressed by (source, shopId, roomId); ids are
@@ -17,7 +17,7 @@ export interface ShopRef {
 
 /** `source:shop_id`: the key of per-shop status and job counts (jobs.shop_key). */
 export function shopKey(shop: ShopRef): string {
-  return `${shop.source}:${shop.shopId}`;
+  return keyOfShop(shop.source, shop.shopId);
 }
 
 /**

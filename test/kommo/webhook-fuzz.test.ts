@@ -7,8 +7,10 @@
  * surrogate makes encodeURIComponent throw) and finite times; no output string holds a lone surrogate unless the
  * body spelled one as a JSON escape.
  */
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AMOJO_MESSAGE_TYPES } from "../../src/kommo/chats-types.js";
 import { parseKommoWebhook } from "../../src/kommo/webhook.js";
 import {
   anyField,
@@ -46,20 +48,7 @@ const body = someOf([], {
       source: someOf(["external_id"]),
       message: someOf(["media", "thumbnail", "file_name", "file_size", "media_group_id"], {
         id,
-        type: fc.oneof(
-          anyField,
-          fc.constantFrom(
-            "text",
-            "picture",
-            "file",
-            "video",
-            "voice",
-            "audio",
-            "sticker",
-            "location",
-            "contact",
-          ),
-        ),
+        type: fc.oneof(anyField, fc.constantFrom(...AMOJO_MESSAGE_TYPES)),
         text: fc.oneof(hostileText, anyField),
         location: someOf(["lon", "lat"]),
         contact: someOf(["name", "phone"]),

@@ -5,11 +5,13 @@
  *
  * Tokens live in a TokenStore under `tiktokshop:{app}:{open_id}`.
  */
+
 import type { StoredToken, TokenStore } from "../../auth/token-store.js";
 import { isTkError, TkError } from "../../errors/index.js";
 import { notAuthorized, reauthNeeded, TTS_ERR } from "./errors.js";
 import { exchange } from "./http.js";
 import { idField, numField, strField } from "./json.js";
+import { tiktokshopTokenKey } from "./token-keys.js";
 
 export interface TikTokShopAuthOptions {
   /** The app's name in tokokommo's config (part of the token key). */
@@ -79,7 +81,7 @@ export class TikTokShopAuth {
   }
 
   tokenKey(openId: string): string {
-    return `tiktokshop:${this.opts.appName}:${openId}`;
+    return tiktokshopTokenKey(this.opts.appName, openId);
   }
 
   meta(openId: string): TikTokShopTokenMeta | undefined {
