@@ -9,7 +9,8 @@ import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
 import type { Store } from "../store/index.js";
 import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
 import type { NewJobOf } from "./job-kinds.js";
-import type { JobQueuePort, QueuedJob } from "./job-runner.js";
+import type { JobQueuePort } from "./job-runner.js";
+import { sqliteJobQueue } from "./sqlite-job-queue.js";
 import type {
   EngineStore,
   InboundRecord,
@@ -20,6 +21,7 @@ import type {
   RoomUpsert,
   SourceRoomRef,
 } from "./store-port.js";
+import { WriteBehind } from "./write-behind.js";
 
 export class SqliteEngineStore implements EngineStore {
   readonly jobs: JobQueuePort;
@@ -34,9 +36,10 @@ export class SqliteEngineStore implements EngineStore {
 
   constructor(
     readonly store: Store,
-    private readonly retryBudget: number,
+    retryBudget: number,
   ) {
     const db = store.db;
+    this.behind = new WriteBehind(store);
     this.openJobsStmt = db.prepare(
       `SELECT state, run_after AS runAfter, last_error_code AS lastErrorCode FROM jobs INDEXED BY jobs_open_by_key
        WHERE ordering_key = ? AND state IN ('pending', 'running') AND kind = ? ORDER BY id`,
@@ -74,85 +77,14 @@ export class SqliteEngineStore implements EngineStore {
          created_at
        FROM rooms WHERE source = ? AND shop_id = ? AND room_id = ?`,
     );
-    const jobs = store.jobs;
-    const toQueued = (j: ReturnType<typeof jobs.claimNext>[number]): QueuedJob => ({
-      id: j.id,
-      kind: j.kind,
-      orderingKey: j.orderingKey ?? "",
-      shopKey: j.shopKey ?? "",
-      attempts: j.attempts,
-      payload: j.payload,
-      refId: j.refId,
-      leaseToken: j.leaseToken ?? "",
-    });
-    this.jobs = {
-      // Writes queued behind (completions, delivered marks) commit with the claim: the ordering rule sees them.
-      claimNext: (o) =>
-        store
-          .transaction(() => {
-            this.flushBehindInTx();
-            return jobs.claimNext(o);
-          })
-          .map(toQueued),
-      // Every call below carries the claim's lease token: a run that lost its lease changes nothing (jobs.ts).
-      complete: (job) => this.writeBehind(() => jobs.complete(job)),
-      flush: () => this.flushBehind(),
-      fail: (job, f) => {
-        jobs.fail(job, { error: f.error, retryAt: f.retryAt, ...(f.code ? { code: f.code } : {}) });
-      },
-      kill: (job, error, code) => {
-        jobs.kill(job.id, error, { leaseToken: job.leaseToken, ...(code ? { code } : {}) });
-      },
-      renewLeases: (held, leaseUntil) => jobs.renewLeases(held, leaseUntil),
-      releaseExpiredLeases: (now) => jobs.releaseExpiredLeases(now, { maxAttempts: this.retryBudget }),
-      release: (held) => {
-        store.transaction(() => {
-          this.flushBehindInTx();
-          jobs.release(held);
-        });
-      },
-    };
+    this.jobs = sqliteJobQueue(store, this.behind, retryBudget);
   }
 
-  /**
-   * Writes behind: job completions, and "delivered" marks that carry nothing else (see EngineStore.writeBehind),
-   * are queued and committed together — one transaction per turn of the event loop instead of one per job.
-   * Why it is safe: each is only "do not do this again". If the process dies before the batch commits, the job
-   * runs once more and finds its work done (deliveries check the message state, and Kommo refuses a repeated
-   * msgid). Ordering holds because the claim that could pick a conversation's next job commits the queued writes
-   * first, in its own transaction; the queue keeps their order.
-   */
-  private behind: Array<() => void> = [];
-  private flushScheduled = false;
+  /** Writes behind: job completions and plain "delivered" marks, committed in batches (see write-behind.ts). */
+  private readonly behind: WriteBehind;
 
   writeBehind(write: () => void): void {
     this.behind.push(write);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        try {
-          this.flushBehind();
-        } catch {
-          // Busy or closing database: this batch is dropped (it was taken off the queue, so a write that keeps
-          // failing cannot block every later claim). Its jobs stay "running" until their leases run out, then run
-          // again and find their work done.
-        }
-      });
-    }
-  }
-
-  private flushBehind(): void {
-    if (this.behind.length === 0 || !this.store.db.open) return;
-    this.store.transaction(() => this.flushBehindInTx());
-  }
-
-  /** Inside a transaction: runs the queued writes, in order. */
-  private flushBehindInTx(): void {
-    if (this.behind.length === 0) return;
-    const writes = this.behind;
-    this.behind = [];
-    for (const w of writes) w();
   }
 
   transaction<T>(fn: () => T): T {
