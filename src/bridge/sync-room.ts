@@ -117,7 +117,7 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
 function replyMaybeUnrecorded(store: EngineStore, ref: SourceRoomRef, now: number): number | undefined {
   for (const job of store.openJobs(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref))) {
     if (job.state === "running") return 1_000;
-    if (job.lastErrorCode && MAYBE_SENT.test(job.lastErrorCode))
+    if (job.lastErrorCode && mayHaveBeenSent(job.lastErrorCode))
       return Math.max(1_000, job.runAfter - now + 500);
   }
   return undefined;
@@ -125,6 +125,11 @@ function replyMaybeUnrecorded(store: EngineStore, ref: SourceRoomRef, now: numbe
 
 /** Failures after which a send may have reached the platform (timeouts, dropped connections, crashes). */
 const MAYBE_SENT = /TRANSIENT|TIMEOUT|NETWORK|INTERNAL|LEASE_EXPIRED/;
+
+/** Whether a reply job's last failure (its recorded code) may have reached the platform anyway. */
+export function mayHaveBeenSent(code: string): boolean {
+  return MAYBE_SENT.test(code);
+}
 
 /** The sync waits and reads again; the echo is recorded by then (or the message is someone else's). */
 function echoNotYetRecorded(ref: SourceRoomRef, retryAfterMs: number): TkError {
@@ -223,6 +228,11 @@ function insertUnlessEcho(
 /** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
 function isUnknownRoom(err: unknown, room: RoomRecord | undefined): boolean {
   if (!room || room.cursorMessageId !== undefined || room.buyerId !== undefined) return false;
+  return isPermanentNotFound(err);
+}
+
+/** A permanent "no such object" answer from the platform. */
+export function isPermanentNotFound(err: unknown): boolean {
   const c = classifyError(err);
   return !c.retryable && /NOT_FOUND/.test(c.code);
 }
