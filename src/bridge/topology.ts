@@ -2,6 +2,7 @@
  * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built once from
  * the config (wiring.ts) and looked up by the engine on every webhook and job; the engine never reads the config.
  */
+import { TkError } from "../errors/index.js";
 import type { MarketplaceSource, SourceKind } from "../sources/types.js";
 import type { KommoChatsPort, KommoRestPort } from "./ports.js";
 
@@ -37,6 +38,17 @@ export const MARKETPLACE_NAME: Record<SourceKind, string> = {
 
 export function shopKey(source: SourceKind, shopId: string): string {
   return `${source}:${shopId}`;
+}
+
+/**
+ * A job names a shop the config does not bind (any more). Permanent: the daemon reads the config once, so its jobs
+ * are dead at once, visible in `status`, and can be retried once the shop is bound again.
+ */
+export function shopNotConfigured(source: SourceKind, shopId: string): TkError {
+  return new TkError("TK_ERR_SHOP_NOT_CONFIGURED", `shop ${shopId} (${source}) is not in the config`, {
+    fix: "Bind it with `tokokommo shops add`, or ignore: its rooms are not synced.",
+    details: { retryable: false },
+  });
 }
 
 export class Topology {

@@ -1,14 +1,20 @@
 /**
  * The engine's error decisions for every code, pinned as they were when they were still made by matching code
  * names (retry or fail by default, the text the manager sees in Kommo, and the four yes/no questions the bridge
- * asks of a failure). The catalogue (src/errors/codes.ts) must decide the same; where it deliberately does not,
- * the code is listed in DELIBERATE with the reason the change cannot be observed.
+ * asks of a failure). The catalogue (src/errors/codes.ts) must decide the same; where it deliberately does not
+ * (the old name match guessed wrong), the code is listed in DELIBERATE with the reason no failure is handled
+ * differently. Codes added after the catalogue are not pinned here: they had no behaviour before.
  */
 import { describe, expect, it } from "vitest";
-import { isDuplicateMessageError } from "../../src/bridge/deliver-to-kommo.js";
-import { classifyError, replyFailureText } from "../../src/bridge/error-policy.js";
-import { isPermanentNotFound, isQuotaStop, mayHaveBeenSent } from "../../src/bridge/sync-room.js";
-import { TkError } from "../../src/errors/index.js";
+import {
+  classifyError,
+  isDuplicateError,
+  isPermanentNotFound,
+  isQuotaStop,
+  mayHaveBeenSent,
+  replyFailureText,
+} from "../../src/bridge/error-policy.js";
+import { isTkErrorCode, TkError } from "../../src/errors/index.js";
 
 type Flag = "quotaStop" | "maybeSent" | "notFound" | "duplicate";
 type TextKey =
@@ -151,6 +157,85 @@ const BEFORE: Record<string, Row> = {
   TK_ERR_WEBHOOK_MALFORMED: ["retry", "generic"],
 };
 
+/**
+ * Only the job runner and the reply delivery classify failures, and only failures of jobs. A code no job can fail
+ * with (raised by a command, by setup, by opening the state file, by a webhook's intake, or only recorded) takes
+ * its true default without any failure being handled differently.
+ */
+const NOT_IN_JOBS = "never the failure of a job";
+/** Every site that raises it sets details.retryable, which wins over the default (checked by reading them). */
+const STATED = "every raise site states details.retryable";
+
+/** Codes whose default the catalogue sets on purpose unlike the name match, with their decisions now. */
+const DELIBERATE: Record<string, [why: string, now: Row]> = {
+  TK_ERR_CONFIG_INVALID: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_CONFIG_NOT_FOUND: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_CONFIG_NOT_JSON: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_CONFIG_UNREADABLE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_CONFIG_WRITE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_KOMMO_BAD_SIGNATURE: [STATED, ["fail", "generic"]],
+  TK_ERR_KOMMO_BLOCKED: [STATED, ["fail", "generic"]],
+  TK_ERR_KOMMO_DUPLICATE_MESSAGE: [STATED, ["fail", "generic", "duplicate"]],
+  TK_ERR_KOMMO_FORBIDDEN: [STATED, ["fail", "generic"]],
+  TK_ERR_KOMMO_NOT_AUTHORIZED: [STATED, ["fail", "credentials"]],
+  TK_ERR_KOMMO_NOT_REGISTERED: [STATED, ["fail", "generic"]],
+  TK_ERR_KOMMO_PAYMENT_REQUIRED: [STATED, ["fail", "generic"]],
+  TK_ERR_KOMMO_UNAUTHORIZED: [STATED, ["fail", "credentials"]],
+  TK_ERR_MEDIA_ADDRESS_REFUSED: [STATED, ["fail", "generic"]],
+  TK_ERR_MEDIA_TOO_LARGE: [STATED, ["fail", "generic"]],
+  TK_ERR_PORT_FORBIDDEN: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_PORT_IN_USE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SANDBOX_EXPECTATION: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SANDBOX_SCRIPT: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SERVER_HOST: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_ABORTED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_EGRESS_IP: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_INTERRUPTED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_IP_NOT_WHITELISTED: [NOT_IN_JOBS, ["fail", "ipRefused"]],
+  TK_ERR_SETUP_LAST_SHOP: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_SHOP_NOT_FOUND: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SETUP_SHOP_NOT_IN_CONFIG: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SHOP_AUTH_EXPIRING: [NOT_IN_JOBS, ["fail", "credentials"]],
+  TK_ERR_SHOP_DEAUTHORIZED: [NOT_IN_JOBS, ["fail", "credentials"]],
+  TK_ERR_SHOP_NOT_CONFIGURED: [STATED, ["fail", "generic"]],
+  TK_ERR_STATE_LOCKED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_MIGRATION_FAILED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_MISSING: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_NOT_OURS: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_NOT_SQLITE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_OPEN_FAILED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_OUTDATED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_READONLY: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_STATE_TOO_NEW: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_SYNC_REPLY_IN_FLIGHT: [STATED, ["retry", "generic"]],
+  TK_ERR_TIKTOKSHOP_API: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_APP_UNKNOWN: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_AUTH_CODE_INVALID: [STATED, ["fail", "credentials"]],
+  TK_ERR_TIKTOKSHOP_BAD_RESPONSE: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_CONSENT_DENIED: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_CONSENT_STATE_MISMATCH: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_CONSENT_TIMEOUT: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_CREDENTIALS_INVALID: [NOT_IN_JOBS, ["fail", "credentials"]],
+  TK_ERR_TIKTOKSHOP_EMPTY_MESSAGE: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_IMAGE_REJECTED: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_IP_NOT_ALLOWED: [STATED, ["fail", "ipRefused"]],
+  TK_ERR_TIKTOKSHOP_KOMMO_ACCOUNT_UNKNOWN: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_NOT_AUTHORIZED: [STATED, ["fail", "credentials"]],
+  TK_ERR_TIKTOKSHOP_NO_SHOPS: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_REDIRECT_LISTEN: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_SERVICE_ID_MISSING: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_SHOP_BOUND_ELSEWHERE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_SHOP_MISMATCH: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_SHOP_UNKNOWN: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_SIGNATURE_INVALID: [STATED, ["fail", "generic"]],
+  TK_ERR_TIKTOKSHOP_TOKEN_INVALID: [STATED, ["fail", "credentials"]],
+  TK_ERR_TOKOPEDIA_AUTH: [STATED, ["fail", "credentials"]],
+  TK_ERR_TOKOPEDIA_BAD_RESPONSE: [STATED, ["fail", "generic"]],
+  TK_ERR_TOKOPEDIA_IP_NOT_WHITELISTED: [STATED, ["fail", "ipRefused"]],
+  TK_ERR_USAGE: [NOT_IN_JOBS, ["fail", "generic"]],
+  TK_ERR_WEBHOOK_MALFORMED: [NOT_IN_JOBS, ["fail", "generic"]],
+};
+
 const MESSAGE = "the quota resets at 07:00";
 
 function decisions(code: string): Row {
@@ -161,13 +246,25 @@ function decisions(code: string): Row {
   if (isQuotaStop(err)) flags.push("quotaStop");
   if (mayHaveBeenSent(code)) flags.push("maybeSent");
   if (isPermanentNotFound(err)) flags.push("notFound");
-  if (isDuplicateMessageError(err)) flags.push("duplicate");
+  if (isDuplicateError(err)) flags.push("duplicate");
   return [classifyError(err).retryable ? "retry" : "fail", key ?? (text as TextKey), ...flags];
 }
 
 describe("error decisions per code", () => {
   it.each(Object.entries(BEFORE))("%s decides as before", (code, before) => {
-    expect(decisions(code)).toEqual(before);
+    expect(decisions(code)).toEqual(DELIBERATE[code]?.[1] ?? before);
+  });
+
+  it("lists only real, still existing changes as deliberate", () => {
+    for (const [code, [why, now]] of Object.entries(DELIBERATE)) {
+      expect(BEFORE[code], code).toBeDefined();
+      expect(now, code).not.toEqual(BEFORE[code]);
+      expect([NOT_IN_JOBS, STATED]).toContain(why);
+    }
+  });
+
+  it("pins codes that all still exist", () => {
+    expect(Object.keys(BEFORE).filter((code) => !isTkErrorCode(code))).toEqual([]);
   });
 
   it("a quota error without its reset time gets the plain text", () => {
