@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Database, Statement } from "better-sqlite3";
+import type { TkErrorCode } from "../errors/index.js";
 import { fromJson, toJson } from "./json.js";
 
 /** What a job does; the engine owns the meaning of each kind and of its payload. */
@@ -75,7 +76,7 @@ export interface ShopJobCounts {
 }
 
 /** Stored in last_error_code when a worker stopped mid-job (crash, SIGKILL) and its lease ran out. */
-export const LEASE_EXPIRED_CODE = "TK_ERR_JOB_LEASE_EXPIRED";
+export const LEASE_EXPIRED_CODE: TkErrorCode = "TK_ERR_JOB_LEASE_EXPIRED";
 
 interface JobRow {
   id: number;
