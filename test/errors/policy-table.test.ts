@@ -163,7 +163,11 @@ const BEFORE: Record<string, Row> = {
  * its true default without any failure being handled differently.
  */
 const NOT_IN_JOBS = "never the failure of a job";
-/** Every site that raises it sets details.retryable, which wins over the default (checked by reading them). */
+/**
+ * Every site that raises it sets details.retryable, which wins over the default: the platform clients' error
+ * factories are checked in stated-retryable.test.ts, the other sites (media, sync, TikTok Shop's own refusals) by
+ * reading them.
+ */
 const STATED = "every raise site states details.retryable";
 
 /** Codes whose default the catalogue sets on purpose unlike the name match, with their decisions now. */
