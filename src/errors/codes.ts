@@ -289,6 +289,6 @@ export function isTkErrorCode(code: string): code is TkErrorCode {
  * The catalogue entry of a code. A code this version does not know (recorded by an older one) is treated as
  * TK_ERR_INTERNAL: an unexpected failure.
  */
-export function errorSpec(code: string): ErrorSpec {
+export function errorSpec(code: string): Readonly<ErrorSpec> {
   return isTkErrorCode(code) ? ERROR_CODES[code] : ERROR_CODES.TK_ERR_INTERNAL;
 }
