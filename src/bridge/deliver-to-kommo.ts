@@ -6,7 +6,7 @@
  */
 
 import type { BuyerPlatform, SourceKind } from "../domain/index.js";
-import { isTkError } from "../errors/index.js";
+import { isDuplicateError } from "./error-policy.js";
 import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
 import { ENRICH_LEAD } from "./job-kinds.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -14,7 +14,7 @@ import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "
 import { renderInbound } from "./render-inbound.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
-import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./topology.js";
+import { MARKETPLACE_NAME, type ShopBinding, shopKey, shopNotConfigured, type Topology } from "./topology.js";
 
 export interface DeliverDeps {
   store: EngineStore;
@@ -49,16 +49,12 @@ export function leadTags(shopName: string, source: SourceKind, room: RoomRecord 
   return [...new Set(tags)];
 }
 
-export function isDuplicateMessageError(err: unknown): boolean {
-  return isTkError(err) && /DUPLICATE/.test(err.code);
-}
-
 export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Promise<void> {
   const { store, topology } = deps;
   const msg = store.getInbound(inboundId);
   if (!msg || msg.state === "delivered") return;
   const shop = topology.shop(msg.source, msg.shopId);
-  if (!shop) throw new Error(`shop ${msg.shopId} (${msg.source}) is no longer in the config`);
+  if (!shop) throw shopNotConfigured(msg.source, msg.shopId);
   const room = store.getRoom(msg);
   const content = JSON.parse(msg.contentJson) as InboundContentJson;
   const buyer = buyerParticipant(room, msg);
@@ -81,7 +77,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   try {
     result = await shop.kommo.chats.sendMessage(shop.kommo.scopeId, payload);
   } catch (err) {
-    if (!isDuplicateMessageError(err)) throw err;
+    if (!isDuplicateError(err)) throw err;
     repeated = true;
   }
   const amojo = {

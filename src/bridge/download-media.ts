@@ -12,7 +12,7 @@
  *   reply failed. The network error is kept as the TkError's cause, for the logs.
  */
 import type { Dispatcher } from "undici";
-import { TkError } from "../errors/index.js";
+import { TkError, type TkErrorCode } from "../errors/index.js";
 import { isRefusedAddress } from "../net/address-policy.js";
 import { ADDRESS_REFUSED, guardedConnector } from "../net/guarded-connect.js";
 import { loadUndici } from "../net/undici.js";
@@ -141,7 +141,7 @@ function failure(err: unknown, signal: AbortSignal, stop: AbortSignal | undefine
   return mediaError("TK_ERR_MEDIA_DOWNLOAD", "the media host could not be reached", true, err);
 }
 
-function mediaError(code: string, reason: string, retryable: boolean, cause?: unknown): TkError {
+function mediaError(code: TkErrorCode, reason: string, retryable: boolean, cause?: unknown): TkError {
   return new TkError(code, `the picture could not be downloaded (${code}: ${reason})`, {
     details: { retryable },
     ...(cause !== undefined ? { cause } : {}),

@@ -10,14 +10,14 @@
  */
 import { TkError } from "../errors/index.js";
 import type { SourceMessage } from "../sources/types.js";
-import { classifyError } from "./error-policy.js";
+import { isPermanentNotFound, isQuotaStop, mayHaveBeenSent } from "./error-policy.js";
 import { conversationId, kommoMsgId } from "./identities.js";
 import { DELIVER_TO_MARKETPLACE } from "./job-kinds.js";
 import { learnBuyer } from "./learn-buyer.js";
 import { replyOrderingKey } from "./mark-room.js";
 import { orderOf, type RoomContinuity } from "./room-continuity.js";
 import type { EngineStore, RoomRecord, SourceRoomRef } from "./store-port.js";
-import { shopKey, type Topology } from "./topology.js";
+import { shopKey, shopNotConfigured, type Topology } from "./topology.js";
 
 export interface InboundContentJson {
   content: SourceMessage["content"];
@@ -35,16 +35,7 @@ export interface SyncDeps {
 export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<number> {
   const { store, topology, now } = deps;
   const shop = topology.shop(ref.source, ref.shopId);
-  if (!shop) {
-    throw new TkError(
-      "TK_ERR_SHOP_NOT_CONFIGURED",
-      `shop ${ref.shopId} (${ref.source}) is not in the config`,
-      {
-        fix: "Bind it with `tokokommo shops add`, or ignore: its rooms are not synced.",
-        details: { retryable: false },
-      },
-    );
-  }
+  if (!shop) throw shopNotConfigured(ref.source, ref.shopId);
   const room = store.getRoom(ref);
   if (deps.continuity && knownWhole(ref, room, deps.continuity, store.listFallbacks(ref))) {
     return storeCarried(ref, deps, deps.continuity);
@@ -117,14 +108,11 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
 function replyMaybeUnrecorded(store: EngineStore, ref: SourceRoomRef, now: number): number | undefined {
   for (const job of store.openJobs(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref))) {
     if (job.state === "running") return 1_000;
-    if (job.lastErrorCode && MAYBE_SENT.test(job.lastErrorCode))
+    if (job.lastErrorCode && mayHaveBeenSent(job.lastErrorCode))
       return Math.max(1_000, job.runAfter - now + 500);
   }
   return undefined;
 }
-
-/** Failures after which a send may have reached the platform (timeouts, dropped connections, crashes). */
-const MAYBE_SENT = /TRANSIENT|TIMEOUT|NETWORK|INTERNAL|LEASE_EXPIRED/;
 
 /** The sync waits and reads again; the echo is recorded by then (or the message is someone else's). */
 function echoNotYetRecorded(ref: SourceRoomRef, retryAfterMs: number): TkError {
@@ -133,11 +121,6 @@ function echoNotYetRecorded(ref: SourceRoomRef, retryAfterMs: number): TkError {
     `room ${ref.roomId}: a shop message was read while a reply to the room may be on its way; reading again shortly`,
     { details: { retryable: true, retryAfterMs } },
   );
-}
-
-/** The platform's daily call quota (or the bridge's own budget of it) stops reads until its reset. */
-export function isQuotaStop(err: unknown): boolean {
-  return /_QUOTA_EXCEEDED$|_QUOTA_RESERVED$/.test(classifyError(err).code);
 }
 
 /**
@@ -223,8 +206,7 @@ function insertUnlessEcho(
 /** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
 function isUnknownRoom(err: unknown, room: RoomRecord | undefined): boolean {
   if (!room || room.cursorMessageId !== undefined || room.buyerId !== undefined) return false;
-  const c = classifyError(err);
-  return !c.retryable && /NOT_FOUND/.test(c.code);
+  return isPermanentNotFound(err);
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import type { SourceKind } from "../domain/index.js";
 import { shopKey } from "../domain/marketplace.js";
+import { TkError } from "../errors/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import type { KommoChatsPort, KommoRestPort } from "./ports.js";
 
@@ -39,6 +40,17 @@ export const MARKETPLACE_NAME: Record<SourceKind, string> = {
 };
 
 export { shopKey };
+
+/**
+ * A job names a shop the config does not bind (any more). Permanent: the daemon reads the config once, so its jobs
+ * are dead at once, visible in `status`, and can be retried once the shop is bound again.
+ */
+export function shopNotConfigured(source: SourceKind, shopId: string): TkError {
+  return new TkError("TK_ERR_SHOP_NOT_CONFIGURED", `shop ${shopId} (${source}) is not in the config`, {
+    fix: "Bind it with `tokokommo shops add`, or ignore: its rooms are not synced.",
+    details: { retryable: false },
+  });
+}
 
 export class Topology {
   private readonly shops = new Map<string, ShopBinding>();

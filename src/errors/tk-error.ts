@@ -1,6 +1,9 @@
+import { errorSpec, type TkErrorCode } from "./codes.js";
+
 /**
- * Every error a user or operator can meet carries a stable code (`TK_ERR_*`), a one-line message and,
- * where we know it, the fix. Codes are documented in docs/errors.md; a test keeps the two in step.
+ * Every error a user or operator can meet carries a stable code (`TK_ERR_*`, one of the catalogue in codes.ts), a
+ * one-line message and, where we know it, the fix. Codes are documented in docs/errors.md; a test keeps the two in
+ * step.
  *
  * exitCode (docs/errors.md): 1 = a check or operation failed, 2 = bad usage or invalid configuration.
  */
@@ -9,6 +12,7 @@ export type ExitCode = 0 | 1 | 2;
 export interface TkErrorOptions {
   /** What the user should do next, in one sentence. */
   fix?: string;
+  /** Defaults to the code's exit code in the catalogue. */
   exitCode?: ExitCode;
   cause?: unknown;
   /** Structured context for logs and --json output (never secrets). */
@@ -16,17 +20,17 @@ export interface TkErrorOptions {
 }
 
 export class TkError extends Error {
-  readonly code: string;
+  readonly code: TkErrorCode;
   readonly fix: string | undefined;
   readonly exitCode: ExitCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, options: TkErrorOptions = {}) {
+  constructor(code: TkErrorCode, message: string, options: TkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TkError";
     this.code = code;
     this.fix = options.fix;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? errorSpec(code).exitCode;
     this.details = options.details;
   }
 

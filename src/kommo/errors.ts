@@ -3,7 +3,7 @@
  * and, for rate limits and outages, `details.retryAfterMs` when the platform said how long to wait.
  * Messages and details never contain tokens or secrets.
  */
-import { TkError } from "../errors/index.js";
+import { TkError, type TkErrorCode } from "../errors/index.js";
 import { parseRetryAfter } from "../net/retry-after.js";
 
 export type KommoApi = "amojo" | "rest" | "oauth";
@@ -17,7 +17,7 @@ interface Ctx {
   [key: string]: unknown;
 }
 
-function err(code: string, message: string, fix: string, retryable: boolean, ctx: Ctx, cause?: unknown) {
+function err(code: TkErrorCode, message: string, fix: string, retryable: boolean, ctx: Ctx, cause?: unknown) {
   return new TkError(code, message, {
     fix,
     details: { ...ctx, retryable },

@@ -1,4 +1,5 @@
 /** The job queue's types and how a row of the jobs table reads as a job. */
+import type { TkErrorCode } from "../errors/index.js";
 import { fromJson } from "./json.js";
 
 /**
@@ -72,7 +73,7 @@ export interface ShopJobCounts {
 }
 
 /** Stored in last_error_code when a worker stopped mid-job (crash, SIGKILL) and its lease ran out. */
-export const LEASE_EXPIRED_CODE = "TK_ERR_JOB_LEASE_EXPIRED";
+export const LEASE_EXPIRED_CODE: TkErrorCode = "TK_ERR_JOB_LEASE_EXPIRED";
 
 export interface JobRow {
   id: number;

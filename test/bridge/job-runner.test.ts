@@ -130,11 +130,11 @@ describe("JobRunner", () => {
         flaky: async () => {
           flakyCalls++;
           if (flakyCalls < 3)
-            throw new TkError("TK_ERR_X_TRANSIENT", "try again", { details: { retryable: true } });
+            throw new TkError("TK_ERR_TOKOPEDIA_TRANSIENT", "try again", { details: { retryable: true } });
         },
         doomed: async () => {
           doomedCalls++;
-          throw new TkError("TK_ERR_X_BAD", "never", { details: { retryable: false } });
+          throw new TkError("TK_ERR_TOKOPEDIA_BAD_REQUEST", "never", { details: { retryable: false } });
         },
         hopeless: async () => {
           throw new Error("always down");
@@ -149,7 +149,7 @@ describe("JobRunner", () => {
     expect(doomedCalls).toBe(1);
     expect(dead.map((d) => d.id).sort()).toEqual([doomed, hopeless].sort());
     expect(store.jobs.get(hopeless)?.attempts).toBe(2);
-    expect(store.jobs.get(doomed)?.lastErrorCode).toBe("TK_ERR_X_BAD");
+    expect(store.jobs.get(doomed)?.lastErrorCode).toBe("TK_ERR_TOKOPEDIA_BAD_REQUEST");
     expect(engineStore.requeueDead()).toBe(2);
   });
 
@@ -273,7 +273,7 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
         f: async (job) => {
           started.add(job.id);
           await gate;
-          throw new TkError("TK_ERR_KOMMO_TRANSIENT", "503");
+          throw new TkError("TK_ERR_KOMMO_UNAVAILABLE", "503");
         },
       },
     });

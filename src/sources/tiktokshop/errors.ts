@@ -4,7 +4,7 @@
  * retryAfterMs? }. The engine decides on retries from `details.retryable` alone.
  * User-facing names say "Tokopedia & Shop" (Indonesian branding rule, docs/platforms/tiktokshop.md#branding).
  */
-import { TkError } from "../../errors/index.js";
+import { TkError, type TkErrorCode } from "../../errors/index.js";
 
 export const TTS_ERR = {
   TOKEN_EXPIRED: "TK_ERR_TIKTOKSHOP_TOKEN_EXPIRED",
@@ -29,7 +29,7 @@ export const TTS_ERR = {
   BAD_RESPONSE: "TK_ERR_TIKTOKSHOP_BAD_RESPONSE",
   EMPTY_MESSAGE: "TK_ERR_TIKTOKSHOP_EMPTY_MESSAGE",
   API: "TK_ERR_TIKTOKSHOP_API",
-} as const;
+} as const satisfies Record<string, TkErrorCode>;
 
 export type TtsErrorCode = (typeof TTS_ERR)[keyof typeof TTS_ERR];
 

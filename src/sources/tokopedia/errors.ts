@@ -2,7 +2,7 @@
  * Typed errors of the Tokopedia client (docs/errors.md, "Tokopedia" section). Every error carries a `fix`
  * and `details.retryable`; rate limits also carry `details.retryAfterMs`. Messages never contain secrets.
  */
-import { TkError } from "../../errors/index.js";
+import { TkError, type TkErrorCode } from "../../errors/index.js";
 
 export const TK_CODES = {
   auth: "TK_ERR_TOKOPEDIA_AUTH",
@@ -15,7 +15,7 @@ export const TK_CODES = {
   textTooLong: "TK_ERR_TOKOPEDIA_TEXT_TOO_LONG",
   badRequest: "TK_ERR_TOKOPEDIA_BAD_REQUEST",
   badResponse: "TK_ERR_TOKOPEDIA_BAD_RESPONSE",
-} as const;
+} as const satisfies Record<string, TkErrorCode>;
 
 export type TokopediaErrorKind = keyof typeof TK_CODES;
 
