@@ -22,15 +22,11 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
  * test, so that it is taken off.
  */
 const KNOWN_OVER_LIMIT = new Set<string>([
-  "src/bridge/deliver-to-marketplace.ts#deliverToMarketplace",
   "src/cli/program.ts#buildProgram",
-  "src/config/cross-checks.ts#crossCheck",
-  "src/config/issues.ts#problemsFromIssues",
   "src/daemon/daemon.ts#startDaemon",
   "src/doctor/checks/kommo.ts#checks",
   "src/doctor/checks/state.ts#checks",
   "src/doctor/checks/tokopedia.ts#checks",
-  "src/server/http-server.ts#createHttpServer",
   "src/setup/init-flow.ts",
   "src/setup/init-flow.ts#<anonymous>",
   "src/setup/init-flow.ts#runInit",

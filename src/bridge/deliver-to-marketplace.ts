@@ -79,23 +79,18 @@ export async function deliverToMarketplace(
   attempts: number,
   deps: OutboundDeps,
 ): Promise<void> {
-  const { store, topology } = deps;
+  const { store } = deps;
   const reply = store.getOutbound(replyId);
   if (reply?.state !== "pending") return;
-  const shop = reply.source && reply.shopId ? topology.shop(reply.source, reply.shopId) : undefined;
   const name = reply.source ? MARKETPLACE_NAME[reply.source] : "Tokopedia";
-  const known =
-    shop && reply.roomId && reply.source && shop.kommo.scopeId === reply.scopeId
-      ? store.getRoom({ source: reply.source, shopId: shop.shopId, roomId: reply.roomId })
-      : undefined;
+  const target = replyRoom(reply, deps);
   // Only rooms a buyer opened (and the bridge synced) can be answered: Tokopedia has no "write first".
-  if (!shop || !known || !reply.roomId || !reply.source) {
+  if (!target) {
     const text = replyFailureText("TK_ERR_UNKNOWN_CONVERSATION", "", name);
     refuseReply(store, reply, "TK_ERR_UNKNOWN_CONVERSATION", text, deps.now());
     return;
   }
-  const ref: SourceRoomRef = { source: reply.source, shopId: shop.shopId, roomId: reply.roomId };
-  const marketplace = shop.app.marketplace;
+  const { ref, marketplace } = target;
   const content = JSON.parse(reply.contentJson) as KommoReplyContent;
   const plan = planOutbound(content, {
     attachments: deps.attachments,
@@ -130,15 +125,7 @@ export async function deliverToMarketplace(
       sent ??= await sendPart(deps, marketplace, ref, part);
       const echoText = part.kind === "text" ? part.text : part.mediaUrl;
       ids.push(...sent.messageIds);
-      const last = index === parts.length - 1;
-      store.transaction(() => {
-        // The last part completes the reply: one commit records it, its echo and the "delivered" status.
-        if (last) {
-          store.markOutboundSent(reply.id, ids);
-          enqueueStatus(store, reply, { status: 1 }, deps.now());
-        } else store.markOutboundPartSent(reply.id, index, sent.messageIds);
-        store.rememberEcho(ref, sent.messageIds, echoText, sent.sentAt);
-      });
+      recordPart(deps, reply, ref, { index, last: index === parts.length - 1, ids, sent, echoText });
     } catch (err) {
       throw partFailed(deps, reply, err, {
         index,
@@ -157,6 +144,38 @@ export async function deliverToMarketplace(
     });
   }
   deps.metrics.messagesOut.inc({ source: ref.source, shop: ref.shopId });
+}
+
+/** The reply's marketplace and room, when its shop is bound to the reply's Kommo account and the room is known. */
+function replyRoom(
+  reply: OutboundRecord,
+  deps: OutboundDeps,
+): { ref: SourceRoomRef; marketplace: MarketplaceSource } | undefined {
+  if (!reply.source || !reply.shopId || !reply.roomId) return undefined;
+  const shop = deps.topology.shop(reply.source, reply.shopId);
+  if (!shop || shop.kommo.scopeId !== reply.scopeId) return undefined;
+  const ref: SourceRoomRef = { source: reply.source, shopId: shop.shopId, roomId: reply.roomId };
+  return deps.store.getRoom(ref) ? { ref, marketplace: shop.app.marketplace } : undefined;
+}
+
+/**
+ * Records one sent part durably before the next is sent. The last part completes the reply: one commit records
+ * it, its echo and the "delivered" status.
+ */
+function recordPart(
+  deps: OutboundDeps,
+  reply: OutboundRecord,
+  ref: SourceRoomRef,
+  p: { index: number; last: boolean; ids: string[]; sent: SendResult; echoText: string },
+): void {
+  const { store } = deps;
+  store.transaction(() => {
+    if (p.last) {
+      store.markOutboundSent(reply.id, p.ids);
+      enqueueStatus(store, reply, { status: 1 }, deps.now());
+    } else store.markOutboundPartSent(reply.id, p.index, p.sent.messageIds);
+    store.rememberEcho(ref, p.sent.messageIds, p.echoText, p.sent.sentAt);
+  });
 }
 
 /**

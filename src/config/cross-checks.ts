@@ -4,7 +4,7 @@
  * They run even when the shape has problems (so one run reports everything), hence every read here is
  * defensive: the value may be partially invalid.
  */
-import { isSourceKind } from "../domain/marketplace.js";
+import { isSourceKind, type SourceKind } from "../domain/marketplace.js";
 import { envToken } from "./secrets.js";
 
 /** The part of zod's refinement context used here. */
@@ -38,12 +38,21 @@ const SECTIONS = [
   { section: "kommo", list: "accounts", what: "account" },
 ] as const;
 
+/** Reports one problem at `path`, with the fix to show. */
+type Add = (path: (string | number)[], message: string, fix: string) => void;
+
 export function crossCheck(value: unknown, ctx: IssueSink): void {
   const c = isObj(value) ? value : {};
-  const add = (path: (string | number)[], message: string, fix: string) =>
-    ctx.addIssue({ code: "custom", path, message, params: { fix } });
+  const add: Add = (path, message, fix) => ctx.addIssue({ code: "custom", path, message, params: { fix } });
+  checkUniqueNames(c, add);
+  checkSomeAppConfigured(c, add);
+  checkShops(c, add);
+  checkScopeIds(c, add);
+  checkPublicUrlForWebhooks(c, add);
+}
 
-  // Names are unique per section, also once turned into env var names (my-app and my_app collide).
+/** Names are unique per section, also once turned into env var names (my-app and my_app collide). */
+function checkUniqueNames(c: Obj, add: Add): void {
   for (const { section, list: key, what } of SECTIONS) {
     const seen = new Map<string, number>();
     const seenEnv = new Map<string, number>();
@@ -69,9 +78,9 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
       if (firstEnv === undefined) seenEnv.set(envToken(name), i);
     });
   }
+}
 
-  const tokopediaApps = namesOf(list(c.tokopedia, "apps"));
-  const tiktokshopApps = namesOf(list(c.tiktokshop, "apps"));
+function checkSomeAppConfigured(c: Obj, add: Add): void {
   if (list(c.tokopedia, "apps").length + list(c.tiktokshop, "apps").length === 0) {
     add(
       ["tokopedia", "apps"],
@@ -79,28 +88,20 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
       "add an app to tokopedia.apps or tiktokshop.apps (`tokokommo init` does it for you)",
     );
   }
+}
 
-  const accounts = list(c.kommo, "accounts");
-  const accountNames = namesOf(accounts);
+/** Each shop names an app of its own source and a configured Kommo account, and is bound once. */
+function checkShops(c: Obj, add: Add): void {
+  const apps = {
+    tokopedia: namesOf(list(c.tokopedia, "apps")),
+    tiktokshop: namesOf(list(c.tiktokshop, "apps")),
+  };
+  const accountNames = namesOf(list(c.kommo, "accounts"));
   const shopKeys = new Map<string, number>();
   list(c, "shops").forEach((shop, i) => {
     const source = str(shop, "source") ?? "tokopedia";
     const app = str(shop, "app");
-    if (app !== undefined && isSourceKind(source)) {
-      const [own, other, otherSource] =
-        source === "tokopedia"
-          ? [tokopediaApps, tiktokshopApps, "tiktokshop"]
-          : [tiktokshopApps, tokopediaApps, "tokopedia"];
-      if (!own.includes(app)) {
-        add(
-          ["shops", i, "app"],
-          `${JSON.stringify(app)} is not an app in ${source}.apps (names: ${quoteAll(own)})`,
-          other.includes(app)
-            ? `it is a ${otherSource} app: set shops[${i}].source to "${otherSource}"`
-            : `use one of those names, or add an app named ${JSON.stringify(app)} to ${source}.apps`,
-        );
-      }
-    }
+    if (app !== undefined && isSourceKind(source)) checkShopApp(i, source, app, apps, add);
     const account = str(shop, "kommoAccount");
     if (account !== undefined && !accountNames.includes(account)) {
       add(
@@ -122,10 +123,33 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
       } else shopKeys.set(key, i);
     }
   });
+}
 
-  // scope_id = `{channel_id}_{amojo_id}` (docs/platforms/kommo.md#hosts-and-identifiers); a mismatch means ids from
-  // different accounts.
-  accounts.forEach((account, i) => {
+function checkShopApp(
+  i: number,
+  source: SourceKind,
+  app: string,
+  apps: Record<SourceKind, string[]>,
+  add: Add,
+): void {
+  const own = apps[source];
+  if (own.includes(app)) return;
+  const otherSource: SourceKind = source === "tokopedia" ? "tiktokshop" : "tokopedia";
+  add(
+    ["shops", i, "app"],
+    `${JSON.stringify(app)} is not an app in ${source}.apps (names: ${quoteAll(own)})`,
+    apps[otherSource].includes(app)
+      ? `it is a ${otherSource} app: set shops[${i}].source to "${otherSource}"`
+      : `use one of those names, or add an app named ${JSON.stringify(app)} to ${source}.apps`,
+  );
+}
+
+/**
+ * scope_id = `{channel_id}_{amojo_id}` (docs/platforms/kommo.md#hosts-and-identifiers); a mismatch means ids from
+ * different accounts.
+ */
+function checkScopeIds(c: Obj, add: Add): void {
+  list(c.kommo, "accounts").forEach((account, i) => {
     const scopeId = str(account, "scopeId");
     const channelId = str(isObj(account) ? account.channel : undefined, "id");
     const amojoId = str(account, "amojoId");
@@ -146,7 +170,9 @@ export function crossCheck(value: unknown, ctx: IssueSink): void {
       );
     }
   });
+}
 
+function checkPublicUrlForWebhooks(c: Obj, add: Add): void {
   const mode = str(c.sync, "mode");
   if (mode === "webhook" && str(c.server, "publicUrl") === undefined) {
     add(

@@ -104,81 +104,89 @@ export function problemsFromIssues(
 ): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      out.push(...unknownKeys(issue, schema));
+      continue;
+    }
     const envVar = envVarForPath(issue.path, raw);
     const input = (issue as { input?: unknown }).input;
     const params = (issue as { params?: Record<string, unknown> }).params;
-    const fixParam = typeof params?.fix === "string" ? params.fix : undefined;
     const last = issue.path[issue.path.length - 1];
     const key = typeof last === "string" ? last : undefined;
-    const at = formatPath(issue.path);
-    let message = issue.message;
-    let fix = fixParam;
-
-    switch (issue.code) {
-      case "unrecognized_keys": {
-        const allowedDef = schemaAt(schema, issue.path)?._zod.def;
-        const allowed = allowedDef?.type === "object" ? Object.keys(allowedDef.shape ?? {}) : [];
-        for (const k of issue.keys) {
-          const guess = closest(k, allowed);
-          out.push({
-            path: formatPath([...issue.path, k]),
-            message: "is not a known key",
-            fix: guess
-              ? `did you mean ${JSON.stringify(guess)}? Otherwise remove it`
-              : `remove it${allowed.length ? ` (keys allowed here: ${allowed.join(", ")})` : ""}`,
-          });
-        }
-        continue;
-      }
-      case "invalid_type":
-        if (input === undefined) {
-          message = "is required";
-          fix = key ? `add "${key}"` : undefined;
-        } else {
-          message = `must be ${article(issue.expected)}, not ${describeType(input)}`;
-          fix = `write it as ${article(issue.expected)}`;
-        }
-        break;
-      case "invalid_value": {
-        const options = issue.values.map((v) => JSON.stringify(v)).join(", ");
-        const got = envVar === undefined && input !== undefined ? ` (got ${JSON.stringify(input)})` : "";
-        const expected = issue.values.length === 1 ? options : `one of ${options}`;
-        message = input === undefined ? "is required" : `must be ${expected}${got}`;
-        fix = issue.values.length === 1 ? `set it to ${options}` : `use one of ${options}`;
-        break;
-      }
-      case "too_small":
-        if (issue.origin === "array") {
-          message =
-            issue.minimum === 1 ? "needs at least one entry" : `needs at least ${issue.minimum} entries`;
-          fix = "add an entry (`tokokommo init` or `tokokommo shops add` can do it)";
-        } else if (issue.origin === "string") {
-          message = "must not be empty";
-        } else {
-          message = `must be at least ${String(issue.minimum)}`;
-          fix = `set it to ${String(issue.minimum)} or more`;
-        }
-        break;
-      case "too_big":
-        message = `must be at most ${String(issue.maximum)}`;
-        fix = `set it to ${String(issue.maximum)} or less`;
-        break;
-      case "invalid_format":
-      case "custom":
-        break;
-      default:
-        message = issue.message;
-    }
-
+    let { message, fix } = explain(issue, input, key, envVar);
+    if (typeof params?.fix === "string" && fix === undefined) fix = params.fix;
     if (envVar !== undefined && (input === undefined || params?.missingSecret === true)) {
       message = `${message === "is required" ? "is missing" : message} (a secret: put it in the file or set ${envVar})`;
       fix = `set ${envVar} in the environment, or add "${key ?? "it"}" to the file`;
     } else if (envVar !== undefined) {
       fix = fix ?? `correct it, or set ${envVar}`;
     }
-    out.push({ path: at, message, ...(fix ? { fix } : {}) });
+    out.push({ path: formatPath(issue.path), message, ...(fix ? { fix } : {}) });
   }
   return out;
+}
+
+/** Each unknown key as a problem of its own, with the closest allowed key as a guess. */
+function unknownKeys(issue: z.core.$ZodIssueUnrecognizedKeys, schema: SchemaLike): ConfigProblem[] {
+  const allowedDef = schemaAt(schema, issue.path)?._zod.def;
+  const allowed = allowedDef?.type === "object" ? Object.keys(allowedDef.shape ?? {}) : [];
+  return issue.keys.map((k) => {
+    const guess = closest(k, allowed);
+    return {
+      path: formatPath([...issue.path, k]),
+      message: "is not a known key",
+      fix: guess
+        ? `did you mean ${JSON.stringify(guess)}? Otherwise remove it`
+        : `remove it${allowed.length ? ` (keys allowed here: ${allowed.join(", ")})` : ""}`,
+    };
+  });
+}
+
+/** The message and fix of one issue in plain words (a custom issue keeps its own; its fix comes from params). */
+function explain(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  key: string | undefined,
+  envVar: string | undefined,
+): { message: string; fix?: string | undefined } {
+  switch (issue.code) {
+    case "invalid_type":
+      return input === undefined
+        ? { message: "is required", fix: key ? `add "${key}"` : undefined }
+        : {
+            message: `must be ${article(issue.expected)}, not ${describeType(input)}`,
+            fix: `write it as ${article(issue.expected)}`,
+          };
+    case "invalid_value": {
+      const options = issue.values.map((v) => JSON.stringify(v)).join(", ");
+      const got = envVar === undefined && input !== undefined ? ` (got ${JSON.stringify(input)})` : "";
+      const expected = issue.values.length === 1 ? options : `one of ${options}`;
+      return {
+        message: input === undefined ? "is required" : `must be ${expected}${got}`,
+        fix: issue.values.length === 1 ? `set it to ${options}` : `use one of ${options}`,
+      };
+    }
+    case "too_small":
+      if (issue.origin === "array") {
+        return {
+          message:
+            issue.minimum === 1 ? "needs at least one entry" : `needs at least ${issue.minimum} entries`,
+          fix: "add an entry (`tokokommo init` or `tokokommo shops add` can do it)",
+        };
+      }
+      if (issue.origin === "string") return { message: "must not be empty" };
+      return {
+        message: `must be at least ${String(issue.minimum)}`,
+        fix: `set it to ${String(issue.minimum)} or more`,
+      };
+    case "too_big":
+      return {
+        message: `must be at most ${String(issue.maximum)}`,
+        fix: `set it to ${String(issue.maximum)} or less`,
+      };
+    default:
+      return { message: issue.message };
+  }
 }
 
 /** The multi-line text the CLI prints: one problem per line, each with its fix. */

@@ -56,7 +56,6 @@ export interface RunningServer {
 const BAD_REQUEST: HttpResponse = { status: 400, body: { error: "bad_request" } };
 
 export function createHttpServer(opts: HttpServerOptions): Server {
-  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const report = (err: unknown) => {
     try {
       opts.onError?.(err);
@@ -64,61 +63,8 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       // A broken logger must not turn into a crash of the server.
     }
   };
-
-  async function answer(req: IncomingMessage, method: string): Promise<HttpResponse> {
-    const target = parseRequestTarget(req.url ?? "/");
-    if (target === undefined) return BAD_REQUEST;
-    try {
-      const found = opts.router.match(method, target.path);
-      if (found === undefined) return { status: 404, body: { error: "not_found" } };
-      if (found === "method") return { status: 405, body: { error: "method_not_allowed" } };
-      if (found === "malformed") return BAD_REQUEST;
-      const body = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(req, limit);
-      return await found.route.handler({
-        method,
-        path: target.path,
-        query: target.query,
-        params: found.params,
-        headers: req.headers,
-        body,
-      });
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return { status: 413, body: { error: "body_too_large" } };
-      if (err instanceof RequestAbortedError) return BAD_REQUEST;
-      report(err);
-      return { status: 500, body: { error: "internal_error" } };
-    }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const method = req.method ?? "GET";
-    const response = await answer(req, method);
-    const isText = typeof response.body === "string";
-    const payload =
-      response.body === undefined ? "" : isText ? (response.body as string) : JSON.stringify(response.body);
-    res.statusCode = response.status;
-    res.setHeader(
-      "content-type",
-      response.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),
-    );
-    if (response.status === 413 || response.status === 400) res.setHeader("connection", "close");
-    res.end(payload); // for HEAD, Node sends the head only
-    try {
-      opts.onResponse?.({
-        method,
-        // The raw target of a refused request is attacker-chosen: keep it out of logs and metric labels.
-        path: response === BAD_REQUEST ? "(bad request target)" : (req.url ?? "/").split("?", 1)[0]!,
-        status: response.status,
-        ms: performance.now() - started,
-      });
-    } catch (err) {
-      report(err);
-    }
-  }
-
   const headersTimeout = opts.headersTimeoutMs ?? HTTP_LIMITS.headersTimeoutMs;
-  /** Connections that sent at least one whole request head; see the "connection" listener below. */
+  /** Connections that sent at least one whole request head; see closeSilentConnections. */
   const spoke = new WeakSet<Socket>();
   const server = createServer(
     {
@@ -130,25 +76,100 @@ export function createHttpServer(opts: HttpServerOptions): Server {
     },
     (req, res) => {
       spoke.add(req.socket);
-      handle(req, res).catch((err: unknown) => {
-        // Encoding or writing the answer failed: report it and answer 500 if nothing was sent yet, else cut.
-        report(err);
-        try {
-          if (res.headersSent) res.destroy();
-          else {
-            res.statusCode = 500;
-            res.setHeader("content-type", "application/json");
-            res.end('{"error":"internal_error"}');
-          }
-        } catch {
-          res.destroy();
-        }
-      });
+      handle(opts, report, req, res).catch((err: unknown) => answerAfterFailure(res, err, report));
     },
   );
   server.maxConnections = opts.maxConnections ?? HTTP_LIMITS.maxConnections;
-  // Node's headersTimeout only runs once a request's first byte arrived: a connection that never sends anything
-  // would hold one of maxConnections forever. Give it the same time to send its first request head.
+  closeSilentConnections(server, spoke, headersTimeout);
+  return server;
+}
+
+type Report = (err: unknown) => void;
+
+/** Routes one request and runs its handler; every failure becomes an answer (400, 404, 405, 413 or 500). */
+async function answer(
+  opts: HttpServerOptions,
+  report: Report,
+  req: IncomingMessage,
+  method: string,
+): Promise<HttpResponse> {
+  const target = parseRequestTarget(req.url ?? "/");
+  if (target === undefined) return BAD_REQUEST;
+  try {
+    const found = opts.router.match(method, target.path);
+    if (found === undefined) return { status: 404, body: { error: "not_found" } };
+    if (found === "method") return { status: 405, body: { error: "method_not_allowed" } };
+    if (found === "malformed") return BAD_REQUEST;
+    const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const body = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(req, limit);
+    return await found.route.handler({
+      method,
+      path: target.path,
+      query: target.query,
+      params: found.params,
+      headers: req.headers,
+      body,
+    });
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return { status: 413, body: { error: "body_too_large" } };
+    if (err instanceof RequestAbortedError) return BAD_REQUEST;
+    report(err);
+    return { status: 500, body: { error: "internal_error" } };
+  }
+}
+
+async function handle(
+  opts: HttpServerOptions,
+  report: Report,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const started = performance.now();
+  const method = req.method ?? "GET";
+  const response = await answer(opts, report, req, method);
+  const isText = typeof response.body === "string";
+  const payload =
+    response.body === undefined ? "" : isText ? (response.body as string) : JSON.stringify(response.body);
+  res.statusCode = response.status;
+  res.setHeader(
+    "content-type",
+    response.contentType ?? (isText ? "text/plain; charset=utf-8" : "application/json"),
+  );
+  if (response.status === 413 || response.status === 400) res.setHeader("connection", "close");
+  res.end(payload); // for HEAD, Node sends the head only
+  try {
+    opts.onResponse?.({
+      method,
+      // The raw target of a refused request is attacker-chosen: keep it out of logs and metric labels.
+      path: response === BAD_REQUEST ? "(bad request target)" : (req.url ?? "/").split("?", 1)[0]!,
+      status: response.status,
+      ms: performance.now() - started,
+    });
+  } catch (err) {
+    report(err);
+  }
+}
+
+/** Encoding or writing the answer failed: report it and answer 500 if nothing was sent yet, else cut. */
+function answerAfterFailure(res: ServerResponse, err: unknown, report: Report): void {
+  report(err);
+  try {
+    if (res.headersSent) res.destroy();
+    else {
+      res.statusCode = 500;
+      res.setHeader("content-type", "application/json");
+      res.end('{"error":"internal_error"}');
+    }
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * Node's headersTimeout only runs once a request's first byte arrived: a connection that never sends anything
+ * would hold one of maxConnections forever. Give it the same time to send its first request head.
+ */
+function closeSilentConnections(server: Server, spoke: WeakSet<Socket>, headersTimeout: number): void {
   server.on("connection", (socket: Socket) => {
     const timer = setTimeout(() => {
       if (!spoke.has(socket)) socket.destroy();
@@ -156,7 +177,6 @@ export function createHttpServer(opts: HttpServerOptions): Server {
     timer.unref();
     socket.once("close", () => clearTimeout(timer));
   });
-  return server;
 }
 
 /** Listens on host:port; a port in use or a bad host is a TkError (TK_ERR_PORT_IN_USE, TK_ERR_SERVER_HOST). */
