@@ -50,7 +50,8 @@ describe("doctor when every host hangs", () => {
       deadlineMs: 1_500,
     });
     const took = performance.now() - started;
-    expect(took).toBeLessThan(1_500 + 700);
+    // Within the deadline (plus slack for a busy machine); the 5 hanging checks one after another would take 5 s.
+    expect(took).toBeLessThan(1_500 + 1_500);
     expect(r.ok).toBe(false);
     const token = r.checks.find((c) => c.id === "kommo.token")!;
     expect(token.status).toBe("fail");
@@ -60,7 +61,7 @@ describe("doctor when every host hangs", () => {
     // Checks that hung were all started at once: each took about the per-check limit, none waited for another.
     const hung = r.checks.filter((c) => /no answer/.test(c.message));
     expect(hung.length).toBeGreaterThanOrEqual(4);
-    for (const c of hung) expect(c.ms, c.id).toBeLessThan(1_500 + 300);
+    for (const c of hung) expect(c.ms, c.id).toBeLessThan(1_500 + 1_000);
     expect(r.checks.find((c) => c.id === "kommo.scope")?.status).toBe("skip");
   });
 
