@@ -2,11 +2,10 @@
  * `tokokommo doctor` as a process: results stream while slow checks still run, the overall deadline bounds the
  * whole run even when every host hangs, --json stays one complete document, --shop and --state are checked.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TempDir, tempDir, validRaw, withChanges } from "../config/fixtures.js";
-import { BIN, runCli } from "../helpers/cli.js";
+import { runCli, startCli } from "../helpers/cli.js";
 import { type HangingServer, startHangingServer } from "../helpers/hanging-server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -40,41 +39,24 @@ afterAll(async () => {
 
 const isolated = { XDG_CONFIG_HOME: "/nonexistent", TOKOKOMMO_CONFIG: undefined, NO_COLOR: "1" };
 
-/** Spawns the binary and keeps its output readable while it runs. */
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...isolated } });
-  const out = { stdout: "", stderr: "", code: undefined as number | null | undefined, ms: 0 };
-  const began = performance.now();
-  child.stdout.on("data", (d) => (out.stdout += d));
-  child.stderr.on("data", (d) => (out.stderr += d));
-  const closed = new Promise<typeof out>((resolve) =>
-    child.on("close", (code) => {
-      out.code = code;
-      out.ms = performance.now() - began;
-      resolve(out);
-    }),
-  );
-  return { child, out, closed };
-}
-
 describe("doctor as a process, every platform host hanging", () => {
   it("streams each result as it finishes, while the hanging checks still wait", async () => {
     const before = hang.accepted();
-    const run = start(["--config", hanging, "doctor", "--timeout", "6"]);
-    await waitFor("the config check's line", () => run.out.stdout.includes("Config file is valid"), 6_000);
-    await waitFor("the checks calling the hanging host", () => hang.accepted() > before, 6_000);
+    const run = startCli(["--config", hanging, "doctor", "--timeout", "3"], isolated);
+    await waitFor("the config check's line", () => run.out.stdout.includes("Config file is valid"), 3_000);
+    await waitFor("the checks calling the hanging host", () => hang.accepted() > before, 3_000);
     // Printed before the end: no summary yet, the process still runs while the hanging checks wait.
     expect(run.out.stdout).not.toMatch(/\d+ passed/);
-    expect(run.out.code).toBeUndefined();
+    expect(run.out.status).toBeUndefined();
     const done = await run.closed;
-    expect(done.code).toBe(1);
+    expect(done.status).toBe(1);
     expect(done.stdout).toMatch(/\d+ passed, \d+ warning\(s\), \d+ failed, \d+ skipped/);
     expect(done.stdout).not.toContain("\u001b["); // NO_COLOR, and not a terminal
   });
 
   it("--timeout bounds the whole run; --json is one complete document at the end", async () => {
-    const done = await start(["--config", hanging, "doctor", "--json", "--timeout", "2"]).closed;
-    expect(done.code).toBe(1);
+    const done = await startCli(["--config", hanging, "doctor", "--json", "--timeout", "2"], isolated).closed;
+    expect(done.status).toBe(1);
     expect(done.ms).toBeLessThan(2_000 + 5_000); // start-up and exit on a busy machine; hanging checks in sequence would take far longer
     const report = JSON.parse(done.stdout) as { checks: { id: string; status: string; message: string }[] };
     const token = report.checks.find((c) => c.id === "kommo.token")!;

@@ -2,10 +2,9 @@
  * doctor on a healthy setup (simulators, a running daemon): every check passes, the built binary's --json, and
  * --shop narrowing the checks to one shop or refusing one the config does not have.
  */
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../src/doctor/index.js";
-import { BIN } from "../helpers/cli.js";
+import { startCli } from "../helpers/cli.js";
 import { find, useDoctorBed } from "./testbed.js";
 
 const t = useDoctorBed();
@@ -38,15 +37,9 @@ describe("doctor on a healthy setup", () => {
     expect(find(r, "tokopedia.ip-whitelist").message).toContain("127.0.0.1");
   });
   it("the built binary: doctor --json exits 0 and prints checks with id, status, message", async () => {
-    const r = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, "--config", t.bed.configPath, "doctor", "--json"], {
-        env: { ...process.env, TOKOKOMMO_CONFIG: undefined },
-      });
-      let stdout = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stdout }));
-    });
+    const r = await startCli(["--config", t.bed.configPath, "doctor", "--json"], {
+      TOKOKOMMO_CONFIG: undefined,
+    }).closed;
     const report = JSON.parse(r.stdout) as DoctorReport;
     expect(report.checks.filter((c) => c.status !== "pass")).toEqual([]);
     expect(r.status).toBe(0);

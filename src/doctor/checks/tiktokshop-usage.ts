@@ -34,7 +34,6 @@ export const quota: Check = {
   needs: ["state.readable"],
   async run(ctx) {
     const shops = shopsInScope(ctx);
-    if (shops.length === 0) return pass("no Tokopedia & Shop shops are bound");
     const statuses =
       ctx
         .store()
@@ -94,7 +93,6 @@ export const webhookSeen: Check = {
   needs: ["state.readable"],
   async run(ctx) {
     const shops = shopsInScope(ctx);
-    if (shops.length === 0) return pass("no Tokopedia & Shop shops are bound");
     if (ctx.config.sync.mode === "poll") return pass('sync.mode is "poll": webhooks are not used');
     const apps = [...new Set(shops.map((s) => s.app))];
     const urls = apps.map((a) => tiktokshopWebhookUrl(ctx.config, a).url ?? "(set server.publicUrl first)");
