@@ -5,7 +5,7 @@
  */
 import { isTkError } from "../errors/index.js";
 import type { DoctorContext } from "./context.js";
-import type { Check, Outcome } from "./types.js";
+import { BUG_FIX, type Check, type Outcome } from "./types.js";
 import { noAnswer, unreachable, unreachableReason } from "./unreachable.js";
 
 function fromThrown(err: unknown, check: Check, ctx: DoctorContext): Outcome {
@@ -17,7 +17,7 @@ function fromThrown(err: unknown, check: Check, ctx: DoctorContext): Outcome {
     message: isTkError(err)
       ? `${err.message} (${err.code})`
       : `check crashed: ${err instanceof Error ? err.message : String(err)}`,
-    fix: isTkError(err) && err.fix ? err.fix : "re-run with --log-level debug and report it",
+    fix: isTkError(err) && err.fix ? err.fix : BUG_FIX,
   };
 }
 

@@ -58,6 +58,13 @@ export const warn = (message: string, fix?: string): Outcome => ({
 });
 export const fail = (message: string, fix: string): Outcome => ({ status: "fail", message, fix });
 
+/**
+ * The fix for a check that crashed: doctor catches the error and prints no stack (--log-level would not show
+ * more), so the one thing to do is to report the message.
+ */
+export const BUG_FIX =
+  "this is a tokokommo bug, not your setup: report it with this message and `tokokommo --version`";
+
 export function checkKey(c: { id: string; subject?: string }): string {
   return c.subject === undefined ? c.id : `${c.id}:${c.subject}`;
 }

@@ -71,6 +71,20 @@ describe("runChecks", () => {
     expect(report.summary).toEqual({ pass: 0, warn: 0, fail: 1, skip: 2 });
   });
 
+  it("a check that throws is a failed check whose fix says to report it, not to re-run with more logging", async () => {
+    const crash: Check = {
+      id: "crash",
+      title: "crash",
+      run() {
+        throw new Error("boom");
+      },
+    };
+    const report = await runChecks(ctx(), [{ name: "t", checks: () => [crash] }]);
+    expect(report.checks[0]).toMatchObject({ status: "fail", message: "check crashed: boom" });
+    expect(report.checks[0]?.fix).toMatch(/report it/);
+    expect(report.checks[0]?.fix).not.toMatch(/log-level/);
+  });
+
   it("a need on a check listed later is a programming error, said at once", async () => {
     const late = gated("late");
     const early = gated("early", pass("ok"), ["late"]);

@@ -9,7 +9,7 @@ import { kommoTokenKey } from "../../daemon/clients.js";
 import { isTkError } from "../../errors/index.js";
 import type { DoctorContext } from "../context.js";
 import type { Check, CheckGroup, Outcome } from "../types.js";
-import { fail, pass, warn } from "../types.js";
+import { BUG_FIX, fail, pass, warn } from "../types.js";
 import { unreachable, unreachableReason } from "../unreachable.js";
 
 const DAY = 24 * 3600_000;
@@ -31,10 +31,7 @@ function fromError(err: unknown, what: string, url: string, unjudged: string): O
   if (reason) return unreachable("Kommo", url, reason, unjudged);
   if (isTkError(err))
     return fail(`${what}: ${err.message} (${err.code})`, err.fix ?? "see docs/errors.md for the code");
-  return fail(
-    `${what}: ${err instanceof Error ? err.message : String(err)}`,
-    "re-run with --log-level debug and report it",
-  );
+  return fail(`${what}: ${err instanceof Error ? err.message : String(err)}`, BUG_FIX);
 }
 
 /** `exp` (seconds) of a JWT, when the token is one (Kommo long-lived tokens are). */

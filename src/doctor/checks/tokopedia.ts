@@ -11,7 +11,7 @@ import type { EgressIp } from "../../setup/egress-ip.js";
 import { whitelistFix } from "../../setup/egress-ip.js";
 import type { DoctorContext } from "../context.js";
 import type { Check, CheckGroup, Outcome } from "../types.js";
-import { fail, pass, warn } from "../types.js";
+import { BUG_FIX, fail, pass, warn } from "../types.js";
 import { unreachable, unreachableReason } from "../unreachable.js";
 
 const BLOCKED = "TK_ERR_TOKOPEDIA_IP_NOT_WHITELISTED";
@@ -31,10 +31,7 @@ function fromError(err: unknown, what: string, url: string, unjudged: string): O
       );
     return fail(`${what}: ${err.message} (${err.code})`, err.fix ?? "see docs/errors.md for the code");
   }
-  return fail(
-    `${what}: ${err instanceof Error ? err.message : String(err)}`,
-    "re-run with --log-level debug and report it",
-  );
+  return fail(`${what}: ${err instanceof Error ? err.message : String(err)}`, BUG_FIX);
 }
 
 export function expectedChatUrl(publicUrl: string, app: string): string {
