@@ -24,9 +24,6 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
 const KNOWN_OVER_LIMIT = new Set<string>([
   "src/cli/program.ts#buildProgram",
   "src/daemon/daemon.ts#startDaemon",
-  "src/doctor/checks/kommo.ts#checks",
-  "src/doctor/checks/state.ts#checks",
-  "src/doctor/checks/tokopedia.ts#checks",
   "src/setup/init-flow.ts",
   "src/setup/init-flow.ts#<anonymous>",
   "src/setup/init-flow.ts#runInit",

@@ -126,6 +126,8 @@ export function buildProgram(state: RunState): Command {
       )
       .option("--json", "machine-readable output")
       .option("--shop <id>", "check one shop only")
+      .option("--state <file>", "state file (overrides statePath)")
+      .option("--timeout <seconds>", "the most the whole run may take, up to 25 (default 20)")
       .option(
         "--egress-ip <ip>",
         "the IP Tokopedia sees from this server (default: server.egressIp or endpoints.ipEcho)",
@@ -136,7 +138,8 @@ export function buildProgram(state: RunState): Command {
     program
       .command("status")
       .description("per shop: last sync, backlog, dead jobs, last error")
-      .option("--json", "machine-readable output"),
+      .option("--json", "machine-readable output")
+      .option("--state <file>", "state file (overrides statePath)"),
     async () => (await import("./commands/status.js")).statusCommand,
   );
   const shops = program.command("shops").description("list, add or remove shop bindings without prompts");

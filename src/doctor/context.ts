@@ -16,13 +16,16 @@ import type { KommoChatsClient, KommoRestClient } from "../kommo/index.js";
 import type { KommoAccount as KommoAccountInfo } from "../kommo/rest-client.js";
 import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
 import { detectEgressIp, type EgressIp } from "../setup/egress-ip.js";
+import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
 import type { TokopediaClient } from "../sources/tokopedia/index.js";
 import { openStore, type Store } from "../store/index.js";
 
 export interface DoctorOptions {
   configPath: string;
   env?: Env;
-  /** Only this shop's checks (and the global ones). */
+  /** The state file to look at instead of the config's statePath (`--state`; relative to the current directory). */
+  statePath?: string;
+  /** Only this shop's checks (and the global ones); it must be a configured shop. */
   shop?: string;
   /** The IP Tokopedia sees; overrides server.egressIp and endpoints.ipEcho. */
   egressIp?: string;
@@ -30,8 +33,22 @@ export interface DoctorOptions {
   daemonUrl?: string;
   /** Clock (ms); tests shift it. */
   now?: () => number;
-  /** Per-check timeout, ms (default 20 000). */
+  /** Per-check time limit, ms (default DEFAULT_CHECK_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** The whole run's time limit, ms (default DEFAULT_DEADLINE_MS; `--timeout`). */
+  deadlineMs?: number;
+  /**
+   * A config already loaded (and optionally a state file already open, left open by doctor) instead of reading
+   * configPath and statePath: for callers that hold them, such as tests and setup.
+   */
+  loaded?: { config: Config; store?: Store };
+  /** TikTok Shop checks: knobs the CLI never sets. */
+  tiktokshop?: {
+    /** Refresh an expired seller token during the probe (writes the state file: needs `loaded.store`). */
+    allowRefresh?: boolean;
+    /** Customer Service calls used today by a shop; default: the daemon's count in the state file. */
+    quotaUsage?: (shopId: string) => (Pick<QuotaUsage, "used" | "limit"> & Partial<QuotaUsage>) | undefined;
+  };
 }
 
 export type ConfigState =
@@ -64,7 +81,7 @@ export class DoctorContext {
   readonly now: () => number;
   readonly configState: ConfigState;
   readonly tokens: TokenStore;
-  private storeResult: { store?: Store; error?: unknown } | undefined;
+  private storeResult: { store?: Store; error?: unknown; borrowed?: boolean } | undefined;
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly tkClients = new Map<string, TokopediaClient>();
 
@@ -72,7 +89,10 @@ export class DoctorContext {
     this.configPath = resolve(options.configPath);
     this.env = options.env ?? process.env;
     this.now = options.now ?? Date.now;
-    this.configState = readConfigState(this.configPath, this.env);
+    this.configState = options.loaded
+      ? { ok: true, config: options.loaded.config }
+      : readConfigState(this.configPath, this.env);
+    if (options.loaded?.store) this.storeResult = { store: options.loaded.store, borrowed: true };
     this.tokens = new OverlayTokenStore(() => this.store()?.tokens);
   }
 
@@ -88,13 +108,18 @@ export class DoctorContext {
       if (!this.configState.ok) this.storeResult = {};
       else {
         try {
-          this.storeResult = { store: openStore(this.config.statePath, { readonly: true }) };
+          this.storeResult = { store: openStore(this.statePath(), { readonly: true }) };
         } catch (error) {
           this.storeResult = { error };
         }
       }
     }
     return this.storeResult.store;
+  }
+
+  /** The state file doctor looks at: --state, else the config's statePath. */
+  statePath(): string {
+    return this.options.statePath !== undefined ? resolve(this.options.statePath) : this.config.statePath;
   }
 
   storeError(): unknown {
@@ -186,7 +211,7 @@ export class DoctorContext {
   }
 
   close(): void {
-    this.storeResult?.store?.close();
+    if (!this.storeResult?.borrowed) this.storeResult?.store?.close();
   }
 }
 

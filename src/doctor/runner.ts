@@ -1,11 +1,19 @@
 /**
- * Runs checks: in order, each with a timeout, a check whose prerequisite failed reported as skipped. A check that
- * throws is a failed check (with the error's fix), never a crashed doctor.
+ * Runs checks concurrently: each starts as soon as the checks it needs have finished (at once when it needs
+ * none), so hosts that hang cost one time limit, not one per check. Everything runs under one overall deadline;
+ * a check whose need failed is reported skipped, naming that need. Results are handed to `onResult` as each
+ * finishes (the streamed human output); the report lists them in registry order (the --json document).
  */
-import { isTkError } from "../errors/index.js";
+import { usageError } from "../errors/index.js";
 import { DoctorContext, type DoctorOptions } from "./context.js";
 import { CHECK_GROUPS } from "./registry.js";
+import { runCheck } from "./run-check.js";
 import { type Check, type CheckGroup, type CheckReport, checkKey, type Outcome } from "./types.js";
+
+/** A single check gets at most this long (the overall deadline may cut it shorter). */
+export const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
+/** The whole run ends within this long, whatever hangs (kept under 25 s with room for start-up and exit). */
+export const DEFAULT_DEADLINE_MS = 20_000;
 
 export interface DoctorReport {
   ok: boolean;
@@ -13,77 +21,96 @@ export interface DoctorReport {
   checks: CheckReport[];
 }
 
-async function withTimeout(check: Check, ctx: DoctorContext, ms: number): Promise<Outcome> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          status: "fail",
-          message: `no answer within ${Math.round(ms / 1000)} s`,
-          fix: "check the network path to the platform named in the title, then run doctor again",
-        }),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(() => check.run(ctx)), timeout]);
-  } catch (err) {
-    return {
-      status: "fail",
-      message: isTkError(err)
-        ? `${err.message} (${err.code})`
-        : `check crashed: ${err instanceof Error ? err.message : String(err)}`,
-      fix: isTkError(err) && err.fix ? err.fix : "re-run with --log-level debug and report it",
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+/** Called with each check's result as soon as it is known. */
+export type OnResult = (report: CheckReport) => void;
+
+type Status = CheckReport["status"];
+
+/** The first need that did not pass, phrased as the skip's one reason. */
+function blockedBy(needs: { key: string; status: Status }[]): string | undefined {
+  const bad = needs.find((n) => n.status === "fail" || n.status === "skip");
+  if (!bad) return undefined;
+  return `skipped: needs ${bad.key}, which ${bad.status === "fail" ? "failed" : "was skipped"}`;
 }
 
 export async function runChecks(
   ctx: DoctorContext,
   groups: readonly CheckGroup[] = CHECK_GROUPS,
+  onResult?: OnResult,
 ): Promise<DoctorReport> {
-  const timeoutMs = ctx.options.timeoutMs ?? 20_000;
-  const reports: CheckReport[] = [];
-  const status = new Map<string, CheckReport["status"]>();
-  for (const group of groups) {
-    for (const check of group.checks(ctx)) {
-      const key = checkKey(check);
-      const blocked = (check.needs ?? []).find((n) => {
-        const s = status.get(n);
-        return s === "fail" || s === "skip";
-      });
-      const started = performance.now();
-      const outcome: { status: CheckReport["status"]; message: string; fix?: string } = blocked
-        ? { status: "skip", message: `skipped: ${blocked} did not pass` }
-        : await withTimeout(check, ctx, timeoutMs);
-      status.set(key, outcome.status);
-      reports.push({
-        id: check.id,
-        ...(check.subject !== undefined ? { subject: check.subject } : {}),
-        title: check.title,
-        status: outcome.status,
-        message: outcome.message,
-        ...(outcome.fix !== undefined && outcome.status !== "pass" ? { fix: outcome.fix } : {}),
-        ms: Math.round(performance.now() - started),
-      });
-    }
-  }
-  const count = (s: CheckReport["status"]) => reports.filter((r) => r.status === s).length;
+  const timeoutMs = ctx.options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const deadlineMs = ctx.options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const startedAt = performance.now();
+  const checks = groups.flatMap((g) => g.checks(ctx));
+  const inRun = new Set(checks.map(checkKey));
+  const settled = new Map<string, Promise<CheckReport>>();
+
+  const runOne = async (check: Check, needs: Promise<CheckReport>[]): Promise<CheckReport> => {
+    const needed = await Promise.all(needs);
+    const began = performance.now();
+    const left = deadlineMs - (began - startedAt);
+    const blocked = blockedBy(needed.map((r) => ({ key: checkKey(r), status: r.status })));
+    const outcome: Outcome | { status: "skip"; message: string } = blocked
+      ? { status: "skip", message: blocked }
+      : left <= 0
+        ? { status: "skip", message: `skipped: doctor's time limit (${deadlineMs / 1000} s) ran out first` }
+        : await runCheck(check, ctx, Math.min(timeoutMs, left));
+    const report = toReport(check, outcome, performance.now() - began);
+    onResult?.(report);
+    return report;
+  };
+
+  const all = checks.map((check) => {
+    const key = checkKey(check);
+    const needs = (check.needs ?? []).filter((n) => inRun.has(n));
+    const missing = needs.find((n) => !settled.has(n));
+    if (missing) throw new Error(`doctor: check ${key} needs ${missing}, which is listed after it`);
+    const p = runOne(
+      check,
+      needs.map((n) => settled.get(n)!),
+    );
+    settled.set(key, p);
+    return p;
+  });
+  const reports = await Promise.all(all);
+  const count = (s: Status) => reports.filter((r) => r.status === s).length;
   const summary = { pass: count("pass"), warn: count("warn"), fail: count("fail"), skip: count("skip") };
   return { ok: summary.fail === 0, summary, checks: reports };
 }
 
-/** Builds the context, runs every check, closes what it opened. */
+function toReport(check: Check, outcome: { status: Status; message: string; fix?: string }, ms: number) {
+  return {
+    id: check.id,
+    ...(check.subject !== undefined ? { subject: check.subject } : {}),
+    title: check.title,
+    status: outcome.status,
+    message: outcome.message,
+    ...(outcome.fix !== undefined && outcome.status !== "pass" ? { fix: outcome.fix } : {}),
+    ms: Math.round(ms),
+  } satisfies CheckReport;
+}
+
+/** `--shop ID` must name a configured shop (exit 2, before any network call). */
+function assertKnownShop(ctx: DoctorContext): void {
+  const shop = ctx.options.shop;
+  if (shop === undefined || !ctx.configState.ok) return;
+  if (ctx.config.shops.some((s) => s.shopId === shop)) return;
+  throw usageError(
+    `--shop ${shop}: no shop with that id in ${ctx.configPath}`,
+    "run `tokokommo shops list` for the configured shop ids",
+  );
+}
+
+/** Builds the context, runs every check, closes what it opened. Throws TK_ERR_USAGE for an unknown --shop. */
 export async function runDoctor(
   options: DoctorOptions,
   groups?: readonly CheckGroup[],
+  onResult?: OnResult,
 ): Promise<DoctorReport> {
   const ctx = new DoctorContext(options);
   try {
-    return await runChecks(ctx, groups);
+    assertKnownShop(ctx);
+    return await runChecks(ctx, groups, onResult);
   } finally {
     ctx.close();
   }

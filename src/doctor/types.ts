@@ -1,6 +1,7 @@
 /**
- * Doctor checks as data (np-style): each check has a stable id, a title and a run that answers
- * pass, warn or fail, and when it is not a pass, the one thing to do about it.
+ * Doctor checks as data (np-style): each check has a stable id, a title, the checks it needs, and a run that
+ * answers pass, warn or fail, and when it is not a pass, the one thing to do about it. Every marketplace's
+ * checks and doctor's own are this one type; a group (one file under checks/) lists them per config entity.
  */
 import type { DoctorContext } from "./context.js";
 
@@ -22,10 +23,13 @@ export interface Check {
   title: string;
   subject?: string;
   /**
-   * Keys (`id` or `id:subject`) of checks that must not have failed for this one to mean anything; when one
-   * did, this check is reported as skipped instead of piling a second failure on the same cause.
+   * Keys (`id` or `id:subject`) of checks listed before this one that must not have failed for it to mean
+   * anything. When one failed (or was skipped), this check is not run: it is reported skipped, naming that one.
+   * A key no check in the run has (its group is not run) does not hold the check back.
    */
   needs?: string[];
+  /** The address this check calls, named when nothing answers in time (unset: it calls nothing remote). */
+  calls?(ctx: DoctorContext): string | undefined;
   run(ctx: DoctorContext): Promise<Outcome> | Outcome;
 }
 
@@ -47,8 +51,19 @@ export interface CheckReport {
 }
 
 export const pass = (message: string): Outcome => ({ status: "pass", message });
-export const warn = (message: string, fix: string): Outcome => ({ status: "warn", message, fix });
+export const warn = (message: string, fix?: string): Outcome => ({
+  status: "warn",
+  message,
+  ...(fix ? { fix } : {}),
+});
 export const fail = (message: string, fix: string): Outcome => ({ status: "fail", message, fix });
+
+/**
+ * The fix for a check that crashed: doctor catches the error and prints no stack (--log-level would not show
+ * more), so the one thing to do is to report the message.
+ */
+export const BUG_FIX =
+  "this is a tokokommo bug, not your setup: report it with this message and `tokokommo --version`";
 
 export function checkKey(c: { id: string; subject?: string }): string {
   return c.subject === undefined ? c.id : `${c.id}:${c.subject}`;

@@ -91,21 +91,49 @@ describe("tokokommo status (built binary)", () => {
       healthy: false,
     });
     const tts = report.shops.find((s: { shopId: string }) => s.shopId === "7494049642642441621");
-    expect(tts).toMatchObject({ backlog: 1, dead: 0, lastSyncAt: null, lastErrorCode: null, healthy: true });
+    // Never synced is neither healthy nor failing: said so in its own field.
+    expect(tts).toMatchObject({ backlog: 1, dead: 0, lastSyncAt: null, lastErrorCode: null, healthy: null });
+    expect(tts.everSynced).toBe(false);
+    expect(tkp.everSynced).toBe(true);
     expect(report.other).toEqual([{ shopKey: "kommo:scope-x", backlog: 1, dead: 0 }]);
 
     const t = runCli(["--config", configPath, "status"], isolated());
     expect(t.status).toBe(0);
     const lines = t.stdout.split("\n");
     expect(lines[1]).toMatch(
-      /^SOURCE\s+SHOP ID\s+NAME\s+SWEEP EVERY\s+LAST SYNC\s+LAST SUCCESS\s+BACKLOG\s+DEAD\s+LAST ERROR$/,
+      /^SOURCE\s+SHOP ID\s+NAME\s+SWEEP EVERY\s+LAST SYNC\s+LAST SUCCESS\s+BACKLOG\s+DEAD\s+HEALTH\s+LAST ERROR$/,
     );
     expect(t.stdout).toMatch(
-      /tokopedia\s+481154\s+dumiesshop\s+\S+\s+\S+Z\s+\S+Z\s+2\s+1\s+TK_ERR_TOKOPEDIA_SHOP_NOT_BOUND/,
+      /tokopedia\s+481154\s+dumiesshop\s+\S+\s+\S+Z\s+\S+Z\s+2\s+1\s+failing\s+TK_ERR_TOKOPEDIA_SHOP_NOT_BOUND/,
     );
-    expect(t.stdout).toMatch(/tiktokshop\s+7494049642642441621\s+-\s+\S+\s+never\s+never\s+1\s+0\s+-/);
+    expect(t.stdout).toMatch(
+      /tiktokshop\s+7494049642642441621\s+-\s+\S+\s+never\s+never\s+1\s+0\s+never synced\s+-/,
+    );
     expect(t.stdout).toContain("tokokommo retry --dead");
     for (const s of Object.values(SECRETS)) expect(r.stdout + t.stdout).not.toContain(s);
+  });
+
+  it("a config whose daemon never ran: every shop never synced (table and --json)", () => {
+    const { configPath } = configWithState("never-synced");
+    const r = runCli(["--config", configPath, "status"], isolated());
+    expect(r.stdout).toMatch(/tokopedia\s+481154\s+dumiesshop\s+never synced/);
+    const j = JSON.parse(runCli(["--config", configPath, "status", "--json"], isolated()).stdout);
+    for (const s of j.shops) expect(s).toMatchObject({ everSynced: false, healthy: null });
+  });
+
+  it("--state reads another state file than the config's statePath", () => {
+    const { configPath } = configWithState("config-points-here");
+    const other = join(tmp.dir, "other-state.db");
+    prepareState(other, Date.now());
+    const r = runCli(["--config", configPath, "status", "--json", "--state", other], isolated());
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    expect(report.statePath).toBe(other);
+    expect(report.everRun).toBe(true);
+    expect(report.shops.find((s: { shopId: string }) => s.shopId === "481154").dead).toBe(1);
+    // A relative --state is taken from the current directory, as `serve --state` takes it.
+    const rel = runCli(["--config", configPath, "status", "--json", "--state", "x.db"], isolated());
+    expect(JSON.parse(rel.stdout).statePath).toBe(join(process.cwd(), "x.db"));
   });
 
   it("shows each shop's sweep interval: paced to the app's rate, stretched while idle (table and --json)", () => {

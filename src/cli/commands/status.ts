@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { effectiveIntervalMs } from "../../bridge/sweep-scheduler.js";
 import { type Config, loadConfig, resolveConfigPath } from "../../config/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
@@ -19,8 +20,13 @@ export interface ShopStatusLine {
   lastErrorCode: string | null;
   lastError: string | null;
   lastErrorAt: number | null;
-  /** No error yet, or a success after the latest error. */
-  healthy: boolean;
+  /** False until the daemon has synced the shop once (successfully or not). */
+  everSynced: boolean;
+  /**
+   * true: synced, no error since the last success; false: the latest sync (or platform event) failed; null: never
+   * synced, so nothing is known yet.
+   */
+  healthy: boolean | null;
   /**
    * How often the shop is swept now (ms): the configured interval, stretched so that an app's shops fit its rate
    * (Tokopedia) and while the shop is idle (up to 10 min). null in `webhook` mode (no periodic sweeps).
@@ -85,17 +91,45 @@ function when(ms: number | null): string {
   return ms === null ? "never" : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** Before the daemon's first start: every configured shop, never synced. */
+function neverRun(
+  config: Config,
+  configured: { source: string; shopId: string; name: string | null }[],
+  report: StatusReport,
+): CommandResult {
+  report.shops = configured.map((s) => ({
+    ...s,
+    lastSyncAt: null,
+    lastSuccessAt: null,
+    backlog: 0,
+    dead: 0,
+    lastErrorCode: null,
+    lastError: null,
+    lastErrorAt: null,
+    everSynced: false,
+    healthy: null,
+    // Nothing is known yet, so no shop counts as idle: the daemon starts at the paced interval.
+    sweepIntervalMs: sweepIntervals(config, undefined, 0).get(`${s.source}:${s.shopId}`) ?? null,
+  }));
+  const text = `never run: no state file at ${report.statePath} (start the daemon with \`tokokommo serve\`)\n${formatTable(
+    ["SOURCE", "SHOP ID", "NAME", "HEALTH"],
+    configured.map((s) => [s.source, s.shopId, s.name ?? "-", health(null)]),
+  )}`;
+  return { exitCode: 0, text, json: report };
+}
+
 /**
  * `tokokommo status [--json]`: per configured shop, from the state file (opened read-only, so it is safe while
  * the daemon runs): last sync, last success, backlog, dead jobs and the last error. Exit 0 also when a shop is
  * unhealthy: status reports; `doctor` judges.
  */
 export async function statusCommand(
-  _opts: Record<string, unknown>,
+  opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
   const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
-  const statePath = config.statePath;
+  // --state, like serve's, is taken from the current directory; the config's statePath from the config's.
+  const statePath = typeof opts.state === "string" ? resolve(opts.state) : config.statePath;
   const configured = config.shops.map((s) => ({
     source: s.source as string,
     shopId: String(s.shopId),
@@ -103,26 +137,7 @@ export async function statusCommand(
   }));
   const appOf = new Map(config.shops.map((s) => [`${s.source}:${s.shopId}`, s.app]));
   const report: StatusReport = { statePath, everRun: existsSync(statePath), shops: [], other: [] };
-  if (!report.everRun) {
-    report.shops = configured.map((s) => ({
-      ...s,
-      lastSyncAt: null,
-      lastSuccessAt: null,
-      backlog: 0,
-      dead: 0,
-      lastErrorCode: null,
-      lastError: null,
-      lastErrorAt: null,
-      healthy: true,
-      // Nothing is known yet, so no shop counts as idle: the daemon starts at the paced interval.
-      sweepIntervalMs: sweepIntervals(config, undefined, 0).get(`${s.source}:${s.shopId}`) ?? null,
-    }));
-    const text = `never run: no state file at ${statePath} (start the daemon with \`tokokommo serve\`)\n${formatTable(
-      ["SOURCE", "SHOP ID", "NAME"],
-      configured.map((s) => [s.source, s.shopId, s.name ?? "-"]),
-    )}`;
-    return { exitCode: 0, text, json: report };
-  }
+  if (!report.everRun) return neverRun(config, configured, report);
   const { openStore } = await import("../../store/index.js");
   const store = openStore(statePath, { readonly: true });
   try {
@@ -147,7 +162,7 @@ export async function statusCommand(
         lastErrorCode: h?.lastErrorCode ?? null,
         lastError: h?.lastError ?? null,
         lastErrorAt: h?.lastErrorAt ?? null,
-        healthy: h?.healthy ?? true,
+        ...syncHealth(h),
         sweepIntervalMs: intervals.get(key) ?? null,
       });
       const line = report.shops[report.shops.length - 1]!;
@@ -168,6 +183,19 @@ export async function statusCommand(
   return { exitCode: 0, text: renderText(report), json: report };
 }
 
+/** A shop's health row as status reports it: a failure is a failure even before any success. */
+function syncHealth(
+  h: { healthy: boolean; lastSyncAt: number | null; lastSuccessAt: number | null } | undefined,
+): Pick<ShopStatusLine, "everSynced" | "healthy"> {
+  const everSynced = h !== undefined && (h.lastSyncAt !== null || h.lastSuccessAt !== null);
+  if (h && !h.healthy) return { everSynced, healthy: false };
+  return { everSynced, healthy: everSynced ? true : null };
+}
+
+function health(healthy: boolean | null): string {
+  return healthy === null ? "never synced" : healthy ? "ok" : "failing";
+}
+
 function renderText(r: StatusReport): string {
   const table = formatTable(
     [
@@ -179,6 +207,7 @@ function renderText(r: StatusReport): string {
       "LAST SUCCESS",
       "BACKLOG",
       "DEAD",
+      "HEALTH",
       "LAST ERROR",
     ],
     r.shops.map((s) => [
@@ -190,6 +219,7 @@ function renderText(r: StatusReport): string {
       when(s.lastSuccessAt),
       String(s.backlog),
       String(s.dead),
+      health(s.healthy),
       s.lastErrorCode
         ? `${s.healthy ? "(recovered) " : ""}${s.lastErrorCode}: ${s.lastError ?? ""} at ${when(s.lastErrorAt)}`
         : "-",

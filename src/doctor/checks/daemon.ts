@@ -10,6 +10,7 @@ export const daemonChecks: CheckGroup = {
       id: "daemon.healthz",
       title: "Daemon is running (/healthz)",
       needs: ["config.valid"],
+      calls: (c) => c.daemonUrl(),
       async run(c) {
         const url = `${c.daemonUrl()}/healthz`;
         const fix = `start it: \`tokokommo serve\` (under systemd: \`systemctl status tokokommo\` and \`journalctl -u tokokommo\`); it should listen on ${c.daemonUrl()}`;

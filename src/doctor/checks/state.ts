@@ -1,9 +1,10 @@
 /** The state file: readable, intact, private, and what it says about jobs and syncs. */
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Shop } from "../../config/index.js";
 import { isTkError } from "../../errors/index.js";
 import { STATE_DIR_MODE, STATE_FILE_MODE, shopKey } from "../../store/index.js";
-import type { CheckGroup } from "../types.js";
+import type { Check, CheckGroup } from "../types.js";
 import { fail, pass, warn } from "../types.js";
 
 /** A due job that waited this long means the daemon is not working through its queue. */
@@ -39,141 +40,150 @@ export function widerStateModes(statePath: string): { path: string; mode: number
   return wider;
 }
 
+/** The state file opens read-only and passes SQLite's integrity check. */
+const readable: Check = {
+  id: "state.readable",
+  title: "State file is readable and intact",
+  needs: ["config.valid"],
+  run(c) {
+    const store = c.store();
+    if (!store) {
+      const err = c.storeError();
+      if (isTkError(err) && err.code === "TK_ERR_STATE_MISSING")
+        return warn(
+          `no state file yet at ${c.statePath()}`,
+          "start the daemon once (`tokokommo serve`); it creates the state file",
+        );
+      const fix =
+        isTkError(err) && err.fix
+          ? err.fix
+          : "restore the state file from a backup, or move it aside and let serve create a new one";
+      return fail(`${c.statePath()}: ${err instanceof Error ? err.message : String(err)}`, fix);
+    }
+    const integrity = store.integrityCheck();
+    if (!integrity.ok)
+      return fail(
+        `${store.path} is damaged: ${integrity.problems.slice(0, 3).join("; ")}`,
+        "stop the daemon, restore the state file from a backup (or move it aside to start fresh), then start it again",
+      );
+    return pass(`${store.path} is intact (schema ${store.schemaVersion()})`);
+  },
+};
+
+/** The state file and its directory are private to their owner. */
+const permissions: Check = {
+  id: "state.permissions",
+  title: "State file is private to the tokokommo user",
+  needs: ["config.valid"],
+  run(c) {
+    const wider = widerStateModes(c.statePath());
+    if (wider.length === 0) return pass("state file 0600 or stricter, directory 0700 or stricter");
+    const files = wider.filter((w) => !w.dir).map((w) => w.path);
+    const dirs = wider.filter((w) => w.dir).map((w) => w.path);
+    const fix = [
+      ...(files.length ? [`chmod 600 ${files.join(" ")}`] : []),
+      ...(dirs.length ? [`chmod 700 ${dirs.join(" ")}`] : []),
+    ].join(" && ");
+    return warn(
+      `other users may read or change the state (it holds tokens and buyers' chats): ${wider
+        .map((w) => `${w.path} is ${octal(w.mode)}`)
+        .join(", ")}`,
+      `run \`${fix}\` as the file's owner (and set StateDirectoryMode=0700 if systemd creates the directory)`,
+    );
+  },
+};
+
+/** No job used up its retries. */
+const deadJobs: Check = {
+  id: "jobs.dead",
+  title: "No dead jobs",
+  needs: ["state.readable"],
+  run(c) {
+    const store = c.store();
+    if (!store) return pass("no state file yet: no jobs");
+    const keys = new Set(c.shops().map((s) => shopKey(s)));
+    const rows = store.jobs
+      .counts()
+      .filter((r) => c.options.shop === undefined || (r.shopKey !== null && keys.has(r.shopKey)));
+    const dead = rows.reduce((n, r) => n + r.dead, 0);
+    if (dead === 0) return pass("no dead jobs");
+    const where = rows.filter((r) => r.dead > 0).map((r) => `${r.shopKey ?? "no shop"}: ${r.dead}`);
+    return fail(
+      `${dead} dead job(s) (${where.join(", ")}): messages that used up their retries`,
+      "see `tokokommo status` for their last error, fix that cause, then `tokokommo retry --dead`",
+    );
+  },
+};
+
+/** The oldest due job has not waited long. */
+const backlog: Check = {
+  id: "jobs.backlog",
+  title: "Job queue is draining",
+  needs: ["state.readable"],
+  run(c) {
+    const store = c.store();
+    if (!store) return pass("no state file yet: no jobs");
+    const now = c.now();
+    const keys = c.shops().map((s) => shopKey(s));
+    const row = store.db
+      .prepare(
+        `SELECT COUNT(*) AS n, MIN(run_after) AS oldest FROM jobs WHERE state = 'pending' AND run_after <= ?
+           AND (? = 0 OR shop_key IN (SELECT value FROM json_each(?)))`,
+      )
+      .get(now, c.options.shop === undefined ? 0 : 1, JSON.stringify(keys)) as {
+      n: number;
+      oldest: number | null;
+    };
+    if (row.n === 0 || row.oldest === null) return pass("no job is waiting");
+    const waited = now - row.oldest;
+    const msg = `${row.n} job(s) due, the oldest waiting ${ago(waited)}`;
+    const fix =
+      "check that `tokokommo serve` is running (doctor check daemon.healthz) and see `tokokommo status` for errors";
+    if (waited > BACKLOG_FAIL_MS) return fail(msg, fix);
+    if (waited > BACKLOG_WARN_MS) return warn(msg, fix);
+    return pass(msg);
+  },
+};
+
+/** Per shop: the last sync succeeded, recently. */
+const lastSync = (shop: Shop): Check => ({
+  id: "shop.last-sync",
+  title: `Shop ${shop.shopId} synced recently`,
+  subject: shop.shopId,
+  needs: ["state.readable"],
+  run(c) {
+    const store = c.store();
+    const st = store?.shopStatus
+      .listShopStatus()
+      .find((s) => s.source === shop.source && s.shopId === shop.shopId);
+    if (!st || st.lastSyncAt === null)
+      return warn(
+        `shop ${shop.shopId} has not been synced yet`,
+        "start the daemon (`tokokommo serve`); it syncs every shop on start",
+      );
+    const limit = Math.max(10 * 60_000, 5 * c.config.sync.pollIntervalSeconds * 1000);
+    if (!st.healthy)
+      return fail(
+        `last sync of shop ${shop.shopId} failed ${ago(c.now() - (st.lastErrorAt ?? 0))} ago: ${st.lastErrorCode ?? ""} ${st.lastError ?? ""}`.trim(),
+        "fix the cause named (docs/errors.md has the code); the next sync clears this",
+      );
+    const since = c.now() - (st.lastSuccessAt ?? 0);
+    if (since > limit)
+      return fail(
+        `shop ${shop.shopId} last synced ${ago(since)} ago`,
+        "check that `tokokommo serve` is running and polling (sync.mode, daemon logs)",
+      );
+    return pass(`last synced ${ago(since)} ago`);
+  },
+});
+
 export const stateChecks: CheckGroup = {
   name: "state",
-  checks: (ctx) => {
-    const checks: ReturnType<CheckGroup["checks"]> = [
-      {
-        id: "state.readable",
-        title: "State file is readable and intact",
-        needs: ["config.valid"],
-        run(c) {
-          const store = c.store();
-          if (!store) {
-            const err = c.storeError();
-            if (isTkError(err) && err.code === "TK_ERR_STATE_MISSING")
-              return warn(
-                `no state file yet at ${c.config.statePath}`,
-                "start the daemon once (`tokokommo serve`); it creates the state file",
-              );
-            const fix =
-              isTkError(err) && err.fix
-                ? err.fix
-                : "restore the state file from a backup, or move it aside and let serve create a new one";
-            return fail(`${c.config.statePath}: ${err instanceof Error ? err.message : String(err)}`, fix);
-          }
-          const integrity = store.integrityCheck();
-          if (!integrity.ok)
-            return fail(
-              `${store.path} is damaged: ${integrity.problems.slice(0, 3).join("; ")}`,
-              "stop the daemon, restore the state file from a backup (or move it aside to start fresh), then start it again",
-            );
-          return pass(`${store.path} is intact (schema ${store.schemaVersion()})`);
-        },
-      },
-      {
-        id: "state.permissions",
-        title: "State file is private to the tokokommo user",
-        needs: ["config.valid"],
-        run(c) {
-          const wider = widerStateModes(c.config.statePath);
-          if (wider.length === 0) return pass("state file 0600 or stricter, directory 0700 or stricter");
-          const files = wider.filter((w) => !w.dir).map((w) => w.path);
-          const dirs = wider.filter((w) => w.dir).map((w) => w.path);
-          const fix = [
-            ...(files.length ? [`chmod 600 ${files.join(" ")}`] : []),
-            ...(dirs.length ? [`chmod 700 ${dirs.join(" ")}`] : []),
-          ].join(" && ");
-          return warn(
-            `other users may read or change the state (it holds tokens and buyers' chats): ${wider
-              .map((w) => `${w.path} is ${octal(w.mode)}`)
-              .join(", ")}`,
-            `run \`${fix}\` as the file's owner (and set StateDirectoryMode=0700 if systemd creates the directory)`,
-          );
-        },
-      },
-      {
-        id: "jobs.dead",
-        title: "No dead jobs",
-        needs: ["state.readable"],
-        run(c) {
-          const store = c.store();
-          if (!store) return pass("no state file yet: no jobs");
-          const keys = new Set(c.shops().map((s) => shopKey(s)));
-          const rows = store.jobs
-            .counts()
-            .filter((r) => c.options.shop === undefined || (r.shopKey !== null && keys.has(r.shopKey)));
-          const dead = rows.reduce((n, r) => n + r.dead, 0);
-          if (dead === 0) return pass("no dead jobs");
-          const where = rows.filter((r) => r.dead > 0).map((r) => `${r.shopKey ?? "no shop"}: ${r.dead}`);
-          return fail(
-            `${dead} dead job(s) (${where.join(", ")}): messages that used up their retries`,
-            "see `tokokommo status` for their last error, fix that cause, then `tokokommo retry --dead`",
-          );
-        },
-      },
-      {
-        id: "jobs.backlog",
-        title: "Job queue is draining",
-        needs: ["state.readable"],
-        run(c) {
-          const store = c.store();
-          if (!store) return pass("no state file yet: no jobs");
-          const now = c.now();
-          const keys = c.shops().map((s) => shopKey(s));
-          const row = store.db
-            .prepare(
-              `SELECT COUNT(*) AS n, MIN(run_after) AS oldest FROM jobs WHERE state = 'pending' AND run_after <= ?
-                 AND (? = 0 OR shop_key IN (SELECT value FROM json_each(?)))`,
-            )
-            .get(now, c.options.shop === undefined ? 0 : 1, JSON.stringify(keys)) as {
-            n: number;
-            oldest: number | null;
-          };
-          if (row.n === 0 || row.oldest === null) return pass("no job is waiting");
-          const waited = now - row.oldest;
-          const msg = `${row.n} job(s) due, the oldest waiting ${ago(waited)}`;
-          const fix =
-            "check that `tokokommo serve` is running (doctor check daemon.healthz) and see `tokokommo status` for errors";
-          if (waited > BACKLOG_FAIL_MS) return fail(msg, fix);
-          if (waited > BACKLOG_WARN_MS) return warn(msg, fix);
-          return pass(msg);
-        },
-      },
-    ];
-    if (!ctx.configState.ok) return checks;
-    for (const shop of ctx.shops()) {
-      checks.push({
-        id: "shop.last-sync",
-        title: `Shop ${shop.shopId} synced recently`,
-        subject: shop.shopId,
-        needs: ["state.readable"],
-        run(c) {
-          const store = c.store();
-          const st = store?.shopStatus
-            .listShopStatus()
-            .find((s) => s.source === shop.source && s.shopId === shop.shopId);
-          if (!st || st.lastSyncAt === null)
-            return warn(
-              `shop ${shop.shopId} has not been synced yet`,
-              "start the daemon (`tokokommo serve`); it syncs every shop on start",
-            );
-          const limit = Math.max(10 * 60_000, 5 * c.config.sync.pollIntervalSeconds * 1000);
-          if (!st.healthy)
-            return fail(
-              `last sync of shop ${shop.shopId} failed ${ago(c.now() - (st.lastErrorAt ?? 0))} ago: ${st.lastErrorCode ?? ""} ${st.lastError ?? ""}`.trim(),
-              "fix the cause named (docs/errors.md has the code); the next sync clears this",
-            );
-          const since = c.now() - (st.lastSuccessAt ?? 0);
-          if (since > limit)
-            return fail(
-              `shop ${shop.shopId} last synced ${ago(since)} ago`,
-              "check that `tokokommo serve` is running and polling (sync.mode, daemon logs)",
-            );
-          return pass(`last synced ${ago(since)} ago`);
-        },
-      });
-    }
-    return checks;
-  },
+  checks: (ctx) => [
+    readable,
+    permissions,
+    deadJobs,
+    backlog,
+    ...(ctx.configState.ok ? ctx.shops().map(lastSync) : []),
+  ],
 };

@@ -7,31 +7,14 @@
  * token the daemon still holds. A refresh happens only when the caller allows it (writable state file).
  */
 
-import type { StoredToken, TokenStore } from "../auth/token-store.js";
-import type { Config, Shop, TiktokshopApp } from "../config/index.js";
-import { tiktokshopClient } from "../daemon/clients.js";
-import { isTkError, type TkError } from "../errors/index.js";
-import { TikTokShopApi, type TikTokShopTokenMeta } from "../sources/tiktokshop/index.js";
-import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
-import { tiktokshopTokenPrefix } from "../sources/tiktokshop/token-keys.js";
-import type { Store } from "../store/index.js";
-
-/** What the TikTok Shop checks get; the coordinator adapts its doctor context to this. */
-export interface TikTokShopCheckContext {
-  config: Config;
-  /** The state file, usually opened read-only; undefined when it does not exist yet. */
-  store: Store | undefined;
-  /** ms since epoch. */
-  now: number;
-  /** Refresh an expired access token (writes the state file; needs a writable store). Default false. */
-  allowRefresh?: boolean;
-  /**
-   * Customer Service calls used today by a shop (the platform does not say). Default: the daemon's count in the
-   * state file.
-   */
-  quotaUsage?: (shopId: string) => (Pick<QuotaUsage, "used" | "limit"> & Partial<QuotaUsage>) | undefined;
-  timeoutMs?: number;
-}
+import type { StoredToken, TokenStore } from "../../auth/token-store.js";
+import type { Config, Shop, TiktokshopApp } from "../../config/index.js";
+import { tiktokshopClient } from "../../daemon/clients.js";
+import { isTkError, type TkError } from "../../errors/index.js";
+import { TikTokShopApi, type TikTokShopTokenMeta } from "../../sources/tiktokshop/index.js";
+import { tiktokshopTokenPrefix } from "../../sources/tiktokshop/token-keys.js";
+import type { Store } from "../../store/index.js";
+import type { DoctorContext } from "../context.js";
 
 export interface SellerState {
   app: TiktokshopApp;
@@ -55,13 +38,18 @@ export interface SellerProbe {
 export const tiktokshopShops = (config: Config): Shop[] =>
   config.shops.filter((s) => s.source === "tiktokshop");
 
+/** The TikTok Shop shops doctor looks at (all, or the one of --shop). */
+export const shopsInScope = (ctx: DoctorContext): Shop[] =>
+  ctx.shops().filter((s) => s.source === "tiktokshop");
+
 /** Every stored seller token of the configured TikTok Shop apps. */
-export function sellersOf(ctx: TikTokShopCheckContext): SellerState[] {
-  if (!ctx.store) return [];
+export function sellersOf(ctx: DoctorContext): SellerState[] {
+  const store = ctx.store();
+  if (!store) return [];
   const out: SellerState[] = [];
   for (const app of ctx.config.tiktokshop.apps) {
-    for (const key of ctx.store.tokens.keys(tiktokshopTokenPrefix(app.name))) {
-      const token = ctx.store.tokens.load(key);
+    for (const key of store.tokens.keys(tiktokshopTokenPrefix(app.name))) {
+      const token = store.tokens.load(key);
       const m = token?.meta;
       if (!token || !m || typeof m.openId !== "string") continue;
       const meta = {
@@ -81,24 +69,19 @@ export function sellerForShop(sellers: SellerState[], shop: Shop): SellerState |
   );
 }
 
-const probes = new WeakMap<TikTokShopCheckContext, Promise<SellerProbe[]>>();
-
-/** One probe per seller and context (several checks read the same answers). */
-export function probeSellers(ctx: TikTokShopCheckContext): Promise<SellerProbe[]> {
-  let p = probes.get(ctx);
-  if (!p) {
-    p = Promise.all(sellersOf(ctx).map((s) => probeSeller(ctx, s)));
-    probes.set(ctx, p);
-  }
-  return p;
+/** One probe per seller and doctor run (several checks read the same answers). */
+export function probeSellers(ctx: DoctorContext): Promise<SellerProbe[]> {
+  return ctx.once("tiktokshop-probes", () => Promise.all(sellersOf(ctx).map((s) => probeSeller(ctx, s))));
 }
 
-async function probeSeller(ctx: TikTokShopCheckContext, seller: SellerState): Promise<SellerProbe> {
+async function probeSeller(ctx: DoctorContext, seller: SellerState): Promise<SellerProbe> {
   const probe: SellerProbe = { seller, csTried: false };
   let accessToken = seller.token.accessToken;
-  if (seller.token.expiresAt <= ctx.now && ctx.allowRefresh && ctx.store && !ctx.store.readonly) {
+  const store = ctx.store();
+  const allowRefresh = ctx.options.tiktokshop?.allowRefresh === true;
+  if (seller.token.expiresAt <= ctx.now() && allowRefresh && store && !store.readonly) {
     try {
-      const client = tiktokshopClient(seller.app, ctx.config, ctx.store.tokens as TokenStore);
+      const client = tiktokshopClient(seller.app, ctx.config, store.tokens as TokenStore);
       accessToken = (await client.auth.refresh(seller.meta.openId)).accessToken;
       probe.refresh = { ok: true };
     } catch (err) {
@@ -110,7 +93,7 @@ async function probeSeller(ctx: TikTokShopCheckContext, seller: SellerState): Pr
     appKey: seller.app.appKey,
     appSecret: seller.app.appSecret,
     apiBaseUrl: ctx.config.endpoints.tiktokshopApi,
-    timeoutMs: ctx.timeoutMs ?? 15_000,
+    timeoutMs: 15_000,
   });
   try {
     const data = await api.call({ method: "GET", path: "/authorization/202309/shops", accessToken });

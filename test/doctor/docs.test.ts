@@ -1,0 +1,20 @@
+/** docs/troubleshooting.md lists exactly the checks doctor runs (for a config with both marketplaces). */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CHECK_GROUPS, DoctorContext } from "../../src/doctor/index.js";
+import { tempDir, validRaw } from "../config/fixtures.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe("docs/troubleshooting.md", () => {
+  it("has one row per check id doctor runs, and no row for a check that does not exist", () => {
+    const ctx = new DoctorContext({ configPath: tmp.file("config.json", validRaw()), env: {} });
+    const ids = new Set(CHECK_GROUPS.flatMap((g) => g.checks(ctx)).map((c) => c.id));
+    ctx.close();
+    const doc = readFileSync(resolve(__dirname, "../../docs/troubleshooting.md"), "utf8");
+    const rows = new Set([...doc.matchAll(/^\| `([a-z.-]+)` \|/gm)].map((m) => m[1]));
+    expect([...rows].sort()).toEqual([...ids].sort());
+  });
+});
