@@ -40,7 +40,12 @@ export function buildProgram(state: RunState): Command {
     )
     .showHelpAfterError("(run `tokokommo --help` for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      // Commander's own usage errors (unknown flag, missing value) carry the usage code like ours.
+      outputError: (s, write) => write(s.replace(/^error: /, "error TK_ERR_USAGE: ")),
+    });
 
   /** Registers an action whose module is loaded lazily. */
   const wire = (cmd: Command, load: () => Promise<Action>) => {
@@ -69,14 +74,18 @@ export function buildProgram(state: RunState): Command {
       .description(
         "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
       )
-      .option("--no-interactive", "take every answer from flags and env, never prompt")
+      .option(
+        "--no-interactive",
+        "take every answer from flags and env, never prompt (also when stdin is not a terminal)",
+      )
       .option(
         "--source <source>",
         "tokopedia (default), or tiktokshop to add a Tokopedia & Shop seller to an existing config",
       )
+      .option("--json", "machine-readable result (progress goes to stderr)")
       .option("--public-url <url>", "https address where the platforms reach this bridge (server.publicUrl)")
       .option("--state <file>", "state file (statePath)")
-      .option("--app <name>", "Tokopedia app name in the config (default main)")
+      .option("--app <name>", "app name in the config (Tokopedia: default main)")
       .option("--fs-id <id>", "Tokopedia app id (fs_id)")
       .option("--client-id <id>", "Tokopedia client id")
       .option(
@@ -106,7 +115,18 @@ export function buildProgram(state: RunState): Command {
       .option(
         "--channel-secret <secret>",
         "Kommo chat channel secret (env TOKOKOMMO_KOMMO_<ACCOUNT>_CHANNEL_SECRET)",
-      ),
+      )
+      .option(
+        "--take-over-webhook",
+        "replace a Tokopedia chat webhook URL another bridge registered for the app",
+      )
+      .option(
+        "--app-key <key>",
+        "TikTok Shop: a new app's key (secret: env TOKOKOMMO_TIKTOKSHOP_<APP>_APP_SECRET)",
+      )
+      .option("--service-id <id>", "TikTok Shop: a new app's service id")
+      .option("--auth-code <code>", "TikTok Shop: the seller's authorization code (or the redirect URL)")
+      .option("--shop <id...>", "TikTok Shop: bind only these shop ids (default: all the seller authorized)"),
     async () => (await import("./commands/init.js")).initCommand,
   );
   wire(
@@ -193,7 +213,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
-    return reportError(err, state);
+    const code = reportError(err, state);
+    // An interrupted command must not linger: a platform call still in flight may keep the loop alive (it can
+    // write nothing: the command aborted it). unref: this only ends a process something keeps alive.
+    if (code === 130) setTimeout(() => process.exit(130), 500).unref();
+    return code;
   }
   const result = state.result;
   if (!result) return 0; // --help / --version were printed by commander
@@ -216,7 +240,12 @@ function reportError(err: unknown, state: RunState): number {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
       return 0;
     if (err.code === "commander.help") return 0;
-    return 2; // unknown command/flag, missing argument: commander already printed the message and usage.
+    // Unknown command/flag, missing argument: commander already printed the message and usage.
+    if (state.json) {
+      const error = { code: "TK_ERR_USAGE", message: err.message.replace(/^error: /, "") };
+      process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+    }
+    return 2;
   }
   if (isTkError(err)) {
     if (state.json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);

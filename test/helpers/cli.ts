@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
 export const BIN = resolve(__dirname, "../../bin/tokokommo.js");
@@ -20,4 +20,31 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     timeout: 60_000,
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr, ms: performance.now() - started };
+}
+
+/**
+ * Spawns the built binary without blocking this process (simulators living in the test process must keep
+ * answering). `onSpawn` gets the child, e.g. to send it a signal.
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<CliRun & { signal: NodeJS.Signals | null }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status, signal) =>
+      resolve({ status, signal, stdout, stderr, ms: performance.now() - started }),
+    );
+    onSpawn?.(child);
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";
 import { usageError } from "../../errors/index.js";
-import { bindTikTokShopSeller } from "../../setup/tiktokshop/index.js";
+import { bindTikTokShopSeller, parseShopIds } from "../../setup/tiktokshop/index.js";
 import { openStore } from "../../store/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 
@@ -17,8 +17,6 @@ export interface ShopsAddTikTokShopOptions {
   shop?: string | string[];
 }
 
-const SHOP_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
 export async function runShopsAddTikTokShop(
   opts: ShopsAddTikTokShopOptions,
   globals: GlobalOptions,
@@ -26,17 +24,7 @@ export async function runShopsAddTikTokShop(
   const app = required(opts.app, "--app", "the app's name in tiktokshop.apps");
   const authCode = required(opts.authCode, "--auth-code", "the `code` from the seller's consent redirect");
   const kommoAccount = required(opts.kommoAccount, "--kommo-account", "the account's name in kommo.accounts");
-  const shopIds = (Array.isArray(opts.shop) ? opts.shop : opts.shop !== undefined ? [opts.shop] : [])
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  for (const id of shopIds) {
-    if (!SHOP_ID_RE.test(id))
-      throw usageError(
-        `--shop ${JSON.stringify(id)} is not a shop id`,
-        "pass the numeric shop id, e.g. --shop 7494049642642441621",
-      );
-  }
+  const shopIds = parseShopIds(opts.shop);
 
   const path = resolveConfigPath({ config: globals.config }, process.env);
   const config = loadConfig(path, process.env);

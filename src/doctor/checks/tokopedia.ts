@@ -6,10 +6,10 @@ import { timingSafeEqual } from "node:crypto";
 import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../bridge/mark-room.js";
 import { isTkError } from "../../errors/index.js";
 import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
-import { whitelistFix } from "../../setup/egress-ip.js";
 import type { DoctorContext } from "../context.js";
 import type { Check, CheckGroup, Outcome } from "../types.js";
 import { fail, pass, warn } from "../types.js";
+import { whitelistOutcome } from "./tokopedia-whitelist.js";
 
 const BLOCKED = "TK_ERR_TOKOPEDIA_IP_NOT_WHITELISTED";
 
@@ -87,27 +87,14 @@ export const tokopediaChecks: CheckGroup = {
                 isTkError(err) && err.fix ? err.fix : "give the IP with --egress-ip or server.egressIp",
               );
             }
-            let ips: string[];
+            let ips: string[] | "refused";
             try {
               ips = (await c.tokopedia(name).whitelist()).ips;
             } catch (err) {
-              if (isTkError(err) && err.code === BLOCKED)
-                return fail(
-                  `Tokopedia refuses this server's IP${egress ? ` (${egress.ip})` : ""}`,
-                  whitelistFix(egress?.ip ?? "this server's public IP", app.fsId),
-                );
-              return fromError(err, "cannot read the whitelist");
+              if (!isTkError(err) || err.code !== BLOCKED) return fromError(err, "cannot read the whitelist");
+              ips = "refused";
             }
-            if (!egress)
-              return warn(
-                `cannot tell which IP Tokopedia sees (whitelist: ${ips.join(", ") || "empty"})`,
-                "set server.egressIp, or endpoints.ipEcho to a URL that answers the caller's IP, or pass --egress-ip",
-              );
-            if (ips.includes(egress.ip)) return pass(`${egress.ip} (from ${egress.source}) is whitelisted`);
-            return fail(
-              `${egress.ip} (from ${egress.source}) is not in the app's whitelist (${ips.join(", ") || "empty"})`,
-              whitelistFix(egress.ip, app.fsId),
-            );
+            return whitelistOutcome(ips, egress, app.fsId);
           },
         },
         {

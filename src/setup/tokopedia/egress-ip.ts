@@ -6,7 +6,7 @@
  */
 import { isIP } from "node:net";
 import { request } from "undici";
-import { TkError } from "../errors/index.js";
+import { TkError } from "../../errors/index.js";
 
 export interface EgressIp {
   ip: string;
