@@ -3,9 +3,9 @@ import { TkError } from "../errors/index.js";
 
 /** TK_ERR_USAGE naming every missing flag (details.missing lists them for --json). */
 export function missingFlagsError(command: string, missing: string[]): TkError {
-  return new TkError("TK_ERR_USAGE", `${command} --no-interactive needs ${missing.join(", ")}`, {
+  return new TkError("TK_ERR_USAGE", `${command} needs ${missing.join(", ")}`, {
     exitCode: 2,
-    fix: `pass ${missing.join(", ")} (or run it in a terminal to be asked)`,
+    fix: `pass ${missing.join(", ")}${command.startsWith("init") ? " (or run it in a terminal to be asked)" : ""}`,
     details: { missing },
   });
 }

@@ -45,7 +45,7 @@ export async function tiktokshopInitSteps(
   const say: Write = ask.write;
   if (!ask.interactive) {
     const missing = missingTikTokShopFlags(flags, o.config, ask.env);
-    if (missing.length > 0) throw missingFlagsError("init --source tiktokshop", missing);
+    if (missing.length > 0) throw missingFlagsError("init --source tiktokshop --no-interactive", missing);
   }
   say("Tokopedia & Shop (TikTok Shop Partner API)");
   if (ask.interactive) for (const line of NEEDS) say(line);

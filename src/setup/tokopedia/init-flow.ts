@@ -68,7 +68,7 @@ export async function runInit(flags: InitFlags, deps: InitDeps): Promise<InitRes
   const interactive = flags.interactive !== false;
   if (!interactive) {
     const missing = missingInitFlags(draft, deps.env);
-    if (missing.length > 0) throw missingFlagsError("init", missing);
+    if (missing.length > 0) throw missingFlagsError("init --no-interactive", missing);
   }
   const tools: InitTools = {
     ask: new Asker(interactive, deps.prompter, deps.env, deps.write),
