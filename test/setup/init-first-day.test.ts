@@ -88,6 +88,21 @@ describe("init, interactive", () => {
   });
 });
 
+describe("init, re-run", () => {
+  it("a re-run on a complete config keeps its public URL and registers the chat webhook again", async () => {
+    const path = w.seed();
+    await runInit({ interactive: true }, w.deps(path, w.interactiveAnswers()));
+    await w.registerWebhooks({ chat_notification_url: "" });
+    const again = await runInit(
+      { interactive: true },
+      w.deps(path, { "shop.domain": "second", "kommo.account": "acme" }),
+    );
+    expect(again.chatWebhookUrl).toBe(OURS);
+    expect(w.tkp.webhookConfig().urls.chat_notification_url).toBe(OURS);
+    expect(loadConfig(path, {}).server.publicUrl).toBe(PUBLIC);
+  });
+});
+
 describe("init, scripted", () => {
   it("another bridge's chat webhook needs --take-over-webhook", async () => {
     await w.registerWebhooks({ chat_notification_url: OTHER });

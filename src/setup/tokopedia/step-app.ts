@@ -13,6 +13,7 @@ export const publicUrlStep: InitStep = {
   async run(d, { ask, say }) {
     const inFile = strAt(objAt(d.file.raw, "server"), "publicUrl");
     if (d.flags.publicUrl === undefined && inFile !== undefined) {
+      d.publicUrl = inFile;
       say(`  ${inFile} (from the config)`);
       return;
     }
