@@ -9,7 +9,7 @@ import { usageError } from "../../errors/index.js";
 import { Asker } from "../../setup/asker.js";
 import { interruptedError } from "../../setup/interrupted.js";
 import type { TikTokShopInitFlags } from "../../setup/tiktokshop/init-flags.js";
-import type { InitFlags } from "../../setup/tokopedia/init-flow.js";
+import type { InitFlags } from "../../setup/tokopedia/index.js";
 import { untilInterrupted } from "../interrupt.js";
 import { inquirerPrompter, type Prompter } from "../prompts.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
@@ -94,7 +94,7 @@ async function initTokopedia(
   io: InitIO,
   signal: AbortSignal,
 ): Promise<CommandResult> {
-  const { runInit } = await import("../../setup/tokopedia/init-flow.js");
+  const { runInit } = await import("../../setup/tokopedia/index.js");
   const result = await runInit(initFlagsFrom(opts, io.interactive), {
     configPath,
     prompter: io.prompter,
