@@ -1,18 +1,15 @@
 /**
  * The steps that check the Tokopedia side before anything is spent on Kommo: whose chat webhook the app has now,
- * this server's IP in the app's whitelist (the same verdict as doctor's check), and the shop to bind.
+ * this server's IP in the app's whitelist, and the shop to bind. The webhook URL and the whitelist verdict are
+ * doctor's own, so `init` and `doctor` cannot disagree about them.
  */
+import { expectedChatUrl as chatWebhookUrl } from "../../doctor/checks/tokopedia.js";
 import { whitelistOutcome } from "../../doctor/checks/tokopedia-whitelist.js";
 import { isTkError, TkError } from "../../errors/index.js";
 import { objAt, strAt } from "../config-file.js";
 import { findTokopediaShop } from "./bind-shop.js";
 import { appOf, type InitDraft, type InitStep } from "./draft.js";
 import { detectEgressIp } from "./egress-ip.js";
-
-/** The chat webhook URL this bridge registers for the app. */
-export function chatWebhookUrl(publicUrl: string, app: string): string {
-  return `${publicUrl}/webhooks/tokopedia/${encodeURIComponent(app)}`;
-}
 
 /**
  * Registering the webhook replaces the app's chat URL: when another bridge (or an older install) receives the

@@ -1,7 +1,7 @@
 /** The last steps of `init`: the Kommo chat channel of a new account, and the webhooks. */
 import { kommoChatsClient } from "../../daemon/clients.js";
+import { expectedChatUrl as chatWebhookUrl } from "../../doctor/checks/tokopedia.js";
 import { accountOf, appOf, type InitStep } from "./draft.js";
-import { chatWebhookUrl } from "./step-checks.js";
 import { kommoVar } from "./step-kommo-account.js";
 
 export const channelStep: InitStep = {
