@@ -16,10 +16,9 @@ import {
   DEFAULT_REPLY_RESERVE,
 } from "../../sources/tiktokshop/quota.js";
 import type { Asker, Write } from "../asker.js";
+import { validName } from "../validate.js";
 import { verifyTikTokShopCredentials } from "./credentials.js";
 import { appSecretEnvVar, type TikTokShopInitFlags } from "./init-flags.js";
-
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export async function chooseTikTokShopApp(
   config: Config,
@@ -56,8 +55,7 @@ export async function chooseTikTokShopApp(
       flag: "--app",
       flagValue: name,
       ...(taken.includes("tts") ? {} : { default: "tts" }),
-      validate: (v) =>
-        !NAME_RE.test(v) ? "letters, digits, '-' or '_'" : taken.includes(v) ? "that name is taken" : true,
+      validate: (v) => (taken.includes(v) ? "that name is taken" : validName(v)),
     })
   ).value;
   return addApp(config, appName, flags, ask, say);
