@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { expect } from "vitest";
 
 export const BIN = resolve(__dirname, "../../bin/tokokommo.js");
 
@@ -47,4 +48,11 @@ export function runCliAsync(
     );
     onSpawn?.(child);
   });
+}
+
+/** A run that stopped on bad usage (exit 2, TK_ERR_USAGE) and named each of `names` in its error. */
+export function expectUsageError(r: Pick<CliRun, "status" | "stderr">, names: string[]): void {
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain("TK_ERR_USAGE");
+  for (const name of names) expect(r.stderr).toContain(name);
 }
