@@ -146,6 +146,7 @@ async function initTikTokShop(
   try {
     const { config: next, result } = await tts.tiktokshopInitSteps({ config, flags, store, ask, signal });
     saveConfig(configPath, next);
+    // The running daemon's answer to the new config (did it take the change?) belongs here, after the write.
     const text = [
       `bound ${result.shops.length} Tokopedia & Shop shop(s) of ${result.sellerName ?? result.openId} to Kommo account ${result.kommoAccount}`,
       result.webhook.url ? `set this webhook URL in Partner Center: ${result.webhook.url}` : "",
