@@ -19,6 +19,7 @@ import {
   type TikTokShopBindResult,
 } from "./bind.js";
 import { chooseTikTokShopApp } from "./choose-app.js";
+import { kommoAccountUnknown } from "./errors.js";
 import { missingTikTokShopFlags, type TikTokShopInitFlags } from "./init-flags.js";
 
 export interface TikTokShopInitOptions {
@@ -47,6 +48,10 @@ export async function tiktokshopInitSteps(
     const missing = missingTikTokShopFlags(flags, o.config, ask.env);
     if (missing.length > 0) throw missingFlagsError("init --source tiktokshop --no-interactive", missing);
   }
+  // A wrong account name is told before a new app's credentials are checked live.
+  const accounts = o.config.kommo.accounts.map((a) => a.name);
+  if (flags.kommoAccount && !accounts.includes(flags.kommoAccount))
+    throw kommoAccountUnknown(flags.kommoAccount, accounts);
   say("Tokopedia & Shop (TikTok Shop Partner API)");
   if (ask.interactive) for (const line of NEEDS) say(line);
   const { config, app } = await chooseTikTokShopApp(o.config, flags, ask, say);
