@@ -106,6 +106,16 @@ describe("init --source tiktokshop, scripted", () => {
     expect((JSON.parse(unknown.stdout) as { error: { code: string } }).error.code).toBe("TK_ERR_USAGE");
   });
 
+  it("an unknown --kommo-account is refused before a new app's credentials are checked", async () => {
+    const r = await init(
+      ["--app", "tts3", "--app-key", "k", "--service-id", "s", "--auth-code", "c", "--kommo-account", "nope"],
+      { TOKOKOMMO_TIKTOKSHOP_TTS3_APP_SECRET: "x" },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("TK_ERR_TIKTOKSHOP_KOMMO_ACCOUNT_UNKNOWN");
+    expect(r.stdout + r.stderr).not.toContain("app key and secret");
+  });
+
   it("Ctrl-C while a platform call hangs exits 130 and leaves the config byte-identical", async () => {
     let hits = 0;
     const hang: Server = createServer(() => {
