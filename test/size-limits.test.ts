@@ -24,11 +24,6 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
 const KNOWN_OVER_LIMIT = new Set<string>([
   "src/cli/program.ts#buildProgram",
   "src/daemon/daemon.ts#startDaemon",
-  "src/setup/init-flow.ts",
-  "src/setup/init-flow.ts#<anonymous>",
-  "src/setup/init-flow.ts#runInit",
-  "src/setup/tiktokshop/init-steps.ts#tiktokshopInitSteps",
-  "src/setup/tiktokshop/redirect-listener.ts#listenForAuthCode",
   "src/sim/kommo/amojo-routes.ts",
   "src/sim/kommo/amojo-routes.ts#handleAmojo",
   "src/sim/kommo/amojo-routes.ts#newMessage",

@@ -8,6 +8,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { isTkError } from "../errors/index.js";
 import { version } from "../version.js";
+import { withInitOptions } from "./init-options.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "./result.js";
 
 type Action = (
@@ -40,7 +41,12 @@ export function buildProgram(state: RunState): Command {
     )
     .showHelpAfterError("(run `tokokommo --help` for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      // Commander's own usage errors (unknown flag, missing value) carry the usage code like ours.
+      outputError: (s, write) => write(s.replace(/^error: /, "error TK_ERR_USAGE: ")),
+    });
 
   /** Registers an action whose module is loaded lazily. */
   const wire = (cmd: Command, load: () => Promise<Action>) => {
@@ -64,49 +70,13 @@ export function buildProgram(state: RunState): Command {
   };
 
   wire(
-    program
-      .command("init")
-      .description(
-        "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
-      )
-      .option("--no-interactive", "take every answer from flags and env, never prompt")
-      .option(
-        "--source <source>",
-        "tokopedia (default), or tiktokshop to add a Tokopedia & Shop seller to an existing config",
-      )
-      .option("--public-url <url>", "https address where the platforms reach this bridge (server.publicUrl)")
-      .option("--state <file>", "state file (statePath)")
-      .option("--app <name>", "Tokopedia app name in the config (default main)")
-      .option("--fs-id <id>", "Tokopedia app id (fs_id)")
-      .option("--client-id <id>", "Tokopedia client id")
-      .option(
-        "--client-secret <secret>",
-        "Tokopedia client secret (env TOKOKOMMO_TOKOPEDIA_<APP>_CLIENT_SECRET)",
-      )
-      .option(
-        "--webhook-secret <secret>",
-        "Tokopedia webhook secret (env TOKOKOMMO_TOKOPEDIA_<APP>_WEBHOOK_SECRET)",
-      )
-      .option("--egress-ip <ip>", "the IP Tokopedia sees from this server (default: ask endpoints.ipEcho)")
-      .option("--shop-domain <domain>", "the shop's Tokopedia URL or domain, e.g. tokopedia.com/kommo")
-      .option("--kommo-account <name>", "Kommo account name in the config (default: the subdomain)")
-      .option("--kommo-subdomain <sub>", "Kommo subdomain (acme for acme.kommo.com)")
-      .option(
-        "--kommo-token <token>",
-        "Kommo long-lived token (env TOKOKOMMO_KOMMO_<ACCOUNT>_LONG_LIVED_TOKEN)",
-      )
-      .option("--kommo-client-id <id>", "Kommo OAuth integration id")
-      .option(
-        "--kommo-client-secret <secret>",
-        "Kommo OAuth secret (env TOKOKOMMO_KOMMO_<ACCOUNT>_CLIENT_SECRET)",
-      )
-      .option("--kommo-redirect-uri <url>", "Kommo OAuth redirect URI")
-      .option("--kommo-auth-code <code>", "Kommo OAuth authorization code (20 minutes valid)")
-      .option("--channel-id <id>", "Kommo chat channel id")
-      .option(
-        "--channel-secret <secret>",
-        "Kommo chat channel secret (env TOKOKOMMO_KOMMO_<ACCOUNT>_CHANNEL_SECRET)",
-      ),
+    withInitOptions(
+      program
+        .command("init")
+        .description(
+          "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
+        ),
+    ),
     async () => (await import("./commands/init.js")).initCommand,
   );
   wire(
@@ -196,7 +166,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
-    return reportError(err, state);
+    const code = reportError(err, state);
+    // An interrupted command must not linger: a platform call still in flight may keep the loop alive (it can
+    // write nothing: the command aborted it). unref: this only ends a process something keeps alive.
+    if (code === 130) setTimeout(() => process.exit(130), 500).unref();
+    return code;
   }
   const result = state.result;
   if (!result) return 0; // --help / --version were printed by commander
@@ -219,7 +193,12 @@ function reportError(err: unknown, state: RunState): number {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
       return 0;
     if (err.code === "commander.help") return 0;
-    return 2; // unknown command/flag, missing argument: commander already printed the message and usage.
+    // Unknown command/flag, missing argument: commander already printed the message and usage.
+    if (state.json) {
+      const error = { code: "TK_ERR_USAGE", message: err.message.replace(/^error: /, "") };
+      process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+    }
+    return 2;
   }
   if (isTkError(err)) {
     if (state.json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);

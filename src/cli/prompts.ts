@@ -1,13 +1,15 @@
 /**
- * The prompts `init` asks, behind a small interface (the changesets habit): production uses @inquirer/prompts
- * (loaded only when a prompt is shown), tests answer by name with scriptedPrompter().
+ * The one prompt interface of setup (both marketplaces), behind a small interface (the changesets habit):
+ * production uses @inquirer/prompts (loaded only when a prompt is shown), tests answer by id with
+ * scriptedPrompter().
  *
- * Every question has a stable `name`, so a test answers "tokopedia.fsId", not "the third question".
+ * Every question has a stable `id`, so a test answers "tokopedia.fsId", not "the third question", and rewording a
+ * question breaks no test.
  */
 
 export interface PromptBase {
-  /** Stable key of the question (tests answer by it). */
-  name: string;
+  /** Stable key of the question (tests answer by it); never derived from the wording. */
+  id: string;
   message: string;
 }
 
@@ -65,25 +67,27 @@ export type ScriptedAnswer = string | boolean | typeof INTERRUPT;
 /**
  * Answers prompts from a script: `{ "tokopedia.fsId": "13004", ... }`; a list answers the same question several
  * times (a retried step). A question with no scripted answer takes its default, else fails the test loudly.
- * `asked` records every question name in order.
+ * `asked` records every question id in order, `defaults` the default each was shown with.
  */
 export function scriptedPrompter(
   script: Record<string, ScriptedAnswer | ScriptedAnswer[]>,
-): Prompter & { asked: string[] } {
+): Prompter & { asked: string[]; defaults: { id: string; default: string | boolean | undefined }[] } {
   const queues = new Map<string, ScriptedAnswer[]>(
     Object.entries(script).map(([k, v]) => [k, Array.isArray(v) ? [...v] : [v]]),
   );
   const asked: string[] = [];
-  const next = (q: PromptBase, fallback: ScriptedAnswer | undefined): ScriptedAnswer => {
-    asked.push(q.name);
-    const queue = queues.get(q.name);
+  const defaults: { id: string; default: string | boolean | undefined }[] = [];
+  const next = (q: PromptBase & { default?: string | boolean }, fallback: ScriptedAnswer | undefined) => {
+    asked.push(q.id);
+    defaults.push({ id: q.id, default: q.default });
+    const queue = queues.get(q.id);
     const a =
       queue && queue.length > 0
-        ? queue.length === 1 && !Array.isArray(script[q.name])
+        ? queue.length === 1 && !Array.isArray(script[q.id])
           ? queue[0]
           : queue.shift()
         : fallback;
-    if (a === undefined) throw new Error(`scriptedPrompter: no answer for "${q.name}" (${q.message})`);
+    if (a === undefined) throw new Error(`scriptedPrompter: no answer for "${q.id}" (${q.message})`);
     if (a === INTERRUPT) {
       const err = new Error("User force closed the prompt with SIGINT");
       err.name = "ExitPromptError";
@@ -98,6 +102,7 @@ export function scriptedPrompter(
   };
   return {
     asked,
+    defaults,
     async input(q) {
       return validated(q, String(next(q, q.default)));
     },
@@ -111,7 +116,7 @@ export function scriptedPrompter(
     async select(q) {
       const a = String(next(q, q.default));
       const hit = q.choices.find((c) => c.value === a);
-      if (!hit) throw new Error(`scriptedPrompter: "${a}" is not a choice of ${q.name}`);
+      if (!hit) throw new Error(`scriptedPrompter: "${a}" is not a choice of ${q.id}`);
       return hit.value;
     },
   };

@@ -25,6 +25,7 @@ export {
   type TokopediaApp,
 } from "./schema.js";
 export {
+  attachEnvSecrets,
   type Env,
   type EnvSecret,
   envSecretsOf,

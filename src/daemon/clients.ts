@@ -51,7 +51,10 @@ export function tiktokshopClient(
   });
 }
 
-export function kommoChatsClient(account: KommoAccount, config: WithEndpoints): KommoChatsClient {
+export function kommoChatsClient(
+  account: Pick<KommoAccount, "channel">,
+  config: WithEndpoints,
+): KommoChatsClient {
   return new KommoChatsClient({
     baseUrl: config.endpoints.kommoChats,
     channelId: account.channel.id,
@@ -60,12 +63,13 @@ export function kommoChatsClient(account: KommoAccount, config: WithEndpoints): 
 }
 
 /** Token key of a Kommo account's OAuth pair in the state file. */
-export function kommoTokenKey(account: KommoAccount): string {
+export function kommoTokenKey(account: Pick<KommoAccount, "name">): string {
   return `kommo:${account.name}`;
 }
 
 export function kommoRestClient(
-  account: KommoAccount,
+  // Only what signing in needs, so `init` can check an account before its channel exists.
+  account: Pick<KommoAccount, "name" | "subdomain" | "auth">,
   config: WithEndpoints,
   tokenStore: TokenStore,
 ): KommoRestClient {

@@ -15,7 +15,7 @@ import { isTkError } from "../errors/index.js";
 import type { KommoChatsClient, KommoRestClient } from "../kommo/index.js";
 import type { KommoAccount as KommoAccountInfo } from "../kommo/rest-client.js";
 import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
-import { detectEgressIp, type EgressIp } from "../setup/egress-ip.js";
+import { detectEgressIp, type EgressIp } from "../setup/tokopedia/egress-ip.js";
 import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
 import type { TokopediaClient } from "../sources/tokopedia/index.js";
 import { openStore, type Store } from "../store/index.js";

@@ -86,7 +86,7 @@ export const ERROR_CODES = {
   TK_ERR_SERVER_HOST: { category: "config", exitCode: 2, retryable: false, doc: BRIDGE },
   TK_ERR_SETUP_ABORTED: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
   TK_ERR_SETUP_EGRESS_IP: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
-  TK_ERR_SETUP_INTERRUPTED: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
+  TK_ERR_SETUP_INTERRUPTED: { category: "setup", exitCode: 130, retryable: false, doc: SETUP },
   TK_ERR_SETUP_IP_NOT_WHITELISTED: {
     category: "access",
     exitCode: 1,
@@ -97,6 +97,7 @@ export const ERROR_CODES = {
   TK_ERR_SETUP_LAST_SHOP: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
   TK_ERR_SETUP_SHOP_NOT_FOUND: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
   TK_ERR_SETUP_SHOP_NOT_IN_CONFIG: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
+  TK_ERR_SETUP_WEBHOOK_IN_USE: { category: "setup", exitCode: 1, retryable: false, doc: SETUP },
   TK_ERR_SHOP_AUTH_EXPIRING: {
     category: "auth",
     exitCode: 1,

@@ -5,9 +5,10 @@ import { errorSpec, type TkErrorCode } from "./codes.js";
  * one-line message and, where we know it, the fix. Codes are documented in docs/errors.md; a test keeps the two in
  * step.
  *
- * exitCode (docs/errors.md): 1 = a check or operation failed, 2 = bad usage or invalid configuration.
+ * exitCode (docs/errors.md): 1 = a check or operation failed, 2 = bad usage or invalid configuration,
+ * 130 = interrupted by the user (Ctrl-C), as shells report a process ended by SIGINT.
  */
-export type ExitCode = 0 | 1 | 2;
+export type ExitCode = 0 | 1 | 2 | 130;
 
 export interface TkErrorOptions {
   /** What the user should do next, in one sentence. */

@@ -20,10 +20,10 @@ describe("init --source tiktokshop", () => {
     const code = bed.tiktokshop.authorize(seller.openId);
     const lines: string[] = [];
     const prompter = scriptedPrompter({
-      "tiktokshop.tokopedia-shop-app": "0", // the existing app "tts"
-      "tiktokshop.how-will-the-authorization-code-come-bac": "0", // paste
-      "tiktokshop.authorization-code-or-the-redirect-url-i": code,
-      "tiktokshop.which-shops-go-to-this-kommo-account": "0", // all of them
+      "tiktokshop.app": "tts",
+      "tiktokshop.codeReturn": "paste",
+      "tiktokshop.authCode": code,
+      "tiktokshop.shops": "",
     });
     const res = await initCommand({ source: "tiktokshop" }, { config: bed.configPath }, [], {
       prompter,
@@ -39,8 +39,8 @@ describe("init --source tiktokshop", () => {
   it("Ctrl-C at a prompt leaves the config byte-identical", async () => {
     const before = readFileSync(bed.configPath);
     const prompter = scriptedPrompter({
-      "tiktokshop.tokopedia-shop-app": "0",
-      "tiktokshop.how-will-the-authorization-code-come-bac": INTERRUPT,
+      "tiktokshop.app": "tts",
+      "tiktokshop.codeReturn": INTERRUPT,
     });
     await expect(
       initCommand({ source: "tiktokshop" }, { config: bed.configPath }, [], { prompter, write: () => {} }),

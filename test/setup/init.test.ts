@@ -2,119 +2,45 @@
  * `init` end to end against the simulators: answers from the test through the prompt wrapper, and from flags;
  * a re-run adds a shop; Ctrl-C leaves the old config byte-identical; `shops add/remove`; the built binary.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initCommand } from "../../src/cli/commands/init.js";
 import { shopsAddCommand, shopsRemoveCommand } from "../../src/cli/commands/shops.js";
 import { INTERRUPT, scriptedPrompter } from "../../src/cli/prompts.js";
 import { loadConfig } from "../../src/config/index.js";
-import { runInit } from "../../src/setup/init-flow.js";
-import { parseShopDomain } from "../../src/setup/shop-domain.js";
-import { type KommoSimulator, startKommoSimulator } from "../../src/sim/kommo/index.js";
-import { startTokopediaSim, type TokopediaSim } from "../../src/sim/tokopedia/index.js";
+import { runInit } from "../../src/setup/tokopedia/init-flow.js";
+import { parseShopDomain } from "../../src/setup/tokopedia/shop-domain.js";
 import { openStore } from "../../src/store/index.js";
-import { BIN } from "../helpers/cli.js";
-import { startIpEcho } from "../helpers/ip-echo.js";
+import { runCliAsync } from "../helpers/cli.js";
+import { type InitWorld, PUBLIC, startInitWorld } from "./init-world.js";
 
-let tkp: TokopediaSim;
-let kommo: KommoSimulator;
-let echo: Awaited<ReturnType<typeof startIpEcho>>;
-let dir: string;
-let n = 0;
+let w: InitWorld;
+let tkp: InitWorld["tkp"];
+let kommo: InitWorld["kommo"];
 let shopKommo: string;
 let shopSecond: string;
-let account: ReturnType<KommoSimulator["addAccount"]>;
-let channel: ReturnType<KommoSimulator["addChannel"]>;
+let account: InitWorld["account"];
+let channel: InitWorld["channel"];
 let token: string;
-
-const PUBLIC = "https://bridge.example.com";
-
-/** A seed config: only where the platforms are (init fills in the rest). */
-function seed(): string {
-  const path = join(dir, `config-${++n}.json`);
-  const endpoints = {
-    tokopediaAuth: tkp.authUrl,
-    tokopediaApi: tkp.apiUrl,
-    kommoApi: kommo.url,
-    kommoChats: kommo.url,
-    ipEcho: echo.url,
-  };
-  writeFileSync(path, JSON.stringify({ version: 1, endpoints }), { mode: 0o600 });
-  return path;
-}
-const lines: string[] = [];
-const deps = (configPath: string, script: Parameters<typeof scriptedPrompter>[0]) => ({
-  configPath,
-  prompter: scriptedPrompter(script),
-  write: (l: string) => lines.push(l),
-  env: {},
-});
-const interactiveAnswers = () => ({
-  "server.publicUrl": PUBLIC,
-  "tokopedia.app": "main",
-  "tokopedia.fsId": String(tkp.app.fsId),
-  "tokopedia.clientId": tkp.app.clientId,
-  "tokopedia.clientSecret": tkp.app.clientSecret,
-  "shop.domain": "https://www.tokopedia.com/kommo/kaos-polos",
-  "kommo.subdomain": "acme",
-  "kommo.name": "acme",
-  "kommo.authKind": "longLived",
-  "kommo.token": token,
-  "kommo.channelId": channel.id,
-  "kommo.channelSecret": channel.secret,
-});
+let dir: string;
+let lines: string[];
+const seed = () => w.seed();
+const deps = (configPath: string, script: Parameters<InitWorld["deps"]>[1]) => w.deps(configPath, script);
+const interactiveAnswers = () => w.interactiveAnswers();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "tokokommo-init-"));
-  echo = await startIpEcho();
-  tkp = await startTokopediaSim({ webhookDelivery: false });
-  kommo = await startKommoSimulator();
-  shopKommo = tkp.createShop({ name: "Kommo Official", domain: "kommo" }).shopId;
-  tkp.bindShop(shopKommo);
-  shopSecond = tkp.createShop({ name: "Second", domain: "second" }).shopId;
-  tkp.bindShop(shopSecond);
-  account = kommo.addAccount({ name: "Acme", subdomain: "acme" });
-  channel = kommo.addChannel({ hookUrl: `${PUBLIC}/webhooks/kommo/:scope_id` });
-  token = kommo.longLivedToken(account.id);
+  w = await startInitWorld();
+  ({ tkp, kommo, shopKommo, shopSecond, account, channel, token, dir, lines } = w);
   // Other webhook URLs of the app that init must keep.
-  await tkpRegisterOrderUrl();
+  await w.registerWebhooks({ order_notification_url: "https://erp.example.com/orders" });
 });
 
-async function tkpRegisterOrderUrl() {
-  const { TokopediaClient } = await import("../../src/sources/tokopedia/index.js");
-  const c = new TokopediaClient({
-    appName: "x",
-    ...tkp.app,
-    authBaseUrl: tkp.authUrl,
-    apiBaseUrl: tkp.apiUrl,
-  });
-  await c.registerWebhooks({ order_notification_url: "https://erp.example.com/orders" });
-}
-
 /** Spawns the built binary without blocking this process (the simulators live here and must answer). */
-function runCli(
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", XDG_CONFIG_HOME: dir, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], env: Record<string, string | undefined>) =>
+  runCliAsync(args, { XDG_CONFIG_HOME: dir, ...env });
 
 afterAll(async () => {
-  await Promise.allSettled([tkp?.close(), kommo?.close(), echo?.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  await w?.close();
 });
 
 describe("parseShopDomain", () => {
@@ -184,7 +110,7 @@ describe("init, interactive (answers through the prompt wrapper)", () => {
         prompter: scriptedPrompter({ "shop.domain": "second", [at]: INTERRUPT }),
         write: () => {},
       });
-      await expect(res).rejects.toMatchObject({ code: "TK_ERR_SETUP_INTERRUPTED" });
+      await expect(res).rejects.toMatchObject({ code: "TK_ERR_SETUP_INTERRUPTED", exitCode: 130 });
       expect(readFileSync(path).equals(before), at).toBe(true);
     }
   });
@@ -202,21 +128,8 @@ describe("init, interactive (answers through the prompt wrapper)", () => {
 });
 
 describe("init --no-interactive (flags and env)", () => {
-  const flags = () => ({
-    interactive: false,
-    publicUrl: PUBLIC,
-    fsId: String(tkp.app.fsId),
-    clientId: tkp.app.clientId,
-    shopDomain: "kommo",
-    kommoSubdomain: "acme",
-    kommoAccount: "acme",
-    channelId: channel.id,
-  });
-  const envSecrets = () => ({
-    TOKOKOMMO_TOKOPEDIA_MAIN_CLIENT_SECRET: tkp.app.clientSecret,
-    TOKOKOMMO_KOMMO_ACME_LONG_LIVED_TOKEN: token,
-    TOKOKOMMO_KOMMO_ACME_CHANNEL_SECRET: channel.secret,
-  });
+  const flags = () => w.flags();
+  const envSecrets = () => w.envSecrets();
 
   it("takes secrets from env and keeps them out of the file", async () => {
     const path = seed();

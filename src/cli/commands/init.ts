@@ -1,45 +1,59 @@
+/**
+ * `tokokommo init`: the guided setup of src/setup (Tokopedia by default, `--source tiktokshop` to add a seller).
+ * Interactive only when asked to be and stdin is a terminal; otherwise every answer comes from flags and env.
+ * Progress lines go through `write` (stdout by default); Ctrl-C ends with TK_ERR_SETUP_INTERRUPTED (exit 130) and
+ * the previous config untouched (it is written only at the end).
+ */
 import { resolveConfigPath } from "../../config/index.js";
-import { TkError } from "../../errors/index.js";
-import type { InitFlags } from "../../setup/init-flow.js";
-import { inquirerPrompter, isPromptExit, type Prompter } from "../prompts.js";
+import { usageError } from "../../errors/index.js";
+import { Asker } from "../../setup/asker.js";
+import { interruptedError } from "../../setup/interrupted.js";
+import type { TikTokShopInitFlags } from "../../setup/tiktokshop/init-flags.js";
+import type { InitFlags } from "../../setup/tokopedia/index.js";
+import { untilInterrupted } from "../interrupt.js";
+import { inquirerPrompter, type Prompter } from "../prompts.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
+const TOKOPEDIA_FLAGS = [
+  "publicUrl",
+  "state",
+  "app",
+  "fsId",
+  "clientId",
+  "clientSecret",
+  "webhookSecret",
+  "egressIp",
+  "shopDomain",
+  "kommoAccount",
+  "kommoSubdomain",
+  "kommoToken",
+  "kommoClientId",
+  "kommoClientSecret",
+  "kommoRedirectUri",
+  "kommoAuthCode",
+  "channelId",
+  "channelSecret",
+] as const;
+
 /** Maps commander's options (one flag per answer) to InitFlags. */
-export function initFlagsFrom(opts: Record<string, unknown>): InitFlags {
-  const flags: InitFlags = { interactive: opts.interactive !== false };
-  const keys = [
-    "publicUrl",
-    "state",
-    "app",
-    "fsId",
-    "clientId",
-    "clientSecret",
-    "webhookSecret",
-    "egressIp",
-    "shopDomain",
-    "kommoAccount",
-    "kommoSubdomain",
-    "kommoToken",
-    "kommoClientId",
-    "kommoClientSecret",
-    "kommoRedirectUri",
-    "kommoAuthCode",
-    "channelId",
-    "channelSecret",
-  ] as const;
-  for (const k of keys) {
+export function initFlagsFrom(opts: Record<string, unknown>, interactive = true): InitFlags {
+  const flags: InitFlags = { interactive: interactive && opts.interactive !== false };
+  for (const k of TOKOPEDIA_FLAGS) {
     const v = str(opts[k]);
     if (v !== undefined) flags[k] = v;
   }
+  if (opts.takeOverWebhook === true) flags.takeOverWebhook = true;
   return flags;
 }
 
-/**
- * `tokokommo init`: see src/setup/init-flow.ts. Progress lines go through `write` (stdout by default); Ctrl-C at a
- * prompt ends with TK_ERR_SETUP_INTERRUPTED and the previous config untouched (it is written only at the end).
- */
+interface InitIO {
+  write: (line: string) => void;
+  prompter: Prompter;
+  interactive: boolean;
+}
+
 export async function initCommand(
   opts: Record<string, unknown>,
   globals: GlobalOptions,
@@ -47,101 +61,92 @@ export async function initCommand(
   io: Partial<CommandIO> & { prompter?: Prompter } = {},
 ): Promise<CommandResult> {
   const configPath = resolveConfigPath({ config: globals.config }, process.env);
-  const write = (line: string) => (io.write ?? ((t: string) => process.stdout.write(t)))(`${line}\n`);
-  const deps = { prompter: io.prompter ?? inquirerPrompter(), write };
-  if (str(opts.source) === "tiktokshop") return initTikTokShop(configPath, deps);
-  if (str(opts.source) !== undefined && str(opts.source) !== "tokopedia")
-    throw new TkError("TK_ERR_USAGE", `unknown --source "${str(opts.source)}"`, {
-      fix: "use --source tokopedia (default) or --source tiktokshop",
-      exitCode: 2,
-    });
-  const { runInit } = await import("../../setup/init-flow.js");
-  try {
-    const result = await runInit(initFlagsFrom(opts), {
-      configPath,
-      prompter: deps.prompter,
-      write: deps.write,
-      env: process.env,
-      execPath: process.argv[1] ? `${process.execPath} ${process.argv[1]}` : "tokokommo",
-    });
-    return {
-      exitCode: 0,
-      text: result.text,
-      json: {
-        configPath: result.configPath,
-        app: result.app,
-        shop: result.shop ?? null,
-        kommoAccount: result.kommoAccount,
-        scopeId: result.scopeId,
-        chatWebhookUrl: result.chatWebhookUrl ?? null,
-        kommoHookUrl: result.kommoHookUrl ?? null,
-      },
-    };
-  } catch (err) {
-    if (isPromptExit(err))
-      throw new TkError("TK_ERR_SETUP_INTERRUPTED", `setup interrupted; ${configPath} was not changed`, {
-        fix: "run `tokokommo init` again when ready (a re-run adds to an existing config)",
-        exitCode: 1,
-      });
-    throw err;
-  }
+  const source = str(opts.source) ?? "tokopedia";
+  if (source !== "tokopedia" && source !== "tiktokshop")
+    throw usageError(
+      `unknown --source "${source}"`,
+      "use --source tokopedia (default) or --source tiktokshop",
+    );
+  // With --json, stdout carries only the result: progress goes to stderr.
+  const out =
+    opts.json === true
+      ? (t: string) => process.stderr.write(t)
+      : (io.write ?? ((t: string) => process.stdout.write(t)));
+  const initIO: InitIO = {
+    write: (line) => out(`${line}\n`),
+    prompter: io.prompter ?? inquirerPrompter(),
+    // No terminal on stdin: nobody can answer a prompt, so the run is scripted whatever the flags say.
+    interactive: opts.interactive !== false && io.interactive !== false,
+  };
+  const again = source === "tiktokshop" ? "tokokommo init --source tiktokshop" : "tokokommo init";
+  return untilInterrupted(
+    (signal) =>
+      source === "tiktokshop"
+        ? initTikTokShop(configPath, opts, initIO, signal)
+        : initTokopedia(configPath, opts, initIO, signal),
+    () => interruptedError(configPath, again),
+  );
+}
+
+async function initTokopedia(
+  configPath: string,
+  opts: Record<string, unknown>,
+  io: InitIO,
+  signal: AbortSignal,
+): Promise<CommandResult> {
+  const { runInit } = await import("../../setup/tokopedia/index.js");
+  const result = await runInit(initFlagsFrom(opts, io.interactive), {
+    configPath,
+    prompter: io.prompter,
+    write: io.write,
+    env: process.env,
+    signal,
+    execPath: process.argv[1] ? `${process.execPath} ${process.argv[1]}` : "tokokommo",
+  });
+  return {
+    exitCode: 0,
+    text: result.text,
+    json: {
+      configPath: result.configPath,
+      app: result.app,
+      shop: result.shop ?? null,
+      kommoAccount: result.kommoAccount,
+      scopeId: result.scopeId,
+      chatWebhookUrl: result.chatWebhookUrl ?? null,
+      kommoHookUrl: result.kommoHookUrl ?? null,
+    },
+  };
 }
 
 /**
- * `tokokommo init --source tiktokshop`: adds a Tokopedia & Shop seller to an existing config (the Kommo
- * account and channel come from the first `init`): app key and secret, the authorization link, the code (pasted or
- * caught by a one-shot local listener), tokens into the state file, shops bound, the webhook URL to set.
+ * `tokokommo init --source tiktokshop`: adds a Tokopedia & Shop seller to an existing config: app, the seller's
+ * authorization, tokens into the state file, shops bound, the webhook URL to set (src/setup/tiktokshop).
  */
 async function initTikTokShop(
   configPath: string,
-  deps: { prompter: Prompter; write: (line: string) => void },
+  opts: Record<string, unknown>,
+  io: InitIO,
+  signal: AbortSignal,
 ): Promise<CommandResult> {
-  const [{ loadConfig, saveConfig, redact }, { openStore }, { tiktokshopInitSteps }] = await Promise.all([
+  const [{ loadConfig, saveConfig, redact }, { openStore }, tts] = await Promise.all([
     import("../../config/index.js"),
     import("../../store/index.js"),
     import("../../setup/tiktokshop/index.js"),
   ]);
+  const flags: TikTokShopInitFlags = {
+    shops: tts.parseShopIds(Array.isArray(opts.shop) ? opts.shop.map(String) : str(opts.shop)),
+  };
+  for (const k of ["app", "appKey", "serviceId", "authCode", "kommoAccount"] as const) {
+    const v = str(opts[k]);
+    if (v) flags[k] = v;
+  }
   const config = loadConfig(configPath, process.env);
-  const p = deps.prompter;
-  // Prompt names (what scripted answers key on) come from the question: "tiktokshop.app-key", ...
-  const name = (message: string) =>
-    `tiktokshop.${message
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 40)}`;
+  const ask = new Asker(io.interactive, io.prompter, process.env, io.write);
   const store = openStore(config.statePath);
   try {
-    const { config: next, result } = await tiktokshopInitSteps({
-      config,
-      store,
-      out: { write: (text) => deps.write(text.replace(/\n$/, "")) },
-      prompts: {
-        input: (message, o) =>
-          p.input({
-            name: name(message),
-            message,
-            ...(o?.default !== undefined ? { default: o.default } : {}),
-            ...(o?.validate ? { validate: o.validate } : {}),
-          }),
-        password: (message) => p.password({ name: name(message), message }),
-        confirm: (message, o) =>
-          p.confirm({
-            name: name(message),
-            message,
-            ...(o?.default !== undefined ? { default: o.default } : {}),
-          }),
-        select: async <T>(message: string, choices: Array<{ name: string; value: T }>) => {
-          const picked = await p.select({
-            name: name(message),
-            message,
-            choices: choices.map((c, i) => ({ name: c.name, value: String(i) })),
-          });
-          return choices[Number(picked)]!.value;
-        },
-      },
-    });
+    const { config: next, result } = await tts.tiktokshopInitSteps({ config, flags, store, ask, signal });
     saveConfig(configPath, next);
+    // The running daemon's answer to the new config (did it take the change?) belongs here, after the write.
     const text = [
       `bound ${result.shops.length} Tokopedia & Shop shop(s) of ${result.sellerName ?? result.openId} to Kommo account ${result.kommoAccount}`,
       result.webhook.url ? `set this webhook URL in Partner Center: ${result.webhook.url}` : "",
@@ -150,13 +155,6 @@ async function initTikTokShop(
       .filter(Boolean)
       .join("\n");
     return { exitCode: 0, text, json: redact(result) };
-  } catch (err) {
-    if (isPromptExit(err))
-      throw new TkError("TK_ERR_SETUP_INTERRUPTED", `setup interrupted; ${configPath} was not changed`, {
-        fix: "run `tokokommo init --source tiktokshop` again when ready",
-        exitCode: 1,
-      });
-    throw err;
   } finally {
     store.close();
   }

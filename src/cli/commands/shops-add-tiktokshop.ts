@@ -4,8 +4,8 @@
  * (all, or those named) and writes the config. Nothing is written when any check fails.
  */
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";
-import { usageError } from "../../errors/index.js";
-import { bindTikTokShopSeller } from "../../setup/tiktokshop/index.js";
+import { missingFlagsError } from "../../setup/missing-flags.js";
+import { bindTikTokShopSeller, parseShopIds } from "../../setup/tiktokshop/index.js";
 import { openStore } from "../../store/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 
@@ -17,26 +17,17 @@ export interface ShopsAddTikTokShopOptions {
   shop?: string | string[];
 }
 
-const SHOP_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
 export async function runShopsAddTikTokShop(
   opts: ShopsAddTikTokShopOptions,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
-  const app = required(opts.app, "--app", "the app's name in tiktokshop.apps");
-  const authCode = required(opts.authCode, "--auth-code", "the `code` from the seller's consent redirect");
-  const kommoAccount = required(opts.kommoAccount, "--kommo-account", "the account's name in kommo.accounts");
-  const shopIds = (Array.isArray(opts.shop) ? opts.shop : opts.shop !== undefined ? [opts.shop] : [])
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  for (const id of shopIds) {
-    if (!SHOP_ID_RE.test(id))
-      throw usageError(
-        `--shop ${JSON.stringify(id)} is not a shop id`,
-        "pass the numeric shop id, e.g. --shop 7494049642642441621",
-      );
-  }
+  const given = { "--app": opts.app, "--auth-code": opts.authCode, "--kommo-account": opts.kommoAccount };
+  const missing = Object.entries(given).flatMap(([flag, v]) => (v?.trim() ? [] : [flag]));
+  if (missing.length > 0) throw missingFlagsError("shops add --source tiktokshop", missing);
+  const app = opts.app?.trim() ?? "";
+  const authCode = opts.authCode?.trim() ?? "";
+  const kommoAccount = opts.kommoAccount?.trim() ?? "";
+  const shopIds = parseShopIds(opts.shop);
 
   const path = resolveConfigPath({ config: globals.config }, process.env);
   const config = loadConfig(path, process.env);
@@ -68,10 +59,4 @@ export async function runShopsAddTikTokShop(
   } finally {
     store.close();
   }
-}
-
-function required(value: string | undefined, flag: string, what: string): string {
-  const v = value?.trim();
-  if (!v) throw usageError(`${flag} is required with --source tiktokshop`, `pass ${flag} (${what})`);
-  return v;
 }

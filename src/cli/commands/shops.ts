@@ -64,7 +64,7 @@ export async function shopsAddCommand(
       "shops add needs --shop-domain DOMAIN (e.g. tokopedia.com/kommo)",
       "pass the shop's Tokopedia URL or domain",
     );
-  const { addTokopediaShop } = await import("../../setup/add-tokopedia-shop.js");
+  const { addTokopediaShop } = await import("../../setup/tokopedia/add-tokopedia-shop.js");
   const { shop, added } = await addTokopediaShop(config, path, { app, domain, kommoAccount });
   const text = `${added ? "bound" : "already bound"}: tokopedia shop ${shop.shopId} (${shop.name ?? "-"}) -> ${shop.kommoAccount} via app ${shop.app}`;
   return { exitCode: 0, text, json: { added, shops: [redact(shop)] } };

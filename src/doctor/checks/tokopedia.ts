@@ -7,12 +7,12 @@ import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../bridge/mark-room.js";
 import type { Shop, TokopediaApp } from "../../config/index.js";
 import { isTkError } from "../../errors/index.js";
 import { trimTrailingSlashes } from "../../net/trim-trailing-slashes.js";
-import type { EgressIp } from "../../setup/egress-ip.js";
-import { whitelistFix } from "../../setup/egress-ip.js";
+import type { EgressIp } from "../../setup/tokopedia/egress-ip.js";
 import type { DoctorContext } from "../context.js";
 import type { Check, CheckGroup, Outcome } from "../types.js";
 import { BUG_FIX, fail, pass, warn } from "../types.js";
 import { unreachable, unreachableReason } from "../unreachable.js";
+import { whitelistOutcome } from "./tokopedia-whitelist.js";
 
 const BLOCKED = "TK_ERR_TOKOPEDIA_IP_NOT_WHITELISTED";
 
@@ -84,27 +84,15 @@ export async function judgeIpWhitelist(input: {
   apiUrl: string;
 }): Promise<Outcome> {
   const { egress, fsId } = input;
-  let ips: string[];
+  let ips: string[] | "refused";
   try {
     ips = (await input.readWhitelist()).ips;
   } catch (err) {
-    if (isTkError(err) && err.code === BLOCKED)
-      return fail(
-        `Tokopedia refuses this server's IP${egress ? ` (${egress.ip})` : ""}`,
-        whitelistFix(egress?.ip ?? "this server's public IP", fsId),
-      );
-    return fromError(err, "cannot read the whitelist", input.apiUrl, "the whitelist");
+    if (!isTkError(err) || err.code !== BLOCKED)
+      return fromError(err, "cannot read the whitelist", input.apiUrl, "the whitelist");
+    ips = "refused";
   }
-  if (!egress)
-    return warn(
-      `cannot tell which IP Tokopedia sees (whitelist: ${ips.join(", ") || "empty"})`,
-      "set server.egressIp, or endpoints.ipEcho to a URL that answers the caller's IP, or pass --egress-ip",
-    );
-  if (ips.includes(egress.ip)) return pass(`${egress.ip} (from ${egress.source}) is whitelisted`);
-  return fail(
-    `${egress.ip} (from ${egress.source}) is not in the app's whitelist (${ips.join(", ") || "empty"})`,
-    whitelistFix(egress.ip, fsId),
-  );
+  return whitelistOutcome(ips, egress, fsId);
 }
 
 /** The IP Tokopedia sees is on the app's whitelist. */

@@ -1,4 +1,4 @@
-/** Setup of Tokopedia & Shop sellers: bind (shops add), consent link, redirect listener, interactive init. */
+/** Setup of Tokopedia & Shop sellers: bind (shops add), consent link, redirect listener, init (prompted or scripted). */
 export {
   type BindTikTokShopSellerOptions,
   type BoundTikTokShop,
@@ -19,12 +19,8 @@ export {
 } from "./consent.js";
 export { type CredentialCheck, verifyTikTokShopCredentials } from "./credentials.js";
 export { TTS_SETUP_ERR } from "./errors.js";
-export {
-  type SetupPrompts,
-  type SetupWriter,
-  type TikTokShopInitOptions,
-  tiktokshopInitSteps,
-} from "./init-steps.js";
+export { missingTikTokShopFlags, parseShopIds, type TikTokShopInitFlags } from "./init-flags.js";
+export { type TikTokShopInitOptions, tiktokshopInitSteps } from "./init-steps.js";
 export {
   type AuthCodeListener,
   type AuthCodeListenerOptions,

@@ -67,17 +67,7 @@ export async function listenForAuthCode(o: AuthCodeListenerOptions): Promise<Aut
     await new Promise<void>((r) => server.close(() => r()));
   };
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) =>
-      reject(
-        new TkError(
-          TTS_SETUP_ERR.REDIRECT_LISTEN,
-          `Cannot listen on 127.0.0.1:${o.port ?? 0} for the authorization redirect (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
-          {
-            fix: "choose another port (and set the same one in the app's Redirect URL), or paste the code instead",
-          },
-        ),
-      ),
-    );
+    server.once("error", (err) => reject(cannotListen(o.port ?? 0, err)));
     server.listen(o.port ?? 0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -116,6 +106,16 @@ export async function listenForAuthCode(o: AuthCodeListenerOptions): Promise<Aut
       if (server.listening) await stop();
     },
   };
+}
+
+function cannotListen(port: number, err: unknown): TkError {
+  return new TkError(
+    TTS_SETUP_ERR.REDIRECT_LISTEN,
+    `Cannot listen on 127.0.0.1:${port} for the authorization redirect (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+    {
+      fix: "choose another port (and set the same one in the app's Redirect URL), or paste the code instead",
+    },
+  );
 }
 
 /** Listens, waits for the first redirect, closes: resolves with its `code`. */

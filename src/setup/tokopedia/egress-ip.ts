@@ -6,7 +6,8 @@
  */
 import { isIP } from "node:net";
 import { request } from "undici";
-import { TkError } from "../errors/index.js";
+import { TkError } from "../../errors/index.js";
+import { isObj } from "../config-file.js";
 
 export interface EgressIp {
   ip: string;
@@ -32,15 +33,15 @@ export async function detectEgressIp(o: {
   } catch (err) {
     throw new TkError("TK_ERR_SETUP_EGRESS_IP", `cannot learn this server's IP from ${o.echoUrl}`, {
       fix: "check endpoints.ipEcho (a URL that answers the caller's IP), or give the IP with --egress-ip / server.egressIp",
-      details: { echoUrl: o.echoUrl, reason: (err as Error).message },
+      details: { echoUrl: o.echoUrl, reason: err instanceof Error ? err.message : String(err) },
       cause: err,
     });
   }
   let ip = text;
   if (text.startsWith("{")) {
     try {
-      const j = JSON.parse(text) as { ip?: unknown };
-      ip = typeof j.ip === "string" ? j.ip : "";
+      const j: unknown = JSON.parse(text);
+      ip = isObj(j) && typeof j.ip === "string" ? j.ip : "";
     } catch {
       ip = "";
     }

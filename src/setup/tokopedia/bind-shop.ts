@@ -3,9 +3,9 @@
  * `shops add`. A shop that is not in the list is either not added in the Developer Console yet or waiting for
  * its owner to accept the approval e-mail: the error says both.
  */
-import { TkError } from "../errors/index.js";
-import type { TokopediaClient } from "../sources/tokopedia/index.js";
-import type { TkShopInfo } from "../sources/tokopedia/types.js";
+import { TkError } from "../../errors/index.js";
+import type { TokopediaClient } from "../../sources/tokopedia/index.js";
+import type { TkShopInfo } from "../../sources/tokopedia/types.js";
 import { parseShopDomain } from "./shop-domain.js";
 
 export async function findTokopediaShop(client: TokopediaClient, domainOrUrl: string): Promise<TkShopInfo> {

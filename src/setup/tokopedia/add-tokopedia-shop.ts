@@ -3,10 +3,10 @@
  * the binding (shop-info for that id answers instead of 403 RBAC_MDLW_001), write the config. Nothing is written
  * when any step fails.
  */
-import { MemoryTokenStore } from "../auth/token-store.js";
-import { type Config, type Shop, saveConfig } from "../config/index.js";
-import { tokopediaClient } from "../daemon/clients.js";
-import { usageError } from "../errors/index.js";
+import { MemoryTokenStore } from "../../auth/token-store.js";
+import { type Config, type Shop, saveConfig } from "../../config/index.js";
+import { tokopediaClient } from "../../daemon/clients.js";
+import { usageError } from "../../errors/index.js";
 import { findTokopediaShop } from "./bind-shop.js";
 
 export async function addTokopediaShop(

@@ -2,7 +2,7 @@
  * A Tokopedia shop domain from what a partner types: `kommo`, `tokopedia.com/kommo`,
  * `https://www.tokopedia.com/kommo/some-product?x=1` all give `kommo`.
  */
-import { usageError } from "../errors/index.js";
+import { usageError } from "../../errors/index.js";
 
 const DOMAIN_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 
