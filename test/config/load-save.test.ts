@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -238,19 +239,33 @@ describe("saveConfig", () => {
     expect(readdirSync(tmp.dir)).toEqual(["config.json"]);
   });
 
-  // root ignores directory permissions, so this only runs as an ordinary user.
-  it.skipIf(process.getuid?.() === 0)("a directory that cannot be written is TK_ERR_CONFIG_WRITE", () => {
+  it("a directory that cannot be written is TK_ERR_CONFIG_WRITE", () => {
     const dir = join(tmp.dir, "ro");
     mkdirSync(dir);
     writeFileSync(join(dir, "config.json"), JSON.stringify(minimalRaw()), { mode: 0o600 });
     const c = loadConfig(join(dir, "config.json"), {});
-    chmodSync(dir, 0o500);
+    const unblock = blockWrites(dir);
     try {
       const err = thrown(() => saveConfig(join(dir, "config.json"), c));
       expect(err.code).toBe("TK_ERR_CONFIG_WRITE");
       expect(readdirSync(dir)).toEqual(["config.json"]);
     } finally {
-      chmodSync(dir, 0o700);
+      unblock();
     }
   });
 });
+
+/**
+ * Makes `dir` refuse writes, and returns how to undo it. An ordinary user is refused by the directory's mode; root
+ * ignores modes, so as root (the tests run as root here and in CI) the directory becomes a read-only bind mount of
+ * itself.
+ */
+function blockWrites(dir: string): () => void {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o500);
+    return () => chmodSync(dir, 0o700);
+  }
+  execFileSync("mount", ["--bind", dir, dir]);
+  execFileSync("mount", ["-o", "remount,ro,bind", dir]);
+  return () => execFileSync("umount", [dir]);
+}
