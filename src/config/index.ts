@@ -32,3 +32,4 @@ export {
   type SecretField,
   secretEnvVar,
 } from "./secrets.js";
+export { asStarterConfig, readStarterConfig, type StarterConfig } from "./starter.js";

@@ -5,6 +5,7 @@
 import { isTkError } from "../errors/index.js";
 import { DoctorContext, type DoctorOptions } from "./context.js";
 import { CHECK_GROUPS } from "./registry.js";
+import { starterReport } from "./starter.js";
 import { type Check, type CheckGroup, type CheckReport, checkKey, type Outcome } from "./types.js";
 
 export interface DoctorReport {
@@ -83,6 +84,7 @@ export async function runDoctor(
 ): Promise<DoctorReport> {
   const ctx = new DoctorContext(options);
   try {
+    if (!ctx.configState.ok && ctx.configState.starter) return starterReport(ctx.configState.starter);
     return await runChecks(ctx, groups);
   } finally {
     ctx.close();
