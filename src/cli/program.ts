@@ -55,6 +55,7 @@ export function buildProgram(state: RunState): Command {
       const action = await load();
       const io: CommandIO = {
         write: (text) => process.stdout.write(text),
+        writeErr: (text) => process.stderr.write(text),
         stdin: process.stdin,
         interactive: process.stdin.isTTY === true,
       };
@@ -180,7 +181,8 @@ export function buildProgram(state: RunState): Command {
     program
       .command("sandbox")
       .description("see the whole flow on this machine against built-in Tokopedia and Kommo simulators")
-      .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)"),
+      .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)")
+      .option("--json", "with --script: the outcome as JSON on stdout, the transcript on stderr"),
     async () => (await import("./commands/sandbox.js")).sandboxCommand,
   );
   return program;
