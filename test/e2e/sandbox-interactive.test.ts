@@ -12,7 +12,13 @@ describe("tokokommo sandbox, interactive", () => {
   it("prompts, plays typed lines, reports a bad one and goes on until quit", async () => {
     const input = new PassThrough();
     let out = "";
-    const io = { write: (t: string) => void (out += t), stdin: input, interactive: true };
+    const io = {
+      write: (t: string) => {
+        out += t;
+      },
+      stdin: input,
+      interactive: true,
+    };
     const done = playSandbox({ steps: [], interactive: true, json: false }, io);
     await waitFor("the first prompt", () => out.endsWith(PROMPT), 20_000);
     input.write("b halo kak\n");
@@ -26,6 +32,8 @@ describe("tokokommo sandbox, interactive", () => {
     const r = await done;
     expect(r.exitCode).toBe(0);
     expect(out.split(PROMPT).length - 1).toBe(5); // at the start and after each of the four lines before quit
-    expect(out).toContain("1 of 1 buyer message arrived in Kommo; replies: delivered; 0 of 0 expectations held.");
+    expect(out).toContain(
+      "1 of 1 buyer message arrived in Kommo; replies: delivered; 0 of 0 expectations held.",
+    );
   });
 });
