@@ -33,33 +33,32 @@ export async function playSandbox(o: PlayModeOptions, io: CommandIO): Promise<Co
   const { sides, daemon } = world;
   line(`  bridge   ${daemon.url}  (shop "${sides.shop.name}", Kommo account "Acme Agency")\n`);
   const player = new SandboxPlayer(sides, line);
+  // Ctrl-C at any point: stop where it is, clean up, report what happened so far.
+  const interrupt = waitForSignal(["SIGINT"]);
+  void interrupt.received.then(() => player.stop());
   try {
     for (const step of o.steps) await player.play(step);
     if (o.interactive) {
       line(`\n${HELP}\n`);
-      const stop = waitForSignal(["SIGINT"]);
-      try {
-        await runRepl({
-          input: io.stdin,
-          write: raw,
-          prompt: true,
-          player,
-          help: HELP,
-          commands: {
-            status: () => {
-              const counts = daemon.store.jobs.counts();
-              const waiting = counts.reduce((a, c) => a + c.pending + c.running, 0);
-              const dead = counts.reduce((a, c) => a + c.dead, 0);
-              return `${resultLine(player.outcome)} Bridge jobs waiting: ${waiting}, dead: ${dead}.`;
-            },
+      await runRepl({
+        input: io.stdin,
+        write: raw,
+        prompt: true,
+        player,
+        help: HELP,
+        commands: {
+          status: () => {
+            const counts = daemon.store.jobs.counts();
+            const waiting = counts.reduce((a, c) => a + c.pending + c.running, 0);
+            const dead = counts.reduce((a, c) => a + c.dead, 0);
+            return `${resultLine(player.outcome)} Bridge jobs waiting: ${waiting}, dead: ${dead}.`;
           },
-          stop: stop.received,
-        });
-      } finally {
-        stop.dispose();
-      }
+        },
+        stop: interrupt.received,
+      });
     }
   } finally {
+    interrupt.dispose();
     await world.close(); // stops the bridge and the simulators, removes the temporary state file
   }
   line(`\n${resultLine(player.outcome)}`);

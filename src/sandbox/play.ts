@@ -74,6 +74,7 @@ export class SandboxPlayer {
   /** The buyer of the latest `buyer` or `manager to` line: whom `manager:` answers and `expect` looks at. */
   private current: string | undefined;
   private lastStatus: ReplyStatus | undefined;
+  private stopped = false;
 
   constructor(
     private readonly sides: SandboxSides,
@@ -85,7 +86,18 @@ export class SandboxPlayer {
     return [...this.chats.keys()];
   }
 
+  /** Ends any wait in progress at once (Ctrl-C): the step gives up without counting it as a failure. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Waits as the sides allow, unless stopped. */
+  private wait<T>(probe: () => T | undefined): Promise<T | undefined> {
+    return waitUntil(probe, this.sides.waitMs, () => this.stopped);
+  }
+
   async play(step: ScriptStep): Promise<void> {
+    if (this.stopped) return;
     if (step.actor === "buyer") return this.buyer(step);
     if (step.actor === "manager") return this.manager(step);
     return this.expect(step);
@@ -112,10 +124,11 @@ export class SandboxPlayer {
     this.outcome.sent++;
     // A buyer's room (and so their Kommo chat) stays the same: count on from what the chat already showed.
     const start = before?.conversationId === chat.conversationId ? seen : 0;
-    const msgs = await waitUntil(() => {
+    const msgs = await this.wait(() => {
       const m = kommoMessages(this.sides, chat.conversationId);
       return m.length > start ? m : undefined;
-    }, this.sides.waitMs);
+    });
+    if (this.stopped) return;
     if (!msgs) {
       const what = this.missing("the message did not arrive in Kommo");
       this.fail(step.line, what, `${KMO} ✗ ${what}`);
@@ -124,9 +137,8 @@ export class SandboxPlayer {
     this.outcome.arrived++;
     const msg = msgs[start]!;
     if (start === 0) {
-      const lead = await waitUntil(
-        () => this.sides.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId),
-        this.sides.waitMs,
+      const lead = await this.wait(() =>
+        this.sides.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId),
       );
       const contact = lead && this.sides.kommo.contacts().find((c) => c.id === lead.contactId);
       this.write(
@@ -169,7 +181,8 @@ export class SandboxPlayer {
     this.write(`${KMO} Manager → ${buyer}: ${step.kind === "text" ? step.text : `[picture ${step.url}]`}`);
     const repliesBefore = this.sides.tokopedia.shopReplies(room).length;
     const amojoId = await this.sides.kommo.managerReplies(this.sides.scopeId, conversationId, content);
-    const status = await waitUntil(() => this.sides.kommo.deliveryStatuses(amojoId)[0], this.sides.waitMs);
+    const status = await this.wait(() => this.sides.kommo.deliveryStatuses(amojoId)[0]);
+    if (this.stopped) return;
     if (!status) {
       this.lastStatus = "no status";
       this.outcome.replies.push({ text: shown, status: "no status" });

@@ -51,6 +51,7 @@ export async function serveRehearsal(o: ServeModeOptions, io: CommandIO): Promis
       },
       stop: signal.received,
     });
+    player.stop(); // a wait still running (Ctrl-C while a message was on its way) ends now
     // Piped input that ended (or none at all) leaves the simulators up: the rehearsal goes on in other terminals.
     if (ended === "end") io.write("(input ended; the simulators stay up until Ctrl-C or SIGTERM)\n");
     reason = ended === "quit" ? "quit" : await signal.received;

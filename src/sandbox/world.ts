@@ -102,12 +102,17 @@ export function kommoMessages(sides: SandboxSides, conversationId: string): SimM
     .filter((m) => m.conversationId === conversationId && m.direction === "in");
 }
 
-export async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+/** Polls `probe` until it answers, `timeoutMs` passed or `cancelled()` says to give up (undefined then). */
+export async function waitUntil<T>(
+  probe: () => T | undefined,
+  timeoutMs: number,
+  cancelled: () => boolean = () => false,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) return undefined;
+    if (Date.now() > deadline || cancelled()) return undefined;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

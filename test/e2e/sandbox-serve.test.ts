@@ -176,8 +176,13 @@ describe("tokokommo sandbox --serve (built binary)", () => {
     expect(config.endpoints.tiktokshopApi).toBe(`http://127.0.0.1:${base + 1}`);
     expect(config.endpoints.kommoChats).toBe(`http://127.0.0.1:${base + 2}`);
     expect(config.server.port).toBe(8787);
+    // No bridge runs here, so this message waits (15 s) for a bridge that never comes: Ctrl-C must not wait too.
+    sandbox.child.stdin?.write("buyer: is anyone there?\n");
+    await waitFor("the buyer line", () => /TOKOPEDIA\s+Budi: is anyone there\?/.test(sandbox.out()));
+    const interrupted = Date.now();
     sandbox.child.kill("SIGINT");
     expect(await sandbox.exited).toBe(0);
+    expect(Date.now() - interrupted).toBeLessThan(8_000);
     expect(sandbox.out()).toContain("Stopped the simulators (SIGINT)");
   }, 60_000);
 
