@@ -189,7 +189,7 @@ export function buildProgram(state: RunState): Command {
       )
       .option(
         "--port-base <n>",
-        "with --serve: Tokopedia on N, TikTok Shop on N+1, Kommo on N+2 (default: any free ports)",
+        "with --serve: Tokopedia on N, TikTok Shop on N+1, Kommo on N+2, IP echo on N+3 (default: any free)",
       )
       .option(
         "--bridge-port <port>",

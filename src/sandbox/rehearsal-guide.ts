@@ -10,7 +10,6 @@ export function initCommand(v: RehearsalValues): string {
   return [
     "tokokommo init --no-interactive",
     `--public-url ${v.bridgeUrl}`,
-    `--egress-ip ${v.tokopedia.egressIp}`,
     `--app ${v.tokopedia.app}`,
     `--fs-id ${v.tokopedia.fsId}`,
     `--client-id ${v.tokopedia.clientId}`,
@@ -39,9 +38,10 @@ export function rehearsalGuide(v: RehearsalValues, files: RehearsalFiles): strin
   const e = v.endpoints;
   return `tokokommo sandbox --serve: the Tokopedia, TikTok Shop and Kommo simulators on 127.0.0.1, up until Ctrl-C.
 
-  Tokopedia     port ${port(e.tokopediaApi)}   app fs_id ${v.tokopedia.fsId}; shops ${v.tokopedia.shopDomain} and ${v.tokopedia.otherShopDomain}; whitelist ${v.tokopedia.egressIp}
+  Tokopedia     port ${port(e.tokopediaApi)}   app fs_id ${v.tokopedia.fsId}; shops ${v.tokopedia.shopDomain} and ${v.tokopedia.otherShopDomain}; whitelist 127.0.0.1
   TikTok Shop   port ${port(e.tiktokshopApi)}   app key ${v.tiktokshop.appKey}; seller toko-tts, ready to authorize the app
   Kommo         port ${port(e.kommoApi)}   account "Acme Agency" (subdomain ${v.kommo.subdomain}); chat channel ${v.kommo.channelId}
+  IP echo       port ${port(e.ipEcho)}   endpoints.ipEcho: tells init and doctor this machine's IP (127.0.0.1)
   the bridge    ${v.bridgeUrl}   not run here: your own \`tokokommo serve\`; the simulators send their webhooks there
 
 Wrote ${files.configPath} (a starter config: the simulators' endpoints)

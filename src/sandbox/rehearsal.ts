@@ -9,6 +9,7 @@ import { TkError } from "../errors/index.js";
 import { type KommoSimulator, startKommoSimulator } from "../sim/kommo/index.js";
 import { startTikTokShopSim, type TikTokShopSim } from "../sim/tiktokshop/index.js";
 import { startTokopediaSim, type TokopediaSim } from "../sim/tokopedia/index.js";
+import { type IpEcho, startIpEcho } from "./ip-echo.js";
 import type { SandboxSides } from "./world.js";
 
 /** Everything `init` (and `shops add`) will ask for, as the simulators were set up. */
@@ -22,14 +23,13 @@ export interface RehearsalValues {
     tiktokshopApi: string;
     kommoApi: string;
     kommoChats: string;
+    ipEcho: string;
   };
   tokopedia: {
     app: string;
     fsId: number;
     clientId: string;
     clientSecret: string;
-    /** The IP the simulator sees and has on the app's whitelist. */
-    egressIp: string;
     shopDomain: string;
     /** A second shop of the app, for `shops add`. */
     otherShopDomain: string;
@@ -55,7 +55,7 @@ export interface Rehearsal {
 }
 
 export interface RehearsalOptions {
-  /** Tokopedia on portBase, TikTok Shop on portBase+1, Kommo on portBase+2; 0 = any free ports. */
+  /** Tokopedia on portBase, TikTok Shop on +1, Kommo on +2, the IP echo on +3; 0 = any free ports. */
   portBase: number;
   /** The port the operator's `serve` will listen on (127.0.0.1). */
   bridgePort: number;
@@ -79,7 +79,7 @@ function portInUse(err: unknown, port: number, what: string): unknown {
   );
 }
 
-async function startAll(o: RehearsalOptions): Promise<[TokopediaSim, TikTokShopSim, KommoSimulator]> {
+async function startAll(o: RehearsalOptions): Promise<[TokopediaSim, TikTokShopSim, KommoSimulator, IpEcho]> {
   const at = (i: number) => (o.portBase === 0 ? 0 : o.portBase + i);
   const started: { close(): Promise<void> }[] = [];
   const start = async <T extends { close(): Promise<void> }>(
@@ -99,11 +99,14 @@ async function startAll(o: RehearsalOptions): Promise<[TokopediaSim, TikTokShopS
   const tokopedia = await start(0, "Tokopedia", (port) => startTokopediaSim({ port, webhookDelivery: true }));
   const tiktokshop = await start(1, "TikTok Shop", (port) => startTikTokShopSim({ port }));
   const kommo = await start(2, "Kommo", (port) => startKommoSimulator({ port }));
-  return [tokopedia, tiktokshop, kommo];
+  const echo = await start(3, "IP echo", (port) => startIpEcho(port));
+  return [tokopedia, tiktokshop, kommo, echo];
 }
 
 export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
-  const [tokopedia, tiktokshop, kommo] = await startAll(o);
+  const [tokopedia, tiktokshop, kommo, echo] = await startAll(o);
+  const closeAll = () =>
+    Promise.allSettled([tokopedia.close(), tiktokshop.close(), kommo.close(), echo.close()]);
   const bridgeUrl = `http://127.0.0.1:${o.bridgePort}`;
   try {
     const shop = tokopedia.createShop({ name: SHOP, domain: SHOP });
@@ -128,11 +131,11 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
         tiktokshopApi: tiktokshop.url,
         kommoApi: kommo.url,
         kommoChats: kommo.url,
+        ipEcho: echo.url,
       },
       tokopedia: {
         app: "main",
         ...tokopedia.app,
-        egressIp: "127.0.0.1",
         shopDomain: `tokopedia.com/${SHOP}`,
         otherShopDomain: `tokopedia.com/${SHOP}-2`,
       },
@@ -165,11 +168,11 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       },
       newAuthCode: () => tiktokshop.authorize(seller.openId),
       async close() {
-        await Promise.allSettled([tokopedia.close(), tiktokshop.close(), kommo.close()]);
+        await closeAll();
       },
     };
   } catch (err) {
-    await Promise.allSettled([tokopedia.close(), tiktokshop.close(), kommo.close()]);
+    await closeAll();
     throw err;
   }
 }

@@ -175,6 +175,7 @@ describe("tokokommo sandbox --serve (built binary)", () => {
     expect(config.endpoints.tokopediaApi).toBe(`http://127.0.0.1:${base}`);
     expect(config.endpoints.tiktokshopApi).toBe(`http://127.0.0.1:${base + 1}`);
     expect(config.endpoints.kommoChats).toBe(`http://127.0.0.1:${base + 2}`);
+    expect(config.endpoints.ipEcho).toBe(`http://127.0.0.1:${base + 3}/ip`);
     expect(config.server.port).toBe(8787);
     // No bridge runs here, so this message waits (15 s) for a bridge that never comes: Ctrl-C must not wait too.
     sandbox.child.stdin?.write("buyer: is anyone there?\n");

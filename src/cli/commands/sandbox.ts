@@ -63,7 +63,7 @@ export async function sandboxCommand(
     const { serveRehearsal } = await import("../../sandbox/serve-mode.js");
     return serveRehearsal(
       {
-        portBase: opts.portBase === undefined ? 0 : port("--port-base", opts.portBase, 0, 65533),
+        portBase: opts.portBase === undefined ? 0 : port("--port-base", opts.portBase, 0, 65532),
         bridgePort: opts.bridgePort === undefined ? 8787 : port("--bridge-port", opts.bridgePort, 1, 65535),
         dir: typeof opts.dir === "string" ? opts.dir : "tokokommo-rehearsal",
       },
