@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { join, resolve } from "node:path";
 import { asStarterConfig, parseConfigJson } from "../config/index.js";
 import { envToken } from "../config/secrets.js";
-import { usageError } from "../errors/index.js";
+import { TkError, usageError } from "../errors/index.js";
 import type { RehearsalValues } from "./rehearsal.js";
 
 export interface RehearsalFiles {
@@ -85,8 +85,23 @@ function writePrivate(path: string, text: string): void {
   }
 }
 
+/** Writes both files; TK_ERR_CONFIG_WRITE (naming the directory) when it cannot. */
 export function writeRehearsalFiles(v: RehearsalValues, files: RehearsalFiles): void {
-  mkdirSync(files.dir, { recursive: true, mode: 0o700 });
-  writePrivate(files.configPath, `${JSON.stringify(starterConfig(v), null, 2)}\n`);
-  writePrivate(files.envPath, rehearsalEnv(v, files));
+  try {
+    mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+    writePrivate(files.configPath, `${JSON.stringify(starterConfig(v), null, 2)}\n`);
+    writePrivate(files.envPath, rehearsalEnv(v, files));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TkError(
+      "TK_ERR_CONFIG_WRITE",
+      `cannot write the rehearsal's files into ${files.dir} (${code ?? "error"})`,
+      {
+        exitCode: 1,
+        fix: "pass --dir with a directory this user can write to",
+        details: { path: files.dir, errno: code },
+        cause: err,
+      },
+    );
+  }
 }

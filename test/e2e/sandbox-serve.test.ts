@@ -5,7 +5,7 @@
  * rehearsal set up is refused, a taken port is TK_ERR_PORT_IN_USE, and SIGINT / SIGTERM end it with exit 0.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -197,5 +197,15 @@ describe("tokokommo sandbox --serve (built binary)", () => {
     const c = runCli(["sandbox", "--serve", "--port-base", "70000"]);
     expect(c.status).toBe(2);
     expect(c.stderr).toContain("--port-base 70000 is not a port");
+  });
+
+  it("a --dir it cannot write to is TK_ERR_CONFIG_WRITE (exit 1), and the simulators are stopped again", () => {
+    const aFile = join(root, "a-file");
+    writeFileSync(aFile, "");
+    const r = runCli(["sandbox", "--serve", "--dir", join(aFile, "sub")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `error TK_ERR_CONFIG_WRITE: cannot write the rehearsal's files into ${join(aFile, "sub")}`,
+    );
   });
 });
