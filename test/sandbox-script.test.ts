@@ -95,6 +95,35 @@ describe("sandbox script", () => {
     expect(errorOf(() => parseStep("expect messages 2 from", 3)).code).toBe("TK_ERR_SANDBOX_SCRIPT");
   });
 
+  it("puts a buyer on TikTok Shop with `on tiktokshop` (text or an image)", () => {
+    expect(parseStep("buyer as Rina on tiktokshop: halo", 1)).toEqual({
+      line: 1,
+      actor: "buyer",
+      buyer: "Rina",
+      on: "tiktokshop",
+      kind: "text",
+      text: "halo",
+    });
+    expect(parseStep("buyer on TikTokShop image: https://i/x.jpg", 2)).toMatchObject({
+      buyer: "Budi",
+      on: "tiktokshop",
+      kind: "image",
+    });
+    expect(parseStep("buyer as Sari on tokopedia: hai", 3)).toEqual({
+      line: 3,
+      actor: "buyer",
+      buyer: "Sari",
+      kind: "text",
+      text: "hai",
+    });
+    expect(errorOf(() => parseStep("buyer on tiktokshop sticker: happy", 4)).message).toContain(
+      "a TikTok Shop buyer writes text or an image",
+    );
+    expect(errorOf(() => parseStep("buyer on lazada: hai", 5)).message).toContain(
+      'unknown marketplace "lazada"',
+    );
+  });
+
   it("treats only whole lines starting with # as comments", () => {
     const steps = parseScript("# intro\n   # indented comment\nbuyer: order #123 ready?\n");
     expect(steps).toEqual([

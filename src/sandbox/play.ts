@@ -36,6 +36,7 @@ export interface PlayOutcome {
 }
 
 const TKP = "TOKOPEDIA ";
+const TTS = "TIKTOKSHOP";
 const KMO = "KOMMO     ";
 const NOTE = "          ";
 
@@ -60,6 +61,13 @@ function describeBuyer(step: BuyerStep): string {
   }
 }
 
+/** A buyer's chat: the Kommo conversation id and the marketplace room (absent `on`: Tokopedia). */
+interface Chat {
+  conversationId: string;
+  room: string;
+  on?: "tiktokshop";
+}
+
 export class SandboxPlayer {
   readonly outcome: PlayOutcome = {
     ok: true,
@@ -70,7 +78,7 @@ export class SandboxPlayer {
     failures: [],
   };
   /** Kommo conversation id and Tokopedia room of each buyer who wrote, by name. */
-  private readonly chats = new Map<string, { conversationId: string; room: string }>();
+  private readonly chats = new Map<string, Chat>();
   /** The buyer of the latest `buyer` or `manager to` line: whom `manager:` answers and `expect` looks at. */
   private current: string | undefined;
   private lastStatus: ReplyStatus | undefined;
@@ -114,11 +122,36 @@ export class SandboxPlayer {
     return `${what} within ${s} s${this.sides.missingHint ? ` (${this.sides.missingHint})` : ""}`;
   }
 
+  /** The marketplace side of a chat: its transcript label, the shop's name, what the shop posted in the room. */
+  private shopSide(chat: Pick<Chat, "on">): { label: string; name: string; posted(room: string): string[] } {
+    const tts = this.sides.tiktokshop;
+    if (chat.on === "tiktokshop" && tts)
+      return {
+        label: TTS,
+        name: tts.name,
+        posted: (room) => tts.sim.shopMessages(room).map((m) => m.text ?? `[${m.type.toLowerCase()}]`),
+      };
+    return {
+      label: TKP,
+      name: this.sides.shop.name,
+      posted: (room) => this.sides.tokopedia.shopReplies(room),
+    };
+  }
+
   private async buyer(step: BuyerStep): Promise<void> {
     const before = this.chats.get(step.buyer);
+    if (before && before.on !== step.on)
+      throw new TkError(
+        "TK_ERR_SANDBOX_SCRIPT",
+        `script line ${step.line}: ${step.buyer} writes on ${before.on ?? "tokopedia"}`,
+        {
+          fix: "A buyer keeps to one marketplace here: give the other one another name (`buyer as NAME on ...:`).",
+          exitCode: 2,
+        },
+      );
     const seen = before ? kommoMessages(this.sides, before.conversationId).length : 0;
-    this.write(`${TKP} ${step.buyer}: ${describeBuyer(step)}`);
-    const chat = await buyerSends(this.sides, step);
+    this.write(`${this.shopSide(step).label} ${step.buyer}: ${describeBuyer(step)}`);
+    const chat: Chat = { ...(await buyerSends(this.sides, step)), ...(step.on ? { on: step.on } : {}) };
     this.chats.set(step.buyer, chat);
     this.current = step.buyer;
     this.outcome.sent++;
@@ -149,7 +182,7 @@ export class SandboxPlayer {
   }
 
   /** The buyer a manager line answers; a buyer who never wrote has no chat to answer in. */
-  private answered(step: ManagerStep): { buyer: string; conversationId: string; room: string } {
+  private answered(step: ManagerStep): Chat & { buyer: string } {
     const buyer = step.to ?? this.current;
     const chat = buyer === undefined ? undefined : this.chats.get(buyer);
     if (buyer === undefined || !chat) {
@@ -167,7 +200,8 @@ export class SandboxPlayer {
   }
 
   private async manager(step: ManagerStep): Promise<void> {
-    const { buyer, conversationId, room } = this.answered(step);
+    const { buyer, conversationId, room, ...chat } = this.answered(step);
+    const side = this.shopSide(chat);
     this.current = buyer;
     const shown = step.kind === "text" ? step.text : step.url;
     const content =
@@ -179,7 +213,7 @@ export class SandboxPlayer {
             file_name: step.url.split("/").pop() || "picture.jpg",
           };
     this.write(`${KMO} Manager → ${buyer}: ${step.kind === "text" ? step.text : `[picture ${step.url}]`}`);
-    const repliesBefore = this.sides.tokopedia.shopReplies(room).length;
+    const repliesBefore = side.posted(room).length;
     const amojoId = await this.sides.kommo.managerReplies(this.sides.scopeId, conversationId, content);
     const status = await this.wait(() => this.sides.kommo.deliveryStatuses(amojoId)[0]);
     if (this.stopped) return;
@@ -191,9 +225,7 @@ export class SandboxPlayer {
       return;
     }
     if (status.status === 1) {
-      for (const r of this.sides.tokopedia.shopReplies(room).slice(repliesBefore)) {
-        this.write(`${TKP} ${this.sides.shop.name}: ${r}`);
-      }
+      for (const r of side.posted(room).slice(repliesBefore)) this.write(`${side.label} ${side.name}: ${r}`);
       this.write(`${KMO} ✓ delivered`);
       this.lastStatus = "delivered";
       this.outcome.replies.push({ text: shown, status: "delivered" });

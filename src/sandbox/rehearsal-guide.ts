@@ -66,6 +66,7 @@ TikTok Shop (Tokopedia & Shop), added to the config \`init\` wrote:
   app ${v.tiktokshop.app} · app key ${v.tiktokshop.appKey} · app secret ${v.tiktokshop.appSecret} · service id ${v.tiktokshop.serviceId}
   authorization code ${v.tiktokshop.authCode} (single use, 30 minutes; type \`code\` here for a fresh one)
   ${tiktokshopInitCommand(v)}
+  then, here: \`buyer as Rina on tiktokshop: halo\` (TikTok Shop takes the manager's pictures too)
 
 Here, once \`serve\` runs, write as the buyer and answer as the manager (\`help\` lists everything):
   buyer: halo kak          manager: siap kak          quit (or Ctrl-C)

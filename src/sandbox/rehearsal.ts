@@ -163,6 +163,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
         // What `init` gets back when it connects the channel to the account.
         scopeId: `${channel.id}_${account.amojoId}`,
         shop: { shopId: shop.shopId, name: SHOP },
+        tiktokshop: { sim: tiktokshop, shopId: seller.shops[0]!.id, name: "toko-tts" },
         waitMs: 15_000,
         missingHint: `is \`tokokommo serve\` running, on ${bridgeUrl}, after \`init\`?`,
       },

@@ -11,6 +11,7 @@ export const PROMPT = "sandbox> ";
 
 export const SCRIPT_HELP = `  buyer: TEXT                  the buyer writes on Tokopedia (short: b TEXT)
   buyer as NAME: TEXT          another buyer writes (a second chat)
+  buyer as NAME on tiktokshop: TEXT   a buyer writes on TikTok Shop (sandbox --serve, once the seller is set up)
   buyer image|product|invoice|sticker: ...   other kinds, as in scripts
   manager: TEXT                a manager answers the current buyer in Kommo (short: m TEXT)
   manager to NAME: TEXT        a manager answers NAME (NAME becomes the current buyer)

@@ -9,6 +9,7 @@
  *   buyer invoice: INV/20261128/MPL/0001 | Rp100.000 | Dikirim | https://tokopedia.com/invoice/1
  *   buyer sticker: happy
  *   buyer as Sari: ...                     (another buyer: a second conversation)
+ *   buyer as Rina on tiktokshop: ...       (a buyer on TikTok Shop; `sandbox --serve` only)
  *   manager: Ada kak, silakan diorder 🙏   (answers the current buyer)
  *   manager to Sari: ...                   (answers Sari; Sari becomes the current buyer)
  *   manager picture: https://amojo.example/attachments/photo.jpg
@@ -25,7 +26,8 @@ type BuyerContent =
   | { kind: "invoice"; code: string; total?: string; status?: string; url?: string }
   | { kind: "sticker"; name: string };
 
-export type BuyerStep = { line: number; actor: "buyer"; buyer: string } & BuyerContent;
+/** `on`: the marketplace the buyer writes on; absent: Tokopedia. TikTok Shop buyers exist in `sandbox --serve`. */
+export type BuyerStep = { line: number; actor: "buyer"; buyer: string; on?: "tiktokshop" } & BuyerContent;
 /** `to`: the buyer answered; absent: the current buyer. */
 export type ManagerStep = { line: number; actor: "manager"; to?: string } & (
   | { kind: "text"; text: string }
@@ -90,14 +92,26 @@ function buyerContent(kind: string, rest: string, bad: Bad): BuyerContent {
  * The words before the colon: actor, then `as NAME` / `to NAME`, then an optional kind as the last word.
  * Word-based rather than one regular expression, so that names of several words ("Dewi Lestari") work.
  */
-function parseHead(head: string, bad: Bad): { actor: "buyer" | "manager"; name?: string; kind: string } {
+function parseHead(
+  head: string,
+  bad: Bad,
+): { actor: "buyer" | "manager"; name?: string; kind: string; on?: "tiktokshop" } {
   const words = head.trim().split(/\s+/);
   const actor = words.shift()?.toLowerCase();
   if (actor !== "buyer" && actor !== "manager") throw bad("not a script step");
   const kinds = actor === "buyer" ? BUYER_KINDS : MANAGER_KINDS;
   const last = words[words.length - 1]?.toLowerCase();
-  const kind = last !== undefined && kinds.has(last) && words.length !== 2 ? (words.pop() ?? "") : "text";
-  if (words.length === 0) return { actor, kind: kind.toLowerCase() };
+  const kind = (
+    last !== undefined && kinds.has(last) && words.length !== 2 ? (words.pop() ?? "") : "text"
+  ).toLowerCase();
+  const market = words.length >= 2 && words[words.length - 2]?.toLowerCase() === "on" && actor === "buyer";
+  const marketplace = market ? words.splice(-2)[1]?.toLowerCase() : undefined;
+  if (marketplace !== undefined && marketplace !== "tokopedia" && marketplace !== "tiktokshop")
+    throw bad(`unknown marketplace "${marketplace}" (tokopedia or tiktokshop)`);
+  const on: { on?: "tiktokshop" } = marketplace === "tiktokshop" ? { on: "tiktokshop" } : {};
+  if (on.on && kind !== "text" && kind !== "image")
+    throw bad("a TikTok Shop buyer writes text or an image here");
+  if (words.length === 0) return { actor, kind, ...on };
   const joiner = actor === "buyer" ? "as" : "to";
   if (words[0]?.toLowerCase() !== joiner) {
     throw bad(
@@ -107,7 +121,7 @@ function parseHead(head: string, bad: Bad): { actor: "buyer" | "manager"; name?:
     );
   }
   if (words.length === 1) throw bad(`\`${actor} ${joiner}\` needs a name`);
-  return { actor, name: words.slice(1).join(" "), kind: kind.toLowerCase() };
+  return { actor, name: words.slice(1).join(" "), kind, ...on };
 }
 
 function parseExpect(text: string, line: number, bad: Bad): ExpectStep {
@@ -133,10 +147,16 @@ export function parseStep(raw: string, line: number): ScriptStep | undefined {
   if (/^expect(\s|$)/i.test(text)) return parseExpect(text, line, bad);
   const colon = text.indexOf(":");
   if (colon < 0) throw bad("not a script step (no colon)");
-  const { actor, name, kind } = parseHead(text.slice(0, colon), bad);
+  const { actor, name, kind, on } = parseHead(text.slice(0, colon), bad);
   const rest = text.slice(colon + 1).replace(/^ /, "");
   if (actor === "buyer")
-    return { line, actor, buyer: name ?? DEFAULT_BUYER, ...buyerContent(kind, rest, bad) };
+    return {
+      line,
+      actor,
+      buyer: name ?? DEFAULT_BUYER,
+      ...(on ? { on } : {}),
+      ...buyerContent(kind, rest, bad),
+    };
   const to = name ? { to: name } : {};
   if (kind === "picture") {
     if (!rest.trim()) throw bad("a picture needs a URL");

@@ -5,8 +5,10 @@
  * the operator's own `serve` (rehearsal.ts).
  */
 import { type RunningDaemon, startDaemon } from "../daemon/daemon.js";
+import { TkError } from "../errors/index.js";
 import type { KommoSimulator, SimMessage } from "../sim/kommo/index.js";
 import { startTestbed } from "../sim/testbed.js";
+import type { TikTokShopSim } from "../sim/tiktokshop/index.js";
 import type { TokopediaSim } from "../sim/tokopedia/index.js";
 import type { BuyerStep } from "./script.js";
 
@@ -16,6 +18,8 @@ export interface SandboxSides {
   /** `{channel id}_{amojo id}` of the connected channel. */
   scopeId: string;
   shop: { shopId: string; name: string };
+  /** A TikTok Shop shop buyers can write to (`buyer on tiktokshop:`); only `sandbox --serve` has one. */
+  tiktokshop?: { sim: TikTokShopSim; shopId: string; name: string };
   /** How long a buyer message may take to reach Kommo, and a reply to get its delivery status. */
   waitMs: number;
   /** Appended when nothing arrived in time: what to check. */
@@ -61,11 +65,12 @@ function buyerIdOf(name: string): string {
   return String(buyerIds.get(name));
 }
 
-/** Sends a buyer's message on Tokopedia; returns the room and the Kommo conversation id it belongs to. */
+/** Sends a buyer's message; returns the room (conversation) and the Kommo conversation id it belongs to. */
 export async function buyerSends(
   sides: SandboxSides,
   step: BuyerStep,
 ): Promise<{ room: string; conversationId: string }> {
+  if (step.on === "tiktokshop") return tiktokshopBuyerSends(sides, step);
   const content =
     step.kind === "text"
       ? step.text
@@ -93,6 +98,23 @@ export async function buyerSends(
   });
   // The bridge's conversation id for a Tokopedia room (one room per buyer and shop).
   return { room: sent.msgId, conversationId: `tkp:${sides.shop.shopId}:${sent.msgId}` };
+}
+
+/** A buyer's message on TikTok Shop (text or an image: what the script offers there). */
+function tiktokshopBuyerSends(
+  sides: SandboxSides,
+  step: BuyerStep,
+): { room: string; conversationId: string } {
+  const tts = sides.tiktokshop;
+  if (!tts)
+    throw new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${step.line}: no TikTok Shop here`, {
+      fix: "TikTok Shop buyers write in `tokokommo sandbox --serve`, once its seller is set up (README, Rehearse the real setup).",
+      exitCode: 2,
+    });
+  const content =
+    step.kind === "image" ? { type: "IMAGE" as const, url: step.url } : step.kind === "text" ? step.text : "";
+  const sent = tts.sim.buyerSends(tts.shopId, { id: buyerIdOf(step.buyer), name: step.buyer }, content);
+  return { room: sent.conversationId, conversationId: `tts:${tts.shopId}:${sent.conversationId}` };
 }
 
 /** The buyer messages Kommo holds in a conversation, oldest first. */

@@ -131,6 +131,44 @@ describe("tokokommo sandbox --serve (built binary)", () => {
       const add = runCli(printed(out, "shops add"), env);
       expect(add.status).toBe(0);
       expect(runCli(["shops", "list"], env).stdout).toContain("kommo-store-2");
+
+      // The TikTok Shop seller, with the printed values. The app goes into the config by hand here (as the
+      // printed `init --source tiktokshop` line will do), then `shops add` authorizes it with the printed code.
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
+      const appKey = /app key (\S+) ·/.exec(out)?.[1];
+      const serviceId = /service id (\S+)/.exec(out)?.[1];
+      const raw = JSON.parse(readFileSync(configPath, "utf8")) as { tiktokshop?: { apps: unknown[] } };
+      raw.tiktokshop = { apps: [{ name: "tts", appKey, serviceId }] };
+      writeFileSync(configPath, JSON.stringify(raw), { mode: 0o600 });
+      const tts = runCli(
+        [
+          "shops",
+          "add",
+          "--source",
+          "tiktokshop",
+          "--app",
+          "tts",
+          "--auth-code",
+          env.REHEARSAL_TIKTOKSHOP_AUTH_CODE!,
+          "--kommo-account",
+          "acme",
+        ],
+        env,
+      );
+      expect(tts.stderr).toBe("");
+      expect(tts.status).toBe(0);
+      daemon = await spawnDaemon(configPath, bridgePort, [], env);
+      sandbox.child.stdin?.write(
+        "buyer as Rina on tiktokshop: halo dari tiktok\nmanager: terima kasih kak\n",
+      );
+      await waitFor(
+        "the TikTok Shop reply delivered",
+        () => /TIKTOKSHOP toko-tts: terima kasih kak\nKOMMO\s+✓ delivered/.test(sandbox.out()),
+        30_000,
+      );
+      expect(sandbox.out()).toMatch(/TIKTOKSHOP Rina: halo dari tiktok\nKOMMO\s+★ new chat: contact "Rina"/);
+      expect(sandbox.out()).toMatch(/KOMMO\s+Rina: halo dari tiktok\n/);
     } finally {
       daemon?.child.kill("SIGTERM");
       await daemon?.exited;

@@ -121,5 +121,9 @@ describe("tokokommo sandbox (built binary)", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("TK_ERR_SANDBOX_SCRIPT");
     expect(r.stderr).toContain("line 1");
+    const tts = runCli(["sandbox", "--script", "-"], {}, "buyer: hi\nbuyer as Rina on tiktokshop: hai\n");
+    expect(tts.status).toBe(2);
+    expect(tts.stderr).toContain("TK_ERR_SANDBOX_SCRIPT: script line 2: this sandbox has no TikTok Shop");
+    expect(tts.stdout).toBe("");
   });
 });

@@ -78,5 +78,11 @@ export async function sandboxCommand(
   const source =
     scriptPath === "-" ? await readAll(io.stdin) : scriptPath ? readScript(scriptPath) : DEFAULT_SCRIPT;
   const steps = parseScript(source); // a bad script fails (exit 2) before anything starts
+  const tts = steps.find((s) => s.actor === "buyer" && s.on === "tiktokshop");
+  if (tts)
+    throw new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${tts.line}: this sandbox has no TikTok Shop`, {
+      fix: "TikTok Shop buyers write in `tokokommo sandbox --serve` (docs/sandbox.md); here, leave out `on tiktokshop`.",
+      exitCode: 2,
+    });
   return playSandbox({ steps, interactive: !scriptPath && io.interactive, json: opts.json === true }, io);
 }
