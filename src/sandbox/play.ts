@@ -8,6 +8,8 @@
  *   TOKOPEDIA  kommo-store: Ready kak!            (what the buyer sees)
  *   KOMMO      ✓ delivered
  *
+ * (TIKTOKSHOP instead of TOKOPEDIA for a buyer `on tiktokshop`.)
+ *
  * A message that does not arrive, a reply without a delivery status and an `expect` that does not hold are
  * failures: written as ✗ lines where they happen and collected in the outcome (summary.ts turns them into
  * TK_ERR_SANDBOX_EXPECTATION).
@@ -77,7 +79,7 @@ export class SandboxPlayer {
     expectations: { held: 0, failed: 0 },
     failures: [],
   };
-  /** Kommo conversation id and Tokopedia room of each buyer who wrote, by name. */
+  /** The chat of each buyer who wrote, by name. */
   private readonly chats = new Map<string, Chat>();
   /** The buyer of the latest `buyer` or `manager to` line: whom `manager:` answers and `expect` looks at. */
   private current: string | undefined;
@@ -88,11 +90,6 @@ export class SandboxPlayer {
     private readonly sides: SandboxSides,
     private readonly write: (line: string) => void,
   ) {}
-
-  /** The buyers who wrote so far, in order. */
-  get buyers(): string[] {
-    return [...this.chats.keys()];
-  }
 
   /** Ends any wait in progress at once (Ctrl-C): the step gives up without counting it as a failure. */
   stop(): void {
