@@ -2,6 +2,15 @@ import { describe, expect, it } from "vitest";
 import { isTkError } from "../src/errors/index.js";
 import { DEFAULT_SCRIPT, parseScript, parseStep } from "../src/sandbox/script.js";
 
+function errorOf(fn: () => unknown): { code?: string; message: string; exitCode?: number } {
+  try {
+    fn();
+  } catch (e) {
+    return isTkError(e) ? e : { message: String(e) };
+  }
+  throw new Error("expected an error");
+}
+
 describe("sandbox script", () => {
   it("parses the default conversation", () => {
     const steps = parseScript(DEFAULT_SCRIPT);
@@ -46,15 +55,95 @@ describe("sandbox script", () => {
     expect(parseStep("  # note", 4)).toBeUndefined();
   });
 
+  it("takes names of several words, with or without a kind", () => {
+    expect(parseStep("buyer as Dewi Lestari: hai", 1)).toMatchObject({ buyer: "Dewi Lestari", kind: "text" });
+    expect(parseStep("buyer as Dewi Lestari image: https://i/x.jpg", 2)).toMatchObject({
+      buyer: "Dewi Lestari",
+      kind: "image",
+      url: "https://i/x.jpg",
+    });
+    expect(parseStep("buyer as Image: hai", 3)).toMatchObject({ buyer: "Image", kind: "text" });
+  });
+
+  it("addresses a manager line to a named buyer with `manager to NAME`", () => {
+    expect(parseStep("manager to Sari: siap kak", 1)).toEqual({
+      line: 1,
+      actor: "manager",
+      to: "Sari",
+      kind: "text",
+      text: "siap kak",
+    });
+    expect(parseStep("manager to Dewi Lestari picture: https://a/p.jpg", 2)).toEqual({
+      line: 2,
+      actor: "manager",
+      to: "Dewi Lestari",
+      kind: "picture",
+      url: "https://a/p.jpg",
+    });
+    expect(parseStep("manager: siap", 3)).toEqual({ line: 3, actor: "manager", kind: "text", text: "siap" });
+  });
+
+  it("counts one buyer's chat with `expect messages N from NAME`", () => {
+    expect(parseStep("expect messages 2 from Dewi Lestari", 1)).toEqual({
+      line: 1,
+      actor: "expect",
+      what: "messages",
+      count: 2,
+      from: "Dewi Lestari",
+    });
+    expect(errorOf(() => parseStep("expect messages two", 2)).code).toBe("TK_ERR_SANDBOX_SCRIPT");
+    expect(errorOf(() => parseStep("expect messages 2 from", 3)).code).toBe("TK_ERR_SANDBOX_SCRIPT");
+  });
+
+  it("puts a buyer on TikTok Shop with `on tiktokshop` (text or an image)", () => {
+    expect(parseStep("buyer as Rina on tiktokshop: halo", 1)).toEqual({
+      line: 1,
+      actor: "buyer",
+      buyer: "Rina",
+      on: "tiktokshop",
+      kind: "text",
+      text: "halo",
+    });
+    expect(parseStep("buyer on TikTokShop image: https://i/x.jpg", 2)).toMatchObject({
+      buyer: "Budi",
+      on: "tiktokshop",
+      kind: "image",
+    });
+    expect(parseStep("buyer as Sari on tokopedia: hai", 3)).toEqual({
+      line: 3,
+      actor: "buyer",
+      buyer: "Sari",
+      kind: "text",
+      text: "hai",
+    });
+    expect(errorOf(() => parseStep("buyer on tiktokshop sticker: happy", 4)).message).toContain(
+      "a TikTok Shop buyer writes text or an image",
+    );
+    expect(errorOf(() => parseStep("buyer on lazada: hai", 5)).message).toContain(
+      'unknown marketplace "lazada"',
+    );
+  });
+
+  it("treats only whole lines starting with # as comments", () => {
+    const steps = parseScript("# intro\n   # indented comment\nbuyer: order #123 ready?\n");
+    expect(steps).toEqual([
+      { line: 3, actor: "buyer", buyer: "Budi", kind: "text", text: "order #123 ready?" },
+    ]);
+  });
+
   it("names the line of a bad step", () => {
-    let err: unknown;
-    try {
-      parseScript("buyer: ok\nshopkeeper: hi");
-    } catch (e) {
-      err = e;
-    }
-    expect(isTkError(err) && err.code).toBe("TK_ERR_SANDBOX_SCRIPT");
-    expect(String((err as Error).message)).toContain("line 2");
-    expect(isTkError(err) && err.exitCode).toBe(2);
+    const err = errorOf(() => parseScript("buyer: ok\nshopkeeper: hi"));
+    expect(err.code).toBe("TK_ERR_SANDBOX_SCRIPT");
+    expect(err.message).toContain("line 2");
+    expect(err.exitCode).toBe(2);
+  });
+
+  it("refuses a manager line that answers nobody, before anything runs", () => {
+    const first = errorOf(() => parseScript("# hi\nmanager: halo"));
+    expect(first.code).toBe("TK_ERR_SANDBOX_SCRIPT");
+    expect(first.message).toContain("line 2: no buyer has written yet");
+    const unknown = errorOf(() => parseScript("buyer: halo\nmanager to Sari: hai\nbuyer as Sari: hai"));
+    expect(unknown.message).toContain("line 2: Sari has not written yet");
+    expect(parseScript("buyer as Sari: hai\nmanager to Sari: halo")).toHaveLength(2);
   });
 });

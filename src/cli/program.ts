@@ -61,6 +61,7 @@ export function buildProgram(state: RunState): Command {
       const action = await load();
       const io: CommandIO = {
         write: (text) => process.stdout.write(text),
+        writeErr: (text) => process.stderr.write(text),
         stdin: process.stdin,
         interactive: process.stdin.isTTY === true,
       };
@@ -153,7 +154,24 @@ export function buildProgram(state: RunState): Command {
     program
       .command("sandbox")
       .description("see the whole flow on this machine against built-in Tokopedia and Kommo simulators")
-      .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)"),
+      .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)")
+      .option("--json", "with --script: the outcome as JSON on stdout, the transcript on stderr")
+      .option(
+        "--serve",
+        "keep the simulators up for a rehearsal of init, doctor, serve and status (until Ctrl-C)",
+      )
+      .option(
+        "--port-base <n>",
+        "with --serve: Tokopedia on N, TikTok Shop on N+1, Kommo on N+2, IP echo on N+3 (default: any free)",
+      )
+      .option(
+        "--bridge-port <port>",
+        "with --serve: the port your `tokokommo serve` listens on (default 8787)",
+      )
+      .option(
+        "--dir <dir>",
+        "with --serve: where the starter config and env file go (default ./tokokommo-rehearsal)",
+      ),
     async () => (await import("./commands/sandbox.js")).sandboxCommand,
   );
   return program;

@@ -33,6 +33,8 @@ export interface GlobalOptions {
  */
 export interface CommandIO {
   write(text: string): void;
+  /** Standard error: where a command's running commentary goes when stdout is kept for --json. */
+  writeErr?(text: string): void;
   stdin: NodeJS.ReadableStream;
   /** True when a person is typing (stdin is a terminal). */
   interactive: boolean;

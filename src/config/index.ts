@@ -33,3 +33,4 @@ export {
   type SecretField,
   secretEnvVar,
 } from "./secrets.js";
+export { asStarterConfig, readStarterConfig, type StarterConfig } from "./starter.js";

@@ -9,7 +9,14 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { MemoryTokenStore, type StoredToken, type TokenStore } from "../auth/token-store.js";
-import { type Config, type ConfigProblem, checkConfig, type Env } from "../config/index.js";
+import {
+  asStarterConfig,
+  type Config,
+  type ConfigProblem,
+  checkConfig,
+  type Env,
+  type StarterConfig,
+} from "../config/index.js";
 import { kommoChatsClient, kommoRestClient, tokopediaClient } from "../daemon/clients.js";
 import { isTkError } from "../errors/index.js";
 import type { KommoChatsClient, KommoRestClient } from "../kommo/index.js";
@@ -53,7 +60,14 @@ export interface DoctorOptions {
 
 export type ConfigState =
   | { ok: true; config: Config }
-  | { ok: false; reason: "missing" | "unreadable" | "invalid"; message: string; problems?: ConfigProblem[] };
+  | {
+      ok: false;
+      reason: "missing" | "unreadable" | "invalid";
+      message: string;
+      problems?: ConfigProblem[];
+      /** The file is a starter config (src/config/starter.ts): doctor says nothing is set up yet. */
+      starter?: StarterConfig;
+    };
 
 /** Reads through to the state file's tokens, keeps new ones in memory (doctor must not write). */
 class OverlayTokenStore implements TokenStore {
@@ -237,11 +251,13 @@ function readConfigState(path: string, env: Env): ConfigState {
   }
   const result = checkConfig(raw, env, { configPath: path });
   if (result.ok) return { ok: true, config: result.config };
+  const starter = asStarterConfig(raw, path);
   return {
     ok: false,
     reason: "invalid",
     message: `config file ${path} has ${result.problems.length} problem(s)`,
     problems: result.problems,
+    ...(starter ? { starter } : {}),
   };
 }
 

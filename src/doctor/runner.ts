@@ -8,6 +8,7 @@ import { usageError } from "../errors/index.js";
 import { DoctorContext, type DoctorOptions } from "./context.js";
 import { CHECK_GROUPS } from "./registry.js";
 import { runCheck } from "./run-check.js";
+import { starterReport } from "./starter.js";
 import { type Check, type CheckGroup, type CheckReport, checkKey, type Outcome } from "./types.js";
 
 /** A single check gets at most this long (the overall deadline may cut it shorter). */
@@ -109,6 +110,11 @@ export async function runDoctor(
 ): Promise<DoctorReport> {
   const ctx = new DoctorContext(options);
   try {
+    if (!ctx.configState.ok && ctx.configState.starter) {
+      const report = starterReport(ctx.configState.starter);
+      for (const check of report.checks) onResult?.(check);
+      return report;
+    }
     assertKnownShop(ctx);
     return await runChecks(ctx, groups, onResult);
   } finally {

@@ -1,27 +1,46 @@
 /**
- * Plays script steps against the sandbox world and writes a two-sided transcript as it goes:
+ * Plays script steps against the simulators and writes a two-sided transcript as it goes:
  *
  *   TOKOPEDIA  Budi: Halo kak ...                 (what the buyer typed)
  *   KOMMO      ★ new chat: contact "Budi", incoming lead #1
  *   KOMMO      Budi: Halo kak ...                 (what the manager sees)
- *   KOMMO      Manager: Ready kak!                (what the manager typed)
+ *   KOMMO      Manager → Budi: Ready kak!         (what the manager typed)
  *   TOKOPEDIA  kommo-store: Ready kak!            (what the buyer sees)
  *   KOMMO      ✓ delivered
+ *
+ * (TIKTOKSHOP instead of TOKOPEDIA for a buyer `on tiktokshop`.)
+ *
+ * A message that does not arrive, a reply without a delivery status and an `expect` that does not hold are
+ * failures: written as ✗ lines where they happen and collected in the outcome (summary.ts turns them into
+ * TK_ERR_SANDBOX_EXPECTATION).
  */
 import { TkError } from "../errors/index.js";
-import type { ScriptStep } from "./script.js";
-import { buyerSends, kommoMessages, type SandboxWorld, waitUntil } from "./world.js";
+import type { BuyerStep, ExpectStep, ManagerStep, ScriptStep } from "./script.js";
+import { buyerSends, kommoMessages, type SandboxSides, waitUntil } from "./world.js";
+
+export type ReplyStatus = "delivered" | "refused" | "no status";
+
+/** One thing that went wrong, by script line (interactive lines are numbered as typed). */
+export interface PlayFailure {
+  line: number;
+  what: string;
+}
 
 export interface PlayOutcome {
+  /** No failure so far. */
   ok: boolean;
-  /** Buyer messages sent / arrived in Kommo. */
+  /** Buyer messages sent on Tokopedia / seen arriving in Kommo. */
   sent: number;
   arrived: number;
-  replies: { text: string; status: "delivered" | "refused" | "no status"; reason?: string }[];
+  replies: { text: string; status: ReplyStatus; reason?: string }[];
+  expectations: { held: number; failed: number };
+  failures: PlayFailure[];
 }
 
 const TKP = "TOKOPEDIA ";
+const TTS = "TIKTOKSHOP";
 const KMO = "KOMMO     ";
+const NOTE = "          ";
 
 function describeKommo(m: { type: string; text: string; media?: string }): string {
   const text = m.text.replace(/\n/g, " ⏎ ");
@@ -29,54 +48,129 @@ function describeKommo(m: { type: string; text: string; media?: string }): strin
   return text;
 }
 
+function describeBuyer(step: BuyerStep): string {
+  switch (step.kind) {
+    case "text":
+      return step.text;
+    case "image":
+      return `[image ${step.url}]`;
+    case "product":
+      return `[product card: ${step.name}]`;
+    case "invoice":
+      return `[invoice ${step.code}]`;
+    default:
+      return `[sticker ${step.name}]`;
+  }
+}
+
+/** A buyer's chat: the Kommo conversation id and the marketplace room (absent `on`: Tokopedia). */
+interface Chat {
+  conversationId: string;
+  room: string;
+  on?: "tiktokshop";
+}
+
 export class SandboxPlayer {
-  readonly outcome: PlayOutcome = { ok: true, sent: 0, arrived: 0, replies: [] };
-  private lastStatus: "delivered" | "refused" | "no status" | undefined;
+  readonly outcome: PlayOutcome = {
+    ok: true,
+    sent: 0,
+    arrived: 0,
+    replies: [],
+    expectations: { held: 0, failed: 0 },
+    failures: [],
+  };
+  /** The chat of each buyer who wrote, by name. */
+  private readonly chats = new Map<string, Chat>();
+  /** The buyer of the latest `buyer` or `manager to` line: whom `manager:` answers and `expect` looks at. */
+  private current: string | undefined;
+  private lastStatus: ReplyStatus | undefined;
+  private stopped = false;
 
   constructor(
-    private readonly world: SandboxWorld,
+    private readonly sides: SandboxSides,
     private readonly write: (line: string) => void,
   ) {}
 
+  /** Ends any wait in progress at once (Ctrl-C): the step gives up without counting it as a failure. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Waits as the sides allow, unless stopped. */
+  private wait<T>(probe: () => T | undefined): Promise<T | undefined> {
+    return waitUntil(probe, this.sides.waitMs, () => this.stopped);
+  }
+
   async play(step: ScriptStep): Promise<void> {
+    if (this.stopped) return;
     if (step.actor === "buyer") return this.buyer(step);
     if (step.actor === "manager") return this.manager(step);
     return this.expect(step);
   }
 
-  private async buyer(step: Extract<ScriptStep, { actor: "buyer" }>): Promise<void> {
-    const before = this.world.conversations.get(step.buyer);
-    const seen = before ? kommoMessages(this.world, before).length : 0;
-    const shown =
-      step.kind === "text"
-        ? step.text
-        : step.kind === "image"
-          ? `[image ${step.url}]`
-          : step.kind === "product"
-            ? `[product card: ${step.name}]`
-            : step.kind === "invoice"
-              ? `[invoice ${step.code}]`
-              : `[sticker ${step.name}]`;
-    this.write(`${TKP} ${step.buyer}: ${shown}`);
-    const conv = await buyerSends(this.world, step);
+  private fail(line: number, what: string, shown: string): void {
+    this.outcome.ok = false;
+    this.outcome.failures.push({ line, what });
+    this.write(shown);
+  }
+
+  private missing(what: string): string {
+    const s = Math.round(this.sides.waitMs / 1000);
+    return `${what} within ${s} s${this.sides.missingHint ? ` (${this.sides.missingHint})` : ""}`;
+  }
+
+  /** The marketplace side of a chat: its transcript label, the shop's name, what the shop posted in the room. */
+  private shopSide(chat: Pick<Chat, "on">): { label: string; name: string; posted(room: string): string[] } {
+    const tts = this.sides.tiktokshop;
+    if (chat.on === "tiktokshop" && tts)
+      return {
+        label: TTS,
+        name: tts.name,
+        posted: (room) => tts.sim.shopMessages(room).map((m) => m.text ?? `[${m.type.toLowerCase()}]`),
+      };
+    return {
+      label: TKP,
+      name: this.sides.shop.name,
+      posted: (room) => this.sides.tokopedia.shopReplies(room),
+    };
+  }
+
+  private async buyer(step: BuyerStep): Promise<void> {
+    const before = this.chats.get(step.buyer);
+    if (before && before.on !== step.on)
+      throw new TkError(
+        "TK_ERR_SANDBOX_SCRIPT",
+        `script line ${step.line}: ${step.buyer} writes on ${before.on ?? "tokopedia"}`,
+        {
+          fix: "A buyer keeps to one marketplace here: give the other one another name (`buyer as NAME on ...:`).",
+          exitCode: 2,
+        },
+      );
+    const seen = before ? kommoMessages(this.sides, before.conversationId).length : 0;
+    this.write(`${this.shopSide(step).label} ${step.buyer}: ${describeBuyer(step)}`);
+    const chat: Chat = { ...(await buyerSends(this.sides, step)), ...(step.on ? { on: step.on } : {}) };
+    this.chats.set(step.buyer, chat);
+    this.current = step.buyer;
     this.outcome.sent++;
-    const start = before === conv ? seen : 0;
-    const msgs = await waitUntil(() => {
-      const m = kommoMessages(this.world, conv);
+    // A buyer's room (and so their Kommo chat) stays the same: count on from what the chat already showed.
+    const start = before?.conversationId === chat.conversationId ? seen : 0;
+    const msgs = await this.wait(() => {
+      const m = kommoMessages(this.sides, chat.conversationId);
       return m.length > start ? m : undefined;
     });
+    if (this.stopped) return;
     if (!msgs) {
-      this.outcome.ok = false;
-      this.write(`${KMO} ✗ the message did not arrive in Kommo within 10 s`);
+      const what = this.missing("the message did not arrive in Kommo");
+      this.fail(step.line, what, `${KMO} ✗ ${what}`);
       return;
     }
     this.outcome.arrived++;
     const msg = msgs[start]!;
     if (start === 0) {
-      const lead = await waitUntil(() =>
-        this.world.bed.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId),
+      const lead = await this.wait(() =>
+        this.sides.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId),
       );
-      const contact = lead && this.world.bed.kommo.contacts().find((c) => c.id === lead.contactId);
+      const contact = lead && this.sides.kommo.contacts().find((c) => c.id === lead.contactId);
       this.write(
         `${KMO} ★ new chat: contact "${contact?.name ?? step.buyer}", incoming lead #${lead?.id ?? "?"}`,
       );
@@ -84,82 +178,99 @@ export class SandboxPlayer {
     this.write(`${KMO} ${step.buyer}: ${describeKommo(msg)}`);
   }
 
-  private async manager(step: Extract<ScriptStep, { actor: "manager" }>): Promise<void> {
-    const buyer = this.world.lastBuyer;
-    const conv = buyer && this.world.conversations.get(buyer);
-    if (!buyer || !conv) {
+  /** The buyer a manager line answers; a buyer who never wrote has no chat to answer in. */
+  private answered(step: ManagerStep): Chat & { buyer: string } {
+    const buyer = step.to ?? this.current;
+    const chat = buyer === undefined ? undefined : this.chats.get(buyer);
+    if (buyer === undefined || !chat) {
+      const who = step.to ? `${step.to} has not written yet` : "no buyer has written yet";
       throw new TkError(
         "TK_ERR_SANDBOX_SCRIPT",
-        `script line ${step.line}: a manager can only answer a buyer who wrote first`,
+        `script line ${step.line}: ${who}; a manager can only answer a buyer who wrote first`,
         {
-          fix: "Put a `buyer: ...` line before the first `manager: ...` line.",
+          fix: `Put a \`buyer${step.to ? ` as ${step.to}` : ""}: ...\` line before this manager line.`,
           exitCode: 2,
         },
       );
     }
+    return { buyer, ...chat };
+  }
+
+  private async manager(step: ManagerStep): Promise<void> {
+    const { buyer, conversationId, room, ...chat } = this.answered(step);
+    const side = this.shopSide(chat);
+    this.current = buyer;
+    const shown = step.kind === "text" ? step.text : step.url;
     const content =
       step.kind === "text"
         ? { type: "text" as const, text: step.text }
         : {
             type: "picture" as const,
             media: step.url,
-            file_name: step.url.split("/").pop() ?? "picture.jpg",
+            file_name: step.url.split("/").pop() || "picture.jpg",
           };
-    this.write(`${KMO} Manager: ${step.kind === "text" ? step.text : `[picture ${step.url}]`}`);
-    const room = this.world.rooms.get(buyer)!;
-    const repliesBefore = this.world.bed.tokopedia.shopReplies(room).length;
-    const amojoId = await this.world.bed.kommo.managerReplies(this.world.bed.scopeId, conv, content);
-    const status = await waitUntil(() => this.world.bed.kommo.deliveryStatuses(amojoId)[0]);
-    const shown = step.kind === "text" ? step.text : step.url;
+    this.write(`${KMO} Manager → ${buyer}: ${step.kind === "text" ? step.text : `[picture ${step.url}]`}`);
+    const repliesBefore = side.posted(room).length;
+    const amojoId = await this.sides.kommo.managerReplies(this.sides.scopeId, conversationId, content);
+    const status = await this.wait(() => this.sides.kommo.deliveryStatuses(amojoId)[0]);
+    if (this.stopped) return;
     if (!status) {
       this.lastStatus = "no status";
-      this.outcome.ok = false;
       this.outcome.replies.push({ text: shown, status: "no status" });
-      this.write(`${KMO} ✗ no delivery status within 10 s`);
+      const what = this.missing("no delivery status");
+      this.fail(step.line, what, `${KMO} ✗ ${what}`);
       return;
     }
     if (status.status === 1) {
-      for (const r of this.world.bed.tokopedia.shopReplies(room).slice(repliesBefore)) {
-        this.write(`${TKP} ${this.world.bed.shops[0]!.name}: ${r}`);
-      }
+      for (const r of side.posted(room).slice(repliesBefore)) this.write(`${side.label} ${side.name}: ${r}`);
       this.write(`${KMO} ✓ delivered`);
       this.lastStatus = "delivered";
       this.outcome.replies.push({ text: shown, status: "delivered" });
-    } else {
-      this.write(`${KMO} ✗ not delivered: ${status.error ?? `error ${status.errorCode}`}`);
-      this.lastStatus = "refused";
-      this.outcome.replies.push({
-        text: shown,
-        status: "refused",
-        ...(status.error ? { reason: status.error } : {}),
-      });
+      return;
     }
+    this.write(`${KMO} ✗ not delivered: ${status.error ?? `error ${status.errorCode}`}`);
+    this.lastStatus = "refused";
+    this.outcome.replies.push({
+      text: shown,
+      status: "refused",
+      ...(status.error ? { reason: status.error } : {}),
+    });
   }
 
-  private async expect(step: Extract<ScriptStep, { actor: "expect" }>): Promise<void> {
-    const fail = (what: string) => {
-      this.outcome.ok = false;
-      this.write(`           ✗ expectation on line ${step.line} failed: ${what}`);
-    };
-    const buyer = this.world.lastBuyer;
-    const conv = buyer ? this.world.conversations.get(buyer) : undefined;
+  /** Why the expectation does not hold, or undefined when it does. */
+  private unmet(step: ExpectStep): string | undefined {
     switch (step.what) {
       case "delivered":
       case "refused":
-        if (this.lastStatus !== step.what)
-          fail(`the last reply was ${this.lastStatus ?? "not sent"}, not ${step.what}`);
-        return;
+        return this.lastStatus === step.what
+          ? undefined
+          : `the last reply was ${this.lastStatus ?? "not sent"}, not ${step.what}`;
       case "lead": {
-        const chat = conv ? kommoMessages(this.world, conv)[0]?.chatAmojoId : undefined;
-        if (!chat || !this.world.bed.kommo.leads().some((l) => l.chatAmojoId === chat))
-          fail("no incoming lead in Kommo");
-        return;
+        const chat = this.current === undefined ? undefined : this.chats.get(this.current);
+        const first = chat && kommoMessages(this.sides, chat.conversationId)[0];
+        if (first && this.sides.kommo.leads().some((l) => l.chatAmojoId === first.chatAmojoId))
+          return undefined;
+        return this.current === undefined
+          ? "no buyer has written yet"
+          : `no incoming lead for ${this.current} in Kommo`;
       }
       case "messages": {
-        const n = conv ? kommoMessages(this.world, conv).length : 0;
-        if (n !== step.count) fail(`Kommo shows ${n} messages in the chat, expected ${step.count}`);
-        return;
+        const buyer = step.from ?? this.current;
+        const chat = buyer === undefined ? undefined : this.chats.get(buyer);
+        const n = chat ? kommoMessages(this.sides, chat.conversationId).length : 0;
+        if (n === step.count) return undefined;
+        return `${buyer ?? "no buyer"}'s Kommo chat holds ${n} buyer message${n === 1 ? "" : "s"}, expected ${step.count}`;
       }
     }
+  }
+
+  private async expect(step: ExpectStep): Promise<void> {
+    const why = this.unmet(step);
+    if (why === undefined) {
+      this.outcome.expectations.held++;
+      return;
+    }
+    this.outcome.expectations.failed++;
+    this.fail(step.line, why, `${NOTE} ✗ expectation on line ${step.line} failed: ${why}`);
   }
 }

@@ -1,21 +1,35 @@
 /**
- * The sandbox world: both simulators and the real daemon (the code `serve` runs) on loopback, with a temporary
- * state file. Acts as the buyer on Tokopedia and as the manager in Kommo, and reports what each side now shows.
+ * What the sandbox's player acts on: the Tokopedia simulator (where it writes as a buyer), the Kommo simulator
+ * (where it answers as a manager and reads what arrived), the shop the buyers write to and the Kommo scope of
+ * the channel. `tokokommo sandbox` runs the bridge itself (startSandboxWorld); `sandbox --serve` leaves that to
+ * the operator's own `serve` (rehearsal.ts).
  */
 import { type RunningDaemon, startDaemon } from "../daemon/daemon.js";
-import type { SimMessage } from "../sim/kommo/index.js";
-import { startTestbed, type Testbed } from "../sim/testbed.js";
-import type { ScriptStep } from "./script.js";
+import { TkError } from "../errors/index.js";
+import type { KommoSimulator, SimMessage } from "../sim/kommo/index.js";
+import { startTestbed } from "../sim/testbed.js";
+import type { TikTokShopSim } from "../sim/tiktokshop/index.js";
+import type { TokopediaSim } from "../sim/tokopedia/index.js";
+import type { BuyerStep } from "./script.js";
 
+export interface SandboxSides {
+  tokopedia: TokopediaSim;
+  kommo: KommoSimulator;
+  /** `{channel id}_{amojo id}` of the connected channel. */
+  scopeId: string;
+  shop: { shopId: string; name: string };
+  /** A TikTok Shop shop buyers can write to (`buyer on tiktokshop:`); only `sandbox --serve` has one. */
+  tiktokshop?: { sim: TikTokShopSim; shopId: string; name: string };
+  /** How long a buyer message may take to reach Kommo, and a reply to get its delivery status. */
+  waitMs: number;
+  /** Appended when nothing arrived in time: what to check. */
+  missingHint?: string;
+}
+
+/** The whole flow in one process: both simulators and the real daemon (the code `serve` runs) on loopback. */
 export interface SandboxWorld {
-  bed: Testbed;
+  sides: SandboxSides;
   daemon: RunningDaemon;
-  shopId: string;
-  /** Conversation id (Kommo side) of each buyer who wrote, by name. */
-  conversations: Map<string, string>;
-  /** Tokopedia room of each buyer. */
-  rooms: Map<string, string>;
-  lastBuyer: string | undefined;
   close(): Promise<void>;
 }
 
@@ -24,19 +38,20 @@ export async function startSandboxWorld(): Promise<SandboxWorld> {
   try {
     const daemon = await startDaemon({ config: bed.config, port: 0 });
     await bed.connectDaemon(daemon.url);
-    const world: SandboxWorld = {
-      bed,
+    return {
+      sides: {
+        tokopedia: bed.tokopedia,
+        kommo: bed.kommo,
+        scopeId: bed.scopeId,
+        shop: bed.shops[0]!,
+        waitMs: 10_000,
+      },
       daemon,
-      shopId: bed.shops[0]!.shopId,
-      conversations: new Map(),
-      rooms: new Map(),
-      lastBuyer: undefined,
       async close() {
         await daemon.stop(2_000);
-        await bed.close();
+        await bed.close(); // also removes the temporary config and state file
       },
     };
-    return world;
   } catch (err) {
     await bed.close();
     throw err;
@@ -44,15 +59,18 @@ export async function startSandboxWorld(): Promise<SandboxWorld> {
 }
 
 const buyerIds = new Map<string, number>();
+/** A stable numeric Tokopedia user id per buyer name. */
 function buyerIdOf(name: string): string {
   if (!buyerIds.has(name)) buyerIds.set(name, 8_100_000 + buyerIds.size);
   return String(buyerIds.get(name));
 }
 
-export type BuyerStep = Extract<ScriptStep, { actor: "buyer" }>;
-
-/** Sends a buyer's message on Tokopedia; returns the Kommo conversation id it belongs to. */
-export async function buyerSends(world: SandboxWorld, step: BuyerStep): Promise<string> {
+/** Sends a buyer's message; returns the room (conversation) and the Kommo conversation id it belongs to. */
+export async function buyerSends(
+  sides: SandboxSides,
+  step: BuyerStep,
+): Promise<{ room: string; conversationId: string }> {
+  if (step.on === "tiktokshop") return tiktokshopBuyerSends(sides, step);
   const content =
     step.kind === "text"
       ? step.text
@@ -75,28 +93,48 @@ export async function buyerSends(world: SandboxWorld, step: BuyerStep): Promise<
                 url: step.url ?? "",
               }
             : { kind: "sticker" as const, name: step.name };
-  const sent = await world.bed.tokopedia.buyerSends(world.shopId, buyerIdOf(step.buyer), content, {
+  const sent = await sides.tokopedia.buyerSends(sides.shop.shopId, buyerIdOf(step.buyer), content, {
     buyerName: step.buyer,
   });
-  const conversationId = `tkp:${world.shopId}:${sent.msgId}`;
-  world.conversations.set(step.buyer, conversationId);
-  world.rooms.set(step.buyer, sent.msgId);
-  world.lastBuyer = step.buyer;
-  return conversationId;
+  // The bridge's conversation id for a Tokopedia room (one room per buyer and shop).
+  return { room: sent.msgId, conversationId: `tkp:${sides.shop.shopId}:${sent.msgId}` };
 }
 
-export function kommoMessages(world: SandboxWorld, conversationId: string): SimMessage[] {
-  return world.bed.kommo
-    .received(world.bed.scopeId)
+/** A buyer's message on TikTok Shop (text or an image: what the script offers there). */
+function tiktokshopBuyerSends(
+  sides: SandboxSides,
+  step: BuyerStep,
+): { room: string; conversationId: string } {
+  const tts = sides.tiktokshop;
+  if (!tts)
+    throw new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${step.line}: no TikTok Shop here`, {
+      fix: "TikTok Shop buyers write in `tokokommo sandbox --serve`, once its seller is set up (README, Rehearse the real setup).",
+      exitCode: 2,
+    });
+  const content =
+    step.kind === "image" ? { type: "IMAGE" as const, url: step.url } : step.kind === "text" ? step.text : "";
+  const sent = tts.sim.buyerSends(tts.shopId, { id: buyerIdOf(step.buyer), name: step.buyer }, content);
+  return { room: sent.conversationId, conversationId: `tts:${tts.shopId}:${sent.conversationId}` };
+}
+
+/** The buyer messages Kommo holds in a conversation, oldest first. */
+export function kommoMessages(sides: SandboxSides, conversationId: string): SimMessage[] {
+  return sides.kommo
+    .received(sides.scopeId)
     .filter((m) => m.conversationId === conversationId && m.direction === "in");
 }
 
-export async function waitUntil<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T | undefined> {
+/** Polls `probe` until it answers, `timeoutMs` passed or `cancelled()` says to give up (undefined then). */
+export async function waitUntil<T>(
+  probe: () => T | undefined,
+  timeoutMs: number,
+  cancelled: () => boolean = () => false,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) return undefined;
+    if (Date.now() > deadline || cancelled()) return undefined;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,8 +7,11 @@ import { runCli } from "../helpers/cli.js";
 const dir = mkdtempSync(join(tmpdir(), "tokokommo-sandbox-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The sandbox's own temp folder (TMPDIR): other processes on the machine make testbed folders in /tmp too. */
+const sandboxTmp = join(dir, "tmp");
+mkdirSync(sandboxTmp);
 function testbedDirs(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith("tokokommo-testbed-"));
+  return readdirSync(sandboxTmp).filter((n) => n.startsWith("tokokommo-testbed-"));
 }
 
 describe("tokokommo sandbox (built binary)", () => {
@@ -30,14 +33,13 @@ describe("tokokommo sandbox (built binary)", () => {
         "expect refused",
       ].join("\n"),
     );
-    const before = testbedDirs().length;
-    const r = runCli(["sandbox", "--script", script]);
+    const r = runCli(["sandbox", "--script", script], { TMPDIR: sandboxTmp });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const lines = r.stdout.split("\n");
     const kommo = lines.filter((l) => l.startsWith("KOMMO "));
     expect(kommo[0]).toMatch(/★ new chat: contact "Budi", incoming lead #\d+/);
-    const buyerInKommo = kommo.filter((l) => l.includes(" Budi: "));
+    const buyerInKommo = kommo.filter((l) => /^KOMMO\s+Budi: /.test(l));
     const shown = buyerInKommo.map((l) => l.replace(/^KOMMO\s+Budi: /, ""));
     expect(shown).toHaveLength(5);
     expect(shown[0]).toBe("Halo kak https://www.tokopedia.com/kommo-store/kaos");
@@ -48,16 +50,70 @@ describe("tokokommo sandbox (built binary)", () => {
     expect(r.stdout).toMatch(/TOKOPEDIA\s+kommo-store: Siap kak/);
     expect(r.stdout).toContain("✓ delivered");
     expect(r.stdout).toContain("✗ not delivered: Tokopedia does not accept attachments from Kommo");
-    expect(r.stdout).toContain("✓ 5/5 buyer messages arrived in Kommo; replies: delivered, refused.");
-    expect(testbedDirs().length).toBe(before); // temporary state removed
+    expect(r.stdout).toMatch(/KOMMO\s+Manager → Budi: Siap kak/);
+    expect(r.stdout).toContain(
+      "5 of 5 buyer messages arrived in Kommo; replies: delivered, refused; 4 of 4 expectations held.",
+    );
+    expect(r.stdout).toContain("✓ every buyer message arrived");
+    expect(testbedDirs()).toEqual([]); // temporary state removed
   });
 
-  it("reads the script from stdin and exits 1 when an expectation fails", () => {
+  it("ends a failed expectation in TK_ERR_SANDBOX_EXPECTATION (exit 1), with no ✓/✗ on counts that held", () => {
     const r = runCli(["sandbox", "--script", "-"], {}, "buyer: halo\nexpect messages 2\n");
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(
-      "expectation on line 2 failed: Kommo shows 1 messages in the chat, expected 2",
+      "expectation on line 2 failed: Budi's Kommo chat holds 1 buyer message, expected 2",
     );
+    expect(r.stdout).toContain(
+      "1 of 1 buyer message arrived in Kommo; replies: none; 0 of 1 expectation held.",
+    );
+    expect(r.stdout).not.toMatch(/[✓✗] \d+\/\d+/);
+    expect(r.stderr).toMatch(
+      /^error TK_ERR_SANDBOX_EXPECTATION: 1 failure: line 2: Budi's Kommo chat holds 1/,
+    );
+  });
+
+  it("--json: the outcome (or the error with it) on stdout, the transcript on stderr", () => {
+    const failed = runCli(["sandbox", "--json", "--script", "-"], {}, "buyer: halo\nexpect refused\n");
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("TOKOPEDIA  Budi: halo");
+    const err = JSON.parse(failed.stdout) as {
+      error: { code: string; details: { outcome: { failures: unknown[]; arrived: number } } };
+    };
+    expect(err.error.code).toBe("TK_ERR_SANDBOX_EXPECTATION");
+    expect(err.error.details.outcome.arrived).toBe(1);
+    expect(err.error.details.outcome.failures).toEqual([
+      { line: 2, what: "the last reply was not sent, not refused" },
+    ]);
+    const passed = runCli(["sandbox", "--json", "--script", "-"], {}, "buyer: halo\nexpect lead\n");
+    expect(passed.status).toBe(0);
+    expect(JSON.parse(passed.stdout)).toMatchObject({
+      ok: true,
+      sent: 1,
+      arrived: 1,
+      expectations: { held: 1, failed: 0 },
+      failures: [],
+    });
+  });
+
+  it("answers the buyer a manager line names; `manager:` answers the current buyer", () => {
+    const script = [
+      "# two buyers write; the manager answers the first one, then goes on in that chat",
+      "buyer: halo dari Budi",
+      "buyer as Dewi Lestari: halo dari Dewi",
+      "manager to Budi: untuk Budi",
+      "manager: untuk Budi lagi",
+      "expect delivered",
+      "expect messages 1",
+      "expect messages 1 from Dewi Lestari",
+    ].join("\n");
+    const r = runCli(["sandbox", "--script", "-"], {}, script);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n");
+    const first = lines.findIndex((l) => /Manager → Budi: untuk Budi$/.test(l));
+    expect(lines[first + 1]).toMatch(/^TOKOPEDIA\s+kommo-store: untuk Budi$/); // read back from Budi's room
+    expect(r.stdout).toMatch(/Manager → Budi: untuk Budi lagi\nTOKOPEDIA\s+kommo-store: untuk Budi lagi/);
   });
 
   it("refuses a bad script before starting anything (exit 2)", () => {
@@ -65,5 +121,9 @@ describe("tokokommo sandbox (built binary)", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("TK_ERR_SANDBOX_SCRIPT");
     expect(r.stderr).toContain("line 1");
+    const tts = runCli(["sandbox", "--script", "-"], {}, "buyer: hi\nbuyer as Rina on tiktokshop: hai\n");
+    expect(tts.status).toBe(2);
+    expect(tts.stderr).toContain("TK_ERR_SANDBOX_SCRIPT: script line 2: this sandbox has no TikTok Shop");
+    expect(tts.stdout).toBe("");
   });
 });

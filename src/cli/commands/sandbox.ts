@@ -1,15 +1,6 @@
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { TkError } from "../../errors/index.js";
+import { TkError, usageError } from "../../errors/index.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
-
-const HELP = `Type a line to continue the conversation:
-  buyer: TEXT            the buyer writes on Tokopedia (also: b TEXT; buyer as NAME: TEXT for another buyer)
-  buyer image: URL       (and buyer product|invoice|sticker: ... as in scripts)
-  manager: TEXT          a manager answers in Kommo (also: m TEXT)
-  manager picture: URL   a manager sends a picture (Tokopedia refuses it)
-  status                 what the bridge has done so far
-  quit                   stop (Ctrl-C and Ctrl-D too)`;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,11 +19,38 @@ function readScript(path: string): string {
   }
 }
 
+function port(flag: string, raw: unknown, min: number, max: number): number {
+  const n = Number(raw);
+  if (typeof raw !== "string" || !/^\d+$/.test(raw) || n < min || n > max)
+    throw usageError(
+      `${flag} ${String(raw)} is not a port from ${min} to ${max}`,
+      `pass ${flag} N with ${min} ≤ N ≤ ${max}`,
+    );
+  return n;
+}
+
+/** Flags that only mean something with --serve, and the ones that do not go with it. */
+function checkCombination(opts: Record<string, unknown>): void {
+  const serveOnly = ["portBase", "bridgePort", "dir"].filter((k) => opts[k] !== undefined);
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (!opts.serve && serveOnly.length > 0)
+    throw usageError(
+      `${serveOnly.map(flag).join(", ")} only go with --serve`,
+      "add --serve, or leave them out",
+    );
+  const playOnly = ["script", "json"].filter((k) => opts[k] !== undefined);
+  if (opts.serve && playOnly.length > 0)
+    throw usageError(
+      `--serve does not take ${playOnly.map(flag).join(", ")}: it reads buyer and manager lines as they are typed`,
+      "run `tokokommo sandbox --script FILE` for a scripted conversation",
+    );
+}
+
 /**
- * `tokokommo sandbox [--script FILE|-]`: the Tokopedia and Kommo simulators and the real bridge on loopback,
- * with a temporary state file. Plays a conversation and prints both sides; then, on a terminal, lets you type
- * as the buyer or the manager. With --script it runs non-interactively and exits 0 when every message arrived
- * and every `expect` held.
+ * `tokokommo sandbox [--script FILE|-] [--json]`: the simulators and the real bridge on loopback, playing a
+ * conversation (src/sandbox/play-mode.ts). `tokokommo sandbox --serve [--port-base N] [--bridge-port P]
+ * [--dir DIR]`: the simulators alone, for rehearsing init → doctor → serve → status → shops against them
+ * (src/sandbox/serve-mode.ts). Script syntax: docs/sandbox.md.
  */
 export async function sandboxCommand(
   opts: Record<string, unknown>,
@@ -40,66 +58,31 @@ export async function sandboxCommand(
   _args: string[],
   io: CommandIO,
 ): Promise<CommandResult> {
-  const [{ DEFAULT_SCRIPT, parseScript, parseStep }, { startSandboxWorld }, { SandboxPlayer }] =
-    await Promise.all([
-      import("../../sandbox/script.js"),
-      import("../../sandbox/world.js"),
-      import("../../sandbox/play.js"),
-    ]);
+  checkCombination(opts);
+  if (opts.serve) {
+    const { serveRehearsal } = await import("../../sandbox/serve-mode.js");
+    return serveRehearsal(
+      {
+        portBase: opts.portBase === undefined ? 0 : port("--port-base", opts.portBase, 0, 65532),
+        bridgePort: opts.bridgePort === undefined ? 8787 : port("--bridge-port", opts.bridgePort, 1, 65535),
+        dir: typeof opts.dir === "string" ? opts.dir : "tokokommo-rehearsal",
+      },
+      io,
+    );
+  }
+  const [{ DEFAULT_SCRIPT, parseScript }, { playSandbox }] = await Promise.all([
+    import("../../sandbox/script.js"),
+    import("../../sandbox/play-mode.js"),
+  ]);
   const scriptPath = typeof opts.script === "string" ? opts.script : undefined;
   const source =
     scriptPath === "-" ? await readAll(io.stdin) : scriptPath ? readScript(scriptPath) : DEFAULT_SCRIPT;
   const steps = parseScript(source); // a bad script fails (exit 2) before anything starts
-  const line = (text: string) => io.write(`${text}\n`);
-  line("tokokommo sandbox: Tokopedia and Kommo simulators + the real bridge, on this machine only.\n");
-  const world = await startSandboxWorld();
-  line(`  bridge   ${world.daemon.url}  (shop "${world.bed.shops[0]!.name}", Kommo account "Acme Agency")\n`);
-  const player = new SandboxPlayer(world, line);
-  try {
-    for (const step of steps) await player.play(step);
-    if (!scriptPath && io.interactive) {
-      line(`\n${HELP}\n`);
-      const rl = createInterface({ input: io.stdin, terminal: false });
-      const stop = new Promise<void>((resolve) => {
-        rl.on("close", resolve);
-        process.once("SIGINT", () => rl.close());
-      });
-      let n = 0;
-      const loop = (async () => {
-        for await (const raw of rl) {
-          n++;
-          const text = raw.trim().replace(/^b\s+/i, "buyer: ").replace(/^m\s+/i, "manager: ");
-          if (!text) continue;
-          if (text === "quit" || text === "exit") break;
-          if (text === "help") {
-            line(HELP);
-            continue;
-          }
-          if (text === "status") {
-            const o = player.outcome;
-            const counts = world.daemon.store.jobs.counts();
-            const backlog = counts.reduce((a, c) => a + c.pending + c.running, 0);
-            const dead = counts.reduce((a, c) => a + c.dead, 0);
-            line(
-              `status: ${o.arrived}/${o.sent} buyer messages in Kommo, ${o.replies.filter((r) => r.status === "delivered").length} replies delivered, ${o.replies.filter((r) => r.status === "refused").length} refused; jobs waiting ${backlog}, dead ${dead}`,
-            );
-            continue;
-          }
-          try {
-            const step = parseStep(text, n);
-            if (step) await player.play(step);
-          } catch (err) {
-            line(err instanceof TkError ? err.message : String(err));
-          }
-        }
-        rl.close();
-      })();
-      await Promise.race([stop, loop]);
-    }
-  } finally {
-    await world.close(); // stops the bridge and the simulators, removes the temporary state file
-  }
-  const o = player.outcome;
-  const summary = `\n${o.ok ? "✓" : "✗"} ${o.arrived}/${o.sent} buyer messages arrived in Kommo; replies: ${o.replies.map((r) => r.status).join(", ") || "none"}.`;
-  return { exitCode: o.ok ? 0 : 1, text: summary, json: o };
+  const tts = steps.find((s) => s.actor === "buyer" && s.on === "tiktokshop");
+  if (tts)
+    throw new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${tts.line}: this sandbox has no TikTok Shop`, {
+      fix: "TikTok Shop buyers write in `tokokommo sandbox --serve` (docs/sandbox.md); here, leave out `on tiktokshop`.",
+      exitCode: 2,
+    });
+  return playSandbox({ steps, interactive: !scriptPath && io.interactive, json: opts.json === true }, io);
 }

@@ -5,6 +5,7 @@ import { type Config, loadConfig, resolveConfigPath } from "../../config/index.j
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
+import { starterStatus } from "./status-starter.js";
 
 /** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
 export interface ShopStatusLine {
@@ -41,6 +42,8 @@ export interface StatusReport {
   /** False when the state file does not exist yet: the daemon never ran with this config. */
   everRun: boolean;
   shops: ShopStatusLine[];
+  /** The config is a starter config (src/config/starter.ts): nothing is set up yet. */
+  starter?: true;
   /** Jobs not tied to a configured shop (replies to unknown chats, shops removed from the config). */
   other: { shopKey: string | null; backlog: number; dead: number }[];
 }
@@ -127,7 +130,10 @@ export async function statusCommand(
   opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
-  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
+  const configPath = resolveConfigPath({ config: globals.config }, process.env);
+  const starter = starterStatus(configPath);
+  if (starter) return starter;
+  const config = loadConfig(configPath, process.env);
   // --state, like serve's, is taken from the current directory; the config's statePath from the config's.
   const statePath = typeof opts.state === "string" ? resolve(opts.state) : config.statePath;
   const configured = config.shops.map((s) => ({

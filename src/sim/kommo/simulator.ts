@@ -7,7 +7,7 @@
  * one loopback port can serve many accounts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../listen-loopback.js";
 import { type AmojoConfig, handleAmojo } from "./amojo-routes.js";
 import { handleToken, type OAuthConfig } from "./oauth-routes.js";
 import { RateWindow } from "./rate-window.js";
@@ -58,6 +58,8 @@ export interface KommoSimulatorOptions {
   duplicateMsgid?: "reject" | "idempotent";
   /** How long a reply webhook waits for the bridge, default 5000 ms (then it is lost: no retry). */
   webhookTimeoutMs?: number;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
 }
 
 /** What a manager (or Salesbot) writes in Kommo. */
@@ -142,8 +144,8 @@ export class KommoSimulator {
 
   static async start(o: KommoSimulatorOptions = {}): Promise<KommoSimulator> {
     const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return new KommoSimulator(server, (server.address() as AddressInfo).port, o);
+    const port = await listenOnLoopback(server, o.port);
+    return new KommoSimulator(server, port, o);
   }
 
   async close(): Promise<void> {

@@ -41,13 +41,15 @@ export interface TikTokShopSimOptions {
    * "newest-created" (default), "oldest-created" or "recent-activity" (latest message first).
    */
   conversationOrder?: ConversationOrder;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
 }
 
 export const CONVERSATION_ORDERS = ["newest-created", "oldest-created", "recent-activity"] as const;
 export type ConversationOrder = (typeof CONVERSATION_ORDERS)[number];
 
 export type ResolvedSimOptions = Required<
-  Omit<TikTokShopSimOptions, "redirectUrl" | "webhookUrl" | "ipAllowList">
+  Omit<TikTokShopSimOptions, "redirectUrl" | "webhookUrl" | "ipAllowList" | "port">
 > & {
   redirectUrl?: string;
   ipAllowList: string[] | null;

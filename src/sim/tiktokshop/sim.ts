@@ -4,7 +4,7 @@
  * the sandbox and benchmarks. Point both `endpoints.tiktokshopAuth` and `endpoints.tiktokshopApi` at `url`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../listen-loopback.js";
 import { createAuthCode, handleAuthHost } from "./auth-host.js";
 import { addMessage, newMessageData, openConversation } from "./chat.js";
 import {
@@ -162,8 +162,7 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   core.baseUrl = `http://127.0.0.1:${port}`;
   return controlApi(core, server);
 }

@@ -4,7 +4,7 @@
  * benchmarks drive it through the control methods of TokopediaSim.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../listen-loopback.js";
 import { Bucket, type RateLimitSetting } from "./bucket.js";
 import { type Delivery, deliver, signedWebhook } from "./deliver.js";
 import type { HandlerSettings } from "./handlers.js";
@@ -43,6 +43,8 @@ export interface TokopediaSimOptions {
   /** First id; ids grow from here. Default 2 360 940 371 (> 2^31, like real msg_ids). */
   idBase?: bigint;
   now?: () => number;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
 }
 
 export type FaultTarget = "fs" | "token" | "any";
@@ -96,6 +98,7 @@ export class TokopediaSim {
   private readonly webhookTimeoutMs: number;
   private readonly settings: HandlerSettings;
   private readonly log: SimRequestLog[] = [];
+  private readonly port: number;
   private readonly deliveryLog: Delivery[] = [];
   /** /token calls that minted a new token vs returned the live one. */
   readonly tokenStats: TokenStats = { minted: 0, reused: 0, rejected: 0 };
@@ -107,6 +110,7 @@ export class TokopediaSim {
     ]) {
       this.addApp(a);
     }
+    this.port = opts.port ?? 0;
     this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 1_209_600;
     this.defaultRateLimit = opts.rateLimit === undefined ? { perSecond: 5, burst: 5 } : opts.rateLimit;
     this.webhookDelivery = opts.webhookDelivery ?? true;
@@ -132,9 +136,9 @@ export class TokopediaSim {
           );
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = await listenOnLoopback(server, this.port);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${port}`;
     return this;
   }
 
