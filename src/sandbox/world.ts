@@ -4,7 +4,7 @@
  */
 import { type RunningDaemon, startDaemon } from "../daemon/daemon.js";
 import type { SimMessage } from "../sim/kommo/index.js";
-import { startTestbed, type Testbed } from "../sim/testbed.js";
+import { startTestbed, type Testbed } from "../testbed/tokopedia.js";
 import type { ScriptStep } from "./script.js";
 
 export interface SandboxWorld {

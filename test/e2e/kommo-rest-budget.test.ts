@@ -5,7 +5,7 @@
  * not made yet when its tag job first runs gets its tags once the lead exists.
  */
 import { afterEach, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 const PNG = Buffer.from(

@@ -8,11 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import {
+  startTikTokShopSim,
+  type TikTokShopSim,
+  type TikTokShopSimOptions,
+} from "../sim/tiktokshop/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { startTikTokShopSim, type TikTokShopSim, type TikTokShopSimOptions } from "./tiktokshop/index.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
 import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/schema.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "../sim/tokopedia/index.js";
 import { TokopediaClient } from "../sources/tokopedia/index.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "./tokopedia/index.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
 

@@ -3,7 +3,7 @@
  * the config entry that points tokokommo at them. Shared by the Tokopedia and TikTok Shop testbeds.
  */
 import { KommoChatsClient } from "../kommo/index.js";
-import type { KommoSimulator } from "./kommo/index.js";
+import type { KommoSimulator } from "../sim/kommo/index.js";
 
 export interface KommoWorld {
   scopeId: string;
