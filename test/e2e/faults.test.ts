@@ -36,14 +36,14 @@ afterAll(async () => {
 
 /** Roughly one call in ten fails one way or another, on both sides. */
 function injectFaults(i: number): void {
-  if (i % 10 === 3) bed.tokopedia.failNext(1, 503);
+  if (i % 10 === 3) bed.tokopedia.failNext(1, { status: 503 });
   if (i % 10 === 7) bed.kommo.failNext("amojo", 1, 500);
   if (i % 10 === 5) bed.kommo.failNext("rest", 1, 502);
   if (i % 25 === 11) bed.tokopedia.dropNext(1);
   if (i % 25 === 17) bed.kommo.dropNext(1, { api: "amojo", afterProcessing: true });
   if (i % 25 === 23) bed.kommo.dropNext(1, { api: "rest" });
   if (i % 40 === 19) {
-    bed.tokopedia.failNext(3, 429);
+    bed.tokopedia.failNext(3, { status: 429 });
     bed.kommo.failNext("rest", 3, 429);
   }
 }

@@ -1,12 +1,6 @@
 /** Tokopedia Seller API simulator (real HTTP on 127.0.0.1) and its control API. */
 export type { RateLimitSetting } from "./bucket.js";
 export type { Delivery } from "./deliver.js";
-export {
-  type BuyerSendResult,
-  type FaultTarget,
-  type SimRequestLog,
-  startTokopediaSim,
-  TokopediaSim,
-  type TokopediaSimOptions,
-} from "./server.js";
+export type { SimRequestLog, TokopediaFault, TokopediaHost } from "./http.js";
+export { type BuyerSendResult, startTokopediaSim, TokopediaSim, type TokopediaSimOptions } from "./server.js";
 export type { BindingState, SimAttachment, SimReply } from "./state.js";
