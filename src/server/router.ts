@@ -24,8 +24,8 @@ export interface HttpResponse {
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
 
-/** The methods a route may declare (the daemon serves GET and POST; the simulators also PATCH and DELETE). */
-export type RouteMethod = "GET" | "POST" | "PATCH" | "DELETE";
+/** The methods a route may declare (the daemon serves GET and POST; the simulators also PUT, PATCH and DELETE). */
+export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** A route of handler type `H` (the daemon's Handler by default; the simulators bring their own). */
 export interface Route<H = Handler> {

@@ -11,13 +11,13 @@ import type { SimConversation, SimMessage } from "./state.js";
 import { decodePageToken, encodePageToken, multipartPart, sniffImage } from "./wire.js";
 
 const CS = "/customer_service/202309";
-const ID = "([0-9]+)";
+const ID = "{conversationId}";
 
 export const ROUTES: RouteDef[] = [
-  { method: "GET", pattern: /^\/authorization\/202309\/shops$/, cipher: "none", body: "none", key: "shops" },
+  { method: "GET", path: "/authorization/202309/shops", cipher: "none", body: "none", key: "shops" },
   {
     method: "GET",
-    pattern: re(`${CS}/conversations`),
+    path: `${CS}/conversations`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -25,7 +25,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations`),
+    path: `${CS}/conversations`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -33,7 +33,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "GET",
-    pattern: re(`${CS}/conversations/${ID}/messages`),
+    path: `${CS}/conversations/${ID}/messages`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -41,7 +41,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations/${ID}/messages`),
+    path: `${CS}/conversations/${ID}/messages`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -49,7 +49,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations/${ID}/messages/read`),
+    path: `${CS}/conversations/${ID}/messages/read`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -57,7 +57,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/images/upload`),
+    path: `${CS}/images/upload`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "multipart",
@@ -65,7 +65,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "GET",
-    pattern: re(`${CS}/agents/settings`),
+    path: `${CS}/agents/settings`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -73,17 +73,13 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "PUT",
-    pattern: re(`${CS}/agents/settings`),
+    path: `${CS}/agents/settings`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
     key: "agent_put",
   },
 ];
-
-function re(path: string): RegExp {
-  return new RegExp(`^${path.replaceAll("/", "\\/")}$`);
-}
 
 export interface HandlerResult {
   code: number;

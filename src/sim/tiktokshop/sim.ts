@@ -3,29 +3,17 @@
  * (/api/v2/token/*, /open/authorize) and the Open API host, plus a control API of plain functions for tests,
  * the sandbox and benchmarks. Point both `endpoints.tiktokshopAuth` and `endpoints.tiktokshopApi` at `url`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createAuthCode, handleAuthHost } from "./auth-host.js";
+import type { SimDrop, SimServer } from "../base/index.js";
+import { createAuthCode } from "./auth-host.js";
 import { addMessage, newMessageData, openConversation } from "./chat.js";
-import {
-  type CallRecord,
-  type ConversationOrder,
-  type Fault,
-  SimCore,
-  type TikTokShopSimOptions,
-} from "./core.js";
-import { CS_SCOPE, checkGateway } from "./gateway.js";
-import { handleApi, ROUTES } from "./open-api.js";
-import {
-  nextId,
-  opaque,
-  type SimBuyerPlatform,
-  type SimMessage,
-  type SimSeller,
-  type SimShop,
-} from "./state.js";
+import { parsedMessage, type SimContentInput, type SimSentMessage, toWire } from "./content.js";
+import { type ConversationOrder, SimCore, type TikTokShopSimOptions } from "./core.js";
+import { CS_SCOPE } from "./gateway.js";
+import { type CallRecord, type TikTokShopFault, type TikTokShopHost, tiktokShopServer } from "./http.js";
+import { nextId, opaque, type SimBuyerPlatform, type SimSeller, type SimShop } from "./state.js";
 import type { Notification, WebhookDelivery } from "./webhooks.js";
-import { readBody, sendEnvelope, statusForCode } from "./wire.js";
+
+type TikTokShopServer = SimServer<TikTokShopHost, CallRecord, TikTokShopFault>;
 
 export interface SimBuyerInput {
   id: string;
@@ -34,19 +22,6 @@ export interface SimBuyerInput {
   avatar?: string;
 }
 
-/** What a buyer can send: plain text, or a typed message. */
-export type SimContentInput =
-  | string
-  | { type: "TEXT"; text: string }
-  | { type: "IMAGE"; url: string; width?: number; height?: number }
-  | { type: "PRODUCT_CARD"; productId: string }
-  | { type: "ORDER_CARD"; orderId: string }
-  | { type: "EMOTICONS"; name?: string; url?: string }
-  | { type: "BUYER_ENTER_FROM_PRODUCT"; productId: string }
-  | { type: "BUYER_ENTER_FROM_ORDER"; orderId: string }
-  /** Any other type with its raw `content` object (VIDEO, NOTIFICATION, OTHER, ...). */
-  | { type: string; content: Record<string, unknown>; visible?: boolean };
-
 export interface SimSellerInput {
   name?: string;
   region?: string;
@@ -54,19 +29,6 @@ export interface SimSellerInput {
   userType?: number;
   /** Shops of the seller (default one Indonesian LOCAL shop). */
   shops?: Array<{ name?: string; region?: string; sellerType?: "LOCAL" | "CROSS_BORDER" }>;
-}
-
-export interface SimSentMessage {
-  conversationId: string;
-  messageId: string;
-  type: string;
-  /** Parsed content object. */
-  content: Record<string, unknown>;
-  /** TEXT content, for convenience. */
-  text?: string;
-  role: string;
-  createTime: number;
-  viaApi: boolean;
 }
 
 export interface TikTokShopSim {
@@ -132,15 +94,16 @@ export interface TikTokShopSim {
   webhooksSent(): Notification[];
 
   // Faults and limits
-  failNext(n: number, fault: Fault): void;
-  setLatency(ms: number): void;
-  /** Drops the next `n` connections without an answer (to `host` only, or to either host by default). */
-  dropNext(n: number, host?: "api" | "auth"): void;
+  /** The next `n` matching requests (default: Open API calls) answer the fault instead of being handled. */
+  failNext(n: number, fault: TikTokShopFault): void;
   /**
-   * The next `n` matching requests are carried out (a message is stored) but their connection is cut before the
-   * answer, as a timeout or reset looks to the caller. `skip` lets that many matching requests through first.
+   * The next `n` matching requests (default: Open API calls) lose their connection without an answer: before
+   * anything happened, or with `afterProcessing` after they were carried out (a message is stored), as a timeout
+   * or reset looks to the caller.
    */
-  loseAnswerNext(n: number, match?: { method?: string; pathEndsWith?: string; skip?: number }): void;
+  dropNext(n: number, drop?: SimDrop<TikTokShopHost>): void;
+  /** Delay before every answer (ms; to one host, or both when omitted); 0 turns it off. */
+  latency(ms: number, host?: TikTokShopHost): void;
   expireAccessTokens(openId?: string): void;
   revokeRefreshToken(openId?: string): void;
   setQuota(q: { qps?: number; dailyQuota?: number }): void;
@@ -156,138 +119,12 @@ export interface TikTokShopSim {
 
 export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Promise<TikTokShopSim> {
   const core = new SimCore(options);
-  const server = createServer((req, res) => {
-    handle(core, req, res).catch(() => {
-      if (!res.headersSent) sendEnvelope(res, 36009003, "Internal error, please retry.", null);
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  core.baseUrl = `http://127.0.0.1:${port}`;
+  const server = await tiktokShopServer(core).start();
+  core.baseUrl = server.url;
   return controlApi(core, server);
 }
 
-async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", core.baseUrl);
-  const isAuthHost = url.pathname.startsWith("/api/v2/token/") || url.pathname === "/open/authorize";
-  const host = isAuthHost ? "auth" : "api";
-  if (core.takeDrop(host)) {
-    req.socket.destroy();
-    return;
-  }
-  const body = await readBody(req);
-  if (core.latencyMs > 0) await new Promise((r) => setTimeout(r, core.latencyMs));
-  const record = (code: number, status: number, shopId?: string) =>
-    core.calls.push({
-      host,
-      method: req.method ?? "",
-      path: url.pathname,
-      code,
-      status,
-      ...(shopId ? { shopId } : {}),
-    });
-
-  const fault = core.takeFault(host, req.method ?? "", url.pathname);
-  if (fault) {
-    const status = fault.status ?? (fault.code !== undefined ? statusForCode(fault.code) : 500);
-    const headers =
-      fault.retryAfterSec !== undefined ? { "retry-after": String(fault.retryAfterSec) } : undefined;
-    if (fault.code !== undefined) {
-      sendEnvelope(res, fault.code, fault.message ?? "Injected fault.", null, {
-        status,
-        ...(headers ? { headers } : {}),
-      });
-    } else {
-      res
-        .writeHead(status, { "content-type": "text/html", ...(headers ?? {}) })
-        .end("<html>upstream error</html>");
-    }
-    record(fault.code ?? -1, status);
-    return;
-  }
-  if (body === "too_large") {
-    sendEnvelope(res, 36009021, "The uploaded file is too large.", null);
-    record(36009021, 400);
-    return;
-  }
-
-  if (isAuthHost) {
-    const r = handleAuthHost(core, url, res);
-    record(r === false ? 36009009 : r.code, res.statusCode);
-    return;
-  }
-
-  const { route, result } = checkGateway(core, ROUTES, req, url, body);
-  if (!result.ok) {
-    sendEnvelope(res, result.code, result.message, null);
-    record(result.code, statusForCode(result.code), result.shopId);
-    return;
-  }
-  const out = handleApi(core, route!, result.pass, body, req.headers["content-type"] ?? "");
-  if (core.takeLostAnswer(req.method ?? "", url.pathname)) {
-    record(out.code, -1, result.pass.shop?.id);
-    req.socket.destroy();
-    return;
-  }
-  sendEnvelope(res, out.code, out.code === 0 ? "Success" : (out.message ?? "Error"), out.data ?? {});
-  record(out.code, statusForCode(out.code), result.pass.shop?.id);
-}
-
-function parsedMessage(m: SimMessage): SimSentMessage {
-  const content = JSON.parse(m.content) as Record<string, unknown>;
-  return {
-    conversationId: m.conversationId,
-    messageId: m.id,
-    type: m.type,
-    content,
-    ...(m.type === "TEXT" && typeof content.content === "string" ? { text: content.content } : {}),
-    role: m.sender.role,
-    createTime: m.createTime,
-    viaApi: m.viaApi,
-  };
-}
-
-function toWire(input: SimContentInput): {
-  type: string;
-  content: Record<string, unknown>;
-  visible?: boolean;
-} {
-  if (typeof input === "string") return { type: "TEXT", content: { content: input } };
-  if ("content" in input && typeof input.content === "object") {
-    return {
-      type: input.type,
-      content: input.content,
-      ...("visible" in input && input.visible === false ? { visible: false } : {}),
-    };
-  }
-  const i = input as Record<string, unknown>;
-  switch (input.type) {
-    case "TEXT":
-      return { type: "TEXT", content: { content: i.text } };
-    case "IMAGE":
-      // Received images carry width/height as strings.
-      return {
-        type: "IMAGE",
-        content: { url: i.url, width: String(i.width ?? 640), height: String(i.height ?? 480) },
-      };
-    case "PRODUCT_CARD":
-    case "BUYER_ENTER_FROM_PRODUCT":
-      return { type: input.type, content: { product_id: i.productId } };
-    case "ORDER_CARD":
-    case "BUYER_ENTER_FROM_ORDER":
-      return { type: input.type, content: { order_id: i.orderId } };
-    case "EMOTICONS":
-      return {
-        type: "EMOTICONS",
-        content: { ...(i.name ? { name: i.name } : {}), ...(i.url ? { url: i.url } : {}) },
-      };
-    default:
-      return { type: input.type, content: {} };
-  }
-}
-
-function controlApi(core: SimCore, server: ReturnType<typeof createServer>): TikTokShopSim {
+function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
   const st = core.state;
   const conv = (id: string) => {
     const c = st.conversations.get(id);
@@ -308,8 +145,7 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     serviceId: core.opts.serviceId,
     close: async () => {
       core.webhooks.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
 
     createSeller(input = {}) {
@@ -452,18 +288,9 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     webhookDeliveries: () => [...core.webhooks.deliveries],
     webhooksSent: () => [...core.webhooks.sent],
 
-    failNext(n, fault) {
-      core.faults.push({ ...fault, remaining: n });
-    },
-    setLatency(ms) {
-      core.latencyMs = ms;
-    },
-    dropNext(n, host) {
-      core.drops.push({ host: host ?? "any", remaining: n });
-    },
-    loseAnswerNext(n, match = {}) {
-      core.lostAnswers.push({ ...match, remaining: n });
-    },
+    failNext: (n, fault) => server.failNext(n, fault),
+    dropNext: (n, drop) => server.dropNext(n, drop),
+    latency: (ms, host) => server.latency(ms, host),
     expireAccessTokens(openId) {
       for (const t of tokensOf(openId)) t.accessExpiresAt = Math.min(t.accessExpiresAt, core.nowSec() - 1);
     },
@@ -493,6 +320,6 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
     advanceClock(ms) {
       core.clockOffsetMs += ms;
     },
-    calls: () => [...core.calls],
+    calls: () => [...server.requests()],
   };
 }
