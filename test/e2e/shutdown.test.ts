@@ -42,7 +42,7 @@ describe("signals (built binary)", () => {
       bed.kommo
         .requestLog()
         .slice(amojoBefore)
-        .some((r) => r.api === "amojo"),
+        .some((r) => r.host === "amojo"),
     );
     const started = Date.now();
     daemon.child.kill("SIGTERM");
