@@ -79,36 +79,13 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     }
     const world = await setUpKommoWorld(kommo);
     const { scopeId } = world;
-    const raw = {
-      version: 1,
-      server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+    const raw = rawConfig(
+      o,
+      tiktokshop,
+      { account: world.configAccount, url: kommo.url },
+      { id: shop.id, name: shopName },
       statePath,
-      sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
-      tokopedia: { apps: [] },
-      tiktokshop: {
-        apps: [
-          {
-            name: TTS_TESTBED_APP,
-            appKey: tiktokshop.appKey,
-            appSecret: tiktokshop.appSecret,
-            serviceId: tiktokshop.serviceId,
-          },
-        ],
-      },
-      kommo: { accounts: [world.configAccount] },
-      shops: [
-        { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shopName },
-      ],
-      attachments: o.attachments ?? "reject",
-      // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
-      media: { allowPrivateNetworks: true },
-      endpoints: {
-        tiktokshopAuth: tiktokshop.url,
-        tiktokshopApi: tiktokshop.url,
-        kommoApi: kommo.url,
-        kommoChats: kommo.url,
-      },
-    };
+    );
     const config = validateConfig(raw, {}, { configPath });
     saveConfig(configPath, config);
     return {
@@ -137,4 +114,44 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     if (!o.dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The config file of the world: the TikTok Shop app and its one shop, the Kommo account, the simulators' URLs. */
+function rawConfig(
+  o: TikTokShopTestbedOptions,
+  tiktokshop: TikTokShopSim,
+  kommo: { account: Record<string, unknown>; url: string },
+  shop: { id: string; name: string },
+  statePath: string,
+): Record<string, unknown> {
+  return {
+    version: 1,
+    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+    statePath,
+    sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+    tokopedia: { apps: [] },
+    tiktokshop: {
+      apps: [
+        {
+          name: TTS_TESTBED_APP,
+          appKey: tiktokshop.appKey,
+          appSecret: tiktokshop.appSecret,
+          serviceId: tiktokshop.serviceId,
+        },
+      ],
+    },
+    kommo: { accounts: [kommo.account] },
+    shops: [
+      { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shop.name },
+    ],
+    attachments: o.attachments ?? "reject",
+    // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
+    media: { allowPrivateNetworks: true },
+    endpoints: {
+      tiktokshopAuth: tiktokshop.url,
+      tiktokshopApi: tiktokshop.url,
+      kommoApi: kommo.url,
+      kommoChats: kommo.url,
+    },
+  };
 }

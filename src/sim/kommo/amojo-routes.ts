@@ -114,7 +114,31 @@ function toParticipant(state: SimState, chat: SimChat | undefined, p: Obj): SimP
   };
 }
 
+/** POST /{scope_id}: a new message (or an edit of one), strictly validated; a repeated msgid per cfg. */
 export function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Obj): SimReply {
+  const invalid = invalidNewMessage(body);
+  if (invalid) return invalid;
+  const payload = body.payload as Obj;
+  const message = payload.message as Obj;
+  const known = state.msgidIndex.get(scopeId)?.get(payload.msgid as string);
+
+  if (body.event_type === "edit_message") {
+    const m = known ? state.messageById.get(known) : undefined;
+    if (!m) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
+    m.text = typeof message.text === "string" ? message.text : m.text;
+    return json(200, {});
+  }
+
+  if (known) {
+    const first = state.messageById.get(known);
+    if (cfg.duplicateMsgid === "reject" || !first) return badRequest("duplicate msgid");
+    return json(200, { new_message: replyOf(first) });
+  }
+  return storeNewMessage(state, cfg, scopeId, payload, message);
+}
+
+/** The shape checks of a new_message/edit_message body: a 400 naming the first problem, or undefined. */
+function invalidNewMessage(body: Obj): SimReply | undefined {
   const event = body.event_type;
   const payload = body.payload as Obj | undefined;
   if (event !== "new_message" && event !== "edit_message") return badRequest("event_type");
@@ -141,21 +165,17 @@ export function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, b
   }
   if (payload.silent !== undefined && typeof payload.silent !== "boolean")
     return badRequest("silent must be a boolean");
-  const known = state.msgidIndex.get(scopeId)?.get(payload.msgid);
+  return undefined;
+}
 
-  if (event === "edit_message") {
-    const m = known ? state.messageById.get(known) : undefined;
-    if (!m) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
-    m.text = typeof message.text === "string" ? message.text : m.text;
-    return json(200, {});
-  }
-
-  if (known) {
-    const first = state.messageById.get(known);
-    if (cfg.duplicateMsgid === "reject" || !first) return badRequest("duplicate msgid");
-    return json(200, { new_message: replyOf(first) });
-  }
-
+/** Stores a validated new message (making its chat, and for a buyer's first message contact and lead). */
+function storeNewMessage(
+  state: SimState,
+  cfg: AmojoConfig,
+  scopeId: string,
+  payload: Obj,
+  message: Obj,
+): SimReply {
   const sender = participantFrom(payload.sender);
   if (!sender.ok) return badRequest(`sender: ${sender.error}`);
   let receiver: Obj | undefined;
@@ -167,9 +187,10 @@ export function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, b
   const silent = payload.silent === true;
   const direction = receiver ? "out" : "in";
 
-  let chat = state.chatOf(scopeId, payload.conversation_id);
+  const conversationId = payload.conversation_id as string;
+  let chat = state.chatOf(scopeId, conversationId);
   if (!chat) {
-    chat = { amojoId: state.uuid(), scopeId, conversationId: payload.conversation_id };
+    chat = { amojoId: state.uuid(), scopeId, conversationId };
     const src = (payload.source as Obj | undefined)?.external_id;
     if (typeof src === "string") chat.sourceExternalId = src;
     state.addChat(chat);
@@ -182,14 +203,14 @@ export function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, b
 
   const m: SimMessage = {
     amojoId: state.uuid(),
-    msgid: payload.msgid,
+    msgid: payload.msgid as string,
     scopeId,
     chatAmojoId: chat.amojoId,
     conversationId: chat.conversationId,
     direction,
     origin: "api",
     silent,
-    type: message.type,
+    type: message.type as string,
     text: typeof message.text === "string" ? message.text : "",
     ...(typeof message.media === "string" ? { media: message.media } : {}),
     ...(typeof message.file_name === "string" ? { fileName: message.file_name } : {}),

@@ -54,7 +54,12 @@ export interface GatewayRequest {
 }
 
 export function checkGateway(core: SimCore, route: RouteDef, req: GatewayRequest): GatewayResult {
-  const { body, params } = req;
+  return checkSignedRequest(core, route, req) ?? checkCaller(core, route, req);
+}
+
+/** app_key, timestamp window, sign (constant-time), content type: a failure, or undefined when all hold. */
+function checkSignedRequest(core: SimCore, route: RouteDef, req: GatewayRequest): GatewayResult | undefined {
+  const { body } = req;
   const q = req.query;
   if (q.get("app_key") !== core.opts.appKey) {
     return fail(36009004, "Invalid credentials. Invalid 'app_key' query parameter.");
@@ -88,7 +93,12 @@ export function checkGateway(core: SimCore, route: RouteDef, req: GatewayRequest
   if (route.body === "json" && body.length > 0 && ct !== "application/json") {
     return fail(36009022, "The request body must be application/json or multipart/form-data.");
   }
+  return undefined;
+}
 
+/** After the signed-request checks: IP allow list, access token, shop_cipher, scope, rate limit, daily quota. */
+function checkCaller(core: SimCore, route: RouteDef, req: GatewayRequest): GatewayResult {
+  const q = req.query;
   const ip = req.remoteAddress;
   if (core.opts.ipAllowList && !core.opts.ipAllowList.includes(ip)) {
     return fail(36009033, `The IP ${ip} is not in the app's IP allow list.`);
@@ -132,5 +142,5 @@ export function checkGateway(core: SimCore, route: RouteDef, req: GatewayRequest
   if (shop && route.scope === CS_SCOPE && core.overQuota(shop.id)) {
     return fail(45101004, "The query quota has been reached (10000 request per day).", shop.id);
   }
-  return { ok: true, pass: { seller, ...(shop ? { shop } : {}), params, query: q } };
+  return { ok: true, pass: { seller, ...(shop ? { shop } : {}), params: req.params, query: q } };
 }

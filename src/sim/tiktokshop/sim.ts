@@ -125,19 +125,6 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
 }
 
 function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
-  const st = core.state;
-  const conv = (id: string) => {
-    const c = st.conversations.get(id);
-    if (!c) throw new Error(`sim: unknown conversation ${id}`);
-    return c;
-  };
-  const sellerOf = (openId: string): SimSeller => {
-    const s = st.sellers.get(openId);
-    if (!s) throw new Error(`sim: unknown seller ${openId}`);
-    return s;
-  };
-  const tokensOf = (openId?: string) => [...st.tokens.values()].filter((t) => !openId || t.openId === openId);
-
   return {
     url: core.baseUrl,
     appKey: core.opts.appKey,
@@ -148,40 +135,84 @@ function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
       await server.close();
     },
 
-    createSeller(input = {}) {
-      const openId = nextId();
-      const seller: SimSeller = {
-        openId,
-        name: input.name ?? "Toko Simulasi",
-        region: input.region ?? "ID",
-        scopes: input.scopes ?? ["seller.authorization.info", CS_SCOPE],
-        userType: input.userType ?? 0,
-        shops: [],
-        deauthorized: false,
-      };
-      for (const s of input.shops ?? [{}]) {
-        const shop: SimShop = {
-          id: nextId(),
-          cipher: opaque("ROW_", 18),
-          name: s.name ?? seller.name,
-          region: s.region ?? seller.region,
-          sellerType: s.sellerType ?? "LOCAL",
-          code: `ID${opaque("", 6)
-            .toUpperCase()
-            .replace(/[^A-Z0-9]/g, "X")}`,
-          openId,
-          imUserId: nextId(),
-        };
-        seller.shops.push(shop);
-        st.shops.set(shop.id, shop);
-      }
-      st.sellers.set(openId, seller);
-      return {
-        openId,
-        name: seller.name,
-        shops: seller.shops.map((s) => ({ id: s.id, cipher: s.cipher, name: s.name, region: s.region })),
-      };
+    ...sellerControls(core),
+    ...chatControls(core),
+
+    setWebhookUrl: (url) => core.webhooks.setUrl(url),
+    signedNewMessageWebhook(conversationId) {
+      const c = conversationIn(core, conversationId);
+      const m = [...c.messages].reverse().find((x) => x.sender.role === "BUYER");
+      if (!m) throw new Error(`sim: no buyer message in ${conversationId}`);
+      const n = core.webhooks.emit(14, c.shopId, newMessageData(m), false);
+      return { headers: n.headers, body: Buffer.from(n.body), notificationId: n.notificationId };
     },
+    redeliverLastWebhook: (times = 1) => core.webhooks.redeliverLast(times),
+    holdWebhooks: () => core.webhooks.hold(),
+    releaseWebhooks: (order) => core.webhooks.release(order),
+    flushWebhooks: () => core.webhooks.flush(),
+    webhookDeliveries: () => [...core.webhooks.deliveries],
+    webhooksSent: () => [...core.webhooks.sent],
+
+    failNext: (n, fault) => server.failNext(n, fault),
+    dropNext: (n, drop) => server.dropNext(n, drop),
+    latency: (ms, host) => server.latency(ms, host),
+    setQuota(q) {
+      if (q.qps !== undefined) core.opts.qps = q.qps;
+      if (q.dailyQuota !== undefined) core.opts.dailyQuota = q.dailyQuota;
+    },
+    setConversationOrder(order) {
+      core.opts.conversationOrder = order;
+    },
+    resetQuotas() {
+      core.dailyCounts.clear();
+      core.rateWindows.clear();
+    },
+    setIpAllowList(ips) {
+      core.opts.ipAllowList = ips ? [...ips] : null;
+    },
+    setSensitiveWords(words) {
+      core.opts.sensitiveWords = [...words];
+    },
+    advanceClock(ms) {
+      core.clockOffsetMs += ms;
+    },
+    calls: () => [...server.requests()],
+  };
+}
+
+const conversationIn = (core: SimCore, id: string) => {
+  const c = core.state.conversations.get(id);
+  if (!c) throw new Error(`sim: unknown conversation ${id}`);
+  return c;
+};
+
+const sellerIn = (core: SimCore, openId: string): SimSeller => {
+  const s = core.state.sellers.get(openId);
+  if (!s) throw new Error(`sim: unknown seller ${openId}`);
+  return s;
+};
+
+const tokensIn = (core: SimCore, openId?: string) =>
+  [...core.state.tokens.values()].filter((t) => !openId || t.openId === openId);
+
+/** Sellers, their authorization and tokens. */
+function sellerControls(
+  core: SimCore,
+): Pick<
+  TikTokShopSim,
+  | "createSeller"
+  | "authorize"
+  | "setScopes"
+  | "deauthorize"
+  | "authorizationExpiring"
+  | "expireAccessTokens"
+  | "revokeRefreshToken"
+> {
+  const st = core.state;
+  const sellerOf = (openId: string) => sellerIn(core, openId);
+  const tokensOf = (openId?: string) => tokensIn(core, openId);
+  return {
+    createSeller: (input = {}) => createSeller(core, input),
     authorize(openId) {
       const s = sellerOf(openId);
       s.deauthorized = false;
@@ -209,28 +240,38 @@ function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
       }
     },
 
-    buyerSends(shopId, buyer, content) {
-      const shop = st.shops.get(shopId);
-      if (!shop) throw new Error(`sim: unknown shop ${shopId}`);
-      const existing = st.conversationOf(shopId, buyer.id);
-      const c =
-        existing ??
-        openConversation(core, shop, {
-          userId: buyer.id,
-          imUserId: nextId(),
-          name: buyer.name,
-          platform: buyer.platform ?? "TOKOPEDIA",
-          avatar: buyer.avatar ?? `https://p16-oec-va.ibyteimg.com/sim/avatar-${buyer.id}.image`,
-        });
-      const w = toWire(content);
-      const m = addMessage(core, c, {
-        type: w.type,
-        content: w.content,
-        role: "BUYER",
-        ...(w.visible === false ? { visible: false } : {}),
-      });
-      return { conversationId: c.id, messageId: m.id };
+    expireAccessTokens(openId) {
+      for (const t of tokensOf(openId)) t.accessExpiresAt = Math.min(t.accessExpiresAt, core.nowSec() - 1);
     },
+    revokeRefreshToken(openId) {
+      for (const t of tokensOf(openId)) {
+        t.refreshUsed = true;
+        st.tokensByRefresh.delete(t.refreshToken);
+      }
+    },
+  };
+}
+
+/** Buyers and agents writing, and what a test reads back from conversations. */
+function chatControls(
+  core: SimCore,
+): Pick<
+  TikTokShopSim,
+  | "buyerSends"
+  | "agentSendsInSellerCenter"
+  | "shopMessages"
+  | "messages"
+  | "conversationOf"
+  | "unreadCount"
+  | "ageConversation"
+  | "buyerOrdered"
+  | "setCanSendMessage"
+  | "uploadedImages"
+> {
+  const st = core.state;
+  const conv = (id: string) => conversationIn(core, id);
+  return {
+    buyerSends: (shopId, buyer, content) => buyerSends(core, shopId, buyer, content),
     agentSendsInSellerCenter(conversationId, text, role = "CUSTOMER_SERVICE") {
       const c = conv(conversationId);
       const m = addMessage(core, c, {
@@ -272,54 +313,72 @@ function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
       else c.canSendOverride = value;
     },
     uploadedImages: () => [...st.uploads],
-
-    setWebhookUrl: (url) => core.webhooks.setUrl(url),
-    signedNewMessageWebhook(conversationId) {
-      const c = conv(conversationId);
-      const m = [...c.messages].reverse().find((x) => x.sender.role === "BUYER");
-      if (!m) throw new Error(`sim: no buyer message in ${conversationId}`);
-      const n = core.webhooks.emit(14, c.shopId, newMessageData(m), false);
-      return { headers: n.headers, body: Buffer.from(n.body), notificationId: n.notificationId };
-    },
-    redeliverLastWebhook: (times = 1) => core.webhooks.redeliverLast(times),
-    holdWebhooks: () => core.webhooks.hold(),
-    releaseWebhooks: (order) => core.webhooks.release(order),
-    flushWebhooks: () => core.webhooks.flush(),
-    webhookDeliveries: () => [...core.webhooks.deliveries],
-    webhooksSent: () => [...core.webhooks.sent],
-
-    failNext: (n, fault) => server.failNext(n, fault),
-    dropNext: (n, drop) => server.dropNext(n, drop),
-    latency: (ms, host) => server.latency(ms, host),
-    expireAccessTokens(openId) {
-      for (const t of tokensOf(openId)) t.accessExpiresAt = Math.min(t.accessExpiresAt, core.nowSec() - 1);
-    },
-    revokeRefreshToken(openId) {
-      for (const t of tokensOf(openId)) {
-        t.refreshUsed = true;
-        st.tokensByRefresh.delete(t.refreshToken);
-      }
-    },
-    setQuota(q) {
-      if (q.qps !== undefined) core.opts.qps = q.qps;
-      if (q.dailyQuota !== undefined) core.opts.dailyQuota = q.dailyQuota;
-    },
-    setConversationOrder(order) {
-      core.opts.conversationOrder = order;
-    },
-    resetQuotas() {
-      core.dailyCounts.clear();
-      core.rateWindows.clear();
-    },
-    setIpAllowList(ips) {
-      core.opts.ipAllowList = ips ? [...ips] : null;
-    },
-    setSensitiveWords(words) {
-      core.opts.sensitiveWords = [...words];
-    },
-    advanceClock(ms) {
-      core.clockOffsetMs += ms;
-    },
-    calls: () => [...server.requests()],
   };
+}
+
+/** A seller with its shops (default one Indonesian LOCAL shop), authorized for the customer-service scope. */
+function createSeller(core: SimCore, input: SimSellerInput): ReturnType<TikTokShopSim["createSeller"]> {
+  const st = core.state;
+  const openId = nextId();
+  const seller: SimSeller = {
+    openId,
+    name: input.name ?? "Toko Simulasi",
+    region: input.region ?? "ID",
+    scopes: input.scopes ?? ["seller.authorization.info", CS_SCOPE],
+    userType: input.userType ?? 0,
+    shops: [],
+    deauthorized: false,
+  };
+  for (const s of input.shops ?? [{}]) {
+    const shop: SimShop = {
+      id: nextId(),
+      cipher: opaque("ROW_", 18),
+      name: s.name ?? seller.name,
+      region: s.region ?? seller.region,
+      sellerType: s.sellerType ?? "LOCAL",
+      code: `ID${opaque("", 6)
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, "X")}`,
+      openId,
+      imUserId: nextId(),
+    };
+    seller.shops.push(shop);
+    st.shops.set(shop.id, shop);
+  }
+  st.sellers.set(openId, seller);
+  return {
+    openId,
+    name: seller.name,
+    shops: seller.shops.map((s) => ({ id: s.id, cipher: s.cipher, name: s.name, region: s.region })),
+  };
+}
+
+/** A buyer writes to a shop (opening the conversation on the first message). */
+function buyerSends(
+  core: SimCore,
+  shopId: string,
+  buyer: SimBuyerInput,
+  content: SimContentInput,
+): { conversationId: string; messageId: string } {
+  const st = core.state;
+  const shop = st.shops.get(shopId);
+  if (!shop) throw new Error(`sim: unknown shop ${shopId}`);
+  const existing = st.conversationOf(shopId, buyer.id);
+  const c =
+    existing ??
+    openConversation(core, shop, {
+      userId: buyer.id,
+      imUserId: nextId(),
+      name: buyer.name,
+      platform: buyer.platform ?? "TOKOPEDIA",
+      avatar: buyer.avatar ?? `https://p16-oec-va.ibyteimg.com/sim/avatar-${buyer.id}.image`,
+    });
+  const w = toWire(content);
+  const m = addMessage(core, c, {
+    type: w.type,
+    content: w.content,
+    role: "BUYER",
+    ...(w.visible === false ? { visible: false } : {}),
+  });
+  return { conversationId: c.id, messageId: m.id };
 }
