@@ -57,6 +57,7 @@ describe("simulator base", () => {
     expect(await text(await get(s, "/nowhere"))).toEqual({ status: 404, body: "path" });
     expect(await text(await get(s, "/items/42"))).toEqual({ status: 405, body: "method" });
     expect(await text(await get(s, "/boom"))).toEqual({ status: 500, body: "internal" });
+    expect(s.requests().at(-1)?.status, "a route that throws is logged with its 500").toBe(500);
   });
 
   it("answers 413 to a body over the limit without handling it", async () => {

@@ -246,7 +246,11 @@ export class SimServer<
     // The router answers HEAD with GET routes (for the daemon); no simulated platform does.
     if (match === "method" || sim.method === "HEAD") return this.spec.unrouted(sim, "method");
     sim.params = match.params;
-    return match.route.handler(sim);
+    try {
+      return await match.route.handler(sim);
+    } catch (err) {
+      return this.spec.internalError(err);
+    }
   }
 
   private faultAnswer(fault: F, sim: SimRequest<Host, R>): SimAnswer {
