@@ -16,7 +16,7 @@ import {
 } from "../sim/tiktokshop/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
-import { setUpKommoWorld } from "./kommo-world.js";
+import { type KommoWorld, setUpKommoWorld } from "./kommo-world.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";
@@ -79,13 +79,7 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     }
     const world = await setUpKommoWorld(kommo);
     const { scopeId } = world;
-    const raw = rawConfig(
-      o,
-      tiktokshop,
-      { account: world.configAccount, url: kommo.url },
-      { id: shop.id, name: shopName },
-      statePath,
-    );
+    const raw = rawConfig(o, tiktokshop, world, { id: shop.id, name: shopName }, statePath);
     const config = validateConfig(raw, {}, { configPath });
     saveConfig(configPath, config);
     return {
@@ -120,7 +114,7 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
 function rawConfig(
   o: TikTokShopTestbedOptions,
   tiktokshop: TikTokShopSim,
-  kommo: { account: Record<string, unknown>; url: string },
+  world: KommoWorld,
   shop: { id: string; name: string },
   statePath: string,
 ): Record<string, unknown> {
@@ -140,7 +134,7 @@ function rawConfig(
         },
       ],
     },
-    kommo: { accounts: [kommo.account] },
+    kommo: { accounts: [world.configAccount] },
     shops: [
       { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shop.name },
     ],
@@ -150,8 +144,7 @@ function rawConfig(
     endpoints: {
       tiktokshopAuth: tiktokshop.url,
       tiktokshopApi: tiktokshop.url,
-      kommoApi: kommo.url,
-      kommoChats: kommo.url,
+      ...world.configEndpoints,
     },
   };
 }

@@ -94,8 +94,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       endpoints: {
         tokopediaAuth: tokopedia.authUrl,
         tokopediaApi: tokopedia.apiUrl,
-        kommoApi: kommo.url,
-        kommoChats: kommo.url,
+        ...world.configEndpoints,
       },
     };
     const config = validateConfig(raw, {}, { configPath });
