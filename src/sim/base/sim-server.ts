@@ -189,7 +189,8 @@ export class SimServer<
     const wait = this.latencyByHost.get(sim.host) ?? this.latencyAll;
     if (wait > 0) await sleep(wait);
     if (this.drops.take(sim, (d) => !d.afterProcessing)) return this.cut(res, sim);
-    const answer = await this.answer(sim);
+    // A simulator that throws (a bug in it, or in a test's setup) answers its internal error, logged as such.
+    const answer = await this.answer(sim).catch((err: unknown) => this.spec.internalError(err));
     if (this.drops.take(sim, (d) => d.afterProcessing === true)) {
       sim.record.lostAnswer = answer.status;
       return this.cut(res, sim);
@@ -246,11 +247,7 @@ export class SimServer<
     // The router answers HEAD with GET routes (for the daemon); no simulated platform does.
     if (match === "method" || sim.method === "HEAD") return this.spec.unrouted(sim, "method");
     sim.params = match.params;
-    try {
-      return await match.route.handler(sim);
-    } catch (err) {
-      return this.spec.internalError(err);
-    }
+    return match.route.handler(sim);
   }
 
   private faultAnswer(fault: F, sim: SimRequest<Host, R>): SimAnswer {
