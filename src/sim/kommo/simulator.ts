@@ -1,7 +1,7 @@
 /**
- * The Kommo simulator: one node:http server on 127.0.0.1 (port 0) serving both the Chats API (amojo,
- * /v2/origin/custom/...) and the account REST API (/api/v4/..., /oauth2/access_token), plus a control API of plain
- * functions for tests, benchmarks and the sandbox. Point both `kommoChats` and `kommoApi` at `sim.url`.
+ * The Kommo simulator: one server on the simulator base (127.0.0.1, a free port; routes in http.ts and
+ * amojo-http.ts) serving both the Chats API (amojo, /v2/origin/custom/...) and the account REST API (/api/v4/...,
+ * /oauth2/access_token), plus a control API of plain functions for tests, benchmarks and the sandbox. Point both `kommoChats` and `kommoApi` at `sim.url`.
  *
  * Accounts are told apart by their credentials (bearer token, OAuth code or refresh token), not by host name, so
  * one loopback port can serve many accounts.

@@ -1,6 +1,6 @@
 /**
  * Shared core of the simulator: options, clock, state, quotas and the webhook emitter. Routes (auth-host.ts,
- * open-api.ts) and the control API (sim.ts) work on it; faults and the call log live in the simulator base.
+ * open-api.ts) and the control API (simulator.ts) work on it; faults and the call log live in the simulator base.
  */
 import { SimState } from "./state.js";
 import { WebhookEmitter } from "./webhooks.js";

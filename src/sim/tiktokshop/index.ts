@@ -2,5 +2,10 @@
 export type { SimContentInput, SimSentMessage } from "./content.js";
 export { CONVERSATION_ORDERS, type ConversationOrder, type TikTokShopSimOptions } from "./core.js";
 export type { CallRecord, TikTokShopFault, TikTokShopHost } from "./http.js";
-export { type SimBuyerInput, type SimSellerInput, startTikTokShopSim, type TikTokShopSim } from "./sim.js";
+export {
+  type SimBuyerInput,
+  type SimSellerInput,
+  startTikTokShopSim,
+  type TikTokShopSim,
+} from "./simulator.js";
 export type { Notification, WebhookDelivery } from "./webhooks.js";

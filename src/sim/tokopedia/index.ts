@@ -2,5 +2,10 @@
 export type { RateLimitSetting } from "./bucket.js";
 export type { Delivery } from "./deliver.js";
 export type { SimRequestLog, TokopediaFault, TokopediaHost } from "./http.js";
-export { type BuyerSendResult, startTokopediaSim, TokopediaSim, type TokopediaSimOptions } from "./server.js";
+export {
+  type BuyerSendResult,
+  startTokopediaSim,
+  TokopediaSim,
+  type TokopediaSimOptions,
+} from "./simulator.js";
 export type { BindingState, SimAttachment, SimReply } from "./state.js";

@@ -1,7 +1,7 @@
 /**
- * The Tokopedia simulator: one node:http server on 127.0.0.1 (port 0) playing both hosts, accounts (`POST /token`)
- * and the Seller API (`/v1/...`), strict as docs/platforms/tokopedia.md describes. Tests, the sandbox and the
- * benchmarks drive it through the control methods of TokopediaSim.
+ * The Tokopedia simulator: one server on the simulator base (127.0.0.1, a free port; routes in http.ts) playing both
+ * hosts, accounts (`POST /token`) and the Seller API (`/v1/...`), strict as docs/platforms/tokopedia.md describes.
+ * Tests, the sandbox and the benchmarks drive it through the control methods of TokopediaSim.
  */
 import type { SimDrop } from "../base/index.js";
 import type { Bucket, RateLimitSetting } from "./bucket.js";

@@ -1,7 +1,7 @@
 /**
- * TikTok Shop Partner API simulator: one node:http server on 127.0.0.1 (port 0) serving the auth host
- * (/api/v2/token/*, /open/authorize) and the Open API host, plus a control API of plain functions for tests,
- * the sandbox and benchmarks. Point both `endpoints.tiktokshopAuth` and `endpoints.tiktokshopApi` at `url`.
+ * TikTok Shop Partner API simulator: one server on the simulator base (127.0.0.1, a free port; routes in http.ts)
+ * serving the auth host (/api/v2/token/*, /open/authorize) and the Open API host, plus a control API of plain
+ * functions for tests, the sandbox and benchmarks. Point both `endpoints.tiktokshopAuth` and `endpoints.tiktokshopApi` at `url`.
  */
 import type { SimDrop, SimServer } from "../base/index.js";
 import { createAuthCode } from "./auth-host.js";
