@@ -96,6 +96,8 @@ describe("simulator base", () => {
     expect(await text(await post(s, "/items/2"))).toEqual({ status: 503, body: "platform error" });
     expect(await text(await post(s, "/items/3"))).toEqual({ status: 200, body: "{}" });
     expect(handled).toEqual(["3"]);
+    expect(() => s.failNext(0, { status: 500 })).toThrow(RangeError);
+    expect(() => s.dropNext(1.5)).toThrow(RangeError);
   });
 
   it("failNext matches method and path ending and lets `skip` requests through first", async () => {

@@ -50,9 +50,9 @@ export class FaultQueue<Host extends string, T extends SimRequestMatch<Host>> {
 
   constructor(private readonly defaultHost: Host | "any") {}
 
-  /** Queues `entry` for the next `n` matching requests (n < 1 queues nothing). */
+  /** Queues `entry` for the next `n` matching requests; `n` must be a whole number of at least 1. */
   add(n: number, entry: T): void {
-    if (!Number.isInteger(n) || n < 1) return;
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`a fault is for 1 or more requests, not ${n}`);
     this.entries.push({ ...entry, remaining: n });
   }
 
