@@ -288,7 +288,7 @@ export async function restartAndCatchUp(log) {
   const w = await budgetWorld({ tokopediaShops: SHOPS, ttsShops: SHOPS });
   const { bed, tts } = w;
   const reqs = stampTokopediaRequests(bed.tokopedia);
-  const restLog = () => bed.kommo.requestLog().filter((r) => r.api === "rest");
+  const restLog = () => bed.kommo.requestLog().filter((r) => r.host === "rest");
   const ttsConv = new Map();
   const firstMessages = async (label) => {
     for (const s of bed.shops) {

@@ -24,18 +24,6 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
 const KNOWN_OVER_LIMIT = new Set<string>([
   "src/cli/program.ts#buildProgram",
   "src/daemon/daemon.ts#startDaemon",
-  "src/sim/kommo/amojo-routes.ts",
-  "src/sim/kommo/amojo-routes.ts#handleAmojo",
-  "src/sim/kommo/amojo-routes.ts#newMessage",
-  "src/sim/kommo/rest-routes.ts#handleRest",
-  "src/sim/kommo/simulator.ts",
-  "src/sim/testbed-tiktokshop.ts#startTikTokShopTestbed",
-  "src/sim/testbed.ts#startTestbed",
-  "src/sim/tiktokshop/gateway.ts#checkGateway",
-  "src/sim/tiktokshop/open-api.ts#handleApi",
-  "src/sim/tiktokshop/sim.ts",
-  "src/sim/tiktokshop/sim.ts#controlApi",
-  "src/sim/tokopedia/server.ts",
   "src/sources/tiktokshop/errors.ts#mapApiFailure",
   "src/sources/tiktokshop/render.ts#renderContent",
 ]);

@@ -7,9 +7,9 @@
 import { type RunningDaemon, startDaemon } from "../daemon/daemon.js";
 import { TkError } from "../errors/index.js";
 import type { KommoSimulator, SimMessage } from "../sim/kommo/index.js";
-import { startTestbed } from "../sim/testbed.js";
 import type { TikTokShopSim } from "../sim/tiktokshop/index.js";
 import type { TokopediaSim } from "../sim/tokopedia/index.js";
+import { startTestbed } from "../testbed/tokopedia.js";
 import type { BuyerStep } from "./script.js";
 
 export interface SandboxSides {

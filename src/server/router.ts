@@ -24,23 +24,26 @@ export interface HttpResponse {
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
 
-export interface Route {
-  method: "GET" | "POST";
+/** The methods a route may declare (the daemon serves GET and POST; the simulators also PUT, PATCH and DELETE). */
+export type RouteMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A route of handler type `H` (the daemon's Handler by default; the simulators bring their own). */
+export interface Route<H = Handler> {
+  method: RouteMethod;
   /** e.g. "/webhooks/tokopedia/{app}" */
   path: string;
-  /** Whether the route reads a body (GET routes do not). */
-  handler: Handler;
+  handler: H;
 }
 
-interface CompiledRoute extends Route {
+interface CompiledRoute<H> extends Route<H> {
   regex: RegExp;
   names: string[];
 }
 
-export class Router {
-  private readonly routes: CompiledRoute[] = [];
+export class Router<H = Handler> {
+  private readonly routes: CompiledRoute<H>[] = [];
 
-  add(route: Route): this {
+  add(route: Route<H>): this {
     const names: string[] = [];
     const pattern = route.path
       .split("/")
@@ -63,7 +66,7 @@ export class Router {
   match(
     method: string,
     path: string,
-  ): { route: Route; params: Record<string, string> } | "method" | "malformed" | undefined {
+  ): { route: Route<H>; params: Record<string, string> } | "method" | "malformed" | undefined {
     const wanted = method === "HEAD" ? "GET" : method;
     let pathMatched = false;
     for (const r of this.routes) {

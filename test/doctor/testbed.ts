@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { type DoctorReport, runDoctor } from "../../src/doctor/index.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
 import { TokopediaClient } from "../../src/sources/tokopedia/index.js";
 import { openStore } from "../../src/store/index.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { startIpEcho } from "../helpers/ip-echo.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -1,6 +1,6 @@
 /** doctor's Tokopedia checks: each fault, injected into the Tokopedia simulator or the config, fails exactly its check. */
 import { describe, expect, it } from "vitest";
-import { TESTBED_WEBHOOK_SECRET } from "../../src/sim/testbed.js";
+import { TESTBED_WEBHOOK_SECRET } from "../../src/testbed/tokopedia.js";
 import { failed, find, useDoctorBed } from "./testbed.js";
 
 const t = useDoctorBed();

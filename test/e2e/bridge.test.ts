@@ -7,7 +7,7 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { KommoChatsClient } from "../../src/kommo/index.js";
-import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;

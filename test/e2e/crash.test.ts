@@ -6,7 +6,7 @@
  * and, per room, in the order the buyer wrote them.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { BIN } from "../helpers/cli.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 

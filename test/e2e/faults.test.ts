@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -36,15 +36,15 @@ afterAll(async () => {
 
 /** Roughly one call in ten fails one way or another, on both sides. */
 function injectFaults(i: number): void {
-  if (i % 10 === 3) bed.tokopedia.failNext(1, 503);
-  if (i % 10 === 7) bed.kommo.failNext("amojo", 1, 500);
-  if (i % 10 === 5) bed.kommo.failNext("rest", 1, 502);
+  if (i % 10 === 3) bed.tokopedia.failNext(1, { status: 503 });
+  if (i % 10 === 7) bed.kommo.failNext(1, { host: "amojo", status: 500 });
+  if (i % 10 === 5) bed.kommo.failNext(1, { host: "rest", status: 502 });
   if (i % 25 === 11) bed.tokopedia.dropNext(1);
-  if (i % 25 === 17) bed.kommo.dropNext(1, { api: "amojo", afterProcessing: true });
-  if (i % 25 === 23) bed.kommo.dropNext(1, { api: "rest" });
+  if (i % 25 === 17) bed.kommo.dropNext(1, { host: "amojo", afterProcessing: true });
+  if (i % 25 === 23) bed.kommo.dropNext(1, { host: "rest" });
   if (i % 40 === 19) {
-    bed.tokopedia.failNext(3, 429);
-    bed.kommo.failNext("rest", 3, 429);
+    bed.tokopedia.failNext(3, { status: 429 });
+    bed.kommo.failNext(3, { host: "rest", status: 429 });
   }
 }
 
@@ -110,8 +110,8 @@ it("buyers' messages and managers' replies each arrive exactly once under 5xx, d
     expect(bed.kommo.received(bed.scopeId).filter((m) => m.text === r.text)).toEqual([]);
   }
   // Kommo REST (lead enrichment) was paced under its limit the whole time.
-  expect(bed.kommo.requestLog().filter((x) => x.api === "rest").length).toBeGreaterThan(ROOMS);
-  expect(bed.kommo.maxRequestsInWindow({ api: "rest" })).toBeLessThanOrEqual(7);
+  expect(bed.kommo.requestLog().filter((x) => x.host === "rest").length).toBeGreaterThan(ROOMS);
+  expect(bed.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
   expect(daemon.store.jobs.listDead()).toEqual([]);
   // The faults really happened (a test whose faults missed every call would prove nothing).
   const tkp = bed.tokopedia.requests();
@@ -122,5 +122,5 @@ it("buyers' messages and managers' replies each arrive exactly once under 5xx, d
   expect(kommo.filter((x) => typeof x.status === "number" && x.status >= 500).length).toBeGreaterThanOrEqual(
     5,
   );
-  expect(kommo.filter((x) => x.status === "dropped").length).toBeGreaterThanOrEqual(2);
+  expect(kommo.filter((x) => x.status === -1).length).toBeGreaterThanOrEqual(2);
 }, 60_000);

@@ -14,8 +14,8 @@
 import * as fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/sim/testbed.js";
 import { signTokopediaWebhook } from "../../src/sources/tokopedia/webhook.js";
+import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/testbed/tokopedia.js";
 import { fuzzParameters } from "../helpers/fuzz.js";
 import { type RawAnswer, rawRequest } from "../helpers/raw-http.js";
 

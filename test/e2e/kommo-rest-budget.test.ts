@@ -5,7 +5,7 @@
  * not made yet when its tag job first runs gets its tags once the lead exists.
  */
 import { afterEach, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -20,7 +20,7 @@ afterEach(async () => {
   bed = undefined;
 });
 
-const restCalls = (b: Testbed) => b.kommo.requestLog().filter((r) => r.api === "rest");
+const restCalls = (b: Testbed) => b.kommo.requestLog().filter((r) => r.host === "rest");
 const tagged = (b: Testbed) => b.kommo.leads().filter((l) => l.tags.includes("kommo-store"));
 
 it("SIGKILL right after a burst of lead-tag calls and an immediate restart: at most 7 REST calls in any second, no 429", async () => {
@@ -62,11 +62,11 @@ it("SIGKILL right after a burst of lead-tag calls and an immediate restart: at m
     20_000,
   );
   expect(restCalls(b).filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
-  expect(b.kommo.maxRequestsInWindow({ api: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
+  expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
 
   await waitFor("every room's lead tagged", () => tagged(b).length >= ROOMS, 30_000);
   expect(restCalls(b).filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
-  expect(b.kommo.maxRequestsInWindow({ api: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
+  expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
 }, 90_000);
 
 it("a chat whose incoming lead does not exist yet when its tag job first runs is tagged once the lead exists", async () => {

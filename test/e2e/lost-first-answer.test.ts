@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;
@@ -26,7 +26,7 @@ afterAll(async () => {
 const sends = () =>
   bed.kommo
     .requestLog()
-    .filter((r) => r.api === "amojo" && r.method === "POST" && /^\/v2\/origin\/custom\/[^/]+$/.test(r.path));
+    .filter((r) => r.host === "amojo" && r.method === "POST" && /^\/v2\/origin\/custom\/[^/]+$/.test(r.path));
 
 function buyerSends(buyerId: string, text: string) {
   return bed.tiktokshop.buyerSends(bed.shopId, { id: buyerId, name: `Buyer ${buyerId}` }, text);
@@ -42,7 +42,7 @@ function leadOf(chatAmojoId: string) {
   const tagCalls = () =>
     bed.kommo
       .requestLog()
-      .filter((r) => r.api === "rest" && r.method === "PATCH" && r.path === `/api/v4/leads/${lead()?.id}`)
+      .filter((r) => r.host === "rest" && r.method === "PATCH" && r.path === `/api/v4/leads/${lead()?.id}`)
       .length;
   return { lead, tagCalls };
 }
@@ -58,7 +58,7 @@ const EXPECTED_TAGS = () => [bed.shopName, "Tokopedia & Shop", "Tokopedia"];
 
 it("the lead is tagged once when the answer to the chat's first send is lost", async () => {
   const before = sends().length;
-  bed.kommo.dropNext(1, { api: "amojo", afterProcessing: true });
+  bed.kommo.dropNext(1, { host: "amojo", afterProcessing: true });
   const sent = buyerSends("9401", "Halo, masih ada?");
   const first = await inKommo("Halo, masih ada?");
   await waitFor("the retry of the first send", () => sends().length >= before + 2);
@@ -80,9 +80,9 @@ it("the lead is tagged once when the answer to the chat's first send is lost", a
 });
 
 it("when Kommo cannot name the chat either, a later delivery tags the lead, once", async () => {
-  bed.kommo.dropNext(1, { api: "amojo", afterProcessing: true });
+  bed.kommo.dropNext(1, { host: "amojo", afterProcessing: true });
   // Asking Kommo for the chat fails too: nothing tags the lead for now.
-  bed.kommo.failNext("amojo", 1, 500, undefined, { pathEndsWith: "/chats" });
+  bed.kommo.failNext(1, { host: "amojo", status: 500, pathEndsWith: "/chats" });
   const sent = buyerSends("9402", "Permisi kak");
   const first = await inKommo("Permisi kak");
   // An agent answers in Seller Center, then the buyer writes again: the agent's message (mirrored silently) is the

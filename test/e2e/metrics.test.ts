@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -60,7 +60,7 @@ it("exposes the process defaults, event-loop lag included", async () => {
 
 it("counts job durations by kind and outcome (done and retry)", async () => {
   const shopId = bed.shops[0]!.shopId;
-  bed.kommo.failNext("amojo", 1, 500); // the first delivery to Kommo fails once and is retried
+  bed.kommo.failNext(1, { host: "amojo", status: 500 }); // the first delivery to Kommo fails once and is retried
   await bed.tokopedia.buyerSends(shopId, "metrics-buyer", "halo metrics");
   await waitFor("the message in Kommo", () =>
     bed.kommo.received(bed.scopeId).some((m) => m.text === "halo metrics"),

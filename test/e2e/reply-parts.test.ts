@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 const PNG = Buffer.from(
@@ -121,7 +121,7 @@ it("a part the platform stored but whose answer was lost is found in the room, n
   const long = `${"Pengiriman lewat kurir reguler. ".repeat(75)}Terima kasih.`;
   expect(long.length).toBeGreaterThan(2000);
   // The second part reaches the buyer, but the bridge sees a reset instead of the answer.
-  bed.tiktokshop.loseAnswerNext(1, { ...SEND, skip: 1 });
+  bed.tiktokshop.dropNext(1, { ...SEND, skip: 1, afterProcessing: true });
   const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, { type: "text", text: long });
   await waitFor("delivered", () => bed.kommo.deliveryStatuses(amojoId).find((s) => s.status === 1));
   const parts = sentByBridge(chat.conversationId);

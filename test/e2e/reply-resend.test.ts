@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -32,7 +32,7 @@ it("the same text sent twice, the second after a failed attempt, reaches the buy
   const first = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "ok" });
   await waitFor("first status", () => bed.kommo.deliveryStatuses(first)[0]);
   // The second "ok" fails once before reaching Tokopedia; its retry reads the room and sees the first "ok".
-  bed.tokopedia.failNext(1, 500);
+  bed.tokopedia.failNext(1, { status: 500 });
   const second = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "ok" });
   await waitFor("second status", () => bed.kommo.deliveryStatuses(second)[0]);
   expect(bed.tokopedia.requests().filter((r) => r.status === 500)).toHaveLength(1);

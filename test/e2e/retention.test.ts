@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
 import { openStore } from "../../src/store/index.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor } from "../helpers/wait.js";
 
 const DAY = 86_400_000;

@@ -3,7 +3,7 @@
  * `tokokommo serve` (an unhandled rejection). It must get 400 and the process must keep serving.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { rawRequest } from "../helpers/raw-http.js";
 

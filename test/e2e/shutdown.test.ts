@@ -4,7 +4,7 @@
  * a second time (the resend check finds the first attempt's message in the room).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -42,7 +42,7 @@ describe("signals (built binary)", () => {
       bed.kommo
         .requestLog()
         .slice(amojoBefore)
-        .some((r) => r.api === "amojo"),
+        .some((r) => r.host === "amojo"),
     );
     const started = Date.now();
     daemon.child.kill("SIGTERM");

@@ -15,7 +15,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 const unhandled: unknown[] = [];

@@ -5,7 +5,7 @@
  * message exactly once and, per conversation, in the order the buyer wrote them.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { type Config, saveConfig } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed | undefined;

@@ -7,9 +7,9 @@
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
 import type { CallRecord } from "../../src/sim/tiktokshop/index.js";
 import { signWebhookBody } from "../../src/sources/tiktokshop/signing.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;

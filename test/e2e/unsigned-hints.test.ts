@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../src/bridge/mark-room.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
 import { RETRY_BUDGET } from "../../src/store/index.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;

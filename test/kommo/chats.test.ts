@@ -351,7 +351,7 @@ describe("reply webhooks and delivery statuses", () => {
 
 describe("amojo failures map to typed errors", () => {
   it("5xx → TK_ERR_KOMMO_UNAVAILABLE (retryable); 429 → TK_ERR_KOMMO_RATE_LIMITED; 400 → BAD_REQUEST", async () => {
-    sim.failNext("amojo", 1, 503);
+    sim.failNext(1, { host: "amojo", status: 503 });
     expect(
       await expectCode(
         chats.typing(scopeId, { conversationId: "c", senderId: "s" }),
@@ -361,14 +361,14 @@ describe("amojo failures map to typed errors", () => {
       status: 503,
       retryable: true,
     });
-    sim.failNext("amojo", 1, 429, "");
+    sim.failNext(1, { host: "amojo", status: 429, body: "" });
     const d = await expectCode(
       chats.typing(scopeId, { conversationId: "c", senderId: "s" }),
       "TK_ERR_KOMMO_RATE_LIMITED",
     );
     expect(d.retryable).toBe(true);
     expect(d.retryAfterMs).toBeGreaterThan(0);
-    sim.failNext("amojo", 1, 400);
+    sim.failNext(1, { host: "amojo", status: 400 });
     await expectCode(
       chats.typing(scopeId, { conversationId: "c", senderId: "s" }),
       "TK_ERR_KOMMO_BAD_REQUEST",
@@ -376,7 +376,7 @@ describe("amojo failures map to typed errors", () => {
   });
 
   it("a dropped connection and a timeout are TK_ERR_KOMMO_UNAVAILABLE", async () => {
-    sim.dropNext(1, { api: "amojo" });
+    sim.dropNext(1, { host: "amojo" });
     const d = await expectCode(
       chats.typing(scopeId, { conversationId: "c", senderId: "s" }),
       "TK_ERR_KOMMO_UNAVAILABLE",

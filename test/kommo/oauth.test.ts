@@ -162,7 +162,7 @@ describe("refresh with single-use rotating refresh tokens", () => {
     const { key, c } = await authorized(store);
     clientOffsetMs = 25 * 3600_000;
     try {
-      sim.dropNext(1, { api: "rest" });
+      sim.dropNext(1, { host: "rest" });
       expect((await c.account()).id).toBe(account.id);
       expect(store.load(key)?.meta).toBeUndefined();
     } finally {
@@ -175,7 +175,7 @@ describe("refresh with single-use rotating refresh tokens", () => {
     const { key, c } = await authorized(store);
     clientOffsetMs = 25 * 3600_000;
     try {
-      sim.dropNext(1, { api: "rest", afterProcessing: true });
+      sim.dropNext(1, { host: "rest", afterProcessing: true });
       const e = await codeOf(c.account());
       expect(e.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
       expect(e.details).toMatchObject({ interruptedRefresh: true, retryable: false });
@@ -197,7 +197,7 @@ describe("refresh with single-use rotating refresh tokens", () => {
     const store = new MemoryTokenStore();
     const { key, c } = await authorized(store);
     const saved = store.load(key)!;
-    sim.failNext("rest", 2, 503);
+    sim.failNext(2, { host: "rest", status: 503 });
     clientOffsetMs = 25 * 3600_000;
     try {
       const e = await codeOf(c.account());

@@ -127,48 +127,50 @@ describe("REST failures map to typed errors", () => {
   });
 
   it("429 with JSON, HTML or an empty body → TK_ERR_KOMMO_RATE_LIMITED with retryAfterMs", async () => {
-    sim.failNext(
-      "rest",
-      1,
-      429,
-      '{"title":"Too Many Requests","type":"https://httpstatus.es/429","status":429,"detail":"slow down","retry_after":300}',
-    );
+    sim.failNext(1, {
+      host: "rest",
+      status: 429,
+      body: '{"title":"Too Many Requests","type":"https://httpstatus.es/429","status":429,"detail":"slow down","retry_after":300}',
+    });
     expect(await expectCode(rest.account(), "TK_ERR_KOMMO_RATE_LIMITED")).toMatchObject({
       retryAfterMs: 300_000,
       bodyKind: "json",
       retryable: true,
     });
-    sim.failNext("rest", 1, 429, "<html><body><h1>429 Too Many Requests</h1></body></html>");
+    sim.failNext(1, {
+      host: "rest",
+      status: 429,
+      body: "<html><body><h1>429 Too Many Requests</h1></body></html>",
+    });
     const html = await expectCode(rest.account(), "TK_ERR_KOMMO_RATE_LIMITED");
     expect(html).toMatchObject({ bodyKind: "html", retryable: true });
     expect(html.retryAfterMs).toBeGreaterThan(0);
-    sim.failNext("rest", 1, 429, "");
+    sim.failNext(1, { host: "rest", status: 429, body: "" });
     expect(await expectCode(rest.account(), "TK_ERR_KOMMO_RATE_LIMITED")).toMatchObject({
       bodyKind: "empty",
     });
   });
 
   it("403 (HTML or JSON) → TK_ERR_KOMMO_BLOCKED; 402 → PAYMENT_REQUIRED; 404 → NOT_FOUND; 400 → BAD_REQUEST; 5xx → UNAVAILABLE", async () => {
-    sim.failNext("rest", 1, 403, "<html>403 Forbidden nginx</html>");
+    sim.failNext(1, { host: "rest", status: 403, body: "<html>403 Forbidden nginx</html>" });
     expect(await expectCode(rest.account(), "TK_ERR_KOMMO_BLOCKED")).toMatchObject({
       bodyKind: "html",
       retryable: false,
     });
-    sim.failNext("rest", 1, 402);
+    sim.failNext(1, { host: "rest", status: 402 });
     await expectCode(rest.account(), "TK_ERR_KOMMO_PAYMENT_REQUIRED");
     await expectCode(rest.getContact(1), "TK_ERR_KOMMO_NOT_FOUND");
-    sim.failNext(
-      "rest",
-      1,
-      400,
-      '{"validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"x","detail":"no"}]}],"title":"Bad Request","status":400,"detail":"Request validation failed"}',
-    );
+    sim.failNext(1, {
+      host: "rest",
+      status: 400,
+      body: '{"validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"x","detail":"no"}]}],"title":"Bad Request","status":400,"detail":"Request validation failed"}',
+    });
     expect(await expectCode(rest.account(), "TK_ERR_KOMMO_BAD_REQUEST")).toMatchObject({
       validationErrors: [expect.objectContaining({ request_id: "0" })],
     });
-    sim.failNext("rest", 1, 502);
+    sim.failNext(1, { host: "rest", status: 502 });
     expect(await expectCode(rest.account(), "TK_ERR_KOMMO_UNAVAILABLE")).toMatchObject({ retryable: true });
-    sim.dropNext(1, { api: "rest" });
+    sim.dropNext(1, { host: "rest" });
     await expectCode(rest.account(), "TK_ERR_KOMMO_UNAVAILABLE");
   });
 
@@ -218,7 +220,7 @@ describe("client-side limiter keeps every account under 7 requests per second", 
         [],
       );
       expect(s.requestLog().filter((r) => r.status === 429)).toEqual([]);
-      expect(s.maxRequestsInWindow({ api: "rest", windowMs: 100 })).toBeLessThanOrEqual(7);
+      expect(s.maxRequestsInWindow({ host: "rest", windowMs: 100 })).toBeLessThanOrEqual(7);
       expect(s.requestLog()).toHaveLength(100);
     } finally {
       await s.close();
@@ -238,9 +240,9 @@ describe("client-side limiter keeps every account under 7 requests per second", 
       const calls = Array.from({ length: 100 }, (_, i) => (i % 2 ? c1 : c2).account());
       const results = await Promise.allSettled(calls);
       expect(results.filter((r) => r.status === "rejected")).toEqual([]);
-      expect(s.maxRequestsInWindow({ api: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
-      expect(Math.max(...s.requestsPerSecond({ api: "rest" }).map((x) => x.count))).toBeLessThanOrEqual(7);
-      expect(s.requestLog().filter((r) => r.api === "rest")).toHaveLength(100);
+      expect(s.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
+      expect(Math.max(...s.requestsPerSecond({ host: "rest" }).map((x) => x.count))).toBeLessThanOrEqual(7);
+      expect(s.requestLog().filter((r) => r.host === "rest")).toHaveLength(100);
     } finally {
       await s.close();
     }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initCommand } from "../../src/cli/commands/init.js";
 import { INTERRUPT, scriptedPrompter } from "../../src/cli/prompts.js";
 import { loadConfig } from "../../src/config/index.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 
 let bed: TikTokShopTestbed;
 beforeAll(async () => {

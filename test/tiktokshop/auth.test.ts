@@ -195,7 +195,7 @@ describe("TikTok Shop authorization and token upkeep", () => {
     f = await makeFixture();
     const t = f.store.load(f.tokenKey)!;
     f.sim.expireAccessTokens();
-    f.sim.dropNext(1, "auth"); // the API says 105002; the refresh's connection then drops
+    f.sim.dropNext(1, { host: "auth" }); // the API says 105002; the refresh's connection then drops
     let caught: unknown;
     try {
       await f.source.listRooms(f.shopId, 0);

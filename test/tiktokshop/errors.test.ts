@@ -144,11 +144,11 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
       shops: [{ shopId: f.shopId, openId: f.openId }],
       timeoutMs: 100,
     });
-    f.sim.setLatency(400);
+    f.sim.latency(400);
     try {
       expect((await failure(slow.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
     } finally {
-      f.sim.setLatency(0);
+      f.sim.latency(0);
     }
   });
 

@@ -72,26 +72,32 @@ describe("Tokopedia typed errors", () => {
   });
 
   it("the pre-2022 form (HTTP 500, ORD_USC_015) is also SHOP_NOT_BOUND", async () => {
-    t.sim.failNext(1, 500, {
-      header: {
-        process_time: 21,
-        messages: "We could not process your request due to malformed request, please check again",
-        reason: "fs_id Is Not Associated With Shop ID or Warehouse ID",
-        error_code: "ORD_USC_015",
+    t.sim.failNext(1, {
+      status: 500,
+      body: {
+        header: {
+          process_time: 21,
+          messages: "We could not process your request due to malformed request, please check again",
+          reason: "fs_id Is Not Associated With Shop ID or Warehouse ID",
+          error_code: "ORD_USC_015",
+        },
       },
     });
     expect((await caught(t.source.listRooms(t.shopId, 0))).code).toBe("TK_ERR_TOKOPEDIA_SHOP_NOT_BOUND");
   });
 
   it("permission missing (RBAC_MDLW_002) → TK_ERR_TOKOPEDIA_PERMISSION", async () => {
-    t.sim.failNext(1, 403, {
-      header: {
-        process_time: 0,
-        messages: "Forbidden",
-        reason: "permission denied",
-        error_code: "RBAC_MDLW_002",
+    t.sim.failNext(1, {
+      status: 403,
+      body: {
+        header: {
+          process_time: 0,
+          messages: "Forbidden",
+          reason: "permission denied",
+          error_code: "RBAC_MDLW_002",
+        },
+        data: null,
       },
-      data: null,
     });
     expect((await caught(t.source.listRooms(t.shopId, 0))).code).toBe("TK_ERR_TOKOPEDIA_PERMISSION");
   });
@@ -108,7 +114,7 @@ describe("Tokopedia typed errors", () => {
   });
 
   it("a 429 from the server carries retryAfterMs", async () => {
-    t.sim.failNext(1, 429);
+    t.sim.failNext(1, { status: 429 });
     const { client } = freshSource(t, { maxRateLimitWaitMs: 0 });
     const err = await caught(client.listMessages(t.shopId));
     expect(err.code).toBe("TK_ERR_TOKOPEDIA_RATE_LIMITED");
@@ -116,7 +122,7 @@ describe("Tokopedia typed errors", () => {
   });
 
   it("5xx → TK_ERR_TOKOPEDIA_TRANSIENT (retryable)", async () => {
-    t.sim.failNext(1, 503);
+    t.sim.failNext(1, { status: 503 });
     const err = await caught(t.source.readMessages(room));
     expect(err.code).toBe("TK_ERR_TOKOPEDIA_TRANSIENT");
     expect(err.details).toMatchObject({ retryable: true, httpStatus: 503 });
@@ -161,18 +167,17 @@ describe("Tokopedia typed errors", () => {
     expect((await caught(t.client.listReplies(t.shopId, room.roomId, { perPage: 16 }))).code).toBe(
       "TK_ERR_TOKOPEDIA_BAD_REQUEST",
     );
-    t.sim.failNext(
-      1,
-      400,
-      `{"header":{"process_time":0.001552878,"messages":"Your request format or parameters have some problem.","reason":"invalid shop_id format","error_code":0},"data":null}`,
-    );
+    t.sim.failNext(1, {
+      status: 400,
+      body: `{"header":{"process_time":0.001552878,"messages":"Your request format or parameters have some problem.","reason":"invalid shop_id format","error_code":0},"data":null}`,
+    });
     const err = await caught(t.client.listMessages(t.shopId));
     expect(err.code).toBe("TK_ERR_TOKOPEDIA_BAD_REQUEST");
     expect(err.details?.reason).toBe("invalid shop_id format");
   });
 
   it("unreadable body → TK_ERR_TOKOPEDIA_BAD_RESPONSE", async () => {
-    t.sim.failNext(1, 200, "<html>gateway</html>");
+    t.sim.failNext(1, { status: 200, body: "<html>gateway</html>" });
     expect((await caught(t.client.listMessages(t.shopId))).code).toBe("TK_ERR_TOKOPEDIA_BAD_RESPONSE");
   });
 });

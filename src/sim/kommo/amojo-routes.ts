@@ -1,13 +1,11 @@
 /**
- * amojo (Chats API) endpoints of the simulator (docs/platforms/kommo.md#chats-api-endpoints). Every request is
- * authenticated first (channel from the path, then the signature); the handlers validate strictly (types, required
- * fields) and answer with the documented shapes and the amojo error envelope.
+ * amojo (Chats API) endpoints of the simulator (docs/platforms/kommo.md#chats-api-endpoints), called once the
+ * request is authenticated (amojo-http.ts); the handlers validate strictly (types, required fields) and answer with
+ * the documented shapes and the amojo error envelope.
  */
-import type { IncomingHttpHeaders } from "node:http";
-import { verifyAmojoRequest } from "./amojo-auth.js";
 import { amojoError, empty, json, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
-import type { SimChat, SimMessage, SimParticipant } from "./types.js";
+import type { SimChannel, SimChat, SimMessage, SimParticipant } from "./types.js";
 
 export interface AmojoConfig {
   now: () => number;
@@ -24,14 +22,7 @@ export interface AmojoConfig {
   leadCreation?: { held: boolean; pending: Map<string, () => void> };
 }
 
-export interface AmojoRequest {
-  method: string;
-  rawPath: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 const MESSAGE_TYPES = new Set([
   "text",
   "contact",
@@ -43,127 +34,58 @@ const MESSAGE_TYPES = new Set([
   "sticker",
   "location",
 ]);
-const PREFIX = "/v2/origin/custom/";
 
-const badRequest = (d: string) => amojoError(400, "BAD_REQUEST", d);
-const notRegistered = () => amojoError(404, "ORIGIN_NOT_REGISTERED", "NOT_FOUND");
+export const badRequest = (d: string) => amojoError(400, "BAD_REQUEST", d);
+export const notRegistered = () => amojoError(404, "ORIGIN_NOT_REGISTERED", "NOT_FOUND");
 
-export function handleAmojo(
-  state: SimState,
-  cfg: AmojoConfig,
-  req: AmojoRequest,
-): { reply: SimReply; accountId?: number } {
-  const path = req.rawPath.split("?")[0] ?? "";
-  if (!path.startsWith(PREFIX)) return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
-  const parts = path.slice(PREFIX.length).split("/").map(decodeURIComponent);
-  const head = parts[0] ?? "";
-  const channelId = head.includes("_") ? head.slice(0, head.indexOf("_")) : head;
-  const channel = state.channels.get(channelId);
-  if (!channel) return { reply: notRegistered() };
+/** An authenticated channel-level request: the account it names may use the channel. */
+export interface ChannelCall {
+  channel: SimChannel;
+  accountAmojoId: string;
+  accountId: number;
+  scopeId: string;
+  body: Obj;
+}
 
-  const verdict = verifyAmojoRequest({
-    secret: channel.secret,
-    method: req.method,
-    rawPath: req.rawPath,
-    headers: req.headers,
-    body: req.body,
-    now: cfg.now(),
-    dateWindowMs: cfg.dateWindowMs,
+/** POST /{channel_id}/connect: connects the account to the channel, giving the scope id. */
+export function connect(state: SimState, call: ChannelCall): SimReply {
+  const { body, channel, accountAmojoId, scopeId } = call;
+  if (body.title !== undefined && typeof body.title !== "string") return badRequest("title must be a string");
+  const hookApiVersion = typeof body.hook_api_version === "string" ? body.hook_api_version : "v1";
+  if (hookApiVersion !== "v1" && hookApiVersion !== "v2") return badRequest("hook_api_version");
+  const title = typeof body.title === "string" ? body.title : channel.code;
+  const isTimeWindowDisabled = body.is_time_window_disabled === true;
+  state.connections.set(scopeId, {
+    scopeId,
+    channelId: channel.id,
+    accountAmojoId,
+    title,
+    hookApiVersion,
+    connected: true,
   });
-  if (!verdict.ok) return { reply: amojoError(403, "ORIGIN_INVALID_SIGNATURE", "invalid signature") };
+  return json(200, {
+    account_id: accountAmojoId,
+    scope_id: scopeId,
+    title,
+    hook_api_version: hookApiVersion,
+    is_time_window_disabled: isTimeWindowDisabled,
+  });
+}
 
-  let body: Obj = {};
-  if (req.body.length > 0) {
-    try {
-      const parsed: unknown = JSON.parse(req.body.toString("utf8"));
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-        return { reply: badRequest("body must be an object") };
-      body = parsed as Obj;
-    } catch {
-      return { reply: badRequest("body is not JSON") };
-    }
-  }
+/** DELETE /{channel_id}/disconnect. */
+export function disconnect(state: SimState, call: ChannelCall): SimReply {
+  const c = state.connections.get(call.scopeId);
+  if (!c?.connected) return notRegistered();
+  c.connected = false;
+  return json(200, {});
+}
 
-  // Channel-level routes: /{channel_id}/connect, /{channel_id}/disconnect
-  if (!head.includes("_")) {
-    const action = parts[1];
-    if (parts.length !== 2) return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
-    const accountAmojoId = body.account_id;
-    if (typeof accountAmojoId !== "string" || accountAmojoId === "")
-      return { reply: badRequest("account_id is required") };
-    const account = state.accountByAmojoId(accountAmojoId);
-    if (!account) return { reply: notRegistered() };
-    if (channel.allowedAccounts && !channel.allowedAccounts.includes(accountAmojoId)) {
-      return {
-        reply: amojoError(403, "ORIGIN_ACCOUNT_NOT_ALLOWED", "account is not allowed for this channel"),
-        accountId: account.id,
-      };
-    }
-    const scopeId = `${channel.id}_${accountAmojoId}`;
-    if (action === "connect" && req.method === "POST") {
-      if (body.title !== undefined && typeof body.title !== "string")
-        return { reply: badRequest("title must be a string") };
-      const hookApiVersion = typeof body.hook_api_version === "string" ? body.hook_api_version : "v1";
-      if (hookApiVersion !== "v1" && hookApiVersion !== "v2")
-        return { reply: badRequest("hook_api_version") };
-      const title = typeof body.title === "string" ? body.title : channel.code;
-      const isTimeWindowDisabled = body.is_time_window_disabled === true;
-      state.connections.set(scopeId, {
-        scopeId,
-        channelId: channel.id,
-        accountAmojoId,
-        title,
-        hookApiVersion,
-        connected: true,
-      });
-      return {
-        reply: json(200, {
-          account_id: accountAmojoId,
-          scope_id: scopeId,
-          title,
-          hook_api_version: hookApiVersion,
-          is_time_window_disabled: isTimeWindowDisabled,
-        }),
-        accountId: account.id,
-      };
-    }
-    if (action === "disconnect" && req.method === "DELETE") {
-      const c = state.connections.get(scopeId);
-      if (!c?.connected) return { reply: notRegistered(), accountId: account.id };
-      c.connected = false;
-      return { reply: json(200, {}), accountId: account.id };
-    }
-    return { reply: amojoError(404, "NOT_FOUND", "NOT_FOUND") };
+/** POST /{scope_id}/typing: validated, otherwise without effect. */
+export function typing(body: Obj): SimReply {
+  if (typeof body.conversation_id !== "string" || typeof (body.sender as Obj | undefined)?.id !== "string") {
+    return badRequest("conversation_id and sender.id are required");
   }
-
-  // Scope-level routes.
-  const scopeId = head;
-  const conn = state.connections.get(scopeId);
-  if (!conn?.connected) return { reply: notRegistered() };
-  const account = state.accountByAmojoId(conn.accountAmojoId);
-  const accountId = account?.id;
-  const rest = parts.slice(1);
-  const done = (reply: SimReply) => ({ reply, ...(accountId !== undefined ? { accountId } : {}) });
-
-  if (rest.length === 0 && req.method === "POST") return done(newMessage(state, cfg, scopeId, body));
-  if (rest.length === 1 && rest[0] === "chats" && req.method === "POST")
-    return done(createChat(state, scopeId, body));
-  if (rest.length === 1 && rest[0] === "typing" && req.method === "POST") {
-    if (
-      typeof body.conversation_id !== "string" ||
-      typeof (body.sender as Obj | undefined)?.id !== "string"
-    ) {
-      return done(badRequest("conversation_id and sender.id are required"));
-    }
-    return done(empty(204));
-  }
-  if (rest.length === 2 && rest[1] === "delivery_status" && req.method === "POST") {
-    return done(deliveryStatus(state, cfg, scopeId, rest[0] ?? "", body));
-  }
-  if (rest.length === 3 && rest[0] === "chats" && rest[2] === "history" && req.method === "GET") {
-    return done(history(state, scopeId, rest[1] ?? "", req.rawPath));
-  }
-  return done(amojoError(404, "NOT_FOUND", "NOT_FOUND"));
+  return empty(204);
 }
 
 function isInt(v: unknown): v is number {
@@ -192,7 +114,31 @@ function toParticipant(state: SimState, chat: SimChat | undefined, p: Obj): SimP
   };
 }
 
-function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Obj): SimReply {
+/** POST /{scope_id}: a new message (or an edit of one), strictly validated; a repeated msgid per cfg. */
+export function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Obj): SimReply {
+  const invalid = invalidNewMessage(body);
+  if (invalid) return invalid;
+  const payload = body.payload as Obj;
+  const message = payload.message as Obj;
+  const known = state.msgidIndex.get(scopeId)?.get(payload.msgid as string);
+
+  if (body.event_type === "edit_message") {
+    const m = known ? state.messageById.get(known) : undefined;
+    if (!m) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
+    m.text = typeof message.text === "string" ? message.text : m.text;
+    return json(200, {});
+  }
+
+  if (known) {
+    const first = state.messageById.get(known);
+    if (cfg.duplicateMsgid === "reject" || !first) return badRequest("duplicate msgid");
+    return json(200, { new_message: replyOf(first) });
+  }
+  return storeNewMessage(state, cfg, scopeId, payload, message);
+}
+
+/** The shape checks of a new_message/edit_message body: a 400 naming the first problem, or undefined. */
+function invalidNewMessage(body: Obj): SimReply | undefined {
   const event = body.event_type;
   const payload = body.payload as Obj | undefined;
   if (event !== "new_message" && event !== "edit_message") return badRequest("event_type");
@@ -219,21 +165,17 @@ function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Ob
   }
   if (payload.silent !== undefined && typeof payload.silent !== "boolean")
     return badRequest("silent must be a boolean");
-  const known = state.msgidIndex.get(scopeId)?.get(payload.msgid);
+  return undefined;
+}
 
-  if (event === "edit_message") {
-    const m = known ? state.messageById.get(known) : undefined;
-    if (!m) return amojoError(404, "MESSAGE_NOT_FOUND", "message not found");
-    m.text = typeof message.text === "string" ? message.text : m.text;
-    return json(200, {});
-  }
-
-  if (known) {
-    const first = state.messageById.get(known);
-    if (cfg.duplicateMsgid === "reject" || !first) return badRequest("duplicate msgid");
-    return json(200, { new_message: replyOf(first) });
-  }
-
+/** Stores a validated new message (making its chat, and for a buyer's first message contact and lead). */
+function storeNewMessage(
+  state: SimState,
+  cfg: AmojoConfig,
+  scopeId: string,
+  payload: Obj,
+  message: Obj,
+): SimReply {
   const sender = participantFrom(payload.sender);
   if (!sender.ok) return badRequest(`sender: ${sender.error}`);
   let receiver: Obj | undefined;
@@ -245,9 +187,10 @@ function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Ob
   const silent = payload.silent === true;
   const direction = receiver ? "out" : "in";
 
-  let chat = state.chatOf(scopeId, payload.conversation_id);
+  const conversationId = payload.conversation_id as string;
+  let chat = state.chatOf(scopeId, conversationId);
   if (!chat) {
-    chat = { amojoId: state.uuid(), scopeId, conversationId: payload.conversation_id };
+    chat = { amojoId: state.uuid(), scopeId, conversationId };
     const src = (payload.source as Obj | undefined)?.external_id;
     if (typeof src === "string") chat.sourceExternalId = src;
     state.addChat(chat);
@@ -260,14 +203,14 @@ function newMessage(state: SimState, cfg: AmojoConfig, scopeId: string, body: Ob
 
   const m: SimMessage = {
     amojoId: state.uuid(),
-    msgid: payload.msgid,
+    msgid: payload.msgid as string,
     scopeId,
     chatAmojoId: chat.amojoId,
     conversationId: chat.conversationId,
     direction,
     origin: "api",
     silent,
-    type: message.type,
+    type: message.type as string,
     text: typeof message.text === "string" ? message.text : "",
     ...(typeof message.media === "string" ? { media: message.media } : {}),
     ...(typeof message.file_name === "string" ? { fileName: message.file_name } : {}),
@@ -343,7 +286,7 @@ function createContactAndLead(
   cfg.onLeadCreated?.(lead.id);
 }
 
-function createChat(state: SimState, scopeId: string, body: Obj): SimReply {
+export function createChat(state: SimState, scopeId: string, body: Obj): SimReply {
   if (typeof body.conversation_id !== "string" || body.conversation_id === "") {
     return badRequest("conversation_id is required");
   }
@@ -371,7 +314,7 @@ function createChat(state: SimState, scopeId: string, body: Obj): SimReply {
   });
 }
 
-function deliveryStatus(
+export function deliveryStatus(
   state: SimState,
   cfg: AmojoConfig,
   scopeId: string,
@@ -406,8 +349,7 @@ function deliveryStatus(
   return json(200, {});
 }
 
-function history(state: SimState, scopeId: string, chatId: string, rawPath: string): SimReply {
-  const q = new URLSearchParams(rawPath.includes("?") ? rawPath.slice(rawPath.indexOf("?") + 1) : "");
+export function history(state: SimState, scopeId: string, chatId: string, q: URLSearchParams): SimReply {
   const limit = q.has("limit") ? Number(q.get("limit")) : 50;
   const offset = q.has("offset") ? Number(q.get("offset")) : 0;
   if (!Number.isInteger(limit) || limit < 1 || limit > 50) return badRequest("limit must be 1..50");

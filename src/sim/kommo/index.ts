@@ -1,11 +1,9 @@
 /** Kommo simulator (amojo + REST v4 + OAuth) for tests, benchmarks and `tokokommo sandbox`. */
+
+export type { KommoFault, KommoHost, KommoRequestRecord } from "./http.js";
+export type { KommoSimulatorOptions } from "./options.js";
 export type { BodyMode } from "./reply.js";
-export {
-  type KommoSimulator,
-  type KommoSimulatorOptions,
-  type ManagerContent,
-  startKommoSimulator,
-} from "./simulator.js";
+export { type KommoSimulator, startKommoSimulator } from "./simulator.js";
 export type { OAuthClient } from "./state.js";
 export type {
   SimAccount,
@@ -19,6 +17,6 @@ export type {
   SimMessage,
   SimNote,
   SimParticipant,
-  SimRequestRecord,
   SimWebhookDelivery,
 } from "./types.js";
+export type { ManagerContent } from "./webhook-body.js";

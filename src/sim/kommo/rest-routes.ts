@@ -1,8 +1,9 @@
 /**
  * REST v4 endpoints of the simulator (docs/platforms/kommo.md#rest-endpoints): account with amojo_id, contacts
  * search and read, lead read and tag update, lead notes, contacts↔chats links. HAL bodies, 204 for empty results,
- * problem JSON errors. Authentication and rate limiting happen before these handlers (server.ts).
+ * problem JSON errors. Authentication and rate limiting happen before these handlers (http.ts).
  */
+import type { RouteMethod } from "../../server/router.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
@@ -22,142 +23,185 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-export function handleRest(
-  state: SimState,
-  account: SimAccount,
-  method: string,
-  rawPath: string,
-  raw: Buffer,
-  origin: string,
-): SimReply {
-  const [path = "", qs = ""] = rawPath.split("?");
-  const q = new URLSearchParams(qs);
-  const self = (p: string) => ({ self: { href: `${origin}${p}` } });
-  const limit = q.has("limit") ? Number(q.get("limit")) : 50;
+/** An authenticated REST call (rate limit, token and `limit` already checked by http.ts). */
+export interface RestCall {
+  state: SimState;
+  account: SimAccount;
+  method: string;
+  /** The path as sent, without the query. */
+  path: string;
+  q: URLSearchParams;
+  params: Record<string, string>;
+  body: Buffer;
+  /** The simulator's base URL, for HAL links. */
+  origin: string;
+}
+
+type RestHandler = (call: RestCall) => SimReply;
+
+const selfOf = (call: RestCall) => (p: string) => ({ self: { href: `${call.origin}${p}` } });
+
+/** The `limit` query parameter, when present, must be 1..250 (else 422), on every REST endpoint. */
+export function badLimit(q: URLSearchParams): SimReply | undefined {
+  const limit = Number(q.get("limit"));
   if (q.has("limit") && (!Number.isInteger(limit) || limit > 250 || limit < 1)) {
     return problem(422, "Unprocessable Entity", "Limit 250 per page");
   }
+  return undefined;
+}
 
-  if (method === "GET" && path === "/api/v4/account") {
-    const withAmojo = (q.get("with") ?? "").split(",").includes("amojo_id");
-    return hal({
-      id: account.id,
-      name: account.name,
-      subdomain: account.subdomain,
-      current_user_id: account.currentUserId,
-      country: "ID",
-      currency: "IDR",
-      is_unsorted_on: true,
-      ...(withAmojo ? { amojo_id: account.amojoId } : {}),
-      _links: self("/api/v4/account"),
-    });
-  }
+/** 404 in Kommo's words for any REST path or method it does not serve. */
+export function restNotFound(method: string, origin: string, path: string): SimReply {
+  return problem(404, "Not Found", `Cannot ${method} ${origin}${path}`);
+}
 
-  const contactView = (c: SimContact, withLeads: boolean) => ({
-    id: c.id,
-    name: c.name,
-    account_id: account.id,
-    created_at: Math.floor(c.createdAt / 1000),
-    custom_fields_values: c.phone
-      ? [{ field_code: "PHONE", field_type: "multitext", values: [{ value: c.phone, enum_code: "WORK" }] }]
+/** The REST routes, in match order (`/contacts/chats` before `/contacts/{id}`); ids must be digits. */
+export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: RestHandler }> = [
+  { method: "GET", path: "/api/v4/account", handler: account },
+  { method: "GET", path: "/api/v4/contacts", handler: searchContacts },
+  { method: "GET", path: "/api/v4/contacts/chats", handler: listChatLinks },
+  {
+    method: "POST",
+    path: "/api/v4/contacts/chats",
+    handler: (c) => linkChats(c.state, c.account, parseJson(c.body)),
+  },
+  { method: "GET", path: "/api/v4/contacts/{id}", handler: digits(readContact) },
+  {
+    method: "GET",
+    path: "/api/v4/leads/{id}",
+    handler: digits(withLead((c, lead) => hal(leadView(lead, selfOf(c))))),
+  },
+  {
+    method: "PATCH",
+    path: "/api/v4/leads/{id}",
+    handler: digits(withLead((c, lead) => patchLead(lead, parseJson(c.body), selfOf(c)))),
+  },
+  { method: "POST", path: "/api/v4/leads/{id}/notes", handler: digits(withLead(addNotes)) },
+];
+
+function digits(h: RestHandler): RestHandler {
+  return (c) => (/^\d+$/.test(c.params.id ?? "") ? h(c) : restNotFound(c.method, c.origin, c.path));
+}
+
+function withLead(h: (c: RestCall, lead: SimLead) => SimReply): RestHandler {
+  return (c) => {
+    const lead = c.state.leads.get(Number(c.params.id));
+    if (!lead || lead.accountId !== c.account.id) return restNotFound(c.method, c.origin, c.path);
+    return h(c, lead);
+  };
+}
+
+function account(c: RestCall): SimReply {
+  const a = c.account;
+  const withAmojo = (c.q.get("with") ?? "").split(",").includes("amojo_id");
+  return hal({
+    id: a.id,
+    name: a.name,
+    subdomain: a.subdomain,
+    current_user_id: a.currentUserId,
+    country: "ID",
+    currency: "IDR",
+    is_unsorted_on: true,
+    ...(withAmojo ? { amojo_id: a.amojoId } : {}),
+    _links: selfOf(c)("/api/v4/account"),
+  });
+}
+
+function contactView(c: RestCall, contact: SimContact): Obj {
+  const self = selfOf(c);
+  const withLeads = (c.q.get("with") ?? "").split(",").includes("leads");
+  return {
+    id: contact.id,
+    name: contact.name,
+    account_id: c.account.id,
+    created_at: Math.floor(contact.createdAt / 1000),
+    custom_fields_values: contact.phone
+      ? [
+          {
+            field_code: "PHONE",
+            field_type: "multitext",
+            values: [{ value: contact.phone, enum_code: "WORK" }],
+          },
+        ]
       : null,
-    _links: self(`/api/v4/contacts/${c.id}`),
+    _links: self(`/api/v4/contacts/${contact.id}`),
     _embedded: {
       tags: [],
       ...(withLeads
         ? {
-            leads: [...state.leads.values()]
-              .filter((l) => l.contactId === c.id)
+            leads: [...c.state.leads.values()]
+              .filter((l) => l.contactId === contact.id)
               .map((l) => ({ id: l.id, _links: self(`/api/v4/leads/${l.id}`) })),
           }
         : {}),
     },
-  });
-  const withLeads = (q.get("with") ?? "").split(",").includes("leads");
+  };
+}
 
-  if (method === "GET" && path === "/api/v4/contacts") {
-    const needle = (q.get("query") ?? "").toLowerCase();
-    const found = [...state.contacts.values()].filter(
-      (c) =>
-        c.accountId === account.id &&
-        [c.name, c.phone, c.email].some((f) => f?.toLowerCase().includes(needle)),
-    );
-    const page = Number(q.get("page") ?? "1");
-    const slice = found.slice((page - 1) * limit, page * limit);
-    if (slice.length === 0) return empty(204);
-    return hal({
-      _page: page,
-      _links: self("/api/v4/contacts"),
-      _embedded: { contacts: slice.map((c) => contactView(c, withLeads)) },
+function searchContacts(c: RestCall): SimReply {
+  const limit = c.q.has("limit") ? Number(c.q.get("limit")) : 50;
+  const needle = (c.q.get("query") ?? "").toLowerCase();
+  const found = [...c.state.contacts.values()].filter(
+    (x) =>
+      x.accountId === c.account.id &&
+      [x.name, x.phone, x.email].some((f) => f?.toLowerCase().includes(needle)),
+  );
+  const page = Number(c.q.get("page") ?? "1");
+  const slice = found.slice((page - 1) * limit, page * limit);
+  if (slice.length === 0) return empty(204);
+  return hal({
+    _page: page,
+    _links: selfOf(c)("/api/v4/contacts"),
+    _embedded: { contacts: slice.map((x) => contactView(c, x)) },
+  });
+}
+
+function readContact(c: RestCall): SimReply {
+  const contact = c.state.contacts.get(Number(c.params.id));
+  if (!contact || contact.accountId !== c.account.id) return restNotFound("GET", c.origin, c.path);
+  return hal(contactView(c, contact));
+}
+
+function addNotes(c: RestCall, lead: SimLead): SimReply {
+  const body = parseJson(c.body);
+  if (!Array.isArray(body) || body.length === 0) {
+    return problem(400, "Bad Request", "Request data can not be empty");
+  }
+  const notes: Obj[] = [];
+  for (const [i, n] of body.entries()) {
+    const note = n as Obj;
+    if (typeof note?.note_type !== "string")
+      return validation("This value should not be blank.", `${i}.note_type`);
+    const params = (note.params ?? {}) as Obj;
+    if (note.note_type === "common" && typeof params.text !== "string") {
+      return validation("This value should be of type string.", `${i}.params.text`);
+    }
+    const id = c.state.noteId();
+    c.state.notes.push({ id, leadId: lead.id, noteType: note.note_type, params });
+    notes.push({
+      id,
+      entity_id: lead.id,
+      request_id: String(i),
+      _links: selfOf(c)(`/api/v4/leads/${lead.id}/notes/${id}`),
     });
   }
+  return hal({ _links: selfOf(c)("/api/v4/leads/notes"), _embedded: { notes } });
+}
 
-  let m = /^\/api\/v4\/contacts\/(\d+)$/.exec(path);
-  if (m && method === "GET") {
-    const c = state.contacts.get(Number(m[1]));
-    if (!c || c.accountId !== account.id) return problem(404, "Not Found", `Cannot GET ${origin}${path}`);
-    return hal(contactView(c, withLeads));
-  }
-
-  m = /^\/api\/v4\/leads\/(\d+)$/.exec(path);
-  if (m) {
-    const lead = state.leads.get(Number(m[1]));
-    if (!lead || lead.accountId !== account.id)
-      return problem(404, "Not Found", `Cannot ${method} ${origin}${path}`);
-    if (method === "GET") return hal(leadView(lead, self));
-    if (method === "PATCH") return patchLead(lead, parseJson(raw), self);
-  }
-
-  m = /^\/api\/v4\/leads\/(\d+)\/notes$/.exec(path);
-  if (m && method === "POST") {
-    const lead = state.leads.get(Number(m[1]));
-    if (!lead || lead.accountId !== account.id)
-      return problem(404, "Not Found", `Cannot POST ${origin}${path}`);
-    const body = parseJson(raw);
-    if (!Array.isArray(body) || body.length === 0) {
-      return problem(400, "Bad Request", "Request data can not be empty");
-    }
-    const notes: Obj[] = [];
-    for (const [i, n] of body.entries()) {
-      const note = n as Obj;
-      if (typeof note?.note_type !== "string")
-        return validation("This value should not be blank.", `${i}.note_type`);
-      const params = (note.params ?? {}) as Obj;
-      if (note.note_type === "common" && typeof params.text !== "string") {
-        return validation("This value should be of type string.", `${i}.params.text`);
-      }
-      const id = state.noteId();
-      state.notes.push({ id, leadId: lead.id, noteType: note.note_type, params });
-      notes.push({
-        id,
-        entity_id: lead.id,
-        request_id: String(i),
-        _links: self(`/api/v4/leads/${lead.id}/notes/${id}`),
-      });
-    }
-    return hal({ _links: self("/api/v4/leads/notes"), _embedded: { notes } });
-  }
-
-  if (path === "/api/v4/contacts/chats") {
-    if (method === "GET") {
-      const chatIds = q.getAll("chat_id[]");
-      const contactIds = q.getAll("contact_id[]").map(Number);
-      const links = state.chatLinks.filter(
-        (l) =>
-          l.accountId === account.id &&
-          (chatIds.length === 0 || chatIds.includes(l.chatId)) &&
-          (contactIds.length === 0 || contactIds.includes(l.contactId)),
-      );
-      if (links.length === 0) return empty(204);
-      return hal({
-        _total_items: links.length,
-        _embedded: { chats: links.map((l) => ({ chat_id: l.chatId, contact_id: l.contactId, id: l.id })) },
-      });
-    }
-    if (method === "POST") return linkChats(state, account, parseJson(raw));
-  }
-
-  return problem(404, "Not Found", `Cannot ${method} ${origin}${path}`);
+function listChatLinks(c: RestCall): SimReply {
+  const chatIds = c.q.getAll("chat_id[]");
+  const contactIds = c.q.getAll("contact_id[]").map(Number);
+  const links = c.state.chatLinks.filter(
+    (l) =>
+      l.accountId === c.account.id &&
+      (chatIds.length === 0 || chatIds.includes(l.chatId)) &&
+      (contactIds.length === 0 || contactIds.includes(l.contactId)),
+  );
+  if (links.length === 0) return empty(204);
+  return hal({
+    _total_items: links.length,
+    _embedded: { chats: links.map((l) => ({ chat_id: l.chatId, contact_id: l.contactId, id: l.id })) },
+  });
 }
 
 function leadView(lead: SimLead, self: (p: string) => Obj): Obj {

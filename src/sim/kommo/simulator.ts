@@ -1,18 +1,16 @@
 /**
- * The Kommo simulator: one node:http server on 127.0.0.1 (port 0) serving both the Chats API (amojo,
- * /v2/origin/custom/...) and the account REST API (/api/v4/..., /oauth2/access_token), plus a control API of plain
- * functions for tests, benchmarks and the sandbox. Point both `kommoChats` and `kommoApi` at `sim.url`.
+ * The Kommo simulator: one server on the simulator base (127.0.0.1, a free port; routes in http.ts and
+ * amojo-http.ts) serving both the Chats API (amojo, /v2/origin/custom/...) and the account REST API (/api/v4/...,
+ * /oauth2/access_token), plus a control API of plain functions for tests, benchmarks and the sandbox. Point both `kommoChats` and `kommoApi` at `sim.url`.
  *
  * Accounts are told apart by their credentials (bearer token, OAuth code or refresh token), not by host name, so
  * one loopback port can serve many accounts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listenOnLoopback } from "../listen-loopback.js";
-import { type AmojoConfig, handleAmojo } from "./amojo-routes.js";
-import { handleToken, type OAuthConfig } from "./oauth-routes.js";
+import { arrivalsPerSecond, maxArrivalsInWindow, type SimDrop } from "../base/index.js";
+import type { AmojoConfig } from "./amojo-routes.js";
+import { type KommoFault, type KommoHost, type KommoRequestRecord, kommoServer } from "./http.js";
+import type { KommoSimulatorOptions } from "./options.js";
 import { RateWindow } from "./rate-window.js";
-import { amojoError, type BodyMode, limitReply, problem, type SimReply } from "./reply.js";
-import { handleRest } from "./rest-routes.js";
 import { type OAuthClient, SimState } from "./state.js";
 import type {
   SimAccount,
@@ -26,105 +24,28 @@ import type {
   SimLead,
   SimMessage,
   SimNote,
-  SimRequestRecord,
   SimWebhookDelivery,
 } from "./types.js";
+import { type ManagerContent, managerMessage } from "./webhook-body.js";
 import { fireWebhookOnce } from "./webhook-sender.js";
 
-export interface KommoSimulatorOptions {
-  /** Clock for Date checks and token lifetimes (not for rate limiting, which always uses real time). */
-  now?: () => number;
-  /** Signature validity around Date, default 15 minutes. */
-  dateWindowMs?: number;
-  /** Access token lifetime, default 86400 s. */
-  accessTokenTtlSec?: number;
-  /** Authorization code lifetime, default 20 minutes. */
-  authCodeTtlMs?: number;
-  /** Refresh token lifetime, default 90 days. */
-  refreshTokenTtlMs?: number;
-  rateLimit?: {
-    /** Requests per window per account, default 7. */
-    rps?: number;
-    /** Window length, default 1000 ms. */
-    windowMs?: number;
-    /** Consecutive 429s after which the account is blocked (403 on every call), default 10. */
-    blockAfter?: number;
-    /** Body of 429 answers: documented JSON (default), gateway HTML, or empty. */
-    body429?: BodyMode;
-    /** Body of 403 block answers, default "json". */
-    body403?: BodyMode;
-  };
-  /** What a repeated msgid gets: "reject" (400, default) or "idempotent" (the first answer again). */
-  duplicateMsgid?: "reject" | "idempotent";
-  /** How long a reply webhook waits for the bridge, default 5000 ms (then it is lost: no retry). */
-  webhookTimeoutMs?: number;
-  /** Port on 127.0.0.1; default 0 (any free port). */
-  port?: number;
-}
-
-/** What a manager (or Salesbot) writes in Kommo. */
-export type ManagerContent =
-  | { type: "text"; text: string }
-  | {
-      type: "picture" | "file" | "video" | "voice" | "audio" | "sticker";
-      media: string;
-      file_name?: string;
-      file_size?: number;
-      text?: string;
-    }
-  | { type: "location"; lon: number; lat: number; text?: string }
-  | { type: "contact"; name: string; phone: string; text?: string };
-
-interface Fault {
-  remaining: number;
-  status: number;
-  body?: string;
-  /** Only requests whose path (without the query) ends with this text; default any. */
-  pathEndsWith?: string;
-}
-
-interface Drop {
-  remaining: number;
-  api?: SimApi;
-  afterProcessing: boolean;
-}
-
-const MAX_BODY = 1024 * 1024;
-
 export class KommoSimulator {
-  readonly url: string;
   private readonly state = new SimState();
   private readonly now: () => number;
   private readonly amojoCfg: AmojoConfig;
-  private readonly oauthCfg: OAuthConfig;
   private readonly authCodeTtlMs: number;
   private readonly webhookTimeoutMs: number;
   private readonly window: RateWindow;
-  private readonly body429: BodyMode;
-  private readonly body403: BodyMode;
-  private readonly log: SimRequestRecord[] = [];
-  private readonly faults: Record<SimApi, Fault[]> = { amojo: [], rest: [] };
-  private readonly drops: Drop[] = [];
-  private readonly latencyMs: Record<SimApi, number> = { amojo: 0, rest: 0 };
   private readonly pendingHooks = new Set<Promise<unknown>>();
+  private readonly http;
 
-  private constructor(
-    private readonly server: Server,
-    port: number,
-    o: KommoSimulatorOptions,
-  ) {
-    this.url = `http://127.0.0.1:${port}`;
+  private constructor(o: KommoSimulatorOptions) {
     this.now = o.now ?? Date.now;
     this.amojoCfg = {
       now: this.now,
       dateWindowMs: o.dateWindowMs ?? 15 * 60_000,
       duplicateMsgid: o.duplicateMsgid ?? "reject",
       leadCreation: { held: false, pending: new Map() },
-    };
-    this.oauthCfg = {
-      now: this.now,
-      accessTokenTtlSec: o.accessTokenTtlSec ?? 86_400,
-      refreshTokenTtlMs: o.refreshTokenTtlMs ?? 90 * 24 * 3600_000,
     };
     this.authCodeTtlMs = o.authCodeTtlMs ?? 20 * 60_000;
     this.webhookTimeoutMs = o.webhookTimeoutMs ?? 5000;
@@ -133,25 +54,35 @@ export class KommoSimulator {
       windowMs: o.rateLimit?.windowMs ?? 1000,
       blockAfter: o.rateLimit?.blockAfter ?? 10,
     });
-    this.body429 = o.rateLimit?.body429 ?? "json";
-    this.body403 = o.rateLimit?.body403 ?? "json";
-    server.on("request", (req, res) => {
-      this.onRequest(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
+    this.http = kommoServer({
+      state: this.state,
+      now: this.now,
+      amojo: this.amojoCfg,
+      oauth: {
+        now: this.now,
+        accessTokenTtlSec: o.accessTokenTtlSec ?? 86_400,
+        refreshTokenTtlMs: o.refreshTokenTtlMs ?? 90 * 24 * 3600_000,
+      },
+      window: this.window,
+      body429: o.rateLimit?.body429 ?? "json",
+      body403: o.rateLimit?.body403 ?? "json",
     });
   }
 
   static async start(o: KommoSimulatorOptions = {}): Promise<KommoSimulator> {
-    const server = createServer();
-    const port = await listenOnLoopback(server, o.port);
-    return new KommoSimulator(server, port, o);
+    const sim = new KommoSimulator(o);
+    await sim.http.start(o.port);
+    return sim;
+  }
+
+  /** Base URL of both APIs, e.g. http://127.0.0.1:41234. */
+  get url(): string {
+    return this.http.url;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.pendingHooks]);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 
   // ---- setup -------------------------------------------------------------------------------------------------
@@ -252,42 +183,11 @@ export class KommoSimulator {
     content: ManagerContent,
     opts: { senderName?: string; bot?: boolean } = {},
   ): Promise<string> {
-    const conn = this.state.connections.get(scopeId);
-    if (!conn) throw new Error(`unknown scope ${scopeId}`);
-    const chat = this.state.chatOf(scopeId, conversationId);
-    if (!chat?.client) throw new Error(`no chat for conversation ${conversationId} in ${scopeId}`);
-    const channel = this.state.channels.get(conn.channelId);
-    const account = this.state.accountByAmojoId(conn.accountAmojoId);
-    if (!channel || !account) throw new Error("inconsistent simulator state");
-    const senderId = opts.bot ? channel.botId : account.managerAmojoId;
-    const senderName = opts.senderName ?? (opts.bot ? "Salesbot" : "Manager");
-    const nowMs = this.now();
-    const msg: SimMessage = {
-      amojoId: this.state.uuid(),
-      scopeId,
-      chatAmojoId: chat.amojoId,
-      conversationId,
-      direction: "out",
-      origin: "kommo",
-      silent: false,
-      type: content.type,
-      text: "text" in content && typeof content.text === "string" ? content.text : "",
-      ...("media" in content ? { media: content.media } : {}),
-      ...("file_name" in content && content.file_name ? { fileName: content.file_name } : {}),
-      sender: { amojoId: senderId, name: senderName },
-      receiver: chat.client,
-      timestampMs: nowMs,
-      receivedAt: Date.now(),
-    };
-    this.state.addMessage(msg);
-    if (!conn.connected || conn.hookApiVersion !== "v2") return msg.amojoId;
-
-    const body = JSON.stringify(this.webhookBody(account.amojoId, chat, msg, content, nowMs));
+    const { msg, hook } = managerMessage(this.state, this.now(), scopeId, conversationId, content, opts);
+    if (!hook) return msg.amojoId;
     const attempt = fireWebhookOnce({
-      url: channel.hookUrl.replace(":scope_id", encodeURIComponent(scopeId)),
+      ...hook,
       scopeId,
-      secret: channel.secret,
-      body,
       amojoMessageId: msg.amojoId,
       timeoutMs: this.webhookTimeoutMs,
     });
@@ -295,48 +195,6 @@ export class KommoSimulator {
     const delivery = await attempt.finally(() => this.pendingHooks.delete(attempt));
     this.state.webhookDeliveries.push(delivery);
     return msg.amojoId;
-  }
-
-  private webhookBody(
-    accountAmojoId: string,
-    chat: SimChat,
-    msg: SimMessage,
-    content: ManagerContent,
-    nowMs: number,
-  ) {
-    const client = chat.client;
-    const m: Record<string, unknown> = {
-      id: msg.amojoId,
-      type: content.type,
-      text: msg.text,
-      markup: null,
-      tag: "",
-      media: msg.media ?? "",
-      thumbnail: content.type === "picture" || content.type === "video" ? (msg.media ?? "") : "",
-      file_name: msg.fileName ?? "",
-      file_size: "file_size" in content && content.file_size ? content.file_size : 0,
-    };
-    if (content.type === "location") m.location = { lon: content.lon, lat: content.lat };
-    if (content.type === "contact") m.contact = { name: content.name, phone: content.phone };
-    return {
-      account_id: accountAmojoId,
-      time: Math.floor(nowMs / 1000),
-      message: {
-        receiver: {
-          id: client?.amojoId,
-          name: client?.name ?? "",
-          phone: client?.phone ?? "",
-          email: client?.email ?? "",
-          ...(client?.clientId ? { client_id: client.clientId } : {}),
-        },
-        sender: { id: msg.sender.amojoId, name: msg.sender.name },
-        conversation: { id: chat.amojoId, client_id: chat.conversationId },
-        ...(chat.sourceExternalId ? { source: { external_id: chat.sourceExternalId } } : {}),
-        timestamp: Math.floor(nowMs / 1000),
-        msec_timestamp: nowMs,
-        message: m,
-      },
-    };
   }
 
   /**
@@ -425,33 +283,22 @@ export class KommoSimulator {
     return this.state.webhookDeliveries.map((d) => ({ ...d }));
   }
 
-  requestLog(): SimRequestRecord[] {
-    return this.log.map((r) => ({ ...r }));
+  /** Every request so far, in arrival order (copies). */
+  requestLog(): KommoRequestRecord[] {
+    return this.http.requests().map((r) => ({ ...r }));
   }
 
   /** Arrivals per calendar second (unix seconds), oldest first. */
-  requestsPerSecond(filter: { api?: SimApi; accountId?: number } = {}): { second: number; count: number }[] {
-    const counts = new Map<number, number>();
-    for (const r of this.filtered(filter)) {
-      const s = Math.floor(r.at / 1000);
-      counts.set(s, (counts.get(s) ?? 0) + 1);
-    }
-    return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([second, count]) => ({ second, count }));
+  requestsPerSecond(filter: { host?: SimApi; accountId?: number } = {}): { second: number; count: number }[] {
+    return arrivalsPerSecond(this.filtered(filter).map((r) => r.at));
   }
 
   /** The most arrivals seen in any sliding window of `windowMs` (default 1000): "never more than 7 in any second". */
-  maxRequestsInWindow(filter: { api?: SimApi; accountId?: number; windowMs?: number } = {}): number {
-    const times = this.filtered(filter)
-      .map((r) => r.at)
-      .sort((a, b) => a - b);
-    const w = filter.windowMs ?? 1000;
-    let best = 0;
-    let start = 0;
-    for (let end = 0; end < times.length; end++) {
-      while ((times[end] ?? 0) - (times[start] ?? 0) >= w) start++;
-      best = Math.max(best, end - start + 1);
-    }
-    return best;
+  maxRequestsInWindow(filter: { host?: SimApi; accountId?: number; windowMs?: number } = {}): number {
+    return maxArrivalsInWindow(
+      this.filtered(filter).map((r) => r.at),
+      filter.windowMs ?? 1000,
+    );
   }
 
   tokenStats(): { refreshesIssued: number; spentRefreshPresented: number } {
@@ -468,40 +315,24 @@ export class KommoSimulator {
   // ---- faults ------------------------------------------------------------------------------------------------
 
   /**
-   * The next `n` requests to `api` get `status` (with `body`, or the platform's usual error body); with
-   * `pathEndsWith`, only requests whose path ends with it count (e.g. "/chats": chat creation only).
+   * The next `n` matching requests (any host unless `fault.host` says "amojo" or "rest") answer `fault.status`
+   * with `fault.body`, or with the platform's usual error body (amojo envelope, REST problem JSON).
    */
-  failNext(
-    api: SimApi,
-    n: number,
-    status: number,
-    body?: string,
-    match: { pathEndsWith?: string } = {},
-  ): void {
-    this.faults[api].push({
-      remaining: n,
-      status,
-      ...(body !== undefined ? { body } : {}),
-      ...(match.pathEndsWith !== undefined ? { pathEndsWith: match.pathEndsWith } : {}),
-    });
+  failNext(n: number, fault: KommoFault): void {
+    this.http.failNext(n, fault);
   }
 
-  /** Every request to `api` (both when omitted) waits `ms` before it is handled. */
-  latency(ms: number, api?: SimApi): void {
-    if (api === undefined || api === "amojo") this.latencyMs.amojo = ms;
-    if (api === undefined || api === "rest") this.latencyMs.rest = ms;
+  /** Every request (to `host`, or to both when omitted) waits `ms` before it is handled. */
+  latency(ms: number, host?: KommoHost): void {
+    this.http.latency(ms, host);
   }
 
   /**
-   * The next `n` requests (to `api`, or any) lose their connection: before processing (nothing happened), or with
+   * The next `n` matching requests lose their connection: before processing (nothing happened), or with
    * `afterProcessing` after the state changed (e.g. a refresh token was rotated) but before the answer is sent.
    */
-  dropNext(n: number, opts: { api?: SimApi; afterProcessing?: boolean } = {}): void {
-    this.drops.push({
-      remaining: n,
-      afterProcessing: opts.afterProcessing ?? false,
-      ...(opts.api ? { api: opts.api } : {}),
-    });
+  dropNext(n: number, drop: SimDrop<KommoHost> = {}): void {
+    this.http.dropNext(n, drop);
   }
 
   /** Every OAuth access token issued so far is expired (long-lived tokens too when `includeLongLived`). */
@@ -520,133 +351,22 @@ export class KommoSimulator {
     this.window.unblock(accountId === undefined ? undefined : String(accountId));
   }
 
-  // ---- HTTP --------------------------------------------------------------------------------------------------
+  // ---- internals --------------------------------------------------------------------------------------------
 
-  private filtered(f: { api?: SimApi; accountId?: number }): SimRequestRecord[] {
-    return this.log.filter(
-      (r) =>
-        (f.api === undefined || r.api === f.api) &&
-        (f.accountId === undefined || r.accountId === f.accountId),
-    );
+  private filtered(f: { host?: SimApi; accountId?: number }): KommoRequestRecord[] {
+    return this.http
+      .requests()
+      .filter(
+        (r) =>
+          (f.host === undefined || r.host === f.host) &&
+          (f.accountId === undefined || r.accountId === f.accountId),
+      );
   }
 
   private requireAccount(accountId: number): SimAccount {
     const a = this.state.accounts.get(accountId);
     if (!a) throw new Error(`unknown account ${accountId}`);
     return a;
-  }
-
-  private takeDrop(api: SimApi, afterProcessing: boolean): boolean {
-    const d = this.drops.find(
-      (x) => x.remaining > 0 && x.afterProcessing === afterProcessing && (!x.api || x.api === api),
-    );
-    if (!d) return false;
-    d.remaining--;
-    return true;
-  }
-
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
-    const method = req.method ?? "GET";
-    const rawPath = req.url ?? "/";
-    const path = rawPath.split("?")[0] ?? "/";
-    const api: SimApi = path.startsWith("/v2/origin/") ? "amojo" : "rest";
-    const record: SimRequestRecord = { api, method, path, status: 0, at };
-    this.log.push(record);
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY) {
-        record.status = 413;
-        res.writeHead(413).end();
-        return;
-      }
-      chunks.push(c as Buffer);
-    }
-    const body = Buffer.concat(chunks);
-
-    if (this.latencyMs[api] > 0) await new Promise((r) => setTimeout(r, this.latencyMs[api]));
-    if (this.takeDrop(api, false)) {
-      record.status = "dropped";
-      res.socket?.destroy();
-      return;
-    }
-    const fault = this.faults[api].find(
-      (f) => f.remaining > 0 && (f.pathEndsWith === undefined || path.endsWith(f.pathEndsWith)),
-    );
-    let reply: SimReply;
-    if (fault) {
-      fault.remaining--;
-      reply =
-        fault.body !== undefined
-          ? { status: fault.status, headers: { "content-type": "application/json" }, body: fault.body }
-          : api === "amojo"
-            ? amojoError(fault.status, "INTERNAL_ERROR", "injected fault")
-            : problem(fault.status, "Injected", "injected fault");
-    } else if (api === "amojo") {
-      const r = handleAmojo(this.state, this.amojoCfg, { method, rawPath, headers: req.headers, body });
-      if (r.accountId !== undefined) record.accountId = r.accountId;
-      reply = r.reply;
-    } else {
-      reply = this.rest(method, rawPath, path, req, body, record);
-    }
-
-    if (this.takeDrop(api, true)) {
-      record.status = "dropped";
-      record.lostAnswer = reply.status;
-      res.socket?.destroy();
-      return;
-    }
-    record.status = reply.status;
-    // Date from the simulator's own clock, as a real server sends its clock: lets tests simulate clock skew.
-    res.writeHead(reply.status, {
-      date: new Date(this.now()).toUTCString(),
-      ...(reply.headers ?? {}),
-      "x-request-id": String(this.log.length),
-    });
-    res.end(reply.body ?? "");
-  }
-
-  private rest(
-    method: string,
-    rawPath: string,
-    path: string,
-    req: IncomingMessage,
-    body: Buffer,
-    record: SimRequestRecord,
-  ) {
-    const isToken = method === "POST" && path === "/oauth2/access_token";
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const tokenRec = bearer ? this.state.accessTokens.get(bearer) : undefined;
-    const accountId = isToken ? this.peekGrantAccount(body) : tokenRec?.accountId;
-    if (accountId !== undefined) record.accountId = accountId;
-
-    const key = accountId === undefined ? "anon" : String(accountId);
-    const verdict = this.window.admit(key, Date.now());
-    if (verdict === "blocked") return limitReply(403, this.body403);
-    if (verdict === "limited") return limitReply(429, this.body429);
-
-    if (isToken) return handleToken(this.state, this.oauthCfg, body).reply;
-    const unauthorized = problem(401, "Unauthorized", "Invalid user name or password");
-    if (!tokenRec || tokenRec.revoked || tokenRec.expiresAt <= this.now()) return unauthorized;
-    const account = this.state.accounts.get(tokenRec.accountId);
-    if (!account) return unauthorized;
-    return handleRest(this.state, account, method, rawPath, body, this.url);
-  }
-
-  /** Which account a token-endpoint call is about (for rate accounting), without consuming anything. */
-  private peekGrantAccount(body: Buffer): number | undefined {
-    try {
-      const j = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-      if (typeof j.code === "string") return this.state.authCodes.get(j.code)?.accountId;
-      if (typeof j.refresh_token === "string")
-        return this.state.refreshTokens.get(j.refresh_token)?.accountId;
-    } catch {
-      // malformed: handled (400) by the token endpoint itself
-    }
-    return undefined;
   }
 }
 

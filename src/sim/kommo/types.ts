@@ -139,14 +139,3 @@ export interface SimWebhookDelivery {
 }
 
 export type SimApi = "amojo" | "rest";
-
-export interface SimRequestRecord {
-  api: SimApi;
-  method: string;
-  path: string;
-  accountId?: number;
-  status: number | "dropped";
-  /** For a connection dropped after processing: the status the simulator had decided on but never sent. */
-  lostAnswer?: number;
-  at: number;
-}

@@ -3,10 +3,10 @@
  * token/refresh. Unsigned GETs with the app secret in the query; expiries are absolute Unix seconds; codes are
  * single-use and short-lived.
  */
-import type { ServerResponse } from "node:http";
+import type { SimAnswer } from "../base/index.js";
 import type { SimCore } from "./core.js";
 import { opaque, type SimToken } from "./state.js";
-import { sendEnvelope } from "./wire.js";
+import { envelope } from "./wire.js";
 
 function tokenData(core: SimCore, t: SimToken): Record<string, unknown> {
   const seller = core.state.sellers.get(t.openId)!;
@@ -39,23 +39,35 @@ export function issueToken(core: SimCore, openId: string, refreshExpiresAt?: num
   return t;
 }
 
-/** Handles auth-host paths; returns false when the path is not one of them. */
-export function handleAuthHost(core: SimCore, url: URL, res: ServerResponse): { code: number } | false {
-  const q = url.searchParams;
-  const reply = (code: number, message: string, data: unknown = {}) => {
-    // The token host says "success" in lower case.
-    sendEnvelope(res, code, code === 0 ? "success" : message, data, { status: code === 0 ? 200 : 200 });
-    return { code };
-  };
+/** An auth-host answer and the platform code it carries (for the call log). */
+export interface AuthHostAnswer {
+  answer: SimAnswer;
+  code: number;
+}
 
-  if (url.pathname === "/open/authorize") {
+/** The auth-host paths the simulator serves (any method, as the handlers do not look at it). */
+export const AUTH_HOST_PATHS = ["/open/authorize", "/api/v2/token/get", "/api/v2/token/refresh"];
+
+/** Handles auth-host paths; returns false when the path is not one of them. */
+export function handleAuthHost(core: SimCore, path: string, q: URLSearchParams): AuthHostAnswer | false {
+  // The token host says "success" in lower case, and answers its errors with 200.
+  const reply = (code: number, message: string, data: unknown = {}): AuthHostAnswer => ({
+    answer: envelope(code, code === 0 ? "success" : message, data, { status: 200 }),
+    code,
+  });
+
+  if (path === "/open/authorize") {
     const seller = [...core.state.sellers.values()].filter((s) => !s.deauthorized).pop();
     const target = core.opts.redirectUrl;
     if (q.get("service_id") !== core.opts.serviceId || !target) {
-      res
-        .writeHead(400, { "content-type": "text/plain" })
-        .end("invalid service_id or no redirect URL configured");
-      return { code: 400 };
+      return {
+        answer: {
+          status: 400,
+          headers: { "content-type": "text/plain" },
+          body: "invalid service_id or no redirect URL configured",
+        },
+        code: 400,
+      };
     }
     const redirect = new URL(target);
     if (seller) redirect.searchParams.set("code", createAuthCode(core, seller.openId));
@@ -65,16 +77,15 @@ export function handleAuthHost(core: SimCore, url: URL, res: ServerResponse): { 
     }
     const state = q.get("state");
     if (state !== null) redirect.searchParams.set("state", state);
-    res.writeHead(302, { location: redirect.toString() }).end();
-    return { code: 0 };
+    return { answer: { status: 302, headers: { location: redirect.toString() } }, code: 0 };
   }
 
-  if (url.pathname !== "/api/v2/token/get" && url.pathname !== "/api/v2/token/refresh") return false;
+  if (path !== "/api/v2/token/get" && path !== "/api/v2/token/refresh") return false;
   if (q.get("app_key") !== core.opts.appKey || q.get("app_secret") !== core.opts.appSecret) {
     return reply(36009004, "Invalid credentials. Invalid 'app_key' or 'app_secret' query parameter.");
   }
 
-  if (url.pathname === "/api/v2/token/get") {
+  if (path === "/api/v2/token/get") {
     if (q.get("grant_type") !== "authorized_code")
       return reply(36004004, "grant_type must be authorized_code");
     const code = core.state.codes.get(q.get("auth_code") ?? "");

@@ -1,6 +1,6 @@
 /**
- * Shared core of the simulator: options, clock, state, faults, quotas and the webhook emitter. Routes
- * (auth-host.ts, open-api.ts) and the control API (sim.ts) work on it.
+ * Shared core of the simulator: options, clock, state, quotas and the webhook emitter. Routes (auth-host.ts,
+ * open-api.ts) and the control API (simulator.ts) work on it; faults and the call log live in the simulator base.
  */
 import { SimState } from "./state.js";
 import { WebhookEmitter } from "./webhooks.js";
@@ -55,45 +55,10 @@ export type ResolvedSimOptions = Required<
   ipAllowList: string[] | null;
 };
 
-export interface Fault {
-  /** HTTP status to answer with; default the status that goes with `code` (or 500). */
-  status?: number;
-  /** Platform code in the envelope; without it, a bare status with a non-JSON body. */
-  code?: number;
-  message?: string;
-  /** Which host the fault hits: "api" (default) or "auth". */
-  host?: "api" | "auth";
-  /** Retry-After header value (seconds). */
-  retryAfterSec?: number;
-  /** Only requests with this method (e.g. "POST") count; default any. */
-  method?: string;
-  /** Only requests whose path ends with this text count (e.g. "/messages" for sends); default any path. */
-  pathEndsWith?: string;
-  /** Let this many matching requests through first (a fault on "the second part" of a reply is skip: 1). */
-  skip?: number;
-}
-
-export interface CallRecord {
-  host: "api" | "auth";
-  method: string;
-  path: string;
-  code: number;
-  status: number;
-  shopId?: string;
-}
-
 export class SimCore {
   readonly state = new SimState();
   readonly opts: ResolvedSimOptions;
   readonly webhooks: WebhookEmitter;
-  readonly calls: CallRecord[] = [];
-  readonly faults: Array<Fault & { remaining: number }> = [];
-  /** Requests to carry out and then cut before the answer (the message is stored, the caller sees a reset). */
-  readonly lostAnswers: Array<{ remaining: number; method?: string; pathEndsWith?: string; skip?: number }> =
-    [];
-  /** Connections to drop without an answer, per host ("any" matches both). */
-  readonly drops: Array<{ host: "api" | "auth" | "any"; remaining: number }> = [];
-  latencyMs = 0;
   clockOffsetMs = 0;
   /** Base URL once listening (for image URLs and the consent stub). */
   baseUrl = "";
@@ -136,52 +101,6 @@ export class SimCore {
 
   nowSec(): number {
     return Math.floor(this.now() / 1000);
-  }
-
-  /** Takes the next fault for this request, if any (a fault with `skip` left lets the request through). */
-  takeFault(host: "api" | "auth", method = "", path = ""): Fault | undefined {
-    const f = this.faults.find(
-      (x) =>
-        (x.host ?? "api") === host &&
-        x.remaining > 0 &&
-        (x.method === undefined || x.method === method) &&
-        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
-    );
-    if (!f) return undefined;
-    if (f.skip !== undefined && f.skip > 0) {
-      f.skip--;
-      return undefined;
-    }
-    f.remaining--;
-    if (f.remaining === 0) this.faults.splice(this.faults.indexOf(f), 1);
-    return f;
-  }
-
-  /** True (and counted) when this request's answer is to be lost after it was carried out. */
-  takeLostAnswer(method: string, path: string): boolean {
-    const l = this.lostAnswers.find(
-      (x) =>
-        x.remaining > 0 &&
-        (x.method === undefined || x.method === method) &&
-        (x.pathEndsWith === undefined || path.endsWith(x.pathEndsWith)),
-    );
-    if (!l) return false;
-    if (l.skip !== undefined && l.skip > 0) {
-      l.skip--;
-      return false;
-    }
-    l.remaining--;
-    if (l.remaining === 0) this.lostAnswers.splice(this.lostAnswers.indexOf(l), 1);
-    return true;
-  }
-
-  /** True (and counted) when the next request to `host` is to be dropped. */
-  takeDrop(host: "api" | "auth"): boolean {
-    const d = this.drops.find((x) => (x.host === "any" || x.host === host) && x.remaining > 0);
-    if (!d) return false;
-    d.remaining--;
-    if (d.remaining === 0) this.drops.splice(this.drops.indexOf(d), 1);
-    return true;
   }
 
   /** Sliding one-second window per key; true when the call is over the limit. */

@@ -11,13 +11,13 @@ import type { SimConversation, SimMessage } from "./state.js";
 import { decodePageToken, encodePageToken, multipartPart, sniffImage } from "./wire.js";
 
 const CS = "/customer_service/202309";
-const ID = "([0-9]+)";
+const ID = "{conversationId}";
 
 export const ROUTES: RouteDef[] = [
-  { method: "GET", pattern: /^\/authorization\/202309\/shops$/, cipher: "none", body: "none", key: "shops" },
+  { method: "GET", path: "/authorization/202309/shops", cipher: "none", body: "none", key: "shops" },
   {
     method: "GET",
-    pattern: re(`${CS}/conversations`),
+    path: `${CS}/conversations`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -25,7 +25,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations`),
+    path: `${CS}/conversations`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -33,7 +33,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "GET",
-    pattern: re(`${CS}/conversations/${ID}/messages`),
+    path: `${CS}/conversations/${ID}/messages`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -41,7 +41,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations/${ID}/messages`),
+    path: `${CS}/conversations/${ID}/messages`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -49,7 +49,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/conversations/${ID}/messages/read`),
+    path: `${CS}/conversations/${ID}/messages/read`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
@@ -57,7 +57,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "POST",
-    pattern: re(`${CS}/images/upload`),
+    path: `${CS}/images/upload`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "multipart",
@@ -65,7 +65,7 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "GET",
-    pattern: re(`${CS}/agents/settings`),
+    path: `${CS}/agents/settings`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "none",
@@ -73,17 +73,13 @@ export const ROUTES: RouteDef[] = [
   },
   {
     method: "PUT",
-    pattern: re(`${CS}/agents/settings`),
+    path: `${CS}/agents/settings`,
     cipher: "required",
     scope: CS_SCOPE,
     body: "json",
     key: "agent_put",
   },
 ];
-
-function re(path: string): RegExp {
-  return new RegExp(`^${path.replaceAll("/", "\\/")}$`);
-}
 
 export interface HandlerResult {
   code: number;
@@ -102,6 +98,37 @@ const SENDABLE = new Set([
   "COUPON_CARD",
 ]);
 
+/** A call that passed the gateway, as an endpoint handler sees it. */
+interface ApiCall {
+  core: SimCore;
+  pass: GatewayPass;
+  /** The JSON body (an empty object for routes without one). */
+  json: Record<string, unknown>;
+  body: Buffer;
+  contentType: string;
+  /** The conversation of the path, when it exists and belongs to the call's shop. */
+  conversation(): SimConversation | undefined;
+}
+
+/** The endpoint handlers, by route key. */
+const HANDLERS: Record<string, (call: ApiCall) => HandlerResult> = {
+  shops: listShops,
+  conv: listConversations,
+  msgs: listMessages,
+  send: sendMessage,
+  read: (c) => {
+    const conv = c.conversation();
+    if (!conv) return NOT_FOUND;
+    conv.unreadCount = 0;
+    return { code: 0, data: {} };
+  },
+  create: createConversation,
+  upload: uploadImage,
+  agent: () => ({ code: 0, data: { can_accept_chat: true } }),
+  agent_put: (c) =>
+    typeof c.json.can_accept_chat === "boolean" ? { code: 0, data: {} } : INVALID("can_accept_chat"),
+};
+
 export function handleApi(
   core: SimCore,
   route: RouteDef,
@@ -109,12 +136,6 @@ export function handleApi(
   body: Buffer,
   contentType: string,
 ): HandlerResult {
-  const shop = pass.shop;
-  const q = pass.query;
-  const convOf = (id: string | undefined) => {
-    const c = id ? core.state.conversations.get(id) : undefined;
-    return c && c.shopId === shop?.id ? c : undefined;
-  };
   let json: Record<string, unknown> = {};
   if (route.body === "json" && body.length > 0) {
     try {
@@ -126,168 +147,171 @@ export function handleApi(
       return INVALID("body is not JSON");
     }
   }
+  const handler = HANDLERS[route.key];
+  if (!handler) return { code: 36009009, message: "Invalid path." };
+  const conversation = () => {
+    const id = pass.params[0];
+    const c = id ? core.state.conversations.get(id) : undefined;
+    return c && c.shopId === pass.shop?.id ? c : undefined;
+  };
+  return handler({ core, pass, json, body, contentType, conversation });
+}
 
-  switch (route.key) {
-    case "shops":
-      return {
-        code: 0,
-        data: {
-          shops: pass.seller.shops.map((s) => ({
-            id: s.id,
-            name: s.name,
-            region: s.region,
-            seller_type: s.sellerType,
-            cipher: s.cipher,
-            code: s.code,
-          })),
-        },
-      };
+function listShops({ pass }: ApiCall): HandlerResult {
+  return {
+    code: 0,
+    data: {
+      shops: pass.seller.shops.map((s) => ({
+        id: s.id,
+        name: s.name,
+        region: s.region,
+        seller_type: s.sellerType,
+        cipher: s.cipher,
+        code: s.code,
+      })),
+    },
+  };
+}
 
-    case "conv": {
-      const size = pageSize(q.get("page_size"), 20);
-      if (size === undefined) return INVALID("page_size must be 1..20");
-      const all = [...core.state.conversations.values()]
-        .filter((c) => c.shopId === shop!.id && c.messages.length > 0)
-        .sort(conversationComparator(core.opts.conversationOrder));
-      let start = 0;
-      const token = q.get("page_token");
-      if (token) {
-        const t = decodePageToken(token);
-        const at = t?.k === "conv" ? all.findIndex((c) => c.id === t.last) : -1;
-        if (at < 0) return INVALID("page_token");
-        start = at + 1;
-      }
-      const page = all.slice(start, start + size);
-      const more = start + size < all.length;
-      return {
-        code: 0,
-        data: {
-          next_page_token: more ? encodePageToken({ k: "conv", last: page[page.length - 1]!.id }) : "",
-          conversations: page.map((c) => conversationJson(core, c)),
-        },
-      };
-    }
-
-    case "msgs": {
-      const c = convOf(pass.params[0]);
-      if (!c) return NOT_FOUND;
-      const size = pageSize(q.get("page_size"), 10);
-      if (size === undefined) return INVALID("page_size must be 1..10");
-      const order = q.get("sort_order") ?? "DESC";
-      const field = q.get("sort_field") ?? "create_time";
-      if (order !== "ASC" && order !== "DESC") return INVALID("sort_order");
-      if (field !== "create_time" && field !== "index") return INVALID("sort_field");
-      const sorted = [...c.messages].sort((a, b) => compare(a, b, field));
-      if (order === "DESC") sorted.reverse();
-      let start = 0;
-      const token = q.get("page_token");
-      if (token) {
-        const t = decodePageToken(token);
-        const at =
-          t && t.k === "msgs" && t.c === c.id && t.o === order && t.f === field
-            ? sorted.findIndex((m) => m.index === t.last)
-            : -1;
-        if (at < 0) return INVALID("page_token");
-        start = at + 1;
-      }
-      const page = sorted.slice(start, start + size);
-      const more = start + size < sorted.length;
-      const hasOther = page.some((m) => m.type === "OTHER");
-      return {
-        code: 0,
-        data: {
-          next_page_token: more
-            ? encodePageToken({ k: "msgs", c: c.id, o: order, f: field, last: page[page.length - 1]!.index })
-            : "",
-          ...(hasOther ? { unsupported_msg_tips: "Silakan cek pesan ini di Seller Center.\n" } : {}),
-          messages: page.map(messageJson),
-        },
-      };
-    }
-
-    case "send": {
-      const c = convOf(pass.params[0]);
-      if (!c) return NOT_FOUND;
-      const type = json.type;
-      const raw = json.content;
-      if (typeof type !== "string" || typeof raw !== "string")
-        return INVALID("type and content (a JSON string) are required");
-      let content: Record<string, unknown>;
-      try {
-        const v: unknown = JSON.parse(raw);
-        if (typeof v !== "object" || v === null || Array.isArray(v))
-          return INVALID("content must encode a JSON object");
-        content = v as Record<string, unknown>;
-      } catch {
-        return INVALID("content is not a JSON string");
-      }
-      if (!SENDABLE.has(type)) return { code: 45111001, message: `Message type ${type} is not supported.` };
-      if (type === "TEXT") {
-        const text = content.content;
-        if (typeof text !== "string" || text.length === 0) return INVALID("TEXT content.content is required");
-        if (text.length > core.opts.maxTextLength)
-          return INVALID(`text exceeds ${core.opts.maxTextLength} characters`);
-        const lower = text.toLowerCase();
-        if (core.opts.sensitiveWords.some((w) => lower.includes(w.toLowerCase()))) {
-          return { code: 45101006, message: "The message contains sensitive words." };
-        }
-      }
-      if (type === "IMAGE") {
-        const url = content.url;
-        if (
-          typeof url !== "string" ||
-          !core.state.uploads.some((u) => u.url === url && u.shopId === shop!.id)
-        ) {
-          return INVALID("IMAGE url must come from Upload Buyer Messages Image");
-        }
-      }
-      if (!canSend(core, c)) {
-        return { code: 45109001, message: "Message sending failed due to conversation rules." };
-      }
-      const m = addMessage(core, c, { type, content, role: "SHOP", viaApi: true });
-      return { code: 0, data: { message_id: m.id } };
-    }
-
-    case "read": {
-      const c = convOf(pass.params[0]);
-      if (!c) return NOT_FOUND;
-      c.unreadCount = 0;
-      return { code: 0, data: {} };
-    }
-
-    case "create": {
-      const buyerId = json.buyer_user_id;
-      if (typeof buyerId !== "string") return INVALID("buyer_user_id is required");
-      const c = core.state.conversationOf(shop!.id, buyerId);
-      if (!c || !canSend(core, c))
-        return { code: 45109003, message: "The conversation cannot be created under the current rules." };
-      return { code: 0, data: { conversation_id: c.id } };
-    }
-
-    case "upload": {
-      const part = multipartPart(body, contentType, "data");
-      if (!part) return INVALID("multipart field 'data' is required");
-      if (part.data.length > 10 * 1024 * 1024)
-        return { code: 36009021, message: "The uploaded file is too large." };
-      const img = sniffImage(part.data);
-      if (!img) return { code: 45101008, message: "Unsupported image format (JPG, GIF, WEBP or PNG)." };
-      const url = `https://p16-oec-va.ibyteimg.com/tos-sim-i/${randomBytes(16).toString("hex")}~tplv-origin-image.image?from=sim`;
-      core.state.uploads.push({
-        shopId: shop!.id,
-        url,
-        bytes: part.data.length,
-        contentType: `image/${img.format}`,
-      });
-      return { code: 0, data: { url, width: img.width, height: img.height } };
-    }
-
-    case "agent":
-      return { code: 0, data: { can_accept_chat: true } };
-    case "agent_put":
-      return typeof json.can_accept_chat === "boolean" ? { code: 0, data: {} } : INVALID("can_accept_chat");
-    default:
-      return { code: 36009009, message: "Invalid path." };
+function listConversations({ core, pass }: ApiCall): HandlerResult {
+  const q = pass.query;
+  const size = pageSize(q.get("page_size"), 20);
+  if (size === undefined) return INVALID("page_size must be 1..20");
+  const all = [...core.state.conversations.values()]
+    .filter((c) => c.shopId === pass.shop!.id && c.messages.length > 0)
+    .sort(conversationComparator(core.opts.conversationOrder));
+  let start = 0;
+  const token = q.get("page_token");
+  if (token) {
+    const t = decodePageToken(token);
+    const at = t?.k === "conv" ? all.findIndex((c) => c.id === t.last) : -1;
+    if (at < 0) return INVALID("page_token");
+    start = at + 1;
   }
+  const page = all.slice(start, start + size);
+  const more = start + size < all.length;
+  return {
+    code: 0,
+    data: {
+      next_page_token: more ? encodePageToken({ k: "conv", last: page[page.length - 1]!.id }) : "",
+      conversations: page.map((c) => conversationJson(core, c)),
+    },
+  };
+}
+
+function listMessages(call: ApiCall): HandlerResult {
+  const q = call.pass.query;
+  const c = call.conversation();
+  if (!c) return NOT_FOUND;
+  const size = pageSize(q.get("page_size"), 10);
+  if (size === undefined) return INVALID("page_size must be 1..10");
+  const order = q.get("sort_order") ?? "DESC";
+  const field = q.get("sort_field") ?? "create_time";
+  if (order !== "ASC" && order !== "DESC") return INVALID("sort_order");
+  if (field !== "create_time" && field !== "index") return INVALID("sort_field");
+  const sorted = [...c.messages].sort((a, b) => compare(a, b, field));
+  if (order === "DESC") sorted.reverse();
+  let start = 0;
+  const token = q.get("page_token");
+  if (token) {
+    const t = decodePageToken(token);
+    const at =
+      t && t.k === "msgs" && t.c === c.id && t.o === order && t.f === field
+        ? sorted.findIndex((m) => m.index === t.last)
+        : -1;
+    if (at < 0) return INVALID("page_token");
+    start = at + 1;
+  }
+  const page = sorted.slice(start, start + size);
+  const more = start + size < sorted.length;
+  const hasOther = page.some((m) => m.type === "OTHER");
+  return {
+    code: 0,
+    data: {
+      next_page_token: more
+        ? encodePageToken({ k: "msgs", c: c.id, o: order, f: field, last: page[page.length - 1]!.index })
+        : "",
+      ...(hasOther ? { unsupported_msg_tips: "Silakan cek pesan ini di Seller Center.\n" } : {}),
+      messages: page.map(messageJson),
+    },
+  };
+}
+
+function sendMessage(call: ApiCall): HandlerResult {
+  const { core, json } = call;
+  const c = call.conversation();
+  if (!c) return NOT_FOUND;
+  const type = json.type;
+  const raw = json.content;
+  if (typeof type !== "string" || typeof raw !== "string")
+    return INVALID("type and content (a JSON string) are required");
+  let content: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      return INVALID("content must encode a JSON object");
+    content = v as Record<string, unknown>;
+  } catch {
+    return INVALID("content is not a JSON string");
+  }
+  if (!SENDABLE.has(type)) return { code: 45111001, message: `Message type ${type} is not supported.` };
+  const refused =
+    type === "TEXT" ? refusedText(core, content) : type === "IMAGE" ? refusedImage(call, content) : undefined;
+  if (refused) return refused;
+  if (!canSend(core, c)) {
+    return { code: 45109001, message: "Message sending failed due to conversation rules." };
+  }
+  const m = addMessage(core, c, { type, content, role: "SHOP", viaApi: true });
+  return { code: 0, data: { message_id: m.id } };
+}
+
+function refusedText(core: SimCore, content: Record<string, unknown>): HandlerResult | undefined {
+  const text = content.content;
+  if (typeof text !== "string" || text.length === 0) return INVALID("TEXT content.content is required");
+  if (text.length > core.opts.maxTextLength)
+    return INVALID(`text exceeds ${core.opts.maxTextLength} characters`);
+  const lower = text.toLowerCase();
+  if (core.opts.sensitiveWords.some((w) => lower.includes(w.toLowerCase()))) {
+    return { code: 45101006, message: "The message contains sensitive words." };
+  }
+  return undefined;
+}
+
+function refusedImage({ core, pass }: ApiCall, content: Record<string, unknown>): HandlerResult | undefined {
+  const url = content.url;
+  if (
+    typeof url !== "string" ||
+    !core.state.uploads.some((u) => u.url === url && u.shopId === pass.shop!.id)
+  ) {
+    return INVALID("IMAGE url must come from Upload Buyer Messages Image");
+  }
+  return undefined;
+}
+
+function createConversation({ core, pass, json }: ApiCall): HandlerResult {
+  const buyerId = json.buyer_user_id;
+  if (typeof buyerId !== "string") return INVALID("buyer_user_id is required");
+  const c = core.state.conversationOf(pass.shop!.id, buyerId);
+  if (!c || !canSend(core, c))
+    return { code: 45109003, message: "The conversation cannot be created under the current rules." };
+  return { code: 0, data: { conversation_id: c.id } };
+}
+
+function uploadImage({ core, pass, body, contentType }: ApiCall): HandlerResult {
+  const part = multipartPart(body, contentType, "data");
+  if (!part) return INVALID("multipart field 'data' is required");
+  if (part.data.length > 10 * 1024 * 1024)
+    return { code: 36009021, message: "The uploaded file is too large." };
+  const img = sniffImage(part.data);
+  if (!img) return { code: 45101008, message: "Unsupported image format (JPG, GIF, WEBP or PNG)." };
+  const url = `https://p16-oec-va.ibyteimg.com/tos-sim-i/${randomBytes(16).toString("hex")}~tplv-origin-image.image?from=sim`;
+  core.state.uploads.push({
+    shopId: pass.shop!.id,
+    url,
+    bytes: part.data.length,
+    contentType: `image/${img.format}`,
+  });
+  return { code: 0, data: { url, width: img.width, height: img.height } };
 }
 
 function pageSize(v: string | null, max: number): number | undefined {

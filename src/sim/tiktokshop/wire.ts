@@ -1,10 +1,10 @@
 /**
- * The simulator's own wire helpers: response envelope, request body reading, the status each platform
+ * The simulator's own wire helpers: response envelope, body limit, the status each platform
  * code comes with, and opaque page tokens. Deliberately separate from the client's code.
  */
 
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { SimAnswer } from "../base/index.js";
 
 export const MAX_BODY_BYTES = 12 * 1024 * 1024;
 
@@ -53,35 +53,19 @@ export function requestId(): string {
   );
 }
 
-export function sendEnvelope(
-  res: ServerResponse,
+/** The platform's envelope `{code, message, request_id, data}`, with the status that goes with the code. */
+export function envelope(
   code: number,
   message: string,
   data: unknown,
   opts: { status?: number; headers?: Record<string, string> } = {},
-): void {
+): SimAnswer {
   const body = JSON.stringify({ code, message, request_id: requestId(), data: code === 0 ? data : null });
-  res.writeHead(opts.status ?? statusForCode(code), {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    ...(opts.headers ?? {}),
-  });
-  res.end(body);
-}
-
-export function readBody(req: IncomingMessage): Promise<Buffer | "too_large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on("end", () => resolve(tooLarge ? "too_large" : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+  return {
+    status: opts.status ?? statusForCode(code),
+    headers: { "content-type": "application/json", ...(opts.headers ?? {}) },
+    body,
+  };
 }
 
 export function encodePageToken(payload: Record<string, string>): string {

@@ -8,11 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import {
+  startTikTokShopSim,
+  type TikTokShopSim,
+  type TikTokShopSimOptions,
+} from "../sim/tiktokshop/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
-import { setUpKommoWorld } from "./kommo-world.js";
-import { startTikTokShopSim, type TikTokShopSim, type TikTokShopSimOptions } from "./tiktokshop/index.js";
+import { type KommoWorld, setUpKommoWorld } from "./kommo-world.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";
@@ -75,36 +79,7 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     }
     const world = await setUpKommoWorld(kommo);
     const { scopeId } = world;
-    const raw = {
-      version: 1,
-      server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
-      statePath,
-      sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
-      tokopedia: { apps: [] },
-      tiktokshop: {
-        apps: [
-          {
-            name: TTS_TESTBED_APP,
-            appKey: tiktokshop.appKey,
-            appSecret: tiktokshop.appSecret,
-            serviceId: tiktokshop.serviceId,
-          },
-        ],
-      },
-      kommo: { accounts: [world.configAccount] },
-      shops: [
-        { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shopName },
-      ],
-      attachments: o.attachments ?? "reject",
-      // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
-      media: { allowPrivateNetworks: true },
-      endpoints: {
-        tiktokshopAuth: tiktokshop.url,
-        tiktokshopApi: tiktokshop.url,
-        kommoApi: kommo.url,
-        kommoChats: kommo.url,
-      },
-    };
+    const raw = rawConfig(o, tiktokshop, world, { id: shop.id, name: shopName }, statePath);
     const config = validateConfig(raw, {}, { configPath });
     saveConfig(configPath, config);
     return {
@@ -133,4 +108,43 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     if (!o.dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The config file of the world: the TikTok Shop app and its one shop, the Kommo account, the simulators' URLs. */
+function rawConfig(
+  o: TikTokShopTestbedOptions,
+  tiktokshop: TikTokShopSim,
+  world: KommoWorld,
+  shop: { id: string; name: string },
+  statePath: string,
+): Record<string, unknown> {
+  return {
+    version: 1,
+    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+    statePath,
+    sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+    tokopedia: { apps: [] },
+    tiktokshop: {
+      apps: [
+        {
+          name: TTS_TESTBED_APP,
+          appKey: tiktokshop.appKey,
+          appSecret: tiktokshop.appSecret,
+          serviceId: tiktokshop.serviceId,
+        },
+      ],
+    },
+    kommo: { accounts: [world.configAccount] },
+    shops: [
+      { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shop.name },
+    ],
+    attachments: o.attachments ?? "reject",
+    // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
+    media: { allowPrivateNetworks: true },
+    endpoints: {
+      tiktokshopAuth: tiktokshop.url,
+      tiktokshopApi: tiktokshop.url,
+      ...world.configEndpoints,
+    },
+  };
 }

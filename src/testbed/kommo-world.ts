@@ -3,7 +3,7 @@
  * the config entry that points tokokommo at them. Shared by the Tokopedia and TikTok Shop testbeds.
  */
 import { KommoChatsClient } from "../kommo/index.js";
-import type { KommoSimulator } from "./kommo/index.js";
+import type { KommoSimulator } from "../sim/kommo/index.js";
 
 export interface KommoWorld {
   scopeId: string;
@@ -11,6 +11,8 @@ export interface KommoWorld {
   channelId: string;
   /** The `kommo.accounts[0]` entry of a testbed config (account name "acme"). */
   configAccount: Record<string, unknown>;
+  /** The Kommo part of a testbed config's `endpoints`: both APIs on the simulator. */
+  configEndpoints: { kommoApi: string; kommoChats: string };
   /** Points the channel's reply webhook at a running daemon. */
   connectDaemon(daemonUrl: string): void;
 }
@@ -36,6 +38,7 @@ export async function setUpKommoWorld(kommo: KommoSimulator): Promise<KommoWorld
       channel: { id: channel.id, secret: channel.secret },
       scopeId,
     },
+    configEndpoints: { kommoApi: kommo.url, kommoChats: kommo.url },
     connectDaemon(daemonUrl) {
       kommo.setChannelHookUrl(channel.id, `${daemonUrl}/webhooks/kommo/:scope_id`);
     },

@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
 import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/schema.js";
-import { TokopediaClient } from "../sources/tokopedia/index.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "./kommo/index.js";
+import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "../sim/tokopedia/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "./tokopedia/index.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
 
@@ -95,20 +94,11 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       endpoints: {
         tokopediaAuth: tokopedia.authUrl,
         tokopediaApi: tokopedia.apiUrl,
-        kommoApi: kommo.url,
-        kommoChats: kommo.url,
+        ...world.configEndpoints,
       },
     };
     const config = validateConfig(raw, {}, { configPath });
     saveConfig(configPath, config);
-    const tokopediaClient = new TokopediaClient({
-      appName: "main",
-      fsId: tokopedia.app.fsId,
-      clientId: tokopedia.app.clientId,
-      clientSecret: tokopedia.app.clientSecret,
-      authBaseUrl: tokopedia.authUrl,
-      apiBaseUrl: tokopedia.apiUrl,
-    });
     return {
       tokopedia,
       kommo,
@@ -120,10 +110,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       statePath,
       dir,
       async connectDaemon(daemonUrl) {
-        await tokopediaClient.registerWebhooks({
-          chat_notification_url: `${daemonUrl}/webhooks/tokopedia/main`,
-          webhook_secret: webhookSecret ?? "",
-        });
+        tokopedia.setWebhookUrl(`${daemonUrl}/webhooks/tokopedia/main`, { secret: webhookSecret ?? "" });
         world.connectDaemon(daemonUrl);
       },
       async close() {

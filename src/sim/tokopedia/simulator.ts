@@ -1,15 +1,14 @@
 /**
- * The Tokopedia simulator: one node:http server on 127.0.0.1 (port 0) playing both hosts, accounts (`POST /token`)
- * and the Seller API (`/v1/...`), strict as docs/platforms/tokopedia.md describes. Tests, the sandbox and the
- * benchmarks drive it through the control methods of TokopediaSim.
+ * The Tokopedia simulator: one server on the simulator base (127.0.0.1, a free port; routes in http.ts) playing both
+ * hosts, accounts (`POST /token`) and the Seller API (`/v1/...`), strict as docs/platforms/tokopedia.md describes.
+ * Tests, the sandbox and the benchmarks drive it through the control methods of TokopediaSim.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listenOnLoopback } from "../listen-loopback.js";
-import { Bucket, type RateLimitSetting } from "./bucket.js";
+import type { SimDrop } from "../base/index.js";
+import type { Bucket, RateLimitSetting } from "./bucket.js";
 import { type Delivery, deliver, signedWebhook } from "./deliver.js";
 import type { HandlerSettings } from "./handlers.js";
-import { type Wire, wireJson } from "./json-text.js";
-import { ROUTES } from "./routes.js";
+import { type SimRequestLog, type TokopediaFault, type TokopediaHost, tokopediaServer } from "./http.js";
+import { wireJson } from "./json-text.js";
 import {
   anchorLinks,
   type BindingState,
@@ -18,9 +17,10 @@ import {
   type SimReply,
   type SimRoom,
   SimWorld,
+  WEBHOOK_URL_FIELDS,
 } from "./state.js";
-import { type TokenStats, tokenRequest } from "./token-route.js";
-import { chatWebhookWire, errorA } from "./wire.js";
+import type { TokenStats } from "./token-route.js";
+import { chatWebhookWire } from "./wire.js";
 
 export interface TokopediaSimOptions {
   /** Apps (fs_id + client credentials). Default: one app, fsId 13004, "sim-client-id" / "sim-client-secret". */
@@ -47,17 +47,6 @@ export interface TokopediaSimOptions {
   port?: number;
 }
 
-export type FaultTarget = "fs" | "token" | "any";
-
-export interface SimRequestLog {
-  method: string;
-  path: string;
-  endpoint: string;
-  status: number;
-  /** When the request arrived (the simulator's clock, ms): for measuring request rates. */
-  at: number;
-}
-
 export interface BuyerSendResult {
   shopId: string;
   msgId: string;
@@ -66,40 +55,18 @@ export interface BuyerSendResult {
   deliveries: Delivery[];
 }
 
-interface Fault {
-  remaining: number;
-  status: number;
-  body?: string;
-  target: FaultTarget;
-}
-
-function callerIp(req: IncomingMessage): string {
-  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export class TokopediaSim {
   readonly world: SimWorld;
-  private server: Server | undefined;
-  private baseUrl = "";
   private tokenTtlSeconds: number;
   private rateLimits = new Map<string, RateLimitSetting | null>();
   private defaultRateLimit: RateLimitSetting | null;
-  private buckets = new Map<string, Bucket>();
-  private faults: Fault[] = [];
-  private drops: { remaining: number; target: FaultTarget }[] = [];
-  private latencyMs = 0;
+  private readonly buckets = new Map<string, Bucket>();
   private webhookDelivery: boolean;
   private readonly webhookTimeoutMs: number;
   private readonly settings: HandlerSettings;
-  private readonly log: SimRequestLog[] = [];
-  private readonly port: number;
   private readonly deliveryLog: Delivery[] = [];
+  private readonly http;
+  private readonly port: number;
   /** /token calls that minted a new token vs returned the live one. */
   readonly tokenStats: TokenStats = { minted: 0, reused: 0, rejected: 0 };
 
@@ -121,43 +88,36 @@ export class TokopediaSim {
       replyOrder: opts.replyOrder ?? { default: "desc", honourParam: true },
       shopInfoEnvelope: opts.shopInfoEnvelope ?? "A",
     };
+    this.http = tokopediaServer({
+      world: this.world,
+      settings: this.settings,
+      tokenStats: this.tokenStats,
+      tokenTtlSeconds: () => this.tokenTtlSeconds,
+      rateLimit: (endpoint) =>
+        this.rateLimits.has(endpoint) ? (this.rateLimits.get(endpoint) ?? null) : this.defaultRateLimit,
+      buckets: this.buckets,
+    });
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------------------
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent)
-          this.send(
-            res,
-            500,
-            errorA("Our server encounters an error, please try again later", String(err), 500),
-          );
-      });
-    });
-    const port = await listenOnLoopback(server, this.port);
-    this.server = server;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    await this.http.start(this.port);
     return this;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** Base URL of the simulated accounts host (POST /token). */
   get authUrl(): string {
-    return this.baseUrl;
+    return this.http.url;
   }
 
   /** Base URL of the simulated Seller API (fs.tokopedia.net). */
   get apiUrl(): string {
-    return this.baseUrl;
+    return this.http.url;
   }
 
   // ---- apps, tokens ----------------------------------------------------------------------------------------
@@ -290,6 +250,18 @@ export class TokopediaSim {
     return signedWebhook(this.requireApp(fsId).webhookSecret, wireJson(chatWebhookWire(r, last)));
   }
 
+  /**
+   * Points an app's chat webhook at `url` (with the secret its deliveries are signed with), as the register
+   * endpoint would, but as a control call: no request, no rate-limit token. The other webhook URLs are cleared,
+   * as a registration replaces them all.
+   */
+  setWebhookUrl(url: string, opts: { secret?: string; fsId?: number } = {}): void {
+    const a = this.requireApp(opts.fsId ?? this.app.fsId);
+    a.webhooks = Object.fromEntries(WEBHOOK_URL_FIELDS.map((f) => [f, ""]));
+    a.webhooks.chat_notification_url = url;
+    a.webhookSecret = opts.secret ?? "";
+  }
+
   setWebhookDelivery(on: boolean): void {
     this.webhookDelivery = on;
   }
@@ -323,29 +295,27 @@ export class TokopediaSim {
     this.buckets.clear();
   }
 
-  /** The next `n` matching requests answer `status` with `body` (default: an envelope-A error). */
-  failNext(n: number, status: number, body?: string | object, target: FaultTarget = "fs"): void {
-    this.faults.push({
-      remaining: n,
-      status,
-      target,
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-    });
+  /**
+   * The next `n` matching requests (default: Seller API calls) answer `fault.status` with `fault.body`, or with
+   * an envelope-A error when it has none.
+   */
+  failNext(n: number, fault: TokopediaFault): void {
+    this.http.failNext(n, fault);
   }
 
-  /** The next `n` matching requests get their socket destroyed without an answer. */
-  dropNext(n: number, target: FaultTarget = "fs"): void {
-    this.drops.push({ remaining: n, target });
+  /** The next `n` matching requests (default: Seller API calls) get their socket destroyed without an answer. */
+  dropNext(n: number, drop: SimDrop<TokopediaHost> = {}): void {
+    this.http.dropNext(n, drop);
   }
 
-  /** Delay before every answer (ms); 0 turns it off. */
-  latency(ms: number): void {
-    this.latencyMs = ms;
+  /** Delay before every answer (ms; to one host, or both when omitted); 0 turns it off. */
+  latency(ms: number, host?: TokopediaHost): void {
+    this.http.latency(ms, host);
   }
 
-  /** Requests seen, in order. */
-  requests(): ReadonlyArray<SimRequestLog> {
-    return this.log;
+  /** Requests seen, in order (the live log). */
+  requests(): SimRequestLog[] {
+    return this.http.requests();
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
@@ -381,146 +351,6 @@ export class TokopediaSim {
     );
     this.deliveryLog.push(...results);
     return results;
-  }
-
-  private takeFault<T extends { remaining: number; target: FaultTarget }>(
-    list: T[],
-    kind: "fs" | "token",
-  ): T | undefined {
-    const f = list.find((x) => x.remaining > 0 && (x.target === "any" || x.target === kind));
-    if (f) f.remaining--;
-    return f;
-  }
-
-  private send(
-    res: ServerResponse,
-    status: number,
-    body: Wire | string,
-    headers: Record<string, string> = {},
-  ): void {
-    const text = typeof body === "string" ? body : wireJson(body);
-    res.writeHead(status, { "Content-Type": "application/json", ...headers });
-    res.end(text);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const url = new URL(req.url ?? "/", "http://sim.invalid");
-    const kind = url.pathname === "/token" ? "token" : "fs";
-    const entry: SimRequestLog = {
-      method: req.method ?? "",
-      path: url.pathname,
-      endpoint: kind,
-      status: 0,
-      at: this.world.now(),
-    };
-    this.log.push(entry);
-    res.on("finish", () => {
-      entry.status = res.statusCode;
-    });
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    if (this.takeFault(this.drops, kind)) {
-      entry.status = -1;
-      req.socket.destroy();
-      return;
-    }
-    const fault = this.takeFault(this.faults, kind);
-    if (fault) {
-      this.send(
-        res,
-        fault.status,
-        fault.body ??
-          errorA(
-            "Our server encounters an error, please try again later",
-            "simulated failure",
-            String(fault.status),
-          ),
-      );
-      return;
-    }
-    if (kind === "token") {
-      this.handleToken(req, url, body, res);
-      return;
-    }
-    this.handleFs(req, url, body, res, entry);
-  }
-
-  private handleToken(req: IncomingMessage, url: URL, body: Buffer, res: ServerResponse): void {
-    const answer = tokenRequest(this.world, this.tokenStats, this.tokenTtlSeconds, {
-      method: req.method ?? "",
-      authorization: req.headers.authorization ?? "",
-      grantType:
-        url.searchParams.get("grant_type") ?? new URLSearchParams(body.toString("utf8")).get("grant_type"),
-    });
-    this.send(res, answer.status, answer.body);
-  }
-
-  private handleFs(
-    req: IncomingMessage,
-    url: URL,
-    body: Buffer,
-    res: ServerResponse,
-    entry: SimRequestLog,
-  ): void {
-    const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-    if (!route) {
-      this.send(res, 404, errorA("Not Found", "route not found", "404"));
-      return;
-    }
-    entry.endpoint = route.endpoint;
-    const params = route.pattern.exec(url.pathname)!.slice(1);
-    const fsId = Number(params[0]);
-    const app = this.world.app(fsId);
-    if (app?.whitelist.enforce && !app.whitelist.ips.includes(callerIp(req))) {
-      // Undocumented: 403 with the header/data envelope (an assumption).
-      this.send(
-        res,
-        403,
-        errorA(
-          "Forbidden: your IP address is not whitelisted",
-          `IP ${callerIp(req)} is not whitelisted for fs_id ${fsId}`,
-          "ERR_IP_NOT_WHITELISTED",
-        ),
-      );
-      return;
-    }
-    const bearer = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
-    const owner = this.world.apps.find((a) => !a.revoked && a.token?.value === bearer && bearer !== "");
-    if (!owner?.token || this.world.now() >= owner.token.expiresAt || owner.fsId !== fsId) {
-      this.send(res, 401, errorA("Unauthorized", "invalid or expired access token", 401));
-      return;
-    }
-    const rate = this.rateHeaders(fsId, route.endpoint);
-    if (rate && !rate.allowed) {
-      this.send(
-        res,
-        429,
-        errorA("Too Many Requests", "rate limit exceeded", "ERR_TOO_MANY_REQUEST"),
-        rate.headers,
-      );
-      return;
-    }
-    const answer = route.handler(
-      this.world,
-      { app: owner, query: url.searchParams, body, params },
-      this.settings,
-    );
-    this.send(res, answer.status, answer.body, rate?.headers ?? {});
-  }
-
-  private rateHeaders(
-    fsId: number,
-    endpoint: string,
-  ): { allowed: boolean; headers: Record<string, string> } | null {
-    const setting = this.rateLimits.has(endpoint) ? this.rateLimits.get(endpoint)! : this.defaultRateLimit;
-    if (!setting) return null;
-    const key = `${fsId}:${endpoint}`;
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = new Bucket(setting, this.world.now());
-      this.buckets.set(key, bucket);
-    }
-    return bucket.take(this.world.now());
   }
 }
 
