@@ -34,6 +34,12 @@ export interface RoomSummary extends RoomRef {
   lastMessageId?: string;
 }
 
+/** One page of a listing walked a page at a time; `nextPageToken` is absent on the walk's last page. */
+export interface RoomPage {
+  rooms: RoomSummary[];
+  nextPageToken?: string;
+}
+
 /** Source-neutral content of one inbound message; rendering to Kommo happens in the engine. */
 export type MessageContent =
   | { kind: "text"; text: string }

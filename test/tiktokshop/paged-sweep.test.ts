@@ -1,0 +1,169 @@
+/**
+ * A periodic TikTok Shop sweep lists one conversation page per tick: the pages of one walk are spread over the
+ * sweep interval (resuming from the page token), so polling calls come evenly through the day instead of as a
+ * burst of every page every ~12 minutes. The start-up sweep (the catch-up after downtime) still walks every page
+ * at once. Real HTTP to the simulator (limits on), the poller on a manual clock, the quota counting on that clock.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMetrics } from "../../src/bridge/metrics.js";
+import { Poller } from "../../src/bridge/poller.js";
+import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
+import { type KommoAccountBinding, Topology } from "../../src/bridge/topology.js";
+import { CONVERSATION_ORDERS, type ConversationOrder } from "../../src/sim/tiktokshop/index.js";
+import { CsQuota } from "../../src/sources/tiktokshop/quota.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { ManualTimers } from "../helpers/manual-timers.js";
+import { waitFor } from "../helpers/wait.js";
+import { makeFixture, type TtsFixture } from "./harness.js";
+
+const POLL_INTERVAL_MS = 30_000;
+const DAY_MS = 86_400_000;
+const open: { fixture: TtsFixture; store: Store; dir: string; poller: Poller }[] = [];
+
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.poller.stop();
+    await o.fixture.sim.close();
+    o.store.close();
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+});
+
+interface PagedWorld {
+  fixture: TtsFixture;
+  poller: Poller;
+  timers: ManualTimers;
+  engineStore: SqliteEngineStore;
+  /** The page token of every listing call, in order ("" for a first page). */
+  listed: string[];
+  errors: unknown[];
+  /** Runs the timers up to `ms` from now, one due timer at a time; returns the listing calls of each tick. */
+  ticks(ms: number): Promise<{ at: number; calls: number }[]>;
+}
+
+async function pagedWorld(conversations: number, conversationOrder: ConversationOrder = "recent-activity") {
+  const dir = mkdtempSync(join(tmpdir(), "tokokommo-paged-sweep-"));
+  const store = openStore(join(dir, "state.db"));
+  const timers = new ManualTimers(Date.UTC(2026, 11, 3, 1));
+  const quota = new CsQuota(
+    { dailyCallQuota: 10_000, replyReserve: 0.2, dayStartUtc: "00:00" },
+    store.callCounts,
+    timers.now,
+  );
+  const fixture = await makeFixture({ conversationOrder }, { quota });
+  for (let i = 0; i < conversations; i++)
+    fixture.sim.buyerSends(fixture.shopId, { id: `66${i}`, name: `Buyer ${i}` }, `Halo ${i}`);
+  const listed: string[] = [];
+  // The simulated clock runs faster than real time, while the simulator's 50 requests/s per API hold in real
+  // time: the ticks keep within 40 listing calls a real second (the start-up sweep's included).
+  const sentAt: number[] = [];
+  /** Sweep failures (none expected: a failed page would restart the walk). */
+  const errors: unknown[] = [];
+  const list = fixture.source.client.listConversations.bind(fixture.source.client);
+  vi.spyOn(fixture.source.client, "listConversations").mockImplementation((shop, page = {}) => {
+    listed.push(page.pageToken ?? "");
+    sentAt.push(Date.now());
+    return list(shop, page);
+  });
+  const engineStore = new SqliteEngineStore(store, 3);
+  const kommo = { name: "k", scopeId: "scope", channelSecret: "s" } as unknown as KommoAccountBinding;
+  const topology = new Topology([
+    {
+      source: "tiktokshop",
+      shopId: fixture.shopId,
+      shopName: "Toko",
+      app: { source: "tiktokshop", name: "tts", marketplace: fixture.source },
+      kommo,
+    },
+  ]);
+  const poller = new Poller({
+    store: engineStore,
+    topology,
+    metrics: createMetrics(),
+    intervalMs: POLL_INTERVAL_MS,
+    periodic: true,
+    // Everything seeded is new to the bridge: the sweeps mark the rooms (nothing reads them: no job runner).
+    initialLookbackMs: DAY_MS,
+    notify: () => {},
+    onError: (_shop, err) => errors.push(err),
+    now: timers.now,
+    timers,
+  });
+  open.push({ fixture, store, dir, poller });
+  const ticks = async (ms: number) => {
+    const end = timers.now() + ms;
+    const out: { at: number; calls: number }[] = [];
+    for (;;) {
+      // A tick's sweep (real HTTP) ends before its next timer is armed: wait for it, then count.
+      const next = await waitFor("the next sweep armed", () => timers.nextAt());
+      if (next > end) break;
+      while (sentAt.filter((x) => x > Date.now() - 1_000).length >= 40)
+        await new Promise((r) => setTimeout(r, 20));
+      const before = listed.length;
+      await timers.advance(next - timers.now());
+      await waitFor("the tick's sweep done", () => timers.nextAt());
+      out.push({ at: next, calls: listed.length - before });
+    }
+    await timers.advance(end - timers.now());
+    return out;
+  };
+  return { fixture, poller, timers, engineStore, listed, errors, ticks } satisfies PagedWorld;
+}
+
+describe("TikTok Shop periodic sweeps list one page per tick", () => {
+  it("500 conversations (25 pages): the start-up sweep walks all pages; then one page per tick, ~29 s apart, within 3,000 calls a day", async () => {
+    const w = await pagedWorld(500);
+    await w.poller.start();
+    // The start-up sweep is the catch-up after downtime: the whole listing at once.
+    expect(w.listed).toHaveLength(25);
+    expect(w.listed.filter((t) => t === "")).toHaveLength(1);
+    w.listed.length = 0;
+    const t0 = w.timers.now();
+    const ticks = await w.ticks(3600_000);
+    expect(ticks.length).toBeGreaterThan(100);
+    for (const t of ticks) expect(t.calls).toBe(1);
+    // The first tick comes within about one poll interval, not after a whole walk's stretch (720 s).
+    expect(ticks[0]!.at - t0).toBeLessThanOrEqual(2 * POLL_INTERVAL_MS);
+    // Every walk starts from page 1 and resumes from the token: 25 pages, then page 1 again.
+    const firstPages = w.listed.flatMap((t, i) => (t === "" ? [i] : []));
+    expect(firstPages.length).toBeGreaterThanOrEqual(4);
+    for (let k = 1; k < firstPages.length; k++) expect(firstPages[k]! - firstPages[k - 1]!).toBe(25);
+    // Within the polling share: 30 % of 10,000 calls a day.
+    expect((w.listed.length * DAY_MS) / 3600_000).toBeLessThanOrEqual(3_000);
+    expect(w.errors).toEqual([]);
+  }, 60_000);
+
+  it.each(CONVERSATION_ORDERS)(
+    "ordered %s: a wake keeps the walk's place; a new message is found within two walks wherever the listing puts its room",
+    async (order) => {
+      const w = await pagedWorld(60, order);
+      await w.poller.start();
+      expect(w.listed).toHaveLength(3);
+      const ref = (roomId: string) => ({ source: "tiktokshop" as const, shopId: w.fixture.shopId, roomId });
+      // The start-up sweep marked every room; stand in for the syncs (cursor at each room's newest message).
+      const rooms = await w.fixture.source.listRooms(w.fixture.shopId, 0);
+      for (const r of rooms) {
+        const cursor = { messageId: r.lastMessageId ?? "", time: r.lastMessageAt };
+        w.engineStore.advanceCursor(ref(r.roomId), cursor, w.timers.now());
+      }
+      expect(rooms.filter((r) => w.engineStore.getRoom(ref(r.roomId))?.dirty !== false)).toEqual([]);
+      w.listed.length = 0;
+      // Two pages into a walk (pages 1 and 2 listed), a webhook wakes the shop: the next tick lists page 3.
+      while (w.listed.length < 2) await w.ticks(5_000);
+      w.poller.wake("tiktokshop", w.fixture.shopId);
+      const sent = w.fixture.sim.buyerSends(w.fixture.shopId, { id: "660", name: "Buyer 0" }, "lagi");
+      const before = w.listed.length;
+      while (w.listed.length === before) await w.ticks(1_000);
+      expect(w.listed[before]).not.toBe("");
+      expect(w.listed.filter((t) => t === "")).toHaveLength(1);
+      // Within two walks the room with the new message is marked for a sync (its cursor is behind).
+      while (w.listed.filter((t) => t === "").length < 3) await w.ticks(10_000);
+      expect(w.engineStore.getRoom(ref(sent.conversationId))?.dirty).toBe(true);
+      expect(w.errors).toEqual([]);
+    },
+    60_000,
+  );
+});
