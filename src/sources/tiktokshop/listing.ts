@@ -12,7 +12,6 @@ import type { Buyer, BuyerPlatform, RoomPage, RoomSummary } from "../types.js";
 import type { TikTokShopClient } from "./client.js";
 import type { ShopAccess, TtsConversation } from "./model.js";
 
-
 interface WalkState {
   pages: number;
   seenTokens: Set<string>;

@@ -6,9 +6,9 @@ import { isTkError, TkError } from "../../errors/index.js";
 import type {
   Buyer,
   MarketplaceSource,
+  RoomPage,
   RoomRef,
   RoomSummary,
-  RoomPage,
   SendResult,
   ShopDescription,
   SourceMessage,
