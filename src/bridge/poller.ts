@@ -18,7 +18,13 @@ import type { BridgeMetrics } from "./metrics.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { sweepFloorMs } from "./sweep-floor.js";
-import { realTimers, type SchedulerTimers, SweepScheduler } from "./sweep-scheduler.js";
+import {
+  MAX_IDLE_INTERVAL_MS,
+  pacedIntervalMs,
+  realTimers,
+  type SchedulerTimers,
+  SweepScheduler,
+} from "./sweep-scheduler.js";
 import { pagedListing, sweepTicks, type Walk } from "./sweep-walk.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
@@ -221,9 +227,9 @@ export class Poller {
 
   /**
    * One page of the shop's paged walk (sweep-walk.ts): the first page starts a walk (its `since` fixed then),
-   * each next page resumes from the token; the last one completes the walk and records the sync success with the
-   * walk's start. A failed page (the platform's or the state file's) ends the walk: the next tick starts over,
-   * from the last complete walk, so nothing falls between.
+   * each next page resumes from the token; the last one completes it, and the next walk looks back to this one's
+   * start. A failed page (the platform's or the state file's) ends the walk: the next tick starts over, from the
+   * last complete walk, so nothing falls between.
    */
   private async sweepPage(shop: ShopBinding): Promise<number> {
     const paged = pagedListing(shop.app.marketplace);
@@ -257,11 +263,31 @@ export class Poller {
    * nothing.
    */
   private sinceOf(shop: ShopBinding, started: number): number {
-    const key = shopKey(shop.source, shop.shopId);
-    const last = this.lastSweep.get(key) ?? this.o.store.lastSyncSuccess(shop.source, shop.shopId);
-    return last !== undefined
-      ? last - Math.max(2 * this.o.intervalMs, 60_000)
-      : started - this.o.initialLookbackMs;
+    const overlap = Math.max(2 * this.o.intervalMs, 60_000);
+    const walkStart = this.lastSweep.get(shopKey(shop.source, shop.shopId));
+    if (walkStart !== undefined) return walkStart - overlap;
+    const last = this.o.store.lastSyncSuccess(shop.source, shop.shopId);
+    if (last === undefined) return started - this.o.initialLookbackMs;
+    // The persisted success is the last page's: with paged walks, the walk that page belonged to and the one
+    // before it may not have covered every room since, so look back over two whole walks.
+    return last - overlap - (pagedListing(shop.app.marketplace) ? 2 * this.longestWalkMs(shop) : 0);
+  }
+
+  /**
+   * The longest interval a walk may take: the configured one paced to the app's rate, or the source's floor, or
+   * the idle back-off's ceiling, whichever is longest (plus the whole seconds the spread ticks round up to).
+   */
+  private longestWalkMs(shop: ShopBinding): number {
+    const callsPerSecond = (this.o.callsPerSecond ?? ((s: ShopBinding) => s.app.callsPerSecond))(shop);
+    const paced = pacedIntervalMs({
+      baseMs: this.o.intervalMs,
+      shopsSharing: this.o.topology.allShops().filter((s) => s.app === shop.app).length,
+      callsPerSecond,
+    });
+    const floor = sweepFloorMs(shop.app.marketplace, shop.shopId, this.now());
+    return (
+      Math.max(paced, floor, MAX_IDLE_INTERVAL_MS) + sweepTicks(shop.app.marketplace, shop.shopId) * 1_000
+    );
   }
 
   /** A listing failed: recorded on the shop (a write too: if the state file refuses it, the loop reports that). */
@@ -273,8 +299,9 @@ export class Poller {
   }
 
   /**
-   * Marks the listed rooms whose newest message is past the stored cursor for a sync; returns how many. With
-   * `walkStartedAt` the listing completed a walk: the shop's sync success is recorded with the walk's start.
+   * Marks the listed rooms whose newest message is past the stored cursor for a sync; returns how many. Every
+   * listing records the shop's sync success (what `status` and `doctor` show). With `walkStartedAt` it completed a
+   * walk: the next one looks back to that start.
    */
   private markListed(
     shop: ShopBinding,
@@ -298,7 +325,7 @@ export class Poller {
         });
         marked++;
       }
-      if (at.walkStartedAt !== undefined) store.recordSyncSuccess(shop.source, shop.shopId, at.walkStartedAt);
+      store.recordSyncSuccess(shop.source, shop.shopId, at.now);
     });
     this.o.state?.succeeded();
     if (at.walkStartedAt !== undefined)

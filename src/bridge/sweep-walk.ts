@@ -4,10 +4,11 @@
  * calls then come evenly through the day. The start-up sweep still lists every page at once (catching up after
  * downtime wants the whole listing now). Sources without paging are swept whole (one tick an interval).
  *
- * A walk's rooms are those whose newest message is at or after the walk's `since`, fixed when the walk starts;
- * the shop's last sync success is recorded only when a walk completes, with the walk's start. A room whose
- * newest message moves it to a page the walk already passed has a message newer than the walk's start, so the
- * next walk (whose `since` reaches back to before this one started) finds it.
+ * A walk's rooms are those whose newest message is at or after the walk's `since`, fixed when the walk starts
+ * and reaching back to the start of the last complete walk. A room whose newest message moves it to a page the
+ * walk already passed has a message newer than the walk's start, so the next walk finds it. Every page records
+ * the shop's sync success (status and doctor stay fresh); after a restart the start-up sweep, which knows no walk,
+ * looks back two whole walks from it.
  */
 import type { MarketplaceSource, RoomPage } from "../sources/types.js";
 

@@ -21,11 +21,11 @@ import { makeFixture, type TtsFixture } from "./harness.js";
 
 const POLL_INTERVAL_MS = 30_000;
 const DAY_MS = 86_400_000;
-const open: { fixture: TtsFixture; store: Store; dir: string; poller: Poller }[] = [];
+const open: { fixture: TtsFixture; store: Store; dir: string; world: { poller: Poller } }[] = [];
 
 afterEach(async () => {
   for (const o of open.splice(0)) {
-    await o.poller.stop();
+    await o.world.poller.stop();
     await o.fixture.sim.close();
     o.store.close();
     rmSync(o.dir, { recursive: true, force: true });
@@ -40,6 +40,12 @@ interface PagedWorld {
   /** The page token of every listing call, in order ("" for a first page). */
   listed: string[];
   errors: unknown[];
+  /** Stands in for the syncs of every room: its cursor at its newest message, nothing dirty. */
+  syncAll(): Promise<void>;
+  /** Moves the simulator's clock up to the manual clock (new messages get the simulated time). */
+  syncSimClock(): void;
+  /** A restarted daemon: this poller stops, a new one (nothing in memory) runs on the same state. */
+  restart(): Promise<void>;
   /** Runs the timers up to `ms` from now, one due timer at a time; returns the listing calls of each tick. */
   ticks(ms: number): Promise<{ at: number; calls: number }[]>;
 }
@@ -47,7 +53,7 @@ interface PagedWorld {
 async function pagedWorld(conversations: number, conversationOrder: ConversationOrder = "recent-activity") {
   const dir = mkdtempSync(join(tmpdir(), "tokokommo-paged-sweep-"));
   const store = openStore(join(dir, "state.db"));
-  const timers = new ManualTimers(Date.UTC(2026, 11, 3, 1));
+  const timers = new ManualTimers(Date.now());
   const quota = new CsQuota(
     { dailyCallQuota: 10_000, replyReserve: 0.2, dayStartUtc: "00:00" },
     store.callCounts,
@@ -79,20 +85,41 @@ async function pagedWorld(conversations: number, conversationOrder: Conversation
       kommo,
     },
   ]);
-  const poller = new Poller({
-    store: engineStore,
-    topology,
-    metrics: createMetrics(),
-    intervalMs: POLL_INTERVAL_MS,
-    periodic: true,
-    // Everything seeded is new to the bridge: the sweeps mark the rooms (nothing reads them: no job runner).
-    initialLookbackMs: DAY_MS,
-    notify: () => {},
-    onError: (_shop, err) => errors.push(err),
-    now: timers.now,
-    timers,
-  });
-  open.push({ fixture, store, dir, poller });
+  const makePoller = () =>
+    new Poller({
+      store: engineStore,
+      topology,
+      metrics: createMetrics(),
+      intervalMs: POLL_INTERVAL_MS,
+      periodic: true,
+      // Everything seeded is new to the bridge: the sweeps mark the rooms (nothing reads them: no job runner).
+      initialLookbackMs: DAY_MS,
+      notify: () => {},
+      onError: (_shop, err) => errors.push(err),
+      now: timers.now,
+      timers,
+    });
+  const world = { poller: makePoller() };
+  open.push({ fixture, store, dir, world });
+  const ref = (roomId: string) => ({ source: "tiktokshop" as const, shopId: fixture.shopId, roomId });
+  const syncAll = async () => {
+    for (const r of await fixture.source.listRooms(fixture.shopId, 0)) {
+      const cursor = { messageId: r.lastMessageId ?? "", time: r.lastMessageAt };
+      engineStore.advanceCursor(ref(r.roomId), cursor, timers.now());
+    }
+  };
+  let simOffset = 0;
+  const syncSimClock = () => {
+    const behind = timers.now() - (Date.now() + simOffset);
+    if (behind <= 0) return;
+    fixture.sim.advanceClock(behind);
+    simOffset += behind;
+  };
+  const restart = async () => {
+    await world.poller.stop();
+    world.poller = makePoller();
+    await world.poller.start();
+  };
   const ticks = async (ms: number) => {
     const end = timers.now() + ms;
     const out: { at: number; calls: number }[] = [];
@@ -110,7 +137,20 @@ async function pagedWorld(conversations: number, conversationOrder: Conversation
     await timers.advance(end - timers.now());
     return out;
   };
-  return { fixture, poller, timers, engineStore, listed, errors, ticks } satisfies PagedWorld;
+  return {
+    fixture,
+    get poller() {
+      return world.poller;
+    },
+    timers,
+    engineStore,
+    listed,
+    errors,
+    syncAll,
+    syncSimClock,
+    restart,
+    ticks,
+  } satisfies PagedWorld;
 }
 
 describe("TikTok Shop periodic sweeps list one page per tick", () => {
@@ -144,11 +184,8 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
       expect(w.listed).toHaveLength(3);
       const ref = (roomId: string) => ({ source: "tiktokshop" as const, shopId: w.fixture.shopId, roomId });
       // The start-up sweep marked every room; stand in for the syncs (cursor at each room's newest message).
+      await w.syncAll();
       const rooms = await w.fixture.source.listRooms(w.fixture.shopId, 0);
-      for (const r of rooms) {
-        const cursor = { messageId: r.lastMessageId ?? "", time: r.lastMessageAt };
-        w.engineStore.advanceCursor(ref(r.roomId), cursor, w.timers.now());
-      }
       expect(rooms.filter((r) => w.engineStore.getRoom(ref(r.roomId))?.dirty !== false)).toEqual([]);
       w.listed.length = 0;
       // Two pages into a walk (pages 1 and 2 listed), a webhook wakes the shop: the next tick lists page 3.
@@ -166,4 +203,31 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
     },
     60_000,
   );
+
+  it("the shop's last sync stays fresh page by page; a restart mid-walk still finds what only the unfinished walk would have", async () => {
+    // Listing ordered oldest-created: the newest conversations are on page 3, the last a walk lists.
+    const w = await pagedWorld(60, "oldest-created");
+    await w.poller.start();
+    await w.syncAll();
+    const ref = (roomId: string) => ({ source: "tiktokshop" as const, shopId: w.fixture.shopId, roomId });
+    // Idle for 40 min: the walk interval backs off to 10 min, one page every 200 s.
+    await w.ticks(40 * 60_000);
+    const lastSync = () => w.engineStore.lastSyncSuccess("tiktokshop", w.fixture.shopId) ?? 0;
+    // status and doctor read the last sync: it is the last page's, not a walk's start up to two walks back.
+    expect(w.timers.now() - lastSync()).toBeLessThanOrEqual(200_000 + 1_000);
+    // Right after a walk's last page, a buyer writes in a room on that page; the next walk lists page 1, and the
+    // daemon restarts before it reaches page 3.
+    const walkEnds = () => w.listed.length > 0 && w.listed.length % 3 === 0;
+    while (!walkEnds()) await w.ticks(10_000);
+    w.syncSimClock();
+    const late = w.fixture.sim.buyerSends(w.fixture.shopId, { id: "6659", name: "Buyer 59" }, "masih ada?");
+    const listed = w.listed.length;
+    while (w.listed.length === listed) await w.ticks(10_000);
+    expect(w.listed.at(-1)).toBe("");
+    expect(w.engineStore.getRoom(ref(late.conversationId))?.dirty).toBe(false);
+    // The restarted daemon's start-up sweep looks back far enough to find it.
+    await w.restart();
+    expect(w.engineStore.getRoom(ref(late.conversationId))?.dirty).toBe(true);
+    expect(w.errors).toEqual([]);
+  }, 60_000);
 });
