@@ -16,7 +16,6 @@ import { CONVERSATION_ORDERS, type ConversationOrder } from "../../src/sim/tikto
 import { CsQuota } from "../../src/sources/tiktokshop/quota.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { ManualTimers } from "../helpers/manual-timers.js";
-import { waitFor } from "../helpers/wait.js";
 import { makeFixture, type TtsFixture } from "./harness.js";
 
 const POLL_INTERVAL_MS = 30_000;
@@ -24,6 +23,7 @@ const DAY_MS = 86_400_000;
 const open: { fixture: TtsFixture; store: Store; dir: string; world: { poller: Poller } }[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const o of open.splice(0)) {
     await o.world.poller.stop();
     await o.fixture.sim.close();
@@ -51,6 +51,8 @@ interface PagedWorld {
 }
 
 async function pagedWorld(conversations: number, conversationOrder: ConversationOrder = "recent-activity") {
+  // Date is faked (only Date: timers and I/O are real) so the simulator's per-second limit moves with the test.
+  vi.useFakeTimers({ toFake: ["Date"] });
   const dir = mkdtempSync(join(tmpdir(), "tokokommo-paged-sweep-"));
   const store = openStore(join(dir, "state.db"));
   const timers = new ManualTimers(Date.now());
@@ -63,8 +65,8 @@ async function pagedWorld(conversations: number, conversationOrder: Conversation
   for (let i = 0; i < conversations; i++)
     fixture.sim.buyerSends(fixture.shopId, { id: `66${i}`, name: `Buyer ${i}` }, `Halo ${i}`);
   const listed: string[] = [];
-  // The simulated clock runs faster than real time, while the simulator's 50 requests/s per API hold in real
-  // time: the ticks keep within 40 listing calls a real second (the start-up sweep's included).
+  // The simulated clock runs faster than real time, while the simulator counts its 50 requests/s per API on Date,
+  // faked (see pagedWorld): once a second holds 40 listing calls, the next second begins.
   const sentAt: number[] = [];
   /** Sweep failures (none expected: a failed page would restart the walk). */
   const errors: unknown[] = [];
@@ -120,18 +122,27 @@ async function pagedWorld(conversations: number, conversationOrder: Conversation
     world.poller = makePoller();
     await world.poller.start();
   };
+  // A tick's sweep is one local HTTP call: poll for its end every turn of the event loop, not every 20 ms.
+  const armed = async (what: string): Promise<number> => {
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const at = timers.nextAt();
+      if (at !== undefined) return at;
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
   const ticks = async (ms: number) => {
     const end = timers.now() + ms;
     const out: { at: number; calls: number }[] = [];
     for (;;) {
       // A tick's sweep (real HTTP) ends before its next timer is armed: wait for it, then count.
-      const next = await waitFor("the next sweep armed", () => timers.nextAt());
+      const next = await armed("the next sweep armed");
       if (next > end) break;
-      while (sentAt.filter((x) => x > Date.now() - 1_000).length >= 40)
-        await new Promise((r) => setTimeout(r, 20));
+      if (sentAt.filter((x) => x > Date.now() - 1_000).length >= 40) vi.setSystemTime(Date.now() + 1_000);
       const before = listed.length;
       await timers.advance(next - timers.now());
-      await waitFor("the tick's sweep done", () => timers.nextAt());
+      await armed("the tick's sweep done");
       out.push({ at: next, calls: listed.length - before });
     }
     await timers.advance(end - timers.now());
