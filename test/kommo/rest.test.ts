@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
 import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { settleOnFakeTime } from "../helpers/fake-time.js";
 
 let sim: KommoSimulator;
 let account: SimAccount;
@@ -247,14 +248,9 @@ describe("client-side limiter keeps every account under 7 requests per second", 
       const [c1, c2] = [mk("real-1"), mk("real-2")];
       const started = Date.now();
       const results = Promise.allSettled(Array.from({ length: 100 }, (_, i) => (i % 2 ? c1 : c2).account()));
-      let settled = false;
-      void results.then(() => (settled = true));
+      // Every granted request reaches the simulator and is answered before the clock moves on (real I/O).
       const answered = () => s.requestLog().filter((r) => r.status !== 0).length;
-      while (!settled) {
-        // Every granted request reaches the simulator and is answered before the clock moves on (real I/O).
-        while (answered() < granted || (granted === 0 && !settled)) await new Promise((r) => setImmediate(r));
-        await vi.advanceTimersByTimeAsync(10);
-      }
+      await settleOnFakeTime(results, () => granted === 0 || answered() < granted);
       expect((await results).filter((r) => r.status === "rejected")).toEqual([]);
       expect(s.maxRequestsInWindow({ api: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
       expect(Math.max(...s.requestsPerSecond({ api: "rest" }).map((x) => x.count))).toBeLessThanOrEqual(7);

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { directExchange, setExchange } from "../../src/net/exchange.js";
 import { RateGate } from "../../src/sources/tokopedia/rate-limit.js";
+import { settleOnFakeTime } from "../helpers/fake-time.js";
 import { setupTokopedia, type TokopediaSetup } from "./harness.js";
 import { bucketExcess } from "./rate-conformance.js";
 
@@ -29,18 +30,7 @@ describe("Tokopedia pacing per app and endpoint (simulator limits on)", () => {
       return directExchange(call).finally(() => inFlight--);
     });
   }
-  async function onFakeTime<T>(p: Promise<T>): Promise<T> {
-    let settled = false;
-    void p.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    while (!settled) {
-      while (inFlight > 0) await new Promise((r) => setImmediate(r));
-      await vi.advanceTimersByTimeAsync(10);
-    }
-    return p;
-  }
+  const onFakeTime = <T>(p: Promise<T>) => settleOnFakeTime(p, () => inFlight > 0);
 
   it("many shops listing at once: no 429, every call answered, the log fits Tokopedia's bucket", async () => {
     // Tokopedia's documented 5 req/s, burst 5 (the simulator's default) and the config's default rate.
