@@ -2,20 +2,30 @@
  * Sweeps: list each shop's rooms and mark those whose newest message is past the stored cursor as dirty (with a
  * sync job). Runs once at start-up in every mode (catching up whatever arrived while the daemon was down), then
  * periodically in `poll` and `hybrid` modes, when sweep-scheduler.ts says (each shop at its own phase, paced to
- * its app's rate, less often while idle). Each shop is swept on its own: one shop's failure is
- * recorded for `status`/`doctor` and never stops the others.
+ * its app's rate, less often while idle). A source that walks its listing a page at a time (sweep-walk.ts) is
+ * swept one page a tick, its walk spread over the interval; the start-up sweep lists every page at once. Each
+ * shop is swept on its own: one shop's failure is recorded for `status`/`doctor` and never stops the others.
  *
  * A sweep never ends the loop or the process: whatever it throws (the platform's API down, the state file locked
  * or full, a bug) is reported and the shop is swept again after the interval. A failed sweep commits nothing,
  * and the next one starts from the last successful sweep, so no message falls between the two.
  */
+
+import type { RoomPage, RoomSummary } from "../sources/types.js";
 import { classifyError } from "./error-policy.js";
 import { markRoomForSync } from "./mark-room.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { sweepFloorMs } from "./sweep-floor.js";
-import { realTimers, type SchedulerTimers, SweepScheduler } from "./sweep-scheduler.js";
+import {
+  MAX_IDLE_INTERVAL_MS,
+  pacedIntervalMs,
+  realTimers,
+  type SchedulerTimers,
+  SweepScheduler,
+} from "./sweep-scheduler.js";
+import { pagedListing, sweepTicks, type Walk } from "./sweep-walk.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface PollerOptions {
@@ -49,6 +59,8 @@ export class Poller {
   private stopped = false;
   private readonly now: () => number;
   private readonly lastSweep = new Map<string, number>();
+  /** Paged walks in progress, per shop key. */
+  private readonly walks = new Map<string, Walk>();
   private catchUpTimer: NodeJS.Timeout | undefined;
   private lastCatchUp = Number.NEGATIVE_INFINITY;
   private readonly timers: SchedulerTimers;
@@ -74,7 +86,9 @@ export class Poller {
       minIntervalMs:
         o.minIntervalMs ??
         ((shop: ShopBinding) => sweepFloorMs(shop.app.marketplace, shop.shopId, this.now())),
-      sweep: async (shop) => ({ active: (await this.track(this.runSweep(shop))) > 0 }),
+      // A listing walked a page at a time is spread over the interval: one page a tick.
+      ticksPerInterval: (shop) => sweepTicks(shop.app.marketplace, shop.shopId),
+      sweep: async (shop) => ({ active: (await this.track(this.runSweep(shop, true))) > 0 }),
       timers: this.timers,
     });
   }
@@ -174,10 +188,13 @@ export class Poller {
     );
   }
 
-  /** One sweep as the loop runs it: never rejects (see the header); resolves to the rooms it marked. */
-  private async runSweep(shop: ShopBinding): Promise<number> {
+  /**
+   * One sweep as the loop runs it: never rejects (see the header); resolves to the rooms it marked. A periodic
+   * tick of a paged source lists one page of its walk.
+   */
+  private async runSweep(shop: ShopBinding, tick = false): Promise<number> {
     try {
-      return await this.sweepShop(shop);
+      return await (tick && pagedListing(shop.app.marketplace) ? this.sweepPage(shop) : this.sweepShop(shop));
     } catch (err) {
       try {
         if (this.o.state?.failed("sweep", err)) return 0;
@@ -195,29 +212,103 @@ export class Poller {
    * runSweep, reports it); a platform's failure is recorded on the shop instead.
    */
   async sweepShop(shop: ShopBinding): Promise<number> {
-    const { store } = this.o;
     const started = this.now();
-    // After a restart the persisted last success tells where to catch up from; rooms found then but not yet
-    // synced keep their pending sync jobs in the queue, so nothing between the two is lost.
-    const key = shopKey(shop.source, shop.shopId);
-    const last = this.lastSweep.get(key) ?? store.lastSyncSuccess(shop.source, shop.shopId);
-    // Overlap the previous sweep generously: a message stamped just before the last sweep may have become
-    // visible only after it. Cursors make re-reading cheap and inserts are unique, so overlap costs nothing.
-    const since =
-      last !== undefined
-        ? last - Math.max(2 * this.o.intervalMs, 60_000)
-        : started - this.o.initialLookbackMs;
-    let rooms: Awaited<ReturnType<typeof shop.app.marketplace.listRooms>>;
+    const since = this.sinceOf(shop, started);
+    let rooms: RoomSummary[];
     try {
       rooms = await shop.app.marketplace.listRooms(shop.shopId, since);
     } catch (err) {
-      const c = classifyError(err);
-      this.o.metrics.upstreamErrors.inc({ code: c.code });
-      this.o.onError?.(shop, err);
-      // A write too: if the state file refuses it, the loop reports that as well.
-      store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
+      this.recordListingError(shop, err);
       return 0;
     }
+    // A whole listing is a complete walk; a paged walk in progress goes on from where it was.
+    return this.markListed(shop, rooms, { since, now: started, walkStartedAt: started });
+  }
+
+  /**
+   * One page of the shop's paged walk (sweep-walk.ts): the first page starts a walk (its `since` fixed then),
+   * each next page resumes from the token; the last one completes it, and the next walk looks back to this one's
+   * start. A failed page (the platform's or the state file's) ends the walk: the next tick starts over, from the
+   * last complete walk, so nothing falls between.
+   */
+  private async sweepPage(shop: ShopBinding): Promise<number> {
+    const paged = pagedListing(shop.app.marketplace);
+    if (!paged) return this.sweepShop(shop);
+    const key = shopKey(shop.source, shop.shopId);
+    const now = this.now();
+    const walk = this.walks.get(key) ?? { startedAt: now, since: this.sinceOf(shop, now) };
+    this.walks.delete(key);
+    let page: RoomPage;
+    try {
+      page = await paged.listRoomsPage(shop.shopId, walk.since, walk.pageToken);
+    } catch (err) {
+      this.recordListingError(shop, err);
+      return 0;
+    }
+    const done = !page.nextPageToken;
+    const marked = this.markListed(shop, page.rooms, {
+      since: walk.since,
+      now,
+      ...(done ? { walkStartedAt: walk.startedAt } : {}),
+    });
+    if (!done && !this.stopped) this.walks.set(key, { ...walk, pageToken: page.nextPageToken });
+    return marked;
+  }
+
+  /**
+   * Where a sweep starting at `started` looks back to. After a restart the persisted last success tells where to
+   * catch up from; rooms found then but not yet synced keep their pending sync jobs in the queue, so nothing
+   * between the two is lost. The previous sweep is overlapped generously: a message stamped just before it may
+   * have become visible only after it. Cursors make re-reading cheap and inserts are unique, so overlap costs
+   * nothing.
+   */
+  private sinceOf(shop: ShopBinding, started: number): number {
+    const overlap = Math.max(2 * this.o.intervalMs, 60_000);
+    const walkStart = this.lastSweep.get(shopKey(shop.source, shop.shopId));
+    if (walkStart !== undefined) return walkStart - overlap;
+    const last = this.o.store.lastSyncSuccess(shop.source, shop.shopId);
+    if (last === undefined) return started - this.o.initialLookbackMs;
+    // The persisted success is the last page's: with paged walks, the walk that page belonged to and the one
+    // before it may not have covered every room since, so look back over two whole walks.
+    return last - overlap - (pagedListing(shop.app.marketplace) ? 2 * this.longestWalkMs(shop) : 0);
+  }
+
+  /**
+   * The longest interval a walk may take: the configured one paced to the app's rate, or the source's floor, or
+   * the idle back-off's ceiling, whichever is longest (plus the whole seconds the spread ticks round up to).
+   */
+  private longestWalkMs(shop: ShopBinding): number {
+    const callsPerSecond = (this.o.callsPerSecond ?? ((s: ShopBinding) => s.app.callsPerSecond))(shop);
+    const paced = pacedIntervalMs({
+      baseMs: this.o.intervalMs,
+      shopsSharing: this.o.topology.allShops().filter((s) => s.app === shop.app).length,
+      callsPerSecond,
+    });
+    const floor = sweepFloorMs(shop.app.marketplace, shop.shopId, this.now());
+    return (
+      Math.max(paced, floor, MAX_IDLE_INTERVAL_MS) + sweepTicks(shop.app.marketplace, shop.shopId) * 1_000
+    );
+  }
+
+  /** A listing failed: recorded on the shop (a write too: if the state file refuses it, the loop reports that). */
+  private recordListingError(shop: ShopBinding, err: unknown): void {
+    const c = classifyError(err);
+    this.o.metrics.upstreamErrors.inc({ code: c.code });
+    this.o.onError?.(shop, err);
+    this.o.store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
+  }
+
+  /**
+   * Marks the listed rooms whose newest message is past the stored cursor for a sync; returns how many. Every
+   * listing records the shop's sync success (what `status` and `doctor` show). With `walkStartedAt` it completed a
+   * walk: the next one looks back to that start.
+   */
+  private markListed(
+    shop: ShopBinding,
+    rooms: RoomSummary[],
+    at: { since: number; now: number; walkStartedAt?: number },
+  ): number {
+    const { store } = this.o;
     let marked = 0;
     store.transaction(() => {
       for (const r of rooms) {
@@ -229,15 +320,16 @@ export class Poller {
           continue;
         markRoomForSync(store, ref, {
           buyer: r.buyer,
-          initialCursorTime: Math.min(since, r.lastMessageAt - 1),
-          now: started,
+          initialCursorTime: Math.min(at.since, r.lastMessageAt - 1),
+          now: at.now,
         });
         marked++;
       }
-      store.recordSyncSuccess(shop.source, shop.shopId, started);
+      store.recordSyncSuccess(shop.source, shop.shopId, at.now);
     });
     this.o.state?.succeeded();
-    this.lastSweep.set(key, started);
+    if (at.walkStartedAt !== undefined)
+      this.lastSweep.set(shopKey(shop.source, shop.shopId), at.walkStartedAt);
     if (marked > 0) this.o.notify();
     return marked;
   }

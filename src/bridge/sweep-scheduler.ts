@@ -9,6 +9,8 @@
  *    to `maxIdleIntervalMs` (10 min). Any activity (a sweep that found something, a webhook for the shop) brings
  *    it straight back to the paced interval; a webhook also brings the next sweep forward.
  *  - `minIntervalMs` lets a source stretch a shop's interval further (a daily quota share, say).
+ *  - `ticksPerInterval` lets a source spread one sweep over its interval in several calls (a listing walked one
+ *    page a tick): the timer then fires that many times per interval, evenly apart.
  * The same arithmetic (`effectiveIntervalMs`) gives `status` the interval it shows.
  */
 
@@ -79,7 +81,9 @@ export interface SweepSchedulerOptions<T extends SweepTarget> {
   /** A source's further lower bound of a target's interval (ms); undefined: none. */
   minIntervalMs?: (target: T) => number | undefined;
   maxIdleIntervalMs?: number;
-  /** Sweeps the target; resolves to whether it found anything new (never rejects). */
+  /** In how many ticks one interval sweeps the target (default 1): the timer fires interval ÷ ticks apart. */
+  ticksPerInterval?: (target: T) => number;
+  /** Sweeps the target (one tick); resolves to whether it found anything new (never rejects). */
   sweep: (target: T) => Promise<{ active: boolean }>;
   timers?: SchedulerTimers;
 }
@@ -139,7 +143,7 @@ export class SweepScheduler<T extends SweepTarget> {
         lastStart: undefined,
       };
       this.slots.set(target.key, slot);
-      const interval = this.intervalOf(slot, now);
+      const interval = this.tickOf(slot, now);
       const width = interval / n;
       slot.due = now + interval + Math.floor(i * width + this.timers.random() * width * 0.5);
       this.arm(slot);
@@ -159,7 +163,7 @@ export class SweepScheduler<T extends SweepTarget> {
     const now = this.timers.now();
     slot.lastActivity = now;
     if (slot.running) return;
-    const due = Math.max(now, (slot.lastStart ?? now) + this.intervalOf(slot, now));
+    const due = Math.max(now, (slot.lastStart ?? now) + this.tickOf(slot, now));
     if (due < slot.due) {
       slot.due = due;
       this.arm(slot);
@@ -189,6 +193,19 @@ export class SweepScheduler<T extends SweepTarget> {
     });
   }
 
+  /**
+   * The time between two ticks: the interval divided by its ticks, rounded up to whole seconds when longer than
+   * one. The interval may sit exactly on a budget's bound (a quota share); the rounding keeps the spread ticks a
+   * little under it rather than on it.
+   */
+  private tickOf(slot: Slot<T>, now: number): number {
+    const interval = this.intervalOf(slot, now);
+    const ticks = Math.max(1, Math.floor(this.o.ticksPerInterval?.(slot.target) ?? 1));
+    if (ticks === 1) return interval;
+    const tick = interval / ticks;
+    return tick >= 1_000 ? Math.ceil(tick / 1_000) * 1_000 : Math.ceil(tick);
+  }
+
   private arm(slot: Slot<T>): void {
     this.timers.clearTimer(slot.timer);
     if (this.stopped) return;
@@ -209,8 +226,8 @@ export class SweepScheduler<T extends SweepTarget> {
     slot.running = false;
     const now = this.timers.now();
     if (active) slot.lastActivity = now;
-    // Keep the phase: the next sweep is one interval after this one was due, or now if that has passed.
-    slot.due = Math.max(now, slot.due + this.intervalOf(slot, now));
+    // Keep the phase: the next tick is one tick after this one was due, or now if that has passed.
+    slot.due = Math.max(now, slot.due + this.tickOf(slot, now));
     this.arm(slot);
   }
 }

@@ -25,6 +25,12 @@ export interface RoomSummary extends RoomRef {
   lastMessageId?: string;
 }
 
+/** One page of a listing walked a page at a time; `nextPageToken` is absent on the walk's last page. */
+export interface RoomPage {
+  rooms: RoomSummary[];
+  nextPageToken?: string;
+}
+
 export interface SourceMessage extends RoomRef {
   /** Stable per-message id within the room: Tokopedia `reply_id`, TikTok Shop `message_id`. */
   messageId: string;

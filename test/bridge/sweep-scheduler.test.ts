@@ -93,6 +93,31 @@ describe("sweep scheduler", () => {
     expect(new Set(gaps)).toEqual(new Set([30_000]));
   });
 
+  it("ticksPerInterval spreads one interval's sweep over that many ticks, each a whole second at least apart", async () => {
+    const timers = new ManualTimers();
+    const starts: number[] = [];
+    const s = new SweepScheduler({
+      targets: [{ key: "tiktokshop:1", group: "tiktokshop:a" }],
+      baseIntervalMs: 30_000,
+      callsPerSecond: () => undefined,
+      minIntervalMs: () => 720_000,
+      ticksPerInterval: () => 25,
+      sweep: async () => {
+        starts.push(timers.now());
+        return { active: true };
+      },
+      timers,
+    });
+    s.start();
+    await timers.advance(3600_000);
+    // The interval is still the walk's (what status shows); its ticks come 720 / 25 = 28.8 s apart, rounded up.
+    expect(s.intervalMs("tiktokshop:1")).toBe(720_000);
+    s.stop();
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(new Set(gaps)).toEqual(new Set([29_000]));
+    expect(starts.length).toBeGreaterThanOrEqual(3600 / 29 - 2);
+  });
+
   it("effectiveIntervalMs: paced by shops ÷ rate, stretched by the source's bound and by quiet time", () => {
     const base = { baseMs: 30_000, shopsSharing: 10, callsPerSecond: 5, quietMs: 0 };
     expect(effectiveIntervalMs(base)).toBe(30_000);

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { REDACTED, redact, secretPaths, validateConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log/index.js";
+import { waitFor } from "../helpers/wait.js";
 import { SECRETS, validRaw } from "./fixtures.js";
 
 /** A pino destination that keeps every line written to it. */
@@ -129,7 +130,8 @@ describe("createLogger", () => {
     const out = capture();
     const log = createLogger({ level: "info", pretty: true, destination: out.stream });
     log.info({ kommo: { longLivedToken: SECRETS.kommoToken } }, "pretty line");
-    await new Promise((r) => setTimeout(r, 50));
+    // pino-pretty writes through a transform stream: the line arrives a tick or more later.
+    await waitFor("the pretty line", () => out.text().includes("pretty line"));
     expect(out.text()).toContain("pretty line");
     expect(out.text()).toContain(REDACTED);
     expect(out.text()).not.toContain(SECRETS.kommoToken);

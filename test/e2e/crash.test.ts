@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { waitForMarketplaceJobsDoneIn } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOMS = 10;
@@ -77,8 +78,8 @@ it("SIGKILL mid-stream, restart on the same state file: every message in Kommo o
     );
     throw e;
   }
-  // Give a straggling duplicate (a re-run job) a moment to show itself before counting.
-  await new Promise((r) => setTimeout(r, 500));
+  // Count once nothing can add to it: no sync or delivery left in the queue (a re-run job included).
+  await waitForMarketplaceJobsDoneIn(bed.statePath, 30_000);
   const got = incoming();
   expect(got).toHaveLength(TOTAL);
   expect(new Set(got.map((m) => m.msgid)).size).toBe(TOTAL);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
+import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOMS = 20;
@@ -83,7 +84,8 @@ it("buyers' messages and managers' replies each arrive exactly once under 5xx, d
   }
   const total = ROOMS * PER_ROOM + ROOMS;
   await waitFor("the last round in Kommo", () => incoming().length >= total, 30_000);
-  await new Promise((r) => setTimeout(r, 500));
+  // Count once nothing can add to it: no sync or delivery left in the queue (a retried job included).
+  await waitForMarketplaceJobsDone(daemon.store, 30_000);
 
   const got = incoming();
   expect(got).toHaveLength(total);

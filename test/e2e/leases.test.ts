@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -39,8 +40,8 @@ it("a reply job slower than its lease runs once: one send to Tokopedia, one deli
   const before = bed.tokopedia.requests().length;
   const amojoId = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Masih kak" });
   await waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0], 15_000);
-  // Let any second run of the job finish before counting.
-  await new Promise((r) => setTimeout(r, 2_500));
+  // Count once no job is open: a second run of the reply job (its lease lost) would still be pending or running.
+  await waitForMarketplaceJobsDone(daemon.store, 15_000);
   bed.tokopedia.latency(0);
   const calls = bed.tokopedia.requests().slice(before);
   expect(calls.filter((c) => /\/reply$/.test(c.path))).toHaveLength(1);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { waitForMarketplaceJobsDoneIn } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -56,7 +57,8 @@ describe("signals (built binary)", () => {
     bed.kommo.latency(0, "amojo");
     daemon = await spawnDaemon(bed.configPath, port);
     await waitFor("every acknowledged message", () => incoming().length >= texts.length, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // Count once no sync or delivery is left in the queue: a duplicate would come from one of them.
+    await waitForMarketplaceJobsDoneIn(bed.statePath, 20_000);
     expect(
       incoming()
         .map((m) => m.text)

@@ -7,18 +7,25 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { waitForMarketplaceJobsDoneIn } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
+import { waitForWebhooksSettled } from "../helpers/webhooks.js";
 
 const ROOMS = 5;
 const TOTAL = 150;
 const KILL_AT = 60;
 const RESTART_AT = 90;
 
+/** Quick retries of a refused webhook (the simulator's default, like the platform's, are minutes to hours apart). */
+const WEBHOOK_RETRY_DELAYS_MS = [200, 1_000, 3_000];
 let bed: TikTokShopTestbed;
 let daemon: DaemonProcess | undefined;
 
 beforeAll(async () => {
-  bed = await startTikTokShopTestbed({ mode: "hybrid" });
+  bed = await startTikTokShopTestbed({
+    mode: "hybrid",
+    tiktokshop: { webhookRetryDelaysMs: WEBHOOK_RETRY_DELAYS_MS },
+  });
 });
 
 afterAll(async () => {
@@ -55,8 +62,10 @@ it("SIGKILL mid-stream, restart on the same state file: every message in Kommo o
 
   const incoming = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in");
   await waitFor(`all ${TOTAL} messages in Kommo`, () => incoming().length >= TOTAL, 30_000);
-  // Give a straggling duplicate (a re-run job, a late webhook retry) a moment to show itself before counting.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Count once nothing can add to it: every refused webhook delivered or given up by the platform's retries, and
+  // no sync or delivery left in the queue (a re-run job included).
+  await waitForWebhooksSettled(bed.tiktokshop, WEBHOOK_RETRY_DELAYS_MS.length, 30_000);
+  await waitForMarketplaceJobsDoneIn(bed.statePath, 30_000);
   const got = incoming();
   expect(got).toHaveLength(TOTAL);
   expect(new Set(got.map((m) => m.msgid)).size).toBe(TOTAL);

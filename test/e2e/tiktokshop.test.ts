@@ -10,6 +10,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimBuyerInput, SimContentInput } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
+import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
 // A 1×1 PNG, served over loopback as the picture a manager attaches in Kommo.
@@ -128,7 +129,8 @@ describe("buyer -> Kommo", () => {
       .filter((d) => d.notificationId === bed.tiktokshop.webhooksSent().at(-1)?.notificationId);
     expect(ids).toHaveLength(3);
     expect(ids.every((d) => d.status === 200)).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    // All three were answered (taken in); count once the syncs and deliveries they caused are done.
+    await waitForMarketplaceJobsDone(daemon.store);
     expect(kommoIn().filter((m) => m.conversationId === conv)).toHaveLength(1);
   });
 });

@@ -54,7 +54,9 @@ describe("Tokopedia pacing (daemon, simulator limits on)", () => {
     // Periodic sweeps: each shop at its own phase, so no second sees more than the rate.
     const periodic = lists().filter((r) => r.at > afterStartUp);
     expect(periodic.length).toBeGreaterThanOrEqual(600);
-    expect(peakInWindow(periodic, "list-messages", 1_000)).toBeLessThanOrEqual(52);
+    // Bunched sweeps would let the bridge's bucket spend its burst on top of its rate (up to 100 in a second); the
+    // margin over 50 absorbs arrivals stamped together after a stall of the (shared, busy) test process.
+    expect(peakInWindow(periodic, "list-messages", 1_000)).toBeLessThanOrEqual(60);
     // …and spread: every 400 ms tenth of the interval has some of them (bunched sweeps would leave gaps).
     const first = periodic[0]!.at;
     const buckets = new Set(

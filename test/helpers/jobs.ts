@@ -1,6 +1,9 @@
-/** Waiting on the daemon's job queue in end-to-end tests. */
+/**
+ * Waiting on the daemon's job queue in end-to-end tests: count only once nothing is left that could still change the
+ * count (a re-run job, a late sync), instead of sleeping "long enough" for a straggler to show up.
+ */
 import { ENRICH_LEAD } from "../../src/bridge/job-kinds.js";
-import type { Store } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { waitFor } from "./wait.js";
 
 /**
@@ -17,4 +20,18 @@ export async function waitForMarketplaceJobsDone(store: Store, timeoutMs = 10_00
     () => (open.get(ENRICH_LEAD) as { n: number }).n === 0,
     timeoutMs,
   );
+}
+
+/**
+ * The same for a daemon in another process (the built binary): reads its state file, read-only, until no sync or
+ * delivery job is pending or running. A job a killed daemon left running counts as open until the restarted one
+ * has taken it over and finished it.
+ */
+export async function waitForMarketplaceJobsDoneIn(statePath: string, timeoutMs = 10_000): Promise<void> {
+  const store = openStore(statePath, { readonly: true });
+  try {
+    await waitForMarketplaceJobsDone(store, timeoutMs);
+  } finally {
+    store.close();
+  }
 }

@@ -40,6 +40,14 @@ export class ManualTimers implements SchedulerTimers {
     return this.rng / 2 ** 31;
   };
 
+  /** When the earliest pending timer is due (ms); undefined when none is pending. */
+  nextAt(): number | undefined {
+    return this.pending.reduce<number | undefined>(
+      (a, p) => (a === undefined || p.at < a ? p.at : a),
+      undefined,
+    );
+  }
+
   /** Moves time forward by `ms`, firing every timer due on the way. */
   async advance(ms: number): Promise<void> {
     const until = this.t + ms;

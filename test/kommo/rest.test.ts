@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
 import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { settleOnFakeTime } from "../helpers/fake-time.js";
 
 let sim: KommoSimulator;
 let account: SimAccount;
@@ -175,6 +176,8 @@ describe("REST failures map to typed errors", () => {
   });
 
   it("the simulator's own limit: unthrottled bursts get 429, repeated violations block the account with 403", async () => {
+    // The simulator's window runs on Date: faked, so "a window later" needs no real wait.
+    vi.useFakeTimers({ toFake: ["Date"] });
     const s = await startKommoSimulator({ rateLimit: { blockAfter: 5, body429: "html", body403: "html" } });
     try {
       const a = s.addAccount();
@@ -192,11 +195,13 @@ describe("REST failures map to typed errors", () => {
       expect(codes).toContain("TK_ERR_KOMMO_RATE_LIMITED");
       expect(codes).toContain("TK_ERR_KOMMO_BLOCKED");
       expect(s.isBlocked(a.id)).toBe(true);
-      await new Promise((r) => setTimeout(r, 1100));
+      // A window later the block holds: it lasts until someone lifts it.
+      vi.setSystemTime(Date.now() + 1_100);
       await expectCode(greedy.account(), "TK_ERR_KOMMO_BLOCKED");
       s.unblock(a.id);
       await expect(greedy.account()).resolves.toMatchObject({ id: a.id });
     } finally {
+      vi.useRealTimers();
       await s.close();
     }
   });
@@ -227,24 +232,36 @@ describe("client-side limiter keeps every account under 7 requests per second", 
     }
   });
 
-  // 100 calls at once, real clock, default limiter (~15 s): the 7 rps budget holds under a burst.
-  it("a real-time burst of 100 calls (default limiter shared by two clients of one account): no second sees more than 7", async () => {
+  // 100 calls at once, default limiter (7 per 1.1 s), on fake timers: the limiter's waits and the simulator's
+  // per-second count run on the same fake clock, which moves only when no request is on the wire (about 15 s of
+  // it in well under a second of real time).
+  it("a burst of 100 calls at the default limits (one limiter shared by two clients of one account): no second sees more than 7", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const s = await startKommoSimulator();
     try {
       const a = s.addAccount();
       const token = s.longLivedToken(a.id);
-      const key = `real-${Date.now()}`;
-      const mk = () =>
-        new KommoRestClient({ baseUrl: s.url, auth: { kind: "longLived", token }, tokenKey: key });
-      const [c1, c2] = [mk(), mk()];
-      const calls = Array.from({ length: 100 }, (_, i) => (i % 2 ? c1 : c2).account());
-      const results = await Promise.allSettled(calls);
-      expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+      const limiter = new KommoRateLimiter({ now: () => Date.now() });
+      let granted = 0;
+      const acquire = limiter.acquire.bind(limiter);
+      limiter.acquire = () => acquire().then(() => void granted++);
+      const mk = (key: string) =>
+        new KommoRestClient({ baseUrl: s.url, auth: { kind: "longLived", token }, tokenKey: key, limiter });
+      const [c1, c2] = [mk("real-1"), mk("real-2")];
+      const started = Date.now();
+      const results = Promise.allSettled(Array.from({ length: 100 }, (_, i) => (i % 2 ? c1 : c2).account()));
+      // Every granted request reaches the simulator and is answered before the clock moves on (real I/O).
+      const answered = () => s.requestLog().filter((r) => r.status !== 0).length;
+      await settleOnFakeTime(results, () => granted === 0 || answered() < granted);
+      expect((await results).filter((r) => r.status === "rejected")).toEqual([]);
       expect(s.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
       expect(Math.max(...s.requestsPerSecond({ host: "rest" }).map((x) => x.count))).toBeLessThanOrEqual(7);
       expect(s.requestLog().filter((r) => r.host === "rest")).toHaveLength(100);
+      // The limiter did pace them: 100 at 7 per 1.1 s take at least 13 windows of fake time.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(13 * 1_100);
     } finally {
+      vi.useRealTimers();
       await s.close();
     }
-  }, 40_000);
+  });
 });

@@ -206,8 +206,10 @@ describe("WorkerExchange", () => {
   it("close() rejects what is in flight and every later call", async () => {
     const lostOnClose: string[] = [];
     const w = worker(HTTP_WORKER_SCRIPT, (why) => lostOnClose.push(why));
+    const hangingBefore = hanging.length;
     const inFlight = w.exchange({ method: "GET", url: `${base}/hang`, headers: {}, timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 100));
+    // In flight for real: the server holds the request.
+    await waitFor("the request at the server", () => hanging.length > hangingBefore);
     await w.close();
     await expect(within(inFlight)).rejects.toThrow(/stopped/);
     expect(lostOnClose).toEqual([]); // a close is not a death

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { sweepDelayMs } from "../../src/bridge/sweep-floor.js";
 import { isTkError } from "../../src/errors/index.js";
 import { CsQuota, minSweepIntervalMs, POLL_SHARE } from "../../src/sources/tiktokshop/quota.js";
@@ -41,13 +41,13 @@ async function simulatedDay(conversations: number, dailyCallQuota: number): Prom
   for (let i = 0; i < conversations; i++)
     fixture.sim.buyerSends(fixture.shopId, { id: `77${i}`, name: `Buyer ${i}` }, `Halo ${i}`);
   const before = fixture.sim.calls().length;
-  // The simulated day runs faster than real time, while the simulator's 50 requests/s per API hold in real time:
-  // keep a sweep's pages within one real second's allowance (as the daemon's sweeps, 30 s apart, always are).
+  // The simulated day runs faster than real time, while the simulator counts its 50 requests/s per API on Date,
+  // faked here: once a second holds a sweep's allowance, the next second begins (the daemon's sweeps are 30 s
+  // apart, never this close), instead of waiting for it in real time.
   const sent: number[] = [];
   const pages = Math.ceil(conversations / 20);
   while (t < dayStart + DAY) {
-    while (sent.filter((x) => x > Date.now() - 1_000).length + pages > 45)
-      await new Promise((r) => setTimeout(r, 20));
+    if (sent.filter((x) => x > Date.now() - 1_000).length + pages > 45) vi.setSystemTime(Date.now() + 1_000);
     try {
       await fixture.source.listRooms(fixture.shopId, t - 60_000);
     } catch (err) {
@@ -65,11 +65,12 @@ async function simulatedDay(conversations: number, dailyCallQuota: number): Prom
 describe("TikTok Shop sweeps stay within the polling share of the daily quota", () => {
   it("over a simulated day, for 20, 100 and 500 conversations", async () => {
     const quota = 1_000;
+    vi.useFakeTimers({ toFake: ["Date"] });
     const [c20, c100, c500] = await Promise.all([
       simulatedDay(20, quota),
       simulatedDay(100, quota),
       simulatedDay(500, quota),
-    ]);
+    ]).finally(() => vi.useRealTimers());
     for (const calls of [c20, c100, c500]) {
       expect(calls).toBeLessThanOrEqual(POLL_SHARE * quota);
       // Stretched, not stopped: the sweeps still use most of their share.

@@ -8,6 +8,7 @@ import {
   verifyWebhookSignature,
 } from "../../src/sources/tiktokshop/index.js";
 import type { WebhookHint } from "../../src/sources/types.js";
+import { waitFor } from "../helpers/wait.js";
 import { makeFixture, type TtsFixture } from "./harness.js";
 
 const W2_BODY =
@@ -177,10 +178,17 @@ describe("TikTok Shop simulator webhook delivery", () => {
   it("a failed delivery is retried on the schedule; 401 counts as answered", async () => {
     received.length = 0;
     answer = 500;
+    const from = f.sim.webhookDeliveries().length;
     f.sim.buyerSends(f.shopId, { id: "wh-buyer", name: "Rina" }, "retry me");
     await f.sim.flushWebhooks();
     answer = 401;
-    await new Promise((r) => setTimeout(r, 120));
+    // The retry comes on the simulator's schedule (20 ms here): wait for it, not for a guess at its time.
+    await waitFor("the retry", () =>
+      f.sim
+        .webhookDeliveries()
+        .slice(from)
+        .some((d) => d.attempt === 2),
+    );
     await f.sim.flushWebhooks();
     const last = f.sim.webhookDeliveries().slice(-2);
     expect(last.map((d) => [d.attempt, d.status, d.ok])).toEqual([

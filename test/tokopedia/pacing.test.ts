@@ -2,20 +2,39 @@
  * The app's own token bucket: every shop of an app goes through one client, so one bucket per (app, endpoint)
  * keeps all of them within Tokopedia's limit; the rate headers and 429s only ever slow it down.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { directExchange, setExchange } from "../../src/net/exchange.js";
 import { RateGate } from "../../src/sources/tokopedia/rate-limit.js";
+import { settleOnFakeTime } from "../helpers/fake-time.js";
 import { setupTokopedia, type TokopediaSetup } from "./harness.js";
 import { bucketExcess } from "./rate-conformance.js";
 
 describe("Tokopedia pacing per app and endpoint (simulator limits on)", () => {
   let t: TokopediaSetup | undefined;
   afterEach(async () => {
+    vi.useRealTimers();
+    setExchange(undefined);
     await t?.sim.close();
     t = undefined;
   });
 
+  /**
+   * The client's waits, its clocks and the simulator's bucket all run on fake time, which moves only while no
+   * request is on the wire: the pacing is the same as in real time, without waiting for it.
+   */
+  let inFlight = 0;
+  function fakeTime(): void {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
+    setExchange((call) => {
+      inFlight++;
+      return directExchange(call).finally(() => inFlight--);
+    });
+  }
+  const onFakeTime = <T>(p: Promise<T>) => settleOnFakeTime(p, () => inFlight > 0);
+
   it("many shops listing at once: no 429, every call answered, the log fits Tokopedia's bucket", async () => {
     // Tokopedia's documented 5 req/s, burst 5 (the simulator's default) and the config's default rate.
+    fakeTime();
     t = await setupTokopedia();
     const shops: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -25,7 +44,7 @@ describe("Tokopedia pacing per app and endpoint (simulator limits on)", () => {
     }
     const started = performance.now();
     const setup = t;
-    const results = await Promise.allSettled(shops.map((s) => setup.source.listRooms(s, 0)));
+    const results = await onFakeTime(Promise.allSettled(shops.map((s) => setup.source.listRooms(s, 0))));
     const elapsed = performance.now() - started;
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const fs = t.sim.requests().filter((r) => r.endpoint === "list-messages");
@@ -37,12 +56,13 @@ describe("Tokopedia pacing per app and endpoint (simulator limits on)", () => {
   });
 
   it("a smaller limit announced by Tokopedia (X-Ratelimit-Limit) is adopted", async () => {
+    fakeTime();
     t = await setupTokopedia({ rateLimit: { perSecond: 2, burst: 2 } }, { requestsPerSecond: 50 });
     const setup = t;
     // The first answer's X-Ratelimit-Limit teaches the client the real limit; after that nothing is refused.
-    await setup.source.listRooms(setup.shopId, 0);
-    const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => setup.source.listRooms(setup.shopId, 0)),
+    await onFakeTime(setup.source.listRooms(setup.shopId, 0));
+    const results = await onFakeTime(
+      Promise.allSettled(Array.from({ length: 8 }, () => setup.source.listRooms(setup.shopId, 0))),
     );
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const fs = t.sim.requests().filter((r) => r.endpoint === "list-messages");

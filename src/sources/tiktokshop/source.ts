@@ -5,8 +5,8 @@
 import { isTkError, TkError } from "../../errors/index.js";
 import type {
   Buyer,
-  BuyerPlatform,
   MarketplaceSource,
+  RoomPage,
   RoomRef,
   RoomSummary,
   SendResult,
@@ -17,6 +17,7 @@ import type {
 import { CS_SCOPE } from "./auth.js";
 import { TikTokShopClient, type TikTokShopClientOptions } from "./client.js";
 import { TTS_ERR } from "./errors.js";
+import { buyerOf, ConversationListing } from "./listing.js";
 import type { ShopAccess, TtsConversation, TtsMessage } from "./model.js";
 import type { QuotaUsage } from "./quota.js";
 import { type RenderLinks, renderContent, senderRole } from "./render.js";
@@ -36,7 +37,7 @@ export interface TikTokShopSourceOptions extends TikTokShopClientOptions {
   maxTextLength?: number;
   /** Mark the buyer's messages read before replying (default true; the buyer sees a read receipt). */
   markReadOnSend?: boolean;
-  /** Safety cap on conversation pages walked by listRooms (20 per page; default 50). */
+  /** Safety cap on the conversation pages of one listing walk (20 per page; default 50). */
   maxConversationPages?: number;
   links?: RenderLinks;
 }
@@ -63,44 +64,39 @@ export class TikTokShopSource implements MarketplaceSource {
    * a restart): Read Message is a Customer Service call like any other, counted against the daily quota.
    */
   private readonly unread = new Map<string, boolean>();
+  private readonly listing: ConversationListing;
 
   constructor(private readonly opts: TikTokShopSourceOptions) {
     this.client = new TikTokShopClient(opts);
     for (const b of opts.shops) this.bindings.set(b.shopId, { ...b });
+    this.listing = new ConversationListing({
+      client: this.client,
+      maxPages: opts.maxConversationPages ?? 50,
+      onListed: (conv) => this.noteListed(conv),
+    });
   }
 
+  /** Every page of the listing at once (the start-up sweep, the catch-up after downtime). */
   async listRooms(shopId: string, since: number): Promise<RoomSummary[]> {
-    const shop = await this.access(shopId);
-    const rooms: RoomSummary[] = [];
-    // The listing's order is undocumented, so every page is walked; the cap bounds quota use (10,000/day).
-    let pageToken: string | undefined;
-    const seenTokens = new Set<string>();
-    let pages = 0;
-    for (let page = 0; page < (this.opts.maxConversationPages ?? 50); page++) {
-      const res = await this.client.listConversations(shop, pageToken ? { pageToken } : {});
-      pages++;
-      for (const conv of res.items) {
-        const latest = conv.latestMessage;
-        if (!latest) continue;
-        // create_time has whole seconds: a message at since+0.5 s reads as `since` floored, so compare the
-        // end of its second, not its start (a room seen twice is harmless; a room missed is not).
-        if (latest.createTime * 1000 + 999 < since) continue;
-        this.noteListed(conv);
-        rooms.push({
-          shopId,
-          roomId: conv.id,
-          buyer: buyerOf(conv),
-          lastMessageAt: latest.createTime * 1000,
-          lastMessageId: latest.id,
-        });
-      }
-      if (!res.nextPageToken || seenTokens.has(res.nextPageToken)) break;
-      seenTokens.add(res.nextPageToken);
-      pageToken = res.nextPageToken;
-    }
-    // What one sweep costs sets how often the shop may be swept (see sweepIntervalFloorMs).
-    this.client.quota?.recordSweep(shopId, pages);
-    return rooms.sort((a, b) => b.lastMessageAt - a.lastMessageAt);
+    return this.listing.all(await this.access(shopId), since);
+  }
+
+  /**
+   * One page of the shop's listing walk, for periodic sweeps that spread a walk over the sweep interval: the
+   * first page without `pageToken`, then each with the token the page before returned (absent on the last page).
+   */
+  async listRoomsPage(shopId: string, since: number, pageToken?: string): Promise<RoomPage> {
+    return this.listing.page(await this.access(shopId), since, pageToken);
+  }
+
+  /**
+   * In how many ticks a sweep interval lists the shop's conversations: one page a tick, as many as the last walk
+   * had. One while reads are stopped: the interval then runs until the quota's reset, which must not be divided.
+   */
+  sweepPagesPerInterval(shopId: string): number {
+    const usage = this.client.quota?.usage(shopId);
+    if (usage?.readsStopped) return 1;
+    return this.listing.lastWalkPages(shopId) ?? usage?.sweepPages ?? 1;
   }
 
   /**
@@ -382,19 +378,4 @@ function compareMessages(a: TtsMessage, b: TtsMessage): number {
 
 function bigOrZero(s: string): bigint {
   return /^\d+$/.test(s) ? BigInt(s) : 0n;
-}
-
-function buyerOf(conv: TtsConversation): Buyer {
-  const p =
-    conv.participants.find((x) => x.role === "BUYER") ??
-    (conv.latestMessage?.sender.role === "BUYER" ? conv.latestMessage.sender : undefined);
-  const platform =
-    p?.buyerPlatform === "TOKOPEDIA" || p?.buyerPlatform === "TIKTOK_SHOP" ? p.buyerPlatform : undefined;
-  return {
-    // user_id is the stable buyer id (same as orders); im_user_id only when the listing lacks it.
-    id: p?.userId ?? p?.imUserId ?? "",
-    name: p?.nickname ?? "Buyer",
-    ...(p?.avatar ? { avatarUrl: p.avatar } : {}),
-    ...(platform ? { platform: platform as BuyerPlatform } : {}),
-  };
 }
