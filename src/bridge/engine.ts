@@ -3,7 +3,7 @@
  * tests and benchmarks all run this same class; only the wiring (real clients or simulators) differs.
  */
 import { TkError } from "../errors/index.js";
-import { deliverToKommo } from "./deliver-to-kommo.js";
+import { type DeliveredIds, deliverToKommo } from "./deliver-to-kommo.js";
 import { deliverToMarketplace, type ReportStatusPayload, replyJobDied } from "./deliver-to-marketplace.js";
 import { classifyError } from "./error-policy.js";
 import {
@@ -23,7 +23,7 @@ import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-hea
 import type { EngineStore, SourceRoomRef } from "./store-port.js";
 import { deliverFallbacks, syncRoom } from "./sync-room.js";
 import { tagLead } from "./tag-lead.js";
-import type { Topology } from "./topology.js";
+import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface EngineOptions {
   store: EngineStore;
@@ -116,7 +116,15 @@ export class BridgeEngine {
         }),
       state: this.state,
     });
-    const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now, continuity };
+    const deps = {
+      store: o.store,
+      topology: o.topology,
+      metrics: this.metrics,
+      now: this.now,
+      continuity,
+      // One info line per delivered message, ids only, so operators can follow the traffic.
+      onDelivered: (ids: DeliveredIds) => o.log?.("info", "message delivered", { ...ids }),
+    };
     this.runner = new JobRunner({
       queue: watchQueue(o.store.jobs, this.state),
       nextRetryAt: o.nextRetryAt,
@@ -187,8 +195,38 @@ export class BridgeEngine {
 
   /** Starts the runner, then the start-up sweep (awaited), then periodic sweeps. */
   async start(): Promise<void> {
+    this.parkUnboundShops();
     this.runner.start();
     await this.poller.start();
+  }
+
+  /**
+   * Swaps the shops, apps and accounts for new ones (a config reload) without dropping work: jobs already running
+   * finish with the bindings they started with; queued jobs of removed shops stay in the state file, unclaimed,
+   * until the shop is bound again; added shops are swept at once (awaited) and then on their schedule.
+   */
+  async reconfigure(bindings: ShopBinding[]): Promise<TopologyChange> {
+    const key = (b: ShopBinding) => shopKey(b.source, b.shopId);
+    const before = new Set(this.o.topology.allShops().map(key));
+    this.o.topology.replace(bindings);
+    const after = new Set(bindings.map(key));
+    const added = bindings.filter((b) => !before.has(key(b)));
+    const removed = [...before].filter((k) => !after.has(k));
+    const parked = this.parkUnboundShops();
+    await this.poller.retarget(added);
+    this.runner.notify();
+    return { added: added.map(key), removed, parked };
+  }
+
+  /** Leaves the unfinished jobs of shops not in the topology in the queue; returns them per shop. */
+  private parkUnboundShops(): TopologyChange["parked"] {
+    const parked = this.o.store
+      .jobCounts()
+      .filter((c) => c.shopKey !== "" && !this.o.topology.shopByKey(c.shopKey))
+      .filter((c) => c.pending + c.running > 0)
+      .map((c) => ({ shop: c.shopKey, jobs: c.pending + c.running }));
+    this.runner.park(new Set(parked.map((p) => p.shop)));
+    return parked;
   }
 
   /** Stops sweeping and claiming, finishes or releases in-flight jobs. */
@@ -213,6 +251,14 @@ export class BridgeEngine {
       this.metrics.csQuotaLimit.set({ shop: shopId }, usage.limit);
     }
   }
+}
+
+/** What a reconfigure changed: shop keys (`source:shopId`) added and removed, and shops whose jobs wait. */
+export interface TopologyChange {
+  added: string[];
+  removed: string[];
+  /** Shops not in the config with unfinished jobs: kept in the state file, run once the shop is bound again. */
+  parked: { shop: string; jobs: number }[];
 }
 
 /** Shops whose source counts its calls against a daily quota (TikTok Shop), with today's use. */

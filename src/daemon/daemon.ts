@@ -11,14 +11,18 @@ import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-me
 import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
 import { stateWriteCode } from "../bridge/state-health.js";
+import { Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
+import type { Env } from "../config/secrets.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
 import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
 import { nextRetryAt, openStore, RETRY_BUDGET, type Store, startRetention } from "../store/index.js";
-import { buildTopology } from "./topology-from-config.js";
+import { ConfigReloader } from "./config-reload.js";
+import { localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
+import { type BindingCache, buildBindings } from "./topology-from-config.js";
 
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -38,6 +42,12 @@ export type DaemonLog = (
 
 export interface DaemonOptions {
   config: Config;
+  /**
+   * The config file `config` was read from, with the hash of its bytes (config-reload.ts): the daemon then
+   * reloads it on reload() (serve sends SIGHUP there) and, unless watchConfig is false, when the file changes,
+   * and keeps a runtime card next to the state file (runtime-file.ts).
+   */
+  configFile?: { path: string; hash: string; env: Env; watch?: boolean };
   /** Overrides config.statePath. */
   statePath?: string;
   host?: string;
@@ -73,6 +83,8 @@ export interface RunningDaemon {
   engine: BridgeEngine;
   store: Store;
   server: RunningServer;
+  /** Reads the config file again and applies it (configFile only; otherwise resolves undefined). */
+  reload(): Promise<ReloadOutcome | undefined>;
   /** Graceful stop; resolves when the database is closed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -112,11 +124,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     }
     const retryBudget = o.engine?.retryBudget ?? RETRY_BUDGET;
     const engineStore = new SqliteEngineStore(store, retryBudget);
-    const topology = buildTopology(config, {
+    const topologyDeps = {
       tokenStore: store.tokens,
-      tokenKeys: (prefix) => store.tokens.keys(prefix),
+      tokenKeys: (prefix: string) => store.tokens.keys(prefix),
       callCounts: store.callCounts,
-    });
+    };
+    const bindingCache: BindingCache = new Map();
+    const topology = new Topology(buildBindings(config, topologyDeps, bindingCache));
     const tuning = o.engine ?? {};
     const engine = new BridgeEngine({
       store: engineStore,
@@ -200,6 +214,23 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           error: String(err),
         }),
     });
+    const reloader =
+      o.configFile &&
+      new ConfigReloader({
+        configPath: o.configFile.path,
+        env: o.configFile.env,
+        initial: { config, hash: o.configFile.hash },
+        apply: (next) => engine.reconfigure(buildBindings(next, topologyDeps, bindingCache)),
+        statePath: store.path,
+        card: {
+          pid: process.pid,
+          url: localUrl(o.host ?? config.server.host, server.port),
+          configPath: o.configFile.path,
+          startedAt: new Date().toISOString(),
+        },
+        ...(o.configFile.watch !== undefined ? { watch: o.configFile.watch } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      });
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -212,8 +243,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       engine,
       store,
       server,
+      reload: async () => (stopping ? undefined : reloader?.reload()),
       stop: (graceMs = 5_000) => {
         stopping ??= (async () => {
+          reloader?.close();
+          if (reloader) removeRuntime(store.path);
           await server.close();
           try {
             await engine.stop(graceMs);
