@@ -203,7 +203,7 @@ export class BridgeEngine {
   /**
    * Swaps the shops, apps and accounts for new ones (a config reload) without dropping work: jobs already running
    * finish with the bindings they started with; queued jobs of removed shops stay in the state file, unclaimed,
-   * until the shop is bound again; added shops are swept at once (awaited) and then on their schedule.
+   * until the shop is bound again; added shops are swept at once (in the background) and then on their schedule.
    */
   async reconfigure(bindings: ShopBinding[]): Promise<TopologyChange> {
     const key = (b: ShopBinding) => shopKey(b.source, b.shopId);
@@ -213,7 +213,8 @@ export class BridgeEngine {
     const added = bindings.filter((b) => !before.has(key(b)));
     const removed = [...before].filter((k) => !after.has(k));
     const parked = this.parkUnboundShops();
-    await this.poller.retarget(added);
+    // Not awaited: the added shops' first sweeps run on (a slow platform must not hold up the reload).
+    void this.poller.retarget(added);
     this.runner.notify();
     return { added: added.map(key), removed, parked };
   }
@@ -226,6 +227,12 @@ export class BridgeEngine {
       .filter((c) => c.pending + c.running > 0)
       .map((c) => ({ shop: c.shopKey, jobs: c.pending + c.running }));
     this.runner.park(new Set(parked.map((p) => p.shop)));
+    for (const p of parked)
+      this.o.log?.("warn", "a shop not in the config has unfinished jobs; they stay in the state file", {
+        code: "TK_ERR_SHOP_NOT_CONFIGURED",
+        ...p,
+        fix: "Bind the shop again (`tokokommo shops add`) and its jobs run; `tokokommo status` counts them.",
+      });
     return parked;
   }
 

@@ -174,13 +174,6 @@ export class ConfigReloader {
       added: change.added,
       removed: change.removed,
     });
-    for (const p of change.parked)
-      this.o.log?.("warn", "a shop not in the config has unfinished jobs; they stay in the state file", {
-        code: "TK_ERR_SHOP_NOT_CONFIGURED",
-        shop: p.shop,
-        jobs: p.jobs,
-        fix: "Bind the shop again (`tokokommo shops add`) and its jobs run; `tokokommo status` counts them.",
-      });
     if (restartNeeded.length)
       this.o.log?.("warn", "some changed settings take effect only when the daemon restarts", {
         keys: restartNeeded,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRuntime } from "../../src/daemon/runtime-file.js";
 import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
 import { openStore } from "../../src/store/index.js";
+import { runCliAsync } from "../helpers/cli.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -153,6 +154,29 @@ describe("serve reloads its config when the file changes", () => {
     const texts = bed.kommo.received(bed.scopeId).map((m) => m.text);
     expect(texts.filter((t) => t === "queued")).toHaveLength(1);
   });
+
+  it("shops remove and shops add say that the running daemon took the change", async () => {
+    const cli = (...args: string[]) =>
+      runCliAsync([...args, "--config", bed.configPath], { TOKOKOMMO_CONFIG: undefined });
+    const removed = await cli("shops", "remove", b);
+    expect(removed.stderr).toBe("");
+    expect(removed.stdout).toContain("took the change (config generation 5)");
+    expect(generation()).toBe(5);
+    const added = await cli(
+      "shops",
+      "add",
+      "--app",
+      "main",
+      "--kommo-account",
+      "acme",
+      "--shop-domain",
+      "kommo-store-2",
+      "--json",
+    );
+    expect(added.status).toBe(0);
+    expect(JSON.parse(added.stdout).daemon).toMatchObject({ daemon: "took", generation: 6 });
+    expect(await reloaded(6)).toMatchObject({ added: [`tokopedia:${b}`] });
+  });
 });
 
 describe("serve --no-watch reloads on SIGHUP", () => {
@@ -175,9 +199,14 @@ describe("serve --no-watch reloads on SIGHUP", () => {
     await waitFor("shop B's message in Kommo", () => inKommo("after SIGHUP"));
   });
 
-  it("the runtime card goes when the daemon stops", async () => {
+  it("the runtime card goes when the daemon stops; shops remove then says none runs", async () => {
     daemon!.child.kill("SIGTERM");
     expect((await daemon!.exited).code).toBe(0);
     expect(readRuntime(bed.statePath)).toBeUndefined();
+    const [, b] = bed.shops.map((s) => s.shopId) as [string, string];
+    const r = await runCliAsync(["shops", "remove", b, "--config", bed.configPath], {
+      TOKOKOMMO_CONFIG: undefined,
+    });
+    expect(r.stdout).toContain("daemon: none running for this config");
   });
 });

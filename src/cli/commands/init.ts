@@ -1,6 +1,7 @@
 import { resolveConfigPath } from "../../config/index.js";
 import { TkError } from "../../errors/index.js";
 import type { InitFlags } from "../../setup/init-flow.js";
+import { withDaemonAnswer } from "../daemon-answer.js";
 import { inquirerPrompter, isPromptExit, type Prompter } from "../prompts.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
 
@@ -64,8 +65,8 @@ export async function initCommand(
       env: process.env,
       execPath: process.argv[1] ? `${process.execPath} ${process.argv[1]}` : "tokokommo",
     });
-    return {
-      exitCode: 0,
+    const answer = {
+      exitCode: 0 as const,
       text: result.text,
       json: {
         configPath: result.configPath,
@@ -77,6 +78,7 @@ export async function initCommand(
         kommoHookUrl: result.kommoHookUrl ?? null,
       },
     };
+    return withDaemonAnswer(answer, result.configPath, result.config.statePath);
   } catch (err) {
     if (isPromptExit(err))
       throw new TkError("TK_ERR_SETUP_INTERRUPTED", `setup interrupted; ${configPath} was not changed`, {
@@ -149,7 +151,11 @@ async function initTikTokShop(
     ]
       .filter(Boolean)
       .join("\n");
-    return { exitCode: 0, text, json: redact(result) };
+    return withDaemonAnswer(
+      { exitCode: 0, text, json: redact(result) as object },
+      configPath,
+      next.statePath,
+    );
   } catch (err) {
     if (isPromptExit(err))
       throw new TkError("TK_ERR_SETUP_INTERRUPTED", `setup interrupted; ${configPath} was not changed`, {

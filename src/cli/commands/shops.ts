@@ -1,5 +1,6 @@
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";
 import { TkError, usageError } from "../../errors/index.js";
+import { withDaemonAnswer } from "../daemon-answer.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 
@@ -67,7 +68,11 @@ export async function shopsAddCommand(
   const { addTokopediaShop } = await import("../../setup/add-tokopedia-shop.js");
   const { shop, added } = await addTokopediaShop(config, path, { app, domain, kommoAccount });
   const text = `${added ? "bound" : "already bound"}: tokopedia shop ${shop.shopId} (${shop.name ?? "-"}) -> ${shop.kommoAccount} via app ${shop.app}`;
-  return { exitCode: 0, text, json: { added, shops: [redact(shop)] } };
+  return withDaemonAnswer(
+    { exitCode: 0, text, json: { added, shops: [redact(shop)] } },
+    path,
+    config.statePath,
+  );
 }
 
 /** `tokokommo shops remove <shopId>`: unbinds a shop from the config (the last one cannot go). */
@@ -97,9 +102,13 @@ export async function shopsRemoveCommand(
     );
   saveConfig(path, { ...config, shops: rest });
   void opts;
-  return {
-    exitCode: 0,
-    text: `removed: ${gone.map((s) => `${s.source} shop ${s.shopId}`).join(", ")}`,
-    json: { removed: redact(gone) },
-  };
+  return withDaemonAnswer(
+    {
+      exitCode: 0,
+      text: `removed: ${gone.map((s) => `${s.source} shop ${s.shopId}`).join(", ")}`,
+      json: { removed: redact(gone) },
+    },
+    path,
+    config.statePath,
+  );
 }
