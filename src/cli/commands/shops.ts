@@ -12,7 +12,8 @@ export async function shopsListCommand(
   globals: GlobalOptions,
 ): Promise<CommandResult> {
   const path = resolveConfigPath({ config: globals.config }, process.env);
-  const config = loadConfig(path, process.env);
+  // Secrets may live only in the daemon's env file: listing needs none.
+  const config = loadConfig(path, process.env, { secretsOptional: true });
   const text = formatTable(
     ["SOURCE", "SHOP ID", "NAME", "APP", "KOMMO ACCOUNT"],
     config.shops.map((s) => [s.source, s.shopId, s.name ?? "-", s.app, s.kommoAccount]),

@@ -94,7 +94,10 @@ export async function statusCommand(
   _opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
-  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
+  // Secrets may live only in the daemon's env file: status never calls the platforms, so it needs none.
+  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env, {
+    secretsOptional: true,
+  });
   const statePath = config.statePath;
   const configured = config.shops.map((s) => ({
     source: s.source as string,
