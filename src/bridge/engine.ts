@@ -20,7 +20,7 @@ import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
-import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import type { EngineStore, JobCounts, SourceRoomRef } from "./store-port.js";
 import { deliverFallbacks, syncRoom } from "./sync-room.js";
 import { tagLead } from "./tag-lead.js";
 import { type ShopBinding, shopKey, type Topology } from "./topology.js";
@@ -195,7 +195,7 @@ export class BridgeEngine {
 
   /** Starts the runner, then the start-up sweep (awaited), then periodic sweeps. */
   async start(): Promise<void> {
-    this.parkUnboundShops();
+    this.parkUnboundShops(this.o.store.jobCounts());
     this.runner.start();
     await this.poller.start();
   }
@@ -208,11 +208,13 @@ export class BridgeEngine {
   async reconfigure(bindings: ShopBinding[]): Promise<TopologyChange> {
     const key = (b: ShopBinding) => shopKey(b.source, b.shopId);
     const before = new Set(this.o.topology.allShops().map(key));
+    // Read first: if the state file refuses it, the reload fails with nothing changed.
+    const counts = this.o.store.jobCounts();
     this.o.topology.replace(bindings);
     const after = new Set(bindings.map(key));
     const added = bindings.filter((b) => !before.has(key(b)));
     const removed = [...before].filter((k) => !after.has(k));
-    const parked = this.parkUnboundShops();
+    const parked = this.parkUnboundShops(counts);
     // Not awaited: the added shops' first sweeps run on (a slow platform must not hold up the reload).
     void this.poller.retarget(added);
     this.runner.notify();
@@ -220,13 +222,16 @@ export class BridgeEngine {
   }
 
   /** Leaves the unfinished jobs of shops not in the topology in the queue; returns them per shop. */
-  private parkUnboundShops(): TopologyChange["parked"] {
-    const parked = this.o.store
-      .jobCounts()
+  private parkUnboundShops(counts: JobCounts[]): TopologyChange["parked"] {
+    const parked = counts
       .filter((c) => c.shopKey !== "" && !this.o.topology.shopByKey(c.shopKey))
       .filter((c) => c.pending + c.running > 0)
       .map((c) => ({ shop: c.shopKey, jobs: c.pending + c.running }));
-    this.runner.park(new Set(parked.map((p) => p.shop)));
+    try {
+      this.runner.park(new Set(parked.map((p) => p.shop)));
+    } catch {
+      // Giving back the claimed-but-unstarted ones failed: their leases run out and they return, parked.
+    }
     for (const p of parked)
       this.o.log?.("warn", "a shop not in the config has unfinished jobs; they stay in the state file", {
         code: "TK_ERR_SHOP_NOT_CONFIGURED",
