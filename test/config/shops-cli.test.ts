@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { SECRETS, type TempDir, tempDir, validRaw, withChanges } from "./fixtures.js";
@@ -82,6 +83,20 @@ describe("tokokommo shops list (built binary)", () => {
     expect(status.stderr).toBe("");
     expect(status.status).toBe(0);
     expect(JSON.parse(status.stdout).shops.length).toBeGreaterThan(0);
+  });
+
+  it("shops remove works without the secrets too, and writes none (nor a placeholder) into the file", () => {
+    const path = tmp.file(
+      "nosecret-remove.json",
+      withChanges(validRaw(), { "kommo.accounts[0].channel.secret": undefined }),
+    );
+    const r = runCli(["--config", path, "shops", "remove", "7494049642642441621"], isolated());
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const saved = JSON.parse(readFileSync(path, "utf8"));
+    expect(saved.shops).toHaveLength(1);
+    expect(saved.kommo.accounts[0].channel.secret).toBeUndefined();
+    expect(JSON.stringify(saved)).not.toContain("not set here");
   });
 
   it("a non-JSON file exits 2 with TK_ERR_CONFIG_NOT_JSON", () => {

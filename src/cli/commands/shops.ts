@@ -84,7 +84,8 @@ export async function shopsRemoveCommand(
 ): Promise<CommandResult> {
   const path = resolveConfigPath({ config: globals.config }, process.env);
   const shopId = args[0] ?? "";
-  const config = loadConfig(path, process.env);
+  // Calls no platform: secrets kept only in the daemon's env file may be missing here (and are not written).
+  const config = loadConfig(path, process.env, { secretsOptional: true });
   const gone = config.shops.filter((s) => s.shopId === shopId);
   if (gone.length === 0)
     throw new TkError("TK_ERR_SETUP_SHOP_NOT_IN_CONFIG", `shop ${shopId} is not bound in ${path}`, {
