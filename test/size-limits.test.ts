@@ -23,7 +23,6 @@ const TABLE_FUNCTIONS = new Map<string, string>([]);
  */
 const KNOWN_OVER_LIMIT = new Set<string>([
   "src/cli/program.ts#buildProgram",
-  "src/daemon/daemon.ts#startDaemon",
   "src/sources/tiktokshop/errors.ts#mapApiFailure",
   "src/sources/tiktokshop/render.ts#renderContent",
 ]);

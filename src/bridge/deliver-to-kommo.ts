@@ -21,6 +21,18 @@ export interface DeliverDeps {
   topology: Topology;
   metrics: BridgeMetrics;
   now: () => number;
+  /** Told of every message handed to Kommo, by ids only (the daemon logs one line each; never the content). */
+  onDelivered?: (ids: DeliveredIds) => void;
+}
+
+/** What names one delivered message in the log: ids only, never its content or the buyer's name. */
+export interface DeliveredIds {
+  direction: "to-kommo" | "to-marketplace";
+  source: string;
+  shop: string;
+  room: string;
+  /** Kommo's id of the message: the msgid the bridge gave a buyer's message, or the manager's reply's id. */
+  message: string;
 }
 
 function buyerParticipant(room: RoomRecord | undefined, msg: InboundRecord): KommoParticipant {
@@ -115,6 +127,13 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     });
   }
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
+  deps.onDelivered?.({
+    direction: "to-kommo",
+    source: msg.source,
+    shop: msg.shopId,
+    room: msg.roomId,
+    message: msg.kommoMsgId,
+  });
 }
 
 /**

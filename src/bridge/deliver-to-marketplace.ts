@@ -10,6 +10,7 @@
 import { isTkError, TkError } from "../errors/index.js";
 import { asReplyCall } from "../sources/call-purpose.js";
 import type { MarketplaceSource, SendResult, SourceMessage } from "../sources/types.js";
+import type { DeliveredIds } from "./deliver-to-kommo.js";
 import { classifyError, replyFailureText } from "./error-policy.js";
 import { REPORT_STATUS, type ReportStatusPayload } from "./job-kinds.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -33,6 +34,8 @@ export interface OutboundDeps {
   now: () => number;
   /** Downloads a Kommo media URL (for sources that can send pictures). */
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
+  /** Told of every reply sent whole to the marketplace, by ids only (see DeliverDeps). */
+  onDelivered?: (ids: DeliveredIds) => void;
 }
 
 /** How far before the reply's arrival an earlier attempt's message can be (clock skew between us and the platform). */
@@ -144,6 +147,13 @@ export async function deliverToMarketplace(
     });
   }
   deps.metrics.messagesOut.inc({ source: ref.source, shop: ref.shopId });
+  deps.onDelivered?.({
+    direction: "to-marketplace",
+    source: ref.source,
+    shop: ref.shopId,
+    room: ref.roomId,
+    message: reply.amojoMessageId,
+  });
 }
 
 /** The reply's marketplace and room, when its shop is bound to the reply's Kommo account and the room is known. */

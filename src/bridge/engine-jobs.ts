@@ -3,7 +3,7 @@
  * wrapper that tells a state-file refusal apart from a platform failure.
  */
 import { TkError } from "../errors/index.js";
-import { deliverToKommo } from "./deliver-to-kommo.js";
+import { type DeliveredIds, deliverToKommo } from "./deliver-to-kommo.js";
 import { deliverToMarketplace } from "./deliver-to-marketplace.js";
 import { dispatchTable, type JobHandlers } from "./job-kinds.js";
 import type { JobHandler, QueuedJob } from "./job-runner.js";
@@ -22,6 +22,8 @@ export interface HandlerDeps {
   metrics: BridgeMetrics;
   now: () => number;
   continuity: RoomContinuity;
+  /** Told of each message delivered either way (ids only: the delivery log line). */
+  onDelivered?: (ids: DeliveredIds) => void;
   attachments: "reject" | "link";
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
 }

@@ -4,6 +4,7 @@
  */
 
 import { isSourceKind } from "../domain/marketplace.js";
+import type { DeliveredIds } from "./deliver-to-kommo.js";
 import { replyJobDied } from "./deliver-to-marketplace.js";
 import { jobHandlers, watchedHandlers } from "./engine-jobs.js";
 import { stateFailureDetails, stateFailureText, watchQueue } from "./engine-state.js";
@@ -15,9 +16,9 @@ import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
-import type { EngineStore } from "./store-port.js";
+import type { EngineStore, JobCounts } from "./store-port.js";
 import { deliverFallbacks } from "./sync-room.js";
-import type { Topology } from "./topology.js";
+import { type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 export interface EngineOptions {
   store: EngineStore;
@@ -129,7 +130,15 @@ export class BridgeEngine {
 
   private createRunner(continuity: RoomContinuity): JobRunner {
     const o = this.o;
-    const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now, continuity };
+    const deps = {
+      store: o.store,
+      topology: o.topology,
+      metrics: this.metrics,
+      now: this.now,
+      continuity,
+      // One info line per delivered message, ids only, so operators can follow the traffic.
+      onDelivered: (ids: DeliveredIds) => o.log?.("info", "message delivered", { ...ids }),
+    };
     const handlers = jobHandlers({
       ...deps,
       attachments: o.attachments,
@@ -189,8 +198,50 @@ export class BridgeEngine {
 
   /** Starts the runner, then the start-up sweep (awaited), then periodic sweeps. */
   async start(): Promise<void> {
+    this.parkUnboundShops(this.o.store.jobCounts());
     this.runner.start();
     await this.poller.start();
+  }
+
+  /**
+   * Swaps the shops, apps and accounts for new ones (a config reload) without dropping work: jobs already running
+   * finish with the bindings they started with; queued jobs of removed shops stay in the state file, unclaimed,
+   * until the shop is bound again; added shops are swept at once (in the background) and then on their schedule.
+   */
+  async reconfigure(bindings: ShopBinding[]): Promise<TopologyChange> {
+    const key = (b: ShopBinding) => shopKey(b.source, b.shopId);
+    const before = new Set(this.o.topology.allShops().map(key));
+    // Read first: if the state file refuses it, the reload fails with nothing changed.
+    const counts = this.o.store.jobCounts();
+    this.o.topology.replace(bindings);
+    const after = new Set(bindings.map(key));
+    const added = bindings.filter((b) => !before.has(key(b)));
+    const removed = [...before].filter((k) => !after.has(k));
+    const parked = this.parkUnboundShops(counts);
+    // Not awaited: the added shops' first sweeps run on (a slow platform must not hold up the reload).
+    void this.poller.retarget(added);
+    this.runner.notify();
+    return { added: added.map(key), removed, parked };
+  }
+
+  /** Leaves the unfinished jobs of shops not in the topology in the queue; returns them per shop. */
+  private parkUnboundShops(counts: JobCounts[]): TopologyChange["parked"] {
+    const parked = counts
+      .filter((c) => c.shopKey !== "" && !this.o.topology.shopByKey(c.shopKey))
+      .filter((c) => c.pending + c.running > 0)
+      .map((c) => ({ shop: c.shopKey, jobs: c.pending + c.running }));
+    try {
+      this.runner.park(new Set(parked.map((p) => p.shop)));
+    } catch {
+      // Giving back the claimed-but-unstarted ones failed: their leases run out and they return, parked.
+    }
+    for (const p of parked)
+      this.o.log?.("warn", "a shop not in the config has unfinished jobs; they stay in the state file", {
+        code: "TK_ERR_SHOP_NOT_CONFIGURED",
+        ...p,
+        fix: "Bind the shop again (`tokokommo shops add`) and its jobs run; `tokokommo status` counts them.",
+      });
+    return parked;
   }
 
   /** Stops sweeping and claiming, finishes or releases in-flight jobs. */
@@ -215,6 +266,14 @@ export class BridgeEngine {
       this.metrics.csQuotaLimit.set({ shop: shopId }, usage.limit);
     }
   }
+}
+
+/** What a reconfigure changed: shop keys (`source:shopId`) added and removed, and shops whose jobs wait. */
+export interface TopologyChange {
+  added: string[];
+  removed: string[];
+  /** Shops not in the config with unfinished jobs: kept in the state file, run once the shop is bound again. */
+  parked: { shop: string; jobs: number }[];
 }
 
 /** Shops whose source counts its calls against a daily quota (TikTok Shop), with today's use. */

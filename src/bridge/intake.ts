@@ -137,7 +137,8 @@ export class Intake {
     hint: WebhookHint,
     now: number,
   ): "queued" | "covered" | "ignored" {
-    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return "ignored";
+    // The shop first: a notification for a shop not (yet) bound must not be remembered as seen, so its redelivery
+    // after a reload that binds the shop is taken.
     const shop = this.o.topology.shop(source, hint.shopId);
     if (!shop) {
       this.o.onWarning?.("webhook for a shop that is not bound in the config; ignored", {
@@ -146,6 +147,7 @@ export class Intake {
       });
       return "ignored";
     }
+    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return "ignored";
     if (hint.event) {
       const msg =
         hint.event === "deauthorized"

@@ -6,7 +6,7 @@
  *   and stall the others (they keep flowing while its jobs wait for timeouts).
  * - A failed job goes back to pending with a backoff (exponential with full jitter, or the server's Retry-After),
  *   up to `retryBudget` attempts; then it is dead: kept, counted in `status`, re-queued by `tokokommo retry --dead`.
- *   Never dropped.
+ *   Never dropped. Jobs of shops a config reload removed stay queued, unclaimed (park()).
  * - Leases: a claimed job carries lease_until; if the process dies mid-job, the lease expires and the job runs
  *   again. Handlers are therefore idempotent (Kommo rejects a repeated msgid; replies check for an earlier send).
  *   While a job runs, the runner renews its lease every leaseMs/4 (a heartbeat). So a run may take longer than
@@ -110,6 +110,7 @@ export class JobRunner {
   private finishedSinceClaim = 0;
   private loop: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private parked: ReadonlySet<string> = new Set();
   private readonly o: Required<
     Omit<JobRunnerOptions, "onDead" | "onRetry" | "onQueueError" | "onFinished" | "onLeaseLost">
   > &
@@ -176,22 +177,26 @@ export class JobRunner {
     this.wake?.();
   }
 
+  /** Leaves the jobs of these shops in the queue (a reload removed them): unclaimed, the buffered given back. */
+  park(shopKeys: ReadonlySet<string>): void {
+    this.parked = shopKeys;
+    const out = this.buffer.filter((j) => shopKeys.has(j.shopKey));
+    this.buffer = this.buffer.filter((j) => !shopKeys.has(j.shopKey));
+    if (out.length > 0) this.o.queue.release(out);
+  }
+
   get inFlight(): number {
     return this.running.size;
   }
 
-  /**
-   * Stops claiming, waits up to `graceMs` for running jobs, then releases the rest so the next start picks them
-   * up immediately (their lease would expire anyway; releasing just avoids the wait).
-   */
+  /** Stops claiming, waits up to `graceMs` for running jobs, then releases the rest (sooner than their leases). */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.loop;
     const pending = [...this.running.values()].map((r) => r.done);
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    clearInterval(this.heartbeat);
     const left = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
     this.buffer = [];
     if (left.length > 0) this.o.queue.release(left);
@@ -267,6 +272,7 @@ export class JobRunner {
     const busyShops = [...shops].filter(
       (k) => load(this.perShop, k, (j) => j.shopKey) >= 2 * this.o.perShopConcurrency,
     );
+    busyShops.push(...this.parked);
     const cappedKinds = Object.keys(this.o.kindConcurrency).filter(
       (k) => load(this.perKind, k, (j) => j.kind) >= this.kindCap(k),
     );

@@ -64,17 +64,24 @@ export class Poller {
   private catchUpTimer: NodeJS.Timeout | undefined;
   private lastCatchUp = Number.NEGATIVE_INFINITY;
   private readonly timers: SchedulerTimers;
-  private readonly scheduler: SweepScheduler<ShopBinding & { key: string; group: string }>;
+  private scheduler: SweepScheduler<ShopBinding & { key: string; group: string }>;
+  private periodicStarted = false;
   /** Start timers of a catch-up's later shops, released at stop. */
   private readonly waiting = new Set<{ handle: unknown; release: () => void }>();
 
   constructor(private readonly o: PollerOptions) {
     this.now = o.now ?? Date.now;
     this.timers = o.timers ?? realTimers;
+    this.scheduler = this.newScheduler();
+  }
+
+  /** The periodic sweeps of the topology's shops as it is now. */
+  private newScheduler(): SweepScheduler<ShopBinding & { key: string; group: string }> {
+    const { o } = this;
     const callsPerSecond = o.callsPerSecond ?? ((shop: ShopBinding) => shop.app.callsPerSecond);
     // Each shop has its own timer: a shop whose API hangs until its timeout delays only its own next sweep, never
     // the other shops' (one shared timer waiting for every shop would let the slowest set everyone's pace).
-    this.scheduler = new SweepScheduler({
+    return new SweepScheduler({
       targets: o.topology.allShops().map((shop) => ({
         ...shop,
         key: shopKey(shop.source, shop.shopId),
@@ -97,11 +104,27 @@ export class Poller {
   async start(): Promise<void> {
     this.stopped = false;
     await this.sweepAll();
-    if (this.o.periodic && !this.stopped) this.scheduler.start();
+    if (this.o.periodic && !this.stopped) {
+      this.scheduler.start();
+      this.periodicStarted = true;
+    }
+  }
+
+  /**
+   * The topology changed (a config reload): the periodic sweeps follow its shop list from now on, and each added
+   * shop gets its start-up sweep at once (awaited). Sweeps already running finish with the binding they had.
+   */
+  async retarget(added: ShopBinding[]): Promise<void> {
+    if (this.stopped) return;
+    this.scheduler.stop();
+    this.scheduler = this.newScheduler();
+    if (this.periodicStarted) this.scheduler.start();
+    await Promise.all(added.map((shop) => this.track(this.runSweep(shop))));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.periodicStarted = false;
     this.scheduler.stop();
     for (const w of this.waiting) {
       this.timers.clearTimer(w.handle);

@@ -1,6 +1,8 @@
 /**
- * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built once from
- * the config (wiring.ts) and looked up by the engine on every webhook and job; the engine never reads the config.
+ * Who is connected to whom: each bound shop with its marketplace source and its Kommo account. Built from the
+ * config (daemon/topology-from-config.ts) and looked up by the engine on every webhook and job; the engine never
+ * reads the config. A config reload replaces the bindings in place (replace()): every part of the engine holds
+ * this one object, so the next lookup sees the new shops, while work already running keeps the binding it got.
  */
 
 import type { SourceKind } from "../domain/index.js";
@@ -58,6 +60,14 @@ export class Topology {
   private readonly accountsByScope = new Map<string, KommoAccountBinding>();
 
   constructor(bindings: ShopBinding[]) {
+    this.replace(bindings);
+  }
+
+  /** Swaps every binding for `bindings` (a config reload). */
+  replace(bindings: ShopBinding[]): void {
+    this.shops.clear();
+    this.apps.clear();
+    this.accountsByScope.clear();
     for (const b of bindings) {
       this.shops.set(shopKey(b.source, b.shopId), b);
       this.apps.set(`${b.source}:${b.app.name}`, b.app);
@@ -67,6 +77,11 @@ export class Topology {
 
   shop(source: SourceKind, shopId: string): ShopBinding | undefined {
     return this.shops.get(shopKey(source, shopId));
+  }
+
+  /** The shop of a `source:shopId` key (shopKey()). */
+  shopByKey(key: string): ShopBinding | undefined {
+    return this.shops.get(key);
   }
 
   app(source: SourceKind, name: string): MarketplaceApp | undefined {

@@ -86,7 +86,8 @@ export function buildProgram(state: RunState): Command {
       .description("run the bridge daemon: webhooks, polling, delivery to Kommo and back")
       .option("--state <file>", "state file (overrides statePath)")
       .option("--host <host>", "listen address (overrides server.host)")
-      .option("--port <port>", "listen port (overrides server.port)"),
+      .option("--port <port>", "listen port (overrides server.port)")
+      .option("--no-watch", "reload the config on SIGHUP only, not when the file changes"),
     async () => (await import("./commands/serve.js")).serveCommand,
   );
   wire(

@@ -9,7 +9,7 @@ import { firstTooDeep, MAX_CONFIG_DEPTH } from "./depth.js";
 import { type ConfigProblem, formatPath, problemsFromIssues, renderProblems } from "./issues.js";
 import { defaultConfigDir } from "./paths.js";
 import { type Config, createConfigSchema } from "./schema.js";
-import { applyEnvSecrets, attachEnvSecrets, type Env } from "./secrets.js";
+import { applyEnvSecrets, attachEnvSecrets, type Env, placeholderSecretsEnv } from "./secrets.js";
 
 export interface ValidateOptions {
   /** The config file's path: the default statePath is next to it; relative statePaths resolve against it. */
@@ -51,8 +51,15 @@ export function invalidConfigError(source: string | undefined, problems: ConfigP
   });
 }
 
-/** Reads, parses and validates the config file at `path`. */
-export function loadConfig(path: string, env: Env = process.env): Config {
+/**
+ * Reads, parses and validates the config file at `path`. `secretsOptional`: a secret in neither the file nor the
+ * env is not an error (it reads as a placeholder), for commands that never call the platforms.
+ */
+export function loadConfig(
+  path: string,
+  env: Env = process.env,
+  opts: { secretsOptional?: boolean } = {},
+): Config {
   const file = resolve(path);
   let text: string;
   try {
@@ -75,7 +82,10 @@ export function loadConfig(path: string, env: Env = process.env): Config {
       cause: err,
     });
   }
-  return validateConfig(parseConfigJson(text, file), env, { configPath: file });
+  const raw = parseConfigJson(text, file);
+  return validateConfig(raw, opts.secretsOptional ? placeholderSecretsEnv(raw, env) : env, {
+    configPath: file,
+  });
 }
 
 /** JSON.parse with an error that gives line and column but never echoes the file's content (secrets). */

@@ -91,6 +91,28 @@ export function applyEnvSecrets(raw: unknown, env: Env): { raw: unknown; fromEnv
   return { raw: copy, fromEnv };
 }
 
+/** What a secret missing from both the file and the env reads as in placeholderSecretsEnv's config. */
+export const SECRET_NOT_SET = "(not set here: in the daemon's environment)";
+
+/**
+ * `env` plus a placeholder for every secret that neither the file nor `env` holds. For commands that never call
+ * the platforms (`status`, `shops list`): they must work where the secrets live only in the service's env file.
+ */
+export function placeholderSecretsEnv(raw: unknown, env: Env): Env {
+  const out: Env = { ...env };
+  for (const spec of SECRET_FIELDS) {
+    for (const entry of entries(raw, spec)) {
+      if (typeof entry.name !== "string" || !appliesTo(spec, entry)) continue;
+      const envVar = secretEnvVar(spec, entry.name);
+      const parent = spec.field.length === 2 ? entry[spec.field[0] as string] : entry;
+      const inFile = isObj(parent) && parent[spec.field.at(-1) as string] !== undefined;
+      // The webhook secret is optional: an app without one stays without one.
+      if (!inFile && !out[envVar] && spec.envSuffix !== "WEBHOOK_SECRET") out[envVar] = SECRET_NOT_SET;
+    }
+  }
+  return out;
+}
+
 /**
  * For a validation issue at `path`, the env var that could supply the secret there (undefined when the
  * path is not a secret).

@@ -7,28 +7,23 @@
  * rest (their leases would expire anyway), then close the database.
  */
 
-import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-media.js";
-import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
-import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
+import type { BridgeEngine, EngineOptions, TopologyChange } from "../bridge/engine.js";
 import { stateWriteCode } from "../bridge/state-health.js";
+import { Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
-import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
+import type { Env } from "../config/secrets.js";
 import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
-import { bridgeRoutes, type ReadinessCheck } from "../server/routes.js";
-import { nextRetryAt, openStore, RETRY_BUDGET, type Store, startRetention } from "../store/index.js";
-import { buildTopology } from "./topology-from-config.js";
+import { bridgeRoutes } from "../server/routes.js";
+import { openStore, type Store, startRetention } from "../store/index.js";
+import { ConfigReloader } from "./config-reload.js";
+import { engineFromConfig, readinessOf } from "./engine-from-config.js";
+import { localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
+import { type BindingCache, buildBindings } from "./topology-from-config.js";
 
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-/**
- * The same while writes are being refused for a lock. A write waiting on the lock holds the main thread (SQLite
- * waits synchronously): with the full timeout on every write, a long lock would leave webhooks and probes
- * unanswered for seconds at a time, and Kommo gives up on a webhook after 5 s. After the first refusal each write
- * tries briefly, so the daemon keeps answering (503) and still sees the lock go within this time.
- */
-const REFUSING_BUSY_TIMEOUT_MS = 200;
 
 export type DaemonLog = (
   level: "info" | "warn" | "error",
@@ -38,6 +33,12 @@ export type DaemonLog = (
 
 export interface DaemonOptions {
   config: Config;
+  /**
+   * The config file `config` was read from, with the hash of its bytes (config-reload.ts): the daemon then
+   * reloads it on reload() (serve sends SIGHUP there) and, unless watchConfig is false, when the file changes,
+   * and keeps a runtime card next to the state file (runtime-file.ts).
+   */
+  configFile?: { path: string; hash: string; env: Env; watch?: boolean };
   /** Overrides config.statePath. */
   statePath?: string;
   host?: string;
@@ -73,6 +74,8 @@ export interface RunningDaemon {
   engine: BridgeEngine;
   store: Store;
   server: RunningServer;
+  /** Reads the config file again and applies it (configFile only; otherwise resolves undefined). */
+  reload(): Promise<ReloadOutcome | undefined>;
   /** Graceful stop; resolves when the database is closed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -82,102 +85,32 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const busyTimeoutMs = o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   // lock: one daemon per state file (TK_ERR_STATE_LOCKED for a second one; released when this process ends).
   const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs, lock: true });
-  const http = o.httpWorker
-    ? new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
-        onLost: (why, failed) =>
-          o.log?.("error", "the HTTP worker thread died or hung; a new one starts with the next call", {
-            code: "TK_ERR_HTTP_WORKER_LOST",
-            error: why,
-            failedCalls: failed,
-            fix: "Nothing to do if it is rare: the failed calls are retried. If it repeats, report it with this log.",
-          }),
-      })
-    : undefined;
-  let previousExchange: Exchange | undefined;
   // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
   // slow host must not keep the process alive after it stopped.
   const halt = new AbortController();
-  const closeHttp = async () => {
-    if (!http) return;
-    // Put back what was there, unless someone replaced the worker's exchange meanwhile.
-    if (previousExchange && currentExchange() === http.exchange) setExchange(previousExchange);
-    await http.close();
-    // The process is ours (serve): calls still on this thread (through a proxy dispatcher) end now too.
-    abortDirectExchanges();
-  };
+  const http = httpWorker(o);
   try {
-    if (http) {
-      await http.start();
-      previousExchange = setExchange(http.exchange);
-    }
-    const retryBudget = o.engine?.retryBudget ?? RETRY_BUDGET;
-    const engineStore = new SqliteEngineStore(store, retryBudget);
-    const topology = buildTopology(config, {
+    await http.start();
+    const topologyDeps = {
       tokenStore: store.tokens,
-      tokenKeys: (prefix) => store.tokens.keys(prefix),
+      tokenKeys: (prefix: string) => store.tokens.keys(prefix),
       callCounts: store.callCounts,
-    });
-    const tuning = o.engine ?? {};
-    const engine = new BridgeEngine({
-      store: engineStore,
-      topology,
-      kommoHooks: {
-        verify: verifyKommoWebhook,
-        parse: (raw) => {
-          const hook = parseKommoWebhook(raw);
-          return hook.kind === "message" ? hook : { kind: "other" };
-        },
-      },
-      nextRetryAt: (t) =>
-        nextRetryAt({
-          ...t,
-          ...(tuning.baseRetryMs !== undefined ? { baseMs: tuning.baseRetryMs } : {}),
-          ...(tuning.maxRetryMs !== undefined ? { maxMs: tuning.maxRetryMs } : {}),
-        }),
-      mode: config.sync.mode,
-      pollIntervalMs: tuning.pollIntervalMs ?? config.sync.pollIntervalSeconds * 1000,
-      attachments: config.attachments,
-      download: (url) =>
-        downloadMedia(url, {
-          allowPrivateNetworks: mediaAllowsPrivateNetworks(config.media),
-          signal: halt.signal,
-        }),
-      retryBudget,
-      ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
-      ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
-      ...(tuning.leaseMs !== undefined ? { leaseMs: tuning.leaseMs } : {}),
-      ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
-      ...(tuning.now ? { now: tuning.now } : {}),
-      ...(o.log ? { log: o.log } : {}),
-      onStateWritable: (failure) => {
-        const ms =
-          failure?.code === "TK_ERR_STATE_BUSY"
-            ? Math.min(REFUSING_BUSY_TIMEOUT_MS, busyTimeoutMs)
-            : busyTimeoutMs;
-        if (store.db.open) store.db.pragma(`busy_timeout = ${ms}`);
-      },
-    });
-    const readiness = (): ReadinessCheck[] => {
-      const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];
-      // From the daemon's own last write (no probe write): not ready from a refused write to the next commit.
-      const refused = engine.state.lastFailure;
-      checks.push({
-        name: "state writable",
-        ok: refused === undefined,
-        ...(refused ? { detail: `${refused.code} since ${new Date(refused.since).toISOString()}` } : {}),
-      });
-      for (const s of store.shopStatus.listShopStatus()) {
-        checks.push({
-          name: `shop ${s.source}:${s.shopId}`,
-          ok: s.healthy,
-          ...(s.healthy ? {} : { detail: `${s.lastErrorCode ?? ""} ${s.lastError ?? ""}`.trim() }),
-        });
-      }
-      return checks;
     };
+    const bindingCache: BindingCache = new Map();
+    const topology = new Topology(buildBindings(config, topologyDeps, bindingCache));
+    const tuning = o.engine ?? {};
+    const engine = engineFromConfig({
+      config,
+      store,
+      topology,
+      tuning,
+      busyTimeoutMs,
+      halt: halt.signal,
+      ...(o.log ? { log: o.log } : {}),
+    });
     const server = await listen(
       createHttpServer({
-        router: bridgeRoutes({ engine, readiness }),
+        router: bridgeRoutes({ engine, readiness: readinessOf(store, engine) }),
         onError: (err) =>
           o.log?.("error", "request handler failed (answered 500)", {
             code: "TK_ERR_INTERNAL",
@@ -188,18 +121,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       o.port ?? config.server.port,
     );
     await engine.start();
-    // Finished history older than retention.days leaves the state file: hourly, in small batches (retention.ts).
-    const retention = startRetention(store, {
-      days: config.retention.days,
-      ...(tuning.now ? { now: tuning.now } : {}),
-      ...(tuning.retentionFirstDelayMs !== undefined ? { firstDelayMs: tuning.retentionFirstDelayMs } : {}),
-      onPruned: (counts) => o.log?.("info", "pruned old history from the state file", { ...counts }),
-      onError: (err) =>
-        o.log?.("warn", "pruning the state file failed; the next pass retries", {
-          code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
-          error: String(err),
-        }),
-    });
+    const retention = startPruning(o, store);
+    const reloader =
+      o.configFile &&
+      startReloader(
+        o,
+        o.configFile,
+        store.path,
+        localUrl(o.host ?? config.server.host, server.port),
+        (next) => engine.reconfigure(buildBindings(next, topologyDeps, bindingCache)),
+      );
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -212,30 +143,116 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       engine,
       store,
       server,
+      reload: async () => (stopping ? undefined : reloader?.reload()),
       stop: (graceMs = 5_000) => {
-        stopping ??= (async () => {
-          await server.close();
-          try {
-            await engine.stop(graceMs);
-          } catch (err) {
-            // Releasing the unfinished jobs failed (the state file locked or full): their leases run out and
-            // the next start runs them. The shutdown itself goes on, so the file is closed cleanly.
-            o.log?.("error", "could not release unfinished jobs at shutdown; the next start runs them", {
-              code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
-              error: err instanceof Error ? err.message : String(err),
-            });
-          }
-          halt.abort();
-          await retention.stop();
-          await closeHttp(); // after the engine: jobs still running when it stopped were waiting on it
-          store.close();
-        })();
+        stopping ??= stopInOrder({ o, reloader, server, engine, retention, http, store, halt }, graceMs);
         return stopping;
       },
     };
   } catch (err) {
-    await closeHttp();
+    await http.close();
     store.close();
     throw err;
   }
+}
+
+/**
+ * The HTTP exchanges on a worker thread (o.httpWorker), set as this process's exchange between start() and
+ * close(); without it both do nothing.
+ */
+function httpWorker(o: DaemonOptions): { start(): Promise<void>; close(): Promise<void> } {
+  if (!o.httpWorker) return { start: async () => undefined, close: async () => undefined };
+  const http = new WorkerExchange(o.httpWorker === true ? defaultWorkerScript() : o.httpWorker, {
+    onLost: (why, failed) =>
+      o.log?.("error", "the HTTP worker thread died or hung; a new one starts with the next call", {
+        code: "TK_ERR_HTTP_WORKER_LOST",
+        error: why,
+        failedCalls: failed,
+        fix: "Nothing to do if it is rare: the failed calls are retried. If it repeats, report it with this log.",
+      }),
+  });
+  let previous: Exchange | undefined;
+  return {
+    async start() {
+      await http.start();
+      previous = setExchange(http.exchange);
+    },
+    async close() {
+      // Put back what was there, unless someone replaced the worker's exchange meanwhile.
+      if (previous && currentExchange() === http.exchange) setExchange(previous);
+      await http.close();
+      // The process is ours (serve): calls still on this thread (through a proxy dispatcher) end now too.
+      abortDirectExchanges();
+    },
+  };
+}
+
+/** Reloads of the config file (config-reload.ts), with the runtime card next to the state file. */
+function startReloader(
+  o: DaemonOptions,
+  file: NonNullable<DaemonOptions["configFile"]>,
+  statePath: string,
+  url: string,
+  apply: (config: Config) => Promise<TopologyChange>,
+): ConfigReloader {
+  return new ConfigReloader({
+    configPath: file.path,
+    env: file.env,
+    initial: { config: o.config, hash: file.hash },
+    apply,
+    statePath,
+    card: { pid: process.pid, url, configPath: file.path, startedAt: new Date().toISOString() },
+    ...(file.watch !== undefined ? { watch: file.watch } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+/** Finished history older than retention.days leaves the state file: hourly, in small batches (retention.ts). */
+function startPruning(o: DaemonOptions, store: Store): ReturnType<typeof startRetention> {
+  return startRetention(store, {
+    days: o.config.retention.days,
+    ...(o.engine?.now ? { now: o.engine.now } : {}),
+    ...(o.engine?.retentionFirstDelayMs !== undefined
+      ? { firstDelayMs: o.engine.retentionFirstDelayMs }
+      : {}),
+    onPruned: (counts) => o.log?.("info", "pruned old history from the state file", { ...counts }),
+    onError: (err) =>
+      o.log?.("warn", "pruning the state file failed; the next pass retries", {
+        code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
+        error: String(err),
+      }),
+  });
+}
+
+/** The shutdown order of the header: intake, the engine (running jobs finish or are released), then the rest. */
+async function stopInOrder(
+  d: {
+    o: DaemonOptions;
+    reloader: ConfigReloader | undefined;
+    server: RunningServer;
+    engine: BridgeEngine;
+    retention: ReturnType<typeof startRetention>;
+    http: { close(): Promise<void> };
+    store: Store;
+    halt: AbortController;
+  },
+  graceMs: number,
+): Promise<void> {
+  d.reloader?.close();
+  if (d.reloader) removeRuntime(d.store.path);
+  await d.server.close();
+  try {
+    await d.engine.stop(graceMs);
+  } catch (err) {
+    // Releasing the unfinished jobs failed (the state file locked or full): their leases run out and the next
+    // start runs them. The shutdown itself goes on, so the file is closed cleanly.
+    d.o.log?.("error", "could not release unfinished jobs at shutdown; the next start runs them", {
+      code: stateWriteCode(err) ?? "TK_ERR_STATE_QUEUE",
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  d.halt.abort();
+  await d.retention.stop();
+  await d.http.close(); // after the engine: jobs still running when it stopped were waiting on it
+  d.store.close();
 }

@@ -1,12 +1,16 @@
 /**
- * Builds the engine's Topology from the config: one MarketplaceSource per app, one Kommo binding per account,
- * one ShopBinding per configured shop.
+ * Builds the engine's shop bindings from the config: one MarketplaceSource per app, one Kommo binding per
+ * account, one ShopBinding per configured shop. At start-up and again on every config reload (config-reload.ts).
  */
 
 import type { TokenStore } from "../auth/token-store.js";
-import type { ShopBinding } from "../bridge/topology.js";
-import { type KommoAccountBinding, type MarketplaceApp, Topology } from "../bridge/topology.js";
-import type { Config } from "../config/index.js";
+import type { KommoAccountBinding, MarketplaceApp, ShopBinding } from "../bridge/topology.js";
+import type {
+  Config,
+  KommoAccount,
+  TiktokshopApp,
+  TokopediaApp as TokopediaAppConfig,
+} from "../config/index.js";
 import type { TikTokShopBinding } from "../sources/tiktokshop/index.js";
 import { TikTokShopSource } from "../sources/tiktokshop/index.js";
 import { type CallCountsPort, CsQuota, quotaSettings } from "../sources/tiktokshop/quota.js";
@@ -50,49 +54,89 @@ export function tiktokshopBindings(appName: string, deps: TopologyDeps): TikTokS
   return out;
 }
 
-export function buildTopology(config: Config, deps: TopologyDeps): Topology {
+/**
+ * The apps and accounts built so far, by what they were built from: a reload reuses those whose settings did not
+ * change, so their rate gates, quota counters and token caches carry on; a changed one is built anew (calls of
+ * the old one already under way finish with it).
+ */
+export type BindingCache = Map<string, MarketplaceApp | KommoAccountBinding>;
+
+/** The shop bindings of a config; `cache` (updated in place) holds what an earlier build made. */
+export function buildBindings(config: Config, deps: TopologyDeps, cache: BindingCache): ShopBinding[] {
+  const built: BindingCache = new Map();
+  const reuse = <T extends MarketplaceApp | KommoAccountBinding>(key: string, make: () => T): T => {
+    const item = (cache.get(key) as T | undefined) ?? make();
+    built.set(key, item);
+    return item;
+  };
   const apps = new Map<string, MarketplaceApp>();
   for (const app of config.tokopedia.apps) {
-    const source = new TokopediaSource({
-      client: tokopediaClient(app, config, deps.tokenStore),
-      ...(app.webhookSecret ? { webhookSecret: app.webhookSecret } : {}),
-    });
-    apps.set(`tokopedia:${app.name}`, {
-      source: "tokopedia",
-      name: app.name,
-      marketplace: app.webhookSecret ? source : hintsOnlyWithoutSecret(source),
-      callsPerSecond: app.requestsPerSecond,
-    });
+    const key = JSON.stringify(["tokopedia", app, config.endpoints]);
+    apps.set(
+      `tokopedia:${app.name}`,
+      reuse(key, () => tokopediaApp(app, config, deps)),
+    );
   }
   for (const app of config.tiktokshop.apps) {
-    const source = new TikTokShopSource({
-      appName: app.name,
-      appKey: app.appKey,
-      appSecret: app.appSecret,
-      authBaseUrl: config.endpoints.tiktokshopAuth,
-      apiBaseUrl: config.endpoints.tiktokshopApi,
-      tokenStore: deps.tokenStore,
-      shops: tiktokshopBindings(app.name, deps),
-      ...(deps.callCounts ? { quota: new CsQuota(quotaSettings(app), deps.callCounts, deps.now) } : {}),
-    });
-    apps.set(`tiktokshop:${app.name}`, { source: "tiktokshop", name: app.name, marketplace: source });
+    // The sellers' shops come from the state file (shops add --source tiktokshop): part of what the app is.
+    const key = JSON.stringify(["tiktokshop", app, config.endpoints, tiktokshopBindings(app.name, deps)]);
+    apps.set(
+      `tiktokshop:${app.name}`,
+      reuse(key, () => tiktokshopApp(app, config, deps)),
+    );
   }
   const accounts = new Map<string, KommoAccountBinding>();
   for (const account of config.kommo.accounts) {
-    accounts.set(account.name, {
-      name: account.name,
-      scopeId: account.scopeId,
-      channelSecret: account.channel.secret,
-      chats: kommoChatsClient(account, config),
-      rest: kommoRestClient(account, config, deps.tokenStore),
-    });
+    const key = JSON.stringify(["kommo", account, config.endpoints]);
+    accounts.set(
+      account.name,
+      reuse(key, () => kommoAccount(account, config, deps)),
+    );
   }
-  const bindings: ShopBinding[] = config.shops.map((shop) => {
+  cache.clear();
+  for (const [k, v] of built) cache.set(k, v);
+  return config.shops.map((shop) => {
     const app = apps.get(`${shop.source}:${shop.app}`);
     const kommo = accounts.get(shop.kommoAccount);
     // The config schema's cross-checks guarantee both exist; a failure here is a bug, not a user error.
     if (!app || !kommo) throw new Error(`shop ${shop.shopId}: app or Kommo account missing after validation`);
     return { source: shop.source, shopId: shop.shopId, shopName: shop.name ?? shop.shopId, app, kommo };
   });
-  return new Topology(bindings);
+}
+
+function tokopediaApp(app: TokopediaAppConfig, config: Config, deps: TopologyDeps): MarketplaceApp {
+  const source = new TokopediaSource({
+    client: tokopediaClient(app, config, deps.tokenStore),
+    ...(app.webhookSecret ? { webhookSecret: app.webhookSecret } : {}),
+  });
+  return {
+    source: "tokopedia",
+    name: app.name,
+    marketplace: app.webhookSecret ? source : hintsOnlyWithoutSecret(source),
+    callsPerSecond: app.requestsPerSecond,
+  };
+}
+
+function tiktokshopApp(app: TiktokshopApp, config: Config, deps: TopologyDeps): MarketplaceApp {
+  const source = new TikTokShopSource({
+    appName: app.name,
+    appKey: app.appKey,
+    appSecret: app.appSecret,
+    authBaseUrl: config.endpoints.tiktokshopAuth,
+    apiBaseUrl: config.endpoints.tiktokshopApi,
+    tokenStore: deps.tokenStore,
+    shops: tiktokshopBindings(app.name, deps),
+    ...(deps.callCounts ? { quota: new CsQuota(quotaSettings(app), deps.callCounts, deps.now) } : {}),
+  });
+  return { source: "tiktokshop", name: app.name, marketplace: source };
+}
+
+function kommoAccount(account: KommoAccount, config: Config, deps: TopologyDeps): KommoAccountBinding {
+  return {
+    name: account.name,
+    scopeId: account.scopeId,
+    channelSecret: account.channel.secret,
+    chats: kommoChatsClient(account, config),
+    rest: kommoRestClient(account, config, deps.tokenStore),
+  };
 }

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TK_ERR_CONFIG_NOT_FOUND: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_NOT_JSON: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_UNREADABLE: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },
+  TK_ERR_CONFIG_WATCH: { category: "config", exitCode: 1, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_WRITE: { category: "config", exitCode: 1, retryable: false, doc: CONFIG },
   TK_ERR_HTTP_WORKER_LOST: { category: "transient", exitCode: 1, retryable: true, doc: STATE },
   TK_ERR_INTERNAL: { category: "internal", exitCode: 1, retryable: true, doc: GENERAL, maybeSent: true },

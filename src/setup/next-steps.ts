@@ -1,24 +1,5 @@
 /** What init prints at the end: how to run the bridge, a systemd unit, and where to check it. */
-
-export function systemdUnit(o: { configPath: string; execPath: string; user?: string }): string {
-  return [
-    "[Unit]",
-    "Description=tokokommo: Tokopedia chats in Kommo",
-    "After=network-online.target",
-    "Wants=network-online.target",
-    "",
-    "[Service]",
-    `ExecStart=${o.execPath} serve --config ${o.configPath}`,
-    ...(o.user ? [`User=${o.user}`] : []),
-    "Restart=on-failure",
-    "RestartSec=5",
-    "# secrets may live in an env file instead of the config (TOKOKOMMO_* variables):",
-    "# EnvironmentFile=/etc/tokokommo.env",
-    "",
-    "[Install]",
-    "WantedBy=multi-user.target",
-  ].join("\n");
-}
+import { DOCUMENTED_UNIT_PATHS, systemdUnit } from "../daemon/systemd-unit.js";
 
 export function nextSteps(o: {
   configPath: string;
@@ -26,7 +7,7 @@ export function nextSteps(o: {
   chatWebhookUrl?: string;
   execPath?: string;
 }): string {
-  const exec = o.execPath ?? "/usr/bin/env npx tokokommo";
+  const exec = o.execPath ?? DOCUMENTED_UNIT_PATHS.exec;
   return [
     `Config written to ${o.configPath} (mode 0600).`,
     "",
@@ -39,10 +20,14 @@ export function nextSteps(o: {
         ]),
     ...(o.chatWebhookUrl ? [`     Tokopedia chat webhook registered: ${o.chatWebhookUrl}`] : []),
     `  3. Check every link:  tokokommo doctor --config ${o.configPath}`,
-    "  4. Run it under systemd: save this as /etc/systemd/system/tokokommo.service, then",
+    "  4. Run it under systemd (service user, directories, env file for secrets, logs: docs/operations.md,",
+    '     "Running under systemd"): save this as /etc/systemd/system/tokokommo.service, then',
     "     `systemctl daemon-reload && systemctl enable --now tokokommo`:",
+    ...(/^\/(home|root)\//.test(o.configPath)
+      ? ["     (the service cannot read home directories: move the config to /etc/tokokommo first)"]
+      : []),
     "",
-    systemdUnit({ configPath: o.configPath, execPath: exec })
+    systemdUnit({ configPath: o.configPath, exec })
       .split("\n")
       .map((l) => `     ${l}`)
       .join("\n"),

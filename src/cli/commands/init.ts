@@ -10,6 +10,7 @@ import { Asker } from "../../setup/asker.js";
 import { interruptedError } from "../../setup/interrupted.js";
 import type { TikTokShopInitFlags } from "../../setup/tiktokshop/init-flags.js";
 import type { InitFlags } from "../../setup/tokopedia/index.js";
+import { withDaemonAnswer } from "../daemon-answer.js";
 import { untilInterrupted } from "../interrupt.js";
 import { inquirerPrompter, type Prompter } from "../prompts.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
@@ -103,8 +104,8 @@ async function initTokopedia(
     signal,
     execPath: process.argv[1] ? `${process.execPath} ${process.argv[1]}` : "tokokommo",
   });
-  return {
-    exitCode: 0,
+  const answer = {
+    exitCode: 0 as const,
     text: result.text,
     json: {
       configPath: result.configPath,
@@ -116,6 +117,8 @@ async function initTokopedia(
       kommoHookUrl: result.kommoHookUrl ?? null,
     },
   };
+  // Whether a running daemon took the config just written (it reloads on file change).
+  return withDaemonAnswer(answer, result.configPath, result.config.statePath);
 }
 
 /**
@@ -146,7 +149,6 @@ async function initTikTokShop(
   try {
     const { config: next, result } = await tts.tiktokshopInitSteps({ config, flags, store, ask, signal });
     saveConfig(configPath, next);
-    // The running daemon's answer to the new config (did it take the change?) belongs here, after the write.
     const text = [
       `bound ${result.shops.length} Tokopedia & Shop shop(s) of ${result.sellerName ?? result.openId} to Kommo account ${result.kommoAccount}`,
       result.webhook.url ? `set this webhook URL in Partner Center: ${result.webhook.url}` : "",
@@ -154,7 +156,11 @@ async function initTikTokShop(
     ]
       .filter(Boolean)
       .join("\n");
-    return { exitCode: 0, text, json: redact(result) };
+    return withDaemonAnswer(
+      { exitCode: 0, text, json: redact(result) as object },
+      configPath,
+      next.statePath,
+    );
   } finally {
     store.close();
   }

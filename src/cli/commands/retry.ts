@@ -21,7 +21,10 @@ export async function retryCommand(
   opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
-  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
+  // Calls no platform: secrets kept only in the daemon's env file may be missing here.
+  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env, {
+    secretsOptional: true,
+  });
   const statePath = config.statePath;
   if (!existsSync(statePath)) {
     throw new TkError(

@@ -1,4 +1,5 @@
-import { loadConfig, resolveConfigPath } from "../../config/index.js";
+import { resolve as resolvePath } from "node:path";
+import { resolveConfigPath } from "../../config/index.js";
 import { usageError } from "../../errors/index.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 
@@ -18,18 +19,29 @@ function parsePort(raw: unknown): number | undefined {
 
 /**
  * `tokokommo serve`: runs the daemon until SIGTERM or SIGINT, then stops intake, finishes or releases in-flight
- * jobs, closes the state file and returns exit code 0.
+ * jobs, closes the state file and returns exit code 0. SIGHUP, and a change of the config file (unless
+ * --no-watch), reload the config without a restart.
  */
 export async function serveCommand(
   opts: Record<string, unknown>,
   globals: GlobalOptions,
 ): Promise<CommandResult> {
   const port = parsePort(opts.port);
-  const config = loadConfig(resolveConfigPath({ config: globals.config }, process.env), process.env);
-  const [{ startDaemon }, { createLogger }] = await Promise.all([
+  const configPath = resolvePath(resolveConfigPath({ config: globals.config }, process.env));
+  const [{ startDaemon }, { loadConfigFile }, { createLogger }] = await Promise.all([
     import("../../daemon/daemon.js"),
+    import("../../daemon/config-reload.js"),
     import("../../log/index.js"),
   ]);
+  const { config, hash } = loadConfigFile(configPath, process.env);
+  // SIGHUP (`systemctl reload tokokommo`) reads the config file again (config-reload.ts); one during start-up
+  // (whose default action would end the process) is taken once the daemon runs.
+  let reload = () => {
+    hangupDuringStart = true;
+  };
+  let hangupDuringStart = false;
+  const onHangup = () => reload();
+  process.on("SIGHUP", onHangup);
   const logger = createLogger({ level: globals.logLevel ?? "info" });
   const daemon = await startDaemon({
     config,
@@ -38,11 +50,18 @@ export async function serveCommand(
     ...(port !== undefined ? { port } : {}),
     httpWorker: true,
     log: (level, msg, details) => logger[level](details ?? {}, msg),
+    configFile: { path: configPath, hash, env: process.env, watch: opts.watch !== false },
   });
+  reload = () => {
+    logger.info({ path: configPath }, "SIGHUP: reloading the config");
+    void daemon.reload();
+  };
+  if (hangupDuringStart) reload();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
+  reload = () => undefined; // a SIGHUP while stopping is ignored (its default action would end the process)
   logger.info({ signal }, "shutting down");
   const started = Date.now();
   await daemon.stop(SHUTDOWN_BUDGET_MS - 2_000);

@@ -7,6 +7,7 @@ import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/
 import { missingFlagsError } from "../../setup/missing-flags.js";
 import { bindTikTokShopSeller, parseShopIds } from "../../setup/tiktokshop/index.js";
 import { openStore } from "../../store/index.js";
+import { withDaemonAnswer } from "../daemon-answer.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 
 export interface ShopsAddTikTokShopOptions {
@@ -55,7 +56,11 @@ export async function runShopsAddTikTokShop(
         : "No webhook URL: server.publicUrl is not set.",
       ...r.webhook.warnings.map((w) => `warning: ${w}`),
     ];
-    return { exitCode: 0, text: lines.join("\n"), json: redact(r) };
+    return withDaemonAnswer(
+      { exitCode: 0, text: lines.join("\n"), json: redact(r) as object },
+      path,
+      config.statePath,
+    );
   } finally {
     store.close();
   }

@@ -1,5 +1,6 @@
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";
 import { TkError, usageError } from "../../errors/index.js";
+import { withDaemonAnswer } from "../daemon-answer.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 
@@ -11,7 +12,8 @@ export async function shopsListCommand(
   globals: GlobalOptions,
 ): Promise<CommandResult> {
   const path = resolveConfigPath({ config: globals.config }, process.env);
-  const config = loadConfig(path, process.env);
+  // Secrets may live only in the daemon's env file: listing needs none.
+  const config = loadConfig(path, process.env, { secretsOptional: true });
   const text = formatTable(
     ["SOURCE", "SHOP ID", "NAME", "APP", "KOMMO ACCOUNT"],
     config.shops.map((s) => [s.source, s.shopId, s.name ?? "-", s.app, s.kommoAccount]),
@@ -67,7 +69,11 @@ export async function shopsAddCommand(
   const { addTokopediaShop } = await import("../../setup/tokopedia/add-tokopedia-shop.js");
   const { shop, added } = await addTokopediaShop(config, path, { app, domain, kommoAccount });
   const text = `${added ? "bound" : "already bound"}: tokopedia shop ${shop.shopId} (${shop.name ?? "-"}) -> ${shop.kommoAccount} via app ${shop.app}`;
-  return { exitCode: 0, text, json: { added, shops: [redact(shop)] } };
+  return withDaemonAnswer(
+    { exitCode: 0, text, json: { added, shops: [redact(shop)] } },
+    path,
+    config.statePath,
+  );
 }
 
 /** `tokokommo shops remove <shopId>`: unbinds a shop from the config (the last one cannot go). */
@@ -78,7 +84,8 @@ export async function shopsRemoveCommand(
 ): Promise<CommandResult> {
   const path = resolveConfigPath({ config: globals.config }, process.env);
   const shopId = args[0] ?? "";
-  const config = loadConfig(path, process.env);
+  // Calls no platform: secrets kept only in the daemon's env file may be missing here (and are not written).
+  const config = loadConfig(path, process.env, { secretsOptional: true });
   const gone = config.shops.filter((s) => s.shopId === shopId);
   if (gone.length === 0)
     throw new TkError("TK_ERR_SETUP_SHOP_NOT_IN_CONFIG", `shop ${shopId} is not bound in ${path}`, {
@@ -97,9 +104,13 @@ export async function shopsRemoveCommand(
     );
   saveConfig(path, { ...config, shops: rest });
   void opts;
-  return {
-    exitCode: 0,
-    text: `removed: ${gone.map((s) => `${s.source} shop ${s.shopId}`).join(", ")}`,
-    json: { removed: redact(gone) },
-  };
+  return withDaemonAnswer(
+    {
+      exitCode: 0,
+      text: `removed: ${gone.map((s) => `${s.source} shop ${s.shopId}`).join(", ")}`,
+      json: { removed: redact(gone) },
+    },
+    path,
+    config.statePath,
+  );
 }

@@ -133,7 +133,8 @@ export async function statusCommand(
   const configPath = resolveConfigPath({ config: globals.config }, process.env);
   const starter = starterStatus(configPath);
   if (starter) return starter;
-  const config = loadConfig(configPath, process.env);
+  // Secrets may live only in the daemon's env file: status never calls the platforms, so it needs none.
+  const config = loadConfig(configPath, process.env, { secretsOptional: true });
   // --state, like serve's, is taken from the current directory; the config's statePath from the config's.
   const statePath = typeof opts.state === "string" ? resolve(opts.state) : config.statePath;
   const configured = config.shops.map((s) => ({

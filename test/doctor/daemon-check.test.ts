@@ -1,0 +1,60 @@
+/**
+ * doctor's daemon check finds the running daemon where it really listens: `serve --port` (or a config whose port
+ * is 0) listens elsewhere than server.port says, and doctor used to answer "start it" while it ran. The daemon's
+ * runtime card (next to the state file) names its address and the config it runs with, so doctor also tells a
+ * daemon still running an older version of the config file.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readRuntime } from "../../src/daemon/runtime-file.js";
+import { runDoctor } from "../../src/doctor/index.js";
+import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { waitFor } from "../helpers/wait.js";
+
+let bed: Testbed;
+let daemon: DaemonProcess | undefined;
+
+beforeAll(async () => {
+  bed = await startTestbed({ mode: "webhook" });
+});
+
+afterAll(async () => {
+  daemon?.child.kill("SIGKILL");
+  await bed?.close();
+});
+
+const daemonCheck = async () =>
+  (await runDoctor({ configPath: bed.configPath, env: {}, timeoutMs: 10_000 })).checks.find(
+    (c) => c.id === "daemon.healthz",
+  )!;
+
+describe("doctor's daemon check", () => {
+  it("fails, saying to start it, when no daemon runs", async () => {
+    const check = await daemonCheck();
+    expect(check.status).toBe("fail");
+    expect(check.fix).toContain("tokokommo serve");
+  });
+
+  it("passes for a daemon started with --port (the config says port 0), naming its pid", async () => {
+    daemon = await spawnDaemon(bed.configPath, await freePort(), ["--no-watch"]);
+    const check = await daemonCheck();
+    expect(check.status).toBe("pass");
+    expect(check.message).toContain(daemon.url);
+    expect(check.message).toContain(`pid ${daemon.child.pid}`);
+  });
+
+  it("warns while the daemon runs an older version of the config file, until it reloads", async () => {
+    const raw = JSON.parse(readFileSync(bed.configPath, "utf8"));
+    raw.shops[0].name = "renamed shop";
+    writeFileSync(`${bed.configPath}.tmp`, JSON.stringify(raw));
+    renameSync(`${bed.configPath}.tmp`, bed.configPath);
+    const stale = await daemonCheck();
+    expect(stale.status).toBe("warn");
+    expect(stale.message).toContain("older version of");
+    expect(stale.fix).toContain("systemctl reload tokokommo");
+    daemon!.child.kill("SIGHUP");
+    await waitFor("the reload", () => readRuntime(bed.statePath)?.generation === 2);
+    expect((await daemonCheck()).status).toBe("pass");
+  });
+});
