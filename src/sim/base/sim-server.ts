@@ -13,7 +13,6 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, MAX_BODY_BYTES, readBody } from "../../server/read-body.js";
 import { parseRequestTarget } from "../../server/request-target.js";
 import { type RouteMethod, Router } from "../../server/router.js";
