@@ -26,8 +26,6 @@ const SRC = join(ROOT, "src");
 const DYNAMIC: Record<string, string> = {
   "src/server/router.ts":
     "built from our own route paths: literal segments escaped, each parameter one ([^/]+) between '/'s, anchored",
-  "src/sim/tiktokshop/open-api.ts":
-    "simulator only: built from its own constant API paths, anchored, no quantifiers",
   "src/sim/tiktokshop/wire.ts": 'simulator only: `name="<field>"` with one of its own constant field names',
 };
 
