@@ -48,8 +48,6 @@ const KNOWN_OVER_LIMIT = new Set<string>([
   "src/sim/tiktokshop/sim.ts",
   "src/sim/tiktokshop/sim.ts#controlApi",
   "src/sim/tokopedia/server.ts",
-  "src/sources/tiktokshop/errors.ts#mapApiFailure",
-  "src/sources/tiktokshop/render.ts#renderContent",
 ]);
 
 function sourceFiles(dir: string): string[] {
