@@ -5,6 +5,7 @@
  * are each posted once with one delivery status (repeated only when amojo stored it but the answer was lost), and
  * Kommo REST never sees more than 7 requests in any second.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
@@ -14,6 +15,8 @@ import { waitFor } from "../helpers/wait.js";
 
 const ROOMS = 20;
 const PER_ROOM = 5;
+/** The bridge's Kommo REST limiter allows 7 requests in any 1.1 s, a margin for the jitter between send and arrival. */
+const KOMMO_LIMITER_WINDOW_MS = 1100;
 
 /** Roughly one call in ten fails one way or another, on both sides. */
 function injectFaults(w: SourceWorld, i: number): void {
@@ -51,6 +54,10 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
   });
 
   it("buyers' messages and managers' replies each arrive exactly once under 5xx, drops and 429 bursts", async () => {
+    // The simulators stamp a request's arrival when this process's event loop gets to it; the daemon runs in the
+    // same loop, so a stall of this process (a busy CI machine) bunches the stamps of requests sent further apart.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     const rooms = new Map<number, string>();
     const conversations = new Map<number, string>();
     for (let i = 0; i < ROOMS * PER_ROOM; i++) {
@@ -114,9 +121,22 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
       // The bridge's own reply, read back by the room sync, is not imported into Kommo as a shop message.
       expect(w.kommo.received(w.scopeId).filter((m) => m.text === r.text)).toEqual([]);
     }
-    // Kommo REST (lead enrichment) was paced under its limit the whole time.
+    // Kommo REST (lead tags) was paced under its limit the whole time: counted once every tag job is done too.
+    const openJobs = daemon.store.db.prepare(
+      "SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running')",
+    );
+    await waitFor(
+      "every job done, lead tags included",
+      () => (openJobs.get() as { n: number }).n === 0,
+      30_000,
+    );
     expect(w.kommo.requestLog().filter((x) => x.api === "rest").length).toBeGreaterThan(ROOMS);
-    expect(w.kommo.maxRequestsInWindow({ api: "rest" })).toBeLessThanOrEqual(7);
+    // Kommo counts per second; the stamps here can be bunched by as much as this process stood still, which eats
+    // into the limiter's margin first (a stall under 100 ms leaves the one-second check as it is).
+    stalls.disable();
+    const stallMs = stalls.max / 1e6;
+    const windowMs = Math.min(1000, KOMMO_LIMITER_WINDOW_MS - stallMs);
+    expect(w.kommo.maxRequestsInWindow({ api: "rest", windowMs })).toBeLessThanOrEqual(7);
     expect(daemon.store.jobs.listDead()).toEqual([]);
     // The faults really happened (a test whose faults missed every call would prove nothing).
     const platform = w.platformFaultsSeen();

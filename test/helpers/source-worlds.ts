@@ -73,10 +73,13 @@ export interface SourceWorldKind {
   crashLoad: CrashLoad;
 }
 
-async function startTokopediaWorld(o: WorldOptions): Promise<SourceWorld> {
-  const bed = await startTestbed(o);
-  const shopId = bed.shops[0]!.shopId;
-  let failedFirst = 0;
+/** The parts both testbeds share: Kommo, the files the daemon runs on, connecting and closing. */
+type SharedBed = Pick<
+  SourceWorld,
+  "kommo" | "scopeId" | "config" | "configPath" | "statePath" | "connectDaemon" | "close"
+>;
+
+function sharedParts(bed: SharedBed): SharedBed {
   return {
     kommo: bed.kommo,
     scopeId: bed.scopeId,
@@ -84,6 +87,25 @@ async function startTokopediaWorld(o: WorldOptions): Promise<SourceWorld> {
     configPath: bed.configPath,
     statePath: bed.statePath,
     connectDaemon: (url) => bed.connectDaemon(url),
+    close: () => bed.close(),
+  };
+}
+
+/** Counts the injected faults in a simulator's request log (a cut connection is logged with status -1). */
+function faultsIn(log: ReadonlyArray<{ status: number }>): PlatformFaultsSeen {
+  return {
+    serverErrors: log.filter((x) => x.status >= 500).length,
+    rateLimited: log.filter((x) => x.status === 429).length,
+    dropped: log.filter((x) => x.status === -1).length,
+  };
+}
+
+async function startTokopediaWorld(o: WorldOptions): Promise<SourceWorld> {
+  const bed = await startTestbed(o);
+  const shopId = bed.shops[0]!.shopId;
+  let failedFirst = 0;
+  return {
+    ...sharedParts(bed),
     async buyerSends(buyerId, text, buyerName) {
       // The simulator posts the webhook before it answers: nothing is left in flight.
       const sent = await bed.tokopedia.buyerSends(shopId, buyerId, text, buyerName ? { buyerName } : {});
@@ -98,15 +120,7 @@ async function startTokopediaWorld(o: WorldOptions): Promise<SourceWorld> {
     failNextWithServerError: () => bed.tokopedia.failNext(1, 503),
     dropNextConnection: () => bed.tokopedia.dropNext(1),
     rateLimitNext: (n) => bed.tokopedia.failNext(n, 429),
-    platformFaultsSeen() {
-      const log = bed.tokopedia.requests();
-      return {
-        serverErrors: log.filter((x) => x.status >= 500).length,
-        rateLimited: log.filter((x) => x.status === 429).length,
-        dropped: log.filter((x) => x.status === -1).length,
-      };
-    },
-    close: () => bed.close(),
+    platformFaultsSeen: () => faultsIn(bed.tokopedia.requests()),
   };
 }
 
@@ -122,12 +136,7 @@ async function startTikTokShopWorld(o: WorldOptions): Promise<SourceWorld> {
   });
   const sim = bed.tiktokshop;
   return {
-    kommo: bed.kommo,
-    scopeId: bed.scopeId,
-    config: bed.config,
-    configPath: bed.configPath,
-    statePath: bed.statePath,
-    connectDaemon: (url) => bed.connectDaemon(url),
+    ...sharedParts(bed),
     async buyerSends(buyerId, text, buyerName) {
       const { conversationId } = sim.buyerSends(
         bed.shopId,
@@ -153,15 +162,7 @@ async function startTikTokShopWorld(o: WorldOptions): Promise<SourceWorld> {
     // logs it (a connection dropped before the request is read leaves no trace to check the fault happened).
     dropNextConnection: () => sim.loseAnswerNext(1, { method: "GET" }),
     rateLimitNext: (n) => sim.failNext(n, { code: TTS_RATE_LIMITED }),
-    platformFaultsSeen() {
-      const log = sim.calls();
-      return {
-        serverErrors: log.filter((x) => x.status >= 500).length,
-        rateLimited: log.filter((x) => x.status === 429).length,
-        dropped: log.filter((x) => x.status === -1).length,
-      };
-    },
-    close: () => bed.close(),
+    platformFaultsSeen: () => faultsIn(sim.calls()),
   };
 }
 
