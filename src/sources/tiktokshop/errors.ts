@@ -68,124 +68,172 @@ function make(
   });
 }
 
+/** How a platform code maps to a TkError: the code, the operator's sentences and whether to retry. */
+interface FailureSpec {
+  code: TtsErrorCode;
+  message: string;
+  fix: string;
+  retryable: boolean;
+  /** Delay before the retry; absent: the engine's own backoff. */
+  retryAfterMs?: (f: PlatformFailure) => number;
+  /** Applies only when the platform's message matches (one platform code stands for several causes). */
+  messageMatches?: RegExp;
+}
+
+const RATE_LIMITED: FailureSpec = {
+  code: TTS_ERR.RATE_LIMITED,
+  message: "Tokopedia & Shop rate limit reached (too many requests per second for this shop).",
+  fix: "tokokommo backs off and retries; if it keeps happening, lower the number of concurrent workers.",
+  retryable: true,
+  retryAfterMs: (f) => f.retryAfterMs ?? DEFAULT_RATE_RETRY_MS,
+};
+
+const TRANSIENT: FailureSpec = {
+  code: TTS_ERR.TRANSIENT,
+  message: "Tokopedia & Shop is temporarily unavailable (timeout, dropped connection or internal error).",
+  fix: "tokokommo retries with backoff; check the server's network if it persists.",
+  retryable: true,
+  retryAfterMs: (f) => f.retryAfterMs ?? DEFAULT_TRANSIENT_RETRY_MS,
+};
+
+const CANNOT_MESSAGE_BUYER: FailureSpec = {
+  code: TTS_ERR.CANNOT_MESSAGE_BUYER,
+  message:
+    "Tokopedia & Shop does not allow the shop to message this buyer now (the buyer must have chatted in the last 30 days or ordered in the last 60 days).",
+  fix: "Wait for the customer to write again; the shop cannot start or continue this chat until then.",
+  retryable: false,
+};
+
+/** Platform codes with a meaning of their own (docs/platforms/tiktokshop.md#envelope-and-errors). */
+const API_FAILURES: ReadonlyMap<number, FailureSpec> = new Map<number, FailureSpec>([
+  [
+    105002,
+    {
+      code: TTS_ERR.TOKEN_EXPIRED,
+      message: "Tokopedia & Shop access token expired.",
+      fix: "tokokommo refreshes it automatically; if this persists, re-authorize the seller with the consent link.",
+      retryable: true,
+      retryAfterMs: () => 0,
+    },
+  ],
+  [
+    105005,
+    {
+      code: TTS_ERR.SCOPE_MISSING,
+      message:
+        "Tokopedia & Shop denied access: the app or the seller's authorization lacks the Customer Service scope.",
+      fix: "Get the Customer Service API (seller.customer_service) approved for the app in Partner Center, then have the seller re-authorize.",
+      retryable: false,
+    },
+  ],
+  [
+    36009033,
+    {
+      code: TTS_ERR.IP_NOT_ALLOWED,
+      message: "Tokopedia & Shop refused the call: this server's IP is not in the app's IP allow list.",
+      fix: "Add the server's public (egress) IP to the app's IP allow list in Partner Center.",
+      retryable: false,
+    },
+  ],
+  [
+    106001,
+    {
+      code: TTS_ERR.SIGNATURE_INVALID,
+      message: "Tokopedia & Shop rejected the request signature.",
+      fix: "Check the app secret in the configuration; if it is right, report this as a bug.",
+      retryable: false,
+    },
+  ],
+  [
+    101000,
+    {
+      code: TTS_ERR.SHOP_MISMATCH,
+      message: "Tokopedia & Shop says the access token does not belong to this shop (shop_cipher).",
+      fix: "Re-run `tokokommo shops add --source tiktokshop` for this shop so its cipher and seller token are refreshed.",
+      retryable: false,
+    },
+  ],
+  [45109001, CANNOT_MESSAGE_BUYER],
+  [45109003, CANNOT_MESSAGE_BUYER],
+  [
+    45101006,
+    {
+      code: TTS_ERR.SENSITIVE_WORDS,
+      message: "Tokopedia & Shop refused the message because it contains words its policy does not allow.",
+      fix: "Rephrase the reply without the flagged words (links, contact details and prohibited terms are typical) and send it again.",
+      retryable: false,
+    },
+  ],
+  [
+    45102007,
+    {
+      code: TTS_ERR.NO_PERMISSION,
+      message: "Tokopedia & Shop says the shop account has no permission for this conversation.",
+      fix: "Make sure the seller authorized the owner account and that the chat is assigned to it in Seller Center.",
+      retryable: false,
+    },
+  ],
+  [
+    45101003,
+    {
+      code: TTS_ERR.NOT_FOUND,
+      message: "Tokopedia & Shop could not find this conversation or message.",
+      fix: "The chat may have been removed on the marketplace; nothing to do unless it keeps happening.",
+      retryable: false,
+    },
+  ],
+  [
+    45101004,
+    {
+      code: TTS_ERR.QUOTA_EXCEEDED,
+      message: "Tokopedia & Shop daily Customer Service quota is used up (10,000 calls per day).",
+      fix: "Lower the polling frequency (sync.pollIntervalSeconds) or rely on webhooks; calls resume when the quota resets.",
+      retryable: true,
+      retryAfterMs: (f) => f.retryAfterMs ?? DEFAULT_QUOTA_RETRY_MS,
+    },
+  ],
+  [36009002, RATE_LIMITED],
+  [36009003, TRANSIENT],
+  [36009007, TRANSIENT],
+  [
+    36004004,
+    {
+      code: TTS_ERR.AUTH_CODE_INVALID,
+      message:
+        "Tokopedia & Shop rejected the authorization code (it is single-use and valid for 30 minutes).",
+      fix: "Open the seller consent link again and use the new code at once.",
+      retryable: false,
+    },
+  ],
+  [
+    36009004,
+    {
+      code: TTS_ERR.TOKEN_INVALID,
+      message: "Tokopedia & Shop rejected the access token.",
+      fix: "Re-authorize the seller with the consent link (`tokokommo shops add --source tiktokshop --auth-code ...`).",
+      retryable: false,
+      messageMatches: /token/i,
+    },
+  ],
+]);
+
+function fromSpec(spec: FailureSpec, f: PlatformFailure): TkError {
+  return make(spec.code, spec.message, spec.fix, f, {
+    retryable: spec.retryable,
+    ...(spec.retryAfterMs ? { retryAfterMs: spec.retryAfterMs(f) } : {}),
+  });
+}
+
 /** Maps a failed API response (non-zero `code`, or a non-2xx status without a usable body). */
 export function mapApiFailure(f: PlatformFailure): TkError {
   const code = f.platformCode;
-  const msg = (f.message ?? "").toLowerCase();
-  const said = f.message ? ` (platform said: ${f.message})` : "";
-  switch (code) {
-    case 105002:
-      return make(
-        TTS_ERR.TOKEN_EXPIRED,
-        "Tokopedia & Shop access token expired.",
-        "tokokommo refreshes it automatically; if this persists, re-authorize the seller with the consent link.",
-        f,
-        { retryable: true, retryAfterMs: 0 },
-      );
-    case 105005:
-      return make(
-        TTS_ERR.SCOPE_MISSING,
-        "Tokopedia & Shop denied access: the app or the seller's authorization lacks the Customer Service scope.",
-        "Get the Customer Service API (seller.customer_service) approved for the app in Partner Center, then have the seller re-authorize.",
-        f,
-        { retryable: false },
-      );
-    case 36009033:
-      return make(
-        TTS_ERR.IP_NOT_ALLOWED,
-        "Tokopedia & Shop refused the call: this server's IP is not in the app's IP allow list.",
-        "Add the server's public (egress) IP to the app's IP allow list in Partner Center.",
-        f,
-        { retryable: false },
-      );
-    case 106001:
-      return make(
-        TTS_ERR.SIGNATURE_INVALID,
-        "Tokopedia & Shop rejected the request signature.",
-        "Check the app secret in the configuration; if it is right, report this as a bug.",
-        f,
-        { retryable: false },
-      );
-    case 101000:
-      return make(
-        TTS_ERR.SHOP_MISMATCH,
-        "Tokopedia & Shop says the access token does not belong to this shop (shop_cipher).",
-        "Re-run `tokokommo shops add --source tiktokshop` for this shop so its cipher and seller token are refreshed.",
-        f,
-        { retryable: false },
-      );
-    case 45109001:
-    case 45109003:
-      return make(
-        TTS_ERR.CANNOT_MESSAGE_BUYER,
-        "Tokopedia & Shop does not allow the shop to message this buyer now (the buyer must have chatted in the last 30 days or ordered in the last 60 days).",
-        "Wait for the customer to write again; the shop cannot start or continue this chat until then.",
-        f,
-        { retryable: false },
-      );
-    case 45101006:
-      return make(
-        TTS_ERR.SENSITIVE_WORDS,
-        "Tokopedia & Shop refused the message because it contains words its policy does not allow.",
-        "Rephrase the reply without the flagged words (links, contact details and prohibited terms are typical) and send it again.",
-        f,
-        { retryable: false },
-      );
-    case 45102007:
-      return make(
-        TTS_ERR.NO_PERMISSION,
-        "Tokopedia & Shop says the shop account has no permission for this conversation.",
-        "Make sure the seller authorized the owner account and that the chat is assigned to it in Seller Center.",
-        f,
-        { retryable: false },
-      );
-    case 45101003:
-      return make(
-        TTS_ERR.NOT_FOUND,
-        "Tokopedia & Shop could not find this conversation or message.",
-        "The chat may have been removed on the marketplace; nothing to do unless it keeps happening.",
-        f,
-        { retryable: false },
-      );
-    case 45101004:
-      return make(
-        TTS_ERR.QUOTA_EXCEEDED,
-        "Tokopedia & Shop daily Customer Service quota is used up (10,000 calls per day).",
-        "Lower the polling frequency (sync.pollIntervalSeconds) or rely on webhooks; calls resume when the quota resets.",
-        f,
-        { retryable: true, retryAfterMs: f.retryAfterMs ?? DEFAULT_QUOTA_RETRY_MS },
-      );
-    case 36009002:
-      return rateLimited(f);
-    case 36009003:
-    case 36009007:
-      return transient(f);
-    case 36004004:
-      return make(
-        TTS_ERR.AUTH_CODE_INVALID,
-        "Tokopedia & Shop rejected the authorization code (it is single-use and valid for 30 minutes).",
-        "Open the seller consent link again and use the new code at once.",
-        f,
-        { retryable: false },
-      );
-    case 36009004:
-      if (/token/.test(msg)) {
-        return make(
-          TTS_ERR.TOKEN_INVALID,
-          "Tokopedia & Shop rejected the access token.",
-          "Re-authorize the seller with the consent link (`tokokommo shops add --source tiktokshop --auth-code ...`).",
-          f,
-          { retryable: false },
-        );
-      }
-      break;
-    default:
-      break;
-  }
+  const spec = code !== undefined ? API_FAILURES.get(code) : undefined;
+  if (spec && (!spec.messageMatches || spec.messageMatches.test(f.message ?? ""))) return fromSpec(spec, f);
   if (code === undefined || code === 0) {
     if (f.httpStatus === 429) return rateLimited(f);
     if (f.httpStatus === undefined || f.httpStatus >= 500) return transient(f);
   }
+  const said = f.message ? ` (platform said: ${f.message})` : "";
   return make(
     TTS_ERR.API,
     `Tokopedia & Shop API call failed${code !== undefined ? ` with code ${code}` : ""}${said}.`,
@@ -196,23 +244,11 @@ export function mapApiFailure(f: PlatformFailure): TkError {
 }
 
 export function rateLimited(f: PlatformFailure): TkError {
-  return make(
-    TTS_ERR.RATE_LIMITED,
-    "Tokopedia & Shop rate limit reached (too many requests per second for this shop).",
-    "tokokommo backs off and retries; if it keeps happening, lower the number of concurrent workers.",
-    f,
-    { retryable: true, retryAfterMs: f.retryAfterMs ?? DEFAULT_RATE_RETRY_MS },
-  );
+  return fromSpec(RATE_LIMITED, f);
 }
 
 export function transient(f: PlatformFailure, cause?: unknown): TkError {
-  const err = make(
-    TTS_ERR.TRANSIENT,
-    "Tokopedia & Shop is temporarily unavailable (timeout, dropped connection or internal error).",
-    "tokokommo retries with backoff; check the server's network if it persists.",
-    f,
-    { retryable: true, retryAfterMs: f.retryAfterMs ?? DEFAULT_TRANSIENT_RETRY_MS },
-  );
+  const err = fromSpec(TRANSIENT, f);
   if (cause !== undefined) Object.defineProperty(err, "cause", { value: cause });
   return err;
 }
