@@ -8,15 +8,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { isTkError } from "../errors/index.js";
 import { version } from "../version.js";
-import { withInitOptions } from "./init-options.js";
+import type { Action } from "./commands-table.js";
+import { registerCommands } from "./commands-table.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "./result.js";
-
-type Action = (
-  opts: Record<string, unknown>,
-  globals: GlobalOptions,
-  args: string[],
-  io: CommandIO,
-) => Promise<CommandResult>;
 
 interface RunState {
   result?: CommandResult;
@@ -70,111 +64,7 @@ export function buildProgram(state: RunState): Command {
     return cmd;
   };
 
-  wire(
-    withInitOptions(
-      program
-        .command("init")
-        .description(
-          "guided setup: Tokopedia app, IP whitelist, shop binding, Kommo account and channel, webhooks",
-        ),
-    ),
-    async () => (await import("./commands/init.js")).initCommand,
-  );
-  wire(
-    program
-      .command("serve")
-      .description("run the bridge daemon: webhooks, polling, delivery to Kommo and back")
-      .option("--state <file>", "state file (overrides statePath)")
-      .option("--host <host>", "listen address (overrides server.host)")
-      .option("--port <port>", "listen port (overrides server.port)")
-      .option("--no-watch", "reload the config on SIGHUP only, not when the file changes"),
-    async () => (await import("./commands/serve.js")).serveCommand,
-  );
-  wire(
-    program
-      .command("doctor")
-      .description(
-        "check every link (credentials, whitelist, shops, tokens, channel, webhooks, state) and name the fix",
-      )
-      .option("--json", "machine-readable output")
-      .option("--shop <id>", "check one shop only")
-      .option("--state <file>", "state file (overrides statePath)")
-      .option("--timeout <seconds>", "the most the whole run may take, up to 25 (default 20)")
-      .option(
-        "--egress-ip <ip>",
-        "the IP Tokopedia sees from this server (default: server.egressIp or endpoints.ipEcho)",
-      ),
-    async () => (await import("./commands/doctor.js")).doctorCommand,
-  );
-  wire(
-    program
-      .command("status")
-      .description("per shop: last sync, backlog, dead jobs, last error")
-      .option("--json", "machine-readable output")
-      .option("--state <file>", "state file (overrides statePath)"),
-    async () => (await import("./commands/status.js")).statusCommand,
-  );
-  const shops = program.command("shops").description("list, add or remove shop bindings without prompts");
-  shops.exitOverride();
-  wire(
-    shops.command("list").description("list bound shops").option("--json", "machine-readable output"),
-    async () => (await import("./commands/shops.js")).shopsListCommand,
-  );
-  wire(
-    shops
-      .command("add")
-      .description(
-        "bind a shop: --app NAME --shop-domain DOMAIN --kommo-account NAME (or --source tiktokshop --auth-code CODE)",
-      )
-      .option("--source <source>", "tokopedia (default) or tiktokshop")
-      .option("--app <name>", "marketplace app name from the config")
-      .option("--shop-domain <domain>", "Tokopedia shop domain or URL, e.g. tokopedia.com/kommo")
-      .option("--auth-code <code>", "TikTok Shop seller authorization code")
-      .option("--shop <id...>", "TikTok Shop: bind only these shop ids")
-      .option("--kommo-account <name>", "Kommo account name from the config")
-      .option("--json", "machine-readable output"),
-    async () => (await import("./commands/shops.js")).shopsAddCommand,
-  );
-  wire(
-    shops
-      .command("remove")
-      .description("unbind a shop")
-      .argument("<shopId>", "shop id")
-      .option("--json", "machine-readable output"),
-    async () => (await import("./commands/shops.js")).shopsRemoveCommand,
-  );
-  wire(
-    program
-      .command("retry")
-      .description("re-queue failed jobs")
-      .option("--dead", "re-queue dead jobs (those that used up their retry budget)")
-      .option("--json", "machine-readable output"),
-    async () => (await import("./commands/retry.js")).retryCommand,
-  );
-  wire(
-    program
-      .command("sandbox")
-      .description("see the whole flow on this machine against built-in Tokopedia and Kommo simulators")
-      .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)")
-      .option("--json", "with --script: the outcome as JSON on stdout, the transcript on stderr")
-      .option(
-        "--serve",
-        "keep the simulators up for a rehearsal of init, doctor, serve and status (until Ctrl-C)",
-      )
-      .option(
-        "--port-base <n>",
-        "with --serve: Tokopedia on N, TikTok Shop on N+1, Kommo on N+2, IP echo on N+3 (default: any free)",
-      )
-      .option(
-        "--bridge-port <port>",
-        "with --serve: the port your `tokokommo serve` listens on (default 8787)",
-      )
-      .option(
-        "--dir <dir>",
-        "with --serve: where the starter config and env file go (default ./tokokommo-rehearsal)",
-      ),
-    async () => (await import("./commands/sandbox.js")).sandboxCommand,
-  );
+  registerCommands(program, wire);
   return program;
 }
 
