@@ -151,6 +151,16 @@ export function buildProgram(state: RunState): Command {
   );
   wire(
     program
+      .command("import")
+      .description("send a shop's past chats to Kommo as silent history (resumable; within the daily budget)")
+      .option("--shop <id>", "the shop to import (see `tokokommo shops list`)")
+      .option("--days <n>", "how far back, in days (default 30)")
+      .option("--dry-run", "count what would be sent; send nothing")
+      .option("--json", "machine-readable output"),
+    async () => (await import("./commands/import.js")).importCommand,
+  );
+  wire(
+    program
       .command("sandbox")
       .description("see the whole flow on this machine against built-in Tokopedia and Kommo simulators")
       .option("--script <file>", "run a scripted conversation non-interactively ('-' for stdin)"),
