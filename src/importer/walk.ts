@@ -10,6 +10,7 @@ import type { EchoesRepo } from "../store/echoes.js";
 import type { ImportRepo } from "../store/imports.js";
 import type { RoomKey } from "../store/keys.js";
 import { importBudgetSpent, importInterrupted } from "./errors.js";
+import { withRetries } from "./retry.js";
 import { importedRecord, sendHistory } from "./send-history.js";
 
 /** Messages newer than this, before the run began, are left to live sync (a reply may still be on its way). */
@@ -69,7 +70,7 @@ export async function walkShop(o: ImportOptions, deps: WalkDeps): Promise<Import
     deps.onProgress?.({ ...p });
   };
   try {
-    const rooms = await calls.around(() => shop.app.marketplace.listRooms(shop.shopId, since));
+    const rooms = await calls.around(() => shop.app.marketplace.listRooms(shop.shopId, since), deps.signal);
     // Oldest conversations first, so an interrupted run has imported whole early stretches of the window.
     rooms.sort((a, b) => a.lastMessageAt - b.lastMessageAt);
     p.roomsTotal = rooms.length;
@@ -108,7 +109,7 @@ async function importRoom(
   const after = done?.cursorMessageId
     ? { messageId: done.cursorMessageId, ...(done.cursorTime !== undefined ? { time: done.cursorTime } : {}) }
     : { time: w.since - 1 };
-  const messages = await calls.around(() => shop.app.marketplace.readMessages(room, after));
+  const messages = await calls.around(() => shop.app.marketplace.readMessages(room, after), deps.signal);
   for (const m of messages) {
     if (deps.signal?.aborted) throw importInterrupted({ ...p });
     if (m.sentAt < w.since) continue;
@@ -120,7 +121,7 @@ async function importRoom(
     }
     p.messagesSent++;
     if (!w.dryRun) {
-      const amojo = await sendHistory(shop, room.buyer, m);
+      const amojo = await withRetries(() => sendHistory(shop, room.buyer, m), retryOptions(deps));
       // Recorded even when a Ctrl-C came during the send: the message is in Kommo.
       imports.recordMessage(ref, { ...importedRecord(shop, m), ...amojo }, true, deps.now());
     }
@@ -138,8 +139,13 @@ function worthSending(m: SourceMessage, ref: RoomKey, deps: WalkDeps): boolean {
   return !deps.echoes.isEcho(ref, m.messageId, text, m.sentAt);
 }
 
+function retryOptions(deps: WalkDeps) {
+  return deps.signal ? { signal: deps.signal } : {};
+}
+
 interface CallCounter {
-  around<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs one platform call (retried on passing failures), counting it. */
+  around<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   spent(): number;
 }
 
@@ -153,9 +159,14 @@ function callCounter(shop: ShopBinding): CallCounter {
   const base = used();
   let own = 0;
   return {
-    async around(fn) {
-      own++;
-      return fn();
+    around(fn, signal) {
+      return withRetries(
+        () => {
+          own++;
+          return fn();
+        },
+        signal ? { signal } : {},
+      );
     },
     spent: () => {
       const now = used();
