@@ -61,18 +61,39 @@ export async function importCommand(
   const { runImport } = await import("../../importer/run.js");
   const store = openStore(config.statePath);
   let last: ImportProgress | undefined;
+  let walking: Promise<unknown> | undefined;
   try {
     const final = await untilInterrupted(
       (signal) =>
-        runImport(config, store, bound, { days, dryRun }, signal, io, opts.json === true, (p) => {
+        (walking = runImport(config, store, bound, { days, dryRun }, signal, io, opts.json === true, (p) => {
           last = p;
-        }),
+        })),
       () => interruptedWith(last, shopId, bound.source),
     );
     return { exitCode: 0, text: final.text, json: reportOf(final.progress, days, dryRun) };
   } finally {
+    // After Ctrl-C the walk stops before its next message; the one in flight is recorded first (else the next run
+    // sends it again, and Kommo refuses it), as long as that takes.
+    if (walking) await settledWithin(walking, IN_FLIGHT_GRACE_MS);
     store.close();
   }
+}
+
+/** How long an interrupted run waits for the message in flight to be answered and recorded. */
+const IN_FLIGHT_GRACE_MS = 3_000;
+
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Ctrl-C: the counts of the last progress the walk reported (nothing yet: zeros). */
