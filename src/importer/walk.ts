@@ -110,11 +110,14 @@ async function importRoom(
     ? { messageId: done.cursorMessageId, ...(done.cursorTime !== undefined ? { time: done.cursorTime } : {}) }
     : { time: w.since - 1 };
   const messages = await calls.around(() => shop.app.marketplace.readMessages(room, after), deps.signal);
+  // From the moment the bridge knew the room, live sync has it: its records there may be pruned by now, and a shop
+  // message there may be the echo of a manager's reply from Kommo, which must not come back as history.
+  const liveFrom = imports.knownSince(ref) ?? Number.POSITIVE_INFINITY;
   for (const m of messages) {
     if (deps.signal?.aborted) throw importInterrupted({ ...p });
     if (m.sentAt < w.since) continue;
     if (m.sentAt > w.until) break;
-    if (!worthSending(m, ref, deps)) {
+    if (m.sentAt >= liveFrom || !worthSending(m, ref, deps)) {
       p.messagesSkipped++;
       if (!w.dryRun) imports.skipMessage(ref, m.messageId, m.sentAt, deps.now());
       continue;

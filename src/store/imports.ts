@@ -36,6 +36,7 @@ export class ImportRepo {
   private readonly insertStmt: Statement;
   private readonly advanceStmt: Statement;
   private readonly finishStmt: Statement;
+  private readonly knownSinceStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.storedStmt = db.prepare(
@@ -59,12 +60,24 @@ export class ImportRepo {
        ON CONFLICT (source, shop_id, room_id) DO UPDATE SET cursor_message_id = excluded.cursor_message_id,
          cursor_time = excluded.cursor_time, imported = imported + excluded.imported, updated_at = excluded.updated_at`,
     );
+    this.knownSinceStmt = db.prepare(
+      "SELECT created_at FROM rooms WHERE source = @source AND shop_id = @shopId AND room_id = @roomId",
+    );
     this.finishStmt = db.prepare(
       `INSERT INTO import_rooms (source, shop_id, room_id, last_message_at, finished_at, updated_at)
        VALUES (@source, @shopId, @roomId, @lastMessageAt, @now, @now)
        ON CONFLICT (source, shop_id, room_id) DO UPDATE SET last_message_at = excluded.last_message_at,
          finished_at = excluded.finished_at, updated_at = excluded.updated_at`,
     );
+  }
+
+  /**
+   * Since when the bridge knows the room (its rooms row was made), or undefined: from then on the room is live
+   * sync's, whose records of it may already be pruned.
+   */
+  knownSince(room: RoomKey): number | undefined {
+    const r = this.knownSinceStmt.get(keyOf(room)) as { created_at: number } | undefined;
+    return r?.created_at;
   }
 
   /** The message is in inbound_messages (live sync stored it, or an earlier import sent it). */
