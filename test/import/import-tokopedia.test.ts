@@ -98,3 +98,25 @@ it("--days must be a whole number of days", async () => {
   expect(run.status).toBe(2);
   expect(run.json.error.code).toBe("TK_ERR_USAGE");
 });
+
+it("without --json and a terminal: plain progress lines, then the summary", async () => {
+  const run = await runCliAsync(["import", "--config", bed.configPath, "--shop", bed.shops[0]!.shopId]);
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout).not.toContain("\r");
+  expect(run.stdout).toMatch(/^conversations 0\/3, messages sent 0 \(0 already there\), calls 1$/m);
+  expect(run.stdout).toMatch(/^conversations 3\/3, /m);
+  expect(run.stdout).toMatch(
+    /last 30 days: sent 0 message\(s\) from 3\/3 conversation\(s\) as silent history$/m,
+  );
+});
+
+it("an unknown or missing shop is refused before anything is read", async () => {
+  const requests = bed.tokopedia.requests().length;
+  const unknown = await importCli("999");
+  expect(unknown.status).toBe(1);
+  expect(unknown.json.error.code).toBe("TK_ERR_SHOP_NOT_CONFIGURED");
+  const missing = await runCliAsync(["import", "--config", bed.configPath]);
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toContain("--shop is required");
+  expect(bed.tokopedia.requests().length).toBe(requests);
+});
