@@ -19,7 +19,7 @@ export type Wire = (cmd: Command, load: () => Promise<Action>) => Command;
 export function registerCommands(program: Command, wire: Wire): void {
   addSetupAndDaemon(program, wire);
   addShopsAndRetry(program, wire);
-  addSandbox(program, wire);
+  addHistoryAndSandbox(program, wire);
 }
 
 /** init, serve, doctor, status. */
@@ -111,7 +111,18 @@ function addShopsAndRetry(program: Command, wire: Wire): void {
   );
 }
 
-function addSandbox(program: Command, wire: Wire): void {
+/** import, sandbox. */
+function addHistoryAndSandbox(program: Command, wire: Wire): void {
+  wire(
+    program
+      .command("import")
+      .description("send a shop's past chats to Kommo as silent history (resumable; within the daily budget)")
+      .option("--shop <id>", "the shop to import (see `tokokommo shops list`)")
+      .option("--days <n>", "how far back, in days (default 30)")
+      .option("--dry-run", "count what would be sent; send nothing")
+      .option("--json", "machine-readable output"),
+    async () => (await import("./commands/import.js")).importCommand,
+  );
   wire(
     program
       .command("sandbox")

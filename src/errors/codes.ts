@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   TK_ERR_CONFIG_WATCH: { category: "config", exitCode: 1, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_WRITE: { category: "config", exitCode: 1, retryable: false, doc: CONFIG },
   TK_ERR_HTTP_WORKER_LOST: { category: "transient", exitCode: 1, retryable: true, doc: STATE },
+  TK_ERR_IMPORT_BUDGET_SPENT: { category: "quota", exitCode: 1, retryable: true, doc: GENERAL },
+  TK_ERR_IMPORT_INTERRUPTED: { category: "usage", exitCode: 130, retryable: false, doc: GENERAL },
   TK_ERR_INTERNAL: { category: "internal", exitCode: 1, retryable: true, doc: GENERAL, maybeSent: true },
   TK_ERR_JOB_LEASE_EXPIRED: {
     category: "transient",
