@@ -7,11 +7,10 @@
 
 import type { BuyerPlatform, SourceKind } from "../domain/index.js";
 import { isDuplicateError } from "./error-policy.js";
-import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
 import { ENRICH_LEAD } from "./job-kinds.js";
+import { buyerParticipant, kommoMessagePayload } from "./kommo-message.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
-import { renderInbound } from "./render-inbound.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, shopNotConfigured, type Topology } from "./topology.js";
@@ -35,14 +34,13 @@ export interface DeliveredIds {
   message: string;
 }
 
-function buyerParticipant(room: RoomRecord | undefined, msg: InboundRecord): KommoParticipant {
-  const buyerId = room?.buyerId ?? `room-${msg.roomId}`;
-  return {
-    id: buyerSenderId(msg.source, buyerId),
-    name: room?.buyerName || `${MARKETPLACE_NAME[msg.source]} buyer ${buyerId}`,
-    ...(room?.buyerAvatar ? { avatar: room.buyerAvatar } : {}),
-    ...(room?.buyerProfileUrl ? { profile_link: room.buyerProfileUrl } : {}),
-  };
+function roomBuyer(room: RoomRecord | undefined, msg: InboundRecord): KommoParticipant {
+  return buyerParticipant(msg.source, {
+    id: room?.buyerId ?? `room-${msg.roomId}`,
+    name: room?.buyerName,
+    avatarUrl: room?.buyerAvatar,
+    profileUrl: room?.buyerProfileUrl,
+  });
 }
 
 /** How the buyer's platform reads as a lead tag (TikTok Shop marks Indonesian buyers TOKOPEDIA or TIKTOK_SHOP). */
@@ -69,21 +67,21 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   if (!shop) throw shopNotConfigured(msg.source, msg.shopId);
   const room = store.getRoom(msg);
   const content = JSON.parse(msg.contentJson) as InboundContentJson;
-  const buyer = buyerParticipant(room, msg);
   const fromShop = msg.sender === "shop";
-  const payload: KommoNewMessagePayload = {
-    timestamp: Math.floor(msg.sentAt / 1000),
-    msec_timestamp: msg.sentAt,
+  const buyer = roomBuyer(room, msg);
+  const payload = kommoMessagePayload({
+    source: msg.source,
+    shopId: msg.shopId,
+    roomId: msg.roomId,
     msgid: msg.kommoMsgId,
-    conversation_id: conversationId(msg.source, msg.shopId, msg.roomId),
+    sentAt: msg.sentAt,
+    fromShop,
+    shopSenderName: content.senderName || shop.shopName,
+    buyer,
+    content: content.content,
     // Messages typed by the shop outside Kommo (Seller Center) are mirrored silently: no lead, no notification.
     silent: fromShop,
-    sender: fromShop
-      ? { id: shopSenderId(msg.source, msg.shopId), name: content.senderName || shop.shopName }
-      : buyer,
-    ...(fromShop ? { receiver: buyer } : {}),
-    message: renderInbound(content.content),
-  };
+  });
   let result: KommoSendResult | undefined;
   let repeated = false;
   try {

@@ -13,13 +13,17 @@ export interface SourceRoomRef extends RoomRef {
   source: SourceKind;
 }
 
-export interface RoomRecord extends SourceRoomRef {
+/** Who the room's buyer is, as far as the bridge learned it. */
+export interface RoomBuyerFields {
   conversationId: string;
   buyerId?: string;
   buyerName?: string;
   buyerAvatar?: string;
   buyerProfileUrl?: string;
   buyerPlatform?: BuyerPlatform;
+}
+
+export interface RoomRecord extends SourceRoomRef, RoomBuyerFields {
   cursorMessageId?: string;
   cursorTime?: number;
   amojoChatId?: string;
@@ -30,13 +34,7 @@ export interface RoomRecord extends SourceRoomRef {
   createdAt: number;
 }
 
-export interface RoomUpsert extends SourceRoomRef {
-  conversationId: string;
-  buyerId?: string;
-  buyerName?: string;
-  buyerAvatar?: string;
-  buyerProfileUrl?: string;
-  buyerPlatform?: BuyerPlatform;
+export interface RoomUpsert extends SourceRoomRef, RoomBuyerFields {
   /** For a room seen for the first time: where its cursor starts (ms), so history before it is not imported. */
   initialCursorTime?: number;
 }

@@ -5,21 +5,12 @@
  * as sent, so an interrupted run that sent a message but never recorded it sends nothing twice.
  */
 import { isDuplicateError } from "../bridge/error-policy.js";
-import { buyerSenderId, conversationId, kommoMsgId, shopSenderId } from "../bridge/identities.js";
-import type { KommoNewMessagePayload, KommoParticipant } from "../bridge/ports.js";
-import { renderInbound } from "../bridge/render-inbound.js";
-import { MARKETPLACE_NAME, type ShopBinding } from "../bridge/topology.js";
+import { kommoMsgId } from "../bridge/identities.js";
+import { buyerParticipant, kommoMessagePayload } from "../bridge/kommo-message.js";
+import type { KommoNewMessagePayload } from "../bridge/ports.js";
+import type { ShopBinding } from "../bridge/topology.js";
 import type { Buyer, SourceMessage } from "../sources/types.js";
 import type { ImportedMessage } from "../store/imports.js";
-
-function buyerParticipant(shop: ShopBinding, buyer: Buyer): KommoParticipant {
-  return {
-    id: buyerSenderId(shop.source, buyer.id),
-    name: buyer.name || `${MARKETPLACE_NAME[shop.source]} buyer ${buyer.id}`,
-    ...(buyer.avatarUrl ? { avatar: buyer.avatarUrl } : {}),
-    ...(buyer.profileUrl ? { profile_link: buyer.profileUrl } : {}),
-  };
-}
 
 /** The record the state file keeps of an imported message (the live sync's content JSON). */
 export function importedRecord(shop: ShopBinding, m: SourceMessage): ImportedMessage {
@@ -38,20 +29,18 @@ export function importedRecord(shop: ShopBinding, m: SourceMessage): ImportedMes
 
 /** The silent history payload of one message: the buyer's as incoming, the shop's as the shop's own side. */
 export function historyPayload(shop: ShopBinding, buyer: Buyer, m: SourceMessage): KommoNewMessagePayload {
-  const fromShop = m.sender === "shop";
-  const client = buyerParticipant(shop, buyer);
-  return {
-    timestamp: Math.floor(m.sentAt / 1000),
-    msec_timestamp: m.sentAt,
+  return kommoMessagePayload({
+    source: shop.source,
+    shopId: shop.shopId,
+    roomId: m.roomId,
     msgid: kommoMsgId(shop.source, shop.shopId, m.roomId, m.messageId),
-    conversation_id: conversationId(shop.source, shop.shopId, m.roomId),
+    sentAt: m.sentAt,
+    fromShop: m.sender === "shop",
+    shopSenderName: m.senderName || shop.shopName,
+    buyer: buyerParticipant(shop.source, buyer),
+    content: m.content,
     silent: true,
-    sender: fromShop
-      ? { id: shopSenderId(shop.source, shop.shopId), name: m.senderName || shop.shopName }
-      : client,
-    ...(fromShop ? { receiver: client } : {}),
-    message: renderInbound(m.content),
-  };
+  });
 }
 
 /** Sends one message as history; the amojo ids when Kommo answered with them (none for a repeated msgid). */

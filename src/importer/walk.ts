@@ -47,15 +47,11 @@ export interface WalkDeps {
 }
 
 /** Walks the shop; resolves with the final progress, or throws importBudgetSpent / importInterrupted. */
-export async function walkShop(o: ImportOptions, deps: WalkDeps): Promise<ImportProgress> {
-  const { shop } = deps;
-  const started = deps.now();
-  const since = started - o.days * 86_400_000;
-  const until = started - LIVE_MARGIN_MS;
-  const calls = callCounter(shop);
-  const p: ImportProgress = {
-    shopId: shop.shopId,
-    source: shop.source,
+/** The progress of a walk that has not started. */
+export function emptyProgress(shopId: string, source: ImportProgress["source"]): ImportProgress {
+  return {
+    shopId,
+    source,
     roomsTotal: 0,
     roomsDone: 0,
     messagesSent: 0,
@@ -63,6 +59,15 @@ export async function walkShop(o: ImportOptions, deps: WalkDeps): Promise<Import
     calls: 0,
     elapsedMs: 0,
   };
+}
+
+export async function walkShop(o: ImportOptions, deps: WalkDeps): Promise<ImportProgress> {
+  const { shop } = deps;
+  const started = deps.now();
+  const since = started - o.days * 86_400_000;
+  const until = started - LIVE_MARGIN_MS;
+  const calls = callCounter(shop);
+  const p = emptyProgress(shop.shopId, shop.source);
   const tick = () => {
     p.calls = calls.spent();
     p.elapsedMs = deps.now() - started;

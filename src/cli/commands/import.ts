@@ -1,7 +1,7 @@
 import { loadConfig, resolveConfigPath } from "../../config/index.js";
 import { TkError, usageError } from "../../errors/index.js";
 import { importInterrupted } from "../../importer/errors.js";
-import type { ImportProgress } from "../../importer/walk.js";
+import { emptyProgress, type ImportProgress } from "../../importer/walk.js";
 import { untilInterrupted } from "../interrupt.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
 
@@ -102,18 +102,7 @@ function interruptedWith(
   shopId: string,
   source: ImportProgress["source"],
 ): TkError {
-  return importInterrupted(
-    p ?? {
-      shopId,
-      source,
-      roomsTotal: 0,
-      roomsDone: 0,
-      messagesSent: 0,
-      messagesSkipped: 0,
-      calls: 0,
-      elapsedMs: 0,
-    },
-  );
+  return importInterrupted(p ?? emptyProgress(shopId, source));
 }
 
 function reportOf(p: ImportProgress, days: number, dryRun: boolean): ImportReport {
