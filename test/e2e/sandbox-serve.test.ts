@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN, runCli } from "../helpers/cli.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { type DaemonProcess, freePort, freePortRun, spawnDaemon } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
 const root = mkdtempSync(join(tmpdir(), "tokokommo-rehearsal-test-"));
@@ -202,7 +202,7 @@ describe("tokokommo sandbox --serve (built binary)", () => {
     } finally {
       await new Promise((r) => held.close(r));
     }
-    const base = await freePort();
+    const base = await freePortRun(4);
     const dir = join(root, "fixed");
     const sandbox = startSandbox(["--port-base", String(base), "--dir", dir]);
     await waitFor("the guide", () => sandbox.out().includes("help` lists everything"), 20_000);

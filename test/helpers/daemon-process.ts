@@ -20,6 +20,29 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether 127.0.0.1:`port` can be listened on right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive free ports, below Linux's ephemeral range (32768 and up), where the port-0
+ * listeners of tests running in parallel cannot take one of them between this check and its use.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await canListen(base + i);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found between 20000 and 30000`);
+}
+
 export interface DaemonProcess {
   child: ChildProcess;
   url: string;
