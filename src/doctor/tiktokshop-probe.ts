@@ -27,7 +27,9 @@ export interface TikTokShopCheckContext {
    * Customer Service calls used today by a shop (the platform does not say). Default: the daemon's count in the
    * state file.
    */
-  quotaUsage?: (shopId: string) => (Pick<QuotaUsage, "used" | "limit"> & Partial<QuotaUsage>) | undefined;
+  quotaUsage?:
+    | ((shopId: string) => (Pick<QuotaUsage, "used" | "limit"> & Partial<QuotaUsage>) | undefined)
+    | undefined;
   timeoutMs?: number;
 }
 
