@@ -63,7 +63,7 @@ function nativeMissing(cause: unknown): TkError {
     "TK_ERR_STATE_NATIVE_MISSING",
     `SQLite cannot be used: better-sqlite3 is installed but ${reason(cause as Error)}. Nothing was opened or changed.`,
     {
-      fix: `Build it for Node.js ${process.version} with ${rebuild}: it downloads a prebuilt binary when one exists for this Node.js and platform, else compiles one, which needs python3, make and a C++ compiler (g++; on Debian/Ubuntu \`apt-get install python3 make g++\`). Do not install with --ignore-scripts.`,
+      fix: `Build it for Node.js ${process.version} with ${rebuild}: it downloads a prebuilt binary when one exists for this Node.js and platform, else compiles one, which needs python3, make and a C++ compiler (g++; on Debian/Ubuntu \`apt-get install python3 make g++\`). Add --ignore-scripts=false when npm's config blocks install scripts.`,
       details: {
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
