@@ -12,6 +12,7 @@ export default defineConfig({
   splitting: true,
   sourcemap: true,
   clean: true,
-  dts: false,
+  // Type declarations for the library entry only (package.json "exports" types): dist/index.d.ts, one bundled file.
+  dts: { entry: { index: "src/index.ts" } },
   shims: false,
 });

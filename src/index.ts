@@ -9,6 +9,6 @@ export { startTikTokShopSim } from "./sim/tiktokshop/index.js";
 export { startTokopediaSim } from "./sim/tokopedia/index.js";
 export { TikTokShopClient, TikTokShopSource } from "./sources/tiktokshop/index.js";
 export { TokopediaClient, TokopediaSource } from "./sources/tokopedia/index.js";
-export { openStore, Pruner, type Store } from "./store/index.js";
+export { openStore, Pruner, Store } from "./store/index.js";
 export { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "./testbed/tokopedia.js";
 export { version } from "./version.js";

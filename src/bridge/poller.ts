@@ -274,7 +274,7 @@ export class Poller {
       now,
       ...(done ? { walkStartedAt: walk.startedAt } : {}),
     });
-    if (!done && !this.stopped) this.walks.set(key, { ...walk, pageToken: page.nextPageToken });
+    if (page.nextPageToken && !this.stopped) this.walks.set(key, { ...walk, pageToken: page.nextPageToken });
     return marked;
   }
 

@@ -123,6 +123,7 @@ export const ERROR_CODES = {
   TK_ERR_STATE_LOCKED: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_MIGRATION_FAILED: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_MISSING: { category: "state", exitCode: 1, retryable: false, doc: STATE },
+  TK_ERR_STATE_NATIVE_MISSING: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_NOT_OURS: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_NOT_SQLITE: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_OPEN_FAILED: { category: "state", exitCode: 1, retryable: false, doc: STATE },

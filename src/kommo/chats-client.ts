@@ -50,11 +50,13 @@ export class KommoChatsClient {
     const res = await this.call("POST", path, body);
     const scopeId = str(res.scope_id);
     if (!scopeId) throw this.shapeError("POST", path, "scope_id");
+    const connectedTitle = str(res.title);
+    const hookApiVersion = str(res.hook_api_version);
     return {
       scopeId,
       accountId: str(res.account_id) ?? amojoAccountId,
-      ...(str(res.title) ? { title: str(res.title) } : {}),
-      ...(str(res.hook_api_version) ? { hookApiVersion: str(res.hook_api_version) } : {}),
+      ...(connectedTitle ? { title: connectedTitle } : {}),
+      ...(hookApiVersion ? { hookApiVersion } : {}),
     };
   }
 

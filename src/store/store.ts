@@ -10,6 +10,7 @@ import { InboundRepo } from "./inbound.js";
 import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
+import { assertNativeSqlite } from "./native.js";
 import { OutboundRepo } from "./outbound.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { RoomsRepo } from "./rooms.js";
@@ -117,7 +118,8 @@ export class Store {
  *
  * Refuses, leaving the file byte-for-byte untouched: a file that is not SQLite (TK_ERR_STATE_NOT_SQLITE), a
  * damaged one (TK_ERR_STATE_CORRUPT), another program's database (TK_ERR_STATE_NOT_OURS), one written by a newer
- * tokokommo (TK_ERR_STATE_TOO_NEW). Every check is a read. When a write-ahead log is lying next to the file (a
+ * tokokommo (TK_ERR_STATE_TOO_NEW); before looking at any file, a missing or unloadable SQLite addon
+ * (TK_ERR_STATE_NATIVE_MISSING). Every check is a read. When a write-ahead log is lying next to the file (a
  * crashed or running writer), the checks run through a READ-ONLY connection, so not even SQLite's close-time
  * checkpoint can move that log into a file we then refuse; without one, a read-write connection that has written
  * nothing leaves the file (and its directory) exactly as it found them.
@@ -127,6 +129,7 @@ export class Store {
  * on power loss), busy_timeout 5000 (the CLI's `status` and the daemon share the file), foreign_keys on.
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  assertNativeSqlite(); // a missing or unloadable addon is not the file's fault: say so before touching it
   const file = resolve(path);
   const readonly = options.readonly === true;
 

@@ -19,7 +19,7 @@ import { makeSetup, type SetupFixture } from "./fixture.js";
 
 async function errorOf(
   p: Promise<unknown> | (() => unknown),
-): Promise<{ code: string; fix?: string; exitCode: number; message: string }> {
+): Promise<{ code: string; fix?: string | undefined; exitCode: number; message: string }> {
   try {
     await (typeof p === "function" ? p() : p);
   } catch (err) {

@@ -28,7 +28,7 @@ export interface Notification {
 export interface WebhookEmitterOptions {
   appKey: string;
   appSecret: string;
-  url?: string;
+  url?: string | undefined;
   timeoutMs: number;
   retryDelaysMs: number[];
   nowSec: () => number;

@@ -27,7 +27,7 @@ export interface SimApp {
   clientId: string;
   clientSecret: string;
   revoked: boolean;
-  token?: { value: string; expiresAt: number };
+  token?: { value: string; expiresAt: number } | undefined;
   webhooks: Record<string, string>;
   webhookSecret: string;
   whitelist: { enforce: boolean; ips: string[] };

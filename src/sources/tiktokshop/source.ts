@@ -28,7 +28,7 @@ import { parseWebhookBody, verifyWebhookSignature } from "./webhook.js";
 export interface TikTokShopBinding {
   shopId: string;
   openId: string;
-  cipher?: string;
+  cipher?: string | undefined;
 }
 
 export interface TikTokShopSourceOptions extends TikTokShopClientOptions {

@@ -18,8 +18,14 @@ function str(obj: Json, ...keys: string[]): string | undefined {
   return v === undefined || v === "" ? undefined : v;
 }
 
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** T with every key that may hold undefined made optional instead (what defined() returns). */
+type WithoutUndefined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** o without its undefined properties: content keeps an absent field absent, never present as undefined. */
+function defined<T extends object>(o: T): WithoutUndefined<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as WithoutUndefined<T>;
 }
 
 function product(fields: Json, fallbackUrl?: string): MessageContent {
