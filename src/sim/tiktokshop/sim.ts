@@ -16,6 +16,7 @@ import {
 } from "./core.js";
 import { CS_SCOPE, checkGateway } from "./gateway.js";
 import { handleApi, ROUTES } from "./open-api.js";
+import { handleOrderApi, ORDER_ROUTES, ordersControl, type SimOrdersControl } from "./orders.js";
 import {
   nextId,
   opaque,
@@ -152,6 +153,8 @@ export interface TikTokShopSim {
   /** Moves the simulated clock (token expiry, business rules); request timestamps still use real time. */
   advanceClock(ms: number): void;
   calls(): CallRecord[];
+  /** Orders of the Order API: seed them, change their status (type-1 webhook). */
+  readonly orders: SimOrdersControl;
 }
 
 export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Promise<TikTokShopSim> {
@@ -167,6 +170,8 @@ export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Pr
   core.baseUrl = `http://127.0.0.1:${port}`;
   return controlApi(core, server);
 }
+
+const API_ROUTES = [...ROUTES, ...ORDER_ROUTES];
 
 async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", core.baseUrl);
@@ -218,13 +223,15 @@ async function handle(core: SimCore, req: IncomingMessage, res: ServerResponse):
     return;
   }
 
-  const { route, result } = checkGateway(core, ROUTES, req, url, body);
+  const { route, result } = checkGateway(core, API_ROUTES, req, url, body);
   if (!result.ok) {
     sendEnvelope(res, result.code, result.message, null);
     record(result.code, statusForCode(result.code), result.shopId);
     return;
   }
-  const out = handleApi(core, route!, result.pass, body, req.headers["content-type"] ?? "");
+  const out = ORDER_ROUTES.includes(route!)
+    ? handleOrderApi(core, result.pass, body)
+    : handleApi(core, route!, result.pass, body, req.headers["content-type"] ?? "");
   if (core.takeLostAnswer(req.method ?? "", url.pathname)) {
     record(out.code, -1, result.pass.shop?.id);
     req.socket.destroy();
@@ -494,5 +501,6 @@ function controlApi(core: SimCore, server: ReturnType<typeof createServer>): Tik
       core.clockOffsetMs += ms;
     },
     calls: () => [...core.calls],
+    orders: ordersControl(core),
   };
 }

@@ -1,4 +1,5 @@
 /** Customer Service API 202309 shapes, read defensively (docs/platforms/tiktokshop.md#conversations-and-messages). */
+import type { Buyer, BuyerPlatform } from "../types.js";
 import { asRecord, idField, numField, strField } from "./json.js";
 
 export type TtsRole = "BUYER" | "SHOP" | "CUSTOMER_SERVICE" | "SYSTEM" | "ROBOT" | string;
@@ -98,4 +99,31 @@ export function readConversation(v: unknown): TtsConversation | undefined {
   const latest = readMessage(o.latest_message);
   if (latest) c.latestMessage = latest;
   return c;
+}
+
+/** Oldest first: by create_time, then by index compared as an integer (ids exceed 2^53). */
+export function compareMessages(a: TtsMessage, b: TtsMessage): number {
+  if (a.createTime !== b.createTime) return a.createTime - b.createTime;
+  const ai = bigOrZero(a.index ?? a.id);
+  const bi = bigOrZero(b.index ?? b.id);
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
+function bigOrZero(s: string): bigint {
+  return /^\d+$/.test(s) ? BigInt(s) : 0n;
+}
+
+export function buyerOf(conv: TtsConversation): Buyer {
+  const p =
+    conv.participants.find((x) => x.role === "BUYER") ??
+    (conv.latestMessage?.sender.role === "BUYER" ? conv.latestMessage.sender : undefined);
+  const platform =
+    p?.buyerPlatform === "TOKOPEDIA" || p?.buyerPlatform === "TIKTOK_SHOP" ? p.buyerPlatform : undefined;
+  return {
+    // user_id is the stable buyer id (same as orders); im_user_id only when the listing lacks it.
+    id: p?.userId ?? p?.imUserId ?? "",
+    name: p?.nickname ?? "Buyer",
+    ...(p?.avatar ? { avatarUrl: p.avatar } : {}),
+    ...(platform ? { platform: platform as BuyerPlatform } : {}),
+  };
 }

@@ -5,7 +5,7 @@
 import { isTkError, TkError } from "../../errors/index.js";
 import type {
   Buyer,
-  BuyerPlatform,
+  MarketplaceOrder,
   MarketplaceSource,
   RoomRef,
   RoomSummary,
@@ -17,7 +17,8 @@ import type {
 import { CS_SCOPE } from "./auth.js";
 import { TikTokShopClient, type TikTokShopClientOptions } from "./client.js";
 import { TTS_ERR } from "./errors.js";
-import type { ShopAccess, TtsConversation, TtsMessage } from "./model.js";
+import { buyerOf, compareMessages, type ShopAccess, type TtsConversation, type TtsMessage } from "./model.js";
+import { searchBuyerOrders } from "./orders.js";
 import type { QuotaUsage } from "./quota.js";
 import { type RenderLinks, renderContent, senderRole } from "./render.js";
 import { MAX_TEXT_LENGTH, splitText } from "./split.js";
@@ -161,6 +162,17 @@ export class TikTokShopSource implements MarketplaceSource {
       pageToken = res.nextPageToken;
     }
     return undefined;
+  }
+
+  /** The buyer's orders in the shop since `sinceMs` (one Search Orders call; not a Customer Service call). */
+  async recentOrders(shopId: string, buyerUserId: string, sinceMs: number): Promise<MarketplaceOrder[]> {
+    const shop = await this.access(shopId);
+    const region = this.client.auth.meta(shop.openId)?.shops?.find((s) => s.id === shopId)?.region;
+    return searchBuyerOrders(this.client, { ...shop, ...(region ? { region } : {}) }, buyerUserId, sinceMs);
+  }
+
+  orderCallsToday(shopId: string): number {
+    return this.client.orderCalls.today(shopId);
   }
 
   /** The shop's Customer Service quota today (undefined when the source does not count calls). */
@@ -370,31 +382,4 @@ export class TikTokShopSource implements MarketplaceSource {
       ...(m.isVisible ? {} : { hidden: true }),
     };
   }
-}
-
-/** Oldest first: by create_time, then by index compared as an integer (ids exceed 2^53). */
-function compareMessages(a: TtsMessage, b: TtsMessage): number {
-  if (a.createTime !== b.createTime) return a.createTime - b.createTime;
-  const ai = bigOrZero(a.index ?? a.id);
-  const bi = bigOrZero(b.index ?? b.id);
-  return ai < bi ? -1 : ai > bi ? 1 : 0;
-}
-
-function bigOrZero(s: string): bigint {
-  return /^\d+$/.test(s) ? BigInt(s) : 0n;
-}
-
-function buyerOf(conv: TtsConversation): Buyer {
-  const p =
-    conv.participants.find((x) => x.role === "BUYER") ??
-    (conv.latestMessage?.sender.role === "BUYER" ? conv.latestMessage.sender : undefined);
-  const platform =
-    p?.buyerPlatform === "TOKOPEDIA" || p?.buyerPlatform === "TIKTOK_SHOP" ? p.buyerPlatform : undefined;
-  return {
-    // user_id is the stable buyer id (same as orders); im_user_id only when the listing lacks it.
-    id: p?.userId ?? p?.imUserId ?? "",
-    name: p?.nickname ?? "Buyer",
-    ...(p?.avatar ? { avatarUrl: p.avatar } : {}),
-    ...(platform ? { platform: platform as BuyerPlatform } : {}),
-  };
 }
