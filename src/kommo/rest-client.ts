@@ -169,13 +169,29 @@ export class KommoRestClient {
    * lead yet (Kommo creates them asynchronously after the first message): the tagging job then tries again later.
    */
   async tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }> {
-    const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];
-    if (!link) return {};
-    const contact = await this.getContact(link.contactId);
-    const leadId = contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+    const leadId = await this.leadOfChat(amojoChatId);
     if (leadId === undefined) return {};
     await this.addLeadTags(leadId, tags);
     return { leadId };
+  }
+
+  /** The newest lead of the contact that owns the chat; undefined while Kommo has made neither. */
+  async leadOfChat(amojoChatId: string): Promise<number | undefined> {
+    const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];
+    if (!link) return undefined;
+    const contact = await this.getContact(link.contactId);
+    return contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+  }
+
+  /**
+   * PATCH /api/v4/leads/{lead}/notes/{id} — replaces a note's text in place. Sends the note type unchanged and the
+   * complete params (whether Kommo merges params is not documented).
+   */
+  async editLeadNote(leadId: number, noteId: number, text: string, noteType = "common"): Promise<void> {
+    await this.json("PATCH", `/api/v4/leads/${leadId}/notes/${noteId}`, {
+      note_type: noteType,
+      params: { text },
+    });
   }
 
   /** One REST call: limiter permit, bearer token, one refresh-and-retry on 401 (OAuth only). */

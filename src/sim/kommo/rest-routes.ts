@@ -3,6 +3,7 @@
  * search and read, lead read and tag update, lead notes, contacts↔chats links. HAL bodies, 204 for empty results,
  * problem JSON errors. Authentication and rate limiting happen before these handlers (server.ts).
  */
+import { handleNoteRoute } from "./note-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
@@ -138,6 +139,9 @@ export function handleRest(
     return hal({ _links: self("/api/v4/leads/notes"), _embedded: { notes } });
   }
 
+  const noteReply = handleNoteRoute(state, account, method, path, raw, origin);
+  if (noteReply) return noteReply;
+
   if (path === "/api/v4/contacts/chats") {
     if (method === "GET") {
       const chatIds = q.getAll("chat_id[]");
@@ -166,6 +170,7 @@ function leadView(lead: SimLead, self: (p: string) => Obj): Obj {
     name: lead.name,
     account_id: lead.accountId,
     created_at: Math.floor(lead.createdAt / 1000),
+    ...(lead.price !== undefined ? { price: lead.price } : {}),
     _links: self(`/api/v4/leads/${lead.id}`),
     _embedded: {
       tags: lead.tags.map((name, i) => ({ id: i + 1, name })),
@@ -191,7 +196,17 @@ function patchLead(lead: SimLead, body: unknown, self: (p: string) => Obj): SimR
       if (key === "tags_to_delete") lead.tags = lead.tags.filter((x) => x !== name);
     }
   }
+  if (b.price !== undefined) {
+    if (!Number.isInteger(b.price) || (b.price as number) < 0)
+      return validation("This value should be of type int.", "price");
+    lead.price = b.price as number;
+  }
   if (typeof b.name === "string") lead.name = b.name;
+  // Any write to a lead still in the incoming stage takes it out of incoming (no accept semantics).
+  if (lead.status === "incoming") {
+    lead.status = "open";
+    lead.leftIncomingBy = "patch";
+  }
   return hal({
     id: lead.id,
     updated_at: Math.floor(Date.now() / 1000),
