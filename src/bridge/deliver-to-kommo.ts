@@ -10,6 +10,7 @@ import { isDuplicateError } from "./error-policy.js";
 import { buyerSenderId, conversationId, shopSenderId } from "./identities.js";
 import { ENRICH_LEAD } from "./job-kinds.js";
 import type { BridgeMetrics } from "./metrics.js";
+import { noteBuyerMessage, type OrderNoteDeps } from "./order-note.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
 import { renderInbound } from "./render-inbound.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
@@ -21,6 +22,8 @@ export interface DeliverDeps {
   topology: Topology;
   metrics: BridgeMetrics;
   now: () => number;
+  /** The orders note on leads (absent: none). */
+  orders?: OrderNoteDeps;
 }
 
 function buyerParticipant(room: RoomRecord | undefined, msg: InboundRecord): KommoParticipant {
@@ -113,6 +116,9 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
         );
       }
     });
+  }
+  if (deps.orders && !fromShop && chatId && room?.buyerId) {
+    noteBuyerMessage(deps.orders, { ...msg, buyerId: room.buyerId, amojoChatId: chatId });
   }
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
 }

@@ -12,6 +12,7 @@ import { Intake, type KommoHookCodec } from "./intake.js";
 import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-kinds.js";
 import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
+import { noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
@@ -41,6 +42,8 @@ export interface EngineOptions {
    * again (undefined). The daemon shortens its busy timeout meanwhile (see daemon.ts).
    */
   onStateWritable?: (failure: StateWriteFailure | undefined) => void;
+  /** Where the orders notes of leads stand (the state file's orderNotes); absent: no orders on leads. */
+  orderNotes?: OrderNotesPort;
 }
 
 export class BridgeEngine {
@@ -51,6 +54,7 @@ export class BridgeEngine {
   /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
   readonly state: StateHealth;
   private readonly now: () => number;
+  private readonly orders: OrderNoteDeps | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.now = o.now ?? Date.now;
@@ -58,6 +62,7 @@ export class BridgeEngine {
     this.state = this.createStateHealth();
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const continuity = new RoomContinuity();
+    this.orders = o.orderNotes ? this.createOrderNotes(o.orderNotes) : undefined;
     this.intake = this.createIntake(continuity, initialLookbackMs);
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
@@ -88,6 +93,23 @@ export class BridgeEngine {
     });
   }
 
+  private createOrderNotes(orderNotes: OrderNotesPort): OrderNoteDeps {
+    return {
+      store: this.o.store,
+      topology: this.o.topology,
+      orderNotes,
+      now: this.now,
+      ordersOff: new Set(),
+      onOrdersUnavailable: (shop, err) =>
+        this.o.log?.("warn", "orders on leads are off for this shop: the app lacks the Order scope", {
+          code: err.code,
+          source: shop.source,
+          shop: shop.shopId,
+          fix: "Add the Order Information package to the app in Partner Center and have the seller re-authorize (`tokokommo shops add --source tiktokshop`); chat is unaffected. `tokokommo doctor` checks it.",
+        }),
+    };
+  }
+
   private createIntake(continuity: RoomContinuity, initialLookbackMs: number): Intake {
     const o = this.o;
     return new Intake({
@@ -102,6 +124,9 @@ export class BridgeEngine {
       onWarning: (msg, details) => o.log?.("warn", msg, details),
       state: this.state,
       onShopActivity: (source, shopId) => this.poller.wake(source, shopId),
+      ...(this.orders
+        ? { onOrderStatus: (source, shopId, order) => noteOrderStatus(this.orders!, source, shopId, order) }
+        : {}),
     });
   }
 
@@ -129,7 +154,14 @@ export class BridgeEngine {
 
   private createRunner(continuity: RoomContinuity): JobRunner {
     const o = this.o;
-    const deps = { store: o.store, topology: o.topology, metrics: this.metrics, now: this.now, continuity };
+    const deps = {
+      store: o.store,
+      topology: o.topology,
+      metrics: this.metrics,
+      now: this.now,
+      continuity,
+      ...(this.orders ? { orders: this.orders } : {}),
+    };
     const handlers = jobHandlers({
       ...deps,
       attachments: o.attachments,

@@ -149,6 +149,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
       ...(tuning.now ? { now: tuning.now } : {}),
       ...(o.log ? { log: o.log } : {}),
+      orderNotes: store.orderNotes,
       onStateWritable: (failure) => {
         const ms =
           failure?.code === "TK_ERR_STATE_BUSY"

@@ -92,7 +92,15 @@ export function buildTopology(config: Config, deps: TopologyDeps): Topology {
     const kommo = accounts.get(shop.kommoAccount);
     // The config schema's cross-checks guarantee both exist; a failure here is a bug, not a user error.
     if (!app || !kommo) throw new Error(`shop ${shop.shopId}: app or Kommo account missing after validation`);
-    return { source: shop.source, shopId: shop.shopId, shopName: shop.name ?? shop.shopId, app, kommo };
+    const orders = { ...config.orders, ...shop.orders };
+    return {
+      source: shop.source,
+      shopId: shop.shopId,
+      shopName: shop.name ?? shop.shopId,
+      app,
+      kommo,
+      orders,
+    };
   });
   return new Topology(bindings);
 }

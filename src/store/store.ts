@@ -10,6 +10,7 @@ import { InboundRepo } from "./inbound.js";
 import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
+import { OrderNotesRepo } from "./order-notes.js";
 import { OutboundRepo } from "./outbound.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { RoomsRepo } from "./rooms.js";
@@ -61,6 +62,8 @@ export class Store {
   readonly webhooks: WebhookSeenRepo;
   /** Customer Service calls per TikTok Shop shop per quota day. */
   readonly callCounts: CallCountsRepo;
+  /** The orders note of each conversation's Kommo lead. */
+  readonly orderNotes: OrderNotesRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -79,6 +82,7 @@ export class Store {
     this.shopStatus = new ShopStatusRepo(db);
     this.webhooks = new WebhookSeenRepo(db);
     this.callCounts = new CallCountsRepo(db);
+    this.orderNotes = new OrderNotesRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

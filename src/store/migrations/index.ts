@@ -4,6 +4,7 @@ import { m0003FewerJobIndexes } from "./0003-fewer-job-indexes.js";
 import { m0004JobLeaseTokens } from "./0004-job-lease-tokens.js";
 import { m0005ReplyPartsAndLeadTags } from "./0005-reply-parts-and-lead-tags.js";
 import { m0006CsCallCounts } from "./0006-cs-call-counts.js";
+import { m0007LeadOrderNotes } from "./0007-lead-order-notes.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0004JobLeaseTokens,
   m0005ReplyPartsAndLeadTags,
   m0006CsCallCounts,
+  m0007LeadOrderNotes,
 ];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */

@@ -1,0 +1,108 @@
+import type { Database, Statement } from "better-sqlite3";
+
+/** Where a conversation's orders note stands (table lead_order_notes). */
+export interface OrderNoteRow {
+  source: string;
+  shopId: string;
+  roomId: string;
+  buyerId: string;
+  amojoChatId: string;
+  leadId: number | null;
+  noteId: number | null;
+  /** Orders the note lists. */
+  orderIds: string[];
+  /** The text last written to Kommo (null before the first). */
+  noteText: string | null;
+  /** When the buyer last wrote (ms), for the quiet-spell rule. */
+  lastBuyerAt: number;
+  refreshedAt: number | null;
+}
+
+export interface OrderNoteKey {
+  source: string;
+  shopId: string;
+  roomId: string;
+}
+
+/**
+ * The orders note of each conversation's lead, and which orders each note lists (so that an order status webhook
+ * finds the notes to refresh). Writes are single statements or run inside the caller's transaction.
+ */
+export class OrderNotesRepo {
+  private readonly getStmt: Statement;
+  private readonly startStmt: Statement;
+  private readonly buyerStmt: Statement;
+  private readonly savedStmt: Statement;
+  private readonly clearOrdersStmt: Statement;
+  private readonly addOrderStmt: Statement;
+  private readonly roomsStmt: Statement;
+
+  constructor(private readonly db: Database) {
+    this.getStmt = db.prepare(
+      `SELECT source, shop_id AS shopId, room_id AS roomId, buyer_id AS buyerId, amojo_chat_id AS amojoChatId,
+              lead_id AS leadId, note_id AS noteId, order_ids AS orderIds, note_text AS noteText,
+              last_buyer_at AS lastBuyerAt, refreshed_at AS refreshedAt
+       FROM lead_order_notes WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
+    );
+    this.startStmt = db.prepare(
+      `INSERT INTO lead_order_notes (source, shop_id, room_id, buyer_id, amojo_chat_id, last_buyer_at)
+       VALUES (@source, @shopId, @roomId, @buyerId, @amojoChatId, @at)
+       ON CONFLICT (source, shop_id, room_id) DO NOTHING`,
+    );
+    this.buyerStmt = db.prepare(
+      `UPDATE lead_order_notes SET last_buyer_at = MAX(last_buyer_at, @at)
+       WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
+    );
+    this.savedStmt = db.prepare(
+      `UPDATE lead_order_notes SET lead_id = @leadId, note_id = @noteId, order_ids = @orderIds,
+              note_text = @noteText, refreshed_at = @at
+       WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
+    );
+    this.clearOrdersStmt = db.prepare(
+      "DELETE FROM lead_order_note_orders WHERE source = @source AND shop_id = @shopId AND room_id = @roomId",
+    );
+    this.addOrderStmt = db.prepare(
+      `INSERT OR IGNORE INTO lead_order_note_orders (source, shop_id, order_id, room_id)
+       VALUES (@source, @shopId, @orderId, @roomId)`,
+    );
+    this.roomsStmt = db.prepare(
+      "SELECT room_id AS roomId FROM lead_order_note_orders WHERE source = @source AND shop_id = @shopId AND order_id = @orderId",
+    );
+  }
+
+  get(key: OrderNoteKey): OrderNoteRow | undefined {
+    const r = this.getStmt.get(key) as (Omit<OrderNoteRow, "orderIds"> & { orderIds: string }) | undefined;
+    if (!r) return undefined;
+    return { ...r, orderIds: r.orderIds === "" ? [] : r.orderIds.split(",") };
+  }
+
+  /** Records a conversation whose lead gets an orders note; false when it was recorded already. */
+  start(key: OrderNoteKey & { buyerId: string; amojoChatId: string; at: number }): boolean {
+    return this.startStmt.run(key).changes > 0;
+  }
+
+  /** The buyer wrote at `at` (ms). */
+  buyerWrote(key: OrderNoteKey, at: number): void {
+    this.buyerStmt.run({ ...key, at });
+  }
+
+  /** What was written to Kommo: the lead, the note, its text and the orders it lists. */
+  saved(
+    key: OrderNoteKey,
+    note: { leadId: number; noteId: number; noteText: string; orderIds: string[] },
+    at: number,
+  ): void {
+    this.db.transaction(() => {
+      this.savedStmt.run({ ...key, ...note, orderIds: note.orderIds.join(","), at });
+      this.clearOrdersStmt.run(key);
+      for (const orderId of note.orderIds) this.addOrderStmt.run({ ...key, orderId });
+    })();
+  }
+
+  /** Conversations of the shop whose note lists the order. */
+  roomsListing(source: string, shopId: string, orderId: string): string[] {
+    return (this.roomsStmt.all({ source, shopId, orderId }) as Array<{ roomId: string }>).map(
+      (r) => r.roomId,
+    );
+  }
+}
