@@ -31,6 +31,8 @@ export interface OrderNotesPort {
     at: number,
   ): void;
   roomsListing(source: string, shopId: string, orderId: string): string[];
+  /** Counts one order call (shown by `status`). */
+  countCall(source: string, shopId: string, at: number): void;
 }
 
 export interface OrderNoteDeps {
@@ -122,6 +124,7 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
   const settings = shop.orders!;
   const rest = shop.kommo.rest!;
   let orders: Awaited<ReturnType<NonNullable<ShopBinding["app"]["marketplace"]["recentOrders"]>>>;
+  deps.orderNotes.countCall(p.source, p.shopId, deps.now());
   try {
     orders = await shop.app.marketplace.recentOrders!(
       p.shopId,

@@ -36,6 +36,8 @@ export class OrderNotesRepo {
   private readonly clearOrdersStmt: Statement;
   private readonly addOrderStmt: Statement;
   private readonly roomsStmt: Statement;
+  private readonly countStmt: Statement;
+  private readonly countedStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare(
@@ -68,6 +70,24 @@ export class OrderNotesRepo {
     this.roomsStmt = db.prepare(
       "SELECT room_id AS roomId FROM lead_order_note_orders WHERE source = @source AND shop_id = @shopId AND order_id = @orderId",
     );
+    this.countStmt = db.prepare(
+      `INSERT INTO order_call_counts (source, shop_id, day_start, used) VALUES (@source, @shopId, @dayStart, 1)
+       ON CONFLICT (source, shop_id, day_start) DO UPDATE SET used = used + 1`,
+    );
+    this.countedStmt = db.prepare(
+      "SELECT used FROM order_call_counts WHERE source = @source AND shop_id = @shopId AND day_start = @dayStart",
+    );
+  }
+
+  /** One order call of the shop at `at` (ms), counted on its UTC day. */
+  countCall(source: string, shopId: string, at: number): void {
+    this.countStmt.run({ source, shopId, dayStart: utcDay(at) });
+  }
+
+  /** Order calls of the shop on the UTC day of `at`. */
+  callsOn(source: string, shopId: string, at: number): number {
+    const r = this.countedStmt.get({ source, shopId, dayStart: utcDay(at) }) as { used: number } | undefined;
+    return r?.used ?? 0;
   }
 
   get(key: OrderNoteKey): OrderNoteRow | undefined {
@@ -105,4 +125,10 @@ export class OrderNotesRepo {
       (r) => r.roomId,
     );
   }
+}
+
+const DAY_MS = 86_400_000;
+
+function utcDay(at: number): number {
+  return Math.floor(at / DAY_MS) * DAY_MS;
 }

@@ -5,6 +5,7 @@
  * scope: one warning, no note, chat unaffected.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
@@ -96,6 +97,12 @@ describe("orders note on the lead", () => {
     expect(b.kommo.notes()).toHaveLength(1);
     expect(b.kommo.notes()[0]!.edits).toBe(2);
     expect(orderSearches(b).length).toBe(searches + 1);
+    // Order calls are counted in the state file and shown by `status` (not as Customer Service calls).
+    const status = await statusCommand({}, { config: b.configPath });
+    const line = (status.json as { shops: Array<{ orderCallsToday?: number; quota?: { used: number } }> })
+      .shops[0]!;
+    expect(line.orderCallsToday).toBe(orderSearches(b).length);
+    expect(status.text).toContain(`order calls tiktokshop:${b.shopId} today: ${orderSearches(b).length}`);
   });
 
   it("without the Order scope: one warning, no note, chat unaffected", async () => {

@@ -4,7 +4,8 @@ import type { Migration } from "./types.js";
  * The one orders note the bridge keeps on each conversation's Kommo lead (issue 19): which lead and note (edited in
  * place, never a second one), which orders it lists (an order status webhook refreshes the notes listing that
  * order), the text last written (nothing is sent when it did not change), and when the buyer last wrote (a message
- * after a quiet spell refreshes the note).
+ * after a quiet spell refreshes the note). Order calls per shop and UTC day: not Customer Service calls (they spend
+ * no CS quota) but counted, so that `status` shows them.
  */
 const SQL = `
 CREATE TABLE lead_order_notes (
@@ -27,6 +28,13 @@ CREATE TABLE lead_order_note_orders (
   order_id  TEXT NOT NULL,
   room_id   TEXT NOT NULL,
   PRIMARY KEY (source, shop_id, order_id, room_id)
+) WITHOUT ROWID;
+CREATE TABLE order_call_counts (
+  source     TEXT    NOT NULL,
+  shop_id    TEXT    NOT NULL,
+  day_start  INTEGER NOT NULL,
+  used       INTEGER NOT NULL,
+  PRIMARY KEY (source, shop_id, day_start)
 ) WITHOUT ROWID;
 `;
 
