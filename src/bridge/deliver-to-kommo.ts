@@ -118,7 +118,14 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     });
   }
   if (deps.orders && !fromShop && chatId && room?.buyerId) {
-    noteBuyerMessage(deps.orders, { ...msg, buyerId: room.buyerId, amojoChatId: chatId });
+    const shared =
+      content.content.kind === "order" && content.content.code ? content.content.code : undefined;
+    noteBuyerMessage(deps.orders, {
+      ...msg,
+      buyerId: room.buyerId,
+      amojoChatId: chatId,
+      ...(shared ? { invoiceCode: shared } : {}),
+    });
   }
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
 }

@@ -27,8 +27,11 @@ export interface RefreshOrdersPayload {
   source: SourceKind;
   shopId: string;
   roomId: string;
-  /** What asked for it: the lead's first buyer message, a message after a quiet spell, an order webhook. */
-  reason: "new_lead" | "quiet_spell" | "order_status";
+  /**
+   * What asked for it: the lead's first buyer message, a message after a quiet spell, an order webhook, an invoice
+   * the buyer shared (legacy Tokopedia).
+   */
+  reason: "new_lead" | "quiet_spell" | "order_status" | "invoice_shared";
 }
 
 /**

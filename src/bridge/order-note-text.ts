@@ -14,6 +14,14 @@ export function orderNoteText(orders: MarketplaceOrder[], o: { marketplace: stri
   return [head, ...orders.map(orderBlock)].join("\n\n");
 }
 
+/** A legacy Tokopedia lead's note: the invoice codes the buyer shared in chat (searchable in Kommo). */
+export function invoiceNoteText(codes: string[], marketplace: string): string {
+  return [
+    `Invoices the buyer shared in the ${marketplace} chat (kept up to date by tokokommo)`,
+    ...codes,
+  ].join("\n");
+}
+
 function orderBlock(order: MarketplaceOrder): string {
   const lines = [`Order ${order.id}: ${order.status}, ${money(order.total, order.currency)}`];
   const shown = order.items.slice(0, ITEMS_SHOWN).map((i) => `${i.name} × ${i.quantity}`);

@@ -13,7 +13,7 @@ import { isTkError, TkError } from "../errors/index.js";
 import type { OrderStatusHint } from "../sources/types.js";
 import type { OrderNoteKey, OrderNoteRow } from "../store/order-notes.js";
 import { type JobOf, REFRESH_ORDERS, type RefreshOrdersPayload } from "./job-kinds.js";
-import { orderNoteText } from "./order-note-text.js";
+import { invoiceNoteText, orderNoteText } from "./order-note-text.js";
 import type { EngineStore } from "./store-port.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./topology.js";
 
@@ -31,6 +31,7 @@ export interface OrderNotesPort {
     at: number,
   ): void;
   roomsListing(source: string, shopId: string, orderId: string): string[];
+  addListed(key: OrderNoteKey, orderId: string): boolean;
   /** Counts one order call (shown by `status`). */
   countCall(source: string, shopId: string, at: number): void;
 }
@@ -46,12 +47,14 @@ export interface OrderNoteDeps {
   ordersOff: Set<string>;
 }
 
-/** Whether the shop keeps an orders note: enabled, an order API, and Kommo REST that can write notes. */
+/**
+ * Whether the shop keeps an orders note: enabled, Kommo REST that can write notes, and not switched off for a
+ * missing scope. Shops whose source has no order API (legacy Tokopedia) list only the invoices shared in chat.
+ */
 function ordersActive(shop: ShopBinding | undefined, off: Set<string>): shop is ShopBinding {
   const rest = shop?.kommo.rest;
   return Boolean(
     shop?.orders?.enabled &&
-      shop.app.marketplace.recentOrders &&
       rest?.leadOfChat &&
       rest.addLeadNote &&
       rest.editLeadNote &&
@@ -63,20 +66,14 @@ function ordersActive(shop: ShopBinding | undefined, off: Set<string>): shop is 
  * A buyer's message reached Kommo in a conversation whose chat is known: starts the conversation's note (first
  * message) or refreshes it after a quiet spell. Cheap when nothing is due: one point read and one update.
  */
-export function noteBuyerMessage(
-  deps: OrderNoteDeps,
-  m: {
-    source: SourceKind;
-    shopId: string;
-    roomId: string;
-    buyerId: string;
-    amojoChatId: string;
-    sentAt: number;
-  },
-): void {
+export function noteBuyerMessage(deps: OrderNoteDeps, m: BuyerMessageFacts): void {
   const shop = deps.topology.shop(m.source, m.shopId);
   if (!ordersActive(shop, deps.ordersOff)) return;
   const key = { source: m.source, shopId: m.shopId, roomId: m.roomId };
+  if (!shop.app.marketplace.recentOrders) {
+    noteSharedInvoice(deps, key, m);
+    return;
+  }
   const row = deps.orderNotes.get(key);
   let reason: RefreshOrdersPayload["reason"] | undefined;
   if (!row) {
@@ -87,6 +84,29 @@ export function noteBuyerMessage(
     deps.orderNotes.buyerWrote(key, m.sentAt);
   }
   if (reason) enqueueRefresh(deps, { ...key, reason });
+}
+
+/** What a delivered buyer message tells the orders note. */
+export interface BuyerMessageFacts {
+  source: SourceKind;
+  shopId: string;
+  roomId: string;
+  buyerId: string;
+  amojoChatId: string;
+  sentAt: number;
+  /** The code of an invoice (order card) the buyer shared in the message. */
+  invoiceCode?: string;
+}
+
+/**
+ * A source without an order API (legacy Tokopedia: no link from chat to orders): the note lists the invoice codes
+ * the buyer shared in chat, so that the lead is found by searching for one.
+ */
+function noteSharedInvoice(deps: OrderNoteDeps, key: OrderNoteKey, m: BuyerMessageFacts): void {
+  if (!m.invoiceCode) return;
+  deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt });
+  if (deps.orderNotes.addListed(key, m.invoiceCode))
+    enqueueRefresh(deps, { ...key, source: m.source, reason: "invoice_shared" });
 }
 
 /** An order changed status: refreshes the notes that list it. True when a refresh was queued. */
@@ -121,25 +141,12 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
   const row = deps.orderNotes.get(key);
   const shop = deps.topology.shop(p.source, p.shopId);
   if (!row || !ordersActive(shop, deps.ordersOff)) return;
-  const settings = shop.orders!;
+  const listed = await listedOrders(shop, row, deps);
+  if (!listed) return;
+  const { text, orderIds } = listed;
   const rest = shop.kommo.rest!;
-  let orders: Awaited<ReturnType<NonNullable<ShopBinding["app"]["marketplace"]["recentOrders"]>>>;
-  deps.orderNotes.countCall(p.source, p.shopId, deps.now());
-  try {
-    orders = await shop.app.marketplace.recentOrders!(
-      p.shopId,
-      row.buyerId,
-      deps.now() - settings.days * DAY_MS,
-    );
-  } catch (err) {
-    if (!isTkError(err) || err.code !== "TK_ERR_TIKTOKSHOP_SCOPE_MISSING") throw err;
-    deps.ordersOff.add(shopKey(shop.source, shop.shopId));
-    deps.onOrdersUnavailable(shop, err);
-    return;
-  }
   const leadId = row.leadId ?? (await rest.leadOfChat!(row.amojoChatId));
   if (leadId === undefined) throw leadNotReady(row.amojoChatId);
-  const text = orderNoteText(orders, { marketplace: MARKETPLACE_NAME[p.source], days: settings.days });
   let noteId = row.leadId === leadId ? row.noteId : null;
   if (noteId !== null && text !== row.noteText) {
     try {
@@ -151,11 +158,34 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
     }
   }
   if (noteId === null) noteId = (await rest.addLeadNote!(leadId, text)).noteId;
-  deps.orderNotes.saved(
-    key,
-    { leadId, noteId, noteText: text, orderIds: orders.map((o) => o.id) },
-    deps.now(),
-  );
+  deps.orderNotes.saved(key, { leadId, noteId, noteText: text, orderIds }, deps.now());
+}
+
+/**
+ * The note's text and the orders it lists: the buyer's recent orders (one order call), or for a source without
+ * an order API the invoice codes shared in chat. Undefined when the shop's app lacks the Order scope (the feature
+ * is then switched off for the shop, with one warning).
+ */
+async function listedOrders(
+  shop: ShopBinding,
+  row: OrderNoteRow,
+  deps: OrderNoteDeps,
+): Promise<{ text: string; orderIds: string[] } | undefined> {
+  const marketplace = MARKETPLACE_NAME[shop.source];
+  const source = shop.app.marketplace;
+  if (!source.recentOrders)
+    return { text: invoiceNoteText(row.orderIds, marketplace), orderIds: row.orderIds };
+  const days = shop.orders!.days;
+  deps.orderNotes.countCall(shop.source, shop.shopId, deps.now());
+  try {
+    const orders = await source.recentOrders(shop.shopId, row.buyerId, deps.now() - days * DAY_MS);
+    return { text: orderNoteText(orders, { marketplace, days }), orderIds: orders.map((o) => o.id) };
+  } catch (err) {
+    if (!isTkError(err) || err.code !== "TK_ERR_TIKTOKSHOP_SCOPE_MISSING") throw err;
+    deps.ordersOff.add(shopKey(shop.source, shop.shopId));
+    deps.onOrdersUnavailable(shop, err);
+    return undefined;
+  }
 }
 
 function leadNotReady(amojoChatId: string): TkError {

@@ -37,6 +37,7 @@ export class OrderNotesRepo {
   private readonly addOrderStmt: Statement;
   private readonly roomsStmt: Statement;
   private readonly countStmt: Statement;
+  private readonly listedStmt: Statement;
   private readonly countedStmt: Statement;
 
   constructor(private readonly db: Database) {
@@ -70,6 +71,10 @@ export class OrderNotesRepo {
     this.roomsStmt = db.prepare(
       "SELECT room_id AS roomId FROM lead_order_note_orders WHERE source = @source AND shop_id = @shopId AND order_id = @orderId",
     );
+    this.listedStmt = db.prepare(
+      `UPDATE lead_order_notes SET order_ids = @orderIds
+       WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
+    );
     this.countStmt = db.prepare(
       `INSERT INTO order_call_counts (source, shop_id, day_start, used) VALUES (@source, @shopId, @dayStart, 1)
        ON CONFLICT (source, shop_id, day_start) DO UPDATE SET used = used + 1`,
@@ -93,7 +98,7 @@ export class OrderNotesRepo {
   get(key: OrderNoteKey): OrderNoteRow | undefined {
     const r = this.getStmt.get(key) as (Omit<OrderNoteRow, "orderIds"> & { orderIds: string }) | undefined;
     if (!r) return undefined;
-    return { ...r, orderIds: r.orderIds === "" ? [] : r.orderIds.split(",") };
+    return { ...r, orderIds: JSON.parse(r.orderIds) as string[] };
   }
 
   /** Records a conversation whose lead gets an orders note; false when it was recorded already. */
@@ -113,10 +118,24 @@ export class OrderNotesRepo {
     at: number,
   ): void {
     this.db.transaction(() => {
-      this.savedStmt.run({ ...key, ...note, orderIds: note.orderIds.join(","), at });
+      this.savedStmt.run({ ...key, ...note, orderIds: JSON.stringify(note.orderIds), at });
       this.clearOrdersStmt.run(key);
       for (const orderId of note.orderIds) this.addOrderStmt.run({ ...key, orderId });
     })();
+  }
+
+  /**
+   * Adds an order (a legacy Tokopedia invoice code the buyer shared) to what the note lists; false when listed.
+   * The note itself is written by the next refresh.
+   */
+  addListed(key: OrderNoteKey, orderId: string): boolean {
+    const row = this.get(key);
+    if (!row || row.orderIds.includes(orderId)) return false;
+    this.db.transaction(() => {
+      this.listedStmt.run({ ...key, orderIds: JSON.stringify([...row.orderIds, orderId]) });
+      this.addOrderStmt.run({ ...key, orderId });
+    })();
+    return true;
   }
 
   /** Conversations of the shop whose note lists the order. */

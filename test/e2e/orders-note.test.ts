@@ -2,12 +2,14 @@
  * Orders on the lead, end to end over real HTTP: TikTok Shop simulator -> daemon -> Kommo simulator. The first
  * buyer message of a conversation makes the lead and ONE orders note on it; an order status webhook edits that note
  * (no second note); a buyer message after the quiet spell edits it again with a newer order. Without the Order
- * scope: one warning, no note, chat unaffected.
+ * scope: one warning, no note, chat unaffected. Legacy Tokopedia (no order API): the invoice codes the buyer shares
+ * in chat are listed on one note.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import { startTestbed, type Testbed } from "../../src/sim/testbed.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/sim/testbed-tiktokshop.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -121,5 +123,49 @@ describe("orders note on the lead", () => {
     expect(orderSearches(b)).toHaveLength(1);
     expect(b.kommo.notes()).toHaveLength(0);
     expect(b.kommo.leads().length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("legacy Tokopedia: invoices shared in chat on the lead's note", () => {
+  let tkp: Testbed | undefined;
+  afterEach(async () => {
+    await tkp?.close();
+    tkp = undefined;
+  });
+
+  it("lists each invoice code once in one note, and makes no note for a chat without invoices", async () => {
+    tkp = await startTestbed({ mode: "webhook" });
+    const t = tkp;
+    const shopId = t.shops[0]!.shopId;
+    daemon = await startDaemon({ config: t.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
+    await t.connectDaemon(daemon.url);
+    const invoice = (code: string) => ({
+      kind: "invoice" as const,
+      code,
+      total: "Rp118.000",
+      status: "Menunggu Pembayaran",
+      url: "https://www.tokopedia.com/invoice/3541",
+    });
+    const arrived = (n: number) =>
+      waitFor(`${n} messages in Kommo`, () => {
+        const m = t.kommo.received(t.scopeId).filter((x) => x.direction === "in");
+        return m.length >= n ? m : undefined;
+      });
+    await t.tokopedia.buyerSends(shopId, "7101", "Halo kak", { buyerName: "Tanpa Invoice" });
+    await t.tokopedia.buyerSends(shopId, "7102", "Kak, pesanan ini?", { buyerName: "Sari" });
+    await arrived(2);
+    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" });
+    const note = await waitFor("the invoice note", () =>
+      t.kommo.notes().find((n) => String(n.params.text).includes("INV/20261128/MPL/3541")),
+    );
+    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261201/MPL/3600"), { buyerName: "Sari" });
+    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" });
+    await waitFor("the second invoice on the same note", () =>
+      String(t.kommo.notes().find((n) => n.id === note.id)?.params.text).includes("INV/20261201/MPL/3600"),
+    );
+    await arrived(5);
+    const notes = t.kommo.notes();
+    expect(notes).toHaveLength(1);
+    expect(String(notes[0]!.params.text).match(/INV\/20261128\/MPL\/3541/g)).toHaveLength(1);
   });
 });

@@ -88,7 +88,7 @@ describe("Kommo notes edited in place", () => {
     expect(sim.notes().find((n) => n.id === noteId)?.edits).toBeUndefined();
   });
 
-  it("a price PATCH is an integer; any write to an incoming lead takes it out of incoming", async () => {
+  it("a price PATCH is an integer; a write of its fields takes an incoming lead out of incoming", async () => {
     const leadId = await newLead("dewi");
     expect(sim.leads().find((l) => l.id === leadId)?.status).toBe("incoming");
     const patch = (body: unknown) => raw("PATCH", `/api/v4/leads/${leadId}`, body);

@@ -202,8 +202,9 @@ function patchLead(lead: SimLead, body: unknown, self: (p: string) => Obj): SimR
     lead.price = b.price as number;
   }
   if (typeof b.name === "string") lead.name = b.name;
-  // Any write to a lead still in the incoming stage takes it out of incoming (no accept semantics).
-  if (lead.status === "incoming") {
+  // A write of the lead's own fields to a lead still in the incoming stage takes it out of incoming (no accept
+  // semantics). Whether a tags-only PATCH does too is not established: the simulator leaves the stage then.
+  if (lead.status === "incoming" && (b.price !== undefined || typeof b.name === "string")) {
     lead.status = "open";
     lead.leftIncomingBy = "patch";
   }

@@ -112,7 +112,7 @@ export interface SimLead {
   createdAt: number;
   /** Sale value, once written. */
   price?: number;
-  /** Set when a write took the lead out of the incoming stage (any PATCH of an incoming lead does). */
+  /** Set when a write took the lead out of the incoming stage (a PATCH of its fields, e.g. price, does). */
   leftIncomingBy?: "patch";
 }
 

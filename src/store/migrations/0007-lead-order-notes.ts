@@ -2,7 +2,7 @@ import type { Migration } from "./types.js";
 
 /**
  * The one orders note the bridge keeps on each conversation's Kommo lead (issue 19): which lead and note (edited in
- * place, never a second one), which orders it lists (an order status webhook refreshes the notes listing that
+ * place, never a second one), which orders it lists (a JSON array of ids; an order status webhook refreshes the notes listing that
  * order), the text last written (nothing is sent when it did not change), and when the buyer last wrote (a message
  * after a quiet spell refreshes the note). Order calls per shop and UTC day: not Customer Service calls (they spend
  * no CS quota) but counted, so that `status` shows them.
@@ -16,7 +16,7 @@ CREATE TABLE lead_order_notes (
   amojo_chat_id  TEXT    NOT NULL,
   lead_id        INTEGER,
   note_id        INTEGER,
-  order_ids      TEXT    NOT NULL DEFAULT '',
+  order_ids      TEXT    NOT NULL DEFAULT '[]',
   note_text      TEXT,
   last_buyer_at  INTEGER NOT NULL,
   refreshed_at   INTEGER,
