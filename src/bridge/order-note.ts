@@ -5,14 +5,17 @@
  * - when the buyer writes after a quiet spell (`orders.quietHours`),
  * - when an order the note lists changes status (TikTok Shop type-1 webhook).
  * Each refresh is one Search Orders call; Kommo is written only when the text changed (REST, paced 7/s). The note
- * is not a write to the lead, so an incoming lead stays incoming. The lead's price is not written (see docs).
+ * is not a write to the lead, so an incoming lead stays incoming. The lead's sale value follows the latest open
+ * order once the lead has left the incoming stage (lead-price.ts).
  * Without the Order scope the feature is off for the shop with one warning; chat is unaffected.
  */
 import type { SourceKind } from "../domain/index.js";
+import type { MarketplaceOrder } from "../domain/orders.js";
 import { isTkError, TkError } from "../errors/index.js";
 import type { OrderStatusHint } from "../sources/types.js";
 import type { OrderNoteKey, OrderNoteRow } from "../store/order-notes.js";
 import { type JobOf, REFRESH_ORDERS, type RefreshOrdersPayload } from "./job-kinds.js";
+import { priceFromOrders } from "./lead-price.js";
 import { invoiceNoteText, orderNoteText } from "./order-note-text.js";
 import type { EngineStore } from "./store-port.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./topology.js";
@@ -143,7 +146,7 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
   if (!row || !ordersActive(shop, deps.ordersOff)) return;
   const listed = await listedOrders(shop, row, deps);
   if (!listed) return;
-  const { text, orderIds } = listed;
+  const { text, orderIds, orders } = listed;
   const rest = shop.kommo.rest!;
   const leadId = row.leadId ?? (await rest.leadOfChat!(row.amojoChatId));
   if (leadId === undefined) throw leadNotReady(row.amojoChatId);
@@ -159,6 +162,7 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
   }
   if (noteId === null) noteId = (await rest.addLeadNote!(leadId, text)).noteId;
   deps.orderNotes.saved(key, { leadId, noteId, noteText: text, orderIds }, deps.now());
+  if (orders.length > 0) await priceFromOrders(rest, leadId, orders);
 }
 
 /**
@@ -170,16 +174,16 @@ async function listedOrders(
   shop: ShopBinding,
   row: OrderNoteRow,
   deps: OrderNoteDeps,
-): Promise<{ text: string; orderIds: string[] } | undefined> {
+): Promise<{ text: string; orderIds: string[]; orders: MarketplaceOrder[] } | undefined> {
   const marketplace = MARKETPLACE_NAME[shop.source];
   const source = shop.app.marketplace;
   if (!source.recentOrders)
-    return { text: invoiceNoteText(row.orderIds, marketplace), orderIds: row.orderIds };
+    return { text: invoiceNoteText(row.orderIds, marketplace), orderIds: row.orderIds, orders: [] };
   const days = shop.orders!.days;
   deps.orderNotes.countCall(shop.source, shop.shopId, deps.now());
   try {
     const orders = await source.recentOrders(shop.shopId, row.buyerId, deps.now() - days * DAY_MS);
-    return { text: orderNoteText(orders, { marketplace, days }), orderIds: orders.map((o) => o.id) };
+    return { text: orderNoteText(orders, { marketplace, days }), orderIds: orders.map((o) => o.id), orders };
   } catch (err) {
     if (!isTkError(err) || err.code !== "TK_ERR_TIKTOKSHOP_SCOPE_MISSING") throw err;
     deps.ordersOff.add(shopKey(shop.source, shop.shopId));

@@ -59,4 +59,7 @@ export interface KommoRestPort {
   addLeadNote?(leadId: number, text: string): Promise<{ noteId: number }>;
   /** Replaces the text of a note the bridge created. */
   editLeadNote?(leadId: number, noteId: number, text: string): Promise<void>;
+  /** The lead's sale value (0: none) and whether it is still in the incoming stage. */
+  leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean }>;
+  setLeadPrice?(leadId: number, price: number): Promise<void>;
 }

@@ -59,6 +59,8 @@ export class KommoRestClient {
   private readonly limiter: KommoRateLimiter;
   private readonly oauth: OAuthTokens | undefined;
   private readonly timeoutMs: number;
+  /** Pipeline id → its incoming stage's status id (null: the pipeline has none). */
+  private readonly incomingStages = new Map<number, number | null>();
 
   constructor(private readonly o: KommoRestClientOptions) {
     this.limiter = o.limiter ?? getKommoLimiter(o.tokenKey);
@@ -181,6 +183,31 @@ export class KommoRestClient {
     if (!link) return undefined;
     const contact = await this.getContact(link.contactId);
     return contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+  }
+
+  /**
+   * A lead's sale value and whether it is still in its pipeline's incoming stage (the stage of `type` 1): GET of the
+   * lead, and of its pipeline once per process (stage types do not change).
+   */
+  async leadPriceState(leadId: number): Promise<{ price: number; incoming: boolean }> {
+    const path = `/api/v4/leads/${leadId}`;
+    const lead = await this.json("GET", path);
+    const statusId = lead?.status_id;
+    const pipelineId = lead?.pipeline_id;
+    if (typeof statusId !== "number" || typeof pipelineId !== "number") throw this.shape("GET", path);
+    let incoming = this.incomingStages.get(pipelineId);
+    if (incoming === undefined) {
+      const pipe = `/api/v4/leads/pipelines/${pipelineId}`;
+      const stage = embedded(await this.json("GET", pipe), "statuses").find((st) => st.type === 1);
+      incoming = typeof stage?.id === "number" ? stage.id : null;
+      this.incomingStages.set(pipelineId, incoming);
+    }
+    return { price: typeof lead?.price === "number" ? lead.price : 0, incoming: statusId === incoming };
+  }
+
+  /** PATCH /api/v4/leads/{id} with `price` only (a lead still incoming would leave incoming: check first). */
+  async setLeadPrice(leadId: number, price: number): Promise<void> {
+    await this.json("PATCH", `/api/v4/leads/${leadId}`, { price });
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Orders on the lead, end to end over real HTTP: TikTok Shop simulator -> daemon -> Kommo simulator. The first
  * buyer message of a conversation makes the lead and ONE orders note on it; an order status webhook edits that note
- * (no second note); a buyer message after the quiet spell edits it again with a newer order. Without the Order
+ * (no second note); a buyer message after the quiet spell edits it again with a newer order, and, the lead having
+ * left the incoming stage meanwhile, sets its sale value to the latest open order's total. Without the Order
  * scope: one warning, no note, chat unaffected. Legacy Tokopedia (no order API): the invoice codes the buyer shares
  * in chat are listed on one note.
  */
@@ -73,7 +74,9 @@ describe("orders note on the lead", () => {
     expect(text).toContain(`order_no=${first}&shop_region=ID`);
     const lead = b.kommo.leads().find((l) => l.id === note.leadId)!;
     // The note is not a write to the lead: the price is not set by the bridge.
+    // The note is not a write to the lead, and the lead is still incoming: no sale value, still incoming.
     expect(lead.price).toBeUndefined();
+    expect(lead.status).toBe("incoming");
 
     sim.orders.setStatus(first, "IN_TRANSIT", { trackingNumber: "JX0012345", carrier: "J&T Express" });
     await waitFor("the note edited with the tracking number", () =>
@@ -89,6 +92,10 @@ describe("orders note on the lead", () => {
     const later = sim.orders.add(b.shopId, "9001", {
       items: [{ name: "Topi", quantity: 1, price: "25000" }],
     });
+    // Still incoming after the status change: no price was written, the lead is still incoming.
+    expect(b.kommo.leads().find((l) => l.id === lead.id)).toMatchObject({ status: "incoming" });
+    expect(b.kommo.leads().find((l) => l.id === lead.id)?.price).toBeUndefined();
+    b.kommo.acceptLead(lead.id); // a manager takes the lead out of incoming
     sim.advanceClock(7 * 3_600_000);
     await buyerWritesAndArrives(b, "9001", "Kak, mau pesan lagi");
     await waitFor("the note edited with the newer order", () =>
@@ -99,6 +106,11 @@ describe("orders note on the lead", () => {
     expect(b.kommo.notes()).toHaveLength(1);
     expect(b.kommo.notes()[0]!.edits).toBe(2);
     expect(orderSearches(b).length).toBe(searches + 1);
+    // Once out of incoming, the lead without a value gets the latest open order's total (25,000 + 10,000 shipping).
+    await waitFor(
+      "the lead's sale value",
+      () => b.kommo.leads().find((l) => l.id === lead.id)?.price === 35000,
+    );
     // Order calls are counted in the state file and shown by `status` (not as Customer Service calls).
     const status = await statusCommand({}, { config: b.configPath });
     const line = (status.json as { shops: Array<{ orderCallsToday?: number; quota?: { used: number } }> })

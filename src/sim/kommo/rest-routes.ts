@@ -4,6 +4,7 @@
  * problem JSON errors. Authentication and rate limiting happen before these handlers (server.ts).
  */
 import { handleNoteRoute } from "./note-routes.js";
+import { handlePipelineRoute, leadStage } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
@@ -141,6 +142,8 @@ export function handleRest(
 
   const noteReply = handleNoteRoute(state, account, method, path, raw, origin);
   if (noteReply) return noteReply;
+  const pipelineReply = handlePipelineRoute(account, method, path, origin);
+  if (pipelineReply) return pipelineReply;
 
   if (path === "/api/v4/contacts/chats") {
     if (method === "GET") {
@@ -170,7 +173,8 @@ function leadView(lead: SimLead, self: (p: string) => Obj): Obj {
     name: lead.name,
     account_id: lead.accountId,
     created_at: Math.floor(lead.createdAt / 1000),
-    ...(lead.price !== undefined ? { price: lead.price } : {}),
+    price: lead.price ?? 0,
+    ...leadStage(lead),
     _links: self(`/api/v4/leads/${lead.id}`),
     _embedded: {
       tags: lead.tags.map((name, i) => ({ id: i + 1, name })),
