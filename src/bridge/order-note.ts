@@ -30,7 +30,7 @@ export interface OrderNotesPort {
   buyerWrote(key: OrderNoteKey, at: number): void;
   saved(
     key: OrderNoteKey,
-    note: { leadId: number; noteId: number; noteText: string; orderIds: string[] },
+    note: { leadId: number; noteId: number; noteText: string; orderIds?: string[] },
     at: number,
   ): void;
   roomsListing(source: string, shopId: string, orderId: string): string[];
@@ -161,7 +161,11 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
     }
   }
   if (noteId === null) noteId = (await rest.addLeadNote!(leadId, text)).noteId;
-  deps.orderNotes.saved(key, { leadId, noteId, noteText: text, orderIds }, deps.now());
+  deps.orderNotes.saved(
+    key,
+    { leadId, noteId, noteText: text, ...(orderIds ? { orderIds } : {}) },
+    deps.now(),
+  );
   if (orders.length > 0) await priceFromOrders(rest, leadId, orders);
 }
 
@@ -174,11 +178,10 @@ async function listedOrders(
   shop: ShopBinding,
   row: OrderNoteRow,
   deps: OrderNoteDeps,
-): Promise<{ text: string; orderIds: string[]; orders: MarketplaceOrder[] } | undefined> {
+): Promise<{ text: string; orderIds?: string[]; orders: MarketplaceOrder[] } | undefined> {
   const marketplace = MARKETPLACE_NAME[shop.source];
   const source = shop.app.marketplace;
-  if (!source.recentOrders)
-    return { text: invoiceNoteText(row.orderIds, marketplace), orderIds: row.orderIds, orders: [] };
+  if (!source.recentOrders) return { text: invoiceNoteText(row.orderIds, marketplace), orders: [] };
   const days = shop.orders!.days;
   deps.orderNotes.countCall(shop.source, shop.shopId, deps.now());
   try {

@@ -57,8 +57,7 @@ export class OrderNotesRepo {
        WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
     );
     this.savedStmt = db.prepare(
-      `UPDATE lead_order_notes SET lead_id = @leadId, note_id = @noteId, order_ids = @orderIds,
-              note_text = @noteText, refreshed_at = @at
+      `UPDATE lead_order_notes SET lead_id = @leadId, note_id = @noteId, note_text = @noteText, refreshed_at = @at
        WHERE source = @source AND shop_id = @shopId AND room_id = @roomId`,
     );
     this.clearOrdersStmt = db.prepare(
@@ -111,16 +110,22 @@ export class OrderNotesRepo {
     this.buyerStmt.run({ ...key, at });
   }
 
-  /** What was written to Kommo: the lead, the note, its text and the orders it lists. */
+  /**
+   * What was written to Kommo: the lead, the note, its text and the orders it lists. Without `orderIds` the list
+   * stays as it is (invoices shared in chat are added by addListed, also while the note is being written).
+   */
   saved(
     key: OrderNoteKey,
-    note: { leadId: number; noteId: number; noteText: string; orderIds: string[] },
+    note: { leadId: number; noteId: number; noteText: string; orderIds?: string[] },
     at: number,
   ): void {
+    const orderIds = note.orderIds;
     this.db.transaction(() => {
-      this.savedStmt.run({ ...key, ...note, orderIds: JSON.stringify(note.orderIds), at });
+      this.savedStmt.run({ ...key, ...note, at });
+      if (!orderIds) return;
+      this.listedStmt.run({ ...key, orderIds: JSON.stringify(orderIds) });
       this.clearOrdersStmt.run(key);
-      for (const orderId of note.orderIds) this.addOrderStmt.run({ ...key, orderId });
+      for (const orderId of orderIds) this.addOrderStmt.run({ ...key, orderId });
     })();
   }
 
