@@ -105,7 +105,7 @@ export class BridgeEngine {
           code: err.code,
           source: shop.source,
           shop: shop.shopId,
-          fix: "Add the Order Information package to the app in Partner Center and have the seller re-authorize (`tokokommo shops add --source tiktokshop`); chat is unaffected. `tokokommo doctor` checks it.",
+          fix: "Add the Order Information package to the app in Partner Center and have the seller re-authorize (`tokokommo shops add --source tiktokshop`), then restart the daemon; chat is unaffected. `tokokommo doctor` checks it.",
         }),
     };
   }
