@@ -10,6 +10,7 @@ import { isDuplicateError } from "./error-policy.js";
 import { ENRICH_LEAD } from "./job-kinds.js";
 import { buyerParticipant, kommoMessagePayload } from "./kommo-message.js";
 import type { BridgeMetrics } from "./metrics.js";
+import { noteBuyerMessage, type OrderNoteDeps } from "./order-note.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
@@ -22,6 +23,8 @@ export interface DeliverDeps {
   now: () => number;
   /** Told of every message handed to Kommo, by ids only (the daemon logs one line each; never the content). */
   onDelivered?: (ids: DeliveredIds) => void;
+  /** The orders note on leads (absent: none). */
+  orders?: OrderNoteDeps;
 }
 
 /** What names one delivered message in the log: ids only, never its content or the buyer's name. */
@@ -124,6 +127,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
       }
     });
   }
+  if (!fromShop && chatId && room?.buyerId) noteOrdersOf(deps, msg, content, room.buyerId, chatId);
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
   deps.onDelivered?.({
     direction: "to-kommo",
@@ -132,6 +136,19 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     room: msg.roomId,
     message: msg.kommoMsgId,
   });
+}
+
+/** A buyer's delivered message may refresh the lead's orders note (its first, or one after a quiet spell). */
+function noteOrdersOf(
+  deps: DeliverDeps,
+  msg: InboundRecord,
+  content: InboundContentJson,
+  buyerId: string,
+  amojoChatId: string,
+): void {
+  if (!deps.orders) return;
+  const shared = content.content.kind === "order" && content.content.code ? content.content.code : undefined;
+  noteBuyerMessage(deps.orders, { ...msg, buyerId, amojoChatId, ...(shared ? { invoiceCode: shared } : {}) });
 }
 
 /**

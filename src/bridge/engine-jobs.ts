@@ -8,6 +8,7 @@ import { deliverToMarketplace } from "./deliver-to-marketplace.js";
 import { dispatchTable, type JobHandlers } from "./job-kinds.js";
 import type { JobHandler, QueuedJob } from "./job-runner.js";
 import type { BridgeMetrics } from "./metrics.js";
+import { type OrderNoteDeps, refreshOrders } from "./order-note.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore } from "./store-port.js";
@@ -26,6 +27,8 @@ export interface HandlerDeps {
   onDelivered?: (ids: DeliveredIds) => void;
   attachments: "reject" | "link";
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
+  /** The orders note on leads (absent: no order notes at all). */
+  orders?: OrderNoteDeps;
 }
 
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
@@ -48,6 +51,9 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       await account.chats.sendDeliveryStatus(p.scopeId, p.amojoMessageId, p.status);
     },
     enrich_lead: (job) => tagLead(job, deps.topology),
+    refresh_orders: async (job) => {
+      if (deps.orders) await refreshOrders(job, deps.orders);
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import { Intake, type KommoHookCodec } from "./intake.js";
 import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-kinds.js";
 import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
+import { noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
@@ -42,6 +43,8 @@ export interface EngineOptions {
    * again (undefined). The daemon shortens its busy timeout meanwhile (see daemon.ts).
    */
   onStateWritable?: (failure: StateWriteFailure | undefined) => void;
+  /** Where the orders notes of leads stand (the state file's orderNotes); absent: no orders on leads. */
+  orderNotes?: OrderNotesPort;
 }
 
 export class BridgeEngine {
@@ -52,6 +55,7 @@ export class BridgeEngine {
   /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
   readonly state: StateHealth;
   private readonly now: () => number;
+  private readonly orders: OrderNoteDeps | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.now = o.now ?? Date.now;
@@ -59,6 +63,7 @@ export class BridgeEngine {
     this.state = this.createStateHealth();
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const continuity = new RoomContinuity();
+    this.orders = o.orderNotes ? this.createOrderNotes(o.orderNotes) : undefined;
     this.intake = this.createIntake(continuity, initialLookbackMs);
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
@@ -89,6 +94,23 @@ export class BridgeEngine {
     });
   }
 
+  private createOrderNotes(orderNotes: OrderNotesPort): OrderNoteDeps {
+    return {
+      store: this.o.store,
+      topology: this.o.topology,
+      orderNotes,
+      now: this.now,
+      ordersOff: new Set(),
+      onOrdersUnavailable: (shop, err) =>
+        this.o.log?.("warn", "orders on leads are off for this shop: the app lacks the Order scope", {
+          code: err.code,
+          source: shop.source,
+          shop: shop.shopId,
+          fix: "Add the Order Information package to the app in Partner Center and have the seller re-authorize (`tokokommo shops add --source tiktokshop`), then restart the daemon; chat is unaffected. `tokokommo doctor` checks it.",
+        }),
+    };
+  }
+
   private createIntake(continuity: RoomContinuity, initialLookbackMs: number): Intake {
     const o = this.o;
     return new Intake({
@@ -103,6 +125,9 @@ export class BridgeEngine {
       onWarning: (msg, details) => o.log?.("warn", msg, details),
       state: this.state,
       onShopActivity: (source, shopId) => this.poller.wake(source, shopId),
+      ...(this.orders
+        ? { onOrderStatus: (source, shopId, order) => noteOrderStatus(this.orders!, source, shopId, order) }
+        : {}),
     });
   }
 
@@ -138,6 +163,7 @@ export class BridgeEngine {
       continuity,
       // One info line per delivered message, ids only, so operators can follow the traffic.
       onDelivered: (ids: DeliveredIds) => o.log?.("info", "message delivered", { ...ids }),
+      ...(this.orders ? { orders: this.orders } : {}),
     };
     const handlers = jobHandlers({
       ...deps,

@@ -8,7 +8,7 @@
 
 import type { SourceKind } from "../domain/index.js";
 import { isTkError } from "../errors/index.js";
-import type { MarketplaceSource, WebhookHint } from "../sources/types.js";
+import type { MarketplaceSource, OrderStatusHint, WebhookHint } from "../sources/types.js";
 import { CommitGroup } from "./commit-group.js";
 import { parseConversationId } from "./identities.js";
 import {
@@ -62,6 +62,11 @@ export interface IntakeOptions {
   continuity?: RoomContinuity;
   /** A webhook named a room of this shop (the poller's idle back-off ends: see sweep-scheduler.ts). */
   onShopActivity?: (source: SourceKind, shopId: string) => void;
+  /**
+   * An order's status changed (TikTok Shop type 1): true when work was queued (the lead notes listing the order are
+   * refreshed, see bridge/order-note.ts). Without it order webhooks are acknowledged and ignored.
+   */
+  onOrderStatus?: (source: SourceKind, shopId: string, order: OrderStatusHint, now: number) => boolean;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -162,6 +167,8 @@ export class Intake {
       }
       return "ignored";
     }
+    if (hint.order)
+      return this.o.onOrderStatus?.(source, hint.shopId, hint.order, now) ? "queued" : "ignored";
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
     // Nothing to read in a room the bridge already knows (each of its messages comes with its own webhook).
     if (hint.roomOnly && this.o.store.getRoom(ref)?.buyerId) return "ignored";

@@ -3,6 +3,7 @@
  * is the one place that says which payload a kind has, so that enqueuing a job and handling it are both checked by
  * the compiler, and the one cast from the queue's untyped row happens in `dispatchTable` below.
  */
+import type { SourceKind } from "../domain/index.js";
 import type { JobKind } from "../domain/job-kinds.js";
 import type { QueuedJob } from "./job-runner.js";
 import type { KommoDeliveryStatus } from "./ports.js";
@@ -21,6 +22,18 @@ export interface TagLeadPayload {
   tags: string[];
 }
 
+/** Bring the orders note of a conversation's lead up to date (its row in the order-notes store says which). */
+export interface RefreshOrdersPayload {
+  source: SourceKind;
+  shopId: string;
+  roomId: string;
+  /**
+   * What asked for it: the lead's first buyer message, a message after a quiet spell, an order webhook, an invoice
+   * the buyer shared (legacy Tokopedia).
+   */
+  reason: "new_lead" | "quiet_spell" | "order_status" | "invoice_shared";
+}
+
 /**
  * Per kind: its payload, or `undefined` for the kinds that point at a stored row through `refId` instead
  * (an inbound message for deliver_to_kommo, a reply for deliver_to_marketplace).
@@ -34,6 +47,7 @@ export interface JobPayloads {
   deliver_to_marketplace: undefined;
   report_status: ReportStatusPayload;
   enrich_lead: TagLeadPayload;
+  refresh_orders: RefreshOrdersPayload;
 }
 
 /** Compile-time check that JobPayloads names exactly the kinds the queue knows. */
@@ -45,6 +59,7 @@ export {
   DELIVER_TO_KOMMO,
   DELIVER_TO_MARKETPLACE,
   ENRICH_LEAD,
+  REFRESH_ORDERS,
   REPORT_STATUS,
   SYNC_ROOM,
 } from "../domain/job-kinds.js";

@@ -54,4 +54,12 @@ export interface KommoChatsPort {
 /** Optional REST side (only when the account has REST auth configured): lead enrichment. */
 export interface KommoRestPort {
   tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }>;
+  /** The chat's newest lead; undefined while Kommo has made none. */
+  leadOfChat?(amojoChatId: string): Promise<number | undefined>;
+  addLeadNote?(leadId: number, text: string): Promise<{ noteId: number }>;
+  /** Replaces the text of a note the bridge created. */
+  editLeadNote?(leadId: number, noteId: number, text: string): Promise<void>;
+  /** The lead's sale value (0: none) and whether it is still in the incoming stage. */
+  leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean }>;
+  setLeadPrice?(leadId: number, price: number): Promise<void>;
 }

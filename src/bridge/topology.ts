@@ -28,12 +28,23 @@ export interface MarketplaceApp {
   callsPerSecond?: number;
 }
 
+/** The buyer's orders on the lead, for one shop (config `orders`, with the shop's override applied). */
+export interface OrdersSettings {
+  enabled: boolean;
+  /** A buyer message after this many hours without one refreshes the note. */
+  quietHours: number;
+  /** Orders created in this many days are listed. */
+  days: number;
+}
+
 export interface ShopBinding {
   source: SourceKind;
   shopId: string;
   shopName: string;
   app: MarketplaceApp;
   kommo: KommoAccountBinding;
+  /** Absent: no orders note for this shop. */
+  orders?: OrdersSettings;
 }
 
 export const MARKETPLACE_NAME: Record<SourceKind, string> = {

@@ -186,6 +186,31 @@ const kommoAccount = z.strictObject({
   scopeId: nonEmpty(),
 });
 
+/**
+ * The buyer's orders on the Kommo lead (one note kept current; sources with an order API only). `quietHours`: a
+ * buyer message after this long without one refreshes the note; `days`: how far back orders are listed.
+ */
+const ordersFields = {
+  enabled: z.boolean(),
+  quietHours: z
+    .number()
+    .min(0)
+    .max(24 * 30),
+  days: z.number().int().min(1).max(365),
+};
+export const ORDERS_DEFAULTS = { enabled: true, quietHours: 6, days: 90 } as const;
+const orders = z.strictObject({
+  enabled: ordersFields.enabled.default(ORDERS_DEFAULTS.enabled),
+  quietHours: ordersFields.quietHours.default(ORDERS_DEFAULTS.quietHours),
+  days: ordersFields.days.default(ORDERS_DEFAULTS.days),
+});
+/** A shop's override of the global `orders`: only the keys it sets. */
+const shopOrders = z.strictObject({
+  enabled: ordersFields.enabled.optional(),
+  quietHours: ordersFields.quietHours.optional(),
+  days: ordersFields.days.optional(),
+});
+
 const shop = z.strictObject({
   source: z.enum(SOURCE_KINDS).default("tokopedia"),
   shopId,
@@ -194,6 +219,7 @@ const shop = z.strictObject({
   /** Name of an account in kommo.accounts. */
   kommoAccount: entryName(),
   name: nonEmpty().optional(),
+  orders: shopOrders.optional(),
 });
 
 const endpoints = z.strictObject({
@@ -249,6 +275,7 @@ export function createConfigSchema(baseDir: string) {
        * link-local and other non-public addresses (refused by default: the link is chosen by whoever writes in
        * the Kommo chat). The env var TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS=1 does the same.
        */
+      orders: orders.prefault({}),
       media: z.strictObject({ allowPrivateNetworks: z.boolean().default(false) }).prefault({}),
       endpoints: endpoints.prefault({}),
       /**
@@ -267,5 +294,6 @@ export type TokopediaApp = Config["tokopedia"]["apps"][number];
 export type TiktokshopApp = Config["tiktokshop"]["apps"][number];
 export type KommoAccount = Config["kommo"]["accounts"][number];
 export type Shop = Config["shops"][number];
+export type OrdersConfig = Config["orders"];
 export type Endpoints = Config["endpoints"];
 export type ShopSource = Shop["source"];

@@ -61,6 +61,7 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(w.log ? { log: w.log } : {}),
+    orderNotes: store.orderNotes,
     onStateWritable: (failure) => {
       const ms =
         failure?.code === "TK_ERR_STATE_BUSY"

@@ -100,7 +100,20 @@ export function buildBindings(config: Config, deps: TopologyDeps, cache: Binding
     const kommo = accounts.get(shop.kommoAccount);
     // The config schema's cross-checks guarantee both exist; a failure here is a bug, not a user error.
     if (!app || !kommo) throw new Error(`shop ${shop.shopId}: app or Kommo account missing after validation`);
-    return { source: shop.source, shopId: shop.shopId, shopName: shop.name ?? shop.shopId, app, kommo };
+    // The shop's override, key by key, over the global orders settings.
+    const orders = {
+      enabled: shop.orders?.enabled ?? config.orders.enabled,
+      quietHours: shop.orders?.quietHours ?? config.orders.quietHours,
+      days: shop.orders?.days ?? config.orders.days,
+    };
+    return {
+      source: shop.source,
+      shopId: shop.shopId,
+      shopName: shop.name ?? shop.shopId,
+      app,
+      kommo,
+      orders,
+    };
   });
 }
 

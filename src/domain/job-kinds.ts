@@ -9,6 +9,7 @@ export const JOB_KINDS = [
   "deliver_to_marketplace",
   "report_status",
   "enrich_lead",
+  "refresh_orders",
 ] as const;
 
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -18,6 +19,7 @@ export const DELIVER_TO_KOMMO = "deliver_to_kommo" satisfies JobKind;
 export const DELIVER_TO_MARKETPLACE = "deliver_to_marketplace" satisfies JobKind;
 export const REPORT_STATUS = "report_status" satisfies JobKind;
 export const ENRICH_LEAD = "enrich_lead" satisfies JobKind;
+export const REFRESH_ORDERS = "refresh_orders" satisfies JobKind;
 
 export function isJobKind(value: string): value is JobKind {
   return (JOB_KINDS as readonly string[]).includes(value);

@@ -59,6 +59,8 @@ export class KommoRestClient {
   private readonly limiter: KommoRateLimiter;
   private readonly oauth: OAuthTokens | undefined;
   private readonly timeoutMs: number;
+  /** Pipeline id → its incoming stage's status id (null: the pipeline has none). */
+  private readonly incomingStages = new Map<number, number | null>();
 
   constructor(private readonly o: KommoRestClientOptions) {
     this.limiter = o.limiter ?? getKommoLimiter(o.tokenKey);
@@ -169,13 +171,54 @@ export class KommoRestClient {
    * lead yet (Kommo creates them asynchronously after the first message): the tagging job then tries again later.
    */
   async tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }> {
-    const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];
-    if (!link) return {};
-    const contact = await this.getContact(link.contactId);
-    const leadId = contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+    const leadId = await this.leadOfChat(amojoChatId);
     if (leadId === undefined) return {};
     await this.addLeadTags(leadId, tags);
     return { leadId };
+  }
+
+  /** The newest lead of the contact that owns the chat; undefined while Kommo has made neither. */
+  async leadOfChat(amojoChatId: string): Promise<number | undefined> {
+    const link = (await this.chatLinks({ chatIds: [amojoChatId] }))[0];
+    if (!link) return undefined;
+    const contact = await this.getContact(link.contactId);
+    return contact.leadIds.length > 0 ? Math.max(...contact.leadIds) : undefined;
+  }
+
+  /**
+   * A lead's sale value and whether it is still in its pipeline's incoming stage (the stage of `type` 1): GET of the
+   * lead, and of its pipeline once per process (stage types do not change).
+   */
+  async leadPriceState(leadId: number): Promise<{ price: number; incoming: boolean }> {
+    const path = `/api/v4/leads/${leadId}`;
+    const lead = await this.json("GET", path);
+    const statusId = lead?.status_id;
+    const pipelineId = lead?.pipeline_id;
+    if (typeof statusId !== "number" || typeof pipelineId !== "number") throw this.shape("GET", path);
+    let incoming = this.incomingStages.get(pipelineId);
+    if (incoming === undefined) {
+      const pipe = `/api/v4/leads/pipelines/${pipelineId}`;
+      const stage = embedded(await this.json("GET", pipe), "statuses").find((st) => st.type === 1);
+      incoming = typeof stage?.id === "number" ? stage.id : null;
+      this.incomingStages.set(pipelineId, incoming);
+    }
+    return { price: typeof lead?.price === "number" ? lead.price : 0, incoming: statusId === incoming };
+  }
+
+  /** PATCH /api/v4/leads/{id} with `price` only (a lead still incoming would leave incoming: check first). */
+  async setLeadPrice(leadId: number, price: number): Promise<void> {
+    await this.json("PATCH", `/api/v4/leads/${leadId}`, { price });
+  }
+
+  /**
+   * PATCH /api/v4/leads/{lead}/notes/{id} — replaces a note's text in place. Sends the note type unchanged and the
+   * complete params (whether Kommo merges params is not documented).
+   */
+  async editLeadNote(leadId: number, noteId: number, text: string, noteType = "common"): Promise<void> {
+    await this.json("PATCH", `/api/v4/leads/${leadId}/notes/${noteId}`, {
+      note_type: noteType,
+      params: { text },
+    });
   }
 
   /** One REST call: limiter permit, bearer token, one refresh-and-retry on 401 (OAuth only). */

@@ -8,8 +8,10 @@
  */
 
 import type { Buyer, MessageContent, SenderRole, SourceKind } from "../domain/index.js";
+import type { MarketplaceOrder, OrderStatusHint } from "../domain/orders.js";
 
 export type { Buyer, BuyerPlatform, MessageContent, SenderRole, SourceKind } from "../domain/index.js";
+export type { MarketplaceOrder, OrderStatusHint } from "../domain/orders.js";
 
 /** A conversation between one buyer and one shop: Tokopedia `msg_id`, TikTok Shop `conversation_id`. */
 export interface RoomRef {
@@ -65,6 +67,8 @@ export interface WebhookHint extends RoomRef {
    * bridge does not know yet is read.
    */
   roomOnly?: boolean;
+  /** An order's status changed (TikTok Shop type 1); not about a room: roomId is "". */
+  order?: OrderStatusHint;
   /** Source-specific event that is not a chat message (e.g. seller deauthorized). */
   event?: "deauthorized" | "authorization_expiring";
   /**
@@ -119,6 +123,13 @@ export interface MarketplaceSource {
   /** Parses a verified webhook body; throws TkError (code TK_ERR_WEBHOOK_MALFORMED) when it is not valid. */
   parseWebhook(rawBody: Uint8Array): WebhookHint[];
   describeShop(shopId: string): Promise<ShopDescription>;
+  /**
+   * Sources with an order API (TikTok Shop): the buyer's orders in the shop created since `sinceMs`, newest first,
+   * at most one page. `buyerUserId` is the room's buyer id. Sources without one (legacy Tokopedia) omit it.
+   */
+  recentOrders?(shopId: string, buyerUserId: string, sinceMs: number): Promise<MarketplaceOrder[]>;
+  /** Order API calls made for the shop today (sources with recentOrders). */
+  orderCallsToday?(shopId: string): number;
   /** Today's calls against the shop's daily quota, for sources that have one (TikTok Shop); shown in /metrics. */
   quotaUsage?(shopId: string): { used: number; limit: number } | undefined;
 }

@@ -11,6 +11,7 @@ import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
 import { assertNativeSqlite } from "./native.js";
+import { OrderNotesRepo } from "./order-notes.js";
 import { OutboundRepo } from "./outbound.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { RoomsRepo } from "./rooms.js";
@@ -62,6 +63,8 @@ export class Store {
   readonly webhooks: WebhookSeenRepo;
   /** Customer Service calls per TikTok Shop shop per quota day. */
   readonly callCounts: CallCountsRepo;
+  /** The orders note of each conversation's Kommo lead. */
+  readonly orderNotes: OrderNotesRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -80,6 +83,7 @@ export class Store {
     this.shopStatus = new ShopStatusRepo(db);
     this.webhooks = new WebhookSeenRepo(db);
     this.callCounts = new CallCountsRepo(db);
+    this.orderNotes = new OrderNotesRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

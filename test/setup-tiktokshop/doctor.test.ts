@@ -68,7 +68,10 @@ describe("TikTok Shop doctor checks", () => {
   async function bound(s: TikTokShopSim = sim): Promise<Bound> {
     const f = makeSetup(s);
     fixtures.push(f);
-    const seller = s.createSeller({ name: "Toko Sehat" });
+    const seller = s.createSeller({
+      name: "Toko Sehat",
+      scopes: ["seller.authorization.info", "seller.customer_service", "seller.order.info"],
+    });
     const { config } = await bindTikTokShopSeller({
       config: f.config,
       appName: "tts",
@@ -84,7 +87,7 @@ describe("TikTok Shop doctor checks", () => {
     const b = await bound();
     const r = await runAll(b);
     for (const [id, o] of Object.entries(r)) expect(o.status, `${id}: ${o.message}`).toBe("pass");
-    expect(Object.keys(r)).toHaveLength(10);
+    expect(Object.keys(r)).toHaveLength(11);
   });
 
   it("access token: warns within 24 h of expiry; fails when expired and the refresh is refused", async () => {
@@ -112,6 +115,28 @@ describe("TikTok Shop doctor checks", () => {
     const r = await runAll(b);
     onlyThis(r, "tiktokshop.scope", "fail");
     expect(r["tiktokshop.scope"]?.fix).toMatch(/Partner Center/);
+  });
+
+  it("order scope: a grant without seller.order.info warns (orders off, chat unaffected) with how to add it", async () => {
+    const b = await bound();
+    const seller = sim.createSeller({ name: "Toko Tanpa Order" });
+    const bare = await bindTikTokShopSeller({
+      config: b.config,
+      appName: "tts",
+      authCode: sim.authorize(seller.openId),
+      kommoAccount: "acme",
+      store: b.f.store,
+    });
+    const config = {
+      ...bare.config,
+      shops: bare.config.shops.filter((s) => s.shopId === seller.shops[0]!.id),
+    };
+    const r = await runAll({ ...b, config, openId: seller.openId, shopId: seller.shops[0]!.id });
+    onlyThis(r, "tiktokshop.order-scope", "warn");
+    expect(r["tiktokshop.order-scope"]?.message).toMatch(/lacks seller\.order\.info.*chat is unaffected/);
+    expect(r["tiktokshop.order-scope"]?.fix).toMatch(/Order Information package.*Partner Center/);
+    const off = { ...config, orders: { ...config.orders, enabled: false } };
+    expect((await runAll({ ...b, config: off }))["tiktokshop.order-scope"]?.status).toBe("pass");
   });
 
   it("shops authorized: fails when the seller revoked access", async () => {
@@ -186,6 +211,7 @@ describe("TikTok Shop doctor checks", () => {
           "tiktokshop.api",
           "tiktokshop.authorization",
           "tiktokshop.ip-allowlist",
+          "tiktokshop.order-scope",
           "tiktokshop.refresh-token",
           "tiktokshop.scope",
           "tiktokshop.shops-authorized",

@@ -35,6 +35,8 @@ export interface ShopStatusLine {
   sweepIntervalMs: number | null;
   /** TikTok Shop shops: today's Customer Service calls against the daily quota (see status-quota.ts). */
   quota?: QuotaLine;
+  /** Tokopedia & Shop shops: Order API calls today (orders on leads; not Customer Service calls). */
+  orderCallsToday?: number;
 }
 
 export interface StatusReport {
@@ -174,6 +176,8 @@ export async function statusCommand(
       });
       const line = report.shops[report.shops.length - 1]!;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
+      if (s.source === "tiktokshop")
+        line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
       if (quota) {
         line.quota = quota;
         // The daemon's scheduler stretches the interval to the quota's polling share too (sweep-floor.ts).
@@ -234,6 +238,9 @@ function renderText(r: StatusReport): string {
   );
   const lines = [`state: ${r.statePath}`, table];
   for (const s of r.shops) if (s.quota) lines.push(`quota ${s.source}:${s.shopId}: ${quotaCell(s.quota)}`);
+  for (const s of r.shops) {
+    if (s.orderCallsToday) lines.push(`order calls ${s.source}:${s.shopId} today: ${s.orderCallsToday}`);
+  }
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }

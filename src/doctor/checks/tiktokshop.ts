@@ -7,6 +7,7 @@
 import type { Check, CheckGroup } from "../types.js";
 import { fail, pass } from "../types.js";
 import { api, ipAllowList, scope, shopsAuthorized } from "./tiktokshop-live.js";
+import { orderScope } from "./tiktokshop-orders.js";
 import { REAUTH_FIX } from "./tiktokshop-outcomes.js";
 import { sellerForShop, sellersOf, shopsInScope } from "./tiktokshop-probe.js";
 import { accessToken, authorization, refreshToken, SELLERS } from "./tiktokshop-tokens.js";
@@ -38,6 +39,7 @@ export const TIKTOKSHOP_CHECKS: readonly Check[] = [
   refreshToken,
   api,
   scope,
+  orderScope,
   shopsAuthorized,
   ipAllowList,
   quota,

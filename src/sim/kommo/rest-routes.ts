@@ -4,6 +4,8 @@
  * problem JSON errors. Authentication and rate limiting happen before these handlers (http.ts).
  */
 import type { RouteMethod } from "../../server/router.js";
+import { handleNoteRoute } from "./note-routes.js";
+import { handlePipelineRoute, leadStage } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
@@ -77,6 +79,14 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
     handler: digits(withLead((c, lead) => patchLead(lead, parseJson(c.body), selfOf(c)))),
   },
   { method: "POST", path: "/api/v4/leads/{id}/notes", handler: digits(withLead(addNotes)) },
+  { method: "GET", path: "/api/v4/leads/{id}/notes/{noteId}", handler: noteRoute },
+  { method: "PATCH", path: "/api/v4/leads/{id}/notes/{noteId}", handler: noteRoute },
+  {
+    method: "GET",
+    path: "/api/v4/leads/pipelines/{id}",
+    handler: (c) =>
+      handlePipelineRoute(c.account, c.method, c.path, c.origin) ?? restNotFound(c.method, c.origin, c.path),
+  },
 ];
 
 function digits(h: RestHandler): RestHandler {
@@ -204,12 +214,22 @@ function listChatLinks(c: RestCall): SimReply {
   });
 }
 
+/** One note of a lead, read or edited in place (note-routes.ts); ids must be digits. */
+function noteRoute(c: RestCall): SimReply {
+  return (
+    handleNoteRoute(c.state, c.account, c.method, c.path, c.body, c.origin) ??
+    restNotFound(c.method, c.origin, c.path)
+  );
+}
+
 function leadView(lead: SimLead, self: (p: string) => Obj): Obj {
   return {
     id: lead.id,
     name: lead.name,
     account_id: lead.accountId,
     created_at: Math.floor(lead.createdAt / 1000),
+    price: lead.price ?? 0,
+    ...leadStage(lead),
     _links: self(`/api/v4/leads/${lead.id}`),
     _embedded: {
       tags: lead.tags.map((name, i) => ({ id: i + 1, name })),
@@ -235,7 +255,18 @@ function patchLead(lead: SimLead, body: unknown, self: (p: string) => Obj): SimR
       if (key === "tags_to_delete") lead.tags = lead.tags.filter((x) => x !== name);
     }
   }
+  if (b.price !== undefined) {
+    if (!Number.isInteger(b.price) || (b.price as number) < 0)
+      return validation("This value should be of type int.", "price");
+    lead.price = b.price as number;
+  }
   if (typeof b.name === "string") lead.name = b.name;
+  // A write of the lead's own fields to a lead still in the incoming stage takes it out of incoming (no accept
+  // semantics). Whether a tags-only PATCH does too is not established: the simulator leaves the stage then.
+  if (lead.status === "incoming" && (b.price !== undefined || typeof b.name === "string")) {
+    lead.status = "open";
+    lead.leftIncomingBy = "patch";
+  }
   return hal({
     id: lead.id,
     updated_at: Math.floor(Date.now() / 1000),

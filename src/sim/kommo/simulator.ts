@@ -259,6 +259,13 @@ export class KommoSimulator {
     return c ? { ...c } : undefined;
   }
 
+  /** A manager accepts an incoming lead (it moves to the pipeline's first working stage). */
+  acceptLead(leadId: number): void {
+    const lead = this.state.leads.get(leadId);
+    if (!lead) throw new Error(`sim: unknown lead ${leadId}`);
+    lead.status = "open";
+  }
+
   leads(): SimLead[] {
     return [...this.state.leads.values()].map((l) => ({ ...l, tags: [...l.tags] }));
   }

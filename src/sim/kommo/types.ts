@@ -110,6 +110,10 @@ export interface SimLead {
   chatAmojoId?: string;
   tags: string[];
   createdAt: number;
+  /** Sale value, once written. */
+  price?: number;
+  /** Set when a write took the lead out of the incoming stage (a PATCH of its fields, e.g. price, does). */
+  leftIncomingBy?: "patch";
 }
 
 export interface SimNote {
@@ -117,6 +121,8 @@ export interface SimNote {
   leadId: number;
   noteType: string;
   params: Record<string, unknown>;
+  /** How often the note was edited in place. */
+  edits?: number;
 }
 
 export interface SimChatLink {

@@ -14,6 +14,7 @@ import { AUTH_HOST_PATHS, handleAuthHost } from "./auth-host.js";
 import type { SimCore } from "./core.js";
 import { checkGateway, type RouteDef } from "./gateway.js";
 import { handleApi, ROUTES } from "./open-api.js";
+import { handleOrderApi, ORDER_ROUTES } from "./orders.js";
 import { envelope, MAX_BODY_BYTES, statusForCode } from "./wire.js";
 
 export type TikTokShopHost = "api" | "auth";
@@ -48,7 +49,8 @@ export function tiktokShopServer(core: SimCore): SimServer<TikTokShopHost, CallR
     internalError: () => envelope(36009003, "Internal error, please retry.", null),
   });
   for (const path of AUTH_HOST_PATHS) server.route("GET", path, (req) => authHost(core, req));
-  for (const route of ROUTES) server.route(route.method, route.path, (req) => openApi(core, route, req));
+  for (const route of [...ROUTES, ...ORDER_ROUTES])
+    server.route(route.method, route.path, (req) => openApi(core, route, req));
   return server;
 }
 
@@ -94,7 +96,9 @@ function openApi(core: SimCore, route: RouteDef, req: Req): SimAnswer {
     params: id === undefined ? [] : [id],
   });
   if (!result.ok) return coded(req, result.code, result.message, result.shopId);
-  const out = handleApi(core, route, result.pass, req.body, req.headers["content-type"] ?? "");
+  const out = ORDER_ROUTES.includes(route)
+    ? handleOrderApi(core, result.pass, req.body)
+    : handleApi(core, route, result.pass, req.body, req.headers["content-type"] ?? "");
   req.record.code = out.code;
   if (result.pass.shop) req.record.shopId = result.pass.shop.id;
   return envelope(out.code, out.code === 0 ? "Success" : (out.message ?? "Error"), out.data ?? {});

@@ -10,6 +10,7 @@ import { parsedMessage, type SimContentInput, type SimSentMessage, toWire } from
 import { type ConversationOrder, SimCore, type TikTokShopSimOptions } from "./core.js";
 import { CS_SCOPE } from "./gateway.js";
 import { type CallRecord, type TikTokShopFault, type TikTokShopHost, tiktokShopServer } from "./http.js";
+import { ordersControl, type SimOrdersControl } from "./orders.js";
 import { nextId, opaque, type SimBuyerPlatform, type SimSeller, type SimShop } from "./state.js";
 import type { Notification, WebhookDelivery } from "./webhooks.js";
 
@@ -115,6 +116,8 @@ export interface TikTokShopSim {
   /** Moves the simulated clock (token expiry, business rules); request timestamps still use real time. */
   advanceClock(ms: number): void;
   calls(): CallRecord[];
+  /** Orders of the Order API: seed them, change their status (type-1 webhook). */
+  readonly orders: SimOrdersControl;
 }
 
 export async function startTikTokShopSim(options: TikTokShopSimOptions = {}): Promise<TikTokShopSim> {
@@ -177,6 +180,7 @@ function controlApi(core: SimCore, server: TikTokShopServer): TikTokShopSim {
       core.clockOffsetMs += ms;
     },
     calls: () => [...server.requests()],
+    orders: ordersControl(core),
   };
 }
 

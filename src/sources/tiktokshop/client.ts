@@ -22,6 +22,7 @@ import {
   type TtsConversation,
   type TtsMessage,
 } from "./model.js";
+import { OrderCallCounter } from "./orders.js";
 import type { CallLane, CsQuota } from "./quota.js";
 
 export interface TikTokShopClientOptions extends TikTokShopAuthOptions {
@@ -48,9 +49,12 @@ export class TikTokShopClient {
   private readonly api: TikTokShopApi;
   private readonly locale: string;
   readonly quota: CsQuota | undefined;
+  /** Order API calls per shop today (they are not CS calls and have no documented daily quota). */
+  readonly orderCalls: OrderCallCounter;
 
   constructor(opts: TikTokShopClientOptions) {
     this.quota = opts.quota;
+    this.orderCalls = new OrderCallCounter(opts.now);
     this.auth = new TikTokShopAuth(opts);
     this.api = new TikTokShopApi({
       appKey: opts.appKey,
@@ -229,6 +233,20 @@ export class TikTokShopClient {
     const url = strField(data, "url");
     if (!url) throw badResponse("image upload returned no url");
     return { url, width: numField(data, "width") ?? 0, height: numField(data, "height") ?? 0 };
+  }
+
+  /**
+   * An Order API call (shop-scoped, signed like the rest): not a Customer Service call, so it neither spends nor
+   * waits for the CS daily quota; `orderCalls` counts it.
+   */
+  async orderCall(
+    shop: ShopAccess,
+    call: Omit<Parameters<TikTokShopApi["call"]>[0], "accessToken" | "shopCipher">,
+  ): Promise<Record<string, unknown>> {
+    return this.auth.withAccessToken(shop.openId, (accessToken) => {
+      this.orderCalls.take(shop.shopId);
+      return this.api.call({ ...call, accessToken, shopCipher: shop.cipher });
+    });
   }
 
   /**

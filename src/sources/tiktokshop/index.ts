@@ -18,6 +18,7 @@ export {
 export { mapApiFailure, type PlatformFailure, TTS_ERR, type TtsErrorCode } from "./errors.js";
 export { parseJsonKeepingBigInts } from "./json.js";
 export type { ShopAccess, TtsConversation, TtsMessage, TtsParticipant } from "./model.js";
+export { ORDER_SCOPE, readOrder, SELLER_CENTER_ORDER_URL } from "./orders.js";
 export { DEFAULT_LINKS, type RenderLinks, renderContent, senderRole } from "./render.js";
 export { signApiRequest, signWebhookBody } from "./signing.js";
 export { type TikTokShopBinding, TikTokShopSource, type TikTokShopSourceOptions } from "./source.js";

@@ -99,3 +99,15 @@ export function readConversation(v: unknown): TtsConversation | undefined {
   if (latest) c.latestMessage = latest;
   return c;
 }
+
+/** Oldest first: by create_time, then by index compared as an integer (ids exceed 2^53). */
+export function compareMessages(a: TtsMessage, b: TtsMessage): number {
+  if (a.createTime !== b.createTime) return a.createTime - b.createTime;
+  const ai = bigOrZero(a.index ?? a.id);
+  const bi = bigOrZero(b.index ?? b.id);
+  return ai < bi ? -1 : ai > bi ? 1 : 0;
+}
+
+function bigOrZero(s: string): bigint {
+  return /^\d+$/.test(s) ? BigInt(s) : 0n;
+}

@@ -5,6 +5,7 @@
 import { isTkError, TkError } from "../../errors/index.js";
 import type {
   Buyer,
+  MarketplaceOrder,
   MarketplaceSource,
   RoomPage,
   RoomRef,
@@ -18,7 +19,8 @@ import { CS_SCOPE } from "./auth.js";
 import { TikTokShopClient, type TikTokShopClientOptions } from "./client.js";
 import { TTS_ERR } from "./errors.js";
 import { buyerOf, ConversationListing } from "./listing.js";
-import type { ShopAccess, TtsConversation, TtsMessage } from "./model.js";
+import { compareMessages, type ShopAccess, type TtsConversation, type TtsMessage } from "./model.js";
+import { searchBuyerOrders } from "./orders.js";
 import type { QuotaUsage } from "./quota.js";
 import { type RenderLinks, renderContent, senderRole } from "./render.js";
 import { MAX_TEXT_LENGTH, splitText } from "./split.js";
@@ -157,6 +159,17 @@ export class TikTokShopSource implements MarketplaceSource {
       pageToken = res.nextPageToken;
     }
     return undefined;
+  }
+
+  /** The buyer's orders in the shop since `sinceMs` (one Search Orders call; not a Customer Service call). */
+  async recentOrders(shopId: string, buyerUserId: string, sinceMs: number): Promise<MarketplaceOrder[]> {
+    const shop = await this.access(shopId);
+    const region = this.client.auth.meta(shop.openId)?.shops?.find((s) => s.id === shopId)?.region;
+    return searchBuyerOrders(this.client, { ...shop, ...(region ? { region } : {}) }, buyerUserId, sinceMs);
+  }
+
+  orderCallsToday(shopId: string): number {
+    return this.client.orderCalls.today(shopId);
   }
 
   /** The shop's Customer Service quota today (undefined when the source does not count calls). */
@@ -366,16 +379,4 @@ export class TikTokShopSource implements MarketplaceSource {
       ...(m.isVisible ? {} : { hidden: true }),
     };
   }
-}
-
-/** Oldest first: by create_time, then by index compared as an integer (ids exceed 2^53). */
-function compareMessages(a: TtsMessage, b: TtsMessage): number {
-  if (a.createTime !== b.createTime) return a.createTime - b.createTime;
-  const ai = bigOrZero(a.index ?? a.id);
-  const bi = bigOrZero(b.index ?? b.id);
-  return ai < bi ? -1 : ai > bi ? 1 : 0;
-}
-
-function bigOrZero(s: string): bigint {
-  return /^\d+$/.test(s) ? BigInt(s) : 0n;
 }

@@ -12,6 +12,7 @@ import { type RenderLinks, renderContent, senderRole } from "./render.js";
 import { signWebhookBody } from "./signing.js";
 
 export const WEBHOOK_TYPES = {
+  ORDER_STATUS_CHANGE: 1,
   SELLER_DEAUTHORIZATION: 6,
   UPCOMING_AUTHORIZATION_EXPIRATION: 7,
   NEW_CONVERSATION: 13,
@@ -97,6 +98,19 @@ export function parseWebhookBody(rawBody: Uint8Array, opts: ParseWebhookOptions 
       const roomId = idField(data, "conversation_id");
       if (!shopId || !roomId) throw malformed("type 13 without shop_id or conversation_id");
       return [{ shopId, roomId, roomOnly: true, ...base }];
+    }
+    case WEBHOOK_TYPES.ORDER_STATUS_CHANGE: {
+      const orderId = idField(data, "order_id");
+      const status = idField(data, "order_status");
+      // Nothing to act on without them; acknowledged, like a topic the bridge does not use.
+      if (!shopId || !orderId || !status) return [];
+      // The webhook spells a cancelled order CANCEL; the Order API says CANCELLED.
+      const order = {
+        orderId,
+        status: status === "CANCEL" ? "CANCELLED" : status,
+        updatedAt: (typeof data?.update_time === "number" ? data.update_time : 0) * 1000,
+      };
+      return [{ shopId, roomId: "", order, ...base }];
     }
     case WEBHOOK_TYPES.SELLER_DEAUTHORIZATION:
     case WEBHOOK_TYPES.UPCOMING_AUTHORIZATION_EXPIRATION: {
