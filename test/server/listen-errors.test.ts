@@ -125,6 +125,8 @@ describe("a privileged port", () => {
         gid: nobody,
         timeout: 60_000,
       });
+      // A spawn that could not start (node or the checkout not readable by nobody) says so here, not as a mismatch.
+      expect(r.error).toBeUndefined();
       expect(r.stderr).toContain("TK_ERR_PORT_FORBIDDEN");
       expect(r.stderr).not.toContain("TK_ERR_INTERNAL");
       expect(r.status).toBe(2);
