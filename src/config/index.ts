@@ -10,7 +10,7 @@ export {
   validateConfig,
 } from "./load.js";
 export { defaultConfigDir, defaultConfigPath, resolveConfigPath } from "./paths.js";
-export { isSecretKey, REDACTED, redact, SECRET_KEY_RE, secretPaths } from "./redact.js";
+export { isSecretKey, REDACTED, redact, SECRET_KEY_RE } from "./redact.js";
 export { saveConfig } from "./save.js";
 export {
   type Config,

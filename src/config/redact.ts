@@ -1,7 +1,6 @@
 /**
  * The one redaction rule for logs and --json output: a key that names a secret has its value replaced.
- * `redact()` serves JSON output and the logger's formatters; `secretPaths` gives pino's path-based redaction
- * the same key names, so both agree.
+ * `redact()` serves JSON output and the logger's formatters, so both hide the same keys.
  */
 
 export const REDACTED = "[redacted]";
@@ -9,45 +8,9 @@ export const REDACTED = "[redacted]";
 /** Key names that hold secrets: config secrets, OAuth/access tokens, passwords, auth headers, auth codes. */
 export const SECRET_KEY_RE = /secret|token|password|passwd|authorization|cookie|auth_?code/i;
 
-/** The secret keys tokokommo itself uses (config, token store, HTTP headers), for pino's redact paths. */
-const KNOWN_SECRET_KEYS = [
-  "clientSecret",
-  "webhookSecret",
-  "appSecret",
-  "longLivedToken",
-  "secret",
-  "accessToken",
-  "refreshToken",
-  "access_token",
-  "refresh_token",
-  "token",
-  "password",
-  "authorization",
-  "Authorization",
-  "cookie",
-  "authCode",
-  "auth_code",
-] as const;
-
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY_RE.test(key);
 }
-
-/**
- * pino redact paths (fast-redact syntax): every known secret key at the top level and one or two levels
- * down, plus the config's own secret locations when a whole config is logged under `config`.
- */
-export const secretPaths: readonly string[] = [
-  ...KNOWN_SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
-  "*.headers.authorization",
-  "*.headers.cookie",
-  "config.tokopedia.apps[*].clientSecret",
-  "config.tokopedia.apps[*].webhookSecret",
-  "config.tiktokshop.apps[*].appSecret",
-  "config.kommo.accounts[*].auth.longLivedToken",
-  "config.kommo.accounts[*].auth.clientSecret",
-  "config.kommo.accounts[*].channel.secret",
-];
 
 /**
  * A deep copy of `value` with every secret-named key's value replaced by "[redacted]" (null and undefined

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { REDACTED, redact, secretPaths, validateConfig } from "../../src/config/index.js";
+import { isSecretKey, REDACTED, redact, validateConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log/index.js";
 import { waitFor } from "../helpers/wait.js";
 import { SECRETS, validRaw } from "./fixtures.js";
@@ -85,10 +85,15 @@ describe("redact", () => {
     expect(out.err.message).toBe("boom");
     expect((out.err as Error & { token: string }).token).toBe(REDACTED);
   });
+});
 
-  it("exports pino redact paths for the config secrets and token keys", () => {
-    for (const p of ["clientSecret", "*.accessToken", "config.kommo.accounts[*].channel.secret"])
-      expect(secretPaths).toContain(p);
+describe("the secret keys tokokommo itself uses", () => {
+  it("are all caught by the one rule (config, token store, HTTP headers, auth codes)", () => {
+    const keys = ["clientSecret", "webhookSecret", "appSecret", "longLivedToken", "secret", "accessToken"];
+    keys.push("refreshToken", "access_token", "refresh_token", "token", "password", "authorization");
+    keys.push("Authorization", "cookie", "authCode", "auth_code");
+    expect(keys.filter((k) => !isSecretKey(k))).toEqual([]);
+    expect(["shopId", "name", "openId", "scopeId"].filter((k) => isSecretKey(k))).toEqual([]);
   });
 });
 
@@ -101,12 +106,23 @@ describe("createLogger", () => {
     log.debug({ request: { headers: { authorization: `Bearer ${SECRETS.kommoToken}` } } }, "request");
     log.warn({ tokens: { accessToken: SECRETS.tiktokshopAppSecret } }, "tokens");
     log.child({ app: { name: "main", clientSecret: SECRETS.tokopediaClientSecret } }).info("child");
+    log
+      .child({ shop: "481154" })
+      .child({ tokens: { refreshToken: SECRETS.kommoToken } })
+      .info("grandchild");
     log.error({ err: Object.assign(new Error("failed"), { webhookSecret: SECRETS.tokopediaWebhookSecret }) });
 
     const text = out.text();
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s);
     const lines = out.lines();
-    expect(lines.map((l) => l.msg)).toEqual(["config loaded", "request", "tokens", "child", "failed"]);
+    expect(lines.map((l) => l.msg)).toEqual([
+      "config loaded",
+      "request",
+      "tokens",
+      "child",
+      "grandchild",
+      "failed",
+    ]);
     const first = lines[0] as {
       config: { kommo: { accounts: { channel: { id: string; secret: string } }[] } };
     };
@@ -115,7 +131,8 @@ describe("createLogger", () => {
       secret: REDACTED,
     });
     expect((lines[3] as { app: { name: string } }).app.name).toBe("main");
-    expect((lines[4] as { err: { message: string; stack: string } }).err.stack).toContain("failed");
+    expect((lines[4] as { shop: string }).shop).toBe("481154");
+    expect((lines[5] as { err: { message: string; stack: string } }).err.stack).toContain("failed");
   });
 
   it("honours the level", () => {
