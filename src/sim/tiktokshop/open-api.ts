@@ -8,7 +8,7 @@ import { addMessage, canSend, conversationJson, messageJson } from "./chat.js";
 import type { ConversationOrder, SimCore } from "./core.js";
 import { CS_SCOPE, type GatewayPass, type RouteDef } from "./gateway.js";
 import type { SimConversation, SimMessage } from "./state.js";
-import { decodePageToken, encodePageToken, multipartPart, sniffImage } from "./wire.js";
+import { decodePageToken, encodePageToken, multipartPart, pageAfterToken, sniffImage } from "./wire.js";
 
 const CS = "/customer_service/202309";
 const ID = "{conversationId}";
@@ -180,21 +180,13 @@ function listConversations({ core, pass }: ApiCall): HandlerResult {
   const all = [...core.state.conversations.values()]
     .filter((c) => c.shopId === pass.shop!.id && c.messages.length > 0)
     .sort(conversationComparator(core.opts.conversationOrder));
-  let start = 0;
-  const token = q.get("page_token");
-  if (token) {
-    const t = decodePageToken(token);
-    const at = t?.k === "conv" ? all.findIndex((c) => c.id === t.last) : -1;
-    if (at < 0) return INVALID("page_token");
-    start = at + 1;
-  }
-  const page = all.slice(start, start + size);
-  const more = start + size < all.length;
+  const paged = pageAfterToken(all, q.get("page_token"), "conv", size);
+  if (!paged) return INVALID("page_token");
   return {
     code: 0,
     data: {
-      next_page_token: more ? encodePageToken({ k: "conv", last: page[page.length - 1]!.id }) : "",
-      conversations: page.map((c) => conversationJson(core, c)),
+      next_page_token: paged.nextPageToken,
+      conversations: paged.page.map((c) => conversationJson(core, c)),
     },
   };
 }

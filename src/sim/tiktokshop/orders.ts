@@ -8,7 +8,7 @@ import type { SimCore } from "./core.js";
 import type { GatewayPass, RouteDef } from "./gateway.js";
 import type { HandlerResult } from "./open-api.js";
 import { nextId } from "./state.js";
-import { decodePageToken, encodePageToken } from "./wire.js";
+import { pageAfterToken } from "./wire.js";
 
 export const ORDER_SCOPE = "seller.order.info";
 
@@ -220,22 +220,14 @@ export function handleOrderApi(core: SimCore, pass: GatewayPass, body: Buffer): 
     .filter((o) => o.shopId === pass.shop!.id && matches(o, filter, core.nowSec()))
     .sort((a, b) => key(a) - key(b) || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   if (order === "DESC") all.reverse();
-  let start = 0;
-  const token = q.get("page_token");
-  if (token) {
-    const t = decodePageToken(token);
-    const at = t?.k === "ord" ? all.findIndex((o) => o.id === t.last) : -1;
-    if (at < 0) return INVALID("page_token");
-    start = at + 1;
-  }
-  const page = all.slice(start, start + size);
-  const more = start + size < all.length;
+  const paged = pageAfterToken(all, q.get("page_token"), "ord", size);
+  if (!paged) return INVALID("page_token");
   return {
     code: 0,
     data: {
-      next_page_token: more ? encodePageToken({ k: "ord", last: page[page.length - 1]!.id }) : "",
+      next_page_token: paged.nextPageToken,
       total_count: all.length,
-      orders: page.map(orderJson),
+      orders: paged.page.map(orderJson),
     },
   };
 }

@@ -137,3 +137,25 @@ export function sniffImage(b: Buffer): { format: string; width: number; height: 
   }
   return undefined;
 }
+
+/**
+ * One page of a listing that continues by page token: the token names the kind of list (`k`) and the last item
+ * handed out; a token that is not this list's, or names an item no longer in it, is refused (undefined).
+ */
+export function pageAfterToken<T extends { id: string }>(
+  all: T[],
+  token: string | null,
+  kind: string,
+  size: number,
+): { page: T[]; nextPageToken: string } | undefined {
+  let start = 0;
+  if (token) {
+    const t = decodePageToken(token);
+    const at = t?.k === kind ? all.findIndex((x) => x.id === t.last) : -1;
+    if (at < 0) return undefined;
+    start = at + 1;
+  }
+  const page = all.slice(start, start + size);
+  const more = start + size < all.length;
+  return { page, nextPageToken: more ? encodePageToken({ k: kind, last: page[page.length - 1]!.id }) : "" };
+}
