@@ -68,5 +68,7 @@ export function closedWithin(socket: Socket): Promise<number> {
     if (socket.destroyed) return resolve(0);
     socket.on("error", () => undefined);
     socket.once("close", () => resolve(performance.now() - started));
+    // Read (and drop) what arrives: a paused socket may never see the server's FIN, and so never close.
+    socket.resume();
   });
 }
