@@ -4,11 +4,12 @@
  * would leave them), the Kommo simulator with an account and a connected channel, and a config file pointing
  * tokokommo at both. The end-to-end tests start the real daemon (in this process or as a child) against it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, saveConfig, validateConfig } from "../config/index.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import { saveConfig, validateConfig } from "../config/index.js";
+import { type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
 import {
   startTikTokShopSim,
   type TikTokShopSim,
@@ -17,6 +18,7 @@ import {
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
 import { type KommoWorld, setUpKommoWorld } from "./kommo-world.js";
+import { type TestbedBase, tearDown } from "./world-base.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";
@@ -33,21 +35,11 @@ export interface TikTokShopTestbedOptions {
   dir?: string;
 }
 
-export interface TikTokShopTestbed {
+export interface TikTokShopTestbed extends TestbedBase {
   tiktokshop: TikTokShopSim;
-  kommo: KommoSimulator;
   openId: string;
   shopId: string;
   shopName: string;
-  scopeId: string;
-  accountId: number;
-  config: Config;
-  configPath: string;
-  statePath: string;
-  dir: string;
-  /** Points the platforms' webhooks at a running daemon (TikTok Shop webhook URL, Kommo channel hook). */
-  connectDaemon(daemonUrl: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): Promise<TikTokShopTestbed> {
@@ -98,14 +90,10 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
         tiktokshop.setWebhookUrl(`${daemonUrl}/webhooks/tiktokshop/${TTS_TESTBED_APP}`);
         world.connectDaemon(daemonUrl);
       },
-      async close() {
-        await Promise.allSettled([tiktokshop.close(), kommo.close()]);
-        if (!o.dir) rmSync(dir, { recursive: true, force: true });
-      },
+      close: () => tearDown([tiktokshop, kommo], dir, !o.dir),
     };
   } catch (err) {
-    await Promise.allSettled([tiktokshop.close(), kommo.close()]);
-    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    await tearDown([tiktokshop, kommo], dir, !o.dir);
     throw err;
   }
 }

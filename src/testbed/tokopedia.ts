@@ -3,14 +3,16 @@
  * connected channel, and a config file pointing tokokommo at both. The sandbox, the end-to-end tests and the
  * benchmarks start the real daemon (in this process or as a child) against it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Config, saveConfig, validateConfig } from "../config/index.js";
+import { saveConfig, validateConfig } from "../config/index.js";
 import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/schema.js";
-import { type KommoSimulator, type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
+import { type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
 import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "../sim/tokopedia/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
+import { type TestbedBase, tearDown } from "./world-base.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
 
@@ -32,19 +34,9 @@ export interface TestbedOptions {
   webhookSecret?: string | null;
 }
 
-export interface Testbed {
+export interface Testbed extends TestbedBase {
   tokopedia: TokopediaSim;
-  kommo: KommoSimulator;
   shops: TestbedShop[];
-  scopeId: string;
-  accountId: number;
-  config: Config;
-  configPath: string;
-  statePath: string;
-  dir: string;
-  /** Points the platforms' webhooks at a running daemon (Tokopedia chat URL, Kommo channel hook). */
-  connectDaemon(daemonUrl: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
@@ -113,14 +105,10 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
         tokopedia.setWebhookUrl(`${daemonUrl}/webhooks/tokopedia/main`, { secret: webhookSecret ?? "" });
         world.connectDaemon(daemonUrl);
       },
-      async close() {
-        await Promise.allSettled([tokopedia.close(), kommo.close()]);
-        if (!o.dir) rmSync(dir, { recursive: true, force: true });
-      },
+      close: () => tearDown([tokopedia, kommo], dir, !o.dir),
     };
   } catch (err) {
-    await Promise.allSettled([tokopedia.close(), kommo.close()]);
-    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+    await tearDown([tokopedia, kommo], dir, !o.dir);
     throw err;
   }
 }
