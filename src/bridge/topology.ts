@@ -37,6 +37,27 @@ export interface OrdersSettings {
   days: number;
 }
 
+/** Where the shop's leads go in Kommo and who owns them (config `shops[]` routing keys). */
+export interface LeadRouting {
+  /** The pipeline of the shop's new incoming leads; absent: the account's default pipeline. */
+  pipelineId?: number;
+  /** The responsible user of the shop's new leads and their tasks. */
+  responsibleUserId?: number;
+  /** Extra tags for the shop's new leads (beside the shop and marketplace tags). */
+  leadTags: string[];
+  /** The bridge accepts the shop's incoming leads itself. */
+  autoAccept: boolean;
+}
+
+/** The reply-time guard for one shop (config `replyGuard`, with the shop's override applied). */
+export interface ReplyGuardSettings {
+  enabled: boolean;
+  warnAfterMinutes: number;
+  deadlineMinutes: number;
+  /** The tag put on the lead of an overdue conversation. */
+  tag: string;
+}
+
 export interface ShopBinding {
   source: SourceKind;
   shopId: string;
@@ -45,6 +66,10 @@ export interface ShopBinding {
   kommo: KommoAccountBinding;
   /** Absent: no orders note for this shop. */
   orders?: OrdersSettings;
+  /** Absent: the defaults (default pipeline, no responsible user, no extra tags, no auto-accept). */
+  routing?: LeadRouting;
+  /** Absent: no reply-time guard for this shop. */
+  replyGuard?: ReplyGuardSettings;
 }
 
 export const MARKETPLACE_NAME: Record<SourceKind, string> = {

@@ -211,6 +211,47 @@ const shopOrders = z.strictObject({
   days: ordersFields.days.optional(),
 });
 
+/**
+ * The reply-time guard's settings: a buyer waiting `warnAfterMinutes` gets a Kommo task (and the tag on the lead),
+ * due at `deadlineMinutes` (Tokopedia & Shop counts replies within 12 hours in the seller's score).
+ */
+const replyGuardFields = {
+  enabled: z.boolean(),
+  warnAfterMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+  deadlineMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+  tag: nonEmpty().max(100),
+};
+export const REPLY_GUARD_DEFAULTS = {
+  enabled: true,
+  warnAfterMinutes: 480,
+  deadlineMinutes: 720,
+  tag: "reply overdue",
+} as const;
+const replyGuard = z.strictObject({
+  enabled: replyGuardFields.enabled.default(REPLY_GUARD_DEFAULTS.enabled),
+  warnAfterMinutes: replyGuardFields.warnAfterMinutes.default(REPLY_GUARD_DEFAULTS.warnAfterMinutes),
+  deadlineMinutes: replyGuardFields.deadlineMinutes.default(REPLY_GUARD_DEFAULTS.deadlineMinutes),
+  tag: replyGuardFields.tag.default(REPLY_GUARD_DEFAULTS.tag),
+});
+/** A shop's override of the global `replyGuard`: only the keys it sets. */
+const shopReplyGuard = z.strictObject({
+  enabled: replyGuardFields.enabled.optional(),
+  warnAfterMinutes: replyGuardFields.warnAfterMinutes.optional(),
+  deadlineMinutes: replyGuardFields.deadlineMinutes.optional(),
+  tag: replyGuardFields.tag.optional(),
+});
+
+/** A Kommo entity id (pipeline, user): a positive integer. */
+const kommoId = () => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
 const shop = z.strictObject({
   source: z.enum(SOURCE_KINDS).default("tokopedia"),
   shopId,
@@ -220,6 +261,15 @@ const shop = z.strictObject({
   kommoAccount: entryName(),
   name: nonEmpty().optional(),
   orders: shopOrders.optional(),
+  /** The Kommo pipeline this shop's new incoming leads land in (absent: the account's default pipeline). */
+  pipelineId: kommoId().optional(),
+  /** The Kommo user made responsible for the shop's new leads and their tasks. */
+  responsibleUserId: kommoId().optional(),
+  /** Extra tags on the shop's new leads, beside the shop and marketplace tags. */
+  leadTags: z.array(nonEmpty().max(100)).max(20).optional(),
+  /** The bridge accepts the shop's incoming leads itself (no incoming step for a person); default false. */
+  autoAccept: z.boolean().optional(),
+  replyGuard: shopReplyGuard.optional(),
 });
 
 const endpoints = z.strictObject({
@@ -276,6 +326,8 @@ export function createConfigSchema(baseDir: string) {
        * the Kommo chat). The env var TOKOKOMMO_MEDIA_ALLOW_PRIVATE_NETWORKS=1 does the same.
        */
       orders: orders.prefault({}),
+      /** The reply-time guard (tasks on leads whose buyer waits); `shops[].replyGuard` overrides it per shop. */
+      replyGuard: replyGuard.prefault({}),
       media: z.strictObject({ allowPrivateNetworks: z.boolean().default(false) }).prefault({}),
       endpoints: endpoints.prefault({}),
       /**
@@ -295,5 +347,6 @@ export type TiktokshopApp = Config["tiktokshop"]["apps"][number];
 export type KommoAccount = Config["kommo"]["accounts"][number];
 export type Shop = Config["shops"][number];
 export type OrdersConfig = Config["orders"];
+export type ReplyGuardConfig = Config["replyGuard"];
 export type Endpoints = Config["endpoints"];
 export type ShopSource = Shop["source"];

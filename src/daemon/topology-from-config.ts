@@ -4,7 +4,13 @@
  */
 
 import type { TokenStore } from "../auth/token-store.js";
-import type { KommoAccountBinding, MarketplaceApp, ShopBinding } from "../bridge/topology.js";
+import type {
+  KommoAccountBinding,
+  LeadRouting,
+  MarketplaceApp,
+  ReplyGuardSettings,
+  ShopBinding,
+} from "../bridge/topology.js";
 import type {
   Config,
   KommoAccount,
@@ -113,6 +119,8 @@ export function buildBindings(config: Config, deps: TopologyDeps, cache: Binding
       app,
       kommo,
       orders,
+      routing: leadRouting(shop),
+      replyGuard: shopReplyGuard(config, shop),
     };
   });
 }
@@ -151,5 +159,25 @@ function kommoAccount(account: KommoAccount, config: Config, deps: TopologyDeps)
     channelSecret: account.channel.secret,
     chats: kommoChatsClient(account, config),
     rest: kommoRestClient(account, config, deps.tokenStore),
+  };
+}
+
+function leadRouting(shop: Config["shops"][number]): LeadRouting {
+  return {
+    ...(shop.pipelineId !== undefined ? { pipelineId: shop.pipelineId } : {}),
+    ...(shop.responsibleUserId !== undefined ? { responsibleUserId: shop.responsibleUserId } : {}),
+    leadTags: shop.leadTags ?? [],
+    autoAccept: shop.autoAccept ?? false,
+  };
+}
+
+/** The shop's override, key by key, over the global reply-guard settings. */
+function shopReplyGuard(config: Config, shop: Config["shops"][number]): ReplyGuardSettings {
+  const own = shop.replyGuard;
+  return {
+    enabled: own?.enabled ?? config.replyGuard.enabled,
+    warnAfterMinutes: own?.warnAfterMinutes ?? config.replyGuard.warnAfterMinutes,
+    deadlineMinutes: own?.deadlineMinutes ?? config.replyGuard.deadlineMinutes,
+    tag: own?.tag ?? config.replyGuard.tag,
   };
 }
