@@ -1,0 +1,114 @@
+/**
+ * What the PostgreSQL backend does beyond the engine store contract: its schema from the shared migration list
+ * (a newer or foreign database refused), the job claim's per-key lock and re-check, and how it connects.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTkError } from "../../src/errors/index.js";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
+import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
+import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { syncJob } from "./engine-store.contract.js";
+
+async function sql<R = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return isTkError(err) ? err.code : `not a TkError: ${String(err)}`;
+}
+
+describe("PostgreSQL state backend: schema, claims, connection", () => {
+  let server: TestPostgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("creates every step of the shared list once, even when replicas start together", async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresEngineStore.open(url, { max: 2 })));
+    await Promise.all(stores.map((s) => s.close()));
+    const rows = await sql<{ version: number }>(
+      url,
+      "SELECT version FROM schema_migrations ORDER BY version",
+    );
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    const tables = await sql<{ t: string }>(
+      url,
+      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    expect(tables.map((r) => r.t)).toEqual(expect.arrayContaining(["jobs", "rooms", "lead_order_notes"]));
+  });
+
+  it("refuses a database written by a newer version, and changes nothing in it", async () => {
+    const url = await server.createDatabase();
+    await (await PostgresEngineStore.open(url)).close();
+    await sql(url, "INSERT INTO schema_migrations VALUES ($1, 'from-the-future', 0)", [
+      LATEST_SCHEMA_VERSION + 1,
+    ]);
+    expect(await refusal(PostgresEngineStore.open(url))).toBe("TK_ERR_STATE_TOO_NEW");
+    expect(await sql(url, "SELECT 1 FROM schema_migrations")).toHaveLength(LATEST_SCHEMA_VERSION + 1);
+  });
+
+  it("refuses a database holding another program's tables", async () => {
+    const url = await server.createDatabase();
+    await sql(url, "CREATE TABLE customers (id int)");
+    expect(await refusal(PostgresEngineStore.open(url))).toBe("TK_ERR_STATE_NOT_OURS");
+    expect(await sql(url, "SELECT to_regclass('jobs') AS t")).toEqual([{ t: null }]);
+  });
+
+  it("does not hand out a key's job while another transaction holds that key's claim lock", async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresEngineStore.open(url);
+    try {
+      const id = await store.enqueue(syncJob("A"), 0);
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      await other.query("SELECT pg_advisory_lock(hashtextextended('A', 0))");
+      expect(await store.jobs.claimNext({ now: 1, leaseMs: 1_000, limit: 5 })).toEqual([]);
+      await other.end();
+      expect((await store.jobs.claimNext({ now: 1, leaseMs: 1_000, limit: 5 })).map((j) => j.id)).toEqual([
+        id,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a re-queued dead job waiting while a later job of its key runs", async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresEngineStore.open(url);
+    try {
+      const a1 = await store.enqueue(syncJob("A"), 0);
+      await store.enqueue(syncJob("A"), 0);
+      const [first] = await store.jobs.claimNext({ now: 1, leaseMs: 60_000, limit: 5 });
+      await store.jobs.kill(first!, "unsendable");
+      const [second] = await store.jobs.claimNext({ now: 1, leaseMs: 60_000, limit: 5 });
+      expect(await store.requeueDead()).toBe(1);
+      expect(await store.jobs.claimNext({ now: Date.now(), leaseMs: 60_000, limit: 5 })).toEqual([]);
+      await store.jobs.complete(second!);
+      expect(
+        (await store.jobs.claimNext({ now: Date.now(), leaseMs: 60_000, limit: 5 })).map((j) => j.id),
+      ).toEqual([a1]);
+    } finally {
+      await store.close();
+    }
+  });
+});
