@@ -2,13 +2,17 @@
  * What the PostgreSQL backend does beyond the engine store contract: its schema from the shared migration list
  * (a newer or foreign database refused), the job claim's per-key lock and re-check, and how it connects.
  */
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTkError } from "../../src/errors/index.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
+import { openStateBackend } from "../../src/store/open-backend.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
+import { freePort } from "../helpers/daemon-process.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { syncJob } from "./engine-store.contract.js";
+import { useTempDir } from "./helpers.js";
 
 async function sql<R = Record<string, unknown>>(
   url: string,
@@ -110,5 +114,35 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
     } finally {
       await store.close();
     }
+  });
+
+  describe("openStateBackend", () => {
+    const tmp = useTempDir();
+
+    it("opens the PostgreSQL store for a postgres:// or postgresql:// URL, the SQLite store for a path", async () => {
+      const url = await server.createDatabase();
+      const pgBackend = await openStateBackend(url.replace(/^postgres:/, "postgresql:"));
+      try {
+        expect(pgBackend.kind).toBe("postgres");
+        if (pgBackend.kind === "postgres")
+          expect(await pgBackend.store.seenOnce("tokopedia", "n", 1)).toBe(true);
+      } finally {
+        if (pgBackend.kind === "postgres") await pgBackend.store.close();
+      }
+      const file = await openStateBackend(join(tmp.dir(), "state.db"));
+      expect(file.kind).toBe("sqlite");
+      if (file.kind === "sqlite") file.store.close();
+    });
+
+    it("says TK_ERR_STATE_UNREACHABLE, without the password, when no server answers", async () => {
+      const port = await freePort();
+      const err = await openStateBackend(`postgres://bridge:pw-never-shown@127.0.0.1:${port}/x`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isTkError(err) && err.code).toBe("TK_ERR_STATE_UNREACHABLE");
+      expect(JSON.stringify(isTkError(err) ? err.toJSON() : err)).not.toContain("pw-never-shown");
+      expect(String((err as Error).message)).toContain(`127.0.0.1:${port}`);
+    });
   });
 });

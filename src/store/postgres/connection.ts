@@ -9,25 +9,9 @@ import { TkError } from "../../errors/index.js";
 /** The environment variable that holds the database password when the URL carries none. */
 export const STATE_PASSWORD_ENV = "TOKOKOMMO_STATE_PASSWORD";
 
-const URL_RE = /^postgres(?:ql)?:\/\//i;
+import { redactStateUrl } from "../state-location.js";
 
-/** True for a `postgres://` or `postgresql://` statePath (any other value is an SQLite file path). */
-export function isPostgresUrl(statePath: string): boolean {
-  return URL_RE.test(statePath);
-}
-
-/** The URL with its password replaced, for messages, logs and --json output. */
-export function redactStateUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== "") u.password = "[redacted]";
-    for (const key of [...u.searchParams.keys()])
-      if (/password/i.test(key)) u.searchParams.set(key, "[redacted]");
-    return u.toString().replace("%5Bredacted%5D", "[redacted]");
-  } catch {
-    return "postgres://[unparsable URL]";
-  }
-}
+export { isPostgresUrl, redactStateUrl } from "../state-location.js";
 
 /** BIGINT columns (times in ms, row ids) read as JS numbers, as the SQLite store returns them; all fit 2^53. */
 const TYPES: pg.CustomTypesConfig = {

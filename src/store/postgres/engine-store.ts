@@ -11,7 +11,8 @@ import type {
 } from "../../bridge/store-port-async.js";
 import { RETRY_BUDGET } from "../backoff.js";
 import { MIGRATIONS } from "../migrations/index.js";
-import { openPool, type PoolOptions, redactStateUrl } from "./connection.js";
+import { redactStateUrl } from "../state-location.js";
+import { openPool, type PoolOptions } from "./connection.js";
 import { pgJobQueue } from "./job-queue.js";
 import { applyPgMigrations } from "./migrate.js";
 import { inTransaction, poolSql } from "./sql.js";

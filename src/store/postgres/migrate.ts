@@ -10,7 +10,7 @@
 import type pg from "pg";
 import { migrationFailed, stateNotOurs, stateTooNew } from "../errors.js";
 import type { Migration } from "../migrations/index.js";
-import { redactStateUrl } from "./connection.js";
+import { redactStateUrl } from "../state-location.js";
 import { inTransaction, type Sql } from "./sql.js";
 
 /** pg_advisory_xact_lock key of schema upgrades ("Tkkm" as in the SQLite application id, then 1). */
