@@ -12,7 +12,7 @@ import type { QueuedJob } from "../../src/bridge/job-runner.js";
 import type { SourceRoomRef } from "../../src/bridge/store-port.js";
 import type { AsyncEngineStore } from "../../src/bridge/store-port-async.js";
 import { describeReplicas } from "./engine-store-replicas.contract.js";
-import { describeJobQueue } from "./job-queue.contract.js";
+import { describeClaims, describeLeases } from "./job-queue.contract.js";
 
 export interface StoreBackendHarness {
   /** Opens a store on the harness's (one, fresh) database; again for a second replica. */
@@ -64,8 +64,10 @@ export function runEngineStoreContract(name: string, factory: StoreBackendFactor
       await ctx.harness?.close();
     });
     describeTransactions(ctx);
-    describeRecords(ctx);
-    describeJobQueue(ctx);
+    describeMessages(ctx);
+    describeRoomsAndEchoes(ctx);
+    describeClaims(ctx);
+    describeLeases(ctx);
     describeReplicas(ctx);
   });
 }
@@ -128,7 +130,7 @@ function describeTransactions(ctx: ContractContext): void {
   });
 }
 
-function describeRecords(ctx: ContractContext): void {
+function describeMessages(ctx: ContractContext): void {
   it("stores a message and its job once; a repeat stores nothing", async () => {
     const job = { orderingKey: "to_kommo:r", shopKey: "tokopedia:481154" };
     expect(await ctx.store.insertInbound(inbound("m1"), job, 1_000)).toBe(true);
@@ -196,7 +198,9 @@ function describeRecords(ctx: ContractContext): void {
       platformMessageIds: ["p1", "p2"],
     });
   });
+}
 
+function describeRoomsAndEchoes(ctx: ContractContext): void {
   it("keeps the room's cursor and dirty flag by the walk rules", async () => {
     await ctx.store.upsertRoom(
       { ...ROOM, conversationId: "c1", buyerId: "b1", initialCursorTime: 500 },

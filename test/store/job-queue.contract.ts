@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 import type { ContractContext } from "./engine-store.contract.js";
 import { claimAll, inbound, syncJob } from "./engine-store.contract.js";
 
-export function describeJobQueue(ctx: ContractContext): void {
+export function describeClaims(ctx: ContractContext): void {
   it("offers only the oldest unfinished job of each key, oldest first, and each once", async () => {
     const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
     const b1 = await ctx.store.enqueue(syncJob("B"), 1_000);
@@ -46,7 +46,9 @@ export function describeJobQueue(ctx: ContractContext): void {
     expect((await ctx.store.getInbound(job!.refId!))?.state).toBe("delivered");
     expect(await ctx.store.jobCounts()).toEqual([]);
   });
+}
 
+export function describeLeases(ctx: ContractContext): void {
   it("takes back a job whose lease ran out, counting the attempt, and ignores the first claim's late calls", async () => {
     const id = await ctx.store.enqueue(syncJob("A"), 1_000);
     const [stale] = await ctx.store.jobs.claimNext({ now: 1_000, leaseMs: 1_000, limit: 5 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTkError } from "../../src/errors/index.js";
+import { openStore } from "../../src/store/index.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
 import { openStateBackend } from "../../src/store/open-backend.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
@@ -37,6 +38,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 describe("PostgreSQL state backend: schema, claims, connection", () => {
+  const tmp = useTempDir();
   let server: TestPostgres;
   beforeAll(async () => {
     server = await startPostgres();
@@ -59,6 +61,27 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
       "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
     );
     expect(tables.map((r) => r.t)).toEqual(expect.arrayContaining(["jobs", "rooms", "lead_order_notes"]));
+  });
+
+  it("has the same tables and columns as an SQLite file migrated by the same list", async () => {
+    const url = await server.createDatabase();
+    await (await PostgresEngineStore.open(url)).close();
+    const pgColumns = await sql<{ c: string }>(
+      url,
+      `SELECT table_name || '.' || column_name AS c FROM information_schema.columns
+       WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    const file = openStore(join(tmp.dir(), "parity.db"));
+    const sqliteColumns = (
+      file.db
+        .prepare(
+          `SELECT m.name || '.' || p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p
+           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1`,
+        )
+        .all() as { c: string }[]
+    ).map((r) => r.c);
+    file.close();
+    expect(pgColumns.map((r) => r.c).sort()).toEqual(sqliteColumns.sort());
   });
 
   it("refuses a database written by a newer version, and changes nothing in it", async () => {
@@ -117,8 +140,6 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
   });
 
   describe("openStateBackend", () => {
-    const tmp = useTempDir();
-
     it("opens the PostgreSQL store for a postgres:// or postgresql:// URL, the SQLite store for a path", async () => {
       const url = await server.createDatabase();
       const pgBackend = await openStateBackend(url.replace(/^postgres:/, "postgresql:"));
