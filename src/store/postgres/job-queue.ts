@@ -26,6 +26,8 @@
  * LEASES. A claim sets lease_until = now + leaseMs and a lease token. complete, fail, kill, renew and release
  * act only while the job still carries the caller's token, so a run that lost its lease (its replica stalled or
  * died; releaseExpiredLeases, run by any replica, gave the job back and another claim took it) changes nothing.
+ * Lease times come from the callers' clocks: replicas must keep their clocks in step (NTP), well within the time
+ * between two renewals, or a live replica's job may be taken over early (it then runs twice, never recorded twice).
  */
 import { randomBytes } from "node:crypto";
 import type { JobClaim, QueuedJob } from "../../bridge/job-runner.js";
@@ -111,9 +113,9 @@ export function pgJobQueue(
   return {
     // Writes queued behind (completions, delivered marks) commit with the claim: the ordering rule sees them.
     async claimNext(o) {
-      await behind.settled();
+      const queued = await behind.takeForTransaction();
       return transaction(async (tx) => {
-        await behind.runIn(tx);
+        await queued(tx);
         return claimJobs(tx.sql, o, nextToken);
       });
     },
@@ -162,9 +164,9 @@ export function pgJobQueue(
       return held.filter((j) => !kept.has(`${j.id} ${j.leaseToken}`)).map((j) => j.id);
     },
     async release(held: JobClaim[]) {
-      await behind.settled();
+      const queued = await behind.takeForTransaction();
       await transaction(async (tx) => {
-        await behind.runIn(tx);
+        await queued(tx);
         for (const job of held) {
           await tx.sql.query(
             `UPDATE jobs SET state = 'pending', lease_until = NULL, lease_token = NULL, updated_at = $3 WHERE ${HELD}`,

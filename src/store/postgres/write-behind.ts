@@ -34,9 +34,18 @@ export class PgWriteBehind<Tx> {
     return next;
   }
 
-  /** Resolves once no batch is being committed. */
-  settled(): Promise<void> {
-    return this.flushing;
+  /**
+   * For a transaction about to start (a job claim): takes the queued writes now and resolves, with a function that
+   * runs them, once every batch already being committed has committed. Every write queued before the call is then
+   * committed before, or in, the caller's transaction.
+   */
+  async takeForTransaction(): Promise<(tx: Tx) => Promise<void>> {
+    const writes = this.writes;
+    this.writes = [];
+    await this.flushing;
+    return async (tx) => {
+      for (const write of writes) await write(tx);
+    };
   }
 
   /** Inside the caller's transaction: runs the queued writes, in order. */
