@@ -37,6 +37,19 @@ export function describeClaims(ctx: ContractContext): void {
     expect((await claimAll(ctx.store, 1_000)).map((j) => j.id)).toEqual([a2]);
   });
 
+  it("drops a batch of writes behind that fails, so it cannot block later claims", async () => {
+    const id = await ctx.store.enqueue(syncJob("A"), 1_000);
+    ctx.store.writeBehind(async () => {
+      throw new Error("a write that keeps failing");
+    });
+    const first = await ctx.store.jobs.claimNext({ now: 1_000, leaseMs: 1_000, limit: 5 }).then(
+      (jobs) => jobs.map((j) => j.id),
+      () => "failed once",
+    );
+    const second = first === "failed once" ? (await claimAll(ctx.store, 1_000)).map((j) => j.id) : first;
+    expect(second).toEqual([id]);
+  });
+
   it("commits writes behind on flush", async () => {
     await ctx.store.insertInbound(inbound("m1"), { orderingKey: "k", shopKey: "s" }, 1_000);
     const [job] = await claimAll(ctx.store, 1_000);
