@@ -38,7 +38,7 @@ function addSetupAndDaemon(program: Command, wire: Wire): void {
     program
       .command("serve")
       .description("run the bridge daemon: webhooks, polling, delivery to Kommo and back")
-      .option("--state <file>", "state file (overrides statePath)")
+      .option("--state <file|url>", "state file or postgres:// URL (overrides statePath)")
       .option("--host <host>", "listen address (overrides server.host)")
       .option("--port <port>", "listen port (overrides server.port)")
       .option("--no-watch", "reload the config on SIGHUP only, not when the file changes"),
@@ -52,7 +52,7 @@ function addSetupAndDaemon(program: Command, wire: Wire): void {
       )
       .option("--json", "machine-readable output")
       .option("--shop <id>", "check one shop only")
-      .option("--state <file>", "state file (overrides statePath)")
+      .option("--state <file|url>", "state file or postgres:// URL (overrides statePath)")
       .option("--timeout <seconds>", "the most the whole run may take, up to 25 (default 20)")
       .option(
         "--egress-ip <ip>",
@@ -65,7 +65,7 @@ function addSetupAndDaemon(program: Command, wire: Wire): void {
       .command("status")
       .description("per shop: last sync, backlog, dead jobs, last error")
       .option("--json", "machine-readable output")
-      .option("--state <file>", "state file (overrides statePath)"),
+      .option("--state <file|url>", "state file or postgres:// URL (overrides statePath)"),
     async () => (await import("./commands/status.js")).statusCommand,
   );
 }

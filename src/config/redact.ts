@@ -28,7 +28,16 @@ export function redact<T>(value: T): T {
 export const MAX_REDACT_DEPTH = 64;
 export const TOO_DEEP = "[too deep]";
 
+/** `scheme://user:PASSWORD@host...` anywhere in a text (a database URL in statePath, a message naming it). */
+const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
+
+/** The text with the password of every URL in it replaced. */
+export function hideUrlPasswords(text: string): string {
+  return text.includes("://") ? text.replace(URL_PASSWORD_RE, `$1${REDACTED}@`) : text;
+}
+
 function copy(value: unknown, seen: WeakSet<object>, depth: number): unknown {
+  if (typeof value === "string") return hideUrlPasswords(value);
   if (typeof value !== "object" || value === null) return value;
   if (seen.has(value)) return "[circular]";
   if (depth >= MAX_REDACT_DEPTH) return TOO_DEEP;

@@ -5,10 +5,11 @@
  * Messages here never contain secret values; issue formatting (issues.ts) adds the key path and a fix.
  */
 import { isIP } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { z } from "zod";
 import { SOURCE_KINDS } from "../domain/marketplace.js";
 import { trimTrailingSlashes } from "../net/trim-trailing-slashes.js";
+import { resolveStatePath } from "../store/state-location.js";
 import { crossCheck } from "./cross-checks.js";
 import { NAME_RE, NAME_RULE, SHOP_ID_RE } from "./names.js";
 
@@ -305,9 +306,10 @@ export function createConfigSchema(baseDir: string) {
             .optional(),
         })
         .prefault({}),
+      /** An SQLite file (resolved against baseDir) or a postgres:// / postgresql:// URL (kept as written). */
       statePath: nonEmpty()
         .default(join(baseDir, "state.db"))
-        .transform((p) => resolve(baseDir, p)),
+        .transform((p) => resolveStatePath(p, baseDir)),
       sync: z
         .strictObject({
           mode: z.enum(["webhook", "poll", "hybrid"]).default("hybrid"),

@@ -26,6 +26,7 @@ import { detectEgressIp, type EgressIp } from "../setup/tokopedia/egress-ip.js";
 import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
 import type { TokopediaClient } from "../sources/tokopedia/index.js";
 import { openStore, type Store } from "../store/index.js";
+import { resolveStatePath } from "../store/state-location.js";
 
 export interface DoctorOptions {
   configPath: string;
@@ -133,7 +134,9 @@ export class DoctorContext {
 
   /** The state file doctor looks at: --state, else the config's statePath. */
   statePath(): string {
-    return this.options.statePath !== undefined ? resolve(this.options.statePath) : this.config.statePath;
+    return this.options.statePath !== undefined
+      ? resolveStatePath(this.options.statePath, process.cwd())
+      : this.config.statePath;
   }
 
   storeError(): unknown {

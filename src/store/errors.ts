@@ -126,3 +126,15 @@ export function stateReadonly(path: string, cause: unknown): TkError {
     },
   );
 }
+
+/** A PostgreSQL URL given to a command that opens SQLite state files only (`shown`: the URL, password hidden). */
+export function stateUrlNotSupported(shown: string): TkError {
+  return new TkError(
+    "TK_ERR_STATE_OPEN_FAILED",
+    `The state location ${shown} is a PostgreSQL database; this command opens SQLite state files only.`,
+    {
+      fix: "Point statePath (or --state) at the SQLite state file for this command.",
+      details: { url: shown },
+    },
+  );
+}

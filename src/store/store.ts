@@ -5,7 +5,14 @@ import { isTkError, type TkError } from "../errors/index.js";
 import { CallCountsRepo } from "./call-counts.js";
 import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "./daemon-lock.js";
 import { EchoesRepo } from "./echoes.js";
-import { stateCorrupt, stateMissing, stateOpenFailed, stateOutdated, stateReadonly } from "./errors.js";
+import {
+  stateCorrupt,
+  stateMissing,
+  stateOpenFailed,
+  stateOutdated,
+  stateReadonly,
+  stateUrlNotSupported,
+} from "./errors.js";
 import { InboundRepo } from "./inbound.js";
 import { JobsRepo } from "./jobs.js";
 import { applyMigrations } from "./migrate.js";
@@ -16,6 +23,7 @@ import { OutboundRepo } from "./outbound.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
+import { isPostgresUrl, redactStateUrl } from "./state-location.js";
 import { SqliteTokenStore } from "./tokens.js";
 import { WebhookSeenRepo } from "./webhook-seen.js";
 
@@ -133,6 +141,8 @@ export class Store {
  * on power loss), busy_timeout 5000 (the CLI's `status` and the daemon share the file), foreign_keys on.
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
+  // A database URL is not a file: never create directories or a file named after it.
+  if (isPostgresUrl(path)) throw stateUrlNotSupported(redactStateUrl(path));
   assertNativeSqlite(); // a missing or unloadable addon is not the file's fault: say so before touching it
   const file = resolve(path);
   const readonly = options.readonly === true;

@@ -140,6 +140,7 @@ describe("openStore: refusals leave the file untouched", () => {
       version: LATEST_SCHEMA_VERSION + 1,
       name: "from-the-future",
       up: (db) => db.exec("CREATE TABLE future_things (x TEXT)"),
+      postgres: "CREATE TABLE future_things (x TEXT)",
     };
     const db = new BetterSqlite3(path);
     applyMigrations(db, path, [...MIGRATIONS, future], 1);
@@ -232,7 +233,7 @@ describe("migrations", () => {
   it("are numbered 1, 2, 3... without gaps (append-only)", () => {
     expect(() => assertMigrationOrder(MIGRATIONS)).not.toThrow();
     expect(MIGRATIONS.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
-    const gap: Migration[] = [MIGRATIONS[0]!, { version: 3, name: "gap", up: () => {} }];
+    const gap: Migration[] = [MIGRATIONS[0]!, { version: 3, name: "gap", up: () => {}, postgres: "" }];
     expect(() => assertMigrationOrder(gap)).toThrow(/expected 2/);
   });
 
@@ -314,6 +315,7 @@ describe("migrations", () => {
         db.exec("CREATE TABLE half_done (x TEXT)");
         db.exec("THIS IS NOT SQL");
       },
+      postgres: "THIS IS NOT SQL",
     };
     const db = new BetterSqlite3(path);
     const err = catchTk(() => applyMigrations(db, path, [...MIGRATIONS, broken], 2));
@@ -345,6 +347,7 @@ describe("migrations", () => {
       version: LATEST_SCHEMA_VERSION + 1,
       name: "next",
       up: (db) => db.exec("CREATE TABLE next_step (x TEXT)"),
+      postgres: "CREATE TABLE next_step (x TEXT)",
     };
     const other = new BetterSqlite3(path);
     other.exec("BEGIN IMMEDIATE");

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { redact, resolveConfigPath } from "../../config/index.js";
 import {
   DEFAULT_DEADLINE_MS,
@@ -9,6 +8,7 @@ import {
   useColour,
 } from "../../doctor/index.js";
 import { usageError } from "../../errors/index.js";
+import { resolveStatePath } from "../../store/state-location.js";
 import type { CommandIO, CommandResult, GlobalOptions } from "../result.js";
 
 /** The most `--timeout` may ask for: doctor answers within 25 s even when every host hangs. */
@@ -51,7 +51,7 @@ export async function doctorCommand(
       configPath,
       env: process.env,
       deadlineMs,
-      ...(typeof opts.state === "string" ? { statePath: resolve(opts.state) } : {}),
+      ...(typeof opts.state === "string" ? { statePath: resolveStatePath(opts.state, process.cwd()) } : {}),
       ...(typeof opts.shop === "string" ? { shop: opts.shop } : {}),
       ...(typeof opts.egressIp === "string" ? { egressIp: opts.egressIp } : {}),
     },

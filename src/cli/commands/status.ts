@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { effectiveIntervalMs } from "../../bridge/sweep-scheduler.js";
 import { type Config, loadConfig, resolveConfigPath } from "../../config/index.js";
+import { resolveStatePath } from "../../store/state-location.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
@@ -138,7 +138,8 @@ export async function statusCommand(
   // Secrets may live only in the daemon's env file: status never calls the platforms, so it needs none.
   const config = loadConfig(configPath, process.env, { secretsOptional: true });
   // --state, like serve's, is taken from the current directory; the config's statePath from the config's.
-  const statePath = typeof opts.state === "string" ? resolve(opts.state) : config.statePath;
+  const statePath =
+    typeof opts.state === "string" ? resolveStatePath(opts.state, process.cwd()) : config.statePath;
   const configured = config.shops.map((s) => ({
     source: s.source as string,
     shopId: String(s.shopId),

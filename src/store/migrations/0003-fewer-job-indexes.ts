@@ -28,4 +28,5 @@ export const m0003FewerJobIndexes: Migration = {
   up(db) {
     db.exec(SQL);
   },
+  postgres: SQL, // portable as written
 };

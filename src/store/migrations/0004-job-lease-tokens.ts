@@ -17,4 +17,5 @@ export const m0004JobLeaseTokens: Migration = {
   up(db) {
     db.exec(SQL);
   },
+  postgres: SQL, // portable as written
 };

@@ -21,4 +21,5 @@ export const m0005ReplyPartsAndLeadTags: Migration = {
   up(db) {
     db.exec(SQL);
   },
+  postgres: SQL, // portable as written
 };

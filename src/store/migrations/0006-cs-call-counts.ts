@@ -21,10 +21,25 @@ CREATE TABLE cs_call_counts (
 ) WITHOUT ROWID;
 `;
 
+/** PostgreSQL form: BIGINT times, no WITHOUT ROWID. */
+const POSTGRES = `
+CREATE TABLE cs_call_counts (
+  source          TEXT    NOT NULL,
+  shop_id         TEXT    NOT NULL,
+  day_start       BIGINT  NOT NULL,
+  used            INTEGER NOT NULL DEFAULT 0,
+  exhausted_until BIGINT,
+  sweep_pages     INTEGER,
+  updated_at      BIGINT  NOT NULL,
+  PRIMARY KEY (source, shop_id, day_start)
+);
+`;
+
 export const m0006CsCallCounts: Migration = {
   version: 6,
   name: "cs-call-counts",
   up(db) {
     db.exec(SQL);
   },
+  postgres: POSTGRES,
 };

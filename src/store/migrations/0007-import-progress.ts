@@ -21,10 +21,27 @@ CREATE TABLE import_rooms (
 ) WITHOUT ROWID;
 `;
 
+/** PostgreSQL form: BIGINT times, no WITHOUT ROWID. */
+const POSTGRES = `
+CREATE TABLE import_rooms (
+  source            TEXT    NOT NULL,
+  shop_id           TEXT    NOT NULL,
+  room_id           TEXT    NOT NULL,
+  cursor_message_id TEXT,
+  cursor_time       BIGINT,
+  last_message_at   BIGINT,
+  imported          INTEGER NOT NULL DEFAULT 0,
+  finished_at       BIGINT,
+  updated_at        BIGINT  NOT NULL,
+  PRIMARY KEY (source, shop_id, room_id)
+);
+`;
+
 export const m0007ImportProgress: Migration = {
   version: 7,
   name: "import-progress",
   up(db) {
     db.exec(SQL);
   },
+  postgres: POSTGRES,
 };

@@ -13,7 +13,8 @@ export type { Migration } from "./types.js";
 /**
  * Every schema step, in order. APPEND ONLY: once a migration has shipped it is never edited, reordered or removed
  * (files in the field have it recorded as applied and will not run it again); change the schema by appending a new
- * step with the next version. A test checks versions run 1, 2, 3... without gaps.
+ * step with the next version. A test checks versions run 1, 2, 3... without gaps. Each step has an SQLite and a
+ * PostgreSQL form (types.ts says how to write the second); a test checks both give the same tables and columns.
  */
 export const MIGRATIONS: readonly Migration[] = [
   m0001Initial,

@@ -1,0 +1,27 @@
+/**
+ * Opens the state where `statePath` (or `--state`) points: an SQLite file for a path, the PostgreSQL store for a
+ * `postgres://` or `postgresql://` URL (password from the URL or TOKOKOMMO_STATE_PASSWORD; TLS options as URL
+ * parameters, see docs/configuration.md). The PostgreSQL client is loaded only when a URL asks for it.
+ *
+ * The SQLite branch returns today's synchronous Store; it becomes the asynchronous SQLite engine store once the
+ * engine has moved onto the asynchronous port (then both branches return an AsyncEngineStore).
+ */
+import type { PostgresEngineStore, PostgresStoreOptions } from "./postgres/engine-store.js";
+import { isPostgresUrl, redactStateUrl } from "./state-location.js";
+import { type OpenStoreOptions, openStore, type Store } from "./store.js";
+
+export type StateBackend =
+  | { kind: "sqlite"; /** The file's path. */ location: string; store: Store }
+  | { kind: "postgres"; /** The URL, password hidden. */ location: string; store: PostgresEngineStore };
+
+export async function openStateBackend(
+  statePath: string,
+  opts: { sqlite?: OpenStoreOptions; postgres?: PostgresStoreOptions } = {},
+): Promise<StateBackend> {
+  if (!isPostgresUrl(statePath)) {
+    return { kind: "sqlite", location: statePath, store: openStore(statePath, opts.sqlite) };
+  }
+  const { PostgresEngineStore } = await import("./postgres/engine-store.js");
+  const store = await PostgresEngineStore.open(statePath, opts.postgres);
+  return { kind: "postgres", location: redactStateUrl(statePath), store };
+}

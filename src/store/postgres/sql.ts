@@ -1,0 +1,58 @@
+/**
+ * How the PostgreSQL store runs SQL: on the pool (each call on whichever connection is free, committed on its own)
+ * or on the one connection a transaction holds. `atomic` is how a method that needs several statements stays
+ * atomic either way: inside a transaction it just runs; on the pool it opens a transaction of its own.
+ */
+import type pg from "pg";
+
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Runs `fn` atomically (see above). */
+  atomic<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+}
+
+/** SQL on the pool: a call outside a transaction never runs on (or joins) a connection a transaction holds. */
+export function poolSql(pool: pg.Pool): Sql {
+  return {
+    query: async <R>(text: string, params?: unknown[]) =>
+      (await pool.query(text, params as unknown[])).rows as R[],
+    atomic: (fn) => inTransaction(pool, fn),
+  };
+}
+
+/** SQL on a transaction's own connection. */
+export function clientSql(client: pg.PoolClient): Sql {
+  const sql: Sql = {
+    query: async <R>(text: string, params?: unknown[]) =>
+      (await client.query(text, params as unknown[])).rows as R[],
+    atomic: (fn) => fn(sql),
+  };
+  return sql;
+}
+
+/**
+ * Runs `fn` in one transaction on one dedicated pooled connection: BEGIN, then COMMIT when `fn` resolves or
+ * ROLLBACK when it rejects. A connection whose ROLLBACK failed (the server went away mid-transaction) is
+ * discarded rather than returned to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    // READ COMMITTED whatever the server's default: each statement sees what committed before it started, which
+    // the job claim's re-check relies on (job-queue.ts), and FOR UPDATE skips or re-checks rows instead of failing.
+    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    try {
+      const result = await fn(clientSql(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The job queue part of the engine store contract (see engine-store.contract.ts): claim order and one job per
+ * ordering key, leases and their takeover, lease-token checks, dead jobs and requeue, writes behind.
+ */
+import { expect, it } from "vitest";
+import type { ContractContext } from "./engine-store.contract.js";
+import { claimAll, inbound, syncJob } from "./engine-store.contract.js";
+
+export function describeClaims(ctx: ContractContext): void {
+  it("offers only the oldest unfinished job of each key, oldest first, and each once", async () => {
+    const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const b1 = await ctx.store.enqueue(syncJob("B"), 1_000);
+    const a2 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    expect((await claimAll(ctx.store, 1_000)).map((j) => j.id)).toEqual([a1, b1]);
+    expect(await claimAll(ctx.store, 1_000)).toEqual([]);
+    expect(await ctx.store.hasPendingJob("sync_room", "A")).toBe(true);
+    expect((await ctx.store.openJobs("sync_room", "A")).map((j) => j.state)).toEqual(["running", "pending"]);
+    expect(a2).toBeGreaterThan(a1);
+  });
+
+  it("holds a key's later jobs while its oldest waits for its retry time", async () => {
+    const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [job] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.fail(job!, { error: "503", code: "TK_ERR_X", retryAt: 5_000 });
+    expect(await claimAll(ctx.store, 2_000)).toEqual([]);
+    const [again] = await claimAll(ctx.store, 5_000);
+    expect(again).toMatchObject({ id: a1, attempts: 1 });
+    expect((await ctx.store.openJobs("sync_room", "A"))[0]).toMatchObject({ lastErrorCode: "TK_ERR_X" });
+  });
+
+  it("commits completions written behind before the next claim, which then offers the key's next job", async () => {
+    await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a2 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [job] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.complete(job!);
+    expect((await claimAll(ctx.store, 1_000)).map((j) => j.id)).toEqual([a2]);
+  });
+
+  it("drops a batch of writes behind that fails, so it cannot block later claims", async () => {
+    const id = await ctx.store.enqueue(syncJob("A"), 1_000);
+    ctx.store.writeBehind(async () => {
+      throw new Error("a write that keeps failing");
+    });
+    const first = await ctx.store.jobs.claimNext({ now: 1_000, leaseMs: 1_000, limit: 5 }).then(
+      (jobs) => jobs.map((j) => j.id),
+      () => "failed once",
+    );
+    const second = first === "failed once" ? (await claimAll(ctx.store, 1_000)).map((j) => j.id) : first;
+    expect(second).toEqual([id]);
+  });
+
+  it("commits writes behind on flush", async () => {
+    await ctx.store.insertInbound(inbound("m1"), { orderingKey: "k", shopKey: "s" }, 1_000);
+    const [job] = await claimAll(ctx.store, 1_000);
+    ctx.store.writeBehind((tx) => tx.markInboundDelivered(job!.refId!, { amojoMessageId: "am" }));
+    await ctx.store.jobs.complete(job!);
+    await ctx.store.jobs.flush?.();
+    expect((await ctx.store.getInbound(job!.refId!))?.state).toBe("delivered");
+    expect(await ctx.store.jobCounts()).toEqual([]);
+  });
+}
+
+export function describeLeases(ctx: ContractContext): void {
+  it("takes back a job whose lease ran out, counting the attempt, and ignores the first claim's late calls", async () => {
+    const id = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [stale] = await ctx.store.jobs.claimNext({ now: 1_000, leaseMs: 1_000, limit: 5 });
+    expect(await ctx.store.jobs.releaseExpiredLeases(1_500)).toBe(0);
+    expect(await claimAll(ctx.store, 1_500)).toEqual([]);
+    expect(await ctx.store.jobs.releaseExpiredLeases(2_001)).toBe(1);
+    const [fresh] = await claimAll(ctx.store, 2_001);
+    expect(fresh).toMatchObject({ id, attempts: 1 });
+    expect(fresh!.leaseToken).not.toBe(stale!.leaseToken);
+    // The first run finishes late: none of its calls touches the job the second run now holds.
+    await ctx.store.jobs.complete(stale!);
+    await ctx.store.jobs.fail(stale!, { error: "late", retryAt: 0 });
+    await ctx.store.jobs.kill(stale!, "late");
+    await ctx.store.jobs.release([stale!]);
+    expect(await ctx.store.jobs.renewLeases([stale!, fresh!], 99_000)).toEqual([id]);
+    await ctx.store.jobs.flush?.();
+    expect((await ctx.store.openJobs("sync_room", "A")).map((j) => j.state)).toEqual(["running"]);
+    expect(await ctx.store.jobs.releaseExpiredLeases(90_000)).toBe(0); // renewed by its holder
+    await ctx.store.jobs.release([fresh!]);
+    expect((await claimAll(ctx.store, 90_000)).map((j) => [j.id, j.attempts])).toEqual([[id, 1]]);
+  });
+
+  it("makes a job dead once expired leases spend its retry budget", async () => {
+    const store = await ctx.harness.open({ retryBudget: 2 });
+    await store.enqueue(syncJob("A"), 0);
+    for (const now of [1_000, 3_000]) {
+      expect(await store.jobs.claimNext({ now, leaseMs: 500, limit: 1 })).toHaveLength(1);
+      expect(await store.jobs.releaseExpiredLeases(now + 1_000)).toBe(1);
+    }
+    expect((await store.jobCountsByKind())[0]).toMatchObject({ pending: 0, dead: 1 });
+  });
+
+  it("skips a dead job so its key moves on, and requeues dead jobs with a fresh budget", async () => {
+    const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a2 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [job] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.fail(job!, { error: "x", retryAt: 1_000 });
+    const [retried] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.kill(retried!, "unsendable", "TK_ERR_X");
+    expect(await ctx.store.jobCounts()).toEqual([
+      { shopKey: "tokopedia:481154", pending: 1, running: 0, dead: 1 },
+    ]);
+    const [next] = await claimAll(ctx.store, 1_000);
+    expect(next?.id).toBe(a2);
+    expect(await ctx.store.requeueDead("enrich_lead")).toBe(0);
+    expect(await ctx.store.requeueDead()).toBe(1);
+    await ctx.store.jobs.complete(next!);
+    expect(await claimAll(ctx.store, Date.now() + 1)).toMatchObject([{ id: a1, attempts: 0 }]);
+  });
+
+  it("claims only the kinds asked for and skips excluded shops", async () => {
+    await ctx.store.enqueue({ ...syncJob("A"), shopKey: "tiktokshop:9" }, 1_000);
+    const b = await ctx.store.enqueue(syncJob("B"), 1_000);
+    const opts = { now: 1_000, leaseMs: 1_000, limit: 5 };
+    expect(await ctx.store.jobs.claimNext({ ...opts, kinds: ["deliver_to_kommo"] })).toEqual([]);
+    const got = await ctx.store.jobs.claimNext({ ...opts, excludeShopKeys: ["tiktokshop:9"] });
+    expect(got.map((j) => j.id)).toEqual([b]);
+    expect(got[0]).toMatchObject({
+      kind: "sync_room",
+      orderingKey: "B",
+      payload: { roomId: "7799" },
+      refId: null,
+    });
+  });
+}
