@@ -10,9 +10,10 @@ import type { PostgresEngineStore, PostgresStoreOptions } from "./postgres/engin
 import { isPostgresUrl, redactStateUrl } from "./state-location.js";
 import { type OpenStoreOptions, openStore, type Store } from "./store.js";
 
+/** `location`: the file's path (SQLite) or the URL with its password hidden (PostgreSQL). */
 export type StateBackend =
-  | { kind: "sqlite"; /** The file's path. */ location: string; store: Store }
-  | { kind: "postgres"; /** The URL, password hidden. */ location: string; store: PostgresEngineStore };
+  | { kind: "sqlite"; location: string; store: Store }
+  | { kind: "postgres"; location: string; store: PostgresEngineStore };
 
 export async function openStateBackend(
   statePath: string,
