@@ -1,0 +1,48 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresCoordinator } from "../../src/cluster/postgres.js";
+import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { coordinatorContract } from "./coordinator-contract.js";
+
+let server: TestPostgres;
+let url: string;
+const pools: pg.Pool[] = [];
+
+/** One replica: its own pool on the shared database. */
+function replica(): PostgresCoordinator {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pools.push(pool);
+  return new PostgresCoordinator({ pool, refreshLockTimeoutMs: 5_000 });
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.createDatabase();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await server?.stop();
+});
+
+describe("PostgreSQL coordinator schema", () => {
+  it("ensureSchema is idempotent and safe from replicas starting together", async () => {
+    const [a, b, c] = [replica(), replica(), replica()];
+    await Promise.all([a.ensureSchema(), b.ensureSchema(), c.ensureSchema()]);
+    await a.ensureSchema();
+    const { rows } = await pools[0]!.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'cluster_%' ORDER BY 1",
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([
+      "cluster_leases",
+      "cluster_rate_budgets",
+      "cluster_replicas",
+    ]);
+  });
+});
+
+coordinatorContract("PostgreSQL", async () => {
+  const a = replica();
+  await a.ensureSchema();
+  return { a, b: replica() };
+});
