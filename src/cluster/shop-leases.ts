@@ -39,10 +39,17 @@ export function newReplicaIdentity(now = Date.now()): ReplicaIdentity {
   return { id: randomBytes(8).toString("hex"), host: hostname(), pid: process.pid, startedAt: now };
 }
 
-const leaseName = (shopKey: string) => `shop:${shopKey}`;
+const LEASE_PREFIX = "shop:";
+const leaseName = (shopKey: string) => `${LEASE_PREFIX}${shopKey}`;
+
+/** The shop key a lease name stands for; undefined for a lease that is not a shop's. */
+export function shopOfLease(name: string): string | undefined {
+  return name.startsWith(LEASE_PREFIX) ? name.slice(LEASE_PREFIX.length) : undefined;
+}
 
 export class ShopLeases {
   readonly identity: ReplicaIdentity;
+  readonly coordinator: Coordinator;
   /** Shop key → the expiry of our lease on it. */
   private readonly held = new Map<string, number>();
   private readonly now: () => number;
@@ -52,6 +59,7 @@ export class ShopLeases {
   private stopped = false;
 
   constructor(private readonly o: ShopLeasesOptions) {
+    this.coordinator = o.coordinator;
     this.now = o.now ?? Date.now;
     this.identity = o.identity ?? newReplicaIdentity(this.now());
     this.ttl = o.leaseTtlMs ?? LEASE_TTL_MS;

@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterView } from "../../src/cluster/cluster-view.js";
 import { MemoryCoordinator } from "../../src/cluster/memory.js";
 import type { Coordinator } from "../../src/cluster/port.js";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
@@ -80,6 +81,12 @@ for (const [name, pair] of [
       expect(b.heldShops()).toHaveLength(2);
       expect(holders()).toEqual([1, 1, 1, 1]);
       expect(acquired[1]).toEqual(b.heldShops());
+      // What status shows: both replicas, and each shop's holder.
+      const view = await clusterView(a.coordinator, clock.t);
+      expect(view.replicas.map((r) => r.id)).toEqual(["replica-0", "replica-1"]);
+      expect(view.shopHolders).toEqual(
+        Object.fromEntries(SHOPS.map((s) => [s, a.holds(s) ? "replica-0" : "replica-1"])),
+      );
       // A dies: B ticks on. A's leases (renewed at +5 s) are live until +35 s: nothing moves before.
       const fromA = a.heldShops();
       for (let i = 0; i < 5; i++) {
