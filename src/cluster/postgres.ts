@@ -13,6 +13,13 @@ import * as sql from "./postgres-sql.js";
 export interface PostgresCoordinatorOptions {
   /** The pool the coordinator queries (it does not end it: the owner does). */
   pool: pg.Pool;
+  /**
+   * The pool refresh locks take their connection from (default `pool`). A refresh holds that connection while it
+   * runs and meanwhile needs others (saving the token, the rate budget): a pool filled with refreshes holding
+   * locks would wait for itself. Give locks their own small pool, or make the shared one larger than the number of
+   * tokens that may refresh at once plus two.
+   */
+  lockPool?: pg.Pool;
   /** How long a refresh waits for another replica's refresh of the same token (default 60 s). */
   refreshLockTimeoutMs?: number;
 }
@@ -30,10 +37,12 @@ function leaseOf(r: Row): LeaseRecord {
 
 export class PostgresCoordinator implements Coordinator {
   private readonly pool: pg.Pool;
+  private readonly lockPool: pg.Pool;
   private readonly lockTimeoutMs: number;
 
   constructor(o: PostgresCoordinatorOptions) {
     this.pool = o.pool;
+    this.lockPool = o.lockPool ?? o.pool;
     this.lockTimeoutMs = o.refreshLockTimeoutMs ?? 60_000;
   }
 
@@ -102,7 +111,7 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   async withRefreshLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.lockPool.connect();
     let broken: Error | undefined;
     try {
       try {

@@ -41,6 +41,41 @@ describe("PostgreSQL coordinator schema", () => {
   });
 });
 
+describe("PostgreSQL refresh locks", () => {
+  it("a refresh that waits longer than the lock timeout fails with TK_ERR_CLUSTER_LOCK_TIMEOUT and runs nothing", async () => {
+    const holder = replica();
+    await holder.ensureSchema();
+    const lockPool = new pg.Pool({ connectionString: url, max: 1 });
+    pools.push(lockPool);
+    const waiter = new PostgresCoordinator({ pool: lockPool, lockPool, refreshLockTimeoutMs: 200 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    const first = holder.withRefreshLock("refresh:kommo:slow", async () => {
+      entered();
+      await held;
+    });
+    await inside;
+    let ran = false;
+    const err = await waiter
+      .withRefreshLock("refresh:kommo:slow", async () => {
+        ran = true;
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "TK_ERR_CLUSTER_LOCK_TIMEOUT" });
+    expect(ran).toBe(false);
+    release();
+    await first;
+    // The waiter's only connection went back to its pool in a usable state.
+    expect(await waiter.withRefreshLock("refresh:kommo:slow", async () => "after")).toBe("after");
+  });
+});
+
 coordinatorContract("PostgreSQL", async () => {
   const a = replica();
   await a.ensureSchema();
