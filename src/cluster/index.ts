@@ -12,6 +12,7 @@ export { REPLICA_TIMEOUT_MS } from "./port.js";
 export { PostgresCoordinator, type PostgresCoordinatorOptions } from "./postgres.js";
 export { CLUSTER_DDL } from "./postgres-sql.js";
 export { withClusterRefreshLock } from "./refresh-lock.js";
+export { type ReplicaHooks, type ReplicaHooksOptions, replicaHooks } from "./replica-hooks.js";
 export {
   LEASE_TTL_MS,
   newReplicaIdentity,

@@ -43,6 +43,10 @@ export interface KommoLimiterOptions {
   shared?: () => Promise<void>;
 }
 
+/** Kommo's budget as the limiter keeps it: 7 requests per window of 1 s plus a margin for jitter. */
+export const KOMMO_REQUESTS_PER_WINDOW = 7;
+export const KOMMO_WINDOW_MS = 1100;
+
 export class KommoRateLimiter {
   readonly limit: number;
   readonly windowMs: number;
@@ -53,8 +57,8 @@ export class KommoRateLimiter {
   private readonly shared: (() => Promise<void>) | undefined;
 
   constructor(o: KommoLimiterOptions = {}) {
-    this.limit = o.limit ?? 7;
-    this.windowMs = o.windowMs ?? 1100;
+    this.limit = o.limit ?? KOMMO_REQUESTS_PER_WINDOW;
+    this.windowMs = o.windowMs ?? KOMMO_WINDOW_MS;
     this.now = o.now ?? (() => performance.now());
     this.shared = o.shared;
     if (o.quietStart) {
