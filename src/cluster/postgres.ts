@@ -113,6 +113,12 @@ export class PostgresCoordinator implements Coordinator {
   async withRefreshLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const client = await this.lockPool.connect();
     let broken: Error | undefined;
+    // A connection lost while checked out is reported as an 'error' event on it: unheard, it would end the
+    // process. Heard, the lock is simply gone (PostgreSQL released it) and the client is discarded at the end.
+    const lost = (e: Error) => {
+      broken = e;
+    };
+    client.on("error", lost);
     try {
       try {
         await client.query("BEGIN");
@@ -133,6 +139,7 @@ export class PostgresCoordinator implements Coordinator {
         });
       }
     } finally {
+      client.off("error", lost);
       client.release(broken);
     }
   }

@@ -11,6 +11,8 @@ const pools: pg.Pool[] = [];
 /** One replica: its own pool on the shared database. */
 function replica(): PostgresCoordinator {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // The pool's owner hears idle connections dropping (the daemon logs them); here one is killed on purpose.
+  pool.on("error", () => {});
   pools.push(pool);
   return new PostgresCoordinator({ pool, refreshLockTimeoutMs: 5_000 });
 }
@@ -73,6 +75,39 @@ describe("PostgreSQL refresh locks", () => {
     await first;
     // The waiter's only connection went back to its pool in a usable state.
     expect(await waiter.withRefreshLock("refresh:kommo:slow", async () => "after")).toBe("after");
+  });
+});
+
+describe("a replica that dies holding a refresh lock", () => {
+  it("loses it with its connection: the other replica's refresh runs", async () => {
+    const dying = replica();
+    await dying.ensureSchema();
+    const other = replica();
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    let finish!: () => void;
+    const stuck = dying
+      .withRefreshLock("refresh:tts:seller", async () => {
+        entered();
+        await new Promise<void>((r) => {
+          finish = r;
+        });
+      })
+      .catch((e: unknown) => e);
+    await inside;
+    const waiting = other.withRefreshLock("refresh:tts:seller", async () => "other ran");
+    // The dying replica's connection goes (a crash, a network cut): PostgreSQL ends its transaction and lock.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+    );
+    await admin.end();
+    expect(await waiting).toBe("other ran");
+    finish();
+    await stuck;
   });
 });
 
