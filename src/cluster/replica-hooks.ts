@@ -39,9 +39,20 @@ export function replicaHooks(o: ReplicaHooksOptions): ReplicaHooks {
     budget: { limit: KOMMO_REQUESTS_PER_WINDOW, windowMs: KOMMO_WINDOW_MS },
     ...clock,
   });
+  // One wrapper per store: the clients' in-process single-flight is keyed by the store object, so every client
+  // of an account must get the same one (else each would wait for the cluster's lock on its own connection).
+  const wrapped = new WeakMap<TokenStore, TokenStore>();
+  const tokenStore = (store: TokenStore) => {
+    let w = wrapped.get(store);
+    if (!w) {
+      w = withClusterRefreshLock(store, o.coordinator);
+      wrapped.set(store, w);
+    }
+    return w;
+  };
   return {
     leases,
-    tokenStore: (store) => withClusterRefreshLock(store, o.coordinator),
+    tokenStore,
     kommoShared: (limiterKey) => () => kommo(kommoBudgetKey(limiterKey)),
     tokopediaShared: (appName, requestsPerSecond) => {
       const gate = budgetGate({

@@ -41,7 +41,10 @@ describe("replica hooks", () => {
     expect(h.sweepsShop({ source: "tokopedia", shopId: "1" })).toBe(true);
     expect(h.sweepsShop({ source: "tiktokshop", shopId: "2" })).toBe(true);
     expect(h.sweepsShop({ source: "tokopedia", shopId: "9" })).toBe(false);
-    const store = h.tokenStore(new MemoryTokenStore());
+    const state = new MemoryTokenStore();
+    const store = h.tokenStore(state);
     expect(await store.withRefreshLock?.("kommo:acme", async () => "locked")).toBe("locked");
+    // Every client of the store gets the same wrapper: their in-process single-flight stays shared.
+    expect(h.tokenStore(state)).toBe(store);
   });
 });
