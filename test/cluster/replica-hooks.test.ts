@@ -31,7 +31,7 @@ describe("replica hooks", () => {
     const app = h.tokopediaShared("app", 5.5);
     for (let i = 0; i < 6; i++) await app("/v1/chat/messages");
     await app("/v1/chat/rooms");
-    expect(waits).toEqual([1_000]);
+    expect(waits).toEqual([1_100]);
   });
 
   it("sweepsShop follows the replica's leases; the token store gets the refresh lock", async () => {
