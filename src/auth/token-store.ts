@@ -20,6 +20,17 @@ export interface TokenStore {
   load(key: string): StoredToken | undefined;
   save(key: string, token: StoredToken): void;
   delete(key: string): void;
+  /**
+   * Runs a refresh of `key`'s token holding a lock shared by every process on the same state (replicas on one
+   * database: src/cluster/refresh-lock.ts). `fn` re-reads the token inside and refreshes only if it is still the
+   * expired one. Absent: one process per state, and the clients' own single-flight is enough.
+   */
+  withRefreshLock?<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `fn` under the store's refresh lock of `key`, or directly when the store has none. */
+export function underRefreshLock<T>(store: TokenStore, key: string, fn: () => Promise<T>): Promise<T> {
+  return store.withRefreshLock ? store.withRefreshLock(key, fn) : fn();
 }
 
 export class MemoryTokenStore implements TokenStore {

@@ -52,6 +52,12 @@ export interface PollerOptions {
   minIntervalMs?: (shop: ShopBinding) => number | undefined;
   /** Timers of the periodic and catch-up sweeps (tests inject a manual clock). */
   timers?: SchedulerTimers;
+  /**
+   * Replicas on one database: whether this replica sweeps the shop now (it holds the shop's lease, see
+   * src/cluster/shop-leases.ts); a shop it does not hold is skipped, its sweeps run on the replica that does.
+   * Absent: every shop is swept here.
+   */
+  sweepsShop?: (shop: ShopBinding) => boolean;
 }
 
 export class Poller {
@@ -216,6 +222,7 @@ export class Poller {
    * tick of a paged source lists one page of its walk.
    */
   private async runSweep(shop: ShopBinding, tick = false): Promise<number> {
+    if (this.o.sweepsShop && !this.o.sweepsShop(shop)) return 0;
     try {
       return await (tick && pagedListing(shop.app.marketplace) ? this.sweepPage(shop) : this.sweepShop(shop));
     } catch (err) {

@@ -19,6 +19,7 @@ const BRIDGE = "bridge-serve-webhooks-jobs";
 
 /** Every code, alphabetical. */
 export const ERROR_CODES = {
+  TK_ERR_CLUSTER_LOCK_TIMEOUT: { category: "transient", exitCode: 1, retryable: true, doc: BRIDGE },
   TK_ERR_CONFIG_INVALID: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_NOT_FOUND: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },
   TK_ERR_CONFIG_NOT_JSON: { category: "config", exitCode: 2, retryable: false, doc: CONFIG },

@@ -19,6 +19,9 @@
  * per request), needs no clock shared between processes (monotonic clocks are per process, and persisting wall
  * time would bring back the clock-step problem above), and its price is small: the first Kommo REST call of a
  * process (lead tags, a token refresh, a doctor check) starts about a second later.
+ *
+ * Replicas on one PostgreSQL database run at the same time, so a quiet window does not cover them: each limiter
+ * then also takes from the account's cluster-wide budget (the `shared` option), which every replica shares.
  */
 export interface KommoLimiterOptions {
   /** Requests allowed per window, default 7. */
@@ -32,7 +35,17 @@ export interface KommoLimiterOptions {
    * the process-wide ones from getKommoLimiter, which is what the clients use.
    */
   quietStart?: boolean;
+  /**
+   * The account's budget shared with the other replicas on the same database (src/cluster/budget-gate.ts):
+   * awaited after this process's own window, it resolves when the cluster may send one more request. Absent:
+   * one process per state, and the window above is the whole budget.
+   */
+  shared?: () => Promise<void>;
 }
+
+/** Kommo's budget as the limiter keeps it: 7 requests per window of 1 s plus a margin for jitter. */
+export const KOMMO_REQUESTS_PER_WINDOW = 7;
+export const KOMMO_WINDOW_MS = 1100;
 
 export class KommoRateLimiter {
   readonly limit: number;
@@ -41,11 +54,13 @@ export class KommoRateLimiter {
   /** Grant times of the permits still inside the window, oldest first. */
   private readonly granted: number[] = [];
   private tail: Promise<void> = Promise.resolve();
+  private readonly shared: (() => Promise<void>) | undefined;
 
   constructor(o: KommoLimiterOptions = {}) {
-    this.limit = o.limit ?? 7;
-    this.windowMs = o.windowMs ?? 1100;
+    this.limit = o.limit ?? KOMMO_REQUESTS_PER_WINDOW;
+    this.windowMs = o.windowMs ?? KOMMO_WINDOW_MS;
     this.now = o.now ?? (() => performance.now());
+    this.shared = o.shared;
     if (o.quietStart) {
       const t = this.now();
       for (let i = 0; i < this.limit; i++) this.granted.push(t);
@@ -57,7 +72,9 @@ export class KommoRateLimiter {
     const turn = this.tail.then(() => this.waitForSlot());
     // The chain must survive a rejected turn (it cannot reject today, but keep the queue alive regardless).
     this.tail = turn.catch(() => undefined);
-    return turn;
+    // The cluster's budget is taken outside the local queue: its grants come back in the database's order.
+    const shared = this.shared;
+    return shared ? turn.then(() => shared()) : turn;
   }
 
   private async waitForSlot(): Promise<void> {

@@ -15,12 +15,14 @@
  *    issued but we never received; the marker makes that case explicit instead of mysterious.
  * 3. Refreshes are single-flight per (store, key) in this process: two concurrent 401s must not both present the
  *    same refresh token (the second would be refused and could wipe a good pair). Inside the flight we re-read
- *    the store: if another client instance already rotated, we use its pair instead of refreshing again.
+ *    the store: if another client instance already rotated, we use its pair instead of refreshing again. When
+ *    the store offers a refresh lock (replicas sharing one database), the flight runs inside it, so the same holds
+ *    across processes: a replica that waited re-reads, finds the fresh pair, and makes no call.
  * 4. After a transport failure or 5xx during a refresh we retry once with the same refresh token: either Kommo
  *    never processed it (the retry succeeds) or it did (the retry is refused, see 2). The stored token is never
  *    replaced by anything but a pair Kommo returned.
  */
-import type { StoredToken, TokenStore } from "../auth/token-store.js";
+import { type StoredToken, type TokenStore, underRefreshLock } from "../auth/token-store.js";
 import { isTkError, type TkError } from "../errors/index.js";
 import { kommoErrors } from "./errors.js";
 import { joinUrl, sendRaw } from "./http.js";
@@ -70,7 +72,10 @@ export class OAuthTokens {
     }
     const running = perStore.get(this.o.key);
     if (running) return running;
-    const flight = this.doRefresh(staleAccessToken).finally(() => perStore.delete(this.o.key));
+    // Across processes sharing the state (replicas), the store's lock: doRefresh re-reads the pair inside it.
+    const flight = underRefreshLock(this.o.store, this.o.key, () => this.doRefresh(staleAccessToken)).finally(
+      () => perStore.delete(this.o.key),
+    );
     perStore.set(this.o.key, flight);
     return flight;
   }

@@ -6,7 +6,7 @@
  * Tokens live in a TokenStore under `tiktokshop:{app}:{open_id}`.
  */
 
-import type { StoredToken, TokenStore } from "../../auth/token-store.js";
+import { type StoredToken, type TokenStore, underRefreshLock } from "../../auth/token-store.js";
 import { isTkError, TkError } from "../../errors/index.js";
 import { notAuthorized, reauthNeeded, TTS_ERR } from "./errors.js";
 import { exchange } from "./http.js";
@@ -129,7 +129,9 @@ export class TikTokShopAuth {
     // configured margin, every call would otherwise refresh (and burn a single-use refresh token).
     const lifetime = t.expiresAt - t.obtainedAt;
     const ahead = Math.min(this.opts.refreshAheadMs ?? DEFAULT_REFRESH_AHEAD_MS, Math.max(0, lifetime / 2));
-    if (t.expiresAt - ahead <= this.now()) return (await this.refresh(openId)).accessToken;
+    // The token read here is named as the stale one: a refresh that waited for another (a replica's, under the
+    // store's lock) finds it replaced and makes no call.
+    if (t.expiresAt - ahead <= this.now()) return (await this.refresh(openId, t.accessToken)).accessToken;
     return t.accessToken;
   }
 
@@ -156,7 +158,10 @@ export class TikTokShopAuth {
   refresh(openId: string, staleAccessToken?: string): Promise<StoredToken> {
     const running = this.inflight.get(openId);
     if (running) return running;
-    const p = this.doRefresh(openId, staleAccessToken).finally(() => this.inflight.delete(openId));
+    // Replicas sharing the state refresh under the store's lock; doRefresh re-reads the token inside it.
+    const p = underRefreshLock(this.opts.tokenStore, this.tokenKey(openId), () =>
+      this.doRefresh(openId, staleAccessToken),
+    ).finally(() => this.inflight.delete(openId));
     this.inflight.set(openId, p);
     return p;
   }

@@ -54,6 +54,8 @@ export interface TokopediaClientOptions {
   now?: () => number;
   /** Monotonic clock and sleep of the rate gate (tests). Default performance.now and setTimeout. */
   rateClock?: { now: () => number; sleep: (ms: number) => Promise<void> };
+  /** The app's per-endpoint budget shared with other replicas (src/cluster/budget-gate.ts); absent: none. */
+  sharedRate?: (endpoint: string) => Promise<void>;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -91,6 +93,7 @@ export class TokopediaClient {
       opts.rateClock?.sleep,
       opts.rateClock?.now,
       opts.requestsPerSecond,
+      opts.sharedRate,
     );
     this.tokens = new TokenSource({
       storeKey: `tokopedia:${opts.appName}`,

@@ -145,7 +145,9 @@ export class RateGate {
   /**
    * `wallNow`: the wall clock (ms since the epoch), for Retry-After dates. `monotonicNow`: what the waits are
    * measured on (default performance.now). `requestsPerSecond`: the app's rate per endpoint, shared by all the
-   * callers of this gate (one gate per app: every shop of the app goes through it).
+   * callers of this gate (one gate per app: every shop of the app goes through it). `shared`: the app's budget
+   * per endpoint shared with the other replicas on the same database (src/cluster/budget-gate.ts), awaited after
+   * this gate's own pacing; absent with one process per state.
    */
   constructor(
     private readonly wallNow: () => number,
@@ -153,6 +155,7 @@ export class RateGate {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
     private readonly monotonicNow: () => number = () => performance.now(),
     readonly requestsPerSecond: number = DEFAULT_REQUESTS_PER_SECOND,
+    private readonly shared?: (endpoint: string) => Promise<void>,
   ) {}
 
   /** The rate an endpoint is paced at now (requests per second). */
@@ -193,7 +196,10 @@ export class RateGate {
         await this.sleep(left);
       }
       // A 429 seen while this caller waited for its slot: Tokopedia's pause comes first.
-      if (waitLeft() <= 0) return;
+      if (waitLeft() <= 0) {
+        await this.shared?.(endpoint);
+        return;
+      }
     }
   }
 

@@ -1,0 +1,120 @@
+/**
+ * The cluster-wide rate budgets as the clients use them: two replicas' Kommo limiters (each allowing 7 per window
+ * on its own) and two replicas' Tokopedia gates, each with a shared budget over its own PostgreSQL pool, never let
+ * more than the budget through together. Time is virtual: the replicas sleep on one clock that the test moves to
+ * the next wake-up once every caller is either done or asleep.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { budgetGate, kommoBudgetKey, tokopediaBudgetKey } from "../../src/cluster/budget-gate.js";
+import { PostgresCoordinator } from "../../src/cluster/postgres.js";
+import { KommoRateLimiter } from "../../src/kommo/limiter.js";
+import { RateGate } from "../../src/sources/tokopedia/rate-limit.js";
+import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+
+let server: TestPostgres;
+let url: string;
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.createDatabase();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await server?.stop();
+});
+
+async function replicas(): Promise<[PostgresCoordinator, PostgresCoordinator]> {
+  const pair = [0, 1].map(() => {
+    const pool = new pg.Pool({ connectionString: url, max: 3 });
+    pools.push(pool);
+    return new PostgresCoordinator({ pool });
+  }) as [PostgresCoordinator, PostgresCoordinator];
+  await pair[0].ensureSchema();
+  return pair;
+}
+
+/** One clock for every replica; sleepers wake in time order, moved on by `run`. */
+class VirtualClock {
+  t = 5_000_000;
+  private sleepers: { at: number; wake: () => void }[] = [];
+  now = () => this.t;
+  sleep = (ms: number) =>
+    new Promise<void>((wake) => {
+      this.sleepers.push({ at: this.t + ms, wake });
+    });
+
+  /** Runs the calls; resolves to the virtual times at which each was let through. */
+  async run(calls: (() => Promise<void>)[]): Promise<number[]> {
+    const sent: number[] = [];
+    let open = calls.length;
+    for (const call of calls)
+      void call().then(() => {
+        sent.push(this.t);
+        open--;
+      });
+    while (open > 0) {
+      // Every caller still open is asleep (none is in a round trip to the database): move to the next wake-up.
+      if (this.sleepers.length === open) {
+        this.sleepers.sort((x, y) => x.at - y.at);
+        const next = this.sleepers.shift();
+        if (next) {
+          this.t = Math.max(this.t, next.at);
+          next.wake();
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    return sent;
+  }
+}
+
+function maxInAnyWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((x, y) => x - y);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe("cluster-wide rate budgets in the clients", () => {
+  it("two replicas' Kommo limiters send at most 7 per 1100 ms together", async () => {
+    const clock = new VirtualClock();
+    const limiters = (await replicas()).map((coordinator) => {
+      const gate = budgetGate({ coordinator, budget: { limit: 7, windowMs: 1_100 }, ...clock });
+      // Each replica's own window would let 7 through at once; the shared budget is what holds them together.
+      return new KommoRateLimiter({
+        limit: 7,
+        windowMs: 1_100,
+        now: clock.now,
+        shared: () => gate(kommoBudgetKey("acme")),
+      });
+    });
+    const sent = await clock.run(
+      Array.from({ length: 14 }, (_, i) => () => (limiters[i % 2] as KommoRateLimiter).acquire()),
+    );
+    expect(sent).toHaveLength(14);
+    expect(maxInAnyWindow(sent, 1_100)).toBe(7);
+    expect(Math.max(...sent) - Math.min(...sent)).toBe(1_100);
+  });
+
+  it("two replicas' Tokopedia gates of one app keep the app's rate together", async () => {
+    const clock = new VirtualClock();
+    const gates = (await replicas()).map((coordinator) => {
+      const shared = budgetGate({ coordinator, budget: { limit: 5, windowMs: 1_000 }, ...clock });
+      return new RateGate(clock.now, 60_000, clock.sleep, clock.now, 50, (endpoint) =>
+        shared(tokopediaBudgetKey("app", endpoint)),
+      );
+    });
+    const sent = await clock.run(
+      Array.from({ length: 20 }, (_, i) => () => (gates[i % 2] as RateGate).pass("/v1/chat/messages")),
+    );
+    expect(sent).toHaveLength(20);
+    expect(maxInAnyWindow(sent, 1_000)).toBe(5);
+    expect(Math.max(...sent) - Math.min(...sent)).toBe(3_000);
+  });
+});
