@@ -3,6 +3,7 @@
  * source adapter and to Kommo through interfaces, not concrete clients). The concrete clients in src/kommo and
  * src/sources satisfy these structurally; tests and the sandbox wire them to the simulators.
  */
+import type { IncomingLeadsPort } from "./pending-leads-port.js";
 import type { KommoMessageBody } from "./render-inbound.js";
 
 export interface KommoParticipant {
@@ -62,4 +63,6 @@ export interface KommoRestPort {
   /** The lead's sale value (0: none) and whether it is still in the incoming stage. */
   leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean }>;
   setLeadPrice?(leadId: number, price: number): Promise<void>;
+  /** Reading, accepting and enriching incoming leads (absent: the chat's lead is never written to). */
+  incoming?: IncomingLeadsPort;
 }
