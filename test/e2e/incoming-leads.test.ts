@@ -1,5 +1,5 @@
 /**
- * Issue 17 §1b end to end over real HTTP (Tokopedia simulator -> daemon -> Kommo simulator, Kommo's 7/s REST limit
+ * Incoming leads end to end over real HTTP (Tokopedia simulator -> daemon -> Kommo simulator, Kommo's 7/s REST limit
  * on): the bridge never writes to a lead while it is incoming (the simulator records any such write); once a manager
  * accepts it, the bridge learns it within the check interval and adds the shop and marketplace tags, the shop's
  * leadTags and responsible user, and moves it into the shop's pipeline; an autoAccept shop's lead is accepted by the
