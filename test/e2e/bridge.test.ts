@@ -58,7 +58,10 @@ describe("buyer -> Kommo", () => {
     expect(contact?.name).toBe("Budi");
     // Enrichment over REST waits until a manager accepts the lead (a write would take it out of incoming); then the
     // lead is tagged with the shop and the marketplace.
-    await waitForAsync("the lead pending enrichment", async () => (await daemon.store.pendingLeads.count()) > 0);
+    await waitForAsync(
+      "the lead pending enrichment",
+      async () => (await daemon.store.pendingLeads.count()) > 0,
+    );
     expect(bed.kommo.leads().find((l) => l.id === lead.id)?.tags).toEqual([]);
     bed.kommo.acceptLead(lead.id);
     await waitFor("lead tags", () => {
