@@ -18,6 +18,8 @@ export interface AcceptanceWatchOptions {
   /** Between two rounds, default 60 s (a lead is enriched within about one interval of its acceptance). */
   intervalMs?: number;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
+  /** Told of each lead enriched after its acceptance (the engine refreshes its orders note and sale value). */
+  onEnriched?: (lead: PendingLead) => void;
 }
 
 export const DEFAULT_ACCEPTANCE_CHECK_MS = 60_000;
@@ -99,8 +101,10 @@ export class AcceptanceWatch {
       const now = found.get(lead.leadId);
       if (now?.incoming) continue;
       try {
-        if (now) await enrichAccepted(batch.api, shop.routing, now, lead.tags);
-        else
+        if (now) {
+          await enrichAccepted(batch.api, shop.routing, now, lead.tags);
+          this.o.onEnriched?.(lead);
+        } else
           this.o.log?.("info", "a pending lead was declined or deleted in Kommo; it is not tagged", {
             shop: lead.shopKey,
             lead: lead.leadId,

@@ -14,8 +14,8 @@ import { Intake, type KommoHookCodec } from "./intake.js";
 import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-kinds.js";
 import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
-import { noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
-import type { PendingLeadsPort } from "./pending-leads-port.js";
+import { noteLeadAccepted, noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
+import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
@@ -80,6 +80,7 @@ export class BridgeEngine {
       pendingLeads: o.pendingLeads,
       ...(o.leadAcceptanceCheckMs !== undefined ? { intervalMs: o.leadAcceptanceCheckMs } : {}),
       ...(o.log ? { log: o.log } : {}),
+      onEnriched: (lead) => this.leadAccepted(lead),
     });
   }
 
@@ -218,6 +219,22 @@ export class BridgeEngine {
         if (isJobOf(job, SYNC_ROOM)) deliverFallbacks(job.payload, deps);
       },
     });
+  }
+
+  /** A pending lead was accepted and enriched: the sale value held back meanwhile follows (orders note refresh). */
+  private leadAccepted(lead: PendingLead): void {
+    const [source, shopId] = lead.shopKey.split(":");
+    if (!this.orders || !lead.roomId || source === undefined || !isSourceKind(source) || !shopId) return;
+    try {
+      noteLeadAccepted(this.orders, source, shopId, lead.roomId);
+      this.runner.notify();
+    } catch (err) {
+      this.o.log?.("warn", "the orders note of an accepted lead could not be queued", {
+        code: classifyError(err).code,
+        shop: lead.shopKey,
+        lead: lead.leadId,
+      });
+    }
   }
 
   private queueFailed(err: unknown): void {

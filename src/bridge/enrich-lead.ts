@@ -58,6 +58,7 @@ export async function enrichLeadJob(job: JobOf<"enrich_lead">, deps: EnrichDeps)
       shopKey: key,
       leadId,
       amojoChatId: p.amojoChatId,
+      ...(p.roomId ? { roomId: p.roomId } : {}),
       tags: p.tags,
       since: deps.now(),
     });

@@ -14,6 +14,8 @@ export interface PendingLead {
   shopKey: string;
   leadId: number;
   amojoChatId: string;
+  /** The conversation, when known: its orders note (and the sale value) refreshes once the lead is accepted. */
+  roomId?: string;
   /** The shop and marketplace tags computed when the chat was delivered (routing.leadTags join at write time). */
   tags: string[];
   /** When it was recorded (ms). */

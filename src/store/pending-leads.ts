@@ -5,6 +5,7 @@ export interface PendingLeadRow {
   shopKey: string;
   leadId: number;
   amojoChatId: string;
+  roomId?: string;
   tags: string[];
   since: number;
 }
@@ -21,12 +22,12 @@ export class PendingLeadsRepo {
 
   constructor(db: Database) {
     this.addStmt = db.prepare(
-      `INSERT INTO pending_lead_enrichment (shop_key, lead_id, amojo_chat_id, tags, since)
-       VALUES (@shopKey, @leadId, @amojoChatId, @tags, @since)
+      `INSERT INTO pending_lead_enrichment (shop_key, lead_id, amojo_chat_id, room_id, tags, since)
+       VALUES (@shopKey, @leadId, @amojoChatId, @roomId, @tags, @since)
        ON CONFLICT (shop_key, lead_id) DO NOTHING`,
     );
     this.listStmt = db.prepare(
-      `SELECT shop_key AS shopKey, lead_id AS leadId, amojo_chat_id AS amojoChatId, tags, since
+      `SELECT shop_key AS shopKey, lead_id AS leadId, amojo_chat_id AS amojoChatId, room_id AS roomId, tags, since
        FROM pending_lead_enrichment ORDER BY since, lead_id`,
     );
     this.removeStmt = db.prepare(
@@ -36,12 +37,15 @@ export class PendingLeadsRepo {
   }
 
   async add(lead: PendingLeadRow): Promise<void> {
-    this.addStmt.run({ ...lead, tags: JSON.stringify(lead.tags) });
+    this.addStmt.run({ ...lead, roomId: lead.roomId ?? null, tags: JSON.stringify(lead.tags) });
   }
 
   async list(): Promise<PendingLeadRow[]> {
-    const rows = this.listStmt.all() as (Omit<PendingLeadRow, "tags"> & { tags: string })[];
-    return rows.map((r) => ({ ...r, tags: parseTags(r.tags) }));
+    const rows = this.listStmt.all() as (Omit<PendingLeadRow, "tags" | "roomId"> & {
+      tags: string;
+      roomId: string | null;
+    })[];
+    return rows.map(({ roomId, ...r }) => ({ ...r, ...(roomId ? { roomId } : {}), tags: parseTags(r.tags) }));
   }
 
   async remove(shopKey: string, leadId: number): Promise<void> {

@@ -10,6 +10,7 @@ CREATE TABLE pending_lead_enrichment (
   shop_key       TEXT   NOT NULL,
   lead_id        BIGINT NOT NULL,
   amojo_chat_id  TEXT   NOT NULL,
+  room_id        TEXT,
   tags           TEXT   NOT NULL,
   since          BIGINT NOT NULL,
   PRIMARY KEY (shop_key, lead_id)
