@@ -110,6 +110,18 @@ describe("incoming leads stay incoming until a person accepts them", () => {
     expect(b.kommo.incomingLeadWrites()).toEqual([]);
   });
 
+  it("autoAccept is idempotent: when the accept's answer is lost, the retry finds the lead accepted and only tags it", async () => {
+    const { b, config } = await world();
+    daemon = await start(config);
+    b.kommo.dropNext(1, { host: "rest", method: "POST", pathEndsWith: "/accept", afterProcessing: true });
+    const lead = await leadOfBuyer(b, 1, "8401");
+    await waitFor("the lead tagged after the retry", () => leadNow(b, lead.id)?.tags.includes("agency-b"));
+    const accepts = b.kommo.requestLog().filter((r) => r.method === "POST" && r.path.endsWith("/accept"));
+    expect(accepts).toHaveLength(1);
+    expect(leadNow(b, lead.id)).toMatchObject({ leftIncomingBy: "accept", responsibleUserId: 5002 });
+    expect(b.kommo.incomingLeadWrites()).toEqual([]);
+  });
+
   it("a restart while a lead is pending loses nothing; a declined lead is dropped without a write", async () => {
     const { b, config } = await world();
     daemon = await start(config);
