@@ -5,7 +5,7 @@ import type { Migration } from "./types.js";
  * to a lead still incoming would take it out of incoming. One row per (shop, lead); removed once the lead was
  * enriched, declined or deleted. Plain types and syntax that PostgreSQL runs as well.
  */
-const SQL = `
+export const PENDING_LEAD_ENRICHMENT_SQL = `
 CREATE TABLE pending_lead_enrichment (
   shop_key       TEXT   NOT NULL,
   lead_id        BIGINT NOT NULL,
@@ -21,6 +21,6 @@ export const m0009PendingLeadEnrichment: Migration = {
   version: 9,
   name: "pending-lead-enrichment",
   up(db) {
-    db.exec(SQL);
+    db.exec(PENDING_LEAD_ENRICHMENT_SQL);
   },
 };
