@@ -98,6 +98,7 @@ export class AcceptanceWatch {
       return;
     }
     for (const { lead, shop } of batch.items) {
+      if (this.stopped) return; // shutting down: the rest waits in the state file for the next start
       const now = found.get(lead.leadId);
       if (now?.incoming) continue;
       try {
