@@ -52,9 +52,11 @@ export interface KommoChatsPort {
   ): Promise<{ amojoChatId: string }>;
 }
 
-/** Optional REST side (only when the account has REST auth configured): lead enrichment. */
+/**
+ * Optional REST side (only when the account has REST auth configured): lead enrichment. Writes to a lead (its price,
+ * through `incoming` its tags, user and stage) are only made once the lead has left the incoming stage; notes any time.
+ */
 export interface KommoRestPort {
-  tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }>;
   /** The chat's newest lead; undefined while Kommo has made none. */
   leadOfChat?(amojoChatId: string): Promise<number | undefined>;
   addLeadNote?(leadId: number, text: string): Promise<{ noteId: number }>;
