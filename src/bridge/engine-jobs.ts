@@ -10,7 +10,7 @@ import { dispatchTable, type JobHandlers } from "./job-kinds.js";
 import type { JobHandler, QueuedJob } from "./job-runner.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { type OrderNoteDeps, refreshOrders } from "./order-note.js";
-import type { PendingLeadsPort } from "./pending-leads-port.js";
+import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore } from "./store-port.js";
@@ -32,11 +32,13 @@ export interface HandlerDeps {
   orders?: OrderNoteDeps;
   /** Leads whose enrichment waits for their acceptance. */
   pendingLeads: PendingLeadsPort;
+  /** A lead enriched by its job (the engine refreshes its orders note, for the sale value). */
+  onLeadEnriched?: (lead: PendingLead) => void;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
 }
 
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
-  const { attachments, download, pendingLeads, log, ...common } = deps;
+  const { attachments, download, pendingLeads, log, onLeadEnriched, ...common } = deps;
   return {
     sync_room: async (job) => {
       await syncRoom(job.payload, common);
@@ -55,7 +57,13 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       await account.chats.sendDeliveryStatus(p.scopeId, p.amojoMessageId, p.status);
     },
     enrich_lead: (job) =>
-      enrichLeadJob(job, { topology: deps.topology, pendingLeads, now: deps.now, ...(log ? { log } : {}) }),
+      enrichLeadJob(job, {
+        topology: deps.topology,
+        pendingLeads,
+        now: deps.now,
+        ...(log ? { log } : {}),
+        ...(onLeadEnriched ? { onEnriched: onLeadEnriched } : {}),
+      }),
     refresh_orders: async (job) => {
       if (deps.orders) await refreshOrders(job, deps.orders);
     },

@@ -183,6 +183,7 @@ export class BridgeEngine {
     const handlers = jobHandlers({
       ...deps,
       pendingLeads: o.pendingLeads,
+      onLeadEnriched: (lead: PendingLead) => this.leadAccepted(lead),
       ...(o.log ? { log: o.log } : {}),
       attachments: o.attachments,
       ...(o.download ? { download: o.download } : {}),

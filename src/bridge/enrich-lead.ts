@@ -14,7 +14,7 @@
  */
 import { TkError } from "../errors/index.js";
 import type { JobOf } from "./job-kinds.js";
-import type { IncomingLeadsPort, LeadSnapshot, PendingLeadsPort } from "./pending-leads-port.js";
+import type { IncomingLeadsPort, LeadSnapshot, PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import { type LeadRouting, shopKey, type Topology } from "./topology.js";
 
 export interface EnrichDeps {
@@ -22,6 +22,8 @@ export interface EnrichDeps {
   pendingLeads: PendingLeadsPort;
   now: () => number;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
+  /** Told when the job itself enriched the lead (accepted already, or by autoAccept): the sale value may follow. */
+  onEnriched?: (lead: PendingLead) => void;
 }
 
 export async function enrichLeadJob(job: JobOf<"enrich_lead">, deps: EnrichDeps): Promise<void> {
@@ -65,6 +67,14 @@ export async function enrichLeadJob(job: JobOf<"enrich_lead">, deps: EnrichDeps)
     return;
   }
   await enrichAccepted(rest.incoming, shop.routing, lead, p.tags);
+  deps.onEnriched?.({
+    shopKey: job.shopKey,
+    leadId,
+    amojoChatId: p.amojoChatId,
+    ...(p.roomId ? { roomId: p.roomId } : {}),
+    tags: p.tags,
+    since: deps.now(),
+  });
 }
 
 async function readOne(api: IncomingLeadsPort, leadId: number): Promise<LeadSnapshot | undefined> {

@@ -27,8 +27,12 @@ afterEach(async () => {
   warnings.length = 0;
 });
 
-async function start(withOrderScope: boolean, leadAcceptanceCheckMs?: number): Promise<TikTokShopTestbed> {
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
+async function start(
+  withOrderScope: boolean,
+  leadAcceptanceCheckMs?: number,
+  shopSettings?: Record<string, unknown>,
+): Promise<TikTokShopTestbed> {
+  bed = await startTikTokShopTestbed({ mode: "webhook", ...(shopSettings ? { shopSettings } : {}) });
   if (withOrderScope) bed.tiktokshop.setScopes(bed.openId, ORDER_SCOPES);
   const config: Config = { ...bed.config, orders: { enabled: true, quietHours: 6, days: 90 } };
   daemon = await startDaemon({
@@ -77,6 +81,19 @@ describe("orders note on the lead", () => {
       () => b.kommo.leads().find((l) => l.id === note.leadId)?.price === 35000,
     );
     expect(b.kommo.notes()).toHaveLength(1);
+    expect(b.kommo.incomingLeadWrites()).toEqual([]);
+  });
+
+  it("an autoAccept shop's lead gets its sale value once the bridge accepted it", async () => {
+    const b = await start(true, undefined, { autoAccept: true });
+    b.tiktokshop.orders.add(b.shopId, "9201", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });
+    await buyerWritesAndArrives(b, "9201", "Halo kak, bisa kirim hari ini?");
+    const note = await waitFor("the orders note", () => b.kommo.notes()[0]);
+    await waitFor(
+      "the lead's sale value",
+      () => b.kommo.leads().find((l) => l.id === note.leadId)?.price === 35000,
+    );
+    expect(b.kommo.leads().find((l) => l.id === note.leadId)).toMatchObject({ leftIncomingBy: "accept" });
     expect(b.kommo.incomingLeadWrites()).toEqual([]);
   });
 
