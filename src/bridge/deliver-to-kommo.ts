@@ -120,7 +120,11 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
             kind: ENRICH_LEAD,
             orderingKey: `enrich:${chatId}`,
             shopKey: shopKey(msg.source, msg.shopId),
-            payload: { amojoChatId: chatId, tags: leadTags(shop.shopName, msg.source, room) },
+            payload: {
+              amojoChatId: chatId,
+              tags: leadTags(shop.shopName, msg.source, room),
+              roomId: msg.roomId,
+            },
           },
           deps.now(),
         );

@@ -5,15 +5,16 @@
 import { TkError } from "../errors/index.js";
 import { type DeliveredIds, deliverToKommo } from "./deliver-to-kommo.js";
 import { deliverToMarketplace } from "./deliver-to-marketplace.js";
+import { enrichLeadJob } from "./enrich-lead.js";
 import { dispatchTable, type JobHandlers } from "./job-kinds.js";
 import type { JobHandler, QueuedJob } from "./job-runner.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { type OrderNoteDeps, refreshOrders } from "./order-note.js";
+import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore } from "./store-port.js";
 import { syncRoom } from "./sync-room.js";
-import { tagLead } from "./tag-lead.js";
 import type { Topology } from "./topology.js";
 
 /** What the handlers share. */
@@ -29,10 +30,15 @@ export interface HandlerDeps {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   /** The orders note on leads (absent: no order notes at all). */
   orders?: OrderNoteDeps;
+  /** Leads whose enrichment waits for their acceptance. */
+  pendingLeads: PendingLeadsPort;
+  /** A lead enriched by its job (the engine refreshes its orders note, for the sale value). */
+  onLeadEnriched?: (lead: PendingLead) => void;
+  log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
 }
 
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
-  const { attachments, download, ...common } = deps;
+  const { attachments, download, pendingLeads, log, onLeadEnriched, ...common } = deps;
   return {
     sync_room: async (job) => {
       await syncRoom(job.payload, common);
@@ -50,7 +56,14 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       if (!account) return; // the account was removed from the config; nobody to tell
       await account.chats.sendDeliveryStatus(p.scopeId, p.amojoMessageId, p.status);
     },
-    enrich_lead: (job) => tagLead(job, deps.topology),
+    enrich_lead: (job) =>
+      enrichLeadJob(job, {
+        topology: deps.topology,
+        pendingLeads,
+        now: deps.now,
+        ...(log ? { log } : {}),
+        ...(onLeadEnriched ? { onEnriched: onLeadEnriched } : {}),
+      }),
     refresh_orders: async (job) => {
       if (deps.orders) await refreshOrders(job, deps.orders);
     },

@@ -4,6 +4,7 @@
  */
 
 import { isSourceKind } from "../domain/marketplace.js";
+import { AcceptanceWatch } from "./acceptance-watch.js";
 import type { DeliveredIds } from "./deliver-to-kommo.js";
 import { replyJobDied } from "./deliver-to-marketplace.js";
 import { jobHandlers, watchedHandlers } from "./engine-jobs.js";
@@ -13,7 +14,8 @@ import { Intake, type KommoHookCodec } from "./intake.js";
 import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-kinds.js";
 import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
-import { noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
+import { noteLeadAccepted, noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
+import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import { Poller } from "./poller.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
@@ -45,6 +47,10 @@ export interface EngineOptions {
   onStateWritable?: (failure: StateWriteFailure | undefined) => void;
   /** Where the orders notes of leads stand (the state file's orderNotes); absent: no orders on leads. */
   orderNotes?: OrderNotesPort;
+  /** Leads whose enrichment waits until a manager accepts them (the state file's pendingLeads). */
+  pendingLeads: PendingLeadsPort;
+  /** How often pending leads are checked for acceptance, default 60 s. */
+  leadAcceptanceCheckMs?: number;
 }
 
 export class BridgeEngine {
@@ -52,6 +58,8 @@ export class BridgeEngine {
   readonly metrics: BridgeMetrics;
   readonly runner: JobRunner;
   readonly poller: Poller;
+  /** Enriches pending leads once accepted. */
+  readonly leadAcceptance: AcceptanceWatch;
   /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
   readonly state: StateHealth;
   private readonly now: () => number;
@@ -67,6 +75,13 @@ export class BridgeEngine {
     this.intake = this.createIntake(continuity, initialLookbackMs);
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
+    this.leadAcceptance = new AcceptanceWatch({
+      topology: o.topology,
+      pendingLeads: o.pendingLeads,
+      ...(o.leadAcceptanceCheckMs !== undefined ? { intervalMs: o.leadAcceptanceCheckMs } : {}),
+      ...(o.log ? { log: o.log } : {}),
+      onEnriched: (lead) => this.leadAccepted(lead),
+    });
   }
 
   private createStateHealth(): StateHealth {
@@ -167,6 +182,9 @@ export class BridgeEngine {
     };
     const handlers = jobHandlers({
       ...deps,
+      pendingLeads: o.pendingLeads,
+      onLeadEnriched: (lead: PendingLead) => this.leadAccepted(lead),
+      ...(o.log ? { log: o.log } : {}),
       attachments: o.attachments,
       ...(o.download ? { download: o.download } : {}),
     });
@@ -204,6 +222,22 @@ export class BridgeEngine {
     });
   }
 
+  /** A pending lead was accepted and enriched: the sale value held back meanwhile follows (orders note refresh). */
+  private leadAccepted(lead: PendingLead): void {
+    const [source, shopId] = lead.shopKey.split(":");
+    if (!this.orders || !lead.roomId || source === undefined || !isSourceKind(source) || !shopId) return;
+    try {
+      noteLeadAccepted(this.orders, source, shopId, lead.roomId);
+      this.runner.notify();
+    } catch (err) {
+      this.o.log?.("warn", "the orders note of an accepted lead could not be queued", {
+        code: classifyError(err).code,
+        shop: lead.shopKey,
+        lead: lead.leadId,
+      });
+    }
+  }
+
   private queueFailed(err: unknown): void {
     // The state file refusing writes is reported by watchQueue (with its own code, once per 10 s).
     if (stateWriteCode(err)) return;
@@ -226,6 +260,7 @@ export class BridgeEngine {
   async start(): Promise<void> {
     this.parkUnboundShops(this.o.store.jobCounts());
     this.runner.start();
+    this.leadAcceptance.start();
     await this.poller.start();
   }
 
@@ -273,6 +308,7 @@ export class BridgeEngine {
   /** Stops sweeping and claiming, finishes or releases in-flight jobs. */
   async stop(graceMs = 5_000): Promise<void> {
     await this.poller.stop();
+    await this.leadAcceptance.stop();
     await this.runner.stop(graceMs);
   }
 

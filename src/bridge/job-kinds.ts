@@ -20,6 +20,8 @@ export interface ReportStatusPayload {
 export interface TagLeadPayload {
   amojoChatId: string;
   tags: string[];
+  /** The conversation (absent in jobs queued by earlier versions): its orders note refreshes once accepted. */
+  roomId?: string;
 }
 
 /** Bring the orders note of a conversation's lead up to date (its row in the order-notes store says which). */
@@ -29,9 +31,9 @@ export interface RefreshOrdersPayload {
   roomId: string;
   /**
    * What asked for it: the lead's first buyer message, a message after a quiet spell, an order webhook, an invoice
-   * the buyer shared (legacy Tokopedia).
+   * the buyer shared (legacy Tokopedia), the lead's acceptance (the sale value was held back while incoming).
    */
-  reason: "new_lead" | "quiet_spell" | "order_status" | "invoice_shared";
+  reason: "new_lead" | "quiet_spell" | "order_status" | "invoice_shared" | "lead_accepted";
 }
 
 /**

@@ -125,6 +125,22 @@ export function noteOrderStatus(
   return rooms.length > 0;
 }
 
+/**
+ * A lead held back while incoming was accepted: its conversation's orders note refreshes, which also writes the
+ * sale value that could not be written before. Nothing when the conversation has no note.
+ */
+export function noteLeadAccepted(
+  deps: OrderNoteDeps,
+  source: SourceKind,
+  shopId: string,
+  roomId: string,
+): void {
+  const shop = deps.topology.shop(source, shopId);
+  if (!ordersActive(shop, deps.ordersOff) || !shop.app.marketplace.recentOrders) return;
+  if (!deps.orderNotes.get({ source, shopId, roomId })) return;
+  enqueueRefresh(deps, { source, shopId, roomId, reason: "lead_accepted" });
+}
+
 function enqueueRefresh(deps: OrderNoteDeps, p: RefreshOrdersPayload): void {
   deps.store.enqueue(
     {

@@ -3,6 +3,7 @@
  * source adapter and to Kommo through interfaces, not concrete clients). The concrete clients in src/kommo and
  * src/sources satisfy these structurally; tests and the sandbox wire them to the simulators.
  */
+import type { IncomingLeadsPort } from "./pending-leads-port.js";
 import type { KommoMessageBody } from "./render-inbound.js";
 
 export interface KommoParticipant {
@@ -51,9 +52,11 @@ export interface KommoChatsPort {
   ): Promise<{ amojoChatId: string }>;
 }
 
-/** Optional REST side (only when the account has REST auth configured): lead enrichment. */
+/**
+ * Optional REST side (only when the account has REST auth configured): lead enrichment. Writes to a lead (its price,
+ * through `incoming` its tags, user and stage) are only made once the lead has left the incoming stage; notes any time.
+ */
 export interface KommoRestPort {
-  tagLeadOfChat(amojoChatId: string, tags: string[]): Promise<{ leadId?: number }>;
   /** The chat's newest lead; undefined while Kommo has made none. */
   leadOfChat?(amojoChatId: string): Promise<number | undefined>;
   addLeadNote?(leadId: number, text: string): Promise<{ noteId: number }>;
@@ -62,4 +65,6 @@ export interface KommoRestPort {
   /** The lead's sale value (0: none) and whether it is still in the incoming stage. */
   leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean }>;
   setLeadPrice?(leadId: number, price: number): Promise<void>;
+  /** Reading, accepting and enriching incoming leads (absent: the chat's lead is never written to). */
+  incoming?: IncomingLeadsPort;
 }

@@ -54,7 +54,13 @@ export interface DaemonOptions {
   engine?: Partial<
     Pick<
       EngineOptions,
-      "concurrency" | "perShopConcurrency" | "retryBudget" | "leaseMs" | "initialLookbackMs" | "now"
+      | "concurrency"
+      | "perShopConcurrency"
+      | "retryBudget"
+      | "leaseMs"
+      | "initialLookbackMs"
+      | "now"
+      | "leadAcceptanceCheckMs"
     >
   > & {
     baseRetryMs?: number;

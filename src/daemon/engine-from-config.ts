@@ -62,6 +62,10 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(w.log ? { log: w.log } : {}),
     orderNotes: store.orderNotes,
+    pendingLeads: store.pendingLeads,
+    ...(tuning.leadAcceptanceCheckMs !== undefined
+      ? { leadAcceptanceCheckMs: tuning.leadAcceptanceCheckMs }
+      : {}),
     onStateWritable: (failure) => {
       const ms =
         failure?.code === "TK_ERR_STATE_BUSY"

@@ -8,6 +8,7 @@ import type { TokenStore } from "../auth/token-store.js";
 import { TkError } from "../errors/index.js";
 import { kommoErrors } from "./errors.js";
 import { joinUrl, sendRaw } from "./http.js";
+import { IncomingLeadsApi } from "./incoming-leads.js";
 import { getKommoLimiter, type KommoRateLimiter } from "./limiter.js";
 import { OAuthTokens } from "./oauth-tokens.js";
 import { restHttpError } from "./rest-errors.js";
@@ -61,6 +62,8 @@ export class KommoRestClient {
   private readonly timeoutMs: number;
   /** Pipeline id → its incoming stage's status id (null: the pipeline has none). */
   private readonly incomingStages = new Map<number, number | null>();
+  /** Incoming leads: read, accept, enrich once accepted (incoming-leads.ts). */
+  readonly incoming = new IncomingLeadsApi((method, path, body) => this.json(method, path, body));
 
   constructor(private readonly o: KommoRestClientOptions) {
     this.limiter = o.limiter ?? getKommoLimiter(o.tokenKey);

@@ -20,6 +20,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations/index.js";
 import { assertNativeSqlite } from "./native.js";
 import { OrderNotesRepo } from "./order-notes.js";
 import { OutboundRepo } from "./outbound.js";
+import { PendingLeadsRepo } from "./pending-leads.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
@@ -73,6 +74,8 @@ export class Store {
   readonly callCounts: CallCountsRepo;
   /** The orders note of each conversation's Kommo lead. */
   readonly orderNotes: OrderNotesRepo;
+  /** Leads whose enrichment waits until a manager accepts them. */
+  readonly pendingLeads: PendingLeadsRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -92,6 +95,7 @@ export class Store {
     this.webhooks = new WebhookSeenRepo(db);
     this.callCounts = new CallCountsRepo(db);
     this.orderNotes = new OrderNotesRepo(db);
+    this.pendingLeads = new PendingLeadsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

@@ -33,6 +33,8 @@ export interface TikTokShopTestbedOptions {
   shopName?: string;
   /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
   dir?: string;
+  /** Extra keys for the shop's config entry (e.g. `{ autoAccept: true }`). */
+  shopSettings?: Record<string, unknown>;
 }
 
 export interface TikTokShopTestbed extends TestbedBase {
@@ -124,7 +126,14 @@ function rawConfig(
     },
     kommo: { accounts: [world.configAccount] },
     shops: [
-      { source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, kommoAccount: "acme", name: shop.name },
+      {
+        source: "tiktokshop",
+        shopId: shop.id,
+        app: TTS_TESTBED_APP,
+        kommoAccount: "acme",
+        name: shop.name,
+        ...o.shopSettings,
+      },
     ],
     attachments: o.attachments ?? "reject",
     // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.

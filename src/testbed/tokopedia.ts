@@ -32,6 +32,8 @@ export interface TestbedOptions {
   dir?: string;
   /** The app's webhook secret (default TESTBED_WEBHOOK_SECRET); null: none, so webhooks arrive unsigned. */
   webhookSecret?: string | null;
+  /** Extra keys for every shop's config entry (e.g. `{ autoAccept: true }`). */
+  shopSettings?: Record<string, unknown>;
 }
 
 export interface Testbed extends TestbedBase {
@@ -79,7 +81,13 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
         ],
       },
       kommo: { accounts: [world.configAccount] },
-      shops: shops.map((s) => ({ shopId: s.shopId, app: "main", kommoAccount: "acme", name: s.name })),
+      shops: shops.map((s) => ({
+        shopId: s.shopId,
+        app: "main",
+        kommoAccount: "acme",
+        name: s.name,
+        ...o.shopSettings,
+      })),
       attachments: o.attachments ?? "reject",
       // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
       media: { allowPrivateNetworks: true },

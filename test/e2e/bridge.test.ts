@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { KommoChatsClient } from "../../src/kommo/index.js";
 import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor } from "../helpers/wait.js";
+import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 let bed: Testbed;
 let daemon: RunningDaemon;
@@ -17,7 +17,11 @@ let shopId: string;
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
   shopId = bed.shops[0]!.shopId;
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
+  daemon = await startDaemon({
+    config: bed.config,
+    port: 0,
+    engine: { baseRetryMs: 50, maxRetryMs: 500, leadAcceptanceCheckMs: 200 },
+  });
   await bed.connectDaemon(daemon.url);
 });
 
@@ -52,7 +56,14 @@ describe("buyer -> Kommo", () => {
     expect(lead.status).toBe("incoming");
     const contact = bed.kommo.contacts().find((c) => c.id === lead.contactId);
     expect(contact?.name).toBe("Budi");
-    // Enrichment over REST: the lead is tagged with the shop and the marketplace.
+    // Enrichment over REST waits until a manager accepts the lead (a write would take it out of incoming); then the
+    // lead is tagged with the shop and the marketplace.
+    await waitForAsync(
+      "the lead pending enrichment",
+      async () => (await daemon.store.pendingLeads.count()) > 0,
+    );
+    expect(bed.kommo.leads().find((l) => l.id === lead.id)?.tags).toEqual([]);
+    bed.kommo.acceptLead(lead.id);
     await waitFor("lead tags", () => {
       const tags = bed.kommo.leads().find((l) => l.id === lead.id)?.tags ?? [];
       return tags.includes("kommo-store") && tags.includes("Tokopedia");

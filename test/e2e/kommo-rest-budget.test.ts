@@ -25,7 +25,12 @@ const tagged = (b: Testbed) => b.kommo.leads().filter((l) => l.tags.includes("ko
 
 it("SIGKILL right after a burst of lead-tag calls and an immediate restart: at most 7 REST calls in any second, no 429", async () => {
   const ROOMS = 16;
-  bed = await startTestbed({ mode: "webhook", kommo: { rateLimit: { rps: 7, windowMs: 1000 } } });
+  // autoAccept: the bridge accepts each incoming lead itself and tags it at once (no manager in this test).
+  bed = await startTestbed({
+    mode: "webhook",
+    kommo: { rateLimit: { rps: 7, windowMs: 1000 } },
+    shopSettings: { autoAccept: true },
+  });
   const b = bed;
   const shopId = b.shops[0]!.shopId;
   const port = await freePort();
@@ -34,7 +39,8 @@ it("SIGKILL right after a burst of lead-tag calls and an immediate restart: at m
   for (let i = 0; i < ROOMS; i++) {
     await b.tokopedia.buyerSends(shopId, `budget-buyer-${i}`, `halo ${i}`, { buyerName: `Buyer ${i}` });
   }
-  // Each room's tag job takes three calls (chat link, contact, lead); the limiter lets them out in bursts of 7.
+  // Each room's tag job takes several calls (chat link, contact, lead, accept, tags); the limiter lets them out in
+  // bursts of 7.
   // Kill just after the second burst, when the old process has spent the whole budget of its last second.
   await waitFor("a second burst of REST calls", () => restCalls(b).length >= 14, 20_000);
   let seen = restCalls(b).length;
@@ -70,7 +76,7 @@ it("SIGKILL right after a burst of lead-tag calls and an immediate restart: at m
 }, 90_000);
 
 it("a chat whose incoming lead does not exist yet when its tag job first runs is tagged once the lead exists", async () => {
-  bed = await startTestbed({ mode: "webhook" });
+  bed = await startTestbed({ mode: "webhook", shopSettings: { autoAccept: true } });
   const b = bed;
   const shopId = b.shops[0]!.shopId;
   const port = await freePort();

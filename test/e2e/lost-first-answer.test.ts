@@ -12,7 +12,8 @@ let bed: TikTokShopTestbed;
 let daemon: RunningDaemon;
 
 beforeAll(async () => {
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
+  // autoAccept: the bridge accepts the incoming lead itself, so it is tagged at once (no manager in this test).
+  bed = await startTikTokShopTestbed({ mode: "webhook", shopSettings: { autoAccept: true } });
   daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 200 } });
   await bed.connectDaemon(daemon.url);
 });

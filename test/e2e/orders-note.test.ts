@@ -12,7 +12,7 @@ import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor } from "../helpers/wait.js";
+import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 const ORDER_SCOPES = ["seller.authorization.info", "seller.customer_service", "seller.order.info"];
 let bed: TikTokShopTestbed | undefined;
@@ -27,14 +27,22 @@ afterEach(async () => {
   warnings.length = 0;
 });
 
-async function start(withOrderScope: boolean): Promise<TikTokShopTestbed> {
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
+async function start(
+  withOrderScope: boolean,
+  leadAcceptanceCheckMs?: number,
+  shopSettings?: Record<string, unknown>,
+): Promise<TikTokShopTestbed> {
+  bed = await startTikTokShopTestbed({ mode: "webhook", ...(shopSettings ? { shopSettings } : {}) });
   if (withOrderScope) bed.tiktokshop.setScopes(bed.openId, ORDER_SCOPES);
   const config: Config = { ...bed.config, orders: { enabled: true, quietHours: 6, days: 90 } };
   daemon = await startDaemon({
     config,
     port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500 },
+    engine: {
+      baseRetryMs: 50,
+      maxRetryMs: 500,
+      ...(leadAcceptanceCheckMs !== undefined ? { leadAcceptanceCheckMs } : {}),
+    },
     log: (level, msg, details) => {
       if (level === "warn") warnings.push({ msg, ...(details ? { details } : {}) });
     },
@@ -55,6 +63,40 @@ async function buyerWritesAndArrives(b: TikTokShopTestbed, buyerId: string, text
 }
 
 describe("orders note on the lead", () => {
+  it("a lead accepted after its note was written gets its sale value without another buyer message", async () => {
+    const b = await start(true, 200);
+    b.tiktokshop.orders.add(b.shopId, "9101", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });
+    await buyerWritesAndArrives(b, "9101", "Halo kak, topinya ready?");
+    const note = await waitFor("the orders note", () => b.kommo.notes()[0]);
+    await waitForAsync("the lead pending", async () => (await daemon!.store.pendingLeads.count()) === 1);
+    // Every job done (the note's refresh found the lead incoming and wrote no value) before the manager accepts.
+    await waitFor("the queue drained", () =>
+      daemon!.store.jobs.counts().every((c) => c.pending === 0 && c.running === 0),
+    );
+    expect(b.kommo.leads().find((l) => l.id === note.leadId)).toMatchObject({ status: "incoming" });
+    expect(b.kommo.leads().find((l) => l.id === note.leadId)?.price).toBeUndefined();
+    b.kommo.acceptLead(note.leadId);
+    await waitFor(
+      "the lead's sale value",
+      () => b.kommo.leads().find((l) => l.id === note.leadId)?.price === 35000,
+    );
+    expect(b.kommo.notes()).toHaveLength(1);
+    expect(b.kommo.incomingLeadWrites()).toEqual([]);
+  });
+
+  it("an autoAccept shop's lead gets its sale value once the bridge accepted it", async () => {
+    const b = await start(true, undefined, { autoAccept: true });
+    b.tiktokshop.orders.add(b.shopId, "9201", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });
+    await buyerWritesAndArrives(b, "9201", "Halo kak, bisa kirim hari ini?");
+    const note = await waitFor("the orders note", () => b.kommo.notes()[0]);
+    await waitFor(
+      "the lead's sale value",
+      () => b.kommo.leads().find((l) => l.id === note.leadId)?.price === 35000,
+    );
+    expect(b.kommo.leads().find((l) => l.id === note.leadId)).toMatchObject({ leftIncomingBy: "accept" });
+    expect(b.kommo.incomingLeadWrites()).toEqual([]);
+  });
+
   it("is created on a new lead, and edited (never duplicated) on a status change and after a quiet spell", async () => {
     const b = await start(true);
     const sim = b.tiktokshop;

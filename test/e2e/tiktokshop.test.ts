@@ -31,7 +31,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
+  // autoAccept: the bridge accepts each incoming lead itself and tags it at once (no manager in these tests).
+  bed = await startTikTokShopTestbed({ mode: "webhook", shopSettings: { autoAccept: true } });
   daemon = await startDaemon({
     config: bed.config,
     port: 0,

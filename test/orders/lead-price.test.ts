@@ -10,7 +10,6 @@ import type { MarketplaceOrder } from "../../src/domain/orders.js";
 function rest(state: { price: number; incoming: boolean }) {
   const writes: Array<[number, number]> = [];
   const port: KommoRestPort = {
-    tagLeadOfChat: async () => ({}),
     leadPriceState: async () => state,
     setLeadPrice: async (leadId, price) => {
       writes.push([leadId, price]);

@@ -269,6 +269,7 @@ function createContactAndLead(
     name: `Lead #${chat.conversationId}`,
     status: "incoming" as const,
     category: "chats" as const,
+    uid: state.uuid(),
     contactId: contact.id,
     chatAmojoId: chat.amojoId,
     tags: [],

@@ -1,6 +1,7 @@
 /** Kommo simulator (amojo + REST v4 + OAuth) for tests, benchmarks and `tokokommo sandbox`. */
 
 export type { KommoFault, KommoHost, KommoRequestRecord } from "./http.js";
+export type { SimPipelineIds } from "./lead-desk.js";
 export type { KommoSimulatorOptions } from "./options.js";
 export type { BodyMode } from "./reply.js";
 export { type KommoSimulator, startKommoSimulator } from "./simulator.js";
@@ -13,6 +14,7 @@ export type {
   SimChatLink,
   SimContact,
   SimDeliveryStatus,
+  SimIncomingLeadWrite,
   SimLead,
   SimMessage,
   SimNote,

@@ -4,11 +4,20 @@
  * problem JSON errors. Authentication and rate limiting happen before these handlers (http.ts).
  */
 import type { RouteMethod } from "../../server/router.js";
+import { patchLeads, patchOneLead } from "./lead-writes.js";
 import { handleNoteRoute } from "./note-routes.js";
-import { handlePipelineRoute, leadStage } from "./pipeline-routes.js";
+import { handlePipelineRoute } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
+import {
+  acceptUnsorted,
+  declineUnsorted,
+  leadView,
+  listLeads,
+  listUnsorted,
+  readUnsorted,
+} from "./unsorted-routes.js";
 
 type Obj = Record<string, unknown>;
 
@@ -68,15 +77,33 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
     handler: (c) => linkChats(c.state, c.account, parseJson(c.body)),
   },
   { method: "GET", path: "/api/v4/contacts/{id}", handler: digits(readContact) },
+  { method: "GET", path: "/api/v4/leads", handler: listLeads },
+  { method: "PATCH", path: "/api/v4/leads", handler: (c) => patchLeads(writeCall(c), parseJson(c.body)) },
+  { method: "GET", path: "/api/v4/leads/unsorted", handler: listUnsorted },
+  {
+    method: "GET",
+    path: "/api/v4/leads/unsorted/{uid}",
+    handler: (c) => readUnsorted(c, c.params.uid ?? ""),
+  },
+  {
+    method: "POST",
+    path: "/api/v4/leads/unsorted/{uid}/accept",
+    handler: (c) => acceptUnsorted(c, c.params.uid ?? ""),
+  },
+  {
+    method: "DELETE",
+    path: "/api/v4/leads/unsorted/{uid}/decline",
+    handler: (c) => declineUnsorted(c, c.params.uid ?? ""),
+  },
   {
     method: "GET",
     path: "/api/v4/leads/{id}",
-    handler: digits(withLead((c, lead) => hal(leadView(lead, selfOf(c))))),
+    handler: digits(withLead((c, lead) => hal(leadView(lead, c.origin)))),
   },
   {
     method: "PATCH",
     path: "/api/v4/leads/{id}",
-    handler: digits(withLead((c, lead) => patchLead(lead, parseJson(c.body), selfOf(c)))),
+    handler: digits(withLead((c, lead) => patchOneLead(writeCall(c), lead, parseJson(c.body)))),
   },
   { method: "POST", path: "/api/v4/leads/{id}/notes", handler: digits(withLead(addNotes)) },
   { method: "GET", path: "/api/v4/leads/{id}/notes/{noteId}", handler: noteRoute },
@@ -85,9 +112,12 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
     method: "GET",
     path: "/api/v4/leads/pipelines/{id}",
     handler: (c) =>
-      handlePipelineRoute(c.account, c.method, c.path, c.origin) ?? restNotFound(c.method, c.origin, c.path),
+      handlePipelineRoute(c.state, c.account, c.method, c.path, c.origin) ??
+      restNotFound(c.method, c.origin, c.path),
   },
 ];
+
+const writeCall = (c: RestCall) => ({ ...c, now: Date.now() });
 
 function digits(h: RestHandler): RestHandler {
   return (c) => (/^\d+$/.test(c.params.id ?? "") ? h(c) : restNotFound(c.method, c.origin, c.path));
@@ -220,58 +250,6 @@ function noteRoute(c: RestCall): SimReply {
     handleNoteRoute(c.state, c.account, c.method, c.path, c.body, c.origin) ??
     restNotFound(c.method, c.origin, c.path)
   );
-}
-
-function leadView(lead: SimLead, self: (p: string) => Obj): Obj {
-  return {
-    id: lead.id,
-    name: lead.name,
-    account_id: lead.accountId,
-    created_at: Math.floor(lead.createdAt / 1000),
-    price: lead.price ?? 0,
-    ...leadStage(lead),
-    _links: self(`/api/v4/leads/${lead.id}`),
-    _embedded: {
-      tags: lead.tags.map((name, i) => ({ id: i + 1, name })),
-      contacts: lead.contactId ? [{ id: lead.contactId, is_main: true }] : [],
-    },
-  };
-}
-
-function patchLead(lead: SimLead, body: unknown, self: (p: string) => Obj): SimReply {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    return problem(400, "Bad Request", "Request data can not be empty");
-  }
-  const b = body as Obj;
-  for (const key of ["tags_to_add", "tags_to_delete"] as const) {
-    const v = b[key];
-    if (v === undefined) continue;
-    if (!Array.isArray(v)) return validation("This value should be of type array.", key);
-    for (const [i, t] of v.entries()) {
-      const name = (t as Obj | null)?.name;
-      if (typeof name !== "string" || name === "")
-        return validation("This value should not be blank.", `${key}.${i}.name`);
-      if (key === "tags_to_add" && !lead.tags.includes(name)) lead.tags.push(name);
-      if (key === "tags_to_delete") lead.tags = lead.tags.filter((x) => x !== name);
-    }
-  }
-  if (b.price !== undefined) {
-    if (!Number.isInteger(b.price) || (b.price as number) < 0)
-      return validation("This value should be of type int.", "price");
-    lead.price = b.price as number;
-  }
-  if (typeof b.name === "string") lead.name = b.name;
-  // A write of the lead's own fields to a lead still in the incoming stage takes it out of incoming (no accept
-  // semantics). Whether a tags-only PATCH does too is not established: the simulator leaves the stage then.
-  if (lead.status === "incoming" && (b.price !== undefined || typeof b.name === "string")) {
-    lead.status = "open";
-    lead.leftIncomingBy = "patch";
-  }
-  return hal({
-    id: lead.id,
-    updated_at: Math.floor(Date.now() / 1000),
-    _links: self(`/api/v4/leads/${lead.id}`),
-  });
 }
 
 function linkChats(state: SimState, account: SimAccount, body: unknown): SimReply {

@@ -9,6 +9,8 @@
 import { arrivalsPerSecond, maxArrivalsInWindow, type SimDrop } from "../base/index.js";
 import type { AmojoConfig } from "./amojo-routes.js";
 import { type KommoFault, type KommoHost, type KommoRequestRecord, kommoServer } from "./http.js";
+import type { SimPipelineIds } from "./lead-desk.js";
+import * as desk from "./lead-desk.js";
 import type { KommoSimulatorOptions } from "./options.js";
 import { RateWindow } from "./rate-window.js";
 import { type OAuthClient, SimState } from "./state.js";
@@ -21,6 +23,7 @@ import type {
   SimContact,
   SimDeliveryStatus,
   SimDirection,
+  SimIncomingLeadWrite,
   SimLead,
   SimMessage,
   SimNote,
@@ -259,12 +262,18 @@ export class KommoSimulator {
     return c ? { ...c } : undefined;
   }
 
-  /** A manager accepts an incoming lead (it moves to the pipeline's first working stage). */
-  acceptLead(leadId: number): void {
-    const lead = this.state.leads.get(leadId);
-    if (!lead) throw new Error(`sim: unknown lead ${leadId}`);
-    lead.status = "open";
+  /** A manager accepts an incoming lead (lead-desk.ts): default stage the pipeline's first, user the current one. */
+  acceptLead(leadId: number, opts: { userId?: number; statusId?: number } = {}): void {
+    desk.acceptLead(this.state, leadId, opts);
   }
+
+  /** A manager declines an incoming lead: it goes to the trash. */
+  declineLead = (leadId: number): void => desk.declineLead(this.state, leadId);
+  addPipeline = (accountId: number, name = "Shop pipeline"): SimPipelineIds =>
+    desk.addPipeline(this.state, accountId, name);
+  mainPipeline = (accountId: number): SimPipelineIds => desk.mainPipeline(accountId);
+  /** Every write that reached a lead while it was still incoming (each one took it out of incoming). */
+  incomingLeadWrites = (): SimIncomingLeadWrite[] => desk.incomingLeadWrites(this.state);
 
   leads(): SimLead[] {
     return [...this.state.leads.values()].map((l) => ({ ...l, tags: [...l.tags] }));

@@ -8,9 +8,11 @@ import type {
   SimConnection,
   SimContact,
   SimDeliveryStatus,
+  SimIncomingLeadWrite,
   SimLead,
   SimMessage,
   SimNote,
+  SimPipeline,
   SimWebhookDelivery,
 } from "./types.js";
 
@@ -57,6 +59,10 @@ export class SimState {
   readonly contacts = new Map<number, SimContact>();
   readonly leads = new Map<number, SimLead>();
   readonly notes: SimNote[] = [];
+  /** Writes to leads still incoming, in order (lead-writes.ts). */
+  readonly incomingLeadWrites: SimIncomingLeadWrite[] = [];
+  /** Pipelines besides each account's main one. */
+  readonly extraPipelines = new Map<number, SimPipeline>();
   readonly chatLinks: SimChatLink[] = [];
   readonly webhookDeliveries: SimWebhookDelivery[] = [];
   readonly oauthClients = new Map<string, OAuthClient>();

@@ -112,8 +112,32 @@ export interface SimLead {
   createdAt: number;
   /** Sale value, once written. */
   price?: number;
-  /** Set when a write took the lead out of the incoming stage (a PATCH of its fields, e.g. price, does). */
-  leftIncomingBy?: "patch";
+  /** How the lead left the incoming stage: a PATCH of any of its fields (tags too), or an accept. */
+  leftIncomingBy?: "patch" | "accept";
+  /** The incoming lead's uid (GET /api/v4/leads/unsorted), while it was made by the Chats API. */
+  uid?: string;
+  /** Its pipeline; absent: the account's main pipeline. */
+  pipelineId?: number;
+  /** Its stage once out of incoming; absent: the pipeline's first ordinary stage. */
+  statusId?: number;
+  responsibleUserId?: number;
+}
+
+/** A write to a lead that was still incoming (each one takes it out of incoming): what tests assert is empty. */
+export interface SimIncomingLeadWrite {
+  leadId: number;
+  method: string;
+  path: string;
+  /** The fields the write carried (e.g. tags_to_add, price, responsible_user_id). */
+  fields: string[];
+  at: number;
+}
+
+/** A pipeline besides the account's main one (stage ids derived from its id). */
+export interface SimPipeline {
+  id: number;
+  accountId: number;
+  name: string;
 }
 
 export interface SimNote {

@@ -6,6 +6,7 @@ import { m0005ReplyPartsAndLeadTags } from "./0005-reply-parts-and-lead-tags.js"
 import { m0006CsCallCounts } from "./0006-cs-call-counts.js";
 import { m0007ImportProgress } from "./0007-import-progress.js";
 import { m0008LeadOrderNotes } from "./0008-lead-order-notes.js";
+import { m0009PendingLeadEnrichment } from "./0009-pending-lead-enrichment.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0006CsCallCounts,
   m0007ImportProgress,
   m0008LeadOrderNotes,
+  m0009PendingLeadEnrichment,
 ];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */
