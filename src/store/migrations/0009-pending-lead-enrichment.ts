@@ -23,4 +23,5 @@ export const m0009PendingLeadEnrichment: Migration = {
   up(db) {
     db.exec(PENDING_LEAD_ENRICHMENT_SQL);
   },
+  postgres: PENDING_LEAD_ENRICHMENT_SQL,
 };
