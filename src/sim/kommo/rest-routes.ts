@@ -5,10 +5,12 @@
  */
 import type { RouteMethod } from "../../server/router.js";
 import { handleNoteRoute } from "./note-routes.js";
-import { handlePipelineRoute, leadStage } from "./pipeline-routes.js";
+import { handlePipelineRoute, leadStage, listPipelines } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
+import { SOURCE_ROUTES } from "./source-routes.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
+import { USER_ROUTES } from "./user-routes.js";
 
 type Obj = Record<string, unknown>;
 
@@ -39,7 +41,7 @@ export interface RestCall {
   origin: string;
 }
 
-type RestHandler = (call: RestCall) => SimReply;
+export type RestHandler = (call: RestCall) => SimReply;
 
 const selfOf = (call: RestCall) => (p: string) => ({ self: { href: `${call.origin}${p}` } });
 
@@ -70,6 +72,11 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
   { method: "GET", path: "/api/v4/contacts/{id}", handler: digits(readContact) },
   {
     method: "GET",
+    path: "/api/v4/leads/pipelines",
+    handler: (c) => listPipelines(c.state, c.account, c.origin),
+  },
+  {
+    method: "GET",
     path: "/api/v4/leads/{id}",
     handler: digits(withLead((c, lead) => hal(leadView(lead, selfOf(c))))),
   },
@@ -85,8 +92,11 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
     method: "GET",
     path: "/api/v4/leads/pipelines/{id}",
     handler: (c) =>
-      handlePipelineRoute(c.account, c.method, c.path, c.origin) ?? restNotFound(c.method, c.origin, c.path),
+      handlePipelineRoute(c.state, c.account, c.method, c.path, c.origin) ??
+      restNotFound(c.method, c.origin, c.path),
   },
+  ...SOURCE_ROUTES,
+  ...USER_ROUTES,
 ];
 
 function digits(h: RestHandler): RestHandler {

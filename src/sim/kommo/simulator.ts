@@ -11,6 +11,7 @@ import type { AmojoConfig } from "./amojo-routes.js";
 import { type KommoFault, type KommoHost, type KommoRequestRecord, kommoServer } from "./http.js";
 import type { KommoSimulatorOptions } from "./options.js";
 import { RateWindow } from "./rate-window.js";
+import { KommoRoutingControl } from "./routing-control.js";
 import { type OAuthClient, SimState } from "./state.js";
 import type {
   SimAccount,
@@ -38,6 +39,8 @@ export class KommoSimulator {
   private readonly window: RateWindow;
   private readonly pendingHooks = new Set<Promise<unknown>>();
   private readonly http;
+  /** Pipelines, users, rights and sources per account (routing-control.ts). */
+  readonly routing = new KommoRoutingControl(this.state);
 
   private constructor(o: KommoSimulatorOptions) {
     this.now = o.now ?? Date.now;

@@ -11,6 +11,10 @@ import type {
   SimLead,
   SimMessage,
   SimNote,
+  SimPipeline,
+  SimRights,
+  SimSource,
+  SimUser,
   SimWebhookDelivery,
 } from "./types.js";
 
@@ -63,6 +67,13 @@ export class SimState {
   readonly authCodes = new Map<string, AuthCodeRecord>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  /** Pipelines beside each account's main one (source-routes.ts, pipeline-routes.ts). */
+  readonly pipelines = new Map<number, SimPipeline>();
+  readonly sources = new Map<number, SimSource>();
+  /** Users beside each account's current user. */
+  readonly users = new Map<number, SimUser>();
+  /** Per account; absent: admin with the lead_sources location. */
+  readonly rights = new Map<number, SimRights>();
   /** How often a spent or revoked refresh token was presented (a client that lost track of rotation). */
   spentRefreshPresented = 0;
   refreshesIssued = 0;

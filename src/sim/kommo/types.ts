@@ -114,6 +114,46 @@ export interface SimLead {
   price?: number;
   /** Set when a write took the lead out of the incoming stage (a PATCH of its fields, e.g. price, does). */
   leftIncomingBy?: "patch";
+  /** The lead's pipeline; absent: the account's main pipeline (pipeline-routes.ts). */
+  pipelineId?: number;
+}
+
+/** A sales pipeline beside the account's main one; stage ids derive from its id (pipeline-routes.ts). */
+export interface SimPipeline {
+  id: number;
+  accountId: number;
+  name: string;
+  isMain: boolean;
+  isArchive: boolean;
+  /** The incoming stage (type 1) is on: chats of its sources make incoming leads here. */
+  isUnsortedOn: boolean;
+}
+
+/** A lead source of the integration in an account (Sources API): where a chat's incoming lead lands. */
+export interface SimSource {
+  id: number;
+  accountId: number;
+  name: string;
+  externalId: string;
+  pipelineId: number;
+  default: boolean;
+}
+
+/** A user of an account (GET /api/v4/users). */
+export interface SimUser {
+  id: number;
+  accountId: number;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  isActive: boolean;
+  isFree: boolean;
+}
+
+/** What the account's token may do: admin rights, and the lead_sources location of the integration's widget. */
+export interface SimRights {
+  admin: boolean;
+  leadSources: boolean;
 }
 
 export interface SimNote {
