@@ -8,8 +8,9 @@
  */
 
 import type { BridgeEngine, EngineOptions, TopologyChange } from "../bridge/engine.js";
+import { syncLeadSources } from "../bridge/lead-sources.js";
 import { stateWriteCode } from "../bridge/state-health.js";
-import { Topology } from "../bridge/topology.js";
+import { type ShopBinding, Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
 import type { Env } from "../config/secrets.js";
 import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
@@ -97,7 +98,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       callCounts: store.callCounts,
     };
     const bindingCache: BindingCache = new Map();
-    const topology = new Topology(buildBindings(config, topologyDeps, bindingCache));
+    const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
+    const topology = new Topology(await bindingsOf(config));
     const tuning = o.engine ?? {};
     const engine = engineFromConfig({
       config,
@@ -129,7 +131,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         o.configFile,
         store.path,
         localUrl(o.host ?? config.server.host, server.port),
-        (next) => engine.reconfigure(buildBindings(next, topologyDeps, bindingCache)),
+        async (next) => engine.reconfigure(await bindingsOf(next)),
       );
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
@@ -154,6 +156,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     store.close();
     throw err;
   }
+}
+
+/**
+ * The shop bindings of a config with the Kommo lead sources of routed shops made to match (lead-sources.ts): at
+ * start, before any delivery, so a shop's first chats already carry its source; and on every reload.
+ */
+async function syncedBindings(
+  config: Config,
+  deps: Parameters<typeof buildBindings>[1],
+  cache: BindingCache,
+  log: DaemonLog | undefined,
+): Promise<ShopBinding[]> {
+  const bindings = buildBindings(config, deps, cache);
+  await syncLeadSources(bindings, log);
+  return bindings;
 }
 
 /**
