@@ -1,12 +1,15 @@
 /**
  * Routing per shop, end to end over real HTTP (Tokopedia simulator -> daemon -> Kommo simulator, limits on): two
  * shops of one Kommo account with a pipeline each get one lead source each at daemon start, and each shop's new
- * chat's incoming lead lands in its own pipeline; a changed pipeline is one PATCH at the next start (new leads only);
+ * chat's incoming lead lands in its own pipeline; a changed pipeline is one PATCH at the next start or reload (new
+ * leads only);
  * with the Sources API refused, no source is sent, the leads land in the default pipeline, one warning says why,
  * and doctor names the fallback.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
+import { loadConfigFile } from "../../src/daemon/config-reload.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { runDoctor } from "../../src/doctor/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
@@ -94,6 +97,27 @@ describe("routing per shop", () => {
     const later = await leadOfNewChat(b, 1, "8003");
     expect(later.lead.pipelineId ?? main).toBe(main);
     expect(b.kommo.leads().find((l) => l.id === two.lead.id)?.pipelineId).toBe(p2);
+  });
+
+  it("on a config reload, adds the source of a newly routed shop and repoints a changed one", async () => {
+    bed = await startTestbed({ mode: "webhook", shops: 2 });
+    const b = bed;
+    const p1 = b.kommo.routing.addPipeline(b.accountId).id;
+    const p2 = b.kommo.routing.addPipeline(b.accountId).id;
+    saveConfig(b.configPath, routed(b, [p1, undefined]));
+    const first = loadConfigFile(b.configPath, {});
+    daemon = await startDaemon({
+      config: first.config,
+      configFile: { path: b.configPath, hash: first.hash, env: {}, watch: false },
+      port: 0,
+    });
+    await b.connectDaemon(daemon.url);
+    saveConfig(b.configPath, routed(b, [p2, p1]));
+    await daemon.reload();
+    expect(sourceCalls(b)).toEqual(["GET", "POST", "GET", "POST", "PATCH"]);
+    expect(b.kommo.routing.sources(b.accountId).map((s) => s.pipelineId)).toEqual([p2, p1]);
+    const { lead } = await leadOfNewChat(b, 1, "8201");
+    expect(lead.pipelineId).toBe(p1);
   });
 
   it("falls back when Kommo refuses sources: no source sent, default pipeline, one warning, doctor says why", async () => {
