@@ -2,9 +2,8 @@
  * Routing per shop, end to end over real HTTP (Tokopedia simulator -> daemon -> Kommo simulator, limits on): two
  * shops of one Kommo account with a pipeline each get one lead source each at daemon start, and each shop's new
  * chat's incoming lead lands in its own pipeline; a changed pipeline is one PATCH at the next start or reload (new
- * leads only);
- * with the Sources API refused, no source is sent, the leads land in the default pipeline, one warning says why,
- * and doctor names the fallback.
+ * leads only); with the Sources API refused, no source is sent, the leads land in the default pipeline, one warning
+ * says why, and doctor names the fallback.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { saveConfig } from "../../src/config/index.js";
