@@ -20,7 +20,12 @@ import type { KommoAccountBinding, ShopBinding } from "./topology.js";
 /** What the account's routing came to at the last sync. */
 export type LeadSourcesState =
   | { mode: "sources"; ids: Map<string, number> }
-  | { mode: "moved"; why: string; code?: string };
+  | {
+      mode: "moved";
+      why: string;
+      code?: string /** The cause may pass (Kommo down): retryLeadSources tries again. */;
+      retryable?: boolean;
+    };
 
 /** Kommo's Sources API takes up to 36 printable ASCII characters (space included) as `external_id`. */
 export const MAX_EXTERNAL_ID = 36;
@@ -98,8 +103,41 @@ async function syncAccount(account: KommoAccountBinding, shops: ShopBinding[]): 
       code === "TK_ERR_KOMMO_SOURCES_REFUSED"
         ? "Kommo refused its Sources API (HTTP 403: the token is not an admin, or the widget lacks the lead_sources location)"
         : `the Sources API call failed (${err instanceof Error ? err.message : String(err)})`;
-    return { mode: "moved", why, ...(code ? { code } : {}) };
+    const retryable = isTkError(err) && err.details?.retryable === true;
+    return { mode: "moved", why, ...(code ? { code } : {}), ...(retryable ? { retryable } : {}) };
   }
+}
+
+/**
+ * Syncs again, every `everyMs` until `signal` aborts, the accounts that fell back for a cause that may pass (Kommo
+ * unreachable or answering 5xx at start), so a short outage does not leave their shops on the fallback until the
+ * next reload. A refusal (403) is not retried: it lasts until someone changes the integration, then reloads.
+ */
+export function retryLeadSources(
+  shops: () => ShopBinding[],
+  signal: AbortSignal,
+  log?: LeadSourcesLog,
+  everyMs = 60_000,
+): void {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (signal.aborted) return;
+    timer = setTimeout(async () => {
+      const all = shops();
+      const waiting = new Set(
+        all.map((s) => s.kommo).filter((k) => k.leadSources?.mode === "moved" && k.leadSources.retryable),
+      );
+      if (waiting.size > 0 && !signal.aborted)
+        await syncLeadSources(
+          all.filter((s) => waiting.has(s.kommo)),
+          log,
+        );
+      schedule();
+    }, everyMs);
+    timer.unref();
+  };
+  signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+  schedule();
 }
 
 /** One line when the account's routing changed (not on every reload that changed nothing). */

@@ -8,7 +8,7 @@
  */
 
 import type { BridgeEngine, EngineOptions, TopologyChange } from "../bridge/engine.js";
-import { syncLeadSources } from "../bridge/lead-sources.js";
+import { retryLeadSources, syncLeadSources } from "../bridge/lead-sources.js";
 import { stateWriteCode } from "../bridge/state-health.js";
 import { type ShopBinding, Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
@@ -100,6 +100,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const bindingCache: BindingCache = new Map();
     const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
     const topology = new Topology(await bindingsOf(config));
+    retryLeadSources(() => topology.allShops(), halt.signal, o.log);
     const tuning = o.engine ?? {};
     const engine = engineFromConfig({
       config,
@@ -152,6 +153,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       },
     };
   } catch (err) {
+    halt.abort();
     await http.close();
     store.close();
     throw err;
