@@ -116,9 +116,9 @@ async function syncAccount(account: KommoAccountBinding, shops: ShopBinding[]): 
 export function retryLeadSources(
   shops: () => ShopBinding[],
   signal: AbortSignal,
-  log?: LeadSourcesLog,
-  everyMs = 60_000,
+  o: { log?: LeadSourcesLog | undefined; everyMs?: number; onSynced?: () => void } = {},
 ): void {
+  const { log, everyMs = 60_000 } = o;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (signal.aborted) return;
@@ -131,13 +131,26 @@ export function retryLeadSources(
         await syncLeadSources(
           all.filter((s) => waiting.has(s.kommo)),
           log,
-        );
+        ).then(() => o.onSynced?.());
       schedule();
     }, everyMs);
     timer.unref();
   };
   signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
   schedule();
+}
+
+/** Per Kommo account with routed shops, its routing now: for the daemon's runtime card (`status` reads it). */
+export function routingCard(
+  shops: ShopBinding[],
+): Record<string, { way: "sources" | "moved"; why?: string }> {
+  const out: Record<string, { way: "sources" | "moved"; why?: string }> = {};
+  for (const s of shops) {
+    const st = s.kommo.leadSources;
+    if (s.routing?.pipelineId === undefined || !st) continue;
+    out[s.kommo.name] = st.mode === "sources" ? { way: "sources" } : { way: "moved", why: st.why };
+  }
+  return out;
 }
 
 /** One line when the account's routing changed (not on every reload that changed nothing). */

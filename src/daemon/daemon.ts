@@ -8,7 +8,7 @@
  */
 
 import type { BridgeEngine, EngineOptions, TopologyChange } from "../bridge/engine.js";
-import { retryLeadSources, syncLeadSources } from "../bridge/lead-sources.js";
+import { retryLeadSources, routingCard, syncLeadSources } from "../bridge/lead-sources.js";
 import { stateWriteCode } from "../bridge/state-health.js";
 import { type ShopBinding, Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
@@ -20,7 +20,7 @@ import { bridgeRoutes } from "../server/routes.js";
 import { openStore, type Store, startRetention } from "../store/index.js";
 import { ConfigReloader } from "./config-reload.js";
 import { engineFromConfig, readinessOf } from "./engine-from-config.js";
-import { localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
+import { type DaemonRuntime, localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
 import { type BindingCache, buildBindings } from "./topology-from-config.js";
 
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
@@ -100,7 +100,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const bindingCache: BindingCache = new Map();
     const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
     const topology = new Topology(await bindingsOf(config));
-    retryLeadSources(() => topology.allShops(), halt.signal, o.log);
+    // The runtime card says each account's routing (status reads it); a retried sync rewrites it.
+    const card = { refresh: (): void => undefined, routing: () => routingCard(topology.allShops()) };
+    retryLeadSources(() => topology.allShops(), halt.signal, { log: o.log, onSynced: () => card.refresh() });
     const tuning = o.engine ?? {};
     const engine = engineFromConfig({
       config,
@@ -127,13 +129,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const retention = startPruning(o, store);
     const reloader =
       o.configFile &&
-      startReloader(
-        o,
-        o.configFile,
-        store.path,
-        localUrl(o.host ?? config.server.host, server.port),
-        async (next) => engine.reconfigure(await bindingsOf(next)),
-      );
+      startReloader(o, o.configFile, store.path, localUrl(o.host ?? config.server.host, server.port), {
+        apply: async (next) => engine.reconfigure(await bindingsOf(next)),
+        routing: card.routing,
+      });
+    card.refresh = () => reloader?.refreshCard();
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -212,13 +212,14 @@ function startReloader(
   file: NonNullable<DaemonOptions["configFile"]>,
   statePath: string,
   url: string,
-  apply: (config: Config) => Promise<TopologyChange>,
+  how: { apply: (config: Config) => Promise<TopologyChange>; routing: () => DaemonRuntime["routing"] },
 ): ConfigReloader {
   return new ConfigReloader({
     configPath: file.path,
     env: file.env,
     initial: { config: o.config, hash: file.hash },
-    apply,
+    apply: how.apply,
+    routing: how.routing,
     statePath,
     card: { pid: process.pid, url, configPath: file.path, startedAt: new Date().toISOString() },
     ...(file.watch !== undefined ? { watch: file.watch } : {}),

@@ -57,7 +57,7 @@ describe("lead sources sync", () => {
     expect(shopSourceId(shops[0]!)).toBeUndefined();
     const halt = new AbortController();
     try {
-      retryLeadSources(() => shops, halt.signal, undefined, 20);
+      retryLeadSources(() => shops, halt.signal, { everyMs: 20 });
       await waitFor("sources after the retry", () => kommo.leadSources?.mode === "sources");
     } finally {
       halt.abort();
@@ -77,7 +77,7 @@ describe("lead sources sync", () => {
     expect(refused.kommo.leadSources).not.toHaveProperty("retryable");
     const halt = new AbortController();
     try {
-      retryLeadSources(() => [...outage.shops, ...refused.shops], halt.signal, undefined, 20);
+      retryLeadSources(() => [...outage.shops, ...refused.shops], halt.signal, { everyMs: 20 });
       // The outage account recovering proves the retry ran; the refused account was not asked again.
       await waitFor("the retry", () => outage.kommo.leadSources?.mode === "sources");
     } finally {

@@ -6,6 +6,7 @@
  * says why, and doctor names the fallback.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { type StatusReport, statusCommand } from "../../src/cli/commands/status.js";
 import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
 import { loadConfigFile } from "../../src/daemon/config-reload.js";
@@ -26,9 +27,13 @@ afterEach(async () => {
   warnings.length = 0;
 });
 
-async function start(b: Testbed, config: Config): Promise<RunningDaemon> {
+/** The daemon on `config`; with `fromFile`, written to the testbed's config file and reloadable from it. */
+async function start(b: Testbed, config: Config, fromFile = false): Promise<RunningDaemon> {
+  if (fromFile) saveConfig(b.configPath, config);
+  const file = fromFile ? loadConfigFile(b.configPath, {}) : undefined;
   daemon = await startDaemon({
-    config,
+    config: file?.config ?? config,
+    ...(file ? { configFile: { path: b.configPath, hash: file.hash, env: {}, watch: false } } : {}),
     port: 0,
     engine: { baseRetryMs: 50, maxRetryMs: 500 },
     log: (level, msg, details) => {
@@ -103,20 +108,15 @@ describe("routing per shop", () => {
     const b = bed;
     const p1 = b.kommo.routing.addPipeline(b.accountId).id;
     const p2 = b.kommo.routing.addPipeline(b.accountId).id;
-    saveConfig(b.configPath, routed(b, [p1, undefined]));
-    const first = loadConfigFile(b.configPath, {});
-    daemon = await startDaemon({
-      config: first.config,
-      configFile: { path: b.configPath, hash: first.hash, env: {}, watch: false },
-      port: 0,
-    });
-    await b.connectDaemon(daemon.url);
+    const d = await start(b, routed(b, [p1, undefined]), true);
     saveConfig(b.configPath, routed(b, [p2, p1]));
-    await daemon.reload();
+    await d.reload();
     expect(sourceCalls(b)).toEqual(["GET", "POST", "GET", "POST", "PATCH"]);
     expect(b.kommo.routing.sources(b.accountId).map((s) => s.pipelineId)).toEqual([p2, p1]);
     const { lead } = await leadOfNewChat(b, 1, "8201");
     expect(lead.pipelineId).toBe(p1);
+    const status = (await statusCommand({ json: true }, { config: b.configPath })).json as StatusReport;
+    expect(status.shops.map((x) => x.routing)).toEqual([{ way: "sources" }, { way: "sources" }]);
   });
 
   it("falls back when Kommo refuses sources: no source sent, default pipeline, one warning, doctor says why", async () => {
@@ -125,7 +125,7 @@ describe("routing per shop", () => {
     b.kommo.routing.setRights(b.accountId, { leadSources: false });
     const p1 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop one" }).id;
     const config = routed(b, [p1]);
-    await start(b, config);
+    await start(b, config, true);
     const { chat, lead } = await leadOfNewChat(b, 0, "8101");
     expect(chat.sourceExternalId).toBeUndefined();
     expect(lead.pipelineId).toBeUndefined();
@@ -138,5 +138,8 @@ describe("routing per shop", () => {
     expect(routing?.status).toBe("warn");
     expect(routing?.message).toContain("moved after acceptance");
     expect(routing?.message).toContain("lead_sources");
+    const status = await statusCommand({}, { config: b.configPath });
+    expect(status.text).toContain(`routing tokopedia:${b.shops[0]!.shopId}: moved after acceptance, because`);
+    expect((status.json as StatusReport).shops[0]?.routing?.why).toContain("lead_sources");
   });
 });
