@@ -9,6 +9,7 @@ import type { BuyerPlatform, SourceKind } from "../domain/index.js";
 import { isDuplicateError } from "./error-policy.js";
 import { ENRICH_LEAD } from "./job-kinds.js";
 import { buyerParticipant, kommoMessagePayload } from "./kommo-message.js";
+import { shopSourceId } from "./lead-sources.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { noteBuyerMessage, type OrderNoteDeps } from "./order-note.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
@@ -84,6 +85,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     content: content.content,
     // Messages typed by the shop outside Kommo (Seller Center) are mirrored silently: no lead, no notification.
     silent: fromShop,
+    sourceExternalId: shopSourceId(shop),
   });
   let result: KommoSendResult | undefined;
   let repeated = false;
@@ -170,6 +172,7 @@ async function findChat(
   try {
     const chat = await kommo.chats.createChat(kommo.scopeId, {
       conversationId: payload.conversation_id,
+      ...(payload.source ? { sourceExternalId: payload.source.external_id } : {}),
       user: { id: buyer.id, name: buyer.name, ...(buyer.avatar ? { avatar: buyer.avatar } : {}) },
     });
     return chat.amojoChatId || undefined;

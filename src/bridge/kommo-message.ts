@@ -41,6 +41,8 @@ export interface KommoMessageInput {
   content: MessageContent;
   /** No incoming lead, no notification. */
   silent: boolean;
+  /** The shop's Kommo lead source (lead-sources.ts): its incoming lead lands in the shop's pipeline. */
+  sourceExternalId?: string | undefined;
 }
 
 export function kommoMessagePayload(m: KommoMessageInput): KommoNewMessagePayload {
@@ -50,6 +52,7 @@ export function kommoMessagePayload(m: KommoMessageInput): KommoNewMessagePayloa
     msgid: m.msgid,
     conversation_id: conversationId(m.source, m.shopId, m.roomId),
     silent: m.silent,
+    ...(m.sourceExternalId ? { source: { external_id: m.sourceExternalId } } : {}),
     sender: m.fromShop ? { id: shopSenderId(m.source, m.shopId), name: m.shopSenderName } : m.buyer,
     ...(m.fromShop ? { receiver: m.buyer } : {}),
     message: renderInbound(m.content),

@@ -22,6 +22,8 @@ export interface KommoNewMessagePayload {
   conversation_id: string;
   conversation_ref_id?: string;
   silent: boolean;
+  /** The shop's Kommo lead source: the chat's incoming lead lands in that source's pipeline. */
+  source?: { external_id: string };
   sender: KommoParticipant;
   receiver?: KommoParticipant;
   message: KommoMessageBody;
@@ -48,7 +50,11 @@ export interface KommoChatsPort {
    */
   createChat?(
     scopeId: string,
-    input: { conversationId: string; user: { id: string; name: string; avatar?: string } },
+    input: {
+      conversationId: string;
+      sourceExternalId?: string;
+      user: { id: string; name: string; avatar?: string };
+    },
   ): Promise<{ amojoChatId: string }>;
 }
 
@@ -67,4 +73,16 @@ export interface KommoRestPort {
   setLeadPrice?(leadId: number, price: number): Promise<void>;
   /** Reading, accepting and enriching incoming leads (absent: the chat's lead is never written to). */
   incoming?: IncomingLeadsPort;
+  /** The integration's lead sources with these external ids (lead-sources.ts). */
+  sources?(externalIds: string[]): Promise<KommoSourceRecord[]>;
+  createSources?(items: Array<Omit<KommoSourceRecord, "id">>): Promise<KommoSourceRecord[]>;
+  updateSources?(items: Array<Pick<KommoSourceRecord, "id" | "name" | "pipelineId">>): Promise<void>;
+}
+
+/** A Kommo lead source of the integration: chats carrying its external id get their lead in its pipeline. */
+export interface KommoSourceRecord {
+  id: number;
+  name: string;
+  externalId: string;
+  pipelineId: number;
 }

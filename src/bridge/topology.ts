@@ -9,6 +9,7 @@ import type { SourceKind } from "../domain/index.js";
 import { shopKey } from "../domain/marketplace.js";
 import { TkError } from "../errors/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
+import type { LeadSourcesState } from "./lead-sources.js";
 import type { KommoChatsPort, KommoRestPort } from "./ports.js";
 
 export interface KommoAccountBinding {
@@ -18,6 +19,8 @@ export interface KommoAccountBinding {
   channelSecret: string;
   chats: KommoChatsPort;
   rest?: KommoRestPort;
+  /** How the account's shops with a pipeline are routed, once lead-sources.ts synced them. */
+  leadSources?: LeadSourcesState;
 }
 
 export interface MarketplaceApp {

@@ -90,6 +90,9 @@ function addShopsAndRetry(program: Command, wire: Wire): void {
       .option("--auth-code <code>", "TikTok Shop seller authorization code")
       .option("--shop <id...>", "TikTok Shop: bind only these shop ids")
       .option("--kommo-account <name>", "Kommo account name from the config")
+      .option("--pipeline <id>", "Kommo pipeline for the shop's new leads (shops[].pipelineId)")
+      .option("--responsible-user <id>", "Kommo user responsible for the shop's new leads")
+      .option("--lead-tag <tag...>", "an extra tag on the shop's new leads (repeatable)")
       .option("--json", "machine-readable output"),
     async () => (await import("./commands/shops.js")).shopsAddCommand,
   );

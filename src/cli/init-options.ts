@@ -43,6 +43,9 @@ export function withInitOptions(cmd: Command): Command {
     )
     .option("--kommo-redirect-uri <url>", "Kommo OAuth redirect URI")
     .option("--kommo-auth-code <code>", "Kommo OAuth authorization code (20 minutes valid)")
+    .option("--pipeline <id>", "Kommo pipeline for the shop's new leads (default: the account's default)")
+    .option("--responsible-user <id>", "Kommo user responsible for the shop's new leads")
+    .option("--lead-tag <tag...>", "an extra tag on the shop's new leads (repeatable)")
     .option("--channel-id <id>", "Kommo chat channel id")
     .option(
       "--channel-secret <secret>",

@@ -58,7 +58,9 @@ export interface ReloaderOptions {
   apply: (config: Config) => Promise<TopologyChange>;
   /** Where the runtime card goes and what it says besides the config (runtime-file.ts). */
   statePath: string;
-  card: Omit<DaemonRuntime, "configHash" | "generation" | "lastReload">;
+  card: Omit<DaemonRuntime, "configHash" | "generation" | "lastReload" | "routing">;
+  /** What the card says of each account's routing, read at every write. */
+  routing?: () => DaemonRuntime["routing"];
   /** Watch the config file's directory (default true); SIGHUP works either way. */
   watch?: boolean;
   log?: ReloadLog;
@@ -210,9 +212,16 @@ export class ConfigReloader {
     });
   }
 
+  /** Writes the card again (the routing changed without a reload: a retried lead-sources sync). */
+  refreshCard(): void {
+    this.writeCard();
+  }
+
   private writeCard(): void {
+    const routing = this.o.routing?.();
     writeRuntime(this.o.statePath, {
       ...this.o.card,
+      ...(routing && Object.keys(routing).length > 0 ? { routing } : {}),
       configHash: this.current.hash,
       generation: this.generation,
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),

@@ -8,8 +8,9 @@
  */
 
 import type { BridgeEngine, EngineOptions, TopologyChange } from "../bridge/engine.js";
+import { retryLeadSources, routingCard, syncLeadSources } from "../bridge/lead-sources.js";
 import { stateWriteCode } from "../bridge/state-health.js";
-import { Topology } from "../bridge/topology.js";
+import { type ShopBinding, Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
 import type { Env } from "../config/secrets.js";
 import { abortDirectExchanges, currentExchange, type Exchange, setExchange } from "../net/exchange.js";
@@ -19,7 +20,7 @@ import { bridgeRoutes } from "../server/routes.js";
 import { openStore, type Store, startRetention } from "../store/index.js";
 import { ConfigReloader } from "./config-reload.js";
 import { engineFromConfig, readinessOf } from "./engine-from-config.js";
-import { localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
+import { type DaemonRuntime, localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
 import { type BindingCache, buildBindings } from "./topology-from-config.js";
 
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
@@ -103,7 +104,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       callCounts: store.callCounts,
     };
     const bindingCache: BindingCache = new Map();
-    const topology = new Topology(buildBindings(config, topologyDeps, bindingCache));
+    const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
+    const topology = new Topology(await bindingsOf(config));
+    // The runtime card says each account's routing (status reads it); a retried sync rewrites it.
+    const card = { refresh: (): void => undefined, routing: () => routingCard(topology.allShops()) };
+    retryLeadSources(() => topology.allShops(), halt.signal, { log: o.log, onSynced: () => card.refresh() });
     const tuning = o.engine ?? {};
     const engine = engineFromConfig({
       config,
@@ -130,13 +135,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const retention = startPruning(o, store);
     const reloader =
       o.configFile &&
-      startReloader(
-        o,
-        o.configFile,
-        store.path,
-        localUrl(o.host ?? config.server.host, server.port),
-        (next) => engine.reconfigure(buildBindings(next, topologyDeps, bindingCache)),
-      );
+      startReloader(o, o.configFile, store.path, localUrl(o.host ?? config.server.host, server.port), {
+        apply: async (next) => engine.reconfigure(await bindingsOf(next)),
+        routing: card.routing,
+      });
+    card.refresh = () => reloader?.refreshCard();
     o.log?.("info", "tokokommo is serving", {
       url: server.url,
       shops: config.shops.length,
@@ -156,10 +159,26 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       },
     };
   } catch (err) {
+    halt.abort();
     await http.close();
     store.close();
     throw err;
   }
+}
+
+/**
+ * The shop bindings of a config with the Kommo lead sources of routed shops made to match (lead-sources.ts): at
+ * start, before any delivery, so a shop's first chats already carry its source; and on every reload.
+ */
+async function syncedBindings(
+  config: Config,
+  deps: Parameters<typeof buildBindings>[1],
+  cache: BindingCache,
+  log: DaemonLog | undefined,
+): Promise<ShopBinding[]> {
+  const bindings = buildBindings(config, deps, cache);
+  await syncLeadSources(bindings, log);
+  return bindings;
 }
 
 /**
@@ -199,13 +218,14 @@ function startReloader(
   file: NonNullable<DaemonOptions["configFile"]>,
   statePath: string,
   url: string,
-  apply: (config: Config) => Promise<TopologyChange>,
+  how: { apply: (config: Config) => Promise<TopologyChange>; routing: () => DaemonRuntime["routing"] },
 ): ConfigReloader {
   return new ConfigReloader({
     configPath: file.path,
     env: file.env,
     initial: { config: o.config, hash: file.hash },
-    apply,
+    apply: how.apply,
+    routing: how.routing,
     statePath,
     card: { pid: process.pid, url, configPath: file.path, startedAt: new Date().toISOString() },
     ...(file.watch !== undefined ? { watch: file.watch } : {}),

@@ -30,6 +30,14 @@ export interface DaemonRuntime {
   generation: number;
   startedAt: string;
   lastReload?: ReloadOutcome;
+  /** Per Kommo account with routed shops: how their leads reach their pipelines (bridge/lead-sources.ts). */
+  routing?: Record<string, RoutingCard>;
+}
+
+/** An account's routing as the card says it: through Kommo lead sources, or moved after acceptance and why. */
+export interface RoutingCard {
+  way: "sources" | "moved";
+  why?: string;
 }
 
 export function runtimeFilePath(statePath: string): string {

@@ -5,6 +5,7 @@
 import { configChecks } from "./checks/config.js";
 import { daemonChecks } from "./checks/daemon.js";
 import { kommoChecks } from "./checks/kommo.js";
+import { kommoRoutingChecks } from "./checks/kommo-routing.js";
 import { stateChecks } from "./checks/state.js";
 import { tiktokshopChecks } from "./checks/tiktokshop.js";
 import { tokopediaChecks } from "./checks/tokopedia.js";
@@ -16,5 +17,6 @@ export const CHECK_GROUPS: readonly CheckGroup[] = [
   tokopediaChecks,
   tiktokshopChecks,
   kommoChecks,
+  kommoRoutingChecks,
   daemonChecks,
 ];

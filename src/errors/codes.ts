@@ -68,6 +68,7 @@ export const ERROR_CODES = {
     doc: KOMMO,
     managerText: "credentials",
   },
+  TK_ERR_KOMMO_SOURCES_REFUSED: { category: "access", exitCode: 1, retryable: false, doc: KOMMO },
   TK_ERR_KOMMO_UNAUTHORIZED: {
     category: "auth",
     exitCode: 1,

@@ -4,6 +4,7 @@
  * walk goes, and the summary the CLI prints.
  */
 
+import { syncLeadSources } from "../bridge/lead-sources.js";
 import { Topology } from "../bridge/topology.js";
 import type { CommandIO } from "../cli/result.js";
 import type { Config, Shop } from "../config/index.js";
@@ -36,6 +37,8 @@ export async function runImport(
   const topology = new Topology(buildBindings(config, deps, new Map()));
   const shop = topology.shop(bound.source, bound.shopId);
   if (!shop) throw new Error(`shop ${bound.shopId}: no binding after validation`);
+  // The imported chats carry the shop's lead source like live ones (lead-sources.ts).
+  if (!o.dryRun) await syncLeadSources([shop]);
   // --json: stdout carries the report alone.
   const reporter = progressReporter(json ? () => {} : io.write, process.stdout.isTTY === true, o.dryRun);
   try {

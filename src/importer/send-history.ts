@@ -7,6 +7,7 @@
 import { isDuplicateError } from "../bridge/error-policy.js";
 import { kommoMsgId } from "../bridge/identities.js";
 import { buyerParticipant, kommoMessagePayload } from "../bridge/kommo-message.js";
+import { shopSourceId } from "../bridge/lead-sources.js";
 import type { KommoNewMessagePayload } from "../bridge/ports.js";
 import type { ShopBinding } from "../bridge/topology.js";
 import type { Buyer, SourceMessage } from "../sources/types.js";
@@ -40,6 +41,7 @@ export function historyPayload(shop: ShopBinding, buyer: Buyer, m: SourceMessage
     buyer: buyerParticipant(shop.source, buyer),
     content: m.content,
     silent: true,
+    sourceExternalId: shopSourceId(shop),
   });
 }
 

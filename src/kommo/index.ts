@@ -21,6 +21,7 @@ export {
   KommoRestClient,
   type KommoRestClientOptions,
 } from "./rest-client.js";
+export type { KommoPipeline, KommoSource, KommoUser, UsersAnswer } from "./routing-types.js";
 export {
   AMOJO_CONTENT_TYPE,
   amojoStringToSign,

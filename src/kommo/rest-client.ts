@@ -12,6 +12,15 @@ import { IncomingLeadsApi } from "./incoming-leads.js";
 import { getKommoLimiter, type KommoRateLimiter } from "./limiter.js";
 import { OAuthTokens } from "./oauth-tokens.js";
 import { restHttpError } from "./rest-errors.js";
+import {
+  type KommoPipeline,
+  type KommoSource,
+  parsePipeline,
+  parseSource,
+  parseUser,
+  sourcesRefused,
+  type UsersAnswer,
+} from "./routing-types.js";
 
 export type KommoRestAuth =
   | { kind: "longLived"; token: string }
@@ -222,6 +231,75 @@ export class KommoRestClient {
       note_type: noteType,
       params: { text },
     });
+  }
+
+  /** GET /api/v4/leads/pipelines: every pipeline of the account (open to every user). */
+  async pipelines(): Promise<KommoPipeline[]> {
+    const j = await this.json("GET", "/api/v4/leads/pipelines");
+    return embedded(j, "pipelines")
+      .map(parsePipeline)
+      .filter((p): p is KommoPipeline => p !== undefined);
+  }
+
+  /** GET /api/v4/users, page by page (admin only: a 403 comes back as `refused`, not thrown). */
+  async users(): Promise<UsersAnswer> {
+    const users = [];
+    try {
+      for (let page = 1; ; page++) {
+        const list = embedded(await this.json("GET", `/api/v4/users?limit=250&page=${page}`), "users");
+        users.push(...list.map(parseUser).filter((u) => u !== undefined));
+        if (list.length < 250) return { users };
+      }
+    } catch (err) {
+      if (err instanceof TkError && err.details?.status === 403) return { refused: err };
+      throw err;
+    }
+  }
+
+  /** GET /api/v4/sources filtered by external_id (one call for up to 100); [] when none (204). */
+  async sources(externalIds: string[]): Promise<KommoSource[]> {
+    const q = new URLSearchParams();
+    for (const id of externalIds) q.append("filter[external_id][]", id);
+    const j = await this.sourcesCall("GET", `/api/v4/sources?${q.toString()}`);
+    return embedded(j, "sources")
+      .map(parseSource)
+      .filter((s): s is KommoSource => s !== undefined);
+  }
+
+  /** POST /api/v4/sources (≤ 50 per call, so larger lists take several). */
+  async createSources(items: Array<Omit<KommoSource, "id">>): Promise<KommoSource[]> {
+    const out: KommoSource[] = [];
+    for (let i = 0; i < items.length; i += 50) {
+      const body = items
+        .slice(i, i + 50)
+        .map((s) => ({ name: s.name, external_id: s.externalId, pipeline_id: s.pipelineId }));
+      const j = await this.sourcesCall("POST", "/api/v4/sources", body);
+      out.push(
+        ...embedded(j, "sources")
+          .map(parseSource)
+          .filter((s) => s !== undefined),
+      );
+    }
+    return out;
+  }
+
+  /** PATCH /api/v4/sources: name and pipeline (external_id never changes). */
+  async updateSources(items: Array<Pick<KommoSource, "id" | "name" | "pipelineId">>): Promise<void> {
+    for (let i = 0; i < items.length; i += 50) {
+      const body = items.slice(i, i + 50).map((s) => ({ id: s.id, name: s.name, pipeline_id: s.pipelineId }));
+      await this.sourcesCall("PATCH", "/api/v4/sources", body);
+    }
+  }
+
+  /** A Sources API call: its 403 is TK_ERR_KOMMO_SOURCES_REFUSED (no admin, or no lead_sources location). */
+  private async sourcesCall(method: Method, pathAndQuery: string, body?: unknown): Promise<Json | undefined> {
+    try {
+      return await this.json(method, pathAndQuery, body);
+    } catch (err) {
+      if (err instanceof TkError && err.details?.status === 403)
+        throw sourcesRefused(method, "/api/v4/sources", err);
+      throw err;
+    }
   }
 
   /** One REST call: limiter permit, bearer token, one refresh-and-retry on 401 (OAuth only). */

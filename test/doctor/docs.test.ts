@@ -1,16 +1,21 @@
-/** docs/troubleshooting.md lists exactly the checks doctor runs (for a config with both marketplaces). */
+/** docs/troubleshooting.md lists exactly the checks doctor runs (for a config with both marketplaces and a routed shop). */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CHECK_GROUPS, DoctorContext } from "../../src/doctor/index.js";
-import { tempDir, validRaw } from "../config/fixtures.js";
+import { tempDir, validRaw, withChanges } from "../config/fixtures.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe("docs/troubleshooting.md", () => {
   it("has one row per check id doctor runs, and no row for a check that does not exist", () => {
-    const ctx = new DoctorContext({ configPath: tmp.file("config.json", validRaw()), env: {} });
+    // With a routed shop (pipeline and responsible user), whose checks run only then.
+    const raw = withChanges(validRaw(), {
+      "shops[0].pipelineId": 3451,
+      "shops[0].responsibleUserId": 886363,
+    });
+    const ctx = new DoctorContext({ configPath: tmp.file("config.json", raw), env: {} });
     const ids = new Set(CHECK_GROUPS.flatMap((g) => g.checks(ctx)).map((c) => c.id));
     ctx.close();
     const doc = readFileSync(resolve(__dirname, "../../docs/troubleshooting.md"), "utf8");

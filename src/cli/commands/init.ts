@@ -4,12 +4,14 @@
  * Progress lines go through `write` (stdout by default); Ctrl-C ends with TK_ERR_SETUP_INTERRUPTED (exit 130) and
  * the previous config untouched (it is written only at the end).
  */
-import { resolveConfigPath } from "../../config/index.js";
+import { type Config, resolveConfigPath } from "../../config/index.js";
 import { usageError } from "../../errors/index.js";
 import { Asker } from "../../setup/asker.js";
 import { interruptedError } from "../../setup/interrupted.js";
+import { routingFlagsOf } from "../../setup/shop-routing-flags.js";
 import type { TikTokShopInitFlags } from "../../setup/tiktokshop/init-flags.js";
 import type { InitFlags } from "../../setup/tokopedia/index.js";
+import type { Store } from "../../store/index.js";
 import { withDaemonAnswer } from "../daemon-answer.js";
 import { untilInterrupted } from "../interrupt.js";
 import { inquirerPrompter, type Prompter } from "../prompts.js";
@@ -46,6 +48,7 @@ export function initFlagsFrom(opts: Record<string, unknown>, interactive = true)
     if (v !== undefined) flags[k] = v;
   }
   if (opts.takeOverWebhook === true) flags.takeOverWebhook = true;
+  flags.routing = routingFlagsOf(opts);
   return flags;
 }
 
@@ -147,7 +150,9 @@ async function initTikTokShop(
   const ask = new Asker(io.interactive, io.prompter, process.env, io.write);
   const store = openStore(config.statePath);
   try {
-    const { config: next, result } = await tts.tiktokshopInitSteps({ config, flags, store, ask, signal });
+    const bound = await tts.tiktokshopInitSteps({ config, flags, store, ask, signal });
+    const { result } = bound;
+    const next = await routedTikTokShops(bound.config, result, ask, store, opts);
     saveConfig(configPath, next);
     const text = [
       `bound ${result.shops.length} Tokopedia & Shop shop(s) of ${result.sellerName ?? result.openId} to Kommo account ${result.kommoAccount}`,
@@ -164,4 +169,28 @@ async function initTikTokShop(
   } finally {
     store.close();
   }
+}
+
+/** The routing keys of the shops an init just bound, from the flags or the operator's choice (lead-routing.ts). */
+async function routedTikTokShops(
+  config: Config,
+  result: { kommoAccount: string; shops: { shopId: string; added: boolean }[] },
+  ask: Asker,
+  store: Store,
+  opts: Record<string, unknown>,
+): Promise<Config> {
+  const added = result.shops.filter((s) => s.added).map((s) => s.shopId);
+  const account = config.kommo.accounts.find((a) => a.name === result.kommoAccount);
+  if (added.length === 0 || !account) return config;
+  const [{ chooseRouting, withRouting }, { routingFlagsOf }, { kommoRestClient }] = await Promise.all([
+    import("../../setup/lead-routing.js"),
+    import("../../setup/shop-routing-flags.js"),
+    import("../../daemon/clients.js"),
+  ]);
+  const keys = await chooseRouting(
+    ask,
+    () => kommoRestClient(account, config, store.tokens),
+    routingFlagsOf(opts),
+  );
+  return withRouting(config, "tiktokshop", added, keys);
 }

@@ -4,6 +4,7 @@
  * (all, or those named) and writes the config. Nothing is written when any check fails.
  */
 import { loadConfig, redact, resolveConfigPath, saveConfig } from "../../config/index.js";
+import { type RoutingKeys, withRouting } from "../../setup/lead-routing.js";
 import { missingFlagsError } from "../../setup/missing-flags.js";
 import { bindTikTokShopSeller, parseShopIds } from "../../setup/tiktokshop/index.js";
 import { openStore } from "../../store/index.js";
@@ -16,6 +17,8 @@ export interface ShopsAddTikTokShopOptions {
   kommoAccount?: string;
   /** Repeatable --shop; commander gives a string or a list depending on how it is declared. */
   shop?: string | string[];
+  /** The routing keys of the shops this run binds (shops already bound keep theirs). */
+  routing?: RoutingKeys;
 }
 
 export async function runShopsAddTikTokShop(
@@ -43,8 +46,9 @@ export async function runShopsAddTikTokShop(
       ...(shopIds.length ? { shopIds } : {}),
       store,
     });
-    saveConfig(path, bound.config);
     const r = bound.result;
+    const added = r.shops.filter((s) => s.added).map((s) => s.shopId);
+    saveConfig(path, withRouting(bound.config, "tiktokshop", added, opts.routing ?? {}));
     const lines = [
       `Tokopedia & Shop seller ${r.sellerName ?? r.openId} authorized app "${r.app}".`,
       ...r.shops.map(

@@ -44,6 +44,9 @@ export async function shopsAddCommand(
       `"${kommoAccount}" is not a Kommo account in the config (${config.kommo.accounts.map((a) => a.name).join(", ")})`,
       "use one of those names, or add the account with `tokokommo init`",
     );
+  // Checked before anything is written: a mistyped pipeline or user id stops here.
+  const { routingFlagsOf, routingFromFlags } = await import("../../setup/shop-routing-flags.js");
+  const routing = await routingFromFlags(config, kommoAccount, routingFlagsOf(opts), process.env);
   if (source === "tiktokshop") {
     const { runShopsAddTikTokShop } = await import("./shops-add-tiktokshop.js");
     const shop = Array.isArray(opts.shop)
@@ -55,6 +58,7 @@ export async function shopsAddCommand(
         kommoAccount,
         ...(str(opts.authCode) ? { authCode: str(opts.authCode)! } : {}),
         ...(shop ? { shop } : {}),
+        routing,
       },
       globals,
     );
@@ -67,7 +71,7 @@ export async function shopsAddCommand(
       "pass the shop's Tokopedia URL or domain",
     );
   const { addTokopediaShop } = await import("../../setup/tokopedia/add-tokopedia-shop.js");
-  const { shop, added } = await addTokopediaShop(config, path, { app, domain, kommoAccount });
+  const { shop, added } = await addTokopediaShop(config, path, { app, domain, kommoAccount, routing });
   const text = `${added ? "bound" : "already bound"}: tokopedia shop ${shop.shopId} (${shop.name ?? "-"}) -> ${shop.kommoAccount} via app ${shop.app}`;
   return withDaemonAnswer(
     { exitCode: 0, text, json: { added, shops: [redact(shop)] } },

@@ -5,6 +5,7 @@ import { resolveStatePath } from "../../store/state-location.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
+import { type RoutingLine, routingLines, routingText } from "./status-routing.js";
 import { starterStatus } from "./status-starter.js";
 
 /** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
@@ -37,6 +38,8 @@ export interface ShopStatusLine {
   quota?: QuotaLine;
   /** Tokopedia & Shop shops: Order API calls today (orders on leads; not Customer Service calls). */
   orderCallsToday?: number;
+  /** Shops with a pipeline, while a daemon runs: how their leads reach it (status-routing.ts). */
+  routing?: RoutingLine;
 }
 
 export interface StatusReport {
@@ -153,6 +156,7 @@ export async function statusCommand(
   try {
     const health = new Map(store.shopStatus.listShopStatus().map((h) => [`${h.source}:${h.shopId}`, h]));
     const counts = new Map(store.jobs.counts().map((c) => [c.shopKey, c]));
+    const routes = routingLines(config, statePath);
     const intervals = sweepIntervals(
       config,
       new Map(store.rooms.lastMarkedByShop().map((r) => [`${r.source}:${r.shopId}`, r.at])),
@@ -176,6 +180,8 @@ export async function statusCommand(
         sweepIntervalMs: intervals.get(key) ?? null,
       });
       const line = report.shops[report.shops.length - 1]!;
+      const routing = routes.get(key);
+      if (routing) line.routing = routing;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
       if (s.source === "tiktokshop")
         line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
@@ -239,6 +245,7 @@ function renderText(r: StatusReport): string {
   );
   const lines = [`state: ${r.statePath}`, table];
   for (const s of r.shops) if (s.quota) lines.push(`quota ${s.source}:${s.shopId}: ${quotaCell(s.quota)}`);
+  for (const s of r.shops) if (s.routing) lines.push(routingText(`${s.source}:${s.shopId}`, s.routing));
   for (const s of r.shops) {
     if (s.orderCallsToday) lines.push(`order calls ${s.source}:${s.shopId} today: ${s.orderCallsToday}`);
   }

@@ -7,12 +7,13 @@ import { MemoryTokenStore } from "../../auth/token-store.js";
 import { type Config, type Shop, saveConfig } from "../../config/index.js";
 import { tokopediaClient } from "../../daemon/clients.js";
 import { usageError } from "../../errors/index.js";
+import type { RoutingKeys } from "../lead-routing.js";
 import { findTokopediaShop } from "./bind-shop.js";
 
 export async function addTokopediaShop(
   config: Config,
   configPath: string,
-  o: { app: string; domain: string; kommoAccount: string },
+  o: { app: string; domain: string; kommoAccount: string; routing?: RoutingKeys },
 ): Promise<{ shop: Shop; added: boolean }> {
   const app = config.tokopedia.apps.find((a) => a.name === o.app);
   if (!app)
@@ -32,6 +33,7 @@ export async function addTokopediaShop(
     app: o.app,
     kommoAccount: o.kommoAccount,
     ...(found.domain || found.name ? { name: found.domain ?? found.name } : {}),
+    ...o.routing,
   };
   saveConfig(configPath, { ...config, shops: [...config.shops, shop] });
   return { shop, added: true };

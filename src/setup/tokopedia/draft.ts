@@ -9,6 +9,7 @@ import type { TokopediaClient } from "../../sources/tokopedia/index.js";
 import type { TkShopInfo } from "../../sources/tokopedia/types.js";
 import type { Asker, Write } from "../asker.js";
 import type { ConfigFile } from "../config-file.js";
+import type { RoutingFlags, RoutingKeys } from "../lead-routing.js";
 
 /** One flag per answer (program.ts); secrets may come from TOKOKOMMO_* env vars instead. */
 export interface InitFlags {
@@ -33,6 +34,8 @@ export interface InitFlags {
   channelSecret?: string;
   /** Replace a chat webhook URL another bridge registered for the app (asked when interactive). */
   takeOverWebhook?: boolean;
+  /** --pipeline, --responsible-user, --lead-tag (lead-routing.ts). */
+  routing?: RoutingFlags;
 }
 
 export interface InitDeps {
@@ -102,6 +105,8 @@ export interface InitDraft {
   account?: NewAccountDraft | KnownAccountDraft;
   /** The chat webhook URL registered at Tokopedia. */
   chatWebhookUrl?: string;
+  /** The new shop's routing keys (pipeline, responsible user, extra tags). */
+  routing?: RoutingKeys;
 }
 
 /** What steps use besides the draft: the asker (flags, env, prompts) and the progress line writer. */

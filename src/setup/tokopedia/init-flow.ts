@@ -30,6 +30,7 @@ import { appStep, publicUrlStep } from "./step-app.js";
 import { shopStep, webhookOwnerStep, whitelistStep } from "./step-checks.js";
 import { channelStep, scopeIdOf, webhooksStep } from "./step-finish.js";
 import { kommoAccountStep } from "./step-kommo-account.js";
+import { routingStep } from "./step-routing.js";
 
 export type { InitDeps, InitFlags, InitResult } from "./draft.js";
 
@@ -40,6 +41,7 @@ export const INIT_STEPS: readonly InitStep[] = [
   whitelistStep,
   shopStep,
   kommoAccountStep,
+  routingStep,
   channelStep,
   webhooksStep,
 ];

@@ -40,6 +40,7 @@ export function draftedFile(d: InitDraft): { raw: Json; shop: InitResult["shop"]
       app: app.app.name,
       kommoAccount: account.name,
       ...(d.shop.domain || d.shop.name ? { name: d.shop.domain ?? d.shop.name } : {}),
+      ...d.routing,
     });
   return { raw, shop: { shopId, name: d.shop.name, added: !bound } };
 }

@@ -193,7 +193,7 @@ async function signInWithOAuth(
  * Tokens for re-checking an existing account. OAuth pairs live in the state file and a check may rotate them
  * (single-use refresh tokens), so the real store is used read-write: a rotated pair must never be lost.
  */
-function withAccountTokens<T>(
+export function withAccountTokens<T>(
   config: Config,
   account: KommoAccount,
   fn: (store: TokenStore) => Promise<T>,

@@ -4,6 +4,7 @@
  * the documented shapes and the amojo error envelope.
  */
 import { amojoError, empty, json, type SimReply } from "./reply.js";
+import { badSource, routedPipeline } from "./source-routing.js";
 import type { SimState } from "./state.js";
 import type { SimChannel, SimChat, SimMessage, SimParticipant } from "./types.js";
 
@@ -165,7 +166,7 @@ function invalidNewMessage(body: Obj): SimReply | undefined {
   }
   if (payload.silent !== undefined && typeof payload.silent !== "boolean")
     return badRequest("silent must be a boolean");
-  return undefined;
+  return badSource(payload.source);
 }
 
 /** Stores a validated new message (making its chat, and for a buyer's first message contact and lead). */
@@ -191,10 +192,11 @@ function storeNewMessage(
   let chat = state.chatOf(scopeId, conversationId);
   if (!chat) {
     chat = { amojoId: state.uuid(), scopeId, conversationId };
-    const src = (payload.source as Obj | undefined)?.external_id;
-    if (typeof src === "string") chat.sourceExternalId = src;
     state.addChat(chat);
   }
+  // The source of a chat whose lead is not made yet: the first one a message (or the chat's creation) named.
+  const src = (payload.source as Obj | undefined)?.external_id;
+  if (typeof src === "string" && chat.sourceExternalId === undefined) chat.sourceExternalId = src;
   const senderP =
     direction === "in" ? toParticipant(state, chat, sender.p) : toParticipant(state, undefined, sender.p);
   const receiverP = receiver ? toParticipant(state, chat, receiver) : undefined;
@@ -274,6 +276,7 @@ function createContactAndLead(
     chatAmojoId: chat.amojoId,
     tags: [],
     createdAt: now,
+    ...routedPipeline(state, account.id, chat.sourceExternalId),
   };
   state.leads.set(lead.id, lead);
   chat.contactId = contact.id;
@@ -293,6 +296,8 @@ export function createChat(state: SimState, scopeId: string, body: Obj): SimRepl
   }
   const u = participantFrom(body.user);
   if (!u.ok) return badRequest(`user: ${u.error}`);
+  const src = badSource(body.source);
+  if (src) return src;
   let chat = state.chatOf(scopeId, body.conversation_id);
   if (!chat) {
     chat = { amojoId: state.uuid(), scopeId, conversationId: body.conversation_id };

@@ -2,7 +2,15 @@
  * What a Kommo user does with incoming leads, and the pipelines tests set up, as plain functions over the
  * simulator's state (the control API in simulator.ts delegates here).
  */
-import { isOrdinaryStage, leadPipelineId, pipelineById, pipelineOf } from "./pipeline-routes.js";
+import {
+  addedPipelineId,
+  isOrdinaryStage,
+  leadPipelineId,
+  pipelineById,
+  pipelineOf,
+  pipelinesOf,
+  stagesOf,
+} from "./pipeline-routes.js";
 import type { SimState } from "./state.js";
 import type { SimIncomingLeadWrite, SimLead } from "./types.js";
 
@@ -47,12 +55,11 @@ export function declineLead(state: SimState, leadId: number): void {
   state.leads.delete(leadId);
 }
 
-/** Adds a pipeline (with an incoming stage) to the account. */
+/** Adds a pipeline (with an incoming stage) to the account; the same model as KommoRoutingControl.addPipeline. */
 export function addPipeline(state: SimState, accountId: number, name: string): SimPipelineIds {
-  let id = pipelineOf(accountId).id + 1;
-  while (state.extraPipelines.has(id)) id++;
-  state.extraPipelines.set(id, { id, accountId, name });
-  const p = pipelineById(state, accountId, id)!;
+  const id = addedPipelineId(accountId, pipelinesOf(state, accountId).length - 1);
+  state.pipelines.set(id, { id, accountId, name, isMain: false, isArchive: false, isUnsortedOn: true });
+  const p = stagesOf(id);
   return { id: p.id, incoming: p.incoming, firstStage: p.firstStage };
 }
 

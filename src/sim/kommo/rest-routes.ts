@@ -6,8 +6,9 @@
 import type { RouteMethod } from "../../server/router.js";
 import { patchLeads, patchOneLead } from "./lead-writes.js";
 import { handleNoteRoute } from "./note-routes.js";
-import { handlePipelineRoute } from "./pipeline-routes.js";
+import { handlePipelineRoute, listPipelines } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
+import { SOURCE_ROUTES } from "./source-routes.js";
 import type { SimState } from "./state.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
 import {
@@ -18,6 +19,7 @@ import {
   listUnsorted,
   readUnsorted,
 } from "./unsorted-routes.js";
+import { USER_ROUTES } from "./user-routes.js";
 
 type Obj = Record<string, unknown>;
 
@@ -48,7 +50,7 @@ export interface RestCall {
   origin: string;
 }
 
-type RestHandler = (call: RestCall) => SimReply;
+export type RestHandler = (call: RestCall) => SimReply;
 
 const selfOf = (call: RestCall) => (p: string) => ({ self: { href: `${call.origin}${p}` } });
 
@@ -97,6 +99,11 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
   },
   {
     method: "GET",
+    path: "/api/v4/leads/pipelines",
+    handler: (c) => listPipelines(c.state, c.account, c.origin),
+  },
+  {
+    method: "GET",
     path: "/api/v4/leads/{id}",
     handler: digits(withLead((c, lead) => hal(leadView(lead, c.origin)))),
   },
@@ -115,6 +122,8 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
       handlePipelineRoute(c.state, c.account, c.method, c.path, c.origin) ??
       restNotFound(c.method, c.origin, c.path),
   },
+  ...SOURCE_ROUTES,
+  ...USER_ROUTES,
 ];
 
 const writeCall = (c: RestCall) => ({ ...c, now: Date.now() });

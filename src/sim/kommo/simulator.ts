@@ -13,6 +13,7 @@ import type { SimPipelineIds } from "./lead-desk.js";
 import * as desk from "./lead-desk.js";
 import type { KommoSimulatorOptions } from "./options.js";
 import { RateWindow } from "./rate-window.js";
+import { KommoRoutingControl } from "./routing-control.js";
 import { type OAuthClient, SimState } from "./state.js";
 import type {
   SimAccount,
@@ -41,6 +42,8 @@ export class KommoSimulator {
   private readonly window: RateWindow;
   private readonly pendingHooks = new Set<Promise<unknown>>();
   private readonly http;
+  /** Pipelines, users, rights and sources per account (routing-control.ts). */
+  readonly routing = new KommoRoutingControl(this.state);
 
   private constructor(o: KommoSimulatorOptions) {
     this.now = o.now ?? Date.now;

@@ -13,6 +13,9 @@ import type {
   SimMessage,
   SimNote,
   SimPipeline,
+  SimRights,
+  SimSource,
+  SimUser,
   SimWebhookDelivery,
 } from "./types.js";
 
@@ -61,14 +64,19 @@ export class SimState {
   readonly notes: SimNote[] = [];
   /** Writes to leads still incoming, in order (lead-writes.ts). */
   readonly incomingLeadWrites: SimIncomingLeadWrite[] = [];
-  /** Pipelines besides each account's main one. */
-  readonly extraPipelines = new Map<number, SimPipeline>();
   readonly chatLinks: SimChatLink[] = [];
   readonly webhookDeliveries: SimWebhookDelivery[] = [];
   readonly oauthClients = new Map<string, OAuthClient>();
   readonly authCodes = new Map<string, AuthCodeRecord>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  /** Pipelines beside each account's main one (source-routes.ts, pipeline-routes.ts). */
+  readonly pipelines = new Map<number, SimPipeline>();
+  readonly sources = new Map<number, SimSource>();
+  /** Users beside each account's current user. */
+  readonly users = new Map<number, SimUser>();
+  /** Per account; absent: admin with the lead_sources location. */
+  readonly rights = new Map<number, SimRights>();
   /** How often a spent or revoked refresh token was presented (a client that lost track of rotation). */
   spentRefreshPresented = 0;
   refreshesIssued = 0;

@@ -133,11 +133,42 @@ export interface SimIncomingLeadWrite {
   at: number;
 }
 
-/** A pipeline besides the account's main one (stage ids derived from its id). */
+/** A sales pipeline beside the account's main one; stage ids derive from its id (pipeline-routes.ts). */
 export interface SimPipeline {
   id: number;
   accountId: number;
   name: string;
+  isMain: boolean;
+  isArchive: boolean;
+  /** The incoming stage (type 1) is on: chats of its sources make incoming leads here. */
+  isUnsortedOn: boolean;
+}
+
+/** A lead source of the integration in an account (Sources API): where a chat's incoming lead lands. */
+export interface SimSource {
+  id: number;
+  accountId: number;
+  name: string;
+  externalId: string;
+  pipelineId: number;
+  default: boolean;
+}
+
+/** A user of an account (GET /api/v4/users). */
+export interface SimUser {
+  id: number;
+  accountId: number;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  isActive: boolean;
+  isFree: boolean;
+}
+
+/** What the account's token may do: admin rights, and the lead_sources location of the integration's widget. */
+export interface SimRights {
+  admin: boolean;
+  leadSources: boolean;
 }
 
 export interface SimNote {
