@@ -6,7 +6,6 @@ import {
   addedPipelineId,
   isOrdinaryStage,
   leadPipelineId,
-  pipelineById,
   pipelineOf,
   pipelinesOf,
   stagesOf,
