@@ -14,6 +14,7 @@ import { assertNativeSqlite } from "./native.js";
 import { OrderNotesRepo } from "./order-notes.js";
 import { OutboundRepo } from "./outbound.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
+import { ReplyWaitsRepo } from "./reply-waits.js";
 import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
 import { SqliteTokenStore } from "./tokens.js";
@@ -65,6 +66,8 @@ export class Store {
   readonly callCounts: CallCountsRepo;
   /** The orders note of each conversation's Kommo lead. */
   readonly orderNotes: OrderNotesRepo;
+  /** The reply-time guard: waits, overdue tasks and tags, wait history, cached Customer Service figures. */
+  readonly replyWaits: ReplyWaitsRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -84,6 +87,7 @@ export class Store {
     this.webhooks = new WebhookSeenRepo(db);
     this.callCounts = new CallCountsRepo(db);
     this.orderNotes = new OrderNotesRepo(db);
+    this.replyWaits = new ReplyWaitsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

@@ -8,6 +8,7 @@ import { handleNoteRoute } from "./note-routes.js";
 import { handlePipelineRoute, leadStage } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import type { SimState } from "./state.js";
+import { TASK_ROUTES } from "./task-routes.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -87,6 +88,7 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
     handler: (c) =>
       handlePipelineRoute(c.account, c.method, c.path, c.origin) ?? restNotFound(c.method, c.origin, c.path),
   },
+  ...TASK_ROUTES.map((r) => (r.path.endsWith("{id}") ? { ...r, handler: digits(r.handler) } : r)),
 ];
 
 function digits(h: RestHandler): RestHandler {

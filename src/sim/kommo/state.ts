@@ -11,6 +11,7 @@ import type {
   SimLead,
   SimMessage,
   SimNote,
+  SimTask,
   SimWebhookDelivery,
 } from "./types.js";
 
@@ -57,6 +58,7 @@ export class SimState {
   readonly contacts = new Map<number, SimContact>();
   readonly leads = new Map<number, SimLead>();
   readonly notes: SimNote[] = [];
+  readonly tasks = new Map<number, SimTask>();
   readonly chatLinks: SimChatLink[] = [];
   readonly webhookDeliveries: SimWebhookDelivery[] = [];
   readonly oauthClients = new Map<string, OAuthClient>();
@@ -72,6 +74,7 @@ export class SimState {
   private nextLeadId = 15198335;
   private nextNoteId = 76787983;
   private nextLinkId = 26219;
+  private nextTaskId = 4745251;
 
   accountId(): number {
     return this.nextAccountId++;
@@ -84,6 +87,9 @@ export class SimState {
   }
   noteId(): number {
     return this.nextNoteId++;
+  }
+  taskId(): number {
+    return this.nextTaskId++;
   }
   linkId(): number {
     return this.nextLinkId++;
