@@ -9,6 +9,7 @@ import { dispatchTable, type JobHandlers } from "./job-kinds.js";
 import type { JobHandler, QueuedJob } from "./job-runner.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { type OrderNoteDeps, refreshOrders } from "./order-note.js";
+import type { ReplyGuardHooks } from "./reply-guard.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore } from "./store-port.js";
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   /** The orders note on leads (absent: no order notes at all). */
   orders?: OrderNoteDeps;
+  /** The reply-time guard (absent: no guard). */
+  guard?: ReplyGuardHooks;
 }
 
 export function jobHandlers(deps: HandlerDeps): JobHandlers {

@@ -15,6 +15,8 @@ import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
 import { Poller } from "./poller.js";
+import { ReplyGuard } from "./reply-guard.js";
+import type { ReplyGuardStore } from "./reply-guard-store.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
 import type { EngineStore, JobCounts } from "./store-port.js";
@@ -45,6 +47,8 @@ export interface EngineOptions {
   onStateWritable?: (failure: StateWriteFailure | undefined) => void;
   /** Where the orders notes of leads stand (the state file's orderNotes); absent: no orders on leads. */
   orderNotes?: OrderNotesPort;
+  /** The reply-time guard's state (the state file's replyWaits) and clock; absent: no guard. */
+  replyGuard?: { store: ReplyGuardStore; now?: () => number; tickMs?: number };
 }
 
 export class BridgeEngine {
@@ -54,6 +58,8 @@ export class BridgeEngine {
   readonly poller: Poller;
   /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
   readonly state: StateHealth;
+  /** The reply-time guard, when the engine was given its state. */
+  readonly guard: ReplyGuard | undefined;
   private readonly now: () => number;
   private readonly orders: OrderNoteDeps | undefined;
 
@@ -64,6 +70,14 @@ export class BridgeEngine {
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const continuity = new RoomContinuity();
     this.orders = o.orderNotes ? this.createOrderNotes(o.orderNotes) : undefined;
+    this.guard = o.replyGuard
+      ? new ReplyGuard({
+          ...o.replyGuard,
+          topology: o.topology,
+          metrics: this.metrics,
+          ...(o.log ? { log: o.log } : {}),
+        })
+      : undefined;
     this.intake = this.createIntake(continuity, initialLookbackMs);
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
@@ -164,6 +178,7 @@ export class BridgeEngine {
       // One info line per delivered message, ids only, so operators can follow the traffic.
       onDelivered: (ids: DeliveredIds) => o.log?.("info", "message delivered", { ...ids }),
       ...(this.orders ? { orders: this.orders } : {}),
+      ...(this.guard ? { guard: this.guard } : {}),
     };
     const handlers = jobHandlers({
       ...deps,
@@ -226,6 +241,7 @@ export class BridgeEngine {
   async start(): Promise<void> {
     this.parkUnboundShops(this.o.store.jobCounts());
     this.runner.start();
+    this.guard?.start();
     await this.poller.start();
   }
 
@@ -274,6 +290,7 @@ export class BridgeEngine {
   async stop(graceMs = 5_000): Promise<void> {
     await this.poller.stop();
     await this.runner.stop(graceMs);
+    await this.guard?.stop();
   }
 
   /** Refreshes the backlog gauges (called on /metrics scrapes and by status). */

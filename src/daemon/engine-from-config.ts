@@ -62,6 +62,11 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(w.log ? { log: w.log } : {}),
     orderNotes: store.orderNotes,
+    replyGuard: {
+      store: store.replyWaits,
+      ...(tuning.guardNow ? { now: tuning.guardNow } : {}),
+      ...(tuning.guardTickMs !== undefined ? { tickMs: tuning.guardTickMs } : {}),
+    },
     onStateWritable: (failure) => {
       const ms =
         failure?.code === "TK_ERR_STATE_BUSY"
