@@ -5,6 +5,7 @@ import { type Config, loadConfig, resolveConfigPath } from "../../config/index.j
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
+import { type ReplyStatus, replyStatus, replyStatusText } from "./status-replies.js";
 import { starterStatus } from "./status-starter.js";
 
 /** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
@@ -37,6 +38,8 @@ export interface ShopStatusLine {
   quota?: QuotaLine;
   /** Tokopedia & Shop shops: Order API calls today (orders on leads; not Customer Service calls). */
   orderCallsToday?: number;
+  /** Reply times: waiting now, the oldest wait, the last 7 days' figures (and the platform's own, when fetched). */
+  replies?: ReplyStatus;
 }
 
 export interface StatusReport {
@@ -176,6 +179,7 @@ export async function statusCommand(
       });
       const line = report.shops[report.shops.length - 1]!;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
+      line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
       if (s.source === "tiktokshop")
         line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
       if (quota) {
@@ -241,6 +245,7 @@ function renderText(r: StatusReport): string {
   for (const s of r.shops) {
     if (s.orderCallsToday) lines.push(`order calls ${s.source}:${s.shopId} today: ${s.orderCallsToday}`);
   }
+  for (const s of r.shops) if (s.replies) lines.push(replyStatusText(`${s.source}:${s.shopId}`, s.replies));
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }
