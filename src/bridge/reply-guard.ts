@@ -11,6 +11,7 @@
  * as shop messages too; they are recognised as echoes and never delivered again, so they do not count twice (and a
  * reply to a conversation that waits for nothing changes nothing).
  */
+import { CsPerformanceFetcher } from "./cs-performance-fetch.js";
 import { classifyError } from "./error-policy.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { ConversationRef, ReplyGuardStore, ReplyWait } from "./reply-guard-store.js";
@@ -42,9 +43,15 @@ export class ReplyGuard {
   private stopped = true;
   /** Shops already warned about (no REST access), so the warning is logged once. */
   private readonly warned = new Set<string>();
+  private readonly performance: CsPerformanceFetcher;
 
   constructor(private readonly o: ReplyGuardOptions) {
     this.now = o.now ?? Date.now;
+    this.performance = new CsPerformanceFetcher({
+      store: o.store,
+      now: this.now,
+      ...(o.log ? { log: o.log } : {}),
+    });
   }
 
   /** Ticks once now (overdue conversations after downtime), then every tickMs. */
@@ -131,6 +138,7 @@ export class ReplyGuard {
     }
     await Promise.all([...byAccount.values()].map((list) => this.work(list)));
     await this.refreshGauges(shops);
+    await this.performance.refresh(shops);
   }
 
   private async work(list: Array<{ w: ReplyWait; shop: ShopBinding }>): Promise<void> {

@@ -7,6 +7,8 @@
  * answer was lost is found, not repeated; 50 overdue conversations at once keep Kommo REST within 7 requests/s.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { statusCommand } from "../../src/cli/commands/status.js";
+import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
@@ -187,4 +189,38 @@ describe("reply-time guard", () => {
     for (const w of waits) expect(tasksOf(b, w.leadId)).toHaveLength(1);
     expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
   }, 120_000);
+
+  it("fetches the platform's Customer Service figures at most once a day, across restarts, counted as a CS call", async () => {
+    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    const b = bed;
+    const perfCalls = () =>
+      b.tiktokshop.calls().filter((c) => c.path === "/customer_service/202407/performance" && c.code === 0);
+    const d1 = await runDaemon(b);
+    const w = await buyerWaits(b, "7005", "Halo kak");
+    b.tiktokshop.agentSendsInSellerCenter(w.conversationId, "Halo juga");
+    await waitFor("the figures fetched", () => perfCalls().length === 1);
+    await ticksPass(d1);
+    await d1.stop();
+    daemon = undefined;
+    const d2 = await runDaemon(b);
+    await ticksPass(d2);
+    expect(perfCalls()).toHaveLength(1);
+    skew = 25 * 60 * MIN;
+    await waitFor("the figures fetched again a day later", () => perfCalls().length === 2);
+    await ticksPass(d2);
+    expect(perfCalls()).toHaveLength(2);
+    await d2.stop();
+    daemon = undefined;
+    const status = await statusCommand({}, { config: b.configPath });
+    const line = (status.json as { shops: Array<{ replies: ReplyStatus; quota?: { used: number } }> })
+      .shops[0]!;
+    expect(line.replies.platform).toMatchObject({
+      sessions: 1,
+      responsePercentage: 100,
+      satisfactionPercentage: 100,
+    });
+    const csCalls = b.tiktokshop.calls().filter((c) => c.path.startsWith("/customer_service/")).length;
+    expect(line.quota?.used).toBe(csCalls);
+    expect(status.text).toContain("platform (");
+  }, 30_000);
 });
