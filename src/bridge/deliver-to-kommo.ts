@@ -105,15 +105,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   const wantsTags = Boolean(shop.kommo.rest) && !fromShop && room !== undefined && !room.leadTagsQueued;
   let chatId = room?.amojoChatId ?? result?.amojoChatId;
   if (!chatId && repeated && wantsTags) chatId = await findChat(shop.kommo, payload, buyer);
-  // Recorded before the message is marked delivered: a crash in between runs this job again (both are idempotent).
-  if (fromShop) await deps.guard?.replied(msg, msg.sentAt);
-  else if (msg.sender === "buyer") {
-    await deps.guard?.buyerWrote(msg, {
-      sentAt: msg.sentAt,
-      ...(chatId ? { amojoChatId: chatId } : {}),
-      ...(room?.buyerName ? { buyerName: room.buyerName } : {}),
-    });
-  }
+  await tellGuard(deps, msg, chatId, room);
   const newChatId = !room?.amojoChatId ? chatId : undefined;
   const tag = wantsTags && chatId !== undefined;
   if (!newChatId && !tag) {
@@ -148,6 +140,26 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     room: msg.roomId,
     message: msg.kommoMsgId,
   });
+}
+
+/**
+ * The reply-time guard hears of the delivery: a buyer's message starts a wait, a shop message typed in Seller Center
+ * ends one. Before the message is marked delivered: a crash in between runs the job again (both are idempotent).
+ */
+async function tellGuard(
+  deps: DeliverDeps,
+  msg: InboundRecord,
+  chatId: string | undefined,
+  room: RoomRecord | undefined,
+): Promise<void> {
+  if (msg.sender === "shop") await deps.guard?.replied(msg, msg.sentAt);
+  else if (msg.sender === "buyer") {
+    await deps.guard?.buyerWrote(msg, {
+      sentAt: msg.sentAt,
+      ...(chatId ? { amojoChatId: chatId } : {}),
+      ...(room?.buyerName ? { buyerName: room.buyerName } : {}),
+    });
+  }
 }
 
 /** A buyer's delivered message may refresh the lead's orders note (its first, or one after a quiet spell). */

@@ -37,7 +37,10 @@ export interface OutboundDeps {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   /** Told of every reply sent whole to the marketplace, by ids only (see DeliverDeps). */
   onDelivered?: (ids: DeliveredIds) => void;
-  /** The reply-time guard: a delivered reply ends the buyer's wait. */
+  /**
+   * The reply-time guard: a delivered reply ends the buyer's wait. Told before the part is recorded, so a crash in
+   * between re-runs the job, which finds the part in the room and records it; ending a wait twice changes nothing.
+   */
   guard?: ReplyGuardHooks;
 }
 
@@ -131,8 +134,7 @@ export async function deliverToMarketplace(
       sent ??= await sendPart(deps, marketplace, ref, part);
       const echoText = part.kind === "text" ? part.text : part.mediaUrl;
       ids.push(...sent.messageIds);
-      // The buyer has (the first part of) the reply: the wait ends. Recorded before the part, so a crash in between
-      // re-runs the job, which finds the part in the room and records it; ending a wait twice changes nothing.
+      // The buyer has (a first part of) the reply: the wait ends, before the part is recorded (see OutboundDeps).
       if (index === firstUnsent) await deps.guard?.replied(ref);
       recordPart(deps, reply, ref, { index, last: index === parts.length - 1, ids, sent, echoText });
     } catch (err) {

@@ -98,6 +98,21 @@ export function createMetrics(): BridgeMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: r,
     }),
+    ...guardMetrics(r),
+    stateWriteFailures: new Counter({
+      name: "tokokommo_state_write_failures_total",
+      help: "Writes the state file refused (locked by another process, disk full or failing), by code and daemon part",
+      labelNames: ["code", "part"],
+      registers: r,
+    }),
+  };
+}
+
+/** The reply-time guard's series (reply-guard.ts). */
+function guardMetrics(
+  r: Registry[],
+): Pick<BridgeMetrics, "replyWaiting" | "replyOldestWait" | "overdueTasks"> {
+  return {
     replyWaiting: new Gauge({
       name: "tokokommo_reply_waiting_conversations",
       help: "Conversations whose buyer waits for a reply now, per shop (refreshed every reply-guard tick)",
@@ -114,12 +129,6 @@ export function createMetrics(): BridgeMetrics {
       name: "tokokommo_reply_overdue_tasks_total",
       help: "Kommo tasks the reply-time guard created for buyers waiting past replyGuard.warnAfterMinutes",
       labelNames: ["source", "shop"],
-      registers: r,
-    }),
-    stateWriteFailures: new Counter({
-      name: "tokokommo_state_write_failures_total",
-      help: "Writes the state file refused (locked by another process, disk full or failing), by code and daemon part",
-      labelNames: ["code", "part"],
       registers: r,
     }),
   };

@@ -124,10 +124,12 @@ export class ReplyGuard {
   /** One pass: every conversation with work, per Kommo account in turn (their limiters pace the calls). */
   async tick(): Promise<void> {
     const shops = this.o.topology.allShops().filter((s) => s.replyGuard?.enabled);
-    if (shops.length === 0) return;
     const now = this.now();
-    const minWarn = Math.min(...shops.map((s) => s.replyGuard!.warnAfterMinutes));
-    const rows = await this.o.store.needingWork(now - minWarn * 60_000, WORK_PER_TICK);
+    // With the guard off everywhere, only answered conversations are looked at (their tasks and tags are undone).
+    const minWarn =
+      shops.length > 0 ? Math.min(...shops.map((s) => s.replyGuard!.warnAfterMinutes)) : undefined;
+    const before = minWarn === undefined ? -1 : now - minWarn * 60_000;
+    const rows = await this.o.store.needingWork(before, WORK_PER_TICK);
     const byAccount = new Map<string, Array<{ w: ReplyWait; shop: ShopBinding }>>();
     for (const w of rows) {
       const shop = this.o.topology.shop(w.source, w.shopId);
