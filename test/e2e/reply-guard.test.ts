@@ -187,6 +187,10 @@ describe("reply-time guard", () => {
     skew = 481 * MIN;
     await waitFor("50 tasks", () => b.kommo.tasks().length >= 50, 90_000);
     for (const w of waits) expect(tasksOf(b, w.leadId)).toHaveLength(1);
+    const refused = b.kommo
+      .requestLog()
+      .filter((r) => r.host === "rest" && (r.status === 429 || r.status === 403));
+    expect(refused).toEqual([]);
     expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
   }, 120_000);
 
