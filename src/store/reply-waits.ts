@@ -1,7 +1,8 @@
 /**
  * The reply-time guard's state over SQLite (tables of migration 10): the asynchronous ReplyGuardStore port of
  * bridge/reply-guard-store.ts. better-sqlite3 is synchronous; each method does its work in one transaction and
- * returns a settled promise, so callers are written for a database that answers later (PostgreSQL).
+ * returns a settled promise, so callers are written for a database that answers later (PostgreSQL). The statements
+ * keep to SQL both engines run (no two-argument MAX, ON CONFLICT upserts).
  */
 import type { Database, Statement } from "better-sqlite3";
 import type {
@@ -74,7 +75,7 @@ export class ReplyWaitsRepo implements ReplyGuardStore {
         ON CONFLICT (source, shop_id, room_id, started_at) DO NOTHING`),
       firstReply: p(`UPDATE reply_wait_history SET first_reply_at = @at
         WHERE ${KEY} AND started_at = @startedAt AND first_reply_at IS NULL`),
-      end: p(`UPDATE reply_waits SET waiting_since = NULL, last_reply_at = MAX(COALESCE(last_reply_at, 0), @at),
+      end: p(`UPDATE reply_waits SET waiting_since = NULL, last_reply_at = CASE WHEN last_reply_at IS NULL OR last_reply_at < @at THEN @at ELSE last_reply_at END,
         updated_at = @now WHERE ${KEY}`),
       work: p(`SELECT ${COLUMNS} FROM reply_waits
         WHERE (waiting_since IS NOT NULL AND waiting_since <= @before AND (task_state <> 'open' OR tag_state <> 'on'))
