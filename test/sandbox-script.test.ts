@@ -14,7 +14,9 @@ function errorOf(fn: () => unknown): { code?: string; message: string; exitCode?
 describe("sandbox script", () => {
   it("parses the default conversation", () => {
     const steps = parseScript(DEFAULT_SCRIPT);
-    expect(steps.map((s) => `${s.actor}:${"kind" in s ? s.kind : s.what}`)).toEqual([
+    const label = (s: (typeof steps)[number]) =>
+      "kind" in s ? s.kind : "what" in s ? s.what : s.actor === "wait" ? String(s.minutes) : s.shop;
+    expect(steps.map((s) => `${s.actor}:${label(s)}`)).toEqual([
       "buyer:text",
       "buyer:image",
       "buyer:product",
@@ -26,6 +28,12 @@ describe("sandbox script", () => {
       "expect:delivered",
       "manager:picture",
       "expect:refused",
+      "buyer:text",
+      "expect:no task",
+      "wait:481",
+      "expect:task",
+      "manager:text",
+      "expect:no task",
     ]);
   });
 
@@ -145,5 +153,20 @@ describe("sandbox script", () => {
     const unknown = errorOf(() => parseScript("buyer: halo\nmanager to Sari: hai\nbuyer as Sari: hai"));
     expect(unknown.message).toContain("line 2: Sari has not written yet");
     expect(parseScript("buyer as Sari: hai\nmanager to Sari: halo")).toHaveLength(2);
+  });
+
+  it("reads the shop, wait and lead-expectation lines, and refuses malformed ones", () => {
+    expect(parseStep("shop kommo-store-2", 1)).toEqual({ line: 1, actor: "shop", shop: "kommo-store-2" });
+    expect(parseStep("wait 480", 2)).toEqual({ line: 2, actor: "wait", minutes: 480 });
+    expect(parseStep("expect task", 3)).toEqual({ line: 3, actor: "expect", what: "task" });
+    expect(parseStep("expect no task", 4)).toEqual({ line: 4, actor: "expect", what: "no task" });
+    expect(parseStep("expect pipeline 7263018", 5)).toEqual({
+      line: 5,
+      actor: "expect",
+      what: "pipeline",
+      pipelineId: 7263018,
+    });
+    for (const bad of ["wait", "wait 0", "wait soon", "expect pipeline", "expect no tasks"])
+      expect(errorOf(() => parseStep(bad, 9)).code).toBe("TK_ERR_SANDBOX_SCRIPT");
   });
 });

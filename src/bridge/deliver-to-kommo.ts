@@ -13,6 +13,7 @@ import { shopSourceId } from "./lead-sources.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { noteBuyerMessage, type OrderNoteDeps } from "./order-note.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
+import type { ReplyGuardHooks } from "./reply-guard.js";
 import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, shopNotConfigured, type Topology } from "./topology.js";
@@ -26,6 +27,8 @@ export interface DeliverDeps {
   onDelivered?: (ids: DeliveredIds) => void;
   /** The orders note on leads (absent: none). */
   orders?: OrderNoteDeps;
+  /** The reply-time guard: a buyer message starts a wait, a shop message typed in Seller Center ends it. */
+  guard?: ReplyGuardHooks;
 }
 
 /** What names one delivered message in the log: ids only, never its content or the buyer's name. */
@@ -104,6 +107,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   const wantsTags = Boolean(shop.kommo.rest) && !fromShop && room !== undefined && !room.leadTagsQueued;
   let chatId = room?.amojoChatId ?? result?.amojoChatId;
   if (!chatId && repeated && wantsTags) chatId = await findChat(shop.kommo, payload, buyer);
+  await tellGuard(deps, msg, chatId, room);
   const newChatId = !room?.amojoChatId ? chatId : undefined;
   const tag = wantsTags && chatId !== undefined;
   if (!newChatId && !tag) {
@@ -142,6 +146,26 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     room: msg.roomId,
     message: msg.kommoMsgId,
   });
+}
+
+/**
+ * The reply-time guard hears of the delivery: a buyer's message starts a wait, a shop message typed in Seller Center
+ * ends one. Before the message is marked delivered: a crash in between runs the job again (both are idempotent).
+ */
+async function tellGuard(
+  deps: DeliverDeps,
+  msg: InboundRecord,
+  chatId: string | undefined,
+  room: RoomRecord | undefined,
+): Promise<void> {
+  if (msg.sender === "shop") await deps.guard?.replied(msg, msg.sentAt);
+  else if (msg.sender === "buyer") {
+    await deps.guard?.buyerWrote(msg, {
+      sentAt: msg.sentAt,
+      ...(chatId ? { amojoChatId: chatId } : {}),
+      ...(room?.buyerName ? { buyerName: room.buyerName } : {}),
+    });
+  }
 }
 
 /** A buyer's delivered message may refresh the lead's orders note (its first, or one after a quiet spell). */

@@ -23,6 +23,7 @@ import {
   replyParts,
 } from "./outbound-plan.js";
 import type { KommoDeliveryStatus } from "./ports.js";
+import type { ReplyGuardHooks } from "./reply-guard.js";
 import type { EngineStore, OutboundRecord, SourceRoomRef } from "./store-port.js";
 import { MARKETPLACE_NAME, shopKey, type Topology } from "./topology.js";
 
@@ -36,6 +37,11 @@ export interface OutboundDeps {
   download?: (url: string) => Promise<{ bytes: Uint8Array; contentType: string }>;
   /** Told of every reply sent whole to the marketplace, by ids only (see DeliverDeps). */
   onDelivered?: (ids: DeliveredIds) => void;
+  /**
+   * The reply-time guard: a delivered reply ends the buyer's wait. Told before the part is recorded, so a crash in
+   * between re-runs the job, which finds the part in the room and records it; ending a wait twice changes nothing.
+   */
+  guard?: ReplyGuardHooks;
 }
 
 /** How far before the reply's arrival an earlier attempt's message can be (clock skew between us and the platform). */
@@ -128,6 +134,8 @@ export async function deliverToMarketplace(
       sent ??= await sendPart(deps, marketplace, ref, part);
       const echoText = part.kind === "text" ? part.text : part.mediaUrl;
       ids.push(...sent.messageIds);
+      // The buyer has (a first part of) the reply: the wait ends, before the part is recorded (see OutboundDeps).
+      if (index === firstUnsent) await deps.guard?.replied(ref);
       recordPart(deps, reply, ref, { index, last: index === parts.length - 1, ids, sent, echoText });
     } catch (err) {
       throw partFailed(deps, reply, err, {

@@ -11,6 +11,7 @@ import type { JobHandler, QueuedJob } from "./job-runner.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { type OrderNoteDeps, refreshOrders } from "./order-note.js";
 import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
+import type { ReplyGuardHooks } from "./reply-guard.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import type { StateHealth } from "./state-health.js";
 import type { EngineStore } from "./store-port.js";
@@ -35,6 +36,8 @@ export interface HandlerDeps {
   /** A lead enriched by its job (the engine refreshes its orders note, for the sale value). */
   onLeadEnriched?: (lead: PendingLead) => void;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
+  /** The reply-time guard (absent: no guard). */
+  guard?: ReplyGuardHooks;
 }
 
 export function jobHandlers(deps: HandlerDeps): JobHandlers {

@@ -17,6 +17,8 @@ import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { noteLeadAccepted, noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
 import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import { Poller } from "./poller.js";
+import { ReplyGuard } from "./reply-guard.js";
+import type { ReplyGuardStore } from "./reply-guard-store.js";
 import { RoomContinuity } from "./room-continuity.js";
 import { StateHealth, type StateWriteFailure, stateWriteCode } from "./state-health.js";
 import type { EngineStore, JobCounts } from "./store-port.js";
@@ -51,6 +53,8 @@ export interface EngineOptions {
   pendingLeads: PendingLeadsPort;
   /** How often pending leads are checked for acceptance, default 60 s. */
   leadAcceptanceCheckMs?: number;
+  /** The reply-time guard's state (the state file's replyWaits) and clock; absent: no guard. */
+  replyGuard?: { store: ReplyGuardStore; now?: () => number; tickMs?: number };
 }
 
 export class BridgeEngine {
@@ -62,6 +66,8 @@ export class BridgeEngine {
   readonly leadAcceptance: AcceptanceWatch;
   /** Whether the state file takes writes (readiness); every writing part of the engine reports to it. */
   readonly state: StateHealth;
+  /** The reply-time guard, when the engine was given its state. */
+  readonly guard: ReplyGuard | undefined;
   private readonly now: () => number;
   private readonly orders: OrderNoteDeps | undefined;
 
@@ -72,6 +78,14 @@ export class BridgeEngine {
     const initialLookbackMs = o.initialLookbackMs ?? 24 * 3600_000;
     const continuity = new RoomContinuity();
     this.orders = o.orderNotes ? this.createOrderNotes(o.orderNotes) : undefined;
+    this.guard = o.replyGuard
+      ? new ReplyGuard({
+          ...o.replyGuard,
+          topology: o.topology,
+          metrics: this.metrics,
+          ...(o.log ? { log: o.log } : {}),
+        })
+      : undefined;
     this.intake = this.createIntake(continuity, initialLookbackMs);
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
@@ -179,6 +193,7 @@ export class BridgeEngine {
       // One info line per delivered message, ids only, so operators can follow the traffic.
       onDelivered: (ids: DeliveredIds) => o.log?.("info", "message delivered", { ...ids }),
       ...(this.orders ? { orders: this.orders } : {}),
+      ...(this.guard ? { guard: this.guard } : {}),
     };
     const handlers = jobHandlers({
       ...deps,
@@ -261,6 +276,7 @@ export class BridgeEngine {
     this.parkUnboundShops(this.o.store.jobCounts());
     this.runner.start();
     this.leadAcceptance.start();
+    this.guard?.start();
     await this.poller.start();
   }
 
@@ -310,6 +326,7 @@ export class BridgeEngine {
     await this.poller.stop();
     await this.leadAcceptance.stop();
     await this.runner.stop(graceMs);
+    await this.guard?.stop();
   }
 
   /** Refreshes the backlog gauges (called on /metrics scrapes and by status). */

@@ -22,6 +22,11 @@ export interface BridgeMetrics {
   /** TikTok Shop Customer Service calls counted today per shop, and the shop's daily quota. */
   csQuotaUsed: Gauge<"shop">;
   csQuotaLimit: Gauge<"shop">;
+  /** The reply-time guard, refreshed at each of its ticks: buyers waiting now and the oldest wait, per shop. */
+  replyWaiting: Gauge<"source" | "shop">;
+  replyOldestWait: Gauge<"source" | "shop">;
+  /** Overdue tasks the guard created on Kommo leads. */
+  overdueTasks: Counter<"source" | "shop">;
 }
 
 export function createMetrics(): BridgeMetrics {
@@ -93,10 +98,37 @@ export function createMetrics(): BridgeMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: r,
     }),
+    ...guardMetrics(r),
     stateWriteFailures: new Counter({
       name: "tokokommo_state_write_failures_total",
       help: "Writes the state file refused (locked by another process, disk full or failing), by code and daemon part",
       labelNames: ["code", "part"],
+      registers: r,
+    }),
+  };
+}
+
+/** The reply-time guard's series (reply-guard.ts). */
+function guardMetrics(
+  r: Registry[],
+): Pick<BridgeMetrics, "replyWaiting" | "replyOldestWait" | "overdueTasks"> {
+  return {
+    replyWaiting: new Gauge({
+      name: "tokokommo_reply_waiting_conversations",
+      help: "Conversations whose buyer waits for a reply now, per shop (refreshed every reply-guard tick)",
+      labelNames: ["source", "shop"],
+      registers: r,
+    }),
+    replyOldestWait: new Gauge({
+      name: "tokokommo_reply_oldest_wait_seconds",
+      help: "How long the longest-waiting buyer of the shop has waited, in seconds (0: nobody waits)",
+      labelNames: ["source", "shop"],
+      registers: r,
+    }),
+    overdueTasks: new Counter({
+      name: "tokokommo_reply_overdue_tasks_total",
+      help: "Kommo tasks the reply-time guard created for buyers waiting past replyGuard.warnAfterMinutes",
+      labelNames: ["source", "shop"],
       registers: r,
     }),
   };

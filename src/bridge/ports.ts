@@ -68,8 +68,8 @@ export interface KommoRestPort {
   addLeadNote?(leadId: number, text: string): Promise<{ noteId: number }>;
   /** Replaces the text of a note the bridge created. */
   editLeadNote?(leadId: number, noteId: number, text: string): Promise<void>;
-  /** The lead's sale value (0: none) and whether it is still in the incoming stage. */
-  leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean }>;
+  /** The lead's sale value (0: none), whether it is still in the incoming stage, and its responsible user. */
+  leadPriceState?(leadId: number): Promise<{ price: number; incoming: boolean; responsibleUserId?: number }>;
   setLeadPrice?(leadId: number, price: number): Promise<void>;
   /** Reading, accepting and enriching incoming leads (absent: the chat's lead is never written to). */
   incoming?: IncomingLeadsPort;
@@ -77,6 +77,17 @@ export interface KommoRestPort {
   sources?(externalIds: string[]): Promise<KommoSourceRecord[]>;
   createSources?(items: Array<Omit<KommoSourceRecord, "id">>): Promise<KommoSourceRecord[]>;
   updateSources?(items: Array<Pick<KommoSourceRecord, "id" | "name" | "pipelineId">>): Promise<void>;
+  /** The reply-time guard (reply-guard.ts): the overdue tag and task on a lead. */
+  addLeadTags?(leadId: number, tags: string[]): Promise<void>;
+  removeLeadTags?(leadId: number, tags: string[]): Promise<void>;
+  createLeadTask?(t: {
+    leadId: number;
+    text: string;
+    completeTill: number;
+    responsibleUserId?: number;
+  }): Promise<number>;
+  completeTask?(taskId: number, resultText: string): Promise<void>;
+  openTasksOfLead?(leadId: number): Promise<Array<{ id: number; text: string }>>;
 }
 
 /** A Kommo lead source of the integration: chats carrying its external id get their lead in its pipeline. */

@@ -72,6 +72,9 @@ export interface DaemonOptions {
     busyTimeoutMs?: number;
     /** Delay before the first pruning pass (default about a minute): tests of retention. */
     retentionFirstDelayMs?: number;
+    /** The reply-time guard's clock and tick (default the wall clock and a minute): tests move the clock on. */
+    guardNow?: () => number;
+    guardTickMs?: number;
   };
 }
 

@@ -66,6 +66,11 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     ...(tuning.leadAcceptanceCheckMs !== undefined
       ? { leadAcceptanceCheckMs: tuning.leadAcceptanceCheckMs }
       : {}),
+    replyGuard: {
+      store: store.replyWaits,
+      ...(tuning.guardNow ? { now: tuning.guardNow } : {}),
+      ...(tuning.guardTickMs !== undefined ? { tickMs: tuning.guardTickMs } : {}),
+    },
     onStateWritable: (failure) => {
       const ms =
         failure?.code === "TK_ERR_STATE_BUSY"

@@ -172,7 +172,7 @@ function leadRouting(shop: Config["shops"][number]): LeadRouting {
 }
 
 /** The shop's override, key by key, over the global reply-guard settings. */
-function shopReplyGuard(config: Config, shop: Config["shops"][number]): ReplyGuardSettings {
+export function shopReplyGuard(config: Config, shop: Config["shops"][number]): ReplyGuardSettings {
   const own = shop.replyGuard;
   return {
     enabled: own?.enabled ?? config.replyGuard.enabled,

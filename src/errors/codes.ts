@@ -85,6 +85,7 @@ export const ERROR_CODES = {
   TK_ERR_PORT_IN_USE: { category: "system", exitCode: 1, retryable: false, doc: BRIDGE },
   TK_ERR_REPLY_ATTACHMENT: { category: "input", exitCode: 1, retryable: false, doc: BRIDGE },
   TK_ERR_REPLY_EMPTY: { category: "input", exitCode: 1, retryable: false, doc: BRIDGE },
+  TK_ERR_REPLY_GUARD_NO_REST: { category: "config", exitCode: 1, retryable: false, doc: BRIDGE },
   TK_ERR_REPLY_UNSUPPORTED: { category: "input", exitCode: 1, retryable: false, doc: BRIDGE },
   TK_ERR_SANDBOX_EXPECTATION: { category: "check", exitCode: 1, retryable: false, doc: GENERAL },
   TK_ERR_SANDBOX_SCRIPT: { category: "usage", exitCode: 2, retryable: false, doc: GENERAL },

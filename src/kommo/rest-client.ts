@@ -62,6 +62,16 @@ export interface ChatLink {
   contactId: number;
 }
 
+/** A task the reply-time guard puts on a lead (complete_till in Unix seconds). */
+export interface NewLeadTask {
+  leadId: number;
+  text: string;
+  completeTill: number;
+  responsibleUserId?: number;
+  /** 1 (follow-up, built in) unless given. */
+  taskTypeId?: number;
+}
+
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 type Json = Record<string, unknown>;
 
@@ -201,7 +211,9 @@ export class KommoRestClient {
    * A lead's sale value and whether it is still in its pipeline's incoming stage (the stage of `type` 1): GET of the
    * lead, and of its pipeline once per process (stage types do not change).
    */
-  async leadPriceState(leadId: number): Promise<{ price: number; incoming: boolean }> {
+  async leadPriceState(
+    leadId: number,
+  ): Promise<{ price: number; incoming: boolean; responsibleUserId?: number }> {
     const path = `/api/v4/leads/${leadId}`;
     const lead = await this.json("GET", path);
     const statusId = lead?.status_id;
@@ -214,7 +226,53 @@ export class KommoRestClient {
       incoming = typeof stage?.id === "number" ? stage.id : null;
       this.incomingStages.set(pipelineId, incoming);
     }
-    return { price: typeof lead?.price === "number" ? lead.price : 0, incoming: statusId === incoming };
+    const responsible = lead?.responsible_user_id;
+    return {
+      price: typeof lead?.price === "number" ? lead.price : 0,
+      incoming: statusId === incoming,
+      ...(typeof responsible === "number" && responsible > 0 ? { responsibleUserId: responsible } : {}),
+    };
+  }
+
+  /** PATCH /api/v4/leads/{id} with tags_to_delete (other tags stay; a tag not on the lead is no error). */
+  async removeLeadTags(leadId: number, tags: string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await this.json("PATCH", `/api/v4/leads/${leadId}`, { tags_to_delete: tags.map((name) => ({ name })) });
+  }
+
+  /** POST /api/v4/tasks with one task on a lead; returns its id. */
+  async createLeadTask(t: NewLeadTask): Promise<number> {
+    const body = {
+      text: t.text,
+      complete_till: t.completeTill,
+      entity_type: "leads",
+      entity_id: t.leadId,
+      task_type_id: t.taskTypeId ?? 1,
+      ...(t.responsibleUserId !== undefined ? { responsible_user_id: t.responsibleUserId } : {}),
+    };
+    const j = await this.json("POST", "/api/v4/tasks", [body]);
+    const id = embedded(j, "tasks")[0]?.id;
+    if (typeof id !== "number") throw this.shape("POST", "/api/v4/tasks");
+    return id;
+  }
+
+  /** PATCH /api/v4/tasks/{id}: completes the task with a result text (only the changed fields are sent). */
+  async completeTask(taskId: number, resultText: string): Promise<void> {
+    await this.json("PATCH", `/api/v4/tasks/${taskId}`, { is_completed: true, result: { text: resultText } });
+  }
+
+  /** GET /api/v4/tasks: the open tasks on a lead (first 250); [] when none (204). */
+  async openTasksOfLead(leadId: number): Promise<Array<{ id: number; text: string }>> {
+    const q = new URLSearchParams({
+      "filter[entity_type]": "leads",
+      "filter[is_completed]": "0",
+      limit: "250",
+    });
+    q.append("filter[entity_id][]", String(leadId));
+    const j = await this.json("GET", `/api/v4/tasks?${q.toString()}`);
+    return embedded(j, "tasks").flatMap((t) =>
+      typeof t.id === "number" ? [{ id: t.id, text: typeof t.text === "string" ? t.text : "" }] : [],
+    );
   }
 
   /** PATCH /api/v4/leads/{id} with `price` only (a lead still incoming would leave incoming: check first). */

@@ -15,7 +15,8 @@
  * TK_ERR_SANDBOX_EXPECTATION).
  */
 import { TkError } from "../errors/index.js";
-import type { BuyerStep, ExpectStep, ManagerStep, ScriptStep } from "./script.js";
+import { guardUnmet, isLeadExpect, pickShop, waitMinutes } from "./play-guard.js";
+import type { BuyerStep, ExpectStep, LeadExpectStep, ManagerStep, ScriptStep } from "./script.js";
 import { buyerSends, kommoMessages, type SandboxSides, waitUntil } from "./world.js";
 
 export type ReplyStatus = "delivered" | "refused" | "no status";
@@ -85,6 +86,8 @@ export class SandboxPlayer {
   private current: string | undefined;
   private lastStatus: ReplyStatus | undefined;
   private stopped = false;
+  /** The shop buyers write to (the latest `shop` line); absent: the sandbox's first. */
+  private shop: SandboxSides["shop"] | undefined;
 
   constructor(
     private readonly sides: SandboxSides,
@@ -105,6 +108,11 @@ export class SandboxPlayer {
     if (this.stopped) return;
     if (step.actor === "buyer") return this.buyer(step);
     if (step.actor === "manager") return this.manager(step);
+    if (step.actor === "shop") {
+      this.shop = pickShop(this.sides, step);
+      return;
+    }
+    if (step.actor === "wait") return this.waitFor(step.minutes, () => waitMinutes(this.sides, step));
     return this.expect(step);
   }
 
@@ -130,7 +138,7 @@ export class SandboxPlayer {
       };
     return {
       label: TKP,
-      name: this.sides.shop.name,
+      name: (this.shop ?? this.sides.shop).name,
       posted: (room) => this.sides.tokopedia.shopReplies(room),
     };
   }
@@ -148,7 +156,8 @@ export class SandboxPlayer {
       );
     const seen = before ? kommoMessages(this.sides, before.conversationId).length : 0;
     this.write(`${this.shopSide(step).label} ${step.buyer}: ${describeBuyer(step)}`);
-    const chat: Chat = { ...(await buyerSends(this.sides, step)), ...(step.on ? { on: step.on } : {}) };
+    const sides = this.shop ? { ...this.sides, shop: this.shop } : this.sides;
+    const chat: Chat = { ...(await buyerSends(sides, step)), ...(step.on ? { on: step.on } : {}) };
     this.chats.set(step.buyer, chat);
     this.current = step.buyer;
     this.outcome.sent++;
@@ -238,7 +247,7 @@ export class SandboxPlayer {
   }
 
   /** Why the expectation does not hold, or undefined when it does. */
-  private unmet(step: ExpectStep): string | undefined {
+  private unmet(step: Exclude<ExpectStep, LeadExpectStep>): string | undefined {
     switch (step.what) {
       case "delivered":
       case "refused":
@@ -264,8 +273,28 @@ export class SandboxPlayer {
     }
   }
 
+  /** `wait MINUTES`: the guard's clock moves on; the tasks it made meanwhile are shown. */
+  private async waitFor(minutes: number, advance: () => Promise<void>): Promise<void> {
+    const before = new Set(this.sides.kommo.tasks().map((t) => t.id));
+    this.write(`${NOTE} ⏱ ${minutes} minutes pass`);
+    await advance();
+    for (const t of this.sides.kommo.tasks().filter((x) => !before.has(x.id)))
+      this.write(`${KMO} ⚑ task on lead #${t.entityId}: ${t.text}`);
+  }
+
   private async expect(step: ExpectStep): Promise<void> {
-    const why = this.unmet(step);
+    let why: string | undefined;
+    if (isLeadExpect(step)) {
+      const chat = this.current === undefined ? undefined : this.chats.get(this.current);
+      const probe = () => guardUnmet(this.sides, this.current, chat?.conversationId, step);
+      // The guard acts a moment after a reply: a task expectation may come true within the wait.
+      why =
+        step.what === "pipeline"
+          ? probe()
+          : (await this.wait(() => (probe() === undefined ? true : undefined)))
+            ? undefined
+            : probe();
+    } else why = this.unmet(step);
     if (why === undefined) {
       this.outcome.expectations.held++;
       return;

@@ -14,6 +14,10 @@
  *   manager to Sari: ...                   (answers Sari; Sari becomes the current buyer)
  *   manager picture: https://amojo.example/attachments/photo.jpg
  *   expect delivered | refused | lead | messages N [from NAME]
+ *   shop NAME                              (later buyers write to this shop; default the first)
+ *   wait MINUTES                           (the reply-time guard's clock moves on; `tokokommo sandbox` only)
+ *   expect task | no task                  (an open task on the current buyer's lead, or none)
+ *   expect pipeline ID                     (the current buyer's lead is in this pipeline)
  *
  * The current buyer is the one named by the latest `buyer` or `manager to` line.
  */
@@ -33,11 +37,20 @@ export type ManagerStep = { line: number; actor: "manager"; to?: string } & (
   | { kind: "text"; text: string }
   | { kind: "picture"; url: string }
 );
+/** Expectations about the current buyer's lead: an open task, none, or its pipeline. */
+export type LeadExpectStep =
+  | { line: number; actor: "expect"; what: "task" | "no task" }
+  | { line: number; actor: "expect"; what: "pipeline"; pipelineId: number };
 export type ExpectStep =
   | { line: number; actor: "expect"; what: "delivered" | "refused" | "lead" }
+  | LeadExpectStep
   /** `from`: whose chat is counted; absent: the current buyer's. */
   | { line: number; actor: "expect"; what: "messages"; count: number; from?: string };
-export type ScriptStep = BuyerStep | ManagerStep | ExpectStep;
+/** Later buyers write to this shop (its name or id). */
+export type ShopStep = { line: number; actor: "shop"; shop: string };
+/** The reply-time guard's clock moves on this many minutes (and the guard looks at once). */
+export type WaitStep = { line: number; actor: "wait"; minutes: number };
+export type ScriptStep = BuyerStep | ManagerStep | ExpectStep | ShopStep | WaitStep;
 
 export const DEFAULT_BUYER = "Budi";
 
@@ -45,7 +58,7 @@ const BUYER_KINDS = new Set(["text", "image", "product", "invoice", "sticker"]);
 const MANAGER_KINDS = new Set(["text", "picture"]);
 
 const USAGE =
-  "Use `buyer: text`, `buyer image|product|invoice|sticker: ...`, `buyer as NAME: ...`, `manager: text`, `manager picture: URL`, `manager to NAME: ...` or `expect delivered|refused|lead|messages N [from NAME]` (docs/sandbox.md).";
+  "Use `buyer: text`, `buyer image|product|invoice|sticker: ...`, `buyer as NAME: ...`, `manager: text`, `manager picture: URL`, `manager to NAME: ...` `expect delivered|refused|lead|messages N [from NAME]|task|no task|pipeline ID`, `shop NAME` or `wait MINUTES` (docs/sandbox.md).";
 
 function fields(rest: string): string[] {
   return rest.split("|").map((s) => s.trim());
@@ -129,6 +142,11 @@ function parseExpect(text: string, line: number, bad: Bad): ExpectStep {
   const what = words[0]?.toLowerCase();
   if ((what === "delivered" || what === "refused" || what === "lead") && words.length === 1)
     return { line, actor: "expect", what };
+  if (what === "task" && words.length === 1) return { line, actor: "expect", what };
+  if (what === "no" && words.length === 2 && words[1]?.toLowerCase() === "task")
+    return { line, actor: "expect", what: "no task" };
+  if (what === "pipeline" && words.length === 2 && /^\d+$/.test(words[1] ?? ""))
+    return { line, actor: "expect", what, pipelineId: Number(words[1]) };
   if (what === "messages" && words[1] !== undefined && /^\d+$/.test(words[1])) {
     const count = Number(words[1]);
     if (words.length === 2) return { line, actor: "expect", what, count };
@@ -145,6 +163,13 @@ export function parseStep(raw: string, line: number): ScriptStep | undefined {
   const bad: Bad = (why) =>
     new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${line}: ${why}: ${raw}`, { fix: USAGE, exitCode: 2 });
   if (/^expect(\s|$)/i.test(text)) return parseExpect(text, line, bad);
+  const shop = /^shop\s+([^:]+)$/i.exec(text);
+  if (shop) return { line, actor: "shop", shop: shop[1]!.trim() };
+  if (/^wait(\s|$)/i.test(text)) {
+    const m = /^wait\s+(\d{1,5})$/i.exec(text);
+    if (!m || Number(m[1]) === 0) throw bad("`wait` takes a number of minutes (1-99999)");
+    return { line, actor: "wait", minutes: Number(m[1]) };
+  }
   const colon = text.indexOf(":");
   if (colon < 0) throw bad("not a script step (no colon)");
   const { actor, name, kind, on } = parseHead(text.slice(0, colon), bad);
@@ -205,4 +230,11 @@ expect delivered
 # Tokopedia takes no attachments from a seller's API: Kommo shows the picture as not delivered
 manager picture: https://amojo.kommo.com/attachments/size-chart.jpg
 expect refused
+# the reply-time guard: a buyer nobody answers for 8 hours gets a task on the lead; the reply completes it
+buyer as Sari: Kak, bisa kirim hari ini?
+expect no task
+wait 481
+expect task
+manager: Bisa kak, dikirim sore ini
+expect no task
 `;

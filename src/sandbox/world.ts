@@ -18,6 +18,10 @@ export interface SandboxSides {
   /** `{channel id}_{amojo id}` of the connected channel. */
   scopeId: string;
   shop: { shopId: string; name: string };
+  /** Every Tokopedia shop of the sandbox (`shop NAME` lines pick one); absent: only `shop`. */
+  shops?: Array<{ shopId: string; name: string }>;
+  /** Moves the reply-time guard's clock on and lets it look (`wait` lines); only where the bridge runs in-process. */
+  guard?: { advance(minutes: number): Promise<void> };
   /** A TikTok Shop shop buyers can write to (`buyer on tiktokshop:`); only `sandbox --serve` has one. */
   tiktokshop?: { sim: TikTokShopSim; shopId: string; name: string };
   /** How long a buyer message may take to reach Kommo, and a reply to get its delivery status. */
@@ -34,9 +38,15 @@ export interface SandboxWorld {
 }
 
 export async function startSandboxWorld(): Promise<SandboxWorld> {
-  const bed = await startTestbed({ mode: "hybrid" });
+  const bed = await startTestbed({ mode: "hybrid", shops: 2 });
   try {
-    const daemon = await startDaemon({ config: bed.config, port: 0 });
+    // The reply-time guard runs on a clock the script moves on (`wait MINUTES`), so hours pass in a moment.
+    let skew = 0;
+    const daemon = await startDaemon({
+      config: bed.config,
+      port: 0,
+      engine: { guardNow: () => Date.now() + skew },
+    });
     await bed.connectDaemon(daemon.url);
     return {
       sides: {
@@ -44,6 +54,17 @@ export async function startSandboxWorld(): Promise<SandboxWorld> {
         kommo: bed.kommo,
         scopeId: bed.scopeId,
         shop: bed.shops[0]!,
+        shops: bed.shops,
+        guard: {
+          async advance(minutes) {
+            // What the bridge has taken in is recorded first: the jobs delivering to Kommo finish before the clock
+            // moves (a message shows in Kommo a moment before its delivery job ends).
+            await waitUntil(() => (idle(daemon) ? true : undefined), 10_000);
+            skew += minutes * 60_000;
+            daemon.engine.guard?.wake();
+            await daemon.engine.guard?.settled();
+          },
+        },
         waitMs: 10_000,
       },
       daemon,
@@ -137,4 +158,9 @@ export async function waitUntil<T>(
     if (Date.now() > deadline || cancelled()) return undefined;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** No job of the bridge waits or runs. */
+function idle(daemon: RunningDaemon): boolean {
+  return daemon.store.jobs.counts().every((c) => c.pending + c.running === 0);
 }

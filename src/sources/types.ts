@@ -132,4 +132,21 @@ export interface MarketplaceSource {
   orderCallsToday?(shopId: string): number;
   /** Today's calls against the shop's daily quota, for sources that have one (TikTok Shop); shown in /metrics. */
   quotaUsage?(shopId: string): { used: number; limit: number } | undefined;
+  /**
+   * The platform's own Customer Service figures of the shop over [from, to) (YYYY-MM-DD days), where it has them
+   * (Tokopedia & Shop: one counted Customer Service call).
+   */
+  csPerformance?(shopId: string, period: { from: string; to: string }): Promise<CsPerformance>;
+}
+
+/** The platform's Customer Service figures for a period (Tokopedia & Shop's Get Customer Service Performance). */
+export interface CsPerformance {
+  /** Chat sessions buyers started in the period. */
+  sessions: number;
+  /** Percent of those sessions with a first response within the platform's window (24 h). */
+  responsePercentage: number;
+  /** Average first-response time, minutes. */
+  responseTimeMinutes: number;
+  /** Percent of rated sessions rated satisfied. */
+  satisfactionPercentage: number;
 }

@@ -57,6 +57,8 @@ const ROOM_READ_PAST = (table: string, time: string) => `EXISTS (SELECT 1 FROM r
  *   whatever the retention: the platforms retry a notification for hours, not days, and the ids serve nothing else.
  * - cs_call_counts (TikTok Shop calls per shop and quota day): days that started more than CALL_COUNT_DAYS (8) ago;
  *   only today's (and yesterday's sweep size) are read.
+ * - reply_wait_history and idle reply_waits (the reply-time guard): waits begun, and answered conversations last
+ *   touched, before the retention (never within 8 days: `status` shows 7).
  * Not pruned: rooms (cursors, buyers, chat ids), tokens, shop status, webhook fallbacks (the only copy of a message
  * a webhook carried until its room is read).
  *
@@ -162,6 +164,9 @@ export class Pruner {
     if (!stopped()) {
       const before = opts.now - CALL_COUNT_DAYS * DAY_MS;
       this.store.transaction(() => this.store.callCounts.prune(before));
+      // The reply-time guard's history (its figures span 7 days) and answered conversations with nothing left to
+      // undo, once older than the retention; a waiting conversation, an open task or a tag on a lead stays.
+      await this.store.replyWaits.prune(Math.min(cutoff, opts.now - 8 * DAY_MS));
     }
     return counts;
   }

@@ -22,6 +22,7 @@ import { OrderNotesRepo } from "./order-notes.js";
 import { OutboundRepo } from "./outbound.js";
 import { PendingLeadsRepo } from "./pending-leads.js";
 import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
+import { ReplyWaitsRepo } from "./reply-waits.js";
 import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
 import { isPostgresUrl, redactStateUrl } from "./state-location.js";
@@ -76,6 +77,8 @@ export class Store {
   readonly orderNotes: OrderNotesRepo;
   /** Leads whose enrichment waits until a manager accepts them. */
   readonly pendingLeads: PendingLeadsRepo;
+  /** The reply-time guard: waits, overdue tasks and tags, wait history, cached Customer Service figures. */
+  readonly replyWaits: ReplyWaitsRepo;
 
   constructor(
     /** The raw connection: an escape hatch for doctor and tests; prefer the repositories. */
@@ -96,6 +99,7 @@ export class Store {
     this.callCounts = new CallCountsRepo(db);
     this.orderNotes = new OrderNotesRepo(db);
     this.pendingLeads = new PendingLeadsRepo(db);
+    this.replyWaits = new ReplyWaitsRepo(db);
   }
 
   /** Runs fn in one IMMEDIATE transaction (rolled back if it throws); fn must be synchronous. */

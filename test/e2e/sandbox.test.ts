@@ -58,6 +58,31 @@ describe("tokokommo sandbox (built binary)", () => {
     expect(testbedDirs()).toEqual([]); // temporary state removed
   });
 
+  it("shows the reply-time guard: a shop picked, hours passing, one task, completed by the reply", () => {
+    const r = runCli(
+      ["sandbox", "--script", "-"],
+      { TMPDIR: sandboxTmp },
+      [
+        "shop kommo-store-2",
+        "buyer as Sari: Kak, bisa kirim hari ini?",
+        "expect pipeline 7263018",
+        "expect no task",
+        "wait 479",
+        "expect no task",
+        "wait 2",
+        "expect task",
+        "manager: Bisa kak",
+        "expect no task",
+      ].join("\n"),
+    );
+    expect(`${r.stderr}${r.stdout}`).not.toContain("error");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("⏱ 479 minutes pass");
+    expect(r.stdout).toMatch(/⚑ task on lead #\d+: Sari has waited 8 h 1 min for a reply in kommo-store-2/);
+    expect(r.stdout).toMatch(/TOKOPEDIA\s+kommo-store-2: Bisa kak/);
+    expect(r.stdout).toContain("5 of 5 expectations held.");
+  });
+
   it("ends a failed expectation in TK_ERR_SANDBOX_EXPECTATION (exit 1), with no ✓/✗ on counts that held", () => {
     const r = runCli(["sandbox", "--script", "-"], {}, "buyer: halo\nexpect messages 2\n");
     expect(r.status).toBe(1);

@@ -5,6 +5,7 @@ import { resolveStatePath } from "../../store/state-location.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
+import { type ReplyStatus, replyStatus, replyStatusText } from "./status-replies.js";
 import { type RoutingLine, routingLines, routingText } from "./status-routing.js";
 import { starterStatus } from "./status-starter.js";
 
@@ -40,6 +41,8 @@ export interface ShopStatusLine {
   orderCallsToday?: number;
   /** Shops with a pipeline, while a daemon runs: how their leads reach it (status-routing.ts). */
   routing?: RoutingLine;
+  /** Reply times: waiting now, the oldest wait, the last 7 days' figures (and the platform's own, when fetched). */
+  replies?: ReplyStatus;
 }
 
 export interface StatusReport {
@@ -183,6 +186,7 @@ export async function statusCommand(
       const routing = routes.get(key);
       if (routing) line.routing = routing;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
+      line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
       if (s.source === "tiktokshop")
         line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
       if (quota) {
@@ -249,6 +253,7 @@ function renderText(r: StatusReport): string {
   for (const s of r.shops) {
     if (s.orderCallsToday) lines.push(`order calls ${s.source}:${s.shopId} today: ${s.orderCallsToday}`);
   }
+  for (const s of r.shops) if (s.replies) lines.push(replyStatusText(`${s.source}:${s.shopId}`, s.replies));
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }

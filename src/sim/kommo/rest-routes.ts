@@ -10,6 +10,7 @@ import { handlePipelineRoute, listPipelines } from "./pipeline-routes.js";
 import { empty, hal, json, problem, type SimReply } from "./reply.js";
 import { SOURCE_ROUTES } from "./source-routes.js";
 import type { SimState } from "./state.js";
+import { TASK_ROUTES } from "./task-routes.js";
 import type { SimAccount, SimContact, SimLead } from "./types.js";
 import {
   acceptUnsorted,
@@ -124,6 +125,7 @@ export const REST_ROUTES: Array<{ method: RouteMethod; path: string; handler: Re
   },
   ...SOURCE_ROUTES,
   ...USER_ROUTES,
+  ...TASK_ROUTES.map((r) => (r.path.endsWith("{id}") ? { ...r, handler: digits(r.handler) } : r)),
 ];
 
 const writeCall = (c: RestCall) => ({ ...c, now: Date.now() });

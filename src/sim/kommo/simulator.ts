@@ -28,6 +28,7 @@ import type {
   SimLead,
   SimMessage,
   SimNote,
+  SimTask,
   SimWebhookDelivery,
 } from "./types.js";
 import { type ManagerContent, managerMessage } from "./webhook-body.js";
@@ -288,6 +289,11 @@ export class KommoSimulator {
 
   notes(): SimNote[] {
     return this.state.notes.map((n) => ({ ...n }));
+  }
+
+  /** Tasks (copies), oldest first. */
+  tasks(): SimTask[] {
+    return [...this.state.tasks.values()].map((t) => ({ ...t }));
   }
 
   chatLinks(): SimChatLink[] {

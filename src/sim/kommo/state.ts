@@ -15,6 +15,7 @@ import type {
   SimPipeline,
   SimRights,
   SimSource,
+  SimTask,
   SimUser,
   SimWebhookDelivery,
 } from "./types.js";
@@ -64,6 +65,7 @@ export class SimState {
   readonly notes: SimNote[] = [];
   /** Writes to leads still incoming, in order (lead-writes.ts). */
   readonly incomingLeadWrites: SimIncomingLeadWrite[] = [];
+  readonly tasks = new Map<number, SimTask>();
   readonly chatLinks: SimChatLink[] = [];
   readonly webhookDeliveries: SimWebhookDelivery[] = [];
   readonly oauthClients = new Map<string, OAuthClient>();
@@ -86,6 +88,7 @@ export class SimState {
   private nextLeadId = 15198335;
   private nextNoteId = 76787983;
   private nextLinkId = 26219;
+  private nextTaskId = 4745251;
 
   accountId(): number {
     return this.nextAccountId++;
@@ -98,6 +101,9 @@ export class SimState {
   }
   noteId(): number {
     return this.nextNoteId++;
+  }
+  taskId(): number {
+    return this.nextTaskId++;
   }
   linkId(): number {
     return this.nextLinkId++;

@@ -180,6 +180,24 @@ export interface SimNote {
   edits?: number;
 }
 
+/** A task (REST /api/v4/tasks); times in Unix seconds as Kommo shows them. */
+export interface SimTask {
+  id: number;
+  accountId: number;
+  text: string;
+  completeTill: number;
+  taskTypeId: number;
+  responsibleUserId: number;
+  duration: number;
+  isCompleted: boolean;
+  resultText?: string;
+  entityType?: string;
+  entityId?: number;
+  createdBy: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface SimChatLink {
   id: number;
   accountId: number;

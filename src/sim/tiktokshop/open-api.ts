@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { addMessage, canSend, conversationJson, messageJson } from "./chat.js";
 import type { ConversationOrder, SimCore } from "./core.js";
+import { csPerformance } from "./cs-performance.js";
 import { CS_SCOPE, type GatewayPass, type RouteDef } from "./gateway.js";
 import type { SimConversation, SimMessage } from "./state.js";
 import { decodePageToken, encodePageToken, multipartPart, pageAfterToken, sniffImage } from "./wire.js";
@@ -72,6 +73,14 @@ export const ROUTES: RouteDef[] = [
     key: "agent",
   },
   {
+    method: "GET",
+    path: "/customer_service/202407/performance",
+    cipher: "required",
+    scope: CS_SCOPE,
+    body: "none",
+    key: "perf",
+  },
+  {
     method: "PUT",
     path: `${CS}/agents/settings`,
     cipher: "required",
@@ -125,6 +134,7 @@ const HANDLERS: Record<string, (call: ApiCall) => HandlerResult> = {
   create: createConversation,
   upload: uploadImage,
   agent: () => ({ code: 0, data: { can_accept_chat: true } }),
+  perf: (c) => csPerformance(c.core, c.pass.shop!.id, c.pass.query),
   agent_put: (c) =>
     typeof c.json.can_accept_chat === "boolean" ? { code: 0, data: {} } : INVALID("can_accept_chat"),
 };

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { isTkError, TkError } from "../../errors/index.js";
+import type { CsPerformance } from "../types.js";
 import { TikTokShopApi } from "./api.js";
 import {
   type AuthorizedShop,
@@ -233,6 +234,26 @@ export class TikTokShopClient {
     const url = strField(data, "url");
     if (!url) throw badResponse("image upload returned no url");
     return { url, width: numField(data, "width") ?? 0, height: numField(data, "height") ?? 0 };
+  }
+
+  /** Get Customer Service Performance over [from, to) (YYYY-MM-DD): one aggregate; a counted CS call. */
+  async csPerformance(shop: ShopAccess, period: { from: string; to: string }): Promise<CsPerformance> {
+    const data = await this.shopCall(shop, "read", {
+      method: "GET",
+      path: "/customer_service/202407/performance",
+      query: { support_date_ge: period.from, support_date_lt: period.to },
+    });
+    const p = data.performance as Record<string, unknown> | undefined;
+    const num = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN);
+    const out = {
+      sessions: num(p?.support_session_count),
+      responsePercentage: num(p?.response_percentage),
+      responseTimeMinutes: num(p?.response_time_mins),
+      satisfactionPercentage: num(p?.satisfaction_percentage),
+    };
+    if (Object.values(out).some((v) => !Number.isFinite(v)))
+      throw badResponse("performance answer lacks its figures");
+    return out;
   }
 
   /**

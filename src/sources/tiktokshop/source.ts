@@ -5,6 +5,7 @@
 import { isTkError, TkError } from "../../errors/index.js";
 import type {
   Buyer,
+  CsPerformance,
   MarketplaceOrder,
   MarketplaceSource,
   RoomPage,
@@ -173,6 +174,11 @@ export class TikTokShopSource implements MarketplaceSource {
   }
 
   /** The shop's Customer Service quota today (undefined when the source does not count calls). */
+  /** The platform's Customer Service figures (one Customer Service call, counted in the daily quota). */
+  async csPerformance(shopId: string, period: { from: string; to: string }): Promise<CsPerformance> {
+    return this.client.csPerformance(await this.access(shopId), period);
+  }
+
   quotaUsage(shopId: string): QuotaUsage | undefined {
     return this.client.quota?.usage(shopId);
   }

@@ -7,6 +7,7 @@ import { m0006CsCallCounts } from "./0006-cs-call-counts.js";
 import { m0007ImportProgress } from "./0007-import-progress.js";
 import { m0008LeadOrderNotes } from "./0008-lead-order-notes.js";
 import { m0009PendingLeadEnrichment } from "./0009-pending-lead-enrichment.js";
+import { m0010ReplyGuard } from "./0010-reply-guard.js";
 import type { Migration } from "./types.js";
 
 export type { Migration } from "./types.js";
@@ -27,6 +28,8 @@ export const MIGRATIONS: readonly Migration[] = [
   m0007ImportProgress,
   m0008LeadOrderNotes,
   m0009PendingLeadEnrichment,
+
+  m0010ReplyGuard,
 ];
 
 /** The schema version this build writes; a file recording a higher one is refused (TK_ERR_STATE_TOO_NEW). */

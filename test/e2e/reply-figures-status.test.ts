@@ -1,0 +1,63 @@
+/**
+ * `tokokommo status --json` reply-time figures against a scripted history with known answers: waits begun and
+ * answered at known times are written through the guard's state port, then status reads them back.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { statusCommand } from "../../src/cli/commands/status.js";
+import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
+import { openStore } from "../../src/store/index.js";
+import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+let bed: TikTokShopTestbed | undefined;
+
+afterEach(async () => {
+  await bed?.close();
+  bed = undefined;
+});
+
+describe("status: reply-time figures", () => {
+  it("shows waiting now, the oldest wait, the share within the deadline and the median first reply", async () => {
+    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    const store = openStore(bed.statePath);
+    const now = Date.now();
+    // [room, buyer wrote (h ago), first reply after (min) or undefined]
+    const script: Array<[string, number, number | undefined]> = [
+      ["r1", 48, 30], // within 12 h
+      ["r2", 40, 600], // within (10 h)
+      ["r3", 30, 780], // late (13 h)
+      ["r4", 20, undefined], // unanswered past the deadline: late, and still waiting
+      ["r5", 2, undefined], // waiting, not yet decided
+      ["r6", 9 * 24, 5], // older than 7 days: not counted
+      ["r7", 5, 60], // within
+    ];
+    try {
+      for (const [roomId, hoursAgo, replyAfter] of script) {
+        const ref = { source: "tiktokshop" as const, shopId: bed.shopId, roomId };
+        const at = now - hoursAgo * HOUR;
+        await store.replyWaits.buyerWrote(ref, { at }, at);
+        if (replyAfter !== undefined) await store.replyWaits.replied(ref, at + replyAfter * MIN, at);
+      }
+      // A second buyer message while waiting does not restart the wait.
+      await store.replyWaits.buyerWrote(
+        { source: "tiktokshop", shopId: bed.shopId, roomId: "r4" },
+        { at: now - HOUR },
+        now,
+      );
+    } finally {
+      store.close();
+    }
+    const status = await statusCommand({}, { config: bed.configPath });
+    const replies = (status.json as { shops: Array<{ replies: ReplyStatus }> }).shops[0]!.replies;
+    expect(replies.waitingNow).toBe(2);
+    expect(Math.abs(replies.oldestWaitMs! - 20 * HOUR)).toBeLessThan(MIN);
+    expect(replies.decided).toBe(5);
+    expect(replies.answeredWithinDeadline).toBe(3);
+    expect(replies.shareWithinDeadline).toBeCloseTo(0.6);
+    expect(replies.medianFirstReplyMs).toBe(330 * MIN); // (60 + 600) / 2 of 30, 60, 600, 780
+    expect(status.text).toContain(
+      `replies tiktokshop:${bed.shopId}: waiting now 2 (oldest 20 h 0 min); last 7 days: 60% of 5 answered within 12 h 0 min, median first reply 5 h 30 min`,
+    );
+  });
+});
