@@ -4,7 +4,6 @@
  * triggers one refresh (rotation handled in oauth-tokens.ts) and one retry of the call; long-lived tokens have
  * no refresh, so their 401 is final.
  */
-import type { TokenStore } from "../auth/token-store.js";
 import { TkError } from "../errors/index.js";
 import { kommoErrors } from "./errors.js";
 import { joinUrl, sendRaw } from "./http.js";
@@ -12,6 +11,13 @@ import { IncomingLeadsApi } from "./incoming-leads.js";
 import { getKommoLimiter, type KommoRateLimiter } from "./limiter.js";
 import { OAuthTokens } from "./oauth-tokens.js";
 import { restHttpError } from "./rest-errors.js";
+import type {
+  ChatLink,
+  KommoAccount,
+  KommoContact,
+  KommoRestClientOptions,
+  NewLeadTask,
+} from "./rest-types.js";
 import {
   type KommoPipeline,
   type KommoSource,
@@ -22,55 +28,14 @@ import {
   type UsersAnswer,
 } from "./routing-types.js";
 
-export type KommoRestAuth =
-  | { kind: "longLived"; token: string }
-  | { kind: "oauth"; clientId: string; clientSecret: string; redirectUri: string };
-
-export interface KommoRestClientOptions {
-  /** The account's own host, subdomain already applied (https://acme.kommo.com; tests: the simulator URL). */
-  baseUrl: string;
-  auth: KommoRestAuth;
-  /** Where OAuth pairs live (SQLite in production). Required for OAuth. */
-  tokenStore?: TokenStore;
-  /** Store key of this account's pair, e.g. `kommo:acme`. Also the default limiter key. */
-  tokenKey: string;
-  /** Defaults to getKommoLimiter(tokenKey): shared by every client of the account in this process. */
-  limiter?: KommoRateLimiter;
-  now?: () => number;
-  timeoutMs?: number;
-  /** Refresh OAuth tokens this long before expiry, default 5 minutes. */
-  refreshSkewMs?: number;
-}
-
-export interface KommoAccount {
-  id: number;
-  name: string;
-  subdomain: string;
-  amojoId: string;
-  currentUserId?: number;
-}
-
-export interface KommoContact {
-  id: number;
-  name: string;
-  leadIds: number[];
-}
-
-export interface ChatLink {
-  id?: number;
-  chatId: string;
-  contactId: number;
-}
-
-/** A task the reply-time guard puts on a lead (complete_till in Unix seconds). */
-export interface NewLeadTask {
-  leadId: number;
-  text: string;
-  completeTill: number;
-  responsibleUserId?: number;
-  /** 1 (follow-up, built in) unless given. */
-  taskTypeId?: number;
-}
+export type {
+  ChatLink,
+  KommoAccount,
+  KommoContact,
+  KommoRestAuth,
+  KommoRestClientOptions,
+  NewLeadTask,
+} from "./rest-types.js";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 type Json = Record<string, unknown>;

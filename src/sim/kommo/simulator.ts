@@ -278,7 +278,6 @@ export class KommoSimulator {
   mainPipeline = (accountId: number): SimPipelineIds => desk.mainPipeline(accountId);
   /** Every write that reached a lead while it was still incoming (each one took it out of incoming). */
   incomingLeadWrites = (): SimIncomingLeadWrite[] => desk.incomingLeadWrites(this.state);
-
   leads(): SimLead[] {
     return [...this.state.leads.values()].map((l) => ({ ...l, tags: [...l.tags] }));
   }
