@@ -1,5 +1,5 @@
 /**
- * The engine's state port: what both backends can honour — SQLite (better-sqlite3, in process: sqlite-store.ts)
+ * The engine's state port: what both backends can honour — SQLite (better-sqlite3, in process: sqlite-engine-store.ts)
  * and PostgreSQL (a connection pool shared by several `serve` replicas). Every call is asynchronous;
  * `transaction` makes several writes atomic, which is what lets intake commit "message + job" or "room dirty +
  * sync job" as one step.
@@ -8,7 +8,7 @@
  * - `transaction(fn)` runs `fn` with a handle whose calls all belong to one database transaction, committed when
  *   the promise `fn` returned resolves and rolled back when it rejects. `fn` does store work only (no network I/O),
  *   and only through the handle: transactions stay short, so SQLite can hold its single writer and PostgreSQL its
- *   row locks briefly. (A body that calls the store itself instead of its handle waits for its own transaction.)
+ *   row locks briefly. (On SQLite a body calling the store itself would wait for its own transaction: a deadlock.)
  * - Calls on the store itself (outside `transaction`) are each atomic on their own; none of them ever joins a
  *   transaction that another caller has open (SQLite: they wait for it; PostgreSQL: another pooled connection).
  * - `writeBehind` writes may be committed later, batched (before the next job claim at the latest); only for writes
