@@ -357,3 +357,44 @@ describe("JobRunner: a buffered job whose lease was lost", () => {
     expect(store.jobs.complete(elsewhere[0]!)).toBe(true); // and its new holder still has it
   });
 });
+
+describe("JobRunner: a reload parks a shop while a claim waits on the database", () => {
+  it("the claim's jobs of that shop are given back, not started", async () => {
+    const now = Date.now();
+    const parkedJob = store.jobs.enqueue({ kind: "k", orderingKey: "conv-p", shopKey: "shop:gone" }, now);
+    const kept = store.jobs.enqueue({ kind: "k", orderingKey: "conv-k", shopKey: "shop:kept" }, now);
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      openGate = r;
+    });
+    let claimWaiting = false;
+    const queue = {
+      ...engineStore.jobs,
+      claimNext: async (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+        const claimed = await engineStore.jobs.claimNext(o);
+        claimWaiting = true;
+        await gate; // the answer is on its way back (a PostgreSQL round trip)
+        return claimed;
+      },
+    };
+    const ran: number[] = [];
+    const runner = new JobRunner({
+      queue,
+      nextRetryAt: fastRetry,
+      idlePollMs: 20,
+      handlers: {
+        k: async (job) => {
+          ran.push(job.id);
+        },
+      },
+    });
+    runner.start();
+    await waitFor("a claim in flight", () => claimWaiting, 5_000);
+    runner.park(new Set(["shop:gone"]));
+    openGate();
+    await waitFor("the kept shop's job ran", () => ran.includes(kept), 5_000);
+    await waitFor("the parked job given back", () => store.jobs.get(parkedJob)?.state === "pending", 5_000);
+    await runner.stop();
+    expect(ran).toEqual([kept]);
+  });
+});
