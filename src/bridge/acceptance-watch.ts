@@ -19,7 +19,7 @@ export interface AcceptanceWatchOptions {
   intervalMs?: number;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
   /** Told of each lead enriched after its acceptance (the engine refreshes its orders note and sale value). */
-  onEnriched?: (lead: PendingLead) => void;
+  onEnriched?: (lead: PendingLead) => Promise<void>;
 }
 
 export const DEFAULT_ACCEPTANCE_CHECK_MS = 60_000;
@@ -104,7 +104,7 @@ export class AcceptanceWatch {
       try {
         if (now) {
           await enrichAccepted(batch.api, shop.routing, now, lead.tags);
-          this.o.onEnriched?.(lead);
+          await this.o.onEnriched?.(lead);
         } else
           this.o.log?.("info", "a pending lead was declined or deleted in Kommo; it is not tagged", {
             shop: lead.shopKey,

@@ -68,11 +68,11 @@ export function leadTags(shopName: string, source: SourceKind, room: RoomRecord 
 
 export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Promise<void> {
   const { store, topology } = deps;
-  const msg = store.getInbound(inboundId);
+  const msg = await store.getInbound(inboundId);
   if (!msg || msg.state === "delivered") return;
   const shop = topology.shop(msg.source, msg.shopId);
   if (!shop) throw shopNotConfigured(msg.source, msg.shopId);
-  const room = store.getRoom(msg);
+  const room = await store.getRoom(msg);
   const content = JSON.parse(msg.contentJson) as InboundContentJson;
   const fromShop = msg.sender === "shop";
   const buyer = roomBuyer(room, msg);
@@ -113,15 +113,15 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
   if (!newChatId && !tag) {
     // The common case: nothing to record but "delivered". Batched (see EngineStore.writeBehind): a crash before
     // the batch commits makes this job run again, and Kommo's refusal of the repeated msgid then records it.
-    store.writeBehind(() => store.markInboundDelivered(msg.id, amojo));
+    store.writeBehind((tx) => tx.markInboundDelivered(msg.id, amojo));
   } else {
     // The chat's first known delivery, or the lead's tagging: committed now, not behind.
-    store.transaction(() => {
-      store.markInboundDelivered(msg.id, amojo);
-      if (newChatId) store.setAmojoChatId(msg, newChatId);
+    await store.transaction(async (tx) => {
+      await tx.markInboundDelivered(msg.id, amojo);
+      if (newChatId) await tx.setAmojoChatId(msg, newChatId);
       if (tag && chatId) {
-        store.markLeadTagsQueued(msg);
-        store.enqueue(
+        await tx.markLeadTagsQueued(msg);
+        await tx.enqueue(
           {
             kind: ENRICH_LEAD,
             orderingKey: `enrich:${chatId}`,
@@ -137,7 +137,7 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
       }
     });
   }
-  if (!fromShop && chatId && room?.buyerId) noteOrdersOf(deps, msg, content, room.buyerId, chatId);
+  if (!fromShop && chatId && room?.buyerId) await noteOrdersOf(deps, msg, content, room.buyerId, chatId);
   deps.metrics.messagesIn.inc({ source: msg.source, shop: msg.shopId });
   deps.onDelivered?.({
     direction: "to-kommo",
@@ -169,16 +169,21 @@ async function tellGuard(
 }
 
 /** A buyer's delivered message may refresh the lead's orders note (its first, or one after a quiet spell). */
-function noteOrdersOf(
+async function noteOrdersOf(
   deps: DeliverDeps,
   msg: InboundRecord,
   content: InboundContentJson,
   buyerId: string,
   amojoChatId: string,
-): void {
+): Promise<void> {
   if (!deps.orders) return;
   const shared = content.content.kind === "order" && content.content.code ? content.content.code : undefined;
-  noteBuyerMessage(deps.orders, { ...msg, buyerId, amojoChatId, ...(shared ? { invoiceCode: shared } : {}) });
+  await noteBuyerMessage(deps.orders, {
+    ...msg,
+    buyerId,
+    amojoChatId,
+    ...(shared ? { invoiceCode: shared } : {}),
+  });
 }
 
 /**

@@ -24,7 +24,7 @@ import {
 } from "./outbound-plan.js";
 import type { KommoDeliveryStatus } from "./ports.js";
 import type { ReplyGuardHooks } from "./reply-guard.js";
-import type { EngineStore, OutboundRecord, SourceRoomRef } from "./store-port.js";
+import type { EngineStore, EngineStoreTx, OutboundRecord, SourceRoomRef } from "./store-port.js";
 import { MARKETPLACE_NAME, shopKey, type Topology } from "./topology.js";
 
 export interface OutboundDeps {
@@ -47,18 +47,19 @@ export interface OutboundDeps {
 /** How far before the reply's arrival an earlier attempt's message can be (clock skew between us and the platform). */
 const RESEND_CHECK_SKEW_MS = 5 * 60_000;
 
-function enqueueStatus(
-  store: EngineStore,
+/** In a transaction (`tx`), or on its own (the store). */
+async function enqueueStatus(
+  tx: EngineStoreTx,
   reply: OutboundRecord,
   status: KommoDeliveryStatus,
   now: number,
-): void {
+): Promise<void> {
   const payload: ReportStatusPayload = {
     scopeId: reply.scopeId,
     amojoMessageId: reply.amojoMessageId,
     status,
   };
-  store.enqueue(
+  await tx.enqueue(
     {
       kind: REPORT_STATUS,
       orderingKey: `status:${reply.amojoMessageId}`,
@@ -70,16 +71,16 @@ function enqueueStatus(
 }
 
 /** Records the failure and tells Kommo (status -1, error 905, a text the manager can act on). */
-export function refuseReply(
+export async function refuseReply(
   store: EngineStore,
   reply: OutboundRecord,
   code: string,
   text: string,
   now: number,
-): void {
-  store.transaction(() => {
-    store.markOutboundFailed(reply.id, code, text);
-    enqueueStatus(store, reply, { status: -1, errorCode: 905, error: text }, now);
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.markOutboundFailed(reply.id, code, text);
+    await enqueueStatus(tx, reply, { status: -1, errorCode: 905, error: text }, now);
   });
 }
 
@@ -89,14 +90,14 @@ export async function deliverToMarketplace(
   deps: OutboundDeps,
 ): Promise<void> {
   const { store } = deps;
-  const reply = store.getOutbound(replyId);
+  const reply = await store.getOutbound(replyId);
   if (reply?.state !== "pending") return;
   const name = reply.source ? MARKETPLACE_NAME[reply.source] : "Tokopedia";
-  const target = replyRoom(reply, deps);
+  const target = await replyRoom(reply, deps);
   // Only rooms a buyer opened (and the bridge synced) can be answered: Tokopedia has no "write first".
   if (!target) {
     const text = replyFailureText("TK_ERR_UNKNOWN_CONVERSATION", "", name);
-    refuseReply(store, reply, "TK_ERR_UNKNOWN_CONVERSATION", text, deps.now());
+    await refuseReply(store, reply, "TK_ERR_UNKNOWN_CONVERSATION", text, deps.now());
     return;
   }
   const { ref, marketplace } = target;
@@ -107,12 +108,12 @@ export async function deliverToMarketplace(
     marketplaceName: name,
   });
   if (plan.action === "refuse") {
-    refuseReply(store, reply, plan.code, plan.reason, deps.now());
+    await refuseReply(store, reply, plan.code, plan.reason, deps.now());
     return;
   }
   const parts = replyParts(plan, marketplace.textParts ? (t) => marketplace.textParts!(t) : undefined);
   if (parts.length === 0) {
-    refuseReply(store, reply, "TK_ERR_REPLY_EMPTY", "Empty message: nothing to send.", deps.now());
+    await refuseReply(store, reply, "TK_ERR_REPLY_EMPTY", "Empty message: nothing to send.", deps.now());
     return;
   }
   const ids = [...(reply.platformMessageIds ?? [])];
@@ -128,7 +129,7 @@ export async function deliverToMarketplace(
         room ??= await asReplyCall(() =>
           marketplace.readMessages(ref, { time: reply.createdAt - RESEND_CHECK_SKEW_MS }),
         );
-        const found = findEarlierSend(store, ref, room, part.text, claimed);
+        const found = await findEarlierSend(store, ref, room, part.text, claimed);
         if (found) sent = { messageIds: [found.messageId], sentAt: found.sentAt };
       }
       sent ??= await sendPart(deps, marketplace, ref, part);
@@ -136,9 +137,9 @@ export async function deliverToMarketplace(
       ids.push(...sent.messageIds);
       // The buyer has (a first part of) the reply: the wait ends, before the part is recorded (see OutboundDeps).
       if (index === firstUnsent) await deps.guard?.replied(ref);
-      recordPart(deps, reply, ref, { index, last: index === parts.length - 1, ids, sent, echoText });
+      await recordPart(deps, reply, ref, { index, last: index === parts.length - 1, ids, sent, echoText });
     } catch (err) {
-      throw partFailed(deps, reply, err, {
+      throw await partFailed(deps, reply, err, {
         index,
         total: parts.length,
         name,
@@ -149,9 +150,9 @@ export async function deliverToMarketplace(
   }
   if (firstUnsent >= parts.length) {
     // Every part was recorded, yet the reply is pending (its parts were cut differently before a config change).
-    store.transaction(() => {
-      store.markOutboundSent(reply.id, ids);
-      enqueueStatus(store, reply, { status: 1 }, deps.now());
+    await store.transaction(async (tx) => {
+      await tx.markOutboundSent(reply.id, ids);
+      await enqueueStatus(tx, reply, { status: 1 }, deps.now());
     });
   }
   deps.metrics.messagesOut.inc({ source: ref.source, shop: ref.shopId });
@@ -165,34 +166,33 @@ export async function deliverToMarketplace(
 }
 
 /** The reply's marketplace and room, when its shop is bound to the reply's Kommo account and the room is known. */
-function replyRoom(
+async function replyRoom(
   reply: OutboundRecord,
   deps: OutboundDeps,
-): { ref: SourceRoomRef; marketplace: MarketplaceSource } | undefined {
+): Promise<{ ref: SourceRoomRef; marketplace: MarketplaceSource } | undefined> {
   if (!reply.source || !reply.shopId || !reply.roomId) return undefined;
   const shop = deps.topology.shop(reply.source, reply.shopId);
   if (!shop || shop.kommo.scopeId !== reply.scopeId) return undefined;
   const ref: SourceRoomRef = { source: reply.source, shopId: shop.shopId, roomId: reply.roomId };
-  return deps.store.getRoom(ref) ? { ref, marketplace: shop.app.marketplace } : undefined;
+  return (await deps.store.getRoom(ref)) ? { ref, marketplace: shop.app.marketplace } : undefined;
 }
 
 /**
  * Records one sent part durably before the next is sent. The last part completes the reply: one commit records
  * it, its echo and the "delivered" status.
  */
-function recordPart(
+async function recordPart(
   deps: OutboundDeps,
   reply: OutboundRecord,
   ref: SourceRoomRef,
   p: { index: number; last: boolean; ids: string[]; sent: SendResult; echoText: string },
-): void {
-  const { store } = deps;
-  store.transaction(() => {
+): Promise<void> {
+  await deps.store.transaction(async (tx) => {
     if (p.last) {
-      store.markOutboundSent(reply.id, p.ids);
-      enqueueStatus(store, reply, { status: 1 }, deps.now());
-    } else store.markOutboundPartSent(reply.id, p.index, p.sent.messageIds);
-    store.rememberEcho(ref, p.sent.messageIds, p.echoText, p.sent.sentAt);
+      await tx.markOutboundSent(reply.id, p.ids);
+      await enqueueStatus(tx, reply, { status: 1 }, deps.now());
+    } else await tx.markOutboundPartSent(reply.id, p.index, p.sent.messageIds);
+    await tx.rememberEcho(ref, p.sent.messageIds, p.echoText, p.sent.sentAt);
   });
 }
 
@@ -202,23 +202,21 @@ function recordPart(
  * the echo of another reply (by id, or by text hash, which this claims) was that reply's delivery: the manager
  * may well send the same "ok" twice.
  */
-function findEarlierSend(
+async function findEarlierSend(
   store: EngineStore,
   ref: SourceRoomRef,
   room: SourceMessage[],
   text: string,
   claimed: Set<string>,
-): SourceMessage | undefined {
-  const found = room.find(
-    (m) =>
-      m.sender === "shop" &&
-      m.content.kind === "text" &&
-      m.content.text === text &&
-      !claimed.has(m.messageId) &&
-      !store.isEcho(ref, m.messageId, m.content.text, m.sentAt),
-  );
-  if (found) claimed.add(found.messageId);
-  return found;
+): Promise<SourceMessage | undefined> {
+  for (const m of room) {
+    if (m.sender !== "shop" || m.content.kind !== "text" || m.content.text !== text) continue;
+    if (claimed.has(m.messageId) || (await store.isEcho(ref, m.messageId, m.content.text, m.sentAt)))
+      continue;
+    claimed.add(m.messageId);
+    return m;
+  }
+  return undefined;
 }
 
 async function sendPart(
@@ -241,18 +239,18 @@ async function sendPart(
  * part (the buyer may already have the ones before it), and while the job retries Kommo shows the manager an
  * error status naming it; "delivered" follows once the last part went.
  */
-function partFailed(
+async function partFailed(
   deps: OutboundDeps,
   reply: OutboundRecord,
   err: unknown,
   at: { index: number; total: number; name: string; report: boolean },
-): unknown {
+): Promise<unknown> {
   if (at.total === 1) return err;
   const c = classifyError(err);
   const message = partFailureMessage(at.index + 1, at.total, c.message);
   if (c.retryable && at.report) {
     const text = `${partFailureMessage(at.index + 1, at.total, replyFailureText(c.code, c.message, at.name))} Retrying.`;
-    enqueueStatus(deps.store, reply, { status: -1, errorCode: 905, error: text }, deps.now());
+    await enqueueStatus(deps.store, reply, { status: -1, errorCode: 905, error: text }, deps.now());
   }
   return new TkError(c.code, message, {
     cause: err,
@@ -266,17 +264,17 @@ function partFailed(
 }
 
 /** A reply whose job died (permanent error, or retry budget used up): the manager must see it failed. */
-export function replyJobDied(
+export async function replyJobDied(
   replyId: number,
   error: { code: string; message: string },
   deps: Pick<OutboundDeps, "store" | "now">,
-): void {
-  const reply = deps.store.getOutbound(replyId);
+): Promise<void> {
+  const reply = await deps.store.getOutbound(replyId);
   if (reply?.state !== "pending") return;
   const name = reply.source ? MARKETPLACE_NAME[reply.source] : "Tokopedia";
   const part = parsePartFailure(error.message);
   const text = part
     ? `${part.label}${replyFailureText(error.code, part.message, name)}`
     : replyFailureText(error.code, error.message, name);
-  refuseReply(deps.store, reply, error.code, text, deps.now());
+  await refuseReply(deps.store, reply, error.code, text, deps.now());
 }

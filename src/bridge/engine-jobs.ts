@@ -34,7 +34,7 @@ export interface HandlerDeps {
   /** Leads whose enrichment waits for their acceptance. */
   pendingLeads: PendingLeadsPort;
   /** A lead enriched by its job (the engine refreshes its orders note, for the sale value). */
-  onLeadEnriched?: (lead: PendingLead) => void;
+  onLeadEnriched?: (lead: PendingLead) => Promise<void>;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
   /** The reply-time guard (absent: no guard). */
   guard?: ReplyGuardHooks;

@@ -2,8 +2,9 @@
  * How the engine watches the state file: the job queue's writes report to the state health, and a refusal is
  * logged with its cause and fix.
  */
-import type { JobQueuePort } from "./job-runner.js";
+
 import type { StateHealth, StateWriteFailure } from "./state-health.js";
+import type { JobQueuePort } from "./store-port.js";
 
 export function stateFailureText(f: StateWriteFailure): string {
   const why =
@@ -35,11 +36,11 @@ export function stateFailureDetails(f: StateWriteFailure): Record<string, unknow
  */
 export function watchQueue(queue: JobQueuePort, state: StateHealth): JobQueuePort {
   const watch =
-    <A extends unknown[], R>(write: (...args: A) => R, wrote: (r: R) => boolean = () => true) =>
-    (...args: A): R => {
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>, wrote: (r: R) => boolean = () => true) =>
+    async (...args: A): Promise<R> => {
       let result: R;
       try {
-        result = write(...args);
+        result = await write(...args);
       } catch (err) {
         state.failed("jobs", err);
         throw err;

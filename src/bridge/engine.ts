@@ -155,7 +155,10 @@ export class BridgeEngine {
       state: this.state,
       onShopActivity: (source, shopId) => this.poller.wake(source, shopId),
       ...(this.orders
-        ? { onOrderStatus: (source, shopId, order) => noteOrderStatus(this.orders!, source, shopId, order) }
+        ? {
+            onOrderStatus: (tx, source, shopId, order) =>
+              noteOrderStatus(this.orders!, tx, source, shopId, order),
+          }
         : {}),
     });
   }
@@ -227,22 +230,23 @@ export class BridgeEngine {
         this.metrics.retries.inc({ kind: job.kind });
         this.metrics.upstreamErrors.inc({ code: err.code });
       },
-      onDead: (job, err) => {
+      onDead: async (job, err) => {
         this.metrics.upstreamErrors.inc({ code: err.code });
         o.log?.("error", "job is dead after its retries", { kind: job.kind, job: job.id, ...err });
-        this.recordShopErrorFor(job, err);
-        if (isJobOf(job, DELIVER_TO_MARKETPLACE) && job.refId !== null) replyJobDied(job.refId, err, deps);
-        if (isJobOf(job, SYNC_ROOM)) deliverFallbacks(job.payload, deps);
+        await this.recordShopErrorFor(job, err);
+        if (isJobOf(job, DELIVER_TO_MARKETPLACE) && job.refId !== null)
+          await replyJobDied(job.refId, err, deps);
+        if (isJobOf(job, SYNC_ROOM)) await deliverFallbacks(job.payload, deps);
       },
     });
   }
 
   /** A pending lead was accepted and enriched: the sale value held back meanwhile follows (orders note refresh). */
-  private leadAccepted(lead: PendingLead): void {
+  private async leadAccepted(lead: PendingLead): Promise<void> {
     const [source, shopId] = lead.shopKey.split(":");
     if (!this.orders || !lead.roomId || source === undefined || !isSourceKind(source) || !shopId) return;
     try {
-      noteLeadAccepted(this.orders, source, shopId, lead.roomId);
+      await noteLeadAccepted(this.orders, source, shopId, lead.roomId);
       this.runner.notify();
     } catch (err) {
       this.o.log?.("warn", "the orders note of an accepted lead could not be queued", {
@@ -264,16 +268,16 @@ export class BridgeEngine {
     });
   }
 
-  private recordShopErrorFor(job: QueuedJob, err: { code: string; message: string }): void {
+  private async recordShopErrorFor(job: QueuedJob, err: { code: string; message: string }): Promise<void> {
     const [source, shopId] = job.shopKey.split(":");
     if (source !== undefined && isSourceKind(source) && shopId) {
-      this.o.store.recordShopError(source, shopId, err.code, err.message, this.now());
+      await this.o.store.recordShopError(source, shopId, err.code, err.message, this.now());
     }
   }
 
   /** Starts the runner, then the start-up sweep (awaited), then periodic sweeps. */
   async start(): Promise<void> {
-    this.parkUnboundShops(this.o.store.jobCounts());
+    this.parkUnboundShops(await this.o.store.jobCounts());
     this.runner.start();
     this.leadAcceptance.start();
     this.guard?.start();
@@ -289,7 +293,7 @@ export class BridgeEngine {
     const key = (b: ShopBinding) => shopKey(b.source, b.shopId);
     const before = new Set(this.o.topology.allShops().map(key));
     // Read first: if the state file refuses it, the reload fails with nothing changed.
-    const counts = this.o.store.jobCounts();
+    const counts = await this.o.store.jobCounts();
     this.o.topology.replace(bindings);
     const after = new Set(bindings.map(key));
     const added = bindings.filter((b) => !before.has(key(b)));
@@ -330,8 +334,8 @@ export class BridgeEngine {
   }
 
   /** Refreshes the backlog gauges (called on /metrics scrapes and by status). */
-  refreshGauges(): void {
-    const byKind = this.o.store.jobCountsByKind();
+  async refreshGauges(): Promise<void> {
+    const byKind = await this.o.store.jobCountsByKind();
     this.metrics.jobBacklog.reset();
     this.metrics.deadJobs.reset();
     for (const c of byKind) {

@@ -23,7 +23,7 @@ export interface EnrichDeps {
   now: () => number;
   log?: (level: "info" | "warn", msg: string, details?: Record<string, unknown>) => void;
   /** Told when the job itself enriched the lead (accepted already, or by autoAccept): the sale value may follow. */
-  onEnriched?: (lead: PendingLead) => void;
+  onEnriched?: (lead: PendingLead) => Promise<void>;
 }
 
 export async function enrichLeadJob(job: JobOf<"enrich_lead">, deps: EnrichDeps): Promise<void> {
@@ -67,7 +67,7 @@ export async function enrichLeadJob(job: JobOf<"enrich_lead">, deps: EnrichDeps)
     return;
   }
   await enrichAccepted(rest.incoming, shop.routing, lead, p.tags);
-  deps.onEnriched?.({
+  await deps.onEnriched?.({
     shopKey: job.shopKey,
     leadId,
     amojoChatId: p.amojoChatId,

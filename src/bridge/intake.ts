@@ -22,7 +22,7 @@ import type { BridgeMetrics } from "./metrics.js";
 import type { KommoReplyContent } from "./outbound-plan.js";
 import type { RoomContinuity } from "./room-continuity.js";
 import { type StateHealth, stateWriteCode } from "./state-health.js";
-import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import type { EngineStore, EngineStoreTx, SourceRoomRef } from "./store-port.js";
 import { shopKey, type Topology } from "./topology.js";
 
 export interface IntakeResponse {
@@ -66,7 +66,13 @@ export interface IntakeOptions {
    * An order's status changed (TikTok Shop type 1): true when work was queued (the lead notes listing the order are
    * refreshed, see bridge/order-note.ts). Without it order webhooks are acknowledged and ignored.
    */
-  onOrderStatus?: (source: SourceKind, shopId: string, order: OrderStatusHint, now: number) => boolean;
+  onOrderStatus?: (
+    tx: EngineStoreTx,
+    source: SourceKind,
+    shopId: string,
+    order: OrderStatusHint,
+    now: number,
+  ) => Promise<boolean>;
 }
 
 /** Sources that can be told a shop's authorization is gone (TikTokShopSource); not part of MarketplaceSource. */
@@ -110,11 +116,11 @@ export class Intake {
     const now = this.now();
     let committed: { accepted: number; queued: number };
     try {
-      committed = await this.commit(() => {
+      committed = await this.commit(async (tx) => {
         let accepted = 0;
         let queued = 0;
         for (const hint of hints) {
-          const r = this.acceptHint(source, appName, hint, now);
+          const r = await this.acceptHint(tx, source, appName, hint, now);
           if (r !== "ignored") accepted++;
           if (r === "queued") queued++;
         }
@@ -136,12 +142,13 @@ export class Intake {
    * Marks the room dirty and makes sure a sync job will read it; keeps the webhook's own text as fallback.
    * "queued": a new sync job; "covered": a pending sync will read the room; "ignored": nothing to do.
    */
-  private acceptHint(
+  private async acceptHint(
+    tx: EngineStoreTx,
     source: SourceKind,
     appName: string,
     hint: WebhookHint,
     now: number,
-  ): "queued" | "covered" | "ignored" {
+  ): Promise<"queued" | "covered" | "ignored"> {
     // The shop first: a notification for a shop not (yet) bound must not be remembered as seen, so its redelivery
     // after a reload that binds the shop is taken.
     const shop = this.o.topology.shop(source, hint.shopId);
@@ -152,14 +159,14 @@ export class Intake {
       });
       return "ignored";
     }
-    if (hint.notificationId && !this.o.store.seenOnce(source, hint.notificationId, now)) return "ignored";
+    if (hint.notificationId && !(await tx.seenOnce(source, hint.notificationId, now))) return "ignored";
     if (hint.event) {
       const msg =
         hint.event === "deauthorized"
           ? "the seller revoked the authorization; re-authorize with `tokokommo shops add`"
           : "the seller's authorization expires soon; ask them to re-authorize";
       const code = hint.event === "deauthorized" ? "TK_ERR_SHOP_DEAUTHORIZED" : "TK_ERR_SHOP_AUTH_EXPIRING";
-      this.o.store.recordShopError(source, hint.shopId, code, msg, now);
+      await tx.recordShopError(source, hint.shopId, code, msg, now);
       // Deauthorized: the tokens are dead. A source that tracks this (TikTok Shop) then fails fast with a
       // re-authorize error instead of spending calls (and retry budget) on answers it knows will be refused.
       if (hint.event === "deauthorized" && tracksReauth(shop.app.marketplace)) {
@@ -168,12 +175,12 @@ export class Intake {
       return "ignored";
     }
     if (hint.order)
-      return this.o.onOrderStatus?.(source, hint.shopId, hint.order, now) ? "queued" : "ignored";
+      return (await this.o.onOrderStatus?.(tx, source, hint.shopId, hint.order, now)) ? "queued" : "ignored";
     const ref: SourceRoomRef = { source, shopId: hint.shopId, roomId: hint.roomId };
     // Nothing to read in a room the bridge already knows (each of its messages comes with its own webhook).
-    if (hint.roomOnly && this.o.store.getRoom(ref)?.buyerId) return "ignored";
+    if (hint.roomOnly && (await tx.getRoom(ref))?.buyerId) return "ignored";
     // An unsigned hint only says "read this room": no buyer, no text, and new rooms within a bound.
-    if (hint.unsigned && !this.o.store.getRoom(ref)) {
+    if (hint.unsigned && !(await tx.getRoom(ref))) {
       const budget = this.unsignedRooms.take(`${source}:${appName}`, now);
       if (!budget.ok) {
         if (budget.firstRefusal) {
@@ -189,14 +196,14 @@ export class Intake {
     // A signed webhook that carries the whole message (with the platform's ordering key) is what a read would
     // return: the sync may store it without reading the room (see sync-room.ts).
     const whole = trusted && hint.fallback?.order !== undefined;
-    const queued = markRoomForSync(this.o.store, ref, {
+    const queued = await markRoomForSync(tx, ref, {
       ...(hint.buyer && trusted ? { buyer: hint.buyer } : {}),
       initialCursorTime: now - this.o.initialLookbackMs,
       now,
       read: !whole,
       ...(whole ? { runAfter: now + CARRIED_MESSAGE_SETTLE_MS } : {}),
     });
-    if (hint.fallback && trusted) this.o.store.addFallback(ref, hint.fallback, now);
+    if (hint.fallback && trusted) await tx.addFallback(ref, hint.fallback, now);
     this.o.onShopActivity?.(source, hint.shopId);
     return queued ? "queued" : "covered";
   }
@@ -236,8 +243,8 @@ export class Intake {
       : `kommo:${hook.amojoChatId ?? hook.amojoMessageId}`;
     let inserted: boolean;
     try {
-      inserted = await this.commit(() =>
-        this.o.store.insertOutbound(
+      inserted = await this.commit((tx) =>
+        tx.insertOutbound(
           {
             scopeId,
             amojoMessageId: hook.amojoMessageId!,
@@ -261,7 +268,7 @@ export class Intake {
   }
 
   /** Commits `fn` with the other webhooks of this turn and tells the state health it went through. */
-  private async commit<T>(fn: () => T): Promise<T> {
+  private async commit<T>(fn: (tx: EngineStoreTx) => Promise<T>): Promise<T> {
     const result = await this.commits.run(fn);
     this.o.state?.succeeded();
     return result;

@@ -15,6 +15,7 @@
  *   up the dead process's jobs within seconds instead of waiting out a lease sized for the slowest call.
  */
 import { classifyError } from "./error-policy.js";
+import type { JobQueuePort } from "./store-port.js";
 
 export interface QueuedJob {
   id: number;
@@ -34,27 +35,8 @@ export interface QueuedJob {
 /** A claimed job as the queue needs it back: its id and the token of the claim. */
 export type JobClaim = Pick<QueuedJob, "id" | "leaseToken">;
 
-/** The subset of the store's job queue the runner uses. */
-export interface JobQueuePort {
-  claimNext(opts: {
-    now: number;
-    leaseMs: number;
-    limit: number;
-    excludeShopKeys?: string[];
-    /** Only these kinds (absent: all). */
-    kinds?: string[];
-  }): QueuedJob[];
-  complete(job: JobClaim): void;
-  fail(job: JobClaim, opts: { error: string; code?: string; retryAt: number }): void;
-  kill(job: JobClaim, error: string, code?: string): void;
-  releaseExpiredLeases(now: number): number;
-  /** Extends the leases of the caller's jobs; returns the ids whose lease it lost (released or claimed again). */
-  renewLeases(jobs: JobClaim[], leaseUntil: number): number[];
-  /** Puts claimed jobs back without counting an attempt (clean shutdown); jobs no longer held are left alone. */
-  release(jobs: JobClaim[]): void;
-  /** Commits what the queue writes behind (completions; see SqliteEngineStore); called when the runner stops. */
-  flush?(): void;
-}
+/** The job queue (store-port.ts): claims, outcomes and leases, all awaited. */
+export type { JobQueuePort };
 
 export type JobHandler = (job: QueuedJob) => Promise<void>;
 
@@ -101,6 +83,7 @@ export class JobRunner {
   /** Claimed (leased) but not yet started; see run(). */
   private buffer: QueuedJob[] = [];
   private stopped = true;
+  private renewing = false;
   private wake: (() => void) | undefined;
   /** Set by notify() when the loop was not asleep to hear it: the next sleep returns at once instead. */
   private nudged = false;
@@ -132,8 +115,15 @@ export class JobRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.heartbeat = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.o.leaseMs / 4)));
+    this.heartbeat.unref();
+    this.loop = this.releaseExpired().then(() => this.run());
+  }
+
+  /** The lease sweep before the first claim: the jobs of a process that died come back now, not in leaseMs/2. */
+  private async releaseExpired(): Promise<void> {
     try {
-      this.o.queue.releaseExpiredLeases(this.o.now());
+      await this.o.queue.releaseExpiredLeases(this.o.now());
     } catch (err) {
       // A state file locked or full at start-up must not stop the daemon from starting: the loop's own lease
       // sweep (every leaseMs/2) does this again.
@@ -141,21 +131,22 @@ export class JobRunner {
         this.o.onQueueError?.(err);
       } catch {}
     }
-    this.heartbeat = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.o.leaseMs / 4)));
-    this.heartbeat.unref();
-    this.loop = this.run();
   }
 
   /** Keeps the leases of running jobs alive (see the header: a run may outlast leaseMs). */
-  private renewLeases(): void {
+  private async renewLeases(): Promise<void> {
     const held = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
-    if (held.length === 0) return;
+    // One renewal at a time: a beat that finds the last one still waiting on the database skips.
+    if (held.length === 0 || this.renewing) return;
     let lost: number[];
+    this.renewing = true;
     try {
-      lost = this.o.queue.renewLeases(held, this.o.now() + this.o.leaseMs);
+      lost = await this.o.queue.renewLeases(held, this.o.now() + this.o.leaseMs);
     } catch {
       // A busy or closing database: the next beat tries again; the lease still has 3/4 of its time.
       return;
+    } finally {
+      this.renewing = false;
     }
     if (lost.length === 0) return;
     // A buffered job whose lease is gone may already run elsewhere: starting it here would run it twice.
@@ -182,7 +173,8 @@ export class JobRunner {
     this.parked = shopKeys;
     const out = this.buffer.filter((j) => shopKeys.has(j.shopKey));
     this.buffer = this.buffer.filter((j) => !shopKeys.has(j.shopKey));
-    if (out.length > 0) this.o.queue.release(out);
+    // Not awaited: if giving them back fails, their leases run out and they return, parked.
+    if (out.length > 0) this.o.queue.release(out).catch(() => undefined);
   }
 
   get inFlight(): number {
@@ -199,8 +191,8 @@ export class JobRunner {
     clearInterval(this.heartbeat);
     const left = [...[...this.running.values()].map((r) => r.job), ...this.buffer];
     this.buffer = [];
-    if (left.length > 0) this.o.queue.release(left);
-    this.o.queue.flush?.();
+    if (left.length > 0) await this.o.queue.release(left);
+    await this.o.queue.flush?.();
   }
 
   /**
@@ -237,7 +229,7 @@ export class JobRunner {
     while (!this.stopped) {
       const now = this.o.now();
       if (now - lastLeaseSweep > this.o.leaseMs / 2) {
-        this.o.queue.releaseExpiredLeases(now);
+        await this.o.queue.releaseExpiredLeases(now);
         lastLeaseSweep = now;
       }
       let started = this.startBuffered();
@@ -250,7 +242,7 @@ export class JobRunner {
       if (due && room > 0 && (this.buffer.length < this.claimBatch || room >= this.o.concurrency)) {
         this.newWork = false;
         this.finishedSinceClaim = 0;
-        const claimed = this.claim(now, room);
+        const claimed = await this.claim(now, room);
         this.buffer.push(...claimed);
         started += this.startBuffered();
         if (claimed.length > 0) continue;
@@ -264,7 +256,7 @@ export class JobRunner {
   }
 
   /** Shops and kinds whose running + buffered jobs already fill their cap are not claimed for. */
-  private claim(now: number, limit: number): QueuedJob[] {
+  private async claim(now: number, limit: number): Promise<QueuedJob[]> {
     const load = (map: Map<string, number>, key: string, pick: (j: QueuedJob) => string) =>
       (map.get(key) ?? 0) + this.buffer.filter((j) => pick(j) === key).length;
     const shops = new Set([...this.perShop.keys(), ...this.buffer.map((j) => j.shopKey)]);
@@ -279,7 +271,7 @@ export class JobRunner {
     const kinds = cappedKinds.length
       ? Object.keys(this.o.handlers).filter((k) => !cappedKinds.includes(k))
       : undefined;
-    const claimed = this.o.queue.claimNext({
+    const claimed = await this.o.queue.claimNext({
       now,
       leaseMs: this.o.leaseMs,
       limit,
@@ -292,6 +284,11 @@ export class JobRunner {
     const surplus: QueuedJob[] = [];
     const taken = new Map<string, number>();
     for (const job of claimed) {
+      // A reload may have parked the job's shop while the claim waited on the database.
+      if (this.parked.has(job.shopKey)) {
+        surplus.push(job);
+        continue;
+      }
       const cap = this.kindCap(job.kind);
       const used = cap === Number.POSITIVE_INFINITY ? 0 : load(this.perKind, job.kind, (j) => j.kind);
       const already = taken.get(job.kind) ?? 0;
@@ -302,7 +299,7 @@ export class JobRunner {
       taken.set(job.kind, already + 1);
       kept.push(job);
     }
-    if (surplus.length) this.o.queue.release(surplus);
+    if (surplus.length) await this.o.queue.release(surplus);
     return kept;
   }
 
@@ -372,13 +369,13 @@ export class JobRunner {
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler(job);
-      this.o.queue.complete(job);
+      await this.o.queue.complete(job);
       return "done";
     } catch (err) {
       const c = classifyError(err);
       const attempt = job.attempts + 1;
       if (!c.retryable || attempt >= this.o.retryBudget) {
-        this.o.queue.kill(job, c.message, c.code);
+        await this.o.queue.kill(job, c.message, c.code);
         try {
           await this.o.onDead?.(job, c);
         } catch {
@@ -391,7 +388,7 @@ export class JobRunner {
         now: this.o.now(),
         ...(c.retryAfterMs !== undefined ? { retryAfterMs: c.retryAfterMs } : {}),
       });
-      this.o.queue.fail(job, { error: c.message, code: c.code, retryAt });
+      await this.o.queue.fail(job, { error: c.message, code: c.code, retryAt });
       this.o.onRetry?.(job, c, retryAt);
       return "retry";
     }

@@ -34,7 +34,7 @@ export async function learnBuyer(
     b = undefined;
   }
   if (!b?.id) return;
-  store.upsertRoom(
+  await store.upsertRoom(
     {
       ...ref,
       conversationId: conversationId(ref.source, ref.shopId, ref.roomId),

@@ -1,12 +1,12 @@
 /**
  * The one way a room is queued for a sync, shared by webhook intake and poll sweeps: record the room and its
- * buyer, mark it dirty, and make sure one sync job is pending. Call inside a store transaction. Returns whether it
+ * buyer, mark it dirty, and make sure one sync job is pending. Call with a transaction's handle (store-port.ts). Returns whether it
  * queued a new job (false: a pending sync will cover the room, so there is nothing new for the job runner).
  */
 import type { Buyer } from "../domain/index.js";
 import { conversationId } from "./identities.js";
 import { SYNC_ROOM } from "./job-kinds.js";
-import type { EngineStore, SourceRoomRef } from "./store-port.js";
+import type { EngineStoreTx, SourceRoomRef } from "./store-port.js";
 import { shopKey } from "./topology.js";
 
 /**
@@ -30,8 +30,8 @@ export function replyOrderingKey(ref: SourceRoomRef): string {
   return `reply:${conversationId(ref.source, ref.shopId, ref.roomId)}`;
 }
 
-export function markRoomForSync(
-  store: EngineStore,
+export async function markRoomForSync(
+  tx: EngineStoreTx,
   ref: SourceRoomRef,
   opts: {
     buyer?: Buyer;
@@ -45,9 +45,9 @@ export function markRoomForSync(
     /** A new sync job waits until then (ms); default at once. */
     runAfter?: number;
   },
-): boolean {
+): Promise<boolean> {
   const b = opts.buyer;
-  store.upsertRoom(
+  await tx.upsertRoom(
     {
       ...ref,
       conversationId: conversationId(ref.source, ref.shopId, ref.roomId),
@@ -64,12 +64,12 @@ export function markRoomForSync(
     },
     opts.now,
   );
-  if (opts.read !== false) store.markDirty(ref, opts.now);
+  if (opts.read !== false) await tx.markDirty(ref, opts.now);
   // A pending (not yet running) sync will read everything up to its own start, so one is enough. A sync that is
   // already running may have started before this message: then a new one is queued behind it.
   const key = syncOrderingKey(ref);
-  if (store.hasPendingJob(SYNC_ROOM, key)) return false;
-  store.enqueue(
+  if (await tx.hasPendingJob(SYNC_ROOM, key)) return false;
+  await tx.enqueue(
     {
       kind: SYNC_ROOM,
       orderingKey: key,

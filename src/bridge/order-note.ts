@@ -17,7 +17,7 @@ import type { OrderNoteKey, OrderNoteRow } from "../store/order-notes.js";
 import { type JobOf, REFRESH_ORDERS, type RefreshOrdersPayload } from "./job-kinds.js";
 import { priceFromOrders } from "./lead-price.js";
 import { invoiceNoteText, orderNoteText } from "./order-note-text.js";
-import type { EngineStore } from "./store-port.js";
+import type { EngineStore, EngineStoreTx } from "./store-port.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./topology.js";
 
 const HOUR_MS = 3_600_000;
@@ -69,12 +69,12 @@ function ordersActive(shop: ShopBinding | undefined, off: Set<string>): shop is 
  * A buyer's message reached Kommo in a conversation whose chat is known: starts the conversation's note (first
  * message) or refreshes it after a quiet spell. Cheap when nothing is due: one point read and one update.
  */
-export function noteBuyerMessage(deps: OrderNoteDeps, m: BuyerMessageFacts): void {
+export async function noteBuyerMessage(deps: OrderNoteDeps, m: BuyerMessageFacts): Promise<void> {
   const shop = deps.topology.shop(m.source, m.shopId);
   if (!ordersActive(shop, deps.ordersOff)) return;
   const key = { source: m.source, shopId: m.shopId, roomId: m.roomId };
   if (!shop.app.marketplace.recentOrders) {
-    noteSharedInvoice(deps, key, m);
+    await noteSharedInvoice(deps, key, m);
     return;
   }
   const row = deps.orderNotes.get(key);
@@ -86,7 +86,7 @@ export function noteBuyerMessage(deps: OrderNoteDeps, m: BuyerMessageFacts): voi
     if (m.sentAt - row.lastBuyerAt >= shop.orders!.quietHours * HOUR_MS) reason = "quiet_spell";
     deps.orderNotes.buyerWrote(key, m.sentAt);
   }
-  if (reason) enqueueRefresh(deps, { ...key, reason });
+  if (reason) await enqueueRefresh(deps.store, deps, { ...key, reason });
 }
 
 /** What a delivered buyer message tells the orders note. */
@@ -105,23 +105,32 @@ export interface BuyerMessageFacts {
  * A source without an order API (legacy Tokopedia: no link from chat to orders): the note lists the invoice codes
  * the buyer shared in chat, so that the lead is found by searching for one.
  */
-function noteSharedInvoice(deps: OrderNoteDeps, key: OrderNoteKey, m: BuyerMessageFacts): void {
+async function noteSharedInvoice(
+  deps: OrderNoteDeps,
+  key: OrderNoteKey,
+  m: BuyerMessageFacts,
+): Promise<void> {
   if (!m.invoiceCode) return;
   deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt });
   if (deps.orderNotes.addListed(key, m.invoiceCode))
-    enqueueRefresh(deps, { ...key, source: m.source, reason: "invoice_shared" });
+    await enqueueRefresh(deps.store, deps, { ...key, source: m.source, reason: "invoice_shared" });
 }
 
-/** An order changed status: refreshes the notes that list it. True when a refresh was queued. */
-export function noteOrderStatus(
+/**
+ * An order changed status: refreshes the notes that list it. True when a refresh was queued. In the webhook's
+ * transaction (`tx`).
+ */
+export async function noteOrderStatus(
   deps: OrderNoteDeps,
+  tx: EngineStoreTx,
   source: SourceKind,
   shopId: string,
   order: OrderStatusHint,
-): boolean {
+): Promise<boolean> {
   if (!ordersActive(deps.topology.shop(source, shopId), deps.ordersOff)) return false;
   const rooms = deps.orderNotes.roomsListing(source, shopId, order.orderId);
-  for (const roomId of rooms) enqueueRefresh(deps, { source, shopId, roomId, reason: "order_status" });
+  for (const roomId of rooms)
+    await enqueueRefresh(tx, deps, { source, shopId, roomId, reason: "order_status" });
   return rooms.length > 0;
 }
 
@@ -129,20 +138,26 @@ export function noteOrderStatus(
  * A lead held back while incoming was accepted: its conversation's orders note refreshes, which also writes the
  * sale value that could not be written before. Nothing when the conversation has no note.
  */
-export function noteLeadAccepted(
+export async function noteLeadAccepted(
   deps: OrderNoteDeps,
   source: SourceKind,
   shopId: string,
   roomId: string,
-): void {
+): Promise<void> {
   const shop = deps.topology.shop(source, shopId);
   if (!ordersActive(shop, deps.ordersOff) || !shop.app.marketplace.recentOrders) return;
   if (!deps.orderNotes.get({ source, shopId, roomId })) return;
-  enqueueRefresh(deps, { source, shopId, roomId, reason: "lead_accepted" });
+  await deps.store.transaction((tx) =>
+    enqueueRefresh(tx, deps, { source, shopId, roomId, reason: "lead_accepted" }),
+  );
 }
 
-function enqueueRefresh(deps: OrderNoteDeps, p: RefreshOrdersPayload): void {
-  deps.store.enqueue(
+async function enqueueRefresh(
+  tx: EngineStoreTx,
+  deps: Pick<OrderNoteDeps, "now">,
+  p: RefreshOrdersPayload,
+): Promise<void> {
+  await tx.enqueue(
     {
       kind: REFRESH_ORDERS,
       orderingKey: `orders:${p.source}:${p.shopId}:${p.roomId}`,

@@ -243,12 +243,12 @@ export class Poller {
    */
   async sweepShop(shop: ShopBinding): Promise<number> {
     const started = this.now();
-    const since = this.sinceOf(shop, started);
+    const since = await this.sinceOf(shop, started);
     let rooms: RoomSummary[];
     try {
       rooms = await shop.app.marketplace.listRooms(shop.shopId, since);
     } catch (err) {
-      this.recordListingError(shop, err);
+      await this.recordListingError(shop, err);
       return 0;
     }
     // A whole listing is a complete walk; a paged walk in progress goes on from where it was.
@@ -266,17 +266,17 @@ export class Poller {
     if (!paged) return this.sweepShop(shop);
     const key = shopKey(shop.source, shop.shopId);
     const now = this.now();
-    const walk = this.walks.get(key) ?? { startedAt: now, since: this.sinceOf(shop, now) };
+    const walk = this.walks.get(key) ?? { startedAt: now, since: await this.sinceOf(shop, now) };
     this.walks.delete(key);
     let page: RoomPage;
     try {
       page = await paged.listRoomsPage(shop.shopId, walk.since, walk.pageToken);
     } catch (err) {
-      this.recordListingError(shop, err);
+      await this.recordListingError(shop, err);
       return 0;
     }
     const done = !page.nextPageToken;
-    const marked = this.markListed(shop, page.rooms, {
+    const marked = await this.markListed(shop, page.rooms, {
       since: walk.since,
       now,
       ...(done ? { walkStartedAt: walk.startedAt } : {}),
@@ -292,11 +292,11 @@ export class Poller {
    * have become visible only after it. Cursors make re-reading cheap and inserts are unique, so overlap costs
    * nothing.
    */
-  private sinceOf(shop: ShopBinding, started: number): number {
+  private async sinceOf(shop: ShopBinding, started: number): Promise<number> {
     const overlap = Math.max(2 * this.o.intervalMs, 60_000);
     const walkStart = this.lastSweep.get(shopKey(shop.source, shop.shopId));
     if (walkStart !== undefined) return walkStart - overlap;
-    const last = this.o.store.lastSyncSuccess(shop.source, shop.shopId);
+    const last = await this.o.store.lastSyncSuccess(shop.source, shop.shopId);
     if (last === undefined) return started - this.o.initialLookbackMs;
     // The persisted success is the last page's: with paged walks, the walk that page belonged to and the one
     // before it may not have covered every room since, so look back over two whole walks.
@@ -321,11 +321,11 @@ export class Poller {
   }
 
   /** A listing failed: recorded on the shop (a write too: if the state file refuses it, the loop reports that). */
-  private recordListingError(shop: ShopBinding, err: unknown): void {
+  private async recordListingError(shop: ShopBinding, err: unknown): Promise<void> {
     const c = classifyError(err);
     this.o.metrics.upstreamErrors.inc({ code: c.code });
     this.o.onError?.(shop, err);
-    this.o.store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
+    await this.o.store.recordShopError(shop.source, shop.shopId, c.code, c.message, this.now());
   }
 
   /**
@@ -333,29 +333,28 @@ export class Poller {
    * listing records the shop's sync success (what `status` and `doctor` show). With `walkStartedAt` it completed a
    * walk: the next one looks back to that start.
    */
-  private markListed(
+  private async markListed(
     shop: ShopBinding,
     rooms: RoomSummary[],
     at: { since: number; now: number; walkStartedAt?: number },
-  ): number {
-    const { store } = this.o;
+  ): Promise<number> {
     let marked = 0;
-    store.transaction(() => {
+    await this.o.store.transaction(async (tx) => {
       for (const r of rooms) {
         const ref: SourceRoomRef = { source: shop.source, shopId: shop.shopId, roomId: r.roomId };
-        const stored = store.getRoom(ref);
+        const stored = await tx.getRoom(ref);
         // The room's newest message is the one stored last: nothing to read (the listing's order is not relied on).
         if (r.lastMessageId !== undefined && stored?.cursorMessageId === r.lastMessageId) continue;
         if (stored && stored.cursorTime !== undefined && alreadySynced(r.lastMessageAt, stored.cursorTime))
           continue;
-        markRoomForSync(store, ref, {
+        await markRoomForSync(tx, ref, {
           buyer: r.buyer,
           initialCursorTime: Math.min(at.since, r.lastMessageAt - 1),
           now: at.now,
         });
         marked++;
       }
-      store.recordSyncSuccess(shop.source, shop.shopId, at.now);
+      await tx.recordSyncSuccess(shop.source, shop.shopId, at.now);
     });
     this.o.state?.succeeded();
     if (at.walkStartedAt !== undefined)

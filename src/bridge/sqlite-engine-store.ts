@@ -1,376 +1,184 @@
 /**
- * EngineStore over the SQLite state store (src/store). Thin: names and shapes only; every guarantee (unique
- * keys, message + job in one transaction, ordering, leases) lives in the store's repositories.
+ * The state port (store-port.ts) over SQLite: better-sqlite3 stays synchronous underneath (sqlite-state-ops.ts), and
+ * every call is handed out as a promise already settled when nothing else holds the file.
+ *
+ * Isolation. better-sqlite3 has one connection: whatever runs while a transaction is open is part of it. With an
+ * asynchronous body, other code runs between the body's awaits, so a transaction holds a SerialLock from BEGIN to
+ * COMMIT/ROLLBACK; calls on the store itself (and the job queue's) run only while it is free, else after it, in
+ * arrival order. So a call never joins, and is never rolled back with, a transaction another caller has open.
+ * Speed: bodies do store work only, so their awaits are on statements already done and a transaction lasts a few
+ * microtasks; outside calls usually find the lock free and run at once.
  */
-import type { BuyerPlatform, SourceKind } from "../domain/index.js";
-import type { JobKind } from "../domain/job-kinds.js";
-import type { SourceMessage } from "../sources/types.js";
-import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
+import type { Database, Statement } from "better-sqlite3";
 import type { Store } from "../store/index.js";
-import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
-import type { NewJobOf } from "./job-kinds.js";
-import type { JobQueuePort } from "./job-runner.js";
+import { SerialLock } from "./serial-lock.js";
 import { sqliteJobQueue } from "./sqlite-job-queue.js";
-import type {
-  EngineStore,
-  InboundRecord,
-  JobCounts,
-  NewDeliveryJob,
-  OutboundRecord,
-  RoomRecord,
-  RoomUpsert,
-  SourceRoomRef,
-} from "./store-port.js";
-import { WriteBehind } from "./write-behind.js";
+import { SqliteStateOps } from "./sqlite-state-ops.js";
+import type { EngineStore, EngineStoreTx, JobQueuePort } from "./store-port.js";
+import { type BehindWrite, WriteBehind } from "./write-behind.js";
+
+type TxMethod = keyof EngineStoreTx;
+
+/** Every call of the port's transaction handle; the type makes sure none is missing. */
+const TX_METHODS = Object.keys({
+  upsertRoom: 1,
+  getRoom: 1,
+  markDirty: 1,
+  advanceCursor: 1,
+  setAmojoChatId: 1,
+  markLeadTagsQueued: 1,
+  insertInbound: 1,
+  getInbound: 1,
+  markInboundDelivered: 1,
+  insertOutbound: 1,
+  getOutbound: 1,
+  markOutboundPartSent: 1,
+  markOutboundSent: 1,
+  markOutboundFailed: 1,
+  rememberEcho: 1,
+  isEcho: 1,
+  enqueue: 1,
+  hasPendingJob: 1,
+  openJobs: 1,
+  jobCounts: 1,
+  jobCountsByKind: 1,
+  requeueDead: 1,
+  recordSyncSuccess: 1,
+  recordShopError: 1,
+  lastSyncSuccess: 1,
+  addFallback: 1,
+  listFallbacks: 1,
+  clearFallbacks: 1,
+  seenOnce: 1,
+} satisfies Record<TxMethod, 1>) as TxMethod[];
+
+type AnyOp = (...args: unknown[]) => unknown;
+
+/**
+ * The handle a transaction body gets: its calls run at once (the body's transaction holds the lock). Refused once
+ * the transaction is over, so a handle kept past its body cannot write outside any transaction.
+ */
+class SqliteTx {
+  live = true;
+  constructor(readonly ops: SqliteStateOps) {}
+}
+for (const name of TX_METHODS) {
+  Object.defineProperty(SqliteTx.prototype, name, {
+    value: function (this: SqliteTx, ...args: unknown[]): Promise<unknown> {
+      if (!this.live)
+        return Promise.reject(new Error(`${name}: the transaction this handle belongs to is over`));
+      try {
+        return Promise.resolve((this.ops[name] as AnyOp)(...args));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  });
+}
 
 export class SqliteEngineStore implements EngineStore {
   readonly jobs: JobQueuePort;
-  private readonly hasPendingStmt;
-  private readonly openJobsStmt;
-  private readonly countsByKindStmt;
-  private readonly addFallbackStmt;
-  private readonly listFallbacksStmt;
-  private readonly clearFallbacksStmt;
-  private readonly inboundStmt;
-  private readonly roomStmt;
+  private readonly ops: SqliteStateOps;
+  private readonly lock = new SerialLock();
+  private readonly behind: WriteBehind;
+  private readonly db: Database;
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
 
   constructor(
     readonly store: Store,
     retryBudget: number,
   ) {
-    const db = store.db;
-    this.behind = new WriteBehind(store);
-    this.openJobsStmt = db.prepare(
-      `SELECT state, run_after AS runAfter, last_error_code AS lastErrorCode FROM jobs INDEXED BY jobs_open_by_key
-       WHERE ordering_key = ? AND state IN ('pending', 'running') AND kind = ? ORDER BY id`,
+    this.db = store.db;
+    this.ops = new SqliteStateOps(store);
+    // IMMEDIATE: the write lock is taken at BEGIN, so a busy file fails the transaction before its body runs.
+    this.begin = this.db.prepare("BEGIN IMMEDIATE");
+    this.commit = this.db.prepare("COMMIT");
+    this.rollback = this.db.prepare("ROLLBACK");
+    this.behind = new WriteBehind(
+      (fn) => this.transaction(fn),
+      () => this.db.open,
     );
-    this.hasPendingStmt = db.prepare(
-      // The state terms twice: the first names jobs_open_by_key's condition, so SQLite may use that index.
-      `SELECT 1 FROM jobs INDEXED BY jobs_open_by_key
-       WHERE ordering_key = ? AND state IN ('pending', 'running') AND state = 'pending' AND kind = ? LIMIT 1`,
-    );
-    this.countsByKindStmt = db.prepare(
-      `SELECT kind, SUM(state = 'pending') AS pending, SUM(state = 'running') AS running, SUM(state = 'dead') AS dead
-       FROM jobs WHERE state IN ('pending', 'running', 'dead') GROUP BY kind ORDER BY kind`,
-    );
-    this.addFallbackStmt = db.prepare(
-      `INSERT INTO webhook_fallbacks (source, shop_id, room_id, message_id, message_json, received_at)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
-    this.listFallbacksStmt = db.prepare(
-      "SELECT message_json FROM webhook_fallbacks WHERE source = ? AND shop_id = ? AND room_id = ? ORDER BY id",
-    );
-    this.clearFallbacksStmt = db.prepare(
-      "DELETE FROM webhook_fallbacks WHERE source = ? AND shop_id = ? AND room_id = ? AND received_at <= ?",
-    );
-    // The two reads of every delivery, straight into the engine's shapes: the repositories' readers parse the
-    // content JSON and build their own records, which the engine would only turn back into text and re-map
-    // (about 5 % of the daemon's main thread at 1,000 msg/s).
-    this.inboundStmt = db.prepare(
-      `SELECT id, source, shop_id, room_id, platform_message_id, kommo_msgid, sender, content_json, sent_at, state,
-         amojo_message_id
-       FROM inbound_messages WHERE id = ?`,
-    );
-    this.roomStmt = db.prepare(
-      `SELECT source, shop_id, room_id, conversation_id, buyer_id, buyer_name, buyer_avatar, buyer_profile_url,
-         buyer_platform, cursor_message_id, cursor_time, amojo_chat_id, lead_tags_queued, dirty, dirty_at,
-         created_at
-       FROM rooms WHERE source = ? AND shop_id = ? AND room_id = ?`,
-    );
-    this.jobs = sqliteJobQueue(store, this.behind, retryBudget);
-  }
-
-  /** Writes behind: job completions and plain "delivered" marks, committed in batches (see write-behind.ts). */
-  private readonly behind: WriteBehind;
-
-  writeBehind(write: () => void): void {
-    this.behind.push(write);
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.store.transaction(fn);
-  }
-
-  upsertRoom(room: RoomUpsert, now: number): void {
-    const ref = { source: room.source, shopId: room.shopId, roomId: room.roomId };
-    const buyer = room.buyerId
-      ? {
-          id: room.buyerId,
-          name: room.buyerName ?? "",
-          ...(room.buyerAvatar ? { avatarUrl: room.buyerAvatar } : {}),
-          ...(room.buyerProfileUrl ? { profileUrl: room.buyerProfileUrl } : {}),
-          ...(room.buyerPlatform ? { platform: room.buyerPlatform } : {}),
-        }
-      : undefined;
-    const { created } = this.store.rooms.saveRoom(
-      { ...ref, conversationId: room.conversationId, ...(buyer ? { buyer } : {}) },
-      now,
-    );
-    // A room seen for the first time starts its cursor at `initialCursorTime`: the first walk imports what came
-    // after it (the message that made the webhook, or the sweep's window), not the room's whole history.
-    if (created && room.initialCursorTime !== undefined) {
-      this.store.rooms.advanceCursor(ref, { time: room.initialCursorTime }, { now });
-    }
-  }
-
-  getRoom(ref: SourceRoomRef): RoomRecord | undefined {
-    const r = this.roomStmt.get(ref.source, ref.shopId, ref.roomId) as RoomRow | undefined;
-    if (!r) return undefined;
-    const room: RoomRecord = {
-      source: r.source as SourceKind,
-      shopId: r.shop_id,
-      roomId: r.room_id,
-      conversationId: r.conversation_id ?? "",
-      dirty: r.dirty === 1,
-      createdAt: r.created_at,
-    };
-    // Absent rather than undefined (exactOptionalPropertyTypes); a buyer's fields only with the buyer.
-    if (r.buyer_id !== null) {
-      room.buyerId = r.buyer_id;
-      room.buyerName = r.buyer_name ?? "";
-      if (r.buyer_avatar) room.buyerAvatar = r.buyer_avatar;
-      if (r.buyer_profile_url) room.buyerProfileUrl = r.buyer_profile_url;
-      if (r.buyer_platform) room.buyerPlatform = r.buyer_platform as BuyerPlatform;
-    }
-    if (r.cursor_message_id !== null) room.cursorMessageId = r.cursor_message_id;
-    if (r.cursor_time !== null) room.cursorTime = r.cursor_time;
-    if (r.amojo_chat_id !== null) room.amojoChatId = r.amojo_chat_id;
-    if (r.dirty_at !== null) room.dirtyAt = r.dirty_at;
-    if (r.lead_tags_queued === 1) room.leadTagsQueued = true;
-    return room;
-  }
-
-  markDirty(ref: SourceRoomRef, at: number): void {
-    if (this.store.rooms.markExistingDirty(ref, at) === undefined) this.store.rooms.markDirty(ref, at);
-  }
-
-  advanceCursor(
-    ref: SourceRoomRef,
-    cursor: { messageId: string; time: number } | undefined,
-    dirtyAt: number,
-  ): void {
-    this.store.rooms.advanceCursor(ref, cursor, { clearDirtyIfNotChangedSince: dirtyAt });
-  }
-
-  setAmojoChatId(ref: SourceRoomRef, amojoChatId: string): void {
-    this.store.rooms.setAmojoChatId(ref, amojoChatId);
-  }
-
-  markLeadTagsQueued(ref: SourceRoomRef): void {
-    this.store.rooms.markLeadTagsQueued(ref);
-  }
-
-  insertInbound(
-    msg: Omit<InboundRecord, "id" | "state" | "amojoMessageId">,
-    job: NewDeliveryJob,
-    now: number,
-  ): boolean {
-    return this.store.inbound.insertInboundWithJob(
-      {
-        source: msg.source,
-        shopId: msg.shopId,
-        roomId: msg.roomId,
-        platformMessageId: msg.platformMessageId,
-        kommoMsgid: msg.kommoMsgId,
-        sender: msg.sender,
-        content: JSON.parse(msg.contentJson),
-        sentAt: msg.sentAt,
-      },
-      { orderingKey: job.orderingKey, ...(job.runAfter !== undefined ? { runAfter: job.runAfter } : {}) },
-      now,
-    ).inserted;
-  }
-
-  getInbound(id: number): InboundRecord | undefined {
-    const m = this.inboundStmt.get(id) as InboundRow | undefined;
-    if (!m) return undefined;
-    const record: InboundRecord = {
-      id: m.id,
-      source: m.source as SourceKind,
-      shopId: m.shop_id,
-      roomId: m.room_id,
-      platformMessageId: m.platform_message_id,
-      kommoMsgId: m.kommo_msgid,
-      sender: m.sender as InboundRecord["sender"],
-      contentJson: m.content_json,
-      sentAt: m.sent_at,
-      state: m.state,
-    };
-    if (m.amojo_message_id !== null) record.amojoMessageId = m.amojo_message_id;
-    return record;
-  }
-
-  markInboundDelivered(id: number, amojo: { amojoMessageId?: string; amojoChatId?: string }): void {
-    this.store.inbound.markDelivered(id, {
-      messageId: amojo.amojoMessageId ?? "",
-      ...(amojo.amojoChatId ? { chatId: amojo.amojoChatId } : {}),
+    this.jobs = sqliteJobQueue({
+      store,
+      behind: this.behind,
+      lock: this.lock,
+      transaction: (fn) => this.transaction(fn),
+      retryBudget,
     });
   }
 
-  insertOutbound(
-    reply: Omit<OutboundRecord, "id" | "state" | "createdAt">,
-    job: NewDeliveryJob,
-    now: number,
-  ): boolean {
-    const room =
-      reply.source && reply.shopId && reply.roomId
-        ? { source: reply.source, shopId: reply.shopId, roomId: reply.roomId }
-        : null;
-    return this.store.outbound.insertReplyWithJob(
-      {
-        scopeId: reply.scopeId,
-        amojoMessageId: reply.amojoMessageId,
-        ...(reply.amojoChatId ? { amojoChatId: reply.amojoChatId } : {}),
-        ...(reply.conversationId ? { conversationId: reply.conversationId } : {}),
-        room,
-        content: JSON.parse(reply.contentJson),
-      },
-      { orderingKey: job.orderingKey },
-      now,
-    ).inserted;
+  async transaction<T>(fn: (tx: EngineStoreTx) => Promise<T>): Promise<T> {
+    await this.lock.acquire();
+    const tx = new SqliteTx(this.ops);
+    try {
+      this.begin.run();
+      let result: T;
+      try {
+        result = await fn(tx as unknown as EngineStoreTx);
+        tx.live = false;
+        this.commit.run();
+      } catch (err) {
+        // Some errors (a full disk) end the transaction in SQLite already; roll back only what is still open.
+        if (this.db.inTransaction) this.rollback.run();
+        throw err;
+      }
+      return result;
+    } finally {
+      tx.live = false;
+      this.lock.release();
+    }
   }
 
-  getOutbound(id: number): OutboundRecord | undefined {
-    const r = this.store.outbound.get(id);
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      scopeId: r.scopeId,
-      amojoMessageId: r.amojoMessageId,
-      ...(r.amojoChatId !== null ? { amojoChatId: r.amojoChatId } : {}),
-      ...(r.conversationId !== null ? { conversationId: r.conversationId } : {}),
-      ...(r.room ? { source: r.room.source, shopId: r.room.shopId, roomId: r.room.roomId } : {}),
-      contentJson: JSON.stringify(r.content),
-      state: r.state,
-      createdAt: r.createdAt,
-      partsSent: r.partsSent,
-      platformMessageIds: r.platformMessageIds,
-    };
+  /** Writes behind: job completions and plain "delivered" marks, committed in batches (see write-behind.ts). */
+  writeBehind(write: (tx: EngineStoreTx) => Promise<void>): void {
+    this.behind.push(write as BehindWrite);
   }
 
-  markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean {
-    return this.store.outbound.recordPartSent(id, index, platformMessageIds);
+  /**
+   * Commits the writes behind and waits for the transaction in progress. The state file itself is closed by its
+   * owner (the daemon shares it with the token store and the order notes).
+   */
+  async close(): Promise<void> {
+    await this.behind.flush();
+    await this.lock.run(() => undefined);
   }
 
-  markOutboundSent(id: number, platformMessageIds: string[]): void {
-    this.store.outbound.markSent(id, platformMessageIds);
+  // Calls outside a transaction: each runs alone (see the header).
+  private outside<K extends TxMethod>(name: K): EngineStoreTx[K] {
+    // Looked up at the call: these fields are set before the constructor body creates `ops`.
+    return ((...args: unknown[]) =>
+      this.lock.run(() => (this.ops[name] as AnyOp).apply(this.ops, args))) as unknown as EngineStoreTx[K];
   }
 
-  markOutboundFailed(id: number, code: string, text: string): void {
-    this.store.outbound.markFailed(id, code, text);
-  }
-
-  rememberEcho(ref: SourceRoomRef, platformMessageIds: string[], text: string, sentAt: number): void {
-    this.store.echoes.rememberSent(ref, { platformMessageIds, text, sentAt });
-  }
-
-  isEcho(ref: SourceRoomRef, platformMessageId: string, text: string | undefined, sentAt: number): boolean {
-    return this.store.echoes.isEcho(ref, platformMessageId, text, sentAt);
-  }
-
-  enqueue(job: NewJobOf, now: number): number {
-    return this.store.jobs.enqueue(
-      {
-        kind: job.kind,
-        orderingKey: job.orderingKey,
-        shopKey: job.shopKey,
-        ...("payload" in job ? { payload: job.payload } : {}),
-        ...("refId" in job ? { refId: job.refId } : {}),
-        ...(job.runAfter !== undefined ? { runAfter: job.runAfter } : {}),
-      },
-      now,
-    );
-  }
-
-  openJobs(
-    kind: JobKind,
-    orderingKey: string,
-  ): { state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[] {
-    return this.openJobsStmt.all(orderingKey, kind) as {
-      state: "pending" | "running";
-      runAfter: number;
-      lastErrorCode: string | null;
-    }[];
-  }
-
-  hasPendingJob(kind: JobKind, orderingKey: string): boolean {
-    return this.hasPendingStmt.get(orderingKey, kind) !== undefined;
-  }
-
-  jobCounts(): JobCounts[] {
-    return this.store.jobs.counts().map((c) => ({
-      shopKey: c.shopKey ?? "",
-      pending: c.pending,
-      running: c.running,
-      dead: c.dead,
-    }));
-  }
-
-  jobCountsByKind(): { kind: string; pending: number; running: number; dead: number }[] {
-    return this.countsByKindStmt.all() as { kind: string; pending: number; running: number; dead: number }[];
-  }
-
-  requeueDead(kind?: JobKind): number {
-    return this.store.jobs.requeueDead(kind ? { kind } : {});
-  }
-
-  recordSyncSuccess(source: SourceKind, shopId: string, at: number): void {
-    this.store.shopStatus.recordSyncSuccess({ source, shopId }, at);
-  }
-
-  recordShopError(source: SourceKind, shopId: string, code: string, message: string, at: number): void {
-    this.store.shopStatus.recordShopError({ source, shopId }, { error: message, code }, at);
-  }
-
-  lastSyncSuccess(source: SourceKind, shopId: string): number | undefined {
-    const s = this.store.shopStatus.listShopStatus().find((x) => x.source === source && x.shopId === shopId);
-    return s?.lastSuccessAt ?? undefined;
-  }
-
-  addFallback(ref: SourceRoomRef, message: SourceMessage, now: number): void {
-    this.addFallbackStmt.run(
-      ref.source,
-      ref.shopId,
-      ref.roomId,
-      message.messageId,
-      JSON.stringify(message),
-      now,
-    );
-  }
-
-  listFallbacks(ref: SourceRoomRef): SourceMessage[] {
-    return (this.listFallbacksStmt.all(ref.source, ref.shopId, ref.roomId) as { message_json: string }[]).map(
-      (r) => JSON.parse(r.message_json) as SourceMessage,
-    );
-  }
-
-  clearFallbacks(ref: SourceRoomRef, upTo: number): void {
-    this.clearFallbacksStmt.run(ref.source, ref.shopId, ref.roomId, upTo);
-  }
-
-  seenOnce(source: SourceKind, notificationId: string, now: number): boolean {
-    return this.store.webhooks.seenOnce(source, notificationId, now);
-  }
+  readonly upsertRoom = this.outside("upsertRoom");
+  readonly getRoom = this.outside("getRoom");
+  readonly markDirty = this.outside("markDirty");
+  readonly advanceCursor = this.outside("advanceCursor");
+  readonly setAmojoChatId = this.outside("setAmojoChatId");
+  readonly markLeadTagsQueued = this.outside("markLeadTagsQueued");
+  readonly insertInbound = this.outside("insertInbound");
+  readonly getInbound = this.outside("getInbound");
+  readonly markInboundDelivered = this.outside("markInboundDelivered");
+  readonly insertOutbound = this.outside("insertOutbound");
+  readonly getOutbound = this.outside("getOutbound");
+  readonly markOutboundPartSent = this.outside("markOutboundPartSent");
+  readonly markOutboundSent = this.outside("markOutboundSent");
+  readonly markOutboundFailed = this.outside("markOutboundFailed");
+  readonly rememberEcho = this.outside("rememberEcho");
+  readonly isEcho = this.outside("isEcho");
+  readonly enqueue = this.outside("enqueue");
+  readonly hasPendingJob = this.outside("hasPendingJob");
+  readonly openJobs = this.outside("openJobs");
+  readonly jobCounts = this.outside("jobCounts");
+  readonly jobCountsByKind = this.outside("jobCountsByKind");
+  readonly requeueDead = this.outside("requeueDead");
+  readonly recordSyncSuccess = this.outside("recordSyncSuccess");
+  readonly recordShopError = this.outside("recordShopError");
+  readonly lastSyncSuccess = this.outside("lastSyncSuccess");
+  readonly addFallback = this.outside("addFallback");
+  readonly listFallbacks = this.outside("listFallbacks");
+  readonly clearFallbacks = this.outside("clearFallbacks");
+  readonly seenOnce = this.outside("seenOnce");
 }
-
-/** Columns of roomStmt / inboundStmt. */
-type RoomRow = Pick<
-  StoredRoomRow,
-  | "source"
-  | "shop_id"
-  | "room_id"
-  | "conversation_id"
-  | "buyer_id"
-  | "buyer_name"
-  | "buyer_avatar"
-  | "buyer_profile_url"
-  | "buyer_platform"
-  | "cursor_message_id"
-  | "cursor_time"
-  | "amojo_chat_id"
-  | "lead_tags_queued"
-  | "dirty"
-  | "dirty_at"
-  | "created_at"
->;
-type InboundRow = Omit<StoredInboundRow, "sender_name" | "amojo_chat_id" | "created_at">;

@@ -16,7 +16,7 @@ import { DELIVER_TO_MARKETPLACE } from "./job-kinds.js";
 import { learnBuyer } from "./learn-buyer.js";
 import { replyOrderingKey } from "./mark-room.js";
 import { orderOf, type RoomContinuity } from "./room-continuity.js";
-import type { EngineStore, RoomRecord, SourceRoomRef } from "./store-port.js";
+import type { EngineStore, EngineStoreTx, RoomRecord, SourceRoomRef } from "./store-port.js";
 import { shopKey, shopNotConfigured, type Topology } from "./topology.js";
 
 export interface InboundContentJson {
@@ -36,8 +36,8 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
   const { store, topology, now } = deps;
   const shop = topology.shop(ref.source, ref.shopId);
   if (!shop) throw shopNotConfigured(ref.source, ref.shopId);
-  const room = store.getRoom(ref);
-  if (deps.continuity && knownWhole(ref, room, deps.continuity, store.listFallbacks(ref))) {
+  const room = await store.getRoom(ref);
+  if (deps.continuity && knownWhole(ref, room, deps.continuity, await store.listFallbacks(ref))) {
     return storeCarried(ref, deps, deps.continuity);
   }
   const walkStartedAt = now();
@@ -54,29 +54,29 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     // the webhooks carried now instead of holding the buyer's messages until the reset. The cursor stays, so
     // the first read after the reset fills any gap (inserts are unique by message id).
     if (isQuotaStop(err)) {
-      deliverFallbacks(ref, deps);
+      await deliverFallbacks(ref, deps);
       return 0;
     }
-    if (!isUnknownRoom(err, room) || store.listFallbacks(ref).length > 0) throw err;
+    if (!isUnknownRoom(err, room) || (await store.listFallbacks(ref)).length > 0) throw err;
     // The platform does not know a room the bridge never read and holds nothing from: a hint named a room that
     // does not exist (anyone can send an unsigned one). Nothing to read and nothing to lose, and not the shop's
     // failure: the room is left clean instead of a dead job and a shop error in `status`.
-    store.advanceCursor(ref, undefined, walkStartedAt);
+    await store.advanceCursor(ref, undefined, walkStartedAt);
     return 0;
   }
   if (!room?.buyerId) await learnBuyer(ref, messages, shop.app.marketplace, store, walkStartedAt);
   let inserted = 0;
   let known: bigint | undefined;
-  store.transaction(() => {
-    for (const m of messages) if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
+  await store.transaction(async (tx) => {
+    for (const m of messages) if (await insertUnlessEcho(tx, ref, m, walkStartedAt)) inserted++;
     let newest = messages[messages.length - 1];
     // Whole messages whose webhooks came while the room was being read: stored here, after what the read found
     // (the unique key drops those the read found too), instead of a second read for them.
-    const carried = carriedMessages(store.listFallbacks(ref));
+    const carried = carriedMessages(await tx.listFallbacks(ref));
     if (carried) {
       const after = newest ? orderOf(newest) : undefined;
       for (const m of carried) {
-        if (insertUnlessEcho(store, ref, m, walkStartedAt)) inserted++;
+        if (await insertUnlessEcho(tx, ref, m, walkStartedAt)) inserted++;
         const o = orderOf(m)!;
         // The cursor only moves forward: past what the read found, or (when it found nothing new) past the
         // cursor's time; a late message older than that is stored but does not move it back.
@@ -87,11 +87,11 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
       }
     }
     const cursor = newest ? { messageId: newest.messageId, time: newest.sentAt } : undefined;
-    store.advanceCursor(ref, cursor, walkStartedAt);
+    await tx.advanceCursor(ref, cursor, walkStartedAt);
     // Carried messages are all stored now; other fallbacks (texts without the message's real id) only stand in
     // for a read that fails, so those received after the read began stay for the next one.
-    store.clearFallbacks(ref, carried ? now() : walkStartedAt);
-    store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
+    await tx.clearFallbacks(ref, carried ? now() : walkStartedAt);
+    await tx.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
     known = newest ? orderOf(newest) : undefined;
   });
   // Only once committed: a rolled-back sync leaves the room as unknown as it was.
@@ -105,8 +105,12 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
  * it waits to retry after a failure that may have reached the platform (a lost answer: the retry finds the
  * message in the room and records it). Otherwise undefined.
  */
-function replyMaybeUnrecorded(store: EngineStore, ref: SourceRoomRef, now: number): number | undefined {
-  for (const job of store.openJobs(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref))) {
+async function replyMaybeUnrecorded(
+  tx: EngineStoreTx,
+  ref: SourceRoomRef,
+  now: number,
+): Promise<number | undefined> {
+  for (const job of await tx.openJobs(DELIVER_TO_MARKETPLACE, replyOrderingKey(ref))) {
     if (job.state === "running") return 1_000;
     if (job.lastErrorCode && mayHaveBeenSent(job.lastErrorCode))
       return Math.max(1_000, job.runAfter - now + 500);
@@ -149,18 +153,18 @@ function carriedMessages(fallbacks: SourceMessage[]): SourceMessage[] | undefine
   });
 }
 
-/** Stores the room's webhook messages without reading it (see knownWhole). One transaction, no await. */
-function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContinuity): number {
+/** Stores the room's webhook messages without reading it (see knownWhole). One transaction, no platform call. */
+async function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContinuity): Promise<number> {
   const { store } = deps;
   const at = deps.now();
   let inserted = 0;
   let seen: bigint | undefined;
-  store.transaction(() => {
-    const carried = carriedMessages(store.listFallbacks(ref)) ?? [];
+  await store.transaction(async (tx) => {
+    const carried = carriedMessages(await tx.listFallbacks(ref)) ?? [];
     let newestOrder = continuity.known(ref);
     let cursor: { messageId: string; time: number } | undefined;
     for (const m of carried) {
-      if (insertUnlessEcho(store, ref, m, at)) inserted++;
+      if (await insertUnlessEcho(tx, ref, m, at)) inserted++;
       const o = orderOf(m)!;
       // A message older than the newest known one came late (its webhook was retried): it is stored, after the
       // newer ones, but the cursor stays on the newest.
@@ -169,8 +173,8 @@ function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContin
         cursor = { messageId: m.messageId, time: m.sentAt };
       }
     }
-    if (cursor) store.advanceCursor(ref, cursor, at);
-    store.clearFallbacks(ref, at);
+    if (cursor) await tx.advanceCursor(ref, cursor, at);
+    await tx.clearFallbacks(ref, at);
     seen = newestOrder;
   });
   if (seen !== undefined) continuity.seen(ref, seen);
@@ -183,24 +187,24 @@ function storeCarried(ref: SourceRoomRef, deps: SyncDeps, continuity: RoomContin
  * recorded yet is not decided now: `wait` throws, so the sync reads again shortly (nothing of it is committed);
  * `skip` leaves it for a later read.
  */
-function insertUnlessEcho(
-  store: EngineStore,
+async function insertUnlessEcho(
+  tx: EngineStoreTx,
   ref: SourceRoomRef,
   m: SourceMessage,
   at: number,
   unrecordedReply: "wait" | "skip" = "wait",
-): boolean {
+): Promise<boolean> {
   if (m.hidden) return false;
   const text = m.content.kind === "text" ? m.content.text : undefined;
   if (m.sender === "shop") {
-    if (store.isEcho(ref, m.messageId, text, m.sentAt)) return false;
-    const wait = replyMaybeUnrecorded(store, ref, at);
+    if (await tx.isEcho(ref, m.messageId, text, m.sentAt)) return false;
+    const wait = await replyMaybeUnrecorded(tx, ref, at);
     if (wait !== undefined) {
       if (unrecordedReply === "skip") return false;
       throw echoNotYetRecorded(ref, wait);
     }
   }
-  return insertMessage(store, ref, m, at);
+  return insertMessage(tx, ref, m, at);
 }
 
 /** A "no such room" answer (permanent) for a room that was never read and whose buyer is not known. */
@@ -213,25 +217,34 @@ function isUnknownRoom(err: unknown, room: RoomRecord | undefined): boolean {
  * The room could not be read within the retry budget: deliver the texts its webhooks carried (synthetic ids)
  * rather than lose them. Called when a sync job dies.
  */
-export function deliverFallbacks(ref: SourceRoomRef, deps: Pick<SyncDeps, "store" | "now">): number {
+export async function deliverFallbacks(
+  ref: SourceRoomRef,
+  deps: Pick<SyncDeps, "store" | "now">,
+): Promise<number> {
   const { store } = deps;
   const at = deps.now();
   let inserted = 0;
-  store.transaction(() => {
+  await store.transaction(async (tx) => {
     // A shop message while a reply may be on its way is left for a later read (the cursor did not move).
-    for (const m of store.listFallbacks(ref)) if (insertUnlessEcho(store, ref, m, at, "skip")) inserted++;
-    store.clearFallbacks(ref, at);
+    for (const m of await tx.listFallbacks(ref))
+      if (await insertUnlessEcho(tx, ref, m, at, "skip")) inserted++;
+    await tx.clearFallbacks(ref, at);
   });
   return inserted;
 }
 
 /** Inserts one marketplace message with its deliver_to_kommo job, once (unique on source, shop, room, message). */
-function insertMessage(store: EngineStore, ref: SourceRoomRef, m: SourceMessage, at: number): boolean {
+function insertMessage(
+  tx: EngineStoreTx,
+  ref: SourceRoomRef,
+  m: SourceMessage,
+  at: number,
+): Promise<boolean> {
   const content: InboundContentJson = {
     content: m.content,
     ...(m.senderName ? { senderName: m.senderName } : {}),
   };
-  return store.insertInbound(
+  return tx.insertInbound(
     {
       ...ref,
       platformMessageId: m.messageId,

@@ -56,7 +56,7 @@ export function bridgeRoutes(deps: RouteDeps): Router {
       method: "GET",
       path: "/metrics",
       handler: async () => {
-        engine.refreshGauges();
+        await engine.refreshGauges();
         return {
           status: 200,
           body: await engine.metrics.registry.metrics(),

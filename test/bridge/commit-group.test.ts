@@ -4,23 +4,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CommitGroup } from "../../src/bridge/commit-group.js";
+import { CommitGroup, type Transactional } from "../../src/bridge/commit-group.js";
+import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
 import { openStore, type Store } from "../../src/store/index.js";
 
 let dir: string;
 let store: Store;
 let transactions: number;
-let tx: { transaction<T>(fn: () => T): T };
+let tx: Transactional;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "tk-commit-"));
   store = openStore(join(dir, "state.db"));
   store.db.exec("CREATE TABLE t (v TEXT UNIQUE)");
   transactions = 0;
+  const engineStore = new SqliteEngineStore(store, 3);
   tx = {
-    transaction: <T>(fn: () => T): T => {
+    transaction: (fn) => {
       transactions++;
-      return store.transaction(fn);
+      return engineStore.transaction(fn);
     },
   };
 });
@@ -29,7 +31,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const insert = (v: string) => () => store.db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes;
+const insert = (v: string) => async () => store.db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes;
 
 /** What another process (a second connection) sees: only committed rows. */
 function committed(): string[] {
@@ -61,8 +63,8 @@ describe("CommitGroup", () => {
     const group = new CommitGroup(tx);
     const results = await Promise.allSettled([
       group.run(insert("x")),
-      group.run(() => {
-        insert("y")();
+      group.run(async () => {
+        await insert("y")();
         throw new Error("bad webhook");
       }),
       group.run(insert("z")),

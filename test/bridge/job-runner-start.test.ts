@@ -36,6 +36,7 @@ it("a refused lease sweep at start is reported, not thrown, and the jobs run onc
   });
   try {
     expect(() => runner.start()).not.toThrow();
+    await waitFor("the refused sweep reported", () => errors.length > 0, 5_000);
     expect((errors[0] as { code?: string } | undefined)?.code).toBe("SQLITE_BUSY");
   } finally {
     locker.exec("ROLLBACK");

@@ -103,7 +103,7 @@ describe("JobRunner", () => {
     runner.start();
     await waitFor(
       "queue drained",
-      () => engineStore.jobCounts().every((c) => c.pending + c.running === 0),
+      () => store.jobs.counts().every((c) => c.pending + c.running === 0),
       5_000,
     );
     await runner.stop();
@@ -150,7 +150,7 @@ describe("JobRunner", () => {
     expect(dead.map((d) => d.id).sort()).toEqual([doomed, hopeless].sort());
     expect(store.jobs.get(hopeless)?.attempts).toBe(2);
     expect(store.jobs.get(doomed)?.lastErrorCode).toBe("TK_ERR_TOKOPEDIA_BAD_REQUEST");
-    expect(engineStore.requeueDead()).toBe(2);
+    expect(await engineStore.requeueDead()).toBe(2);
   });
 
   it("under load, claims once per batch of finished jobs rather than once per job", async () => {
@@ -182,15 +182,15 @@ describe("JobRunner", () => {
 });
 
 describe("SqliteEngineStore job completions (written behind)", () => {
-  it("commits deferred completions with the next claim, so the conversation's next job is offered in order", () => {
+  it("commits deferred completions with the next claim, so the conversation's next job is offered in order", async () => {
     const now = Date.now();
     const first = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     const second = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
-    const claimed = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    const claimed = await engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect(claimed.map((j) => j.id)).toEqual([first]);
-    engineStore.jobs.complete(claimed[0]!);
+    await engineStore.jobs.complete(claimed[0]!);
     expect(store.jobs.get(first)?.state).toBe("running"); // not yet written
-    const next = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    const next = await engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect(store.jobs.get(first)?.state).toBe("done");
     expect(next.map((j) => j.id)).toEqual([second]);
   });
@@ -199,13 +199,13 @@ describe("SqliteEngineStore job completions (written behind)", () => {
     const now = Date.now();
     const a = store.jobs.enqueue({ kind: "k", orderingKey: "a", shopKey: "s" }, now);
     const b = store.jobs.enqueue({ kind: "k", orderingKey: "b", shopKey: "s" }, now);
-    const [ja, jb] = engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
+    const [ja, jb] = await engineStore.jobs.claimNext({ now, leaseMs: 10_000, limit: 10 });
     expect([ja?.id, jb?.id]).toEqual([a, b]);
-    engineStore.jobs.complete(ja!);
+    await engineStore.jobs.complete(ja!);
     await new Promise((r) => setImmediate(r));
     expect(store.jobs.get(a)?.state).toBe("done");
-    engineStore.jobs.complete(jb!);
-    engineStore.jobs.flush?.();
+    await engineStore.jobs.complete(jb!);
+    await engineStore.jobs.flush?.();
     expect(store.jobs.get(b)?.state).toBe("done");
   });
 });
@@ -255,8 +255,8 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
     const lostReports: number[][] = [];
     const queue = {
       ...engineStore.jobs,
-      renewLeases: (held: Parameters<typeof engineStore.jobs.renewLeases>[0], until: number) => {
-        const lost = engineStore.jobs.renewLeases(held, until);
+      renewLeases: async (held: Parameters<typeof engineStore.jobs.renewLeases>[0], until: number) => {
+        const lost = await engineStore.jobs.renewLeases(held, until);
         lostReports.push(lost);
         return lost;
       },
@@ -355,5 +355,46 @@ describe("JobRunner: a buffered job whose lease was lost", () => {
     await runner.stop();
     expect(started).toEqual([first]); // the lost job never started here
     expect(store.jobs.complete(elsewhere[0]!)).toBe(true); // and its new holder still has it
+  });
+});
+
+describe("JobRunner: a reload parks a shop while a claim waits on the database", () => {
+  it("the claim's jobs of that shop are given back, not started", async () => {
+    const now = Date.now();
+    const parkedJob = store.jobs.enqueue({ kind: "k", orderingKey: "conv-p", shopKey: "shop:gone" }, now);
+    const kept = store.jobs.enqueue({ kind: "k", orderingKey: "conv-k", shopKey: "shop:kept" }, now);
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      openGate = r;
+    });
+    let claimWaiting = false;
+    const queue = {
+      ...engineStore.jobs,
+      claimNext: async (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
+        const claimed = await engineStore.jobs.claimNext(o);
+        claimWaiting = true;
+        await gate; // the answer is on its way back (a PostgreSQL round trip)
+        return claimed;
+      },
+    };
+    const ran: number[] = [];
+    const runner = new JobRunner({
+      queue,
+      nextRetryAt: fastRetry,
+      idlePollMs: 20,
+      handlers: {
+        k: async (job) => {
+          ran.push(job.id);
+        },
+      },
+    });
+    runner.start();
+    await waitFor("a claim in flight", () => claimWaiting, 5_000);
+    runner.park(new Set(["shop:gone"]));
+    openGate();
+    await waitFor("the kept shop's job ran", () => ran.includes(kept), 5_000);
+    await waitFor("the parked job given back", () => store.jobs.get(parkedJob)?.state === "pending", 5_000);
+    await runner.stop();
+    expect(ran).toEqual([kept]);
   });
 });

@@ -107,7 +107,7 @@ async function pagedWorld(conversations: number, conversationOrder: Conversation
   const syncAll = async () => {
     for (const r of await fixture.source.listRooms(fixture.shopId, 0)) {
       const cursor = { messageId: r.lastMessageId ?? "", time: r.lastMessageAt };
-      engineStore.advanceCursor(ref(r.roomId), cursor, timers.now());
+      await engineStore.advanceCursor(ref(r.roomId), cursor, timers.now());
     }
   };
   let simOffset = 0;
@@ -197,7 +197,10 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
       // The start-up sweep marked every room; stand in for the syncs (cursor at each room's newest message).
       await w.syncAll();
       const rooms = await w.fixture.source.listRooms(w.fixture.shopId, 0);
-      expect(rooms.filter((r) => w.engineStore.getRoom(ref(r.roomId))?.dirty !== false)).toEqual([]);
+      const stillDirty: string[] = [];
+      for (const r of rooms)
+        if ((await w.engineStore.getRoom(ref(r.roomId)))?.dirty !== false) stillDirty.push(r.roomId);
+      expect(stillDirty).toEqual([]);
       w.listed.length = 0;
       // Two pages into a walk (pages 1 and 2 listed), a webhook wakes the shop: the next tick lists page 3.
       while (w.listed.length < 2) await w.ticks(5_000);
@@ -209,7 +212,7 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
       expect(w.listed.filter((t) => t === "")).toHaveLength(1);
       // Within two walks the room with the new message is marked for a sync (its cursor is behind).
       while (w.listed.filter((t) => t === "").length < 3) await w.ticks(10_000);
-      expect(w.engineStore.getRoom(ref(sent.conversationId))?.dirty).toBe(true);
+      expect((await w.engineStore.getRoom(ref(sent.conversationId)))?.dirty).toBe(true);
       expect(w.errors).toEqual([]);
     },
     60_000,
@@ -223,9 +226,9 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
     const ref = (roomId: string) => ({ source: "tiktokshop" as const, shopId: w.fixture.shopId, roomId });
     // Idle for 40 min: the walk interval backs off to 10 min, one page every 200 s.
     await w.ticks(40 * 60_000);
-    const lastSync = () => w.engineStore.lastSyncSuccess("tiktokshop", w.fixture.shopId) ?? 0;
+    const lastSync = async () => (await w.engineStore.lastSyncSuccess("tiktokshop", w.fixture.shopId)) ?? 0;
     // status and doctor read the last sync: it is the last page's, not a walk's start up to two walks back.
-    expect(w.timers.now() - lastSync()).toBeLessThanOrEqual(200_000 + 1_000);
+    expect(w.timers.now() - (await lastSync())).toBeLessThanOrEqual(200_000 + 1_000);
     // Right after a walk's last page, a buyer writes in a room on that page; the next walk lists page 1, and the
     // daemon restarts before it reaches page 3.
     const walkEnds = () => w.listed.length > 0 && w.listed.length % 3 === 0;
@@ -235,10 +238,10 @@ describe("TikTok Shop periodic sweeps list one page per tick", () => {
     const listed = w.listed.length;
     while (w.listed.length === listed) await w.ticks(10_000);
     expect(w.listed.at(-1)).toBe("");
-    expect(w.engineStore.getRoom(ref(late.conversationId))?.dirty).toBe(false);
+    expect((await w.engineStore.getRoom(ref(late.conversationId)))?.dirty).toBe(false);
     // The restarted daemon's start-up sweep looks back far enough to find it.
     await w.restart();
-    expect(w.engineStore.getRoom(ref(late.conversationId))?.dirty).toBe(true);
+    expect((await w.engineStore.getRoom(ref(late.conversationId)))?.dirty).toBe(true);
     expect(w.errors).toEqual([]);
   }, 60_000);
 });
