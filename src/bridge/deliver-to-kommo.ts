@@ -14,7 +14,7 @@ import type { BridgeMetrics } from "./metrics.js";
 import { noteBuyerMessage, type OrderNoteDeps } from "./order-note.js";
 import type { KommoNewMessagePayload, KommoParticipant, KommoSendResult } from "./ports.js";
 import type { ReplyGuardHooks } from "./reply-guard.js";
-import type { EngineStore, InboundRecord, RoomRecord } from "./store-port.js";
+import type { EngineStore, EngineStoreTx, InboundRecord, RoomRecord } from "./store-port.js";
 import type { InboundContentJson } from "./sync-room.js";
 import { MARKETPLACE_NAME, type ShopBinding, shopKey, shopNotConfigured, type Topology } from "./topology.js";
 
@@ -119,22 +119,8 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     await store.transaction(async (tx) => {
       await tx.markInboundDelivered(msg.id, amojo);
       if (newChatId) await tx.setAmojoChatId(msg, newChatId);
-      if (tag && chatId) {
-        await tx.markLeadTagsQueued(msg);
-        await tx.enqueue(
-          {
-            kind: ENRICH_LEAD,
-            orderingKey: `enrich:${chatId}`,
-            shopKey: shopKey(msg.source, msg.shopId),
-            payload: {
-              amojoChatId: chatId,
-              tags: leadTags(shop.shopName, msg.source, room),
-              roomId: msg.roomId,
-            },
-          },
-          deps.now(),
-        );
-      }
+      if (tag && chatId)
+        await queueLeadEnrichment(tx, msg, chatId, leadTags(shop.shopName, msg.source, room), deps.now());
     });
   }
   if (!fromShop && chatId && room?.buyerId) await noteOrdersOf(deps, msg, content, room.buyerId, chatId);
@@ -146,6 +132,26 @@ export async function deliverToKommo(inboundId: number, deps: DeliverDeps): Prom
     room: msg.roomId,
     message: msg.kommoMsgId,
   });
+}
+
+/** Queues the lead's enrichment (ENRICH_LEAD, once per room), in the transaction that records the delivery. */
+async function queueLeadEnrichment(
+  tx: EngineStoreTx,
+  msg: InboundRecord,
+  chatId: string,
+  tags: string[],
+  now: number,
+): Promise<void> {
+  await tx.markLeadTagsQueued(msg);
+  await tx.enqueue(
+    {
+      kind: ENRICH_LEAD,
+      orderingKey: `enrich:${chatId}`,
+      shopKey: shopKey(msg.source, msg.shopId),
+      payload: { amojoChatId: chatId, tags, roomId: msg.roomId },
+    },
+    now,
+  );
 }
 
 /**
