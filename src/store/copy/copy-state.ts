@@ -127,10 +127,10 @@ async function copyRows(
   opts: CopyStateOptions,
 ): Promise<TableCount[]> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1000));
-  await target.begin(shapes.map((s) => s.table));
   const counts: TableCount[] = [];
-  let current = "";
+  let current = "(start)";
   try {
+    await target.begin(shapes.map((s) => s.table));
     const filled = await target.nonEmpty(); // again, under the lock: nothing slipped in since the first look
     if (filled.length > 0) throw targetNotEmpty(target.location, filled);
     for (const shape of shapes) {
