@@ -127,6 +127,23 @@ describe("state copy between SQLite and PostgreSQL", () => {
     }
   }, 60_000);
 
+  it("rolls back a copy the target refuses midway: no row committed, TK_ERR_STATE_COPY_FAILED", async () => {
+    const source = join(tmp.dir(), "state.db");
+    fillState(source);
+    const db = new BetterSqlite3(source);
+    // PostgreSQL text cannot hold NUL: the last table copied (webhook_seen) fails after the others were written
+    db.prepare("INSERT INTO webhook_seen (source, notification_id, seen_at) VALUES ('tokopedia', ?, 1)").run(
+      "bad\u0000id",
+    );
+    db.close();
+    const url = await server.createDatabase();
+    expect(await refusal(copyState({ from: source, to: url, batchSize: 7 }))).toBe(
+      "TK_ERR_STATE_COPY_FAILED",
+    );
+    for (const table of ["jobs", "tokens", "inbound_messages", "webhook_seen"])
+      expect({ table, rows: await query(url, `SELECT * FROM ${table}`) }).toEqual({ table, rows: [] });
+  }, 60_000);
+
   it("refuses a source written by a newer tokokommo, and a target at another schema version", async () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
