@@ -83,6 +83,14 @@ describe("tokokommo state copy", () => {
     }
   });
 
+  it("refuses the same database as both ends without printing its password", async () => {
+    const url = withPassword(await server.createDatabase());
+    const run = runCli(["state", "copy", "--from", url, "--to", url, "--json"]);
+    expectNoSecrets(run);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout).error.code).toBe("TK_ERR_USAGE");
+  });
+
   it("asks for both ends", () => {
     const run = runCli(["state", "copy", "--to", join(tmp.dir(), "x.db")]);
     expect(run.status).toBe(2);

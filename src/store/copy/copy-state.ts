@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { isTkError } from "../../errors/index.js";
 import { stateTooNew } from "../errors.js";
 import { LATEST_SCHEMA_VERSION } from "../migrations/index.js";
-import { isPostgresUrl } from "../state-location.js";
+import { isPostgresUrl, redactStateUrl } from "../state-location.js";
 import { copyFailed, countMismatch, sameLocation, schemaMismatch, targetNotEmpty } from "./errors.js";
 import type { CopySource, CopyTarget, TableShape } from "./side.js";
 
@@ -50,7 +50,8 @@ export interface CopyReport {
 
 export async function copyState(opts: CopyStateOptions): Promise<CopyReport> {
   const started = performance.now();
-  if (sameTarget(opts.from, opts.to)) throw sameLocation(opts.from);
+  if (sameTarget(opts.from, opts.to))
+    throw sameLocation(isPostgresUrl(opts.from) ? redactStateUrl(opts.from) : resolve(opts.from));
   const source = await openSide(opts.from, "source", opts.env);
   try {
     const version = await source.schemaVersion();
