@@ -181,5 +181,11 @@ describe("state copy between SQLite and PostgreSQL", () => {
     expect(copied.schemaVersion).toBe(7);
     const versions = await query<{ v: number }>(fresh, "SELECT MAX(version) AS v FROM schema_migrations");
     expect(versions).toEqual([{ v: 7 }]);
+
+    // a database whose tables were changed by hand: refused, and the new file made for it is gone again
+    await query(fresh, "ALTER TABLE tokens ADD COLUMN extra TEXT");
+    const file = join(tmp.dir(), "from-altered.db");
+    expect(await refusal(copyState({ from: fresh, to: file }))).toBe("TK_ERR_STATE_COPY_SCHEMA");
+    for (const suffix of ["", "-wal", "-shm", ".lock"]) expect(existsSync(`${file}${suffix}`)).toBe(false);
   }, 60_000);
 });
