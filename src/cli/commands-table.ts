@@ -114,7 +114,7 @@ function addShopsAndRetry(program: Command, wire: Wire): void {
   );
 }
 
-/** import, sandbox. */
+/** import, state copy, sandbox. */
 function addHistoryAndSandbox(program: Command, wire: Wire): void {
   wire(
     program
@@ -125,6 +125,20 @@ function addHistoryAndSandbox(program: Command, wire: Wire): void {
       .option("--dry-run", "count what would be sent; send nothing")
       .option("--json", "machine-readable output"),
     async () => (await import("./commands/import.js")).importCommand,
+  );
+  const state = program.command("state").description("move an install's state between SQLite and PostgreSQL");
+  state.exitOverride();
+  wire(
+    state
+      .command("copy")
+      .description("copy a stopped install's state to an empty SQLite file or PostgreSQL database")
+      .requiredOption(
+        "--from <file|url>",
+        "the state to copy: the stopped daemon's state file or postgres:// URL",
+      )
+      .requiredOption("--to <file|url>", "where to: a new state file or an empty postgres:// database")
+      .option("--json", "machine-readable output"),
+    async () => (await import("./commands/state-copy.js")).stateCopyCommand,
   );
   wire(
     program

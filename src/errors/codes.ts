@@ -120,6 +120,11 @@ export const ERROR_CODES = {
   },
   TK_ERR_SHOP_NOT_CONFIGURED: { category: "config", exitCode: 1, retryable: false, doc: BRIDGE },
   TK_ERR_STATE_BUSY: { category: "state", exitCode: 1, retryable: true, doc: STATE },
+  TK_ERR_STATE_COPY_COUNTS: { category: "state", exitCode: 1, retryable: true, doc: STATE },
+  TK_ERR_STATE_COPY_FAILED: { category: "state", exitCode: 1, retryable: true, doc: STATE },
+  TK_ERR_STATE_COPY_IN_USE: { category: "state", exitCode: 1, retryable: false, doc: STATE },
+  TK_ERR_STATE_COPY_SCHEMA: { category: "state", exitCode: 1, retryable: false, doc: STATE },
+  TK_ERR_STATE_COPY_TARGET_NOT_EMPTY: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   // Raised inside jobs too, for one unreadable stored token: such a job keeps its retries, as before.
   TK_ERR_STATE_CORRUPT: { category: "state", exitCode: 1, retryable: true, doc: STATE },
   TK_ERR_STATE_FULL: { category: "state", exitCode: 1, retryable: true, doc: STATE },
