@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -15,8 +16,7 @@ let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 
 afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
+  await stopDaemonAndBed(daemon, bed);
   daemon = undefined;
   bed = undefined;
 });
