@@ -17,8 +17,8 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 export interface DaemonFakeTime {
   /** Settles `p` while moving fake time (at most `limitMs` of it: then it throws, naming `what`). */
   settle<T>(p: Promise<T>, what?: string, limitMs?: number): Promise<T>;
-  /** Moves fake time until `done()` holds (at most `limitMs` of it: then it throws, naming `what`). */
-  until(what: string, done: () => boolean, limitMs?: number): Promise<void>;
+  /** Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). */
+  until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
   /** Puts the real timers and the direct exchange back. */
   uninstall(): void;
 }
@@ -32,7 +32,7 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
   };
   const previous = setExchange(counting);
 
-  async function until(what: string, done: () => boolean, limitMs = 60_000): Promise<void> {
+  async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
     const deadline = Date.now() + limitMs;
     while (!done()) {
       if (Date.now() > deadline)
