@@ -7,7 +7,7 @@
  * first. What a request's arrival is stamped with is then the time the daemon sent it at, without the jitter of a
  * busy machine.
  */
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import { directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
 
 const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
@@ -61,4 +61,27 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
       vi.useRealTimers();
     },
   };
+}
+
+/**
+ * Every test of the file on daemon fake time: installed before each test; after it, what the test put in
+ * `cleanup` (closing simulators, stopping daemons) runs newest first, still on fake time (stopping waits on the
+ * daemon's timers), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
+ */
+export function daemonFakeTimeEachTest(): {
+  fake: () => DaemonFakeTime;
+  cleanup: Array<() => Promise<void>>;
+} {
+  let current: DaemonFakeTime | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  beforeEach(() => {
+    current = installDaemonFakeTime();
+  });
+  afterEach(async () => {
+    const fake = current!;
+    for (const c of cleanup.splice(0).reverse())
+      await fake.settle(c(), "the daemon and the simulators to stop");
+    fake.uninstall();
+  });
+  return { fake: () => current!, cleanup };
 }
