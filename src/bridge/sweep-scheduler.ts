@@ -24,7 +24,8 @@ export interface SchedulerTimers {
 }
 
 export const realTimers: SchedulerTimers = {
-  now: Date.now,
+  // Read at each call, not taken once at import: a test that fakes Date after loading this module is followed.
+  now: () => Date.now(),
   setTimer: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();

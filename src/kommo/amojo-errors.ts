@@ -5,7 +5,13 @@
  * 400 bodies are undocumented; we read the same envelope when present and keep a bounded excerpt otherwise.
  */
 import type { TkError } from "../errors/index.js";
-import { excerpt, kommoErrors, retryAfterFromHeader } from "./errors.js";
+import {
+  excerpt,
+  type KommoHttpFailure,
+  kommoErrors,
+  retryAfterFromHeader,
+  throttledOrDown,
+} from "./errors.js";
 
 interface AmojoEnvelope {
   errorType?: string;
@@ -28,24 +34,18 @@ function readEnvelope(text: string): AmojoEnvelope {
   return {};
 }
 
-export function amojoHttpError(
-  method: string,
-  path: string,
-  status: number,
-  bodyText: string,
-  retryAfterHeader: string | string[] | undefined,
-): TkError {
+export function amojoHttpError(f: KommoHttpFailure): TkError {
+  const { status, bodyText } = f;
   const env = readEnvelope(bodyText);
   const ctx = {
     api: "amojo" as const,
-    method,
-    path,
+    method: f.method,
+    path: f.path,
     status,
     ...(env.errorType ? { errorType: env.errorType } : {}),
     ...(env.errorDescription ? { errorDescription: env.errorDescription } : {}),
     body: excerpt(bodyText),
   };
-  const retryAfterMs = retryAfterFromHeader(retryAfterHeader);
   if (status === 403 && env.errorType === "ORIGIN_INVALID_SIGNATURE") return kommoErrors.badSignature(ctx);
   if (env.errorType === "ORIGIN_NOT_REGISTERED") return kommoErrors.notRegistered(ctx);
   if (status === 403) return kommoErrors.forbidden(ctx);
@@ -55,7 +55,5 @@ export function amojoHttpError(
     const words = `${env.errorType ?? ""} ${env.errorDescription ?? ""}`;
     return /duplicat/i.test(words) ? kommoErrors.duplicateMessage(ctx) : kommoErrors.badRequest(ctx);
   }
-  if (status === 429) return kommoErrors.rateLimited({ ...ctx, retryAfterMs: retryAfterMs ?? 1000 });
-  if (status >= 500) return kommoErrors.unavailable({ ...ctx, ...(retryAfterMs ? { retryAfterMs } : {}) });
-  return kommoErrors.unexpected(ctx);
+  return throttledOrDown(ctx, status, retryAfterFromHeader(f.retryAfterHeader), 1000);
 }

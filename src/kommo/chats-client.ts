@@ -171,7 +171,13 @@ export class KommoChatsClient {
     });
     if (res.status === 204) return {};
     if (res.status < 200 || res.status >= 300) {
-      throw amojoHttpError(method, signedPath, res.status, res.text, res.headers["retry-after"]);
+      throw amojoHttpError({
+        method,
+        path: signedPath,
+        status: res.status,
+        bodyText: res.text,
+        retryAfterHeader: res.headers["retry-after"],
+      });
     }
     if (res.text.trim() === "") return {};
     try {

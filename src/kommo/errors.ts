@@ -151,6 +151,33 @@ export function retryAfterFromHeader(
   return parseRetryAfter(value, now);
 }
 
+/** A failed HTTP exchange with one of Kommo's APIs, as the error mappers (amojo-errors.ts, rest-errors.ts) read it. */
+export interface KommoHttpFailure {
+  method: string;
+  /** Path without query (no secrets there). */
+  path: string;
+  status: number;
+  bodyText: string;
+  retryAfterHeader: string | string[] | undefined;
+}
+
+/**
+ * The part of the mapping both APIs share, decided by the status alone once the API's own cases are done: 429 is
+ * a rate limit (waiting `retryAfterMs`, else `default429Ms`), 5xx an outage (with Kommo's wait when it gave one),
+ * anything else unexpected. (A wait of 0 and no wait are the same to the job scheduler.)
+ */
+export function throttledOrDown(
+  ctx: Ctx,
+  status: number,
+  retryAfterMs: number | undefined,
+  default429Ms: number,
+): TkError {
+  if (status === 429) return kommoErrors.rateLimited({ ...ctx, retryAfterMs: retryAfterMs ?? default429Ms });
+  if (status >= 500)
+    return kommoErrors.unavailable({ ...ctx, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  return kommoErrors.unexpected(ctx);
+}
+
 /** Body excerpt for details: bounded, so an HTML error page does not flood the logs. */
 export function excerpt(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;

@@ -167,7 +167,13 @@ export class OAuthTokens {
       timeoutMs: this.o.timeoutMs,
     });
     if (res.status !== 200) {
-      throw restHttpError("oauth", "POST", TOKEN_PATH, res.status, res.text, res.headers["retry-after"]);
+      throw restHttpError("oauth", {
+        method: "POST",
+        path: TOKEN_PATH,
+        status: res.status,
+        bodyText: res.text,
+        retryAfterHeader: res.headers["retry-after"],
+      });
     }
     let j: Record<string, unknown>;
     try {

@@ -350,7 +350,13 @@ export class KommoRestClient {
       }
       if (res.status === 204) return undefined;
       if (res.status < 200 || res.status >= 300) {
-        throw restHttpError("rest", method, path, res.status, res.text, res.headers["retry-after"]);
+        throw restHttpError("rest", {
+          method,
+          path,
+          status: res.status,
+          bodyText: res.text,
+          retryAfterHeader: res.headers["retry-after"],
+        });
       }
       if (res.text.trim() === "") return undefined;
       try {

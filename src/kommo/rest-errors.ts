@@ -4,7 +4,14 @@
  * decides, the body only adds details.
  */
 import type { TkError } from "../errors/index.js";
-import { excerpt, type KommoApi, kommoErrors, retryAfterFromHeader } from "./errors.js";
+import {
+  excerpt,
+  type KommoApi,
+  type KommoHttpFailure,
+  kommoErrors,
+  retryAfterFromHeader,
+  throttledOrDown,
+} from "./errors.js";
 
 type BodyKind = "json" | "html" | "empty" | "text";
 
@@ -30,22 +37,16 @@ function parseBody(text: string): ParsedBody {
 /** Default wait when a 429 says nothing: one window of the 7 rps limit plus margin. */
 const DEFAULT_RETRY_AFTER_MS = 1500;
 
-export function restHttpError(
-  api: KommoApi,
-  method: string,
-  path: string,
-  status: number,
-  bodyText: string,
-  retryAfterHeader: string | string[] | undefined,
-): TkError {
+export function restHttpError(api: KommoApi, f: KommoHttpFailure): TkError {
+  const { status, bodyText } = f;
   const body = parseBody(bodyText);
   const j = body.json ?? {};
   const detail = typeof j.detail === "string" ? j.detail : undefined;
   const hint = typeof j.hint === "string" ? j.hint : undefined;
   const ctx = {
     api,
-    method,
-    path,
+    method: f.method,
+    path: f.path,
     status,
     bodyKind: body.kind,
     ...(detail ? { detail } : {}),
@@ -60,14 +61,12 @@ export function restHttpError(
   if (status === 403) return kommoErrors.blocked(ctx);
   if (status === 404) return kommoErrors.notFound(ctx);
   if (status === 400 || status === 422) return kommoErrors.badRequest(ctx);
-  if (status === 429) {
-    const fromBody = typeof j.retry_after === "number" ? j.retry_after * 1000 : undefined;
-    const retryAfterMs = retryAfterFromHeader(retryAfterHeader) ?? fromBody ?? DEFAULT_RETRY_AFTER_MS;
-    return kommoErrors.rateLimited({ ...ctx, retryAfterMs });
-  }
-  if (status >= 500) {
-    const retryAfterMs = retryAfterFromHeader(retryAfterHeader);
-    return kommoErrors.unavailable({ ...ctx, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-  }
-  return kommoErrors.unexpected(ctx);
+  // A 429's wait: Retry-After, else the body's retry_after (seconds); a 5xx's: Retry-After only.
+  const fromBody = status === 429 && typeof j.retry_after === "number" ? j.retry_after * 1000 : undefined;
+  return throttledOrDown(
+    ctx,
+    status,
+    retryAfterFromHeader(f.retryAfterHeader) ?? fromBody,
+    DEFAULT_RETRY_AFTER_MS,
+  );
 }

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRuntime } from "../../src/daemon/runtime-file.js";
 import { runDoctor } from "../../src/doctor/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -19,10 +24,7 @@ beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
 });
 
-afterAll(async () => {
-  daemon?.child.kill("SIGKILL");
-  await bed?.close();
-});
+afterAll(() => killDaemonAndCloseBed(daemon, bed));
 
 const daemonCheck = async () =>
   (await runDoctor({ configPath: bed.configPath, env: {}, timeoutMs: 10_000 })).checks.find(

@@ -5,9 +5,10 @@
 import { createHmac } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { KommoChatsClient } from "../../src/kommo/index.js";
 import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -17,18 +18,10 @@ let shopId: string;
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
   shopId = bed.shops[0]!.shopId;
-  daemon = await startDaemon({
-    config: bed.config,
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500, leadAcceptanceCheckMs: 200 },
-  });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { leadAcceptanceCheckMs: 200 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 const kommoIn = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in");
 

@@ -7,7 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { SOURCE_WORLDS, type SourceWorld } from "../helpers/source-worlds.js";
 import { waitFor } from "../helpers/wait.js";
@@ -61,10 +66,7 @@ describe.each(SOURCE_WORLDS)("crash: $name", ({ start, crashLoad: load }) => {
     w = await start({ mode: "hybrid" });
   });
 
-  afterAll(async () => {
-    daemon?.child.kill("SIGKILL");
-    await w?.close();
-  });
+  afterAll(() => killDaemonAndCloseBed(daemon, w));
 
   it("SIGKILL mid-stream, restart on the same state file: every message in Kommo once, in per-room order", async () => {
     const port = await freePort();

@@ -7,7 +7,12 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { BIN } from "../helpers/cli.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 
 let bed: Testbed;
 let daemon: DaemonProcess | undefined;
@@ -16,10 +21,7 @@ beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
 });
 
-afterAll(async () => {
-  daemon?.child.kill("SIGKILL");
-  await bed?.close();
-});
+afterAll(() => killDaemonAndCloseBed(daemon, bed));
 
 /** Runs the built binary to its end without blocking this process (the simulators live here). */
 function run(args: string[]): Promise<{ code: number | null; out: string }> {

@@ -7,7 +7,8 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { SOURCE_WORLDS, type SourceWorld } from "../helpers/source-worlds.js";
@@ -38,20 +39,11 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
 
   beforeAll(async () => {
     w = await start({ mode: "hybrid", pollIntervalSeconds: 5 });
-    daemon = await startDaemon({
-      config: w.config,
-      port: 0,
-      // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
-      httpWorker: HTTP_WORKER_SCRIPT,
-      engine: { baseRetryMs: 50, maxRetryMs: 800 },
-    });
-    await w.connectDaemon(daemon.url);
+    // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
+    daemon = await startConnectedDaemon(w, { httpWorker: HTTP_WORKER_SCRIPT, engine: { maxRetryMs: 800 } });
   });
 
-  afterAll(async () => {
-    await daemon?.stop();
-    await w?.close();
-  });
+  afterAll(() => stopDaemonAndBed(daemon, w));
 
   it("buyers' messages and managers' replies each arrive exactly once under 5xx, drops and 429 bursts", async () => {
     // The simulators stamp a request's arrival when this process's event loop gets to it; the daemon runs in the

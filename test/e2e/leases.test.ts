@@ -5,8 +5,9 @@
  * the lost run is counted as a failed attempt.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -15,19 +16,11 @@ let daemon: RunningDaemon;
 
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
-  daemon = await startDaemon({
-    config: bed.config,
-    port: 0,
-    // A lease far shorter than one upstream call: only lease renewal keeps the job with its worker.
-    engine: { leaseMs: 200, baseRetryMs: 50, maxRetryMs: 500 },
-  });
-  await bed.connectDaemon(daemon.url);
+  // A lease far shorter than one upstream call: only lease renewal keeps the job with its worker.
+  daemon = await startConnectedDaemon(bed, { engine: { leaseMs: 200 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 it("a reply job slower than its lease runs once: one send to Tokopedia, one delivery status, no attempt lost", async () => {
   const shopId = bed.shops[0]!.shopId;

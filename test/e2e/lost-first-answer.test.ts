@@ -4,8 +4,9 @@
  * the bridge asks Kommo for the chat of the conversation, or, when that fails too, tags on a later delivery.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;
@@ -14,14 +15,10 @@ let daemon: RunningDaemon;
 beforeAll(async () => {
   // autoAccept: the bridge accepts the incoming lead itself, so it is tagged at once (no manager in this test).
   bed = await startTikTokShopTestbed({ mode: "webhook", shopSettings: { autoAccept: true } });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 200 } });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 /** The bridge's message sends to amojo (POST /v2/origin/custom/{scope}). */
 const sends = () =>

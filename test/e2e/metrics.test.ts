@@ -3,8 +3,9 @@
  * lag, which would have shown a stalled main thread) and a histogram of job durations by kind and outcome.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -12,14 +13,10 @@ let daemon: RunningDaemon;
 
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 20, maxRetryMs: 100 } });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { baseRetryMs: 20, maxRetryMs: 100 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 async function scrape(): Promise<string> {
   const res = await fetch(`${daemon.url}/metrics`);

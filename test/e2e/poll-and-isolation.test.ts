@@ -1,28 +1,25 @@
 /**
- * Poll-only mode delivers without any webhook; and one shop's failures never stall another's.
+ * Poll-only mode delivers without any webhook; and one shop's failures never stall another's. On fake timers
+ * (test/helpers/daemon-fake-time.ts): the periodic sweeps of seconds come as soon as the HTTP before them is done.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor } from "../helpers/wait.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
 
 async function world(
   o: Parameters<typeof startTestbed>[0],
 ): Promise<{ bed: Testbed; daemon: RunningDaemon }> {
   const bed = await startTestbed(o);
   cleanup.push(() => bed.close());
-  const daemon = await startDaemon({
-    config: bed.config,
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 300 },
-  });
+  const daemon = await time().settle(
+    startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 300 } }),
+    "the daemon to start",
+  );
   cleanup.push(() => daemon.stop());
-  await bed.connectDaemon(daemon.url);
+  await time().settle(bed.connectDaemon(daemon.url));
   return { bed, daemon };
 }
 
@@ -35,15 +32,18 @@ describe("poll-only mode", () => {
     });
     cleanup.push(() => bed0.close());
     const shopId = bed0.shops[0]!.shopId;
-    await bed0.tokopedia.buyerSends(shopId, "poll-a", "sebelum daemon jalan");
-    const daemon = await startDaemon({ config: bed0.config, port: 0, engine: { baseRetryMs: 50 } });
+    await time().settle(bed0.tokopedia.buyerSends(shopId, "poll-a", "sebelum daemon jalan"));
+    const daemon = await time().settle(
+      startDaemon({ config: bed0.config, port: 0, engine: { baseRetryMs: 50 } }),
+      "the daemon to start",
+    );
     cleanup.push(() => daemon.stop());
     const inKommo = (text: string) =>
       bed0.kommo.received(bed0.scopeId).find((m) => m.direction === "in" && m.text === text);
-    await waitFor("message from before the start", () => inKommo("sebelum daemon jalan"), 5_000);
-    await bed0.tokopedia.buyerSends(shopId, "poll-a", "sesudah start, kamar lama");
-    await bed0.tokopedia.buyerSends(shopId, "poll-b", "sesudah start, kamar baru");
-    await waitFor(
+    await time().until("message from before the start", () => inKommo("sebelum daemon jalan"), 5_000);
+    await time().settle(bed0.tokopedia.buyerSends(shopId, "poll-a", "sesudah start, kamar lama"));
+    await time().settle(bed0.tokopedia.buyerSends(shopId, "poll-b", "sesudah start, kamar baru"));
+    await time().until(
       "messages found by a periodic sweep",
       () => inKommo("sesudah start, kamar lama") && inKommo("sesudah start, kamar baru"),
       12_000,
@@ -61,16 +61,16 @@ describe("one shop's failures never stall another's", () => {
     bed.tokopedia.unbindShop(broken);
     // An unbound shop's chats raise no webhooks for this app; only the sweep sees it, and gets 403.
     for (let i = 0; i < 10; i++) {
-      await bed.tokopedia.buyerSends(broken, `iso-broken-${i % 3}`, `rusak ${i}`);
-      await bed.tokopedia.buyerSends(good, `iso-good-${i % 3}`, `lancar ${i}`);
+      await time().settle(bed.tokopedia.buyerSends(broken, `iso-broken-${i % 3}`, `rusak ${i}`));
+      await time().settle(bed.tokopedia.buyerSends(good, `iso-good-${i % 3}`, `lancar ${i}`));
     }
     const texts = () => bed.kommo.received(bed.scopeId).map((m) => m.text);
-    await waitFor(
+    await time().until(
       "the healthy shop's messages",
       () => texts().filter((t) => t.startsWith("lancar ")).length === 10,
     );
     // The broken shop is reported, not silently skipped.
-    await waitFor("broken shop's error recorded", () =>
+    await time().until("broken shop's error recorded", () =>
       daemon.store.shopStatus
         .listShopStatus()
         .find((s) => s.shopId === broken && !s.healthy && /NOT_BOUND/.test(s.lastErrorCode ?? "")),
@@ -80,12 +80,12 @@ describe("one shop's failures never stall another's", () => {
     expect(texts().filter((t) => t.startsWith("rusak "))).toEqual([]);
     // Once the shop is bound again, the next sweep finds its rooms: nothing it received meanwhile is lost.
     bed.tokopedia.bindShop(broken);
-    await waitFor(
+    await time().until(
       "the re-bound shop's messages",
       () => texts().filter((t) => t.startsWith("rusak ")).length === 10,
       12_000,
     );
-    await waitFor("the re-bound shop healthy again", () =>
+    await time().until("the re-bound shop healthy again", () =>
       daemon.store.shopStatus.listShopStatus().find((s) => s.shopId === broken && s.healthy),
     );
     expect(new Set(texts()).size).toBe(texts().length);

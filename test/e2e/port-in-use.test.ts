@@ -8,7 +8,12 @@ import { request } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { runCliAsync } from "../helpers/cli.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 
 let bed: Testbed;
 let daemon: DaemonProcess | undefined;
@@ -17,10 +22,7 @@ beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
 });
 
-afterAll(async () => {
-  daemon?.child.kill("SIGKILL");
-  await bed?.close();
-});
+afterAll(() => killDaemonAndCloseBed(daemon, bed));
 
 it("a second serve on the port the first one holds exits 1 with TK_ERR_PORT_IN_USE naming the port", async () => {
   const port = await freePort();

@@ -1,44 +1,30 @@
-/**
- * Replies sent to TikTok Shop in several parts (a text over 2,000 characters, a picture with a caption): each part
- * is recorded as sent the moment the platform confirms it, so a retry after a failed part sends only the parts not
- * yet sent. Kommo's delivery status says "delivered" only once every part went, and names the failing part while
- * one fails. Over real HTTP against the TikTok Shop and Kommo simulators.
- */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import {
+  PNG,
+  startConnectedDaemon,
+  startPictureServer,
+  stopDaemonAndBed,
+} from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
 /** The sends of chat messages (not reads, not read receipts, not uploads). */
 const SEND = { method: "POST", pathEndsWith: "/messages" } as const;
 
 let bed: TikTokShopTestbed;
 let daemon: RunningDaemon;
-let media: Server;
-let mediaUrl: string;
+let media: Awaited<ReturnType<typeof startPictureServer>> | undefined;
 
 beforeAll(async () => {
-  media = createServer((req, res) => {
-    if (req.url === "/chart.png") res.writeHead(200, { "content-type": "image/png" }).end(PNG);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
-  mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+  media = await startPictureServer("/chart.png");
   bed = await startTikTokShopTestbed({ mode: "webhook" });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 200 } });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } });
 });
 
 afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  await new Promise<void>((r) => (media ? media.close(() => r()) : r()));
+  await stopDaemonAndBed(daemon, bed);
+  await media?.close();
 });
 
 async function openChat(buyerId: string, text: string) {
@@ -82,7 +68,7 @@ it("a captioned picture whose caption send fails reaches the buyer as IMAGE, TEX
   bed.tiktokshop.failNext(1, { status: 500, ...SEND, skip: 1 });
   const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
     type: "picture",
-    media: `${mediaUrl}/chart.png`,
+    media: `${media!.url}/chart.png`,
     text: "Ini size chart-nya kak",
   });
   await waitFor("delivered", () => bed.kommo.deliveryStatuses(amojoId).find((s) => s.status === 1));

@@ -4,8 +4,9 @@
  * attempt: a manager who sends the same short text twice ("ok", "ok") must get two messages to the buyer.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -13,14 +14,10 @@ let daemon: RunningDaemon;
 
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook" });
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 200 } });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 it("the same text sent twice, the second after a failed attempt, reaches the buyer twice", async () => {
   const shopId = bed.shops[0]!.shopId;

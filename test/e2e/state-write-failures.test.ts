@@ -16,6 +16,7 @@ import { request } from "undici";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 const unhandled: unknown[] = [];
@@ -30,8 +31,7 @@ afterAll(() => {
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
+  await stopDaemonAndBed(daemon, bed);
   daemon = undefined;
   bed = undefined;
 });

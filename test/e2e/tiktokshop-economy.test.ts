@@ -6,9 +6,10 @@
  * against each order the simulator offers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -23,8 +24,7 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
 
   beforeAll(async () => {
     bed = await startTikTokShopTestbed({ mode: "webhook", tiktokshop: { conversationOrder: order } });
-    daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
-    await bed.connectDaemon(daemon.url);
+    daemon = await startConnectedDaemon(bed);
     // Other buyers first, so the listing has more than one page and the order matters.
     for (let i = 0; i < 22; i++)
       bed.tiktokshop.buyerSends(bed.shopId, { id: `70${i}`, name: `Other ${i}` }, "hi");
@@ -32,10 +32,7 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     await settle();
   }, 30_000);
 
-  afterAll(async () => {
-    await daemon?.stop();
-    await bed?.close();
-  });
+  afterAll(() => stopDaemonAndBed(daemon, bed));
 
   const kommoIn = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in");
   const convOf = (conversationId: string) => `tts:${bed.shopId}:${conversationId}`;

@@ -3,23 +3,16 @@
  * conversation listing and deliver what buyers wrote before and after it started, buyer and platform included.
  * The listing's order is not documented, so this runs against each order the simulator offers, and
  * a sweep reads no room whose newest message is the one already stored (an idle shop costs listing calls only).
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each sweep comes once the HTTP before it is done.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import { describe, expect, it } from "vitest";
+import { startDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
-import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { startTikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
-import { waitFor } from "../helpers/wait.js";
 
-let bed: TikTokShopTestbed | undefined;
-let daemon: RunningDaemon | undefined;
-
-afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  daemon = undefined;
-  bed = undefined;
-});
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
 
 const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messages");
 const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
@@ -31,7 +24,7 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
       pollIntervalSeconds: 5,
       tiktokshop: { conversationOrder: order },
     });
-    bed = b;
+    cleanup.push(() => b.close());
     const before = b.tiktokshop.buyerSends(
       b.shopId,
       { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
@@ -46,21 +39,20 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
       ...b.config,
       tiktokshop: { apps: b.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000_000 })) },
     };
-    const d = await startDaemon({
-      config,
-      port: 0,
-      engine: { baseRetryMs: 50, maxRetryMs: 500, pollIntervalMs: 300 },
-    });
-    daemon = d;
-    await b.connectDaemon(d.url);
+    const d = await time().settle(
+      startDaemon({ config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500, pollIntervalMs: 300 } }),
+      "the daemon to start",
+    );
+    cleanup.push(() => d.stop());
+    await time().settle(b.connectDaemon(d.url));
     // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
     b.tiktokshop.setWebhookUrl(undefined);
     const conv = `tts:${b.shopId}:${before.conversationId}`;
     const kommoIn = () =>
       b.kommo.received(b.scopeId).filter((m) => m.direction === "in" && m.conversationId === conv);
-    await waitFor("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
+    await time().until("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
     b.tiktokshop.buyerSends(b.shopId, { id: "9001", name: "Rina" }, "Dan ini sesudahnya");
-    await waitFor("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
+    await time().until("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
     expect(kommoIn().map((m) => m.text)).toEqual(["Halo, sebelum daemon jalan", "Dan ini sesudahnya"]);
     expect(kommoIn()[0]!.sender.name).toBe("Rina");
     expect(b.tiktokshop.webhookDeliveries()).toEqual([]);
@@ -71,10 +63,13 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     });
     expect(room?.buyer?.platform).toBe("TIKTOK_SHOP");
     // Every room synced: further sweeps list the conversations and read none of them.
-    await waitFor("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
-    await waitForMarketplaceJobsDone(d.store);
+    await time().until("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
+    await time().settle(waitForMarketplaceJobsDone(d.store), "no job open");
     const idleFrom = b.tiktokshop.calls().length;
-    await waitFor("three more sweeps", () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6);
+    await time().until(
+      "three more sweeps",
+      () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6,
+    );
     expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
     // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
     // the sweeps after that read nothing again.
@@ -88,10 +83,10 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
       },
     );
     const hiddenFrom = b.tiktokshop.calls().length;
-    await waitFor("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
-    await waitForMarketplaceJobsDone(d.store);
+    await time().until("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
+    await time().settle(waitForMarketplaceJobsDone(d.store), "no job open");
     const quietFrom = b.tiktokshop.calls().length;
-    await waitFor(
+    await time().until(
       "three more sweeps",
       () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
     );

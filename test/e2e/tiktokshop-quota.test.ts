@@ -9,14 +9,14 @@ import { type Config, saveConfig } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 
 afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
+  await stopDaemonAndBed(daemon, bed);
   daemon = undefined;
   bed = undefined;
 });

@@ -6,10 +6,11 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import type { CallRecord } from "../../src/sim/tiktokshop/index.js";
 import { signWebhookBody } from "../../src/sources/tiktokshop/signing.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { startConnectedDaemon } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed;
@@ -20,12 +21,7 @@ const buyer = { id: "6001", name: "Dewi" };
 beforeAll(async () => {
   // A refused webhook comes again only after 3 s: long enough for the next one to overtake it.
   bed = await startTikTokShopTestbed({ mode: "webhook", tiktokshop: { webhookRetryDelaysMs: [3_000] } });
-  daemon = await startDaemon({
-    config: bed.config,
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500, busyTimeoutMs: 100 },
-  });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { busyTimeoutMs: 100 } });
   roomId = bed.tiktokshop.buyerSends(bed.shopId, buyer, "pertama").conversationId;
   await waitFor("the first message in Kommo", () => texts().length === 1);
   // One follow-up stored from its webhook: the room is known whole.

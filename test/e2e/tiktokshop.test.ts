@@ -1,52 +1,33 @@
-/**
- * End to end over real HTTP: TikTok Shop simulator ("Tokopedia & Shop") -> daemon (the code `serve`
- * runs, the same engine as legacy Tokopedia) -> Kommo simulator and back. The seller is authorized through the
- * real client before the daemon starts; the daemon finds the shop's cipher in the stored token.
- */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import type { SimBuyerInput, SimContentInput } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import {
+  PNG,
+  startConnectedDaemon,
+  startPictureServer,
+  stopDaemonAndBed,
+} from "../helpers/connected-daemon.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { waitFor } from "../helpers/wait.js";
 
-// A 1×1 PNG, served over loopback as the picture a manager attaches in Kommo.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
-
 let bed: TikTokShopTestbed;
 let daemon: RunningDaemon;
-let media: Server;
-let mediaUrl: string;
+// The picture a manager attaches in Kommo, served over loopback.
+let media: Awaited<ReturnType<typeof startPictureServer>> | undefined;
 
 beforeAll(async () => {
-  media = createServer((req, res) => {
-    if (req.url === "/size-chart.png") res.writeHead(200, { "content-type": "image/png" }).end(PNG);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
-  mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+  media = await startPictureServer("/size-chart.png");
   // autoAccept: the bridge accepts each incoming lead itself and tags it at once (no manager in these tests).
   bed = await startTikTokShopTestbed({ mode: "webhook", shopSettings: { autoAccept: true } });
-  daemon = await startDaemon({
-    config: bed.config,
-    port: 0,
-    // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
-    httpWorker: HTTP_WORKER_SCRIPT,
-    engine: { baseRetryMs: 50, maxRetryMs: 500 },
-  });
-  await bed.connectDaemon(daemon.url);
+  // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
+  daemon = await startConnectedDaemon(bed, { httpWorker: HTTP_WORKER_SCRIPT });
 });
 
 afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  await new Promise<void>((r) => (media ? media.close(() => r()) : r()));
+  await stopDaemonAndBed(daemon, bed);
+  await media?.close();
 });
 
 const kommoAll = () => bed.kommo.received(bed.scopeId);
@@ -180,7 +161,7 @@ describe("Kommo -> buyer", () => {
     const before = bed.tiktokshop.uploadedImages().length;
     const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
       type: "picture",
-      media: `${mediaUrl}/size-chart.png`,
+      media: `${media!.url}/size-chart.png`,
       file_name: "size-chart.png",
     });
     const st = await waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
@@ -197,7 +178,7 @@ describe("Kommo -> buyer", () => {
     const chat = await openChat("8104", "Kirim katalog dong");
     const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
       type: "file",
-      media: `${mediaUrl}/katalog.pdf`,
+      media: `${media!.url}/katalog.pdf`,
       file_name: "katalog.pdf",
     });
     const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);

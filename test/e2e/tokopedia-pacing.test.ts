@@ -1,19 +1,18 @@
 /**
  * Tokopedia pacing through the whole daemon against the simulator with its limits on: many shops of one app share
  * Tokopedia's per-(app, endpoint) bucket, so their sweeps are spread and paced to it; a catch-up after downtime
- * runs at the whole budget and no faster.
+ * runs at the whole budget and no faster. On fake timers (test/helpers/daemon-fake-time.ts): the daemon's clocks
+ * and the simulator's share one fake time that moves only while no request is on the wire, so the figures below
+ * (intervals, windows, the rate-bound time) are the daemon's own, not the load of the machine, and the seconds of
+ * sweeps they describe take a few seconds of real time.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor } from "../helpers/wait.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 import { bucketExcess, peakInWindow } from "../tokopedia/rate-conformance.js";
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup.length = 0;
-});
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
 
 async function bed(o: Parameters<typeof startTestbed>[0]): Promise<Testbed> {
   const b = await startTestbed(o);
@@ -22,11 +21,14 @@ async function bed(o: Parameters<typeof startTestbed>[0]): Promise<Testbed> {
 }
 
 async function daemon(b: Testbed, pollIntervalMs?: number): Promise<RunningDaemon> {
-  const d = await startDaemon({
-    config: b.config,
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 300, ...(pollIntervalMs ? { pollIntervalMs } : {}) },
-  });
+  const d = await time().settle(
+    startDaemon({
+      config: b.config,
+      port: 0,
+      engine: { baseRetryMs: 50, maxRetryMs: 300, ...(pollIntervalMs ? { pollIntervalMs } : {}) },
+    }),
+    "the daemon to start",
+  );
   cleanup.push(() => d.stop());
   return d;
 }
@@ -44,8 +46,8 @@ describe("Tokopedia pacing (daemon, simulator limits on)", () => {
     expect(d.engine.poller.effectiveIntervalMs("tokopedia", shopId)).toBe(4_000);
     const lists = () => b.tokopedia.requests().filter((r) => r.endpoint === "list-messages");
     // The start-up sweep and three periodic ones of every shop.
-    await waitFor("four sweeps of every shop", () => lists().length >= 800, 60_000);
-    await d.stop();
+    await time().until("four sweeps of every shop", () => lists().length >= 800, 60_000);
+    await time().settle(d.stop());
     const fs = b.tokopedia.requests().filter((r) => r.endpoint !== "token");
     expect(fs.filter((r) => r.status === 429)).toEqual([]);
     expect(bucketExcess(fs, 50, 50)).toBeLessThanOrEqual(0);
@@ -68,22 +70,22 @@ describe("Tokopedia pacing (daemon, simulator limits on)", () => {
   it("an idle shop is swept less and less often; a webhook for it brings its interval back at once", async () => {
     const b = await bed({ mode: "hybrid", shops: 1 });
     const d = await daemon(b, 1_000);
-    await b.connectDaemon(d.url);
+    await time().settle(b.connectDaemon(d.url));
     const shopId = b.shops[0]!.shopId;
     const interval = () => d.engine.poller.effectiveIntervalMs("tokopedia", shopId) ?? 0;
     expect(interval()).toBe(1_000);
     // Quiet: half the quiet time, so 3 s after about 6 s without news (the cap, 10 min, is in the scheduler's test).
-    await waitFor("the idle shop's interval to grow", () => interval() >= 3_000, 20_000);
+    await time().until("the idle shop's interval to grow", () => interval() >= 3_000, 20_000);
     const sweepsBefore = b.tokopedia.requests().filter((r) => r.endpoint === "list-messages").length;
-    await b.tokopedia.buyerSends(shopId, "waker", "halo, masih buka?");
-    await waitFor("the webhook to reset the interval", () => interval() === 1_000, 5_000);
-    await waitFor(
+    await time().settle(b.tokopedia.buyerSends(shopId, "waker", "halo, masih buka?"), "the webhook");
+    await time().until("the webhook to reset the interval", () => interval() === 1_000, 5_000);
+    await time().until(
       "the message in Kommo",
       () => b.kommo.received(b.scopeId).some((m) => m.direction === "in" && m.text === "halo, masih buka?"),
       10_000,
     );
     // And the sweeps come at the paced interval again.
-    await waitFor(
+    await time().until(
       "two more sweeps within a few seconds",
       () => b.tokopedia.requests().filter((r) => r.endpoint === "list-messages").length >= sweepsBefore + 2,
       5_000,
@@ -102,7 +104,7 @@ describe("Tokopedia pacing (daemon, simulator limits on)", () => {
     const started = Date.now();
     await daemon(b);
     const inKommo = () => b.kommo.received(b.scopeId).filter((m) => m.direction === "in").length;
-    await waitFor("all 250 messages in Kommo", () => inKommo() >= 250, 60_000);
+    await time().until("all 250 messages in Kommo", () => inKommo() >= 250, 60_000);
     const calls = b.tokopedia
       .requests()
       .slice(before)

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../src/bridge/mark-room.js";
-import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { RETRY_BUDGET } from "../../src/store/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: Testbed;
@@ -17,14 +18,10 @@ let shopId: string;
 beforeAll(async () => {
   bed = await startTestbed({ mode: "webhook", webhookSecret: null });
   shopId = bed.shops[0]!.shopId;
-  daemon = await startDaemon({ config: bed.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 200 } });
-  await bed.connectDaemon(daemon.url);
+  daemon = await startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } });
 });
 
-afterAll(async () => {
-  await daemon?.stop();
-  await bed?.close();
-});
+afterAll(() => stopDaemonAndBed(daemon, bed));
 
 /** An unsigned chat webhook as anyone could post it (Tokopedia's shape, no Authorization-Hmac). */
 async function postHint(fields: { msgId: string; buyerId?: string; name?: string; thumbnail?: string }) {

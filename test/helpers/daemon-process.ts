@@ -99,3 +99,12 @@ export async function spawnDaemon(
   }
   return { child, url, output: () => out, exited };
 }
+
+/** After a file's tests: SIGKILLs the spawned daemon (when one is left), then closes the testbed it ran on. */
+export async function killDaemonAndCloseBed(
+  daemon: DaemonProcess | undefined,
+  bed: { close(): Promise<void> } | undefined,
+): Promise<void> {
+  daemon?.child.kill("SIGKILL");
+  await bed?.close();
+}

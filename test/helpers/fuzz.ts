@@ -191,3 +191,35 @@ export function toJsonText(v: unknown): string {
     ) ?? "null"
   ).replace(/"\\u0000RAW(-?\d+)\\u0000"/g, "$1");
 }
+
+/** An object with some of `keys` (any of them may be missing), each holding any kind of value; `extra` overrides. */
+export function someOf(keys: string[], extra: Record<string, fc.Arbitrary<unknown>> = {}) {
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const k of keys) model[k] = anyField;
+  return fc.record({ ...model, ...extra }, { requiredKeys: [] });
+}
+
+/** A parser's input text: a JSON text of `value` (sometimes damaged), or any string at all. */
+export function jsonOrAnyText(value: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
+  return fc.oneof(damagedJson(value), fc.string({ unit: codeUnit }));
+}
+
+/** No string in `output` holds a lone surrogate, unless one in `input` already did. */
+export function expectNoNewLoneSurrogate(input: unknown, output: unknown): void {
+  if (stringsIn(input).some(hasLoneSurrogate)) return;
+  for (const s of stringsIn(output)) expect(hasLoneSurrogate(s), JSON.stringify(s)).toBe(false);
+}
+
+/** The property that a body parser takes any bytes (invalid UTF-8 included), throwing only a TkError of `codes`. */
+export function assertTakesAnyBytes(
+  parse: (bytes: Uint8Array) => unknown,
+  codes: string[],
+  maxLength = 200,
+): void {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength }), (bytes) => {
+      callAllowingTkError(() => parse(bytes), codes);
+    }),
+    fuzzParameters(),
+  );
+}

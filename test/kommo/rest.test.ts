@@ -208,26 +208,38 @@ describe("REST failures map to typed errors", () => {
 });
 
 describe("client-side limiter keeps every account under 7 requests per second", () => {
-  // Time scaled 10x so the test takes ~2.5 s instead of ~16 s: the simulator counts 7 per 100 ms, the client allows 7
-  // per 180 ms (the margin absorbs loopback and event-loop jitter, which does not scale down with the window).
+  // Time scaled 10x: the simulator counts 7 per 100 ms, the client allows 7 per 180 ms. On fake timers, like the
+  // test below: the limiter's waits and the simulator's window run on one clock that moves only while no request
+  // is on the wire, so a stall of a busy machine can neither bunch the arrivals nor stretch the waits.
   it("a burst of 100 calls (time scaled 10x: 7 per 100 ms) never exceeds 7 in any window at the simulator", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const s = await startKommoSimulator({ rateLimit: { windowMs: 100, blockAfter: 3 } });
     try {
       const a = s.addAccount();
+      const limiter = new KommoRateLimiter({ limit: 7, windowMs: 180, now: () => Date.now() });
+      let granted = 0;
+      const acquire = limiter.acquire.bind(limiter);
+      limiter.acquire = () => acquire().then(() => void granted++);
       const c = new KommoRestClient({
         baseUrl: s.url,
         auth: { kind: "longLived", token: s.longLivedToken(a.id) },
         tokenKey: "scaled",
-        limiter: new KommoRateLimiter({ limit: 7, windowMs: 180 }),
+        limiter,
       });
-      const results = await Promise.allSettled(Array.from({ length: 100 }, () => c.account()));
+      const started = Date.now();
+      const all = Promise.allSettled(Array.from({ length: 100 }, () => c.account()));
+      const answered = () => s.requestLog().filter((r) => r.status !== 0).length;
+      const results = await settleOnFakeTime(all, () => granted === 0 || answered() < granted);
       expect(results.filter((r) => r.status === "rejected").map((r) => (r.reason as Error).message)).toEqual(
         [],
       );
       expect(s.requestLog().filter((r) => r.status === 429)).toEqual([]);
       expect(s.maxRequestsInWindow({ host: "rest", windowMs: 100 })).toBeLessThanOrEqual(7);
       expect(s.requestLog()).toHaveLength(100);
+      // Paced, not merely lucky: 100 at 7 per 180 ms take at least 14 windows of fake time.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(14 * 180);
     } finally {
+      vi.useRealTimers();
       await s.close();
     }
   });

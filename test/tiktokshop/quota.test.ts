@@ -30,13 +30,34 @@ function freshStore(): Store {
   return store;
 }
 
-function codeOf(fn: () => void): string | undefined {
+/** What `fn` throws (undefined when it returns). */
+function thrown(fn: () => void): unknown {
   try {
     fn();
   } catch (err) {
-    return isTkError(err) ? err.code : String(err);
+    return err;
   }
   return undefined;
+}
+
+function codeOf(fn: () => void): string | undefined {
+  const err = thrown(fn);
+  if (err === undefined) return undefined;
+  return isTkError(err) ? err.code : String(err);
+}
+
+/** A quota of `dailyCallQuota` calls a day (a 0.2 reserve, days from midnight UTC) on a fresh state file, at `clock.now`. */
+function quotaAt(now: number, dailyCallQuota = 10) {
+  const clock = { now };
+  const counts = freshStore().callCounts;
+  const q = new CsQuota({ dailyCallQuota, replyReserve: 0.2, dayStartUtc: "00:00" }, counts, () => clock.now);
+  return { q, clock, counts };
+}
+
+/** Spends the reads' share of a 10-call quota (8 calls) and checks that the next read is refused. */
+function spendReadsShare(q: CsQuota, shopId: string): void {
+  for (let i = 0; i < 8; i++) q.take(shopId, "read");
+  expect(codeOf(() => q.take(shopId, "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
 }
 
 describe("quota days", () => {
@@ -53,24 +74,12 @@ describe("quota days", () => {
 
 describe("CsQuota", () => {
   it("reads stop at (1 - reserve) of the quota, replies use the rest, and the next day starts from zero", () => {
-    const store = freshStore();
-    let now = Date.UTC(2026, 11, 3, 8);
-    const q = new CsQuota(
-      { dailyCallQuota: 10, replyReserve: 0.2, dayStartUtc: "00:00" },
-      store.callCounts,
-      () => now,
-    );
-    for (let i = 0; i < 8; i++) q.take("s1", "read");
-    expect(codeOf(() => q.take("s1", "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
+    const { q, clock } = quotaAt(Date.UTC(2026, 11, 3, 8));
+    spendReadsShare(q, "s1");
     q.take("s1", "reply");
     q.take("s1", "reply");
     expect(q.usage("s1")).toMatchObject({ used: 10, limit: 10, reserved: 2, exhausted: true });
-    let err: unknown;
-    try {
-      q.take("s1", "reply");
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => q.take("s1", "reply"));
     expect(err).toBeInstanceOf(TkError);
     expect((err as TkError).code).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
     expect((err as TkError).details?.retryable).toBe(false); // a reply fails now, not tomorrow
@@ -80,33 +89,21 @@ describe("CsQuota", () => {
     // Another shop has its own count.
     q.take("s2", "read");
     // The next day: counting starts again.
-    now += 16 * HOUR;
+    clock.now += 16 * HOUR;
     q.take("s1", "read");
     expect(q.usage("s1").used).toBe(1);
   });
 
   it("a read made for a reply (its check for an earlier send) may use the replies' share", async () => {
-    const store = freshStore();
-    const now = Date.UTC(2026, 11, 3, 8);
-    const q = new CsQuota(
-      { dailyCallQuota: 10, replyReserve: 0.2, dayStartUtc: "00:00" },
-      store.callCounts,
-      () => now,
-    );
-    for (let i = 0; i < 8; i++) q.take("s1", "read");
-    expect(codeOf(() => q.take("s1", "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
+    const { q } = quotaAt(Date.UTC(2026, 11, 3, 8));
+    spendReadsShare(q, "s1");
     await asReplyCall(async () => q.take("s1", "read"));
     expect(q.usage("s1").used).toBe(9);
   });
 
   it("a 45101004 spends the day whatever the count said; reads are told to retry at the reset", () => {
-    const store = freshStore();
     const now = Date.UTC(2026, 11, 3, 20);
-    const q = new CsQuota(
-      { dailyCallQuota: 10_000, replyReserve: 0.2, dayStartUtc: "00:00" },
-      store.callCounts,
-      () => now,
-    );
+    const { q, counts } = quotaAt(now, 10_000);
     q.take("s1", "read");
     const platform = new TkError("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED", "quota", {
       details: { platformCode: 45101004, retryable: true },
@@ -120,7 +117,7 @@ describe("CsQuota", () => {
     expect(q.usage("s1")).toMatchObject({ used: 1, exhausted: true, readsStopped: true });
     expect(codeOf(() => q.take("s1", "reply"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
     // The state file keeps it: a new process (restart) sees the same.
-    const again = new CsQuota(q.settings, store.callCounts, () => now + HOUR);
+    const again = new CsQuota(q.settings, counts, () => now + HOUR);
     expect(again.usage("s1").exhausted).toBe(true);
   });
 });
@@ -147,12 +144,8 @@ describe("config keys", () => {
     for (const bad of [{ dailyCallQuota: 0 }, { replyReserve: 1.5 }, { quotaDayStartUtc: "25:00" }]) {
       const raw = validRaw() as { tiktokshop: { apps: Record<string, unknown>[] } };
       Object.assign(raw.tiktokshop.apps[0]!, bad);
-      let message = "";
-      try {
-        validateConfig(raw, {});
-      } catch (err) {
-        message = String((err as Error).message) + JSON.stringify((err as TkError).details ?? {});
-      }
+      const err = thrown(() => validateConfig(raw, {})) as TkError;
+      const message = String(err.message) + JSON.stringify(err.details ?? {});
       expect(message).toContain(`tiktokshop.apps[0].${Object.keys(bad)[0]}`);
     }
   });

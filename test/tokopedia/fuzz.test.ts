@@ -28,28 +28,22 @@ import { renderNotification, renderReply } from "../../src/sources/tokopedia/ren
 import { parseChatNotification } from "../../src/sources/tokopedia/webhook.js";
 import {
   anyField,
+  assertTakesAnyBytes,
   CALL_BUDGET_MS,
   callAllowingTkError,
-  codeUnit,
-  damagedJson,
+  expectNoNewLoneSurrogate,
   expectSameValidityAsJsonParse,
   fuzzParameters,
   hasLoneSurrogate,
   hostileText,
-  stringsIn,
+  jsonOrAnyText,
+  someOf,
   toJsonText,
 } from "../helpers/fuzz.js";
 
 const runs = fuzzParameters();
 const BAD_RESPONSE = ["TK_ERR_TOKOPEDIA_BAD_RESPONSE"];
 const MALFORMED = ["TK_ERR_WEBHOOK_MALFORMED"];
-
-/** An object with some of `keys`, each holding any kind of value. */
-function someOf(keys: string[], extra: Record<string, fc.Arbitrary<unknown>> = {}) {
-  const model: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const k of keys) model[k] = anyField;
-  return fc.record({ ...model, ...extra }, { requiredKeys: [] });
-}
 
 const attachment = someOf(["id", "type"], {
   type: fc.oneof(anyField, fc.constantFrom(0, 2, 3, 7, 21, "2", 99)),
@@ -113,11 +107,6 @@ function parsed(v: unknown): unknown {
   return parseJsonKeepingIds(toJsonText(v));
 }
 
-function expectNoNewLoneSurrogate(input: unknown, output: unknown): void {
-  if (stringsIn(input).some(hasLoneSurrogate)) return;
-  for (const s of stringsIn(output)) expect(hasLoneSurrogate(s), JSON.stringify(s)).toBe(false);
-}
-
 describe("Tokopedia JSON with int64 ids (fuzz)", () => {
   it("reads valid JSON like JSON.parse, ids beyond 2^53 kept exact as strings", () => {
     fc.assert(
@@ -141,9 +130,8 @@ describe("Tokopedia JSON with int64 ids (fuzz)", () => {
 
   it("refuses whatever JSON.parse refuses, and throws nothing but SyntaxError", () => {
     fc.assert(
-      fc.property(
-        fc.oneof(damagedJson(fc.oneof(reply, room, notification)), fc.string({ unit: codeUnit })),
-        (text) => expectSameValidityAsJsonParse(parseJsonKeepingIds, text),
+      fc.property(jsonOrAnyText(fc.oneof(reply, room, notification)), (text) =>
+        expectSameValidityAsJsonParse(parseJsonKeepingIds, text),
       ),
       runs,
     );
@@ -217,7 +205,7 @@ describe("Tokopedia envelopes and data parsers (fuzz)", () => {
 describe("Tokopedia chat webhook (fuzz)", () => {
   it("throws nothing but TK_ERR_WEBHOOK_MALFORMED, and its fallback content renders", () => {
     fc.assert(
-      fc.property(fc.oneof(damagedJson(notification), fc.string({ unit: codeUnit })), (text) => {
+      fc.property(jsonOrAnyText(notification), (text) => {
         const n = callAllowingTkError(() => parseChatNotification(Buffer.from(text, "utf8")), MALFORMED);
         if (n) {
           const content = callAllowingTkError(() => renderNotification(n), []);
@@ -230,12 +218,7 @@ describe("Tokopedia chat webhook (fuzz)", () => {
   });
 
   it("takes any bytes, invalid UTF-8 included", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        callAllowingTkError(() => parseChatNotification(bytes), MALFORMED);
-      }),
-      runs,
-    );
+    assertTakesAnyBytes(parseChatNotification, MALFORMED);
   });
 });
 

@@ -5,7 +5,6 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryTokenStore } from "../../src/auth/token-store.js";
-import { TokopediaClient } from "../../src/sources/tokopedia/index.js";
 import { freshSource, setupTokopedia, type TokopediaSetup } from "./harness.js";
 
 const tokenCalls = (t: TokopediaSetup) => t.sim.requests().filter((r) => r.path === "/token").length;
@@ -37,15 +36,7 @@ describe("Tokopedia access tokens", () => {
 
   it("concurrent first calls share one /token request", async () => {
     const store = new MemoryTokenStore();
-    const client = new TokopediaClient({
-      appName: "other",
-      fsId: t.sim.app.fsId,
-      clientId: t.sim.app.clientId,
-      clientSecret: t.sim.app.clientSecret,
-      authBaseUrl: t.sim.authUrl,
-      apiBaseUrl: t.sim.apiUrl,
-      tokenStore: store,
-    });
+    const { client } = freshSource(t, { appName: "other", tokenStore: store });
     const before = tokenCalls(t);
     await Promise.all([client.listMessages(t.shopId), client.whitelist(), client.shopInfo()]);
     expect(tokenCalls(t) - before).toBe(1);
@@ -67,16 +58,7 @@ describe("Tokopedia access tokens", () => {
   it("a client clock past expiry asks again; the platform hands back the same live token", async () => {
     let clock = Date.now();
     const store = new MemoryTokenStore();
-    const client = new TokopediaClient({
-      appName: "clock",
-      fsId: t.sim.app.fsId,
-      clientId: t.sim.app.clientId,
-      clientSecret: t.sim.app.clientSecret,
-      authBaseUrl: t.sim.authUrl,
-      apiBaseUrl: t.sim.apiUrl,
-      tokenStore: store,
-      now: () => clock,
-    });
+    const { client } = freshSource(t, { appName: "clock", tokenStore: store, now: () => clock });
     await client.whitelist();
     const first = store.load("tokopedia:clock")!;
     clock = first.expiresAt - 1;

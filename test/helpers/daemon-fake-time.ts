@@ -1,0 +1,87 @@
+/**
+ * A whole in-process daemon on fake timers, so a test of pacing (rates, intervals, sweeps spread over seconds)
+ * takes the time its HTTP takes instead of the seconds it describes. Date, performance, setTimeout and setInterval
+ * are faked, for the simulators and the daemon alike (install before either is made, so both read the fake
+ * clocks). Time moves in small steps, and only while none of the daemon's HTTP exchanges is on the wire; before
+ * each step the event loop turns once, so work queued on real macrotasks (sockets, setImmediate batches) runs
+ * first. What a request's arrival is stamped with is then the time the daemon sent it at, without the jitter of a
+ * busy machine.
+ */
+import { afterEach, beforeEach, vi } from "vitest";
+import { directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
+
+const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+export interface DaemonFakeTime {
+  /** Settles `p` while moving fake time (at most `limitMs` of it: then it throws, naming `what`). */
+  settle<T>(p: Promise<T>, what?: string, limitMs?: number): Promise<T>;
+  /** Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). */
+  until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
+  /** Puts the real timers and the direct exchange back. */
+  uninstall(): void;
+}
+
+export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
+  vi.useFakeTimers({ toFake: [...FAKED] });
+  let inFlight = 0;
+  const counting: Exchange = (call) => {
+    inFlight++;
+    return directExchange(call).finally(() => inFlight--);
+  };
+  const previous = setExchange(counting);
+
+  async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (!done()) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out (${limitMs} ms of fake time) waiting for ${what}`);
+      await nextTurn();
+      // An exchange that waits on a (fake) timer itself, e.g. a simulator's latency, needs time to move: after
+      // this many turns it is let move anyway.
+      for (let turns = 0; inFlight > 0 && turns < 5_000; turns++) await nextTurn();
+      await vi.advanceTimersByTimeAsync(stepMs);
+    }
+  }
+
+  return {
+    until,
+    async settle(p, what = "a promise", limitMs) {
+      let settled = false;
+      void p.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await until(what, () => settled, limitMs);
+      return p;
+    },
+    uninstall() {
+      setExchange(previous);
+      vi.useRealTimers();
+    },
+  };
+}
+
+/**
+ * Every test of the file on daemon fake time: installed before each test; after it, what the test put in
+ * `cleanup` (closing simulators, stopping daemons) runs newest first, still on fake time (stopping waits on the
+ * daemon's timers), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
+ */
+export function daemonFakeTimeEachTest(): {
+  fake: () => DaemonFakeTime;
+  cleanup: Array<() => Promise<void>>;
+} {
+  let current: DaemonFakeTime | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  beforeEach(() => {
+    current = installDaemonFakeTime();
+  });
+  afterEach(async () => {
+    const fake = current!;
+    for (const c of cleanup.splice(0).reverse())
+      await fake.settle(c(), "the daemon and the simulators to stop");
+    fake.uninstall();
+  });
+  return { fake: () => current!, cleanup };
+}
