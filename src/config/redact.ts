@@ -28,8 +28,11 @@ export function redact<T>(value: T): T {
 export const MAX_REDACT_DEPTH = 64;
 export const TOO_DEEP = "[too deep]";
 
-/** `scheme://user:PASSWORD@host...` anywhere in a text (a database URL in statePath, a message naming it). */
-const URL_PASSWORD_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
+/**
+ * `scheme://user:PASSWORD@host...` anywhere in a text (a database URL in statePath, a message naming it). Anchored
+ * on `://` rather than the scheme, so a match can start only there and cannot run past the next `/`: linear.
+ */
+const URL_PASSWORD_RE = /(:\/\/[^\s/:@]*:)[^\s/@]+@/g;
 
 /** The text with the password of every URL in it replaced. */
 export function hideUrlPasswords(text: string): string {

@@ -163,7 +163,7 @@ export function parseStep(raw: string, line: number): ScriptStep | undefined {
   const bad: Bad = (why) =>
     new TkError("TK_ERR_SANDBOX_SCRIPT", `script line ${line}: ${why}: ${raw}`, { fix: USAGE, exitCode: 2 });
   if (/^expect(\s|$)/i.test(text)) return parseExpect(text, line, bad);
-  const shop = /^shop\s+([^:]+)$/i.exec(text);
+  const shop = /^shop\s+([^:\s][^:]*)$/i.exec(text);
   if (shop) return { line, actor: "shop", shop: shop[1]!.trim() };
   if (/^wait(\s|$)/i.test(text)) {
     const m = /^wait\s+(\d{1,5})$/i.exec(text);

@@ -85,6 +85,20 @@ export function fillState(path: string): void {
     store.db.exec(
       "INSERT INTO webhook_fallbacks (source, shop_id, room_id, message_id, message_json, received_at) VALUES ('tokopedia', '481154', '9001', 'w1', '{}', 1)",
     );
+    // the agency tables: a lead waiting for acceptance, a buyer waiting for a reply with its overdue task, the
+    // wait's history and the platform's Customer Service figures
+    store.db.exec(`
+      INSERT INTO pending_lead_enrichment (shop_key, lead_id, amojo_chat_id, room_id, tags, since)
+        VALUES ('tokopedia:481154', 12345, 'chat-1', '9001', '["kommo-store","Tokopedia"]', ${now});
+      INSERT INTO reply_waits (source, shop_id, room_id, amojo_chat_id, buyer_name, waiting_since, lead_id,
+          task_state, task_id, task_marker, task_since, tag_state, updated_at)
+        VALUES ('tokopedia', '481154', '9001', 'chat-1', 'Budi', ${now}, 12345, 'open', 555, 'tk-wait-1', ${now},
+          'on', ${now});
+      INSERT INTO reply_wait_history (source, shop_id, room_id, started_at, first_reply_at)
+        VALUES ('tokopedia', '481154', '9001', ${now - 1000}, ${now - 500});
+      INSERT INTO cs_performance (source, shop_id, fetched_at, figures)
+        VALUES ('tiktokshop', '7000', ${now}, '{"responsePercentage":97}');
+    `);
   } finally {
     store.close();
   }
