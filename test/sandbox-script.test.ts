@@ -34,6 +34,10 @@ describe("sandbox script", () => {
       "expect:task",
       "manager:text",
       "expect:no task",
+      "shop:kommo-store-2",
+      "buyer:text",
+      "expect:lead",
+      "expect:pipeline",
     ]);
   });
 
@@ -165,6 +169,12 @@ describe("sandbox script", () => {
       actor: "expect",
       what: "pipeline",
       pipelineId: 7263018,
+    });
+    expect(parseStep("expect pipeline Shop B leads", 6)).toEqual({
+      line: 6,
+      actor: "expect",
+      what: "pipeline",
+      pipelineName: "Shop B leads",
     });
     for (const bad of ["wait", "wait 0", "wait soon", "expect pipeline", "expect no tasks"])
       expect(errorOf(() => parseStep(bad, 9)).code).toBe("TK_ERR_SANDBOX_SCRIPT");

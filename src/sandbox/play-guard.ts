@@ -5,6 +5,7 @@
  */
 import { TkError } from "../errors/index.js";
 import { leadStage } from "../sim/kommo/pipeline-routes.js";
+import type { SimLead, SimPipeline } from "../sim/kommo/types.js";
 import type { ExpectStep, LeadExpectStep, ShopStep, WaitStep } from "./script.js";
 import { kommoMessages, type SandboxSides } from "./world.js";
 
@@ -51,6 +52,12 @@ export function openTasks(sides: SandboxSides, leadId: number) {
     .filter((t) => t.entityType === "leads" && t.entityId === leadId && !t.isCompleted);
 }
 
+/** The simulator's pipeline the lead sits in (its name for the transcript and `expect pipeline NAME`). */
+export function pipelineOfLead(sides: SandboxSides, lead: SimLead): SimPipeline | undefined {
+  const id = leadStage(lead).pipeline_id;
+  return sides.kommo.routing.pipelines(lead.accountId).find((p) => p.id === id);
+}
+
 /**
  * Why a task or pipeline expectation does not hold for the buyer's conversation, or undefined when it does. The
  * task expectations are checked again until the sandbox's wait is over (the guard acts a moment after a reply).
@@ -64,10 +71,11 @@ export function guardUnmet(
   const lead = conversationId ? leadOf(sides, conversationId) : undefined;
   if (!lead) return buyer === undefined ? "no buyer has written yet" : `no lead for ${buyer} in Kommo`;
   if (step.what === "pipeline") {
-    const pipeline = leadStage(lead).pipeline_id;
-    return pipeline === step.pipelineId
-      ? undefined
-      : `lead #${lead.id} is in pipeline ${pipeline}, not ${step.pipelineId}`;
+    const id = leadStage(lead).pipeline_id;
+    const name = pipelineOfLead(sides, lead)?.name ?? "";
+    const wanted = "pipelineId" in step ? String(step.pipelineId) : step.pipelineName;
+    const held = "pipelineId" in step ? id === step.pipelineId : name.toLowerCase() === wanted.toLowerCase();
+    return held ? undefined : `lead #${lead.id} is in pipeline ${id} (${name}), not ${wanted}`;
   }
   const open = openTasks(sides, lead.id).length;
   if (step.what === "task")

@@ -15,7 +15,7 @@
  * TK_ERR_SANDBOX_EXPECTATION).
  */
 import { TkError } from "../errors/index.js";
-import { guardUnmet, isLeadExpect, pickShop, waitMinutes } from "./play-guard.js";
+import { guardUnmet, isLeadExpect, pickShop, pipelineOfLead, waitMinutes } from "./play-guard.js";
 import type { BuyerStep, ExpectStep, LeadExpectStep, ManagerStep, ScriptStep } from "./script.js";
 import { buyerSends, kommoMessages, type SandboxSides, waitUntil } from "./world.js";
 
@@ -180,8 +180,9 @@ export class SandboxPlayer {
         this.sides.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId),
       );
       const contact = lead && this.sides.kommo.contacts().find((c) => c.id === lead.contactId);
+      const where = lead ? pipelineOfLead(this.sides, lead) : undefined;
       this.write(
-        `${KMO} ★ new chat: contact "${contact?.name ?? step.buyer}", incoming lead #${lead?.id ?? "?"}`,
+        `${KMO} ★ new chat: contact "${contact?.name ?? step.buyer}", incoming lead #${lead?.id ?? "?"}${where && !where.isMain ? ` in pipeline "${where.name}"` : ""}`,
       );
     }
     this.write(`${KMO} ${step.buyer}: ${describeKommo(msg)}`);

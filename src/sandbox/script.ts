@@ -17,7 +17,7 @@
  *   shop NAME                              (later buyers write to this shop; default the first)
  *   wait MINUTES                           (the reply-time guard's clock moves on; `tokokommo sandbox` only)
  *   expect task | no task                  (an open task on the current buyer's lead, or none)
- *   expect pipeline ID                     (the current buyer's lead is in this pipeline)
+ *   expect pipeline ID|NAME                (the current buyer's lead is in this pipeline, by id or name)
  *
  * The current buyer is the one named by the latest `buyer` or `manager to` line.
  */
@@ -40,7 +40,8 @@ export type ManagerStep = { line: number; actor: "manager"; to?: string } & (
 /** Expectations about the current buyer's lead: an open task, none, or its pipeline. */
 export type LeadExpectStep =
   | { line: number; actor: "expect"; what: "task" | "no task" }
-  | { line: number; actor: "expect"; what: "pipeline"; pipelineId: number };
+  | { line: number; actor: "expect"; what: "pipeline"; pipelineId: number }
+  | { line: number; actor: "expect"; what: "pipeline"; pipelineName: string };
 export type ExpectStep =
   | { line: number; actor: "expect"; what: "delivered" | "refused" | "lead" }
   | LeadExpectStep
@@ -58,7 +59,7 @@ const BUYER_KINDS = new Set(["text", "image", "product", "invoice", "sticker"]);
 const MANAGER_KINDS = new Set(["text", "picture"]);
 
 const USAGE =
-  "Use `buyer: text`, `buyer image|product|invoice|sticker: ...`, `buyer as NAME: ...`, `manager: text`, `manager picture: URL`, `manager to NAME: ...` `expect delivered|refused|lead|messages N [from NAME]|task|no task|pipeline ID`, `shop NAME` or `wait MINUTES` (docs/sandbox.md).";
+  "Use `buyer: text`, `buyer image|product|invoice|sticker: ...`, `buyer as NAME: ...`, `manager: text`, `manager picture: URL`, `manager to NAME: ...` `expect delivered|refused|lead|messages N [from NAME]|task|no task|pipeline ID or NAME`, `shop NAME` or `wait MINUTES` (docs/sandbox.md).";
 
 function fields(rest: string): string[] {
   return rest.split("|").map((s) => s.trim());
@@ -147,6 +148,8 @@ function parseExpect(text: string, line: number, bad: Bad): ExpectStep {
     return { line, actor: "expect", what: "no task" };
   if (what === "pipeline" && words.length === 2 && /^\d+$/.test(words[1] ?? ""))
     return { line, actor: "expect", what, pipelineId: Number(words[1]) };
+  if (what === "pipeline" && words.length >= 2)
+    return { line, actor: "expect", what, pipelineName: words.slice(1).join(" ") };
   if (what === "messages" && words[1] !== undefined && /^\d+$/.test(words[1])) {
     const count = Number(words[1]);
     if (words.length === 2) return { line, actor: "expect", what, count };
@@ -237,4 +240,9 @@ wait 481
 expect task
 manager: Bisa kak, dikirim sore ini
 expect no task
+# an agency's second client shop: its buyers' leads land in the shop's own pipeline (shops[].pipelineId)
+shop kommo-store-2
+buyer as Rina: Kak, ukuran XL ada?
+expect lead
+expect pipeline kommo-store-2 leads
 `;

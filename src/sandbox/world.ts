@@ -40,6 +40,10 @@ export interface SandboxWorld {
 export async function startSandboxWorld(): Promise<SandboxWorld> {
   const bed = await startTestbed({ mode: "hybrid", shops: 2 });
   try {
+    // An agency's second client shop has its own pipeline: its leads land there (Kommo lead sources).
+    const second = bed.config.shops[1];
+    if (second)
+      second.pipelineId = bed.kommo.routing.addPipeline(bed.accountId, { name: `${second.name} leads` }).id;
     // The reply-time guard runs on a clock the script moves on (`wait MINUTES`), so hours pass in a moment.
     let skew = 0;
     const daemon = await startDaemon({

@@ -65,7 +65,7 @@ describe("tokokommo sandbox (built binary)", () => {
       [
         "shop kommo-store-2",
         "buyer as Sari: Kak, bisa kirim hari ini?",
-        "expect pipeline 7263018",
+        "expect pipeline kommo-store-2 leads",
         "expect no task",
         "wait 479",
         "expect no task",
