@@ -4,7 +4,7 @@
  * promises. Thin: names and shapes only; every guarantee (unique keys, message + job in one transaction,
  * ordering, leases) lives in the store's repositories.
  */
-import type { BuyerPlatform, SourceKind } from "../domain/index.js";
+import type { SourceKind } from "../domain/index.js";
 import type { JobKind } from "../domain/job-kinds.js";
 import type { SourceMessage } from "../sources/types.js";
 import { atomically } from "../store/atomic.js";
@@ -12,6 +12,7 @@ import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
 import type { Store } from "../store/index.js";
 import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
 import type { NewJobOf } from "./job-kinds.js";
+import { inboundRecordOf, roomRecordOf } from "./state-records.js";
 import type {
   EngineStoreTx,
   InboundRecord,
@@ -108,29 +109,7 @@ export class SqliteStateOps implements SyncOf<EngineStoreTx> {
 
   getRoom(ref: SourceRoomRef): RoomRecord | undefined {
     const r = this.roomStmt.get(ref.source, ref.shopId, ref.roomId) as RoomRow | undefined;
-    if (!r) return undefined;
-    const room: RoomRecord = {
-      source: r.source as SourceKind,
-      shopId: r.shop_id,
-      roomId: r.room_id,
-      conversationId: r.conversation_id ?? "",
-      dirty: r.dirty === 1,
-      createdAt: r.created_at,
-    };
-    // Absent rather than undefined (exactOptionalPropertyTypes); a buyer's fields only with the buyer.
-    if (r.buyer_id !== null) {
-      room.buyerId = r.buyer_id;
-      room.buyerName = r.buyer_name ?? "";
-      if (r.buyer_avatar) room.buyerAvatar = r.buyer_avatar;
-      if (r.buyer_profile_url) room.buyerProfileUrl = r.buyer_profile_url;
-      if (r.buyer_platform) room.buyerPlatform = r.buyer_platform as BuyerPlatform;
-    }
-    if (r.cursor_message_id !== null) room.cursorMessageId = r.cursor_message_id;
-    if (r.cursor_time !== null) room.cursorTime = r.cursor_time;
-    if (r.amojo_chat_id !== null) room.amojoChatId = r.amojo_chat_id;
-    if (r.dirty_at !== null) room.dirtyAt = r.dirty_at;
-    if (r.lead_tags_queued === 1) room.leadTagsQueued = true;
-    return room;
+    return r ? roomRecordOf(r) : undefined;
   }
 
   markDirty(ref: SourceRoomRef, at: number): void {
@@ -176,21 +155,7 @@ export class SqliteStateOps implements SyncOf<EngineStoreTx> {
 
   getInbound(id: number): InboundRecord | undefined {
     const m = this.inboundStmt.get(id) as InboundRow | undefined;
-    if (!m) return undefined;
-    const record: InboundRecord = {
-      id: m.id,
-      source: m.source as SourceKind,
-      shopId: m.shop_id,
-      roomId: m.room_id,
-      platformMessageId: m.platform_message_id,
-      kommoMsgId: m.kommo_msgid,
-      sender: m.sender as InboundRecord["sender"],
-      contentJson: m.content_json,
-      sentAt: m.sent_at,
-      state: m.state,
-    };
-    if (m.amojo_message_id !== null) record.amojoMessageId = m.amojo_message_id;
-    return record;
+    return m ? inboundRecordOf(m) : undefined;
   }
 
   markInboundDelivered(id: number, amojo: { amojoMessageId?: string; amojoChatId?: string }): void {

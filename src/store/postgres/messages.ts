@@ -3,6 +3,8 @@
  * echoes.ts. A message or reply and its delivery job are one statement (a data-modifying WITH), so they are stored
  * together or not at all even outside a transaction; the unique keys make a repeated insert store nothing.
  */
+
+import { type InboundColumns, inboundRecordOf } from "../../bridge/state-records.js";
 import type {
   InboundRecord,
   NewDeliveryJob,
@@ -58,41 +60,13 @@ export async function insertInbound(
   return rows.length === 1;
 }
 
-interface InboundRow {
-  id: number;
-  source: string;
-  shop_id: string;
-  room_id: string;
-  platform_message_id: string;
-  kommo_msgid: string;
-  sender: string;
-  content_json: string;
-  sent_at: number;
-  state: string;
-  amojo_message_id: string | null;
-}
-
 export async function getInbound(sql: Sql, id: number): Promise<InboundRecord | undefined> {
-  const [m] = await sql.query<InboundRow>(
+  const [m] = await sql.query<InboundColumns>(
     `SELECT id, source, shop_id, room_id, platform_message_id, kommo_msgid, sender, content_json, sent_at, state,
        amojo_message_id FROM inbound_messages WHERE id = $1`,
     [id],
   );
-  if (!m) return undefined;
-  const record: InboundRecord = {
-    id: m.id,
-    source: m.source as SourceKind,
-    shopId: m.shop_id,
-    roomId: m.room_id,
-    platformMessageId: m.platform_message_id,
-    kommoMsgId: m.kommo_msgid,
-    sender: m.sender as InboundRecord["sender"],
-    contentJson: m.content_json,
-    sentAt: m.sent_at,
-    state: m.state,
-  };
-  if (m.amojo_message_id !== null) record.amojoMessageId = m.amojo_message_id;
-  return record;
+  return m ? inboundRecordOf(m) : undefined;
 }
 
 export async function markInboundDelivered(

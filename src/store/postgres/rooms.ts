@@ -3,8 +3,9 @@
  * repositories (store/rooms.ts, shop-status.ts, webhook-seen.ts), each call one statement where it can be.
  */
 
+import { type RoomColumns, roomRecordOf } from "../../bridge/state-records.js";
 import type { RoomRecord, RoomUpsert, SourceRoomRef } from "../../bridge/store-port.js";
-import type { BuyerPlatform, SourceKind } from "../../domain/index.js";
+import type { SourceKind } from "../../domain/index.js";
 import type { SourceMessage } from "../../sources/types.js";
 import type { Sql } from "./sql.js";
 
@@ -44,54 +45,14 @@ export async function upsertRoom(sql: Sql, room: RoomUpsert, now: number): Promi
   );
 }
 
-interface RoomRow {
-  source: string;
-  shop_id: string;
-  room_id: string;
-  conversation_id: string | null;
-  buyer_id: string | null;
-  buyer_name: string | null;
-  buyer_avatar: string | null;
-  buyer_profile_url: string | null;
-  buyer_platform: string | null;
-  cursor_message_id: string | null;
-  cursor_time: number | null;
-  amojo_chat_id: string | null;
-  lead_tags_queued: number;
-  dirty: number;
-  dirty_at: number | null;
-  created_at: number;
-}
-
 export async function getRoom(sql: Sql, ref: SourceRoomRef): Promise<RoomRecord | undefined> {
-  const [r] = await sql.query<RoomRow>(
+  const [r] = await sql.query<RoomColumns>(
     `SELECT source, shop_id, room_id, conversation_id, buyer_id, buyer_name, buyer_avatar, buyer_profile_url,
        buyer_platform, cursor_message_id, cursor_time, amojo_chat_id, lead_tags_queued, dirty, dirty_at, created_at
      FROM rooms WHERE ${KEY}`,
     key(ref),
   );
-  if (!r) return undefined;
-  const room: RoomRecord = {
-    source: r.source as SourceKind,
-    shopId: r.shop_id,
-    roomId: r.room_id,
-    conversationId: r.conversation_id ?? "",
-    dirty: r.dirty === 1,
-    createdAt: r.created_at,
-  };
-  if (r.buyer_id !== null) {
-    room.buyerId = r.buyer_id;
-    room.buyerName = r.buyer_name ?? "";
-    if (r.buyer_avatar) room.buyerAvatar = r.buyer_avatar;
-    if (r.buyer_profile_url) room.buyerProfileUrl = r.buyer_profile_url;
-    if (r.buyer_platform) room.buyerPlatform = r.buyer_platform as BuyerPlatform;
-  }
-  if (r.cursor_message_id !== null) room.cursorMessageId = r.cursor_message_id;
-  if (r.cursor_time !== null) room.cursorTime = r.cursor_time;
-  if (r.amojo_chat_id !== null) room.amojoChatId = r.amojo_chat_id;
-  if (r.dirty_at !== null) room.dirtyAt = r.dirty_at;
-  if (r.lead_tags_queued === 1) room.leadTagsQueued = true;
-  return room;
+  return r ? roomRecordOf(r) : undefined;
 }
 
 /** Marks the room dirty (creating it when new); dirty_at strictly increases with every mark. */
