@@ -13,6 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres — the maintenance database. */
@@ -105,5 +106,35 @@ export async function startPostgres(): Promise<TestPostgres> {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/** Runs one statement on a short-lived connection to `url` and returns its rows. */
+export async function queryOnce<R = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Per-file server lifecycle for a describe block: started before its tests, stopped after. */
+export function usePostgres(): () => TestPostgres {
+  let server: TestPostgres | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error("usePostgres: the server is not started yet (call inside a test)");
+    return server;
   };
 }

@@ -4,51 +4,24 @@
  */
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isTkError } from "../../src/errors/index.js";
 import { openStore } from "../../src/store/index.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
 import { openStateBackend } from "../../src/store/open-backend.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
 import { freePort } from "../helpers/daemon-process.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { queryOnce as sql, usePostgres } from "../helpers/postgres.js";
+import { refusal } from "../helpers/refusal.js";
 import { syncJob } from "./engine-store.contract.js";
 import { useTempDir } from "./helpers.js";
 
-async function sql<R = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return isTkError(err) ? err.code : `not a TkError: ${String(err)}`;
-}
-
 describe("PostgreSQL state backend: schema, claims, connection", () => {
   const tmp = useTempDir();
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = usePostgres();
 
   it("creates every step of the shared list once, even when replicas start together", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const stores = await Promise.all([1, 2, 3].map(() => PostgresEngineStore.open(url, { max: 2 })));
     await Promise.all(stores.map((s) => s.close()));
     const rows = await sql<{ version: number }>(
@@ -64,7 +37,7 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
   });
 
   it("has the same tables and columns as an SQLite file migrated by the same list", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     await (await PostgresEngineStore.open(url)).close();
     const pgColumns = await sql<{ c: string }>(
       url,
@@ -85,7 +58,7 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
   });
 
   it("refuses a database written by a newer version, and changes nothing in it", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     await (await PostgresEngineStore.open(url)).close();
     await sql(url, "INSERT INTO schema_migrations VALUES ($1, 'from-the-future', 0)", [
       LATEST_SCHEMA_VERSION + 1,
@@ -95,14 +68,14 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
   });
 
   it("refuses a database holding another program's tables", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     await sql(url, "CREATE TABLE customers (id int)");
     expect(await refusal(PostgresEngineStore.open(url))).toBe("TK_ERR_STATE_NOT_OURS");
     expect(await sql(url, "SELECT to_regclass('jobs') AS t")).toEqual([{ t: null }]);
   });
 
   it("does not hand out a key's job while another transaction holds that key's claim lock", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresEngineStore.open(url);
     try {
       const id = await store.enqueue(syncJob("A"), 0);
@@ -120,7 +93,7 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
   });
 
   it("keeps a re-queued dead job waiting while a later job of its key runs", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresEngineStore.open(url);
     try {
       const a1 = await store.enqueue(syncJob("A"), 0);
@@ -141,7 +114,7 @@ describe("PostgreSQL state backend: schema, claims, connection", () => {
 
   describe("openStateBackend", () => {
     it("opens the PostgreSQL store for a postgres:// or postgresql:// URL, the SQLite store for a path", async () => {
-      const url = await server.createDatabase();
+      const url = await server().createDatabase();
       const pgBackend = await openStateBackend(url.replace(/^postgres:/, "postgresql:"));
       try {
         expect(pgBackend.kind).toBe("postgres");

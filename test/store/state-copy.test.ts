@@ -7,49 +7,25 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
-import { isTkError } from "../../src/errors/index.js";
 import { copyState } from "../../src/store/copy/copy-state.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
 import { openStore } from "../../src/store/store.js";
 import { BIG, dumpSqlite, fillState } from "../helpers/filled-state.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { queryOnce as query, usePostgres } from "../helpers/postgres.js";
+import { refusal } from "../helpers/refusal.js";
 import { useTempDir } from "./helpers.js";
-
-async function query<R = Record<string, unknown>>(url: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  return isTkError(err) ? err.code : `not a TkError: ${String(err)}`;
-}
 
 describe("state copy between SQLite and PostgreSQL", () => {
   const tmp = useTempDir();
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = usePostgres();
 
   it("copies a filled state to PostgreSQL and back to a new file with every row identical", async () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const there = await copyState({ from: source, to: url });
     expect(there.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     const jobs = there.tables.find((t) => t.table === "jobs");
@@ -82,7 +58,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
   it("refuses a non-empty target and leaves it unchanged (PostgreSQL and SQLite)", async () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const store = await PostgresEngineStore.open(url);
     await store.close();
     await query(url, "INSERT INTO tokens (key, value_json, updated_at) VALUES ('k', '{}', 1)");
@@ -101,7 +77,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
     const daemon = openStore(source, { lock: true });
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     try {
       expect(await refusal(copyState({ from: source, to: url }))).toBe("TK_ERR_STATE_COPY_IN_USE");
     } finally {
@@ -138,7 +114,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
       "bad\u0000id",
     );
     db.close();
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     expect(await refusal(copyState({ from: source, to: url, batchSize: 7 }))).toBe(
       "TK_ERR_STATE_COPY_FAILED",
     );
@@ -155,7 +131,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
     );
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     db.close();
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     expect(await refusal(copyState({ from: source, to: url }))).toBe("TK_ERR_STATE_TOO_NEW");
     expect(
       await query(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"),
@@ -174,11 +150,11 @@ describe("state copy between SQLite and PostgreSQL", () => {
     oldDb.pragma(`application_id = ${0x546b6b6d}`);
     oldDb.exec("INSERT INTO tokens (key, value_json, updated_at) VALUES ('k', '{}', 1)");
     oldDb.close();
-    const latest = await server.createDatabase();
+    const latest = await server().createDatabase();
     await (await PostgresEngineStore.open(latest)).close();
     expect(await refusal(copyState({ from: old, to: latest }))).toBe("TK_ERR_STATE_COPY_SCHEMA");
     // into an empty database it copies at schema 7, which the next daemon start upgrades
-    const fresh = await server.createDatabase();
+    const fresh = await server().createDatabase();
     const copied = await copyState({ from: old, to: fresh });
     expect(copied.schemaVersion).toBe(7);
     const versions = await query<{ v: number }>(fresh, "SELECT MAX(version) AS v FROM schema_migrations");
