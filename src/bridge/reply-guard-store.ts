@@ -57,9 +57,13 @@ export interface ReplyGuardStore {
   get(ref: ConversationRef): Promise<ReplyWait | undefined>;
   /**
    * Conversations with guard work: waiting since `waitingSinceAtMost` or earlier with the task or the tag not yet
-   * in place, and answered ones whose task or tag is still there. Oldest wait first, at most `limit`.
+   * in place, and answered ones whose task or tag is still there; of one shop. Oldest wait first, at most `limit`.
    */
-  needingWork(waitingSinceAtMost: number, limit: number): Promise<ReplyWait[]>;
+  needingWork(
+    waitingSinceAtMost: number,
+    limit: number,
+    shop: { source: SourceKind; shopId: string },
+  ): Promise<ReplyWait[]>;
   setLead(ref: ConversationRef, leadId: number, now: number): Promise<void>;
   /** Recorded BEFORE the create call (see reply-guard-tasks.ts). */
   taskCreating(ref: ConversationRef, marker: string, now: number): Promise<void>;

@@ -32,6 +32,8 @@ export interface ReplyGuardOptions {
   /** The guard's clock (ms); tests and the sandbox move it forward. */
   now?: () => number;
   tickMs?: number;
+  /** Conversations looked at per shop and tick at most, default 500. */
+  workPerTick?: number;
   log?: (level: "info" | "warn" | "error", msg: string, details?: Record<string, unknown>) => void;
 }
 
@@ -121,26 +123,40 @@ export class ReplyGuard {
     return this.o.topology.shop(ref.source, ref.shopId)?.replyGuard?.enabled === true;
   }
 
-  /** One pass: every conversation with work, per Kommo account in turn (their limiters pace the calls). */
+  /**
+   * One pass: every conversation with work, per Kommo account in turn (their limiters pace the calls). Each shop's
+   * conversations are read on their own, with the shop's own warning time, so old waits of a shop the guard cannot
+   * act on (no REST access) or not yet due for their shop never fill the batch and starve another shop's buyer.
+   */
   async tick(): Promise<void> {
-    const shops = this.o.topology.allShops().filter((s) => s.replyGuard?.enabled);
+    const all = this.o.topology.allShops();
     const now = this.now();
-    // With the guard off everywhere, only answered conversations are looked at (their tasks and tags are undone).
-    const minWarn =
-      shops.length > 0 ? Math.min(...shops.map((s) => s.replyGuard!.warnAfterMinutes)) : undefined;
-    const before = minWarn === undefined ? -1 : now - minWarn * 60_000;
-    const rows = await this.o.store.needingWork(before, WORK_PER_TICK);
     const byAccount = new Map<string, Array<{ w: ReplyWait; shop: ShopBinding }>>();
-    for (const w of rows) {
-      const shop = this.o.topology.shop(w.source, w.shopId);
-      if (!shop) continue;
+    for (const shop of all) {
+      // With the guard off for a shop, only its answered conversations are looked at (their tasks and tags go).
+      const before = shop.replyGuard?.enabled ? now - shop.replyGuard.warnAfterMinutes * 60_000 : -1;
+      const canAct = guardRest(shop.kommo.rest) !== undefined;
+      const rows = await this.o.store.needingWork(
+        before,
+        canAct ? (this.o.workPerTick ?? WORK_PER_TICK) : 1,
+        {
+          source: shop.source,
+          shopId: shop.shopId,
+        },
+      );
+      if (rows.length === 0) continue;
+      if (!canAct) {
+        this.noRest(shop);
+        continue;
+      }
       const list = byAccount.get(shop.kommo.scopeId) ?? [];
-      list.push({ w, shop });
+      for (const w of rows) list.push({ w, shop });
       byAccount.set(shop.kommo.scopeId, list);
     }
     await Promise.all([...byAccount.values()].map((list) => this.work(list)));
-    await this.refreshGauges(shops);
-    await this.performance.refresh(shops);
+    const enabled = all.filter((s) => s.replyGuard?.enabled);
+    await this.refreshGauges(enabled);
+    await this.performance.refresh(enabled);
   }
 
   private async work(list: Array<{ w: ReplyWait; shop: ShopBinding }>): Promise<void> {
@@ -152,10 +168,7 @@ export class ReplyGuard {
     for (const { w, shop } of list) {
       if (this.stopped) return;
       const rest = guardRest(shop.kommo.rest);
-      if (!rest) {
-        this.noRest(shop);
-        continue;
-      }
+      if (!rest) continue; // the shop's account lost REST access by a reload meanwhile
       try {
         if (w.waitingSince !== undefined) {
           if (shop.replyGuard?.enabled) await guardWaiting(w, shop, rest, deps);

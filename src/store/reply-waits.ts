@@ -78,8 +78,9 @@ export class ReplyWaitsRepo implements ReplyGuardStore {
       end: p(`UPDATE reply_waits SET waiting_since = NULL, last_reply_at = CASE WHEN last_reply_at IS NULL OR last_reply_at < @at THEN @at ELSE last_reply_at END,
         updated_at = @now WHERE ${KEY}`),
       work: p(`SELECT ${COLUMNS} FROM reply_waits
-        WHERE (waiting_since IS NOT NULL AND waiting_since <= @before AND (task_state <> 'open' OR tag_state <> 'on'))
-           OR (waiting_since IS NULL AND (task_state <> 'none' OR tag_state <> 'off'))
+        WHERE source = @source AND shop_id = @shopId
+          AND ((waiting_since IS NOT NULL AND waiting_since <= @before AND (task_state <> 'open' OR tag_state <> 'on'))
+            OR (waiting_since IS NULL AND (task_state <> 'none' OR tag_state <> 'off')))
         ORDER BY COALESCE(waiting_since, 0) LIMIT @limit`),
       lead: p(`UPDATE reply_waits SET lead_id = @leadId, updated_at = @now WHERE ${KEY}`),
       creating: p(`UPDATE reply_waits SET task_state = 'creating', task_marker = @marker, task_since = @now,
@@ -141,8 +142,13 @@ export class ReplyWaitsRepo implements ReplyGuardStore {
     return row ? toWait(row) : undefined;
   }
 
-  async needingWork(waitingSinceAtMost: number, limit: number): Promise<ReplyWait[]> {
-    return (this.s.work!.all({ before: waitingSinceAtMost, limit }) as WaitRow[]).map(toWait);
+  async needingWork(
+    waitingSinceAtMost: number,
+    limit: number,
+    shop: { source: SourceKind; shopId: string },
+  ): Promise<ReplyWait[]> {
+    const params = { before: waitingSinceAtMost, limit, source: shop.source, shopId: shop.shopId };
+    return (this.s.work!.all(params) as WaitRow[]).map(toWait);
   }
 
   async setLead(ref: ConversationRef, leadId: number, now: number): Promise<void> {
