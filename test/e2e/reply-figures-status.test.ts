@@ -61,3 +61,45 @@ describe("status: reply-time figures", () => {
     );
   });
 });
+
+describe("status: leads waiting for acceptance", () => {
+  it("counts each shop's leads held back until a manager accepts them, with the oldest", async () => {
+    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    const store = openStore(bed.statePath);
+    const now = Date.now();
+    const shopKey = `tiktokshop:${bed.shopId}`;
+    try {
+      await store.pendingLeads.add({
+        shopKey,
+        leadId: 11,
+        amojoChatId: "c11",
+        tags: ["a"],
+        since: now - 3 * HOUR,
+      });
+      await store.pendingLeads.add({
+        shopKey,
+        leadId: 12,
+        amojoChatId: "c12",
+        tags: ["a"],
+        since: now - HOUR,
+      });
+      await store.pendingLeads.add({
+        shopKey: "tiktokshop:other",
+        leadId: 13,
+        amojoChatId: "c13",
+        tags: [],
+        since: now,
+      });
+    } finally {
+      store.close();
+    }
+    const status = await statusCommand({}, { config: bed.configPath });
+    const line = (
+      status.json as { shops: Array<{ leadsAwaitingAcceptance?: { count: number; oldestSince: number } }> }
+    ).shops[0]!;
+    expect(line.leadsAwaitingAcceptance).toEqual({ count: 2, oldestSince: now - 3 * HOUR });
+    expect(status.text).toContain(
+      `leads ${shopKey}: 2 wait for a manager to accept them in Kommo (oldest 3 h 0 min)`,
+    );
+  });
+});

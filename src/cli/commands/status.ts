@@ -4,6 +4,7 @@ import { type Config, loadConfig, resolveConfigPath } from "../../config/index.j
 import { resolveStatePath } from "../../store/state-location.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
+import { type PendingLeadsLine, pendingLeadsByShop, pendingLeadsText } from "./status-pending-leads.js";
 import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
 import { type ReplyStatus, replyStatus, replyStatusText } from "./status-replies.js";
 import { type RoutingLine, routingLines, routingText } from "./status-routing.js";
@@ -43,6 +44,8 @@ export interface ShopStatusLine {
   routing?: RoutingLine;
   /** Reply times: waiting now, the oldest wait, the last 7 days' figures (and the platform's own, when fetched). */
   replies?: ReplyStatus;
+  /** Leads held back in Kommo's incoming stage until a person accepts them (none: absent). */
+  leadsAwaitingAcceptance?: PendingLeadsLine;
 }
 
 export interface StatusReport {
@@ -160,6 +163,7 @@ export async function statusCommand(
     const health = new Map(store.shopStatus.listShopStatus().map((h) => [`${h.source}:${h.shopId}`, h]));
     const counts = new Map(store.jobs.counts().map((c) => [c.shopKey, c]));
     const routes = routingLines(config, statePath);
+    const pending = pendingLeadsByShop(await store.pendingLeads.list());
     const intervals = sweepIntervals(
       config,
       new Map(store.rooms.lastMarkedByShop().map((r) => [`${r.source}:${r.shopId}`, r.at])),
@@ -185,6 +189,8 @@ export async function statusCommand(
       const line = report.shops[report.shops.length - 1]!;
       const routing = routes.get(key);
       if (routing) line.routing = routing;
+      const held = pending.get(key);
+      if (held) line.leadsAwaitingAcceptance = held;
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
       line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
       if (s.source === "tiktokshop")
@@ -254,6 +260,10 @@ function renderText(r: StatusReport): string {
     if (s.orderCallsToday) lines.push(`order calls ${s.source}:${s.shopId} today: ${s.orderCallsToday}`);
   }
   for (const s of r.shops) if (s.replies) lines.push(replyStatusText(`${s.source}:${s.shopId}`, s.replies));
+  for (const s of r.shops) {
+    const held = s.leadsAwaitingAcceptance;
+    if (held) lines.push(pendingLeadsText(`${s.source}:${s.shopId}`, held, Date.now()));
+  }
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }
