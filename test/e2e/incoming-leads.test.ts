@@ -11,6 +11,8 @@ import type { Config } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimLead } from "../../src/sim/kommo/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { installDaemonFakeTime } from "../helpers/daemon-fake-time.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 const CHECK_MS = 250;
@@ -143,24 +145,38 @@ describe("incoming leads stay incoming until a person accepts them", () => {
     expect(b.kommo.incomingLeadWrites()).toEqual([]);
   });
 
+  // On the daemon's fake time (test/helpers/daemon-fake-time.ts): the Kommo simulator's 7/s window, the daemon's
+  // REST pacing and the acceptance checks all read the same fake clock, so the 50 leads take the time their HTTP
+  // takes, and a request's arrival is stamped with the time the daemon sent it at.
   it("50 pending leads accepted at once: all enriched, REST within 7 calls per second, none written while incoming", async () => {
-    const { b, config } = await world();
-    daemon = await start(config);
-    const N = 50;
-    for (let i = 0; i < N; i++) {
-      await b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
-        buyerName: `Buyer ${i}`,
-      });
+    const time = installDaemonFakeTime();
+    try {
+      const { b, config } = await time.settle(world(), "the testbed");
+      daemon = await time.settle(start(config), "the daemon to start");
+      const N = 50;
+      for (let i = 0; i < N; i++) {
+        await time.settle(
+          b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
+            buyerName: `Buyer ${i}`,
+          }),
+          "a buyer's message",
+        );
+      }
+      await time.until("50 leads pending", async () => (await pendingCount()) === N, 90_000);
+      for (const l of b.kommo.leads()) b.kommo.acceptLead(l.id);
+      await time.until(
+        "50 leads enriched",
+        () => b.kommo.leads().filter((l) => l.tags.includes("agency-a")).length === N,
+        60_000,
+      );
+      expect(b.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
+      expect(b.kommo.requestLog().filter((r) => r.host === "rest" && r.status === 429)).toEqual([]);
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
+    } finally {
+      await time.settle(stopDaemonAndBed(daemon, bed), "the daemon and the simulators to stop");
+      daemon = undefined;
+      bed = undefined;
+      time.uninstall();
     }
-    await waitForAsync("50 leads pending", async () => (await pendingCount()) === N, 90_000);
-    for (const l of b.kommo.leads()) b.kommo.acceptLead(l.id);
-    await waitFor(
-      "50 leads enriched",
-      () => b.kommo.leads().filter((l) => l.tags.includes("agency-a")).length === N,
-      60_000,
-    );
-    expect(b.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
-    expect(b.kommo.requestLog().filter((r) => r.host === "rest" && r.status === 429)).toEqual([]);
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  }, 180_000);
+  }, 60_000);
 });

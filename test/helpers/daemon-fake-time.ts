@@ -17,7 +17,10 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 export interface DaemonFakeTime {
   /** Settles `p` while moving fake time (at most `limitMs` of it: then it throws, naming `what`). */
   settle<T>(p: Promise<T>, what?: string, limitMs?: number): Promise<T>;
-  /** Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). */
+  /**
+   * Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). `done` may
+   * be asynchronous (a read of the daemon's state port).
+   */
   until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
   /** Puts the real timers and the direct exchange back. */
   uninstall(): void;
@@ -34,7 +37,7 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
 
   async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
     const deadline = Date.now() + limitMs;
-    while (!done()) {
+    while (!(await done())) {
       if (Date.now() > deadline)
         throw new Error(`timed out (${limitMs} ms of fake time) waiting for ${what}`);
       await nextTurn();
