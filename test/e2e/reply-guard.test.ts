@@ -12,6 +12,8 @@ import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { installDaemonFakeTime } from "../helpers/daemon-fake-time.js";
 import { waitFor } from "../helpers/wait.js";
 
 const MIN = 60_000;
@@ -178,21 +180,42 @@ describe("reply-time guard", () => {
     expect(tasksOf(b, w.leadId)).toHaveLength(1);
   }, 30_000);
 
+  // On the daemon's fake time (test/helpers/daemon-fake-time.ts): the guard's clock (Date.now plus the skew), its
+  // ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so the 50 leads
+  // and tasks take the time their HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
   it("50 overdue conversations at once: one task each, Kommo REST within 7 requests per second", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
-    const b = bed;
-    await runDaemon(b);
-    const waits = [];
-    for (let i = 0; i < 50; i++) waits.push(await buyerWaits(b, `80${i}`, `Pesan ${i}`));
-    skew = 481 * MIN;
-    await waitFor("50 tasks", () => b.kommo.tasks().length >= 50, 90_000);
-    for (const w of waits) expect(tasksOf(b, w.leadId)).toHaveLength(1);
-    const refused = b.kommo
-      .requestLog()
-      .filter((r) => r.host === "rest" && (r.status === 429 || r.status === 403));
-    expect(refused).toEqual([]);
-    expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
-  }, 120_000);
+    const time = installDaemonFakeTime();
+    try {
+      bed = await time.settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+      const b = bed;
+      await time.settle(runDaemon(b), "the daemon to start");
+      const leads: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const text = `Pesan ${i}`;
+        b.tiktokshop.buyerSends(b.shopId, { id: `80${i}`, name: `Buyer 80${i}` }, text);
+        let leadId: number | undefined;
+        await time.until(`"${text}" in Kommo with its lead`, () => {
+          const msg = b.kommo.received(b.scopeId).find((m) => m.direction === "in" && m.text === text);
+          leadId = msg && b.kommo.leads().find((l) => l.chatAmojoId === msg.chatAmojoId)?.id;
+          return leadId;
+        });
+        leads.push(leadId!);
+      }
+      skew = 481 * MIN;
+      await time.until("50 tasks", () => b.kommo.tasks().length >= 50, 90_000);
+      for (const leadId of leads) expect(tasksOf(b, leadId)).toHaveLength(1);
+      const refused = b.kommo
+        .requestLog()
+        .filter((r) => r.host === "rest" && (r.status === 429 || r.status === 403));
+      expect(refused).toEqual([]);
+      expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
+    } finally {
+      await time.settle(stopDaemonAndBed(daemon, bed), "the daemon and the simulators to stop");
+      daemon = undefined;
+      bed = undefined;
+      time.uninstall();
+    }
+  }, 60_000);
 
   it("fetches the platform's Customer Service figures at most once a day, across restarts, counted as a CS call", async () => {
     bed = await startTikTokShopTestbed({ mode: "webhook" });
