@@ -7,7 +7,7 @@
  * first. What a request's arrival is stamped with is then the time the daemon sent it at, without the jitter of a
  * busy machine.
  */
-import { afterEach, beforeEach, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
 
 const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
@@ -66,25 +66,46 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
   };
 }
 
+/** What a test file holds on to: the current DaemonFakeTime, and what to close (newest first) at the end. */
+export interface DaemonFakeTimeScope {
+  fake: () => DaemonFakeTime;
+  cleanup: Array<() => Promise<void>>;
+}
+
+function fakeTimeScope(
+  before: (fn: () => void) => void,
+  after: (fn: () => Promise<void>) => void,
+): DaemonFakeTimeScope {
+  let current: DaemonFakeTime | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  before(() => {
+    current = installDaemonFakeTime();
+  });
+  after(async () => {
+    const fake = current!;
+    try {
+      for (const c of cleanup.splice(0).reverse())
+        await fake.settle(c(), "the daemon and the simulators to stop");
+    } finally {
+      fake.uninstall();
+    }
+  });
+  return { fake: () => current!, cleanup };
+}
+
 /**
  * Every test of the file on daemon fake time: installed before each test; after it, what the test put in
  * `cleanup` (closing simulators, stopping daemons) runs newest first, still on fake time (stopping waits on the
  * daemon's timers), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
  */
-export function daemonFakeTimeEachTest(): {
-  fake: () => DaemonFakeTime;
-  cleanup: Array<() => Promise<void>>;
-} {
-  let current: DaemonFakeTime | undefined;
-  const cleanup: Array<() => Promise<void>> = [];
-  beforeEach(() => {
-    current = installDaemonFakeTime();
-  });
-  afterEach(async () => {
-    const fake = current!;
-    for (const c of cleanup.splice(0).reverse())
-      await fake.settle(c(), "the daemon and the simulators to stop");
-    fake.uninstall();
-  });
-  return { fake: () => current!, cleanup };
+export function daemonFakeTimeEachTest(): DaemonFakeTimeScope {
+  return fakeTimeScope(beforeEach, afterEach);
+}
+
+/**
+ * One daemon fake time for a whole describe block whose tests share a daemon set up in beforeAll (call it inside
+ * the describe, before that beforeAll): installed before the block, `cleanup` run and the real timers back after it.
+ */
+export function daemonFakeTimeWholeDescribe(): DaemonFakeTimeScope {
+  return fakeTimeScope(beforeAll, afterAll);
 }
