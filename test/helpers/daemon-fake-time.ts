@@ -8,11 +8,13 @@
  * busy machine.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
-import { directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
+import { currentExchange, directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
 
 const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+/** The real setTimeout, taken before any test fakes it. */
+const realSetTimeout = globalThis.setTimeout;
 
 export interface DaemonFakeTime {
   /** Settles `p` while moving fake time (at most `limitMs` of it: then it throws, naming `what`). */
@@ -22,6 +24,17 @@ export interface DaemonFakeTime {
    * be asynchronous (a read of the daemon's state port).
    */
   until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
+  /**
+   * Settles `p` with fake time moving at the real clock's pace (at most `limitMs` of it): for work done on another
+   * thread that the fake-time loop cannot see, such as an HTTP worker thread starting up.
+   */
+  settleAtRealPace<T>(p: Promise<T>, what: string, limitMs?: number): Promise<T>;
+  /**
+   * Counts the exchanges of the exchange set now as well: call it after starting a daemon with an HTTP worker,
+   * whose exchange (calls answered on the worker thread) then replaced the counting one, so that time does not
+   * move while one of those calls is on the wire either.
+   */
+  countCurrentExchange(): void;
   /** Puts the real timers and the direct exchange back. */
   uninstall(): void;
 }
@@ -29,11 +42,13 @@ export interface DaemonFakeTime {
 export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
   vi.useFakeTimers({ toFake: [...FAKED] });
   let inFlight = 0;
-  const counting: Exchange = (call) => {
-    inFlight++;
-    return directExchange(call).finally(() => inFlight--);
-  };
-  const previous = setExchange(counting);
+  const counting =
+    (inner: Exchange): Exchange =>
+    (call) => {
+      inFlight++;
+      return inner(call).finally(() => inFlight--);
+    };
+  const previous = setExchange(counting(directExchange));
 
   async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
     const deadline = Date.now() + limitMs;
@@ -58,6 +73,22 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
       );
       await until(what, () => settled, limitMs);
       return p;
+    },
+    async settleAtRealPace(p, what, limitMs = 30_000) {
+      let settled = false;
+      void p.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      for (let waited = 0; !settled; waited += stepMs) {
+        if (waited > limitMs) throw new Error(`timed out (${limitMs} ms) waiting for ${what}`);
+        await new Promise((r) => realSetTimeout(r, stepMs));
+        await vi.advanceTimersByTimeAsync(stepMs);
+      }
+      return p;
+    },
+    countCurrentExchange() {
+      setExchange(counting(currentExchange()));
     },
     uninstall() {
       setExchange(previous);
