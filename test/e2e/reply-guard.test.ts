@@ -34,12 +34,8 @@ beforeEach(() => {
   });
 });
 
-/** Moves fake time until `probe` returns a truthy value, and returns it. */
-async function waitFor<T>(what: string, probe: () => T | undefined | false, limitMs?: number): Promise<T> {
-  let found: T | undefined | false;
-  await time().until(what, () => (found = probe()), limitMs);
-  return found as T;
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
 
 /** Settles `p` on fake time. */
 const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);

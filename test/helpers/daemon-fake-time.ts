@@ -24,6 +24,8 @@ export interface DaemonFakeTime {
    * be asynchronous (a read of the daemon's state port).
    */
   until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
+  /** until(), returning the truthy value `probe` gave (waitFor of test/helpers/wait.ts, on fake time). */
+  waitFor<T>(what: string, probe: () => T | undefined | false, limitMs?: number): Promise<T>;
   /**
    * Settles `p` with fake time moving at the real clock's pace (at most `limitMs` of it): for work done on another
    * thread that the fake-time loop cannot see, such as an HTTP worker thread starting up.
@@ -65,6 +67,11 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
 
   return {
     until,
+    async waitFor<T>(what: string, probe: () => T | undefined | false, limitMs?: number): Promise<T> {
+      let found: T | undefined | false;
+      await until(what, () => (found = probe()), limitMs);
+      return found as T;
+    },
     async settle(p, what = "a promise", limitMs) {
       let settled = false;
       void p.then(
