@@ -4,15 +4,18 @@
  * is what a timeout looks like to the bridge) and send 429 bursts. Everything still arrives exactly once, replies
  * are each posted once with one delivery status (repeated only when amojo stored it but the answer was lost), and
  * Kommo REST never sees more than 7 requests in any second.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts), one per source for its shared daemon: the retry
+ * backoffs, the platforms' webhook retries, the REST pacing and the simulators' arrival stamps all read the same
+ * fake clock, and time moves only while no call (the HTTP worker's included) is on the wire.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningDaemon } from "../../src/daemon/daemon.js";
-import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { startConnectedDaemon } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeWholeDescribe } from "../helpers/daemon-fake-time.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
 import { SOURCE_WORLDS, type SourceWorld } from "../helpers/source-worlds.js";
-import { waitFor } from "../helpers/wait.js";
 
 const ROOMS = 20;
 const PER_ROOM = 5;
@@ -34,16 +37,22 @@ function injectFaults(w: SourceWorld, i: number): void {
 }
 
 describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
+  const { fake: time, cleanup } = daemonFakeTimeWholeDescribe();
   let w: SourceWorld;
   let daemon: RunningDaemon;
+  const waitFor = (what: string, done: () => unknown, limitMs?: number) => time().until(what, done, limitMs);
 
   beforeAll(async () => {
-    w = await start({ mode: "hybrid", pollIntervalSeconds: 5 });
+    w = await time().settle(start({ mode: "hybrid", pollIntervalSeconds: 5 }), "the testbed");
+    cleanup.push(() => w.close());
     // As under `tokokommo serve`: every call to the simulators goes through the HTTP worker thread.
-    daemon = await startConnectedDaemon(w, { httpWorker: HTTP_WORKER_SCRIPT, engine: { maxRetryMs: 800 } });
+    daemon = await time().settleAtRealPace(
+      startConnectedDaemon(w, { httpWorker: HTTP_WORKER_SCRIPT, engine: { maxRetryMs: 800 } }),
+      "the daemon and its HTTP worker thread to start",
+    );
+    cleanup.push(() => daemon.stop());
+    time().countCurrentExchange();
   });
-
-  afterAll(() => stopDaemonAndBed(daemon, w));
 
   it("buyers' messages and managers' replies each arrive exactly once under 5xx, drops and 429 bursts", async () => {
     // The simulators stamp a request's arrival when this process's event loop gets to it; the daemon runs in the
@@ -55,11 +64,11 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
     for (let i = 0; i < ROOMS * PER_ROOM; i++) {
       injectFaults(w, i);
       const room = i % ROOMS;
-      const sent = await w.buyerSends(`fault-buyer-${room}`, `tanya ${i} dari ${room}`);
+      const sent = await time().settle(w.buyerSends(`fault-buyer-${room}`, `tanya ${i} dari ${room}`));
       rooms.set(room, sent.roomId);
       conversations.set(room, sent.conversationId);
     }
-    await w.settleWebhooks();
+    await time().settle(w.settleWebhooks(), "the webhooks");
     const incoming = () =>
       w.kommo.received(w.scopeId).filter((m) => m.direction === "in" && m.text.startsWith("tanya "));
     await waitFor("every buyer message in Kommo", () => incoming().length >= ROOMS * PER_ROOM, 30_000);
@@ -69,10 +78,9 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
     for (const [room, roomId] of rooms) {
       injectFaults(w, room * 3);
       const text = `jawaban untuk kamar ${room}`;
-      const amojoId = await w.kommo.managerReplies(w.scopeId, conversations.get(room)!, {
-        type: "text",
-        text,
-      });
+      const amojoId = await time().settle(
+        w.kommo.managerReplies(w.scopeId, conversations.get(room)!, { type: "text", text }),
+      );
       replies.push({ amojoId, roomId, text });
     }
     await waitFor(
@@ -81,13 +89,14 @@ describe.each(SOURCE_WORLDS)("faults: $name", ({ start }) => {
       30_000,
     );
     // One more round of buyer messages: the rooms are synced again, now with the bridge's replies in them.
-    for (const [room] of rooms) await w.buyerSends(`fault-buyer-${room}`, `tanya terakhir ${room}`);
-    await w.settleWebhooks();
+    for (const [room] of rooms)
+      await time().settle(w.buyerSends(`fault-buyer-${room}`, `tanya terakhir ${room}`));
+    await time().settle(w.settleWebhooks(), "the webhooks");
     const total = ROOMS * PER_ROOM + ROOMS;
     await waitFor("the last round in Kommo", () => incoming().length >= total, 30_000);
     // Nothing can still add a message: no webhook retry due, no sync or delivery job open.
     await waitFor("no webhook retry due", () => w.webhooksSettled(), 15_000);
-    await waitForMarketplaceJobsDone(daemon.store, 15_000);
+    await time().settle(waitForMarketplaceJobsDone(daemon.store, 15_000), "no job open");
 
     const got = incoming();
     expect(got).toHaveLength(total);

@@ -5,24 +5,35 @@
  * leadTags and responsible user, and moves it into the shop's pipeline; an autoAccept shop's lead is accepted by the
  * bridge with its responsible user and enriched at once; a restart while leads are pending loses nothing; a declined
  * lead is dropped; 50 pending leads accepted at once stay within 7 REST calls per second.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the Kommo simulator's 7/s window, the daemon's
+ * REST pacing and the acceptance checks all read the same fake clock, so each case takes the time its HTTP takes,
+ * and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimLead } from "../../src/sim/kommo/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor, waitForAsync } from "../helpers/wait.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 
 const CHECK_MS = 250;
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 
-afterEach(async () => {
-  await daemon?.stop();
-  daemon = undefined;
-  await bed?.close();
-  bed = undefined;
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
+beforeEach(() => {
+  cleanup.push(async () => {
+    await stopDaemonAndBed(daemon, bed);
+    daemon = undefined;
+    bed = undefined;
+  });
 });
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
+const waitForAsync = (what: string, probe: () => Promise<unknown>, limitMs?: number) =>
+  time().until(what, probe, limitMs);
+const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 /** Shop 0: a manager accepts its leads (pipeline, user and tags of its own); shop 1: autoAccept. */
 function agencyConfig(b: Testbed, pipelineId: number): Config {
@@ -37,21 +48,23 @@ function agencyConfig(b: Testbed, pipelineId: number): Config {
 }
 
 async function start(config: Config): Promise<RunningDaemon> {
-  const d = await startDaemon({
-    config,
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500, leadAcceptanceCheckMs: CHECK_MS },
-  });
-  await bed!.connectDaemon(d.url);
+  const d = await settle(
+    startDaemon({
+      config,
+      port: 0,
+      engine: { baseRetryMs: 50, maxRetryMs: 500, leadAcceptanceCheckMs: CHECK_MS },
+    }),
+    "the daemon to start",
+  );
+  await settle(bed!.connectDaemon(d.url));
   return d;
 }
 
 async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: number }> {
-  const b = await startTestbed({
-    mode: "webhook",
-    shops: 2,
-    kommo: { rateLimit: { rps: 7, windowMs: 1000 } },
-  });
+  const b = await settle(
+    startTestbed({ mode: "webhook", shops: 2, kommo: { rateLimit: { rps: 7, windowMs: 1000 } } }),
+    "the testbed",
+  );
   bed = b;
   const shopPipeline = b.kommo.addPipeline(b.accountId, "Shop A").id;
   // The integration may not manage lead sources (no lead_sources location): Kommo makes every lead in the default
@@ -63,7 +76,7 @@ async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: numb
 /** The lead of a buyer's chat, once Kommo made it. */
 async function leadOfBuyer(b: Testbed, shop: number, buyer: string): Promise<SimLead> {
   const shopId = b.shops[shop]!.shopId;
-  const sent = await b.tokopedia.buyerSends(shopId, buyer, "halo kak", { buyerName: buyer });
+  const sent = await settle(b.tokopedia.buyerSends(shopId, buyer, "halo kak", { buyerName: buyer }));
   const chat = await waitFor("the buyer's chat and lead in Kommo", () =>
     b.kommo.chats(b.scopeId).find((c) => c.conversationId === `tkp:${shopId}:${sent.msgId}` && c.leadId),
   );
@@ -131,7 +144,7 @@ describe("incoming leads stay incoming until a person accepts them", () => {
     const kept = await leadOfBuyer(b, 0, "8301");
     const declined = await leadOfBuyer(b, 0, "8302");
     await waitForAsync("both leads pending", async () => (await pendingCount()) === 2);
-    await daemon.stop();
+    await settle(daemon.stop());
     daemon = undefined;
     b.kommo.acceptLead(kept.id);
     b.kommo.declineLead(declined.id);
@@ -148,9 +161,11 @@ describe("incoming leads stay incoming until a person accepts them", () => {
     daemon = await start(config);
     const N = 50;
     for (let i = 0; i < N; i++) {
-      await b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
-        buyerName: `Buyer ${i}`,
-      });
+      await settle(
+        b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
+          buyerName: `Buyer ${i}`,
+        }),
+      );
     }
     await waitForAsync("50 leads pending", async () => (await pendingCount()) === N, 90_000);
     for (const l of b.kommo.leads()) b.kommo.acceptLead(l.id);
@@ -162,5 +177,5 @@ describe("incoming leads stay incoming until a person accepts them", () => {
     expect(b.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
     expect(b.kommo.requestLog().filter((r) => r.host === "rest" && r.status === 429)).toEqual([]);
     expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  }, 180_000);
+  }, 60_000);
 });

@@ -5,49 +5,63 @@
  * left the incoming stage meanwhile, sets its sale value to the latest open order's total. Without the Order
  * scope: one warning, no note, chat unaffected. Legacy Tokopedia (no order API): the invoice codes the buyer shares
  * in chat are listed on one note.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the daemon's retries, acceptance checks and
+ * coalescing windows run on the fake clock, so each case takes the time its HTTP takes.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor, waitForAsync } from "../helpers/wait.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 
 const ORDER_SCOPES = ["seller.authorization.info", "seller.customer_service", "seller.order.info"];
 let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  daemon = undefined;
-  bed = undefined;
-  warnings.length = 0;
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
+beforeEach(() => {
+  cleanup.push(async () => {
+    await stopDaemonAndBed(daemon, bed);
+    daemon = undefined;
+    bed = undefined;
+    warnings.length = 0;
+  });
 });
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
+const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 async function start(
   withOrderScope: boolean,
   leadAcceptanceCheckMs?: number,
   shopSettings?: Record<string, unknown>,
 ): Promise<TikTokShopTestbed> {
-  bed = await startTikTokShopTestbed({ mode: "webhook", ...(shopSettings ? { shopSettings } : {}) });
+  bed = await settle(
+    startTikTokShopTestbed({ mode: "webhook", ...(shopSettings ? { shopSettings } : {}) }),
+    "the testbed",
+  );
   if (withOrderScope) bed.tiktokshop.setScopes(bed.openId, ORDER_SCOPES);
   const config: Config = { ...bed.config, orders: { enabled: true, quietHours: 6, days: 90 } };
-  daemon = await startDaemon({
-    config,
-    port: 0,
-    engine: {
-      baseRetryMs: 50,
-      maxRetryMs: 500,
-      ...(leadAcceptanceCheckMs !== undefined ? { leadAcceptanceCheckMs } : {}),
-    },
-    log: (level, msg, details) => {
-      if (level === "warn") warnings.push({ msg, ...(details ? { details } : {}) });
-    },
-  });
-  await bed.connectDaemon(daemon.url);
+  daemon = await settle(
+    startDaemon({
+      config,
+      port: 0,
+      engine: {
+        baseRetryMs: 50,
+        maxRetryMs: 500,
+        ...(leadAcceptanceCheckMs !== undefined ? { leadAcceptanceCheckMs } : {}),
+      },
+      log: (level, msg, details) => {
+        if (level === "warn") warnings.push({ msg, ...(details ? { details } : {}) });
+      },
+    }),
+    "the daemon to start",
+  );
+  await settle(bed.connectDaemon(daemon.url));
   return bed;
 }
 
@@ -68,7 +82,7 @@ describe("orders note on the lead", () => {
     b.tiktokshop.orders.add(b.shopId, "9101", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });
     await buyerWritesAndArrives(b, "9101", "Halo kak, topinya ready?");
     const note = await waitFor("the orders note", () => b.kommo.notes()[0]);
-    await waitForAsync("the lead pending", async () => (await daemon!.store.pendingLeads.count()) === 1);
+    await time().until("the lead pending", async () => (await daemon!.store.pendingLeads.count()) === 1);
     // Every job done (the note's refresh found the lead incoming and wrote no value) before the manager accepts.
     await waitFor("the queue drained", () =>
       daemon!.store.jobs.counts().every((c) => c.pending === 0 && c.running === 0),
@@ -154,7 +168,7 @@ describe("orders note on the lead", () => {
       () => b.kommo.leads().find((l) => l.id === lead.id)?.price === 35000,
     );
     // Order calls are counted in the state file and shown by `status` (not as Customer Service calls).
-    const status = await statusCommand({}, { config: b.configPath });
+    const status = await settle(statusCommand({}, { config: b.configPath }), "tokokommo status");
     const line = (status.json as { shops: Array<{ orderCallsToday?: number; quota?: { used: number } }> })
       .shops[0]!;
     expect(line.orderCallsToday).toBe(orderSearches(b).length);
@@ -181,18 +195,15 @@ describe("orders note on the lead", () => {
 });
 
 describe("legacy Tokopedia: invoices shared in chat on the lead's note", () => {
-  let tkp: Testbed | undefined;
-  afterEach(async () => {
-    await tkp?.close();
-    tkp = undefined;
-  });
-
   it("lists each invoice code once in one note, and makes no note for a chat without invoices", async () => {
-    tkp = await startTestbed({ mode: "webhook" });
-    const t = tkp;
+    const t: Testbed = await settle(startTestbed({ mode: "webhook" }), "the testbed");
+    cleanup.push(() => t.close());
     const shopId = t.shops[0]!.shopId;
-    daemon = await startDaemon({ config: t.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } });
-    await t.connectDaemon(daemon.url);
+    daemon = await settle(
+      startDaemon({ config: t.config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500 } }),
+      "the daemon to start",
+    );
+    await settle(t.connectDaemon(daemon.url));
     const invoice = (code: string) => ({
       kind: "invoice" as const,
       code,
@@ -205,15 +216,21 @@ describe("legacy Tokopedia: invoices shared in chat on the lead's note", () => {
         const m = t.kommo.received(t.scopeId).filter((x) => x.direction === "in");
         return m.length >= n ? m : undefined;
       });
-    await t.tokopedia.buyerSends(shopId, "7101", "Halo kak", { buyerName: "Tanpa Invoice" });
-    await t.tokopedia.buyerSends(shopId, "7102", "Kak, pesanan ini?", { buyerName: "Sari" });
+    await settle(t.tokopedia.buyerSends(shopId, "7101", "Halo kak", { buyerName: "Tanpa Invoice" }));
+    await settle(t.tokopedia.buyerSends(shopId, "7102", "Kak, pesanan ini?", { buyerName: "Sari" }));
     await arrived(2);
-    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" });
+    await settle(
+      t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" }),
+    );
     const note = await waitFor("the invoice note", () =>
       t.kommo.notes().find((n) => String(n.params.text).includes("INV/20261128/MPL/3541")),
     );
-    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261201/MPL/3600"), { buyerName: "Sari" });
-    await t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" });
+    await settle(
+      t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261201/MPL/3600"), { buyerName: "Sari" }),
+    );
+    await settle(
+      t.tokopedia.buyerSends(shopId, "7102", invoice("INV/20261128/MPL/3541"), { buyerName: "Sari" }),
+    );
     await waitFor("the second invoice on the same note", () =>
       String(t.kommo.notes().find((n) => n.id === note.id)?.params.text).includes("INV/20261201/MPL/3600"),
     );

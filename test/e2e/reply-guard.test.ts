@@ -5,14 +5,18 @@
  * accepted (never while incoming); a manager's reply completes the task and removes the tag; a reply typed in
  * Seller Center and mirrored counts as a reply; a restart loses nothing and makes no second task; a create whose
  * answer was lost is found, not repeated; 50 overdue conversations at once keep Kommo REST within 7 requests/s.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the guard's clock (Date.now plus the skew), its
+ * ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so each case takes
+ * the time its HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
-import { waitFor } from "../helpers/wait.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 
 const MIN = 60_000;
 let bed: TikTokShopTestbed | undefined;
@@ -20,13 +24,21 @@ let daemon: RunningDaemon | undefined;
 let skew = 0;
 const guardNow = () => Date.now() + skew;
 
-afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  daemon = undefined;
-  bed = undefined;
-  skew = 0;
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
+beforeEach(() => {
+  cleanup.push(async () => {
+    await stopDaemonAndBed(daemon, bed);
+    daemon = undefined;
+    bed = undefined;
+    skew = 0;
+  });
 });
+
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
+
+/** Settles `p` on fake time. */
+const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 function guardConfig(b: TikTokShopTestbed): Config {
   const shops = b.config.shops.map((s) => ({ ...s, responsibleUserId: 4242 }));
@@ -38,14 +50,19 @@ function guardConfig(b: TikTokShopTestbed): Config {
 }
 
 async function runDaemon(b: TikTokShopTestbed): Promise<RunningDaemon> {
-  daemon = await startDaemon({
-    config: guardConfig(b),
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500, guardNow, guardTickMs: 200 },
-  });
-  await b.connectDaemon(daemon.url);
+  daemon = await settle(
+    startDaemon({
+      config: guardConfig(b),
+      port: 0,
+      engine: { baseRetryMs: 50, maxRetryMs: 500, guardNow, guardTickMs: 200 },
+    }),
+    "the daemon to start",
+  );
+  await settle(b.connectDaemon(daemon.url));
   return daemon;
 }
+
+const startBed = () => settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
 
 async function buyerWaits(b: TikTokShopTestbed, buyerId: string, text: string) {
   const sent = b.tiktokshop.buyerSends(b.shopId, { id: buyerId, name: `Buyer ${buyerId}` }, text);
@@ -62,7 +79,7 @@ async function buyerWaits(b: TikTokShopTestbed, buyerId: string, text: string) {
 async function ticksPass(d: RunningDaemon): Promise<void> {
   for (let i = 0; i < 3; i++) {
     d.engine.guard!.wake();
-    await d.engine.guard!.settled();
+    await settle(d.engine.guard!.settled(), "the guard's tick");
   }
 }
 
@@ -71,7 +88,7 @@ const tasksOf = (b: TikTokShopTestbed, leadId: number) =>
 
 describe("reply-time guard", () => {
   it("one task at the warning time, the tag once accepted, both undone by a manager's reply", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7001", "Kak, ukuran M ada?");
@@ -106,7 +123,7 @@ describe("reply-time guard", () => {
     await ticksPass(d);
     expect(tasksOf(b, w.leadId)).toHaveLength(1);
 
-    await b.kommo.managerReplies(b.scopeId, w.conversation, { type: "text", text: "Ada kak, ready" });
+    await settle(b.kommo.managerReplies(b.scopeId, w.conversation, { type: "text", text: "Ada kak, ready" }));
     await waitFor("the task completed", () => tasksOf(b, w.leadId)[0]?.isCompleted);
     expect(tasksOf(b, w.leadId)[0]!.resultText).toMatch(/reply went to the buyer/);
     await waitFor(
@@ -118,12 +135,12 @@ describe("reply-time guard", () => {
           ?.tags.includes("reply overdue"),
     );
     expect(tasksOf(b, w.leadId)).toHaveLength(1);
-    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    const metrics = await settle(fetch(`${d.url}/metrics`).then((r) => r.text()));
     expect(metrics).toMatch(/tokokommo_reply_overdue_tasks_total\{source="tiktokshop",shop="[^"]+"\} 1/);
   }, 30_000);
 
   it("a reply typed in Seller Center and mirrored counts as a reply", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7002", "Bisa COD?");
@@ -134,21 +151,21 @@ describe("reply-time guard", () => {
       b.kommo.received(b.scopeId).find((m) => m.text === "Bisa kak"),
     );
     await waitFor("the task completed", () => tasksOf(b, w.leadId)[0]?.isCompleted);
-    const waiting = await d.store.replyWaits.waitingNow("tiktokshop", b.shopId);
+    const waiting = await settle(d.store.replyWaits.waitingNow("tiktokshop", b.shopId));
     expect(waiting.count).toBe(0);
   }, 30_000);
 
   it("a restart loses nothing: overdue after downtime is handled at once, and never twice", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     const d1 = await runDaemon(b);
     const w = await buyerWaits(b, "7003", "Halo?");
-    await d1.stop();
+    await settle(d1.stop());
     daemon = undefined;
     skew = 600 * MIN; // the daemon was down past the warning time
     const d2 = await runDaemon(b);
     await waitFor("the overdue task right after the start", () => tasksOf(b, w.leadId)[0]);
-    await d2.stop();
+    await settle(d2.stop());
     daemon = undefined;
     const d3 = await runDaemon(b);
     await ticksPass(d3);
@@ -156,7 +173,7 @@ describe("reply-time guard", () => {
   }, 30_000);
 
   it("a create whose answer was lost is found by its marker, not made twice", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7004", "Stok?");
@@ -179,7 +196,7 @@ describe("reply-time guard", () => {
   }, 30_000);
 
   it("50 overdue conversations at once: one task each, Kommo REST within 7 requests per second", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     await runDaemon(b);
     const waits = [];
@@ -192,10 +209,10 @@ describe("reply-time guard", () => {
       .filter((r) => r.host === "rest" && (r.status === 429 || r.status === 403));
     expect(refused).toEqual([]);
     expect(b.kommo.maxRequestsInWindow({ host: "rest", windowMs: 1000 })).toBeLessThanOrEqual(7);
-  }, 120_000);
+  }, 60_000);
 
   it("fetches the platform's Customer Service figures at most once a day, across restarts, counted as a CS call", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
+    bed = await startBed();
     const b = bed;
     const perfCalls = () =>
       b.tiktokshop.calls().filter((c) => c.path === "/customer_service/202407/performance" && c.code === 0);
@@ -204,7 +221,7 @@ describe("reply-time guard", () => {
     b.tiktokshop.agentSendsInSellerCenter(w.conversationId, "Halo juga");
     await waitFor("the figures fetched", () => perfCalls().length === 1);
     await ticksPass(d1);
-    await d1.stop();
+    await settle(d1.stop());
     daemon = undefined;
     const d2 = await runDaemon(b);
     await ticksPass(d2);
@@ -213,9 +230,9 @@ describe("reply-time guard", () => {
     await waitFor("the figures fetched again a day later", () => perfCalls().length === 2);
     await ticksPass(d2);
     expect(perfCalls()).toHaveLength(2);
-    await d2.stop();
+    await settle(d2.stop());
     daemon = undefined;
-    const status = await statusCommand({}, { config: b.configPath });
+    const status = await settle(statusCommand({}, { config: b.configPath }), "tokokommo status");
     const line = (status.json as { shops: Array<{ replies: ReplyStatus; quota?: { used: number } }> })
       .shops[0]!;
     expect(line.replies.platform).toMatchObject({

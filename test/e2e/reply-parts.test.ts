@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+/**
+ * Long replies and pictures split into parts over real HTTP (TikTok Shop simulator -> daemon -> Kommo simulator),
+ * a part failing on the way. On the daemon's fake time (test/helpers/daemon-fake-time.ts), one for the file's
+ * shared daemon: the retries run on the fake clock, so each case takes the time its HTTP takes.
+ */
+import { beforeAll, expect, it } from "vitest";
 import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
-import {
-  PNG,
-  startConnectedDaemon,
-  startPictureServer,
-  stopDaemonAndBed,
-} from "../helpers/connected-daemon.js";
-import { waitFor } from "../helpers/wait.js";
+import { PNG, startConnectedDaemon, startPictureServer } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeWholeDescribe } from "../helpers/daemon-fake-time.js";
 
 /** The sends of chat messages (not reads, not read receipts, not uploads). */
 const SEND = { method: "POST", pathEndsWith: "/messages" } as const;
@@ -16,16 +16,25 @@ let bed: TikTokShopTestbed;
 let daemon: RunningDaemon;
 let media: Awaited<ReturnType<typeof startPictureServer>> | undefined;
 
+const { fake: time, cleanup } = daemonFakeTimeWholeDescribe();
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
+
 beforeAll(async () => {
-  media = await startPictureServer("/chart.png");
-  bed = await startTikTokShopTestbed({ mode: "webhook" });
-  daemon = await startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } });
+  media = await time().settle(startPictureServer("/chart.png"));
+  cleanup.push(() => media!.close());
+  bed = await time().settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+  cleanup.push(() => bed.close());
+  daemon = await time().settle(
+    startConnectedDaemon(bed, { engine: { maxRetryMs: 200 } }),
+    "the daemon to start",
+  );
+  cleanup.push(() => daemon.stop());
 });
 
-afterAll(async () => {
-  await stopDaemonAndBed(daemon, bed);
-  await media?.close();
-});
+/** A manager's reply in Kommo (settled on fake time); its amojo message id. */
+const managerReplies = (conv: string, content: Parameters<TikTokShopTestbed["kommo"]["managerReplies"]>[2]) =>
+  time().settle(bed.kommo.managerReplies(bed.scopeId, conv, content), "the manager's reply");
 
 async function openChat(buyerId: string, text: string) {
   const sent = bed.tiktokshop.buyerSends(bed.shopId, { id: buyerId, name: `Buyer ${buyerId}` }, text);
@@ -43,7 +52,7 @@ it("a 2,500-character reply whose second part gets a 500 reaches the buyer as ex
   const chat = await openChat("9301", "Tolong jelaskan semuanya");
   const long = `${"Detail produk lengkap. ".repeat(109)}Selesai.`.slice(0, 2500);
   bed.tiktokshop.failNext(1, { status: 500, ...SEND, skip: 1 });
-  const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, { type: "text", text: long });
+  const amojoId = await managerReplies(chat.conv, { type: "text", text: long });
   await waitFor("delivered", () => bed.kommo.deliveryStatuses(amojoId).find((s) => s.status === 1));
   const parts = sentByBridge(chat.conversationId);
   expect(parts.map((p) => p.type)).toEqual(["TEXT", "TEXT"]);
@@ -66,7 +75,7 @@ it("a 2,500-character reply whose second part gets a 500 reaches the buyer as ex
 it("a captioned picture whose caption send fails reaches the buyer as IMAGE, TEXT", async () => {
   const chat = await openChat("9302", "Ada size chart?");
   bed.tiktokshop.failNext(1, { status: 500, ...SEND, skip: 1 });
-  const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
+  const amojoId = await managerReplies(chat.conv, {
     type: "picture",
     media: `${media!.url}/chart.png`,
     text: "Ini size chart-nya kak",
@@ -86,7 +95,7 @@ it("a part refused for good ends the reply with an error status naming that part
   const first = "Baik kak, ini penjelasannya. ".repeat(70).trim();
   bed.tiktokshop.setSensitiveWords(["whatsapp"]);
   try {
-    const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
+    const amojoId = await managerReplies(chat.conv, {
       type: "text",
       text: `${first}\n\nHubungi WhatsApp kami ya`,
     });
@@ -108,7 +117,7 @@ it("a part the platform stored but whose answer was lost is found in the room, n
   expect(long.length).toBeGreaterThan(2000);
   // The second part reaches the buyer, but the bridge sees a reset instead of the answer.
   bed.tiktokshop.dropNext(1, { ...SEND, skip: 1, afterProcessing: true });
-  const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, { type: "text", text: long });
+  const amojoId = await managerReplies(chat.conv, { type: "text", text: long });
   await waitFor("delivered", () => bed.kommo.deliveryStatuses(amojoId).find((s) => s.status === 1));
   const parts = sentByBridge(chat.conversationId);
   expect(parts).toHaveLength(2);

@@ -4,8 +4,9 @@
  * chat's incoming lead lands in its own pipeline; a changed pipeline is one PATCH at the next start or reload (new
  * leads only); with the Sources API refused, no source is sent, the leads land in the default pipeline, one warning
  * says why, and doctor names the fallback.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each case takes the time its HTTP takes.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { type StatusReport, statusCommand } from "../../src/cli/commands/status.js";
 import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
@@ -13,34 +14,43 @@ import { loadConfigFile } from "../../src/daemon/config-reload.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { runDoctor } from "../../src/doctor/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { waitFor } from "../helpers/wait.js";
+import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
 
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-afterEach(async () => {
-  await daemon?.stop();
-  await bed?.close();
-  daemon = undefined;
-  bed = undefined;
-  warnings.length = 0;
+const { fake: time, cleanup } = daemonFakeTimeEachTest();
+beforeEach(() => {
+  cleanup.push(async () => {
+    await stopDaemonAndBed(daemon, bed);
+    daemon = undefined;
+    bed = undefined;
+    warnings.length = 0;
+  });
 });
+const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
+  time().waitFor(what, probe, limitMs);
+const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 /** The daemon on `config`; with `fromFile`, written to the testbed's config file and reloadable from it. */
 async function start(b: Testbed, config: Config, fromFile = false): Promise<RunningDaemon> {
   if (fromFile) saveConfig(b.configPath, config);
   const file = fromFile ? loadConfigFile(b.configPath, {}) : undefined;
-  daemon = await startDaemon({
-    config: file?.config ?? config,
-    ...(file ? { configFile: { path: b.configPath, hash: file.hash, env: {}, watch: false } } : {}),
-    port: 0,
-    engine: { baseRetryMs: 50, maxRetryMs: 500 },
-    log: (level, msg, details) => {
-      if (level === "warn") warnings.push({ msg, ...(details ? { details } : {}) });
-    },
-  });
-  await b.connectDaemon(daemon.url);
+  daemon = await settle(
+    startDaemon({
+      config: file?.config ?? config,
+      ...(file ? { configFile: { path: b.configPath, hash: file.hash, env: {}, watch: false } } : {}),
+      port: 0,
+      engine: { baseRetryMs: 50, maxRetryMs: 500 },
+      log: (level, msg, details) => {
+        if (level === "warn") warnings.push({ msg, ...(details ? { details } : {}) });
+      },
+    }),
+    "the daemon to start",
+  );
+  await settle(b.connectDaemon(daemon.url));
   return daemon;
 }
 
@@ -58,7 +68,9 @@ function routed(b: Testbed, pipelines: Array<number | undefined>): Config {
 /** A buyer writes to shop i; resolves with the chat's incoming lead in Kommo. */
 async function leadOfNewChat(b: Testbed, shop: number, buyerId: string) {
   const shopId = b.shops[shop]!.shopId;
-  const sent = await b.tokopedia.buyerSends(shopId, buyerId, `halo ${buyerId}`, { buyerName: "Budi" });
+  const sent = await settle(
+    b.tokopedia.buyerSends(shopId, buyerId, `halo ${buyerId}`, { buyerName: "Budi" }),
+  );
   const conversationId = `tkp:${shopId}:${sent.msgId}`;
   const chat = await waitFor(`the lead of ${conversationId}`, () =>
     b.kommo.chats(b.scopeId).find((c) => c.conversationId === conversationId && c.leadId !== undefined),
@@ -75,7 +87,7 @@ const sourceCalls = (b: Testbed) =>
 
 describe("routing per shop", () => {
   it("puts each shop's new leads in its own pipeline through one Kommo source per shop", async () => {
-    bed = await startTestbed({ mode: "webhook", shops: 2 });
+    bed = await settle(startTestbed({ mode: "webhook", shops: 2 }), "the testbed");
     const b = bed;
     const p1 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop one" }).id;
     const p2 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop two" }).id;
@@ -93,7 +105,7 @@ describe("routing per shop", () => {
     expect(warnings).toEqual([]);
 
     // Shop two moves to the main pipeline: one GET and one PATCH at the next start; its old lead stays.
-    await daemon?.stop();
+    await settle(daemon!.stop());
     daemon = undefined;
     const main = b.kommo.routing.pipelines(b.accountId)[0]!.id;
     await start(b, routed(b, [p1, main]));
@@ -104,23 +116,24 @@ describe("routing per shop", () => {
   });
 
   it("on a config reload, adds the source of a newly routed shop and repoints a changed one", async () => {
-    bed = await startTestbed({ mode: "webhook", shops: 2 });
+    bed = await settle(startTestbed({ mode: "webhook", shops: 2 }), "the testbed");
     const b = bed;
     const p1 = b.kommo.routing.addPipeline(b.accountId).id;
     const p2 = b.kommo.routing.addPipeline(b.accountId).id;
     const d = await start(b, routed(b, [p1, undefined]), true);
     saveConfig(b.configPath, routed(b, [p2, p1]));
-    await d.reload();
+    await settle(d.reload(), "the reload");
     expect(sourceCalls(b)).toEqual(["GET", "POST", "GET", "POST", "PATCH"]);
     expect(b.kommo.routing.sources(b.accountId).map((s) => s.pipelineId)).toEqual([p2, p1]);
     const { lead } = await leadOfNewChat(b, 1, "8201");
     expect(lead.pipelineId).toBe(p1);
-    const status = (await statusCommand({ json: true }, { config: b.configPath })).json as StatusReport;
+    const status = (await settle(statusCommand({ json: true }, { config: b.configPath })))
+      .json as StatusReport;
     expect(status.shops.map((x) => x.routing)).toEqual([{ way: "sources" }, { way: "sources" }]);
   });
 
   it("falls back when Kommo refuses sources: no source sent, default pipeline, one warning, doctor says why", async () => {
-    bed = await startTestbed({ mode: "webhook", shops: 1 });
+    bed = await settle(startTestbed({ mode: "webhook", shops: 1 }), "the testbed");
     const b = bed;
     b.kommo.routing.setRights(b.accountId, { leadSources: false });
     const p1 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop one" }).id;
@@ -133,12 +146,12 @@ describe("routing per shop", () => {
     expect(warnings.filter((w) => w.msg.startsWith("routing per shop"))).toHaveLength(1);
     expect(warnings[0]?.details?.code).toBe("TK_ERR_KOMMO_SOURCES_REFUSED");
 
-    const report = await runDoctor({ configPath: b.configPath, loaded: { config } });
+    const report = await settle(runDoctor({ configPath: b.configPath, loaded: { config } }), "doctor");
     const routing = report.checks.find((r) => r.id === "kommo.routing");
     expect(routing?.status).toBe("warn");
     expect(routing?.message).toContain("moved after acceptance");
     expect(routing?.message).toContain("lead_sources");
-    const status = await statusCommand({}, { config: b.configPath });
+    const status = await settle(statusCommand({}, { config: b.configPath }));
     expect(status.text).toContain(`routing tokopedia:${b.shops[0]!.shopId}: moved after acceptance, because`);
     expect((status.json as StatusReport).shops[0]?.routing?.why).toContain("lead_sources");
   });

@@ -4,14 +4,17 @@
  * a read; a new chat costs a read and one look at the conversation list; a text reply costs the send (and a
  * mark-read only when buyer messages are unread). Get Conversations' order is undocumented, so every scenario runs
  * against each order the simulator offers.
+ * On the daemon's fake time (test/helpers/daemon-fake-time.ts), one per order for its shared daemon: the webhook
+ * coalescing windows and the 50 ms between a burst's messages are the daemon's and the simulator's own clock, so
+ * the file takes the time its HTTP takes.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
-import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { startConnectedDaemon } from "../helpers/connected-daemon.js";
+import { daemonFakeTimeWholeDescribe } from "../helpers/daemon-fake-time.js";
 import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
-import { waitFor } from "../helpers/wait.js";
 
 const isCs = (c: CallRecord) => c.host === "api" && c.path.includes("/customer_service/");
 const isRead = (c: CallRecord) => isCs(c) && c.method === "GET" && c.path.endsWith("/messages");
@@ -19,20 +22,25 @@ const isList = (c: CallRecord) => isCs(c) && c.method === "GET" && c.path.endsWi
 const isMarkRead = (c: CallRecord) => isCs(c) && c.method === "POST" && c.path.endsWith("/messages/read");
 
 describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
+  const { fake: time, cleanup } = daemonFakeTimeWholeDescribe();
   let bed: TikTokShopTestbed;
   let daemon: RunningDaemon;
+  const waitFor = (what: string, done: () => unknown, limitMs?: number) => time().until(what, done, limitMs);
 
   beforeAll(async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook", tiktokshop: { conversationOrder: order } });
-    daemon = await startConnectedDaemon(bed);
+    bed = await time().settle(
+      startTikTokShopTestbed({ mode: "webhook", tiktokshop: { conversationOrder: order } }),
+      "the testbed",
+    );
+    cleanup.push(() => bed.close());
+    daemon = await time().settle(startConnectedDaemon(bed), "the daemon to start");
+    cleanup.push(() => daemon.stop());
     // Other buyers first, so the listing has more than one page and the order matters.
     for (let i = 0; i < 22; i++)
       bed.tiktokshop.buyerSends(bed.shopId, { id: `70${i}`, name: `Other ${i}` }, "hi");
     await waitFor("the other buyers in Kommo", () => kommoIn().length >= 22, 20_000);
     await settle();
   }, 30_000);
-
-  afterAll(() => stopDaemonAndBed(daemon, bed));
 
   const kommoIn = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in");
   const convOf = (conversationId: string) => `tts:${bed.shopId}:${conversationId}`;
@@ -43,8 +51,8 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
 
   /** Every webhook answered and every job done: nothing more will call the platform. */
   async function settle(): Promise<void> {
-    await bed.tiktokshop.flushWebhooks();
-    await waitForMarketplaceJobsDone(daemon.store);
+    await time().settle(bed.tiktokshop.flushWebhooks(), "every webhook answered");
+    await time().settle(waitForMarketplaceJobsDone(daemon.store), "no job open");
   }
 
   /** CS calls made while `fn` runs and the bridge settles afterwards. */
@@ -87,7 +95,7 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     const calls = await callsDuring(async () => {
       for (const t of texts) {
         bed.tiktokshop.buyerSends(bed.shopId, { id: "5001", name: "Sari" }, t);
-        await new Promise((r) => setTimeout(r, 50));
+        await time().settle(new Promise((r) => setTimeout(r, 50)), "50 ms");
       }
       await waitFor("the burst in Kommo", () => textsOf(roomId).length === 31);
     });
@@ -98,13 +106,17 @@ describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
   it("a text reply costs at most 2 calls, and a second one without new buyer messages 1", async () => {
     const conv = convOf(roomId);
     const first = await callsDuring(async () => {
-      const id = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Siap kak" });
+      const id = await time().settle(
+        bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Siap kak" }),
+      );
       await waitFor("status of the first reply", () => bed.kommo.deliveryStatuses(id)[0]);
     });
     expect(first.length).toBeLessThanOrEqual(2);
     expect(bed.tiktokshop.unreadCount(roomId)).toBe(0);
     const second = await callsDuring(async () => {
-      const id = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Dikirim besok" });
+      const id = await time().settle(
+        bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Dikirim besok" }),
+      );
       await waitFor("status of the second reply", () => bed.kommo.deliveryStatuses(id)[0]);
     });
     expect(second).toHaveLength(1);

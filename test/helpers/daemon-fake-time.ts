@@ -7,18 +7,36 @@
  * first. What a request's arrival is stamped with is then the time the daemon sent it at, without the jitter of a
  * busy machine.
  */
-import { afterEach, beforeEach, vi } from "vitest";
-import { directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
+import { currentExchange, directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
 
 const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+/** The real setTimeout, taken before any test fakes it. */
+const realSetTimeout = globalThis.setTimeout;
 
 export interface DaemonFakeTime {
   /** Settles `p` while moving fake time (at most `limitMs` of it: then it throws, naming `what`). */
   settle<T>(p: Promise<T>, what?: string, limitMs?: number): Promise<T>;
-  /** Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). */
+  /**
+   * Moves fake time until `done()` is truthy (at most `limitMs` of it: then it throws, naming `what`). `done` may
+   * be asynchronous (a read of the daemon's state port).
+   */
   until(what: string, done: () => unknown, limitMs?: number): Promise<void>;
+  /** until(), returning the truthy value `probe` gave (waitFor of test/helpers/wait.ts, on fake time). */
+  waitFor<T>(what: string, probe: () => T | undefined | false, limitMs?: number): Promise<T>;
+  /**
+   * Settles `p` with fake time moving at the real clock's pace (at most `limitMs` of it): for work done on another
+   * thread that the fake-time loop cannot see, such as an HTTP worker thread starting up.
+   */
+  settleAtRealPace<T>(p: Promise<T>, what: string, limitMs?: number): Promise<T>;
+  /**
+   * Counts the exchanges of the exchange set now as well: call it after starting a daemon with an HTTP worker,
+   * whose exchange (calls answered on the worker thread) then replaced the counting one, so that time does not
+   * move while one of those calls is on the wire either.
+   */
+  countCurrentExchange(): void;
   /** Puts the real timers and the direct exchange back. */
   uninstall(): void;
 }
@@ -26,15 +44,17 @@ export interface DaemonFakeTime {
 export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
   vi.useFakeTimers({ toFake: [...FAKED] });
   let inFlight = 0;
-  const counting: Exchange = (call) => {
-    inFlight++;
-    return directExchange(call).finally(() => inFlight--);
-  };
-  const previous = setExchange(counting);
+  const counting =
+    (inner: Exchange): Exchange =>
+    (call) => {
+      inFlight++;
+      return inner(call).finally(() => inFlight--);
+    };
+  const previous = setExchange(counting(directExchange));
 
   async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
     const deadline = Date.now() + limitMs;
-    while (!done()) {
+    while (!(await done())) {
       if (Date.now() > deadline)
         throw new Error(`timed out (${limitMs} ms of fake time) waiting for ${what}`);
       await nextTurn();
@@ -47,6 +67,11 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
 
   return {
     until,
+    async waitFor<T>(what: string, probe: () => T | undefined | false, limitMs?: number): Promise<T> {
+      let found: T | undefined | false;
+      await until(what, () => (found = probe()), limitMs);
+      return found as T;
+    },
     async settle(p, what = "a promise", limitMs) {
       let settled = false;
       void p.then(
@@ -56,6 +81,22 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
       await until(what, () => settled, limitMs);
       return p;
     },
+    async settleAtRealPace(p, what, limitMs = 30_000) {
+      let settled = false;
+      void p.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      for (let waited = 0; !settled; waited += stepMs) {
+        if (waited > limitMs) throw new Error(`timed out (${limitMs} ms) waiting for ${what}`);
+        await new Promise((r) => realSetTimeout(r, stepMs));
+        await vi.advanceTimersByTimeAsync(stepMs);
+      }
+      return p;
+    },
+    countCurrentExchange() {
+      setExchange(counting(currentExchange()));
+    },
     uninstall() {
       setExchange(previous);
       vi.useRealTimers();
@@ -63,25 +104,46 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
   };
 }
 
+/** What a test file holds on to: the current DaemonFakeTime, and what to close (newest first) at the end. */
+export interface DaemonFakeTimeScope {
+  fake: () => DaemonFakeTime;
+  cleanup: Array<() => Promise<void>>;
+}
+
+function fakeTimeScope(
+  before: (fn: () => void) => void,
+  after: (fn: () => Promise<void>) => void,
+): DaemonFakeTimeScope {
+  let current: DaemonFakeTime | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  before(() => {
+    current = installDaemonFakeTime();
+  });
+  after(async () => {
+    const fake = current!;
+    try {
+      for (const c of cleanup.splice(0).reverse())
+        await fake.settle(c(), "the daemon and the simulators to stop");
+    } finally {
+      fake.uninstall();
+    }
+  });
+  return { fake: () => current!, cleanup };
+}
+
 /**
  * Every test of the file on daemon fake time: installed before each test; after it, what the test put in
  * `cleanup` (closing simulators, stopping daemons) runs newest first, still on fake time (stopping waits on the
  * daemon's timers), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
  */
-export function daemonFakeTimeEachTest(): {
-  fake: () => DaemonFakeTime;
-  cleanup: Array<() => Promise<void>>;
-} {
-  let current: DaemonFakeTime | undefined;
-  const cleanup: Array<() => Promise<void>> = [];
-  beforeEach(() => {
-    current = installDaemonFakeTime();
-  });
-  afterEach(async () => {
-    const fake = current!;
-    for (const c of cleanup.splice(0).reverse())
-      await fake.settle(c(), "the daemon and the simulators to stop");
-    fake.uninstall();
-  });
-  return { fake: () => current!, cleanup };
+export function daemonFakeTimeEachTest(): DaemonFakeTimeScope {
+  return fakeTimeScope(beforeEach, afterEach);
+}
+
+/**
+ * One daemon fake time for a whole describe block whose tests share a daemon set up in beforeAll (call it inside
+ * the describe, before that beforeAll): installed before the block, `cleanup` run and the real timers back after it.
+ */
+export function daemonFakeTimeWholeDescribe(): DaemonFakeTimeScope {
+  return fakeTimeScope(beforeAll, afterAll);
 }
