@@ -1,5 +1,5 @@
 /**
- * The reply-time guard's state port, asynchronous (every method returns a Promise) like store-port-async.ts, so
+ * The reply-time guard's state port, asynchronous (every method returns a Promise) like store-port.ts, so
  * the SQLite file and a PostgreSQL database can both serve it. Implemented over SQLite by src/store/reply-waits.ts.
  *
  * Per conversation: since when its buyer waits (the first buyer message no reply answered yet), the Kommo lead, the

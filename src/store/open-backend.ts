@@ -3,8 +3,9 @@
  * `postgres://` or `postgresql://` URL (password from the URL or TOKOKOMMO_STATE_PASSWORD; TLS options as URL
  * parameters, see docs/configuration.md). The PostgreSQL client is loaded only when a URL asks for it.
  *
- * The SQLite branch returns today's synchronous Store; it becomes the asynchronous SQLite engine store once the
- * engine has moved onto the asynchronous port (then both branches return an AsyncEngineStore).
+ * The SQLite branch returns the synchronous Store, which the daemon and the CLI commands still take for every part of
+ * the state; the PostgreSQL branch returns the engine store (EngineStore) only, so `serve` cannot run on it yet
+ * (docs/configuration.md, "State in PostgreSQL").
  */
 import type { PostgresEngineStore, PostgresStoreOptions } from "./postgres/engine-store.js";
 import { isPostgresUrl, redactStateUrl } from "./state-location.js";

@@ -3,7 +3,7 @@
  * database claiming concurrently never run a job twice, nor two jobs of one key at once, and keep each key's order.
  */
 import { expect, it } from "vitest";
-import type { AsyncEngineStore } from "../../src/bridge/store-port-async.js";
+import type { EngineStore } from "../../src/bridge/store-port.js";
 import type { ContractContext } from "./engine-store.contract.js";
 import { syncJob } from "./engine-store.contract.js";
 
@@ -18,7 +18,7 @@ export function describeReplicas(ctx: ContractContext): void {
     const runs: { id: number; key: string }[] = [];
     const running = new Map<string, number>();
     const overlaps: string[] = [];
-    const worker = async (store: AsyncEngineStore) => {
+    const worker = async (store: EngineStore) => {
       let idle = 0;
       while (runs.length < JOBS && idle < 200) {
         const jobs = await store.jobs.claimNext({ now: Date.now(), leaseMs: 60_000, limit: 4 });

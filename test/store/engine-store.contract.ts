@@ -1,6 +1,6 @@
 /**
- * One contract suite for every backend of the engine's asynchronous state port (AsyncEngineStore): it checks the
- * rules written at the top of src/bridge/store-port-async.ts through the interface only, never a backend's tables.
+ * One contract suite for every backend of the engine's asynchronous state port (EngineStore): it checks the
+ * rules written at the top of src/bridge/store-port.ts through the interface only, never a backend's tables.
  *
  * Usage (in a *.test.ts file):
  *   runEngineStoreContract("postgres", async () => ({ open: (o) => PostgresEngineStore.open(url, o), close }));
@@ -9,14 +9,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NewJobOf } from "../../src/bridge/job-kinds.js";
 import type { QueuedJob } from "../../src/bridge/job-runner.js";
-import type { SourceRoomRef } from "../../src/bridge/store-port.js";
-import type { AsyncEngineStore } from "../../src/bridge/store-port-async.js";
+import type { EngineStore, SourceRoomRef } from "../../src/bridge/store-port.js";
 import { describeReplicas } from "./engine-store-replicas.contract.js";
 import { describeClaims, describeLeases } from "./job-queue.contract.js";
 
 export interface StoreBackendHarness {
   /** Opens a store on the harness's (one, fresh) database; again for a second replica. */
-  open(opts?: { retryBudget?: number }): Promise<AsyncEngineStore>;
+  open(opts?: { retryBudget?: number }): Promise<EngineStore>;
   /** Closes what `open` opened and drops the database. */
   close(): Promise<void>;
 }
@@ -36,7 +35,7 @@ export function syncJob(key: string, runAfter?: number): NewJobOf {
   };
 }
 
-export const claimAll = (store: AsyncEngineStore, now: number, leaseMs = 60_000): Promise<QueuedJob[]> =>
+export const claimAll = (store: EngineStore, now: number, leaseMs = 60_000): Promise<QueuedJob[]> =>
   store.jobs.claimNext({ now, leaseMs, limit: 100 });
 
 export function inbound(messageId: string, room: SourceRoomRef = ROOM) {
@@ -59,10 +58,10 @@ export function runEngineStoreContract(
   factory: StoreBackendFactory,
   o: { replicas?: boolean } = {},
 ): void {
-  describe(`AsyncEngineStore contract: ${name}`, () => {
+  describe(`EngineStore contract: ${name}`, () => {
     const ctx = {
       harness: undefined as unknown as StoreBackendHarness,
-      store: undefined as unknown as AsyncEngineStore,
+      store: undefined as unknown as EngineStore,
     };
     beforeEach(async () => {
       ctx.harness = await factory();
@@ -82,7 +81,7 @@ export function runEngineStoreContract(
 
 export interface ContractContext {
   harness: StoreBackendHarness;
-  store: AsyncEngineStore;
+  store: EngineStore;
 }
 
 function describeTransactions(ctx: ContractContext): void {

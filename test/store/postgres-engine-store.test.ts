@@ -1,6 +1,6 @@
 /** The engine store contract on PostgreSQL: a real server (one throwaway cluster for this file), a database per test. */
 import { afterAll, beforeAll, describe } from "vitest";
-import type { AsyncEngineStore } from "../../src/bridge/store-port-async.js";
+import type { EngineStore } from "../../src/bridge/store-port.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { runEngineStoreContract } from "./engine-store.contract.js";
@@ -16,7 +16,7 @@ describe("PostgreSQL state backend", () => {
 
   runEngineStoreContract("postgres", async () => {
     const url = await server.createDatabase();
-    const opened: AsyncEngineStore[] = [];
+    const opened: EngineStore[] = [];
     return {
       async open(opts) {
         const store = await PostgresEngineStore.open(url, { max: 4, ...opts });

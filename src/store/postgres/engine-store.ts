@@ -1,14 +1,10 @@
 /**
- * The engine's state store over PostgreSQL (AsyncEngineStore): a connection pool shared by this process's work,
+ * The engine's state store over PostgreSQL (EngineStore): a connection pool shared by this process's work,
  * on a database several `serve` replicas may share. Calls on the store run on the pool, each atomic on its own;
  * `transaction(fn)` holds one pooled connection from BEGIN to COMMIT/ROLLBACK, so a call outside it never joins it.
  */
 import type pg from "pg";
-import type {
-  AsyncEngineStore,
-  AsyncEngineStoreTx,
-  AsyncJobQueuePort,
-} from "../../bridge/store-port-async.js";
+import type { EngineStore, EngineStoreTx, JobQueuePort } from "../../bridge/store-port.js";
 import { RETRY_BUDGET } from "../backoff.js";
 import { MIGRATIONS } from "../migrations/index.js";
 import { redactStateUrl } from "../state-location.js";
@@ -25,8 +21,8 @@ export interface PostgresStoreOptions extends PoolOptions {
   now?: number;
 }
 
-export class PostgresEngineStore extends PgStoreTx implements AsyncEngineStore {
-  readonly jobs: AsyncJobQueuePort;
+export class PostgresEngineStore extends PgStoreTx implements EngineStore {
+  readonly jobs: JobQueuePort;
   /** The URL with its password hidden, for messages and status. */
   readonly location: string;
   private readonly behind: PgWriteBehind<PgStoreTx>;
@@ -61,7 +57,7 @@ export class PostgresEngineStore extends PgStoreTx implements AsyncEngineStore {
     return inTransaction(this.pool, (sql) => fn(new PgStoreTx(sql)));
   }
 
-  writeBehind(write: (tx: AsyncEngineStoreTx) => Promise<void>): void {
+  writeBehind(write: (tx: EngineStoreTx) => Promise<void>): void {
     this.behind.push(write);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The job queue over PostgreSQL (AsyncJobQueuePort), shared by every replica on the database.
+ * The job queue over PostgreSQL (JobQueuePort), shared by every replica on the database.
  *
  * WHICH JOB IS CLAIMABLE. A pending, due job whose ordering key has no running job and no older pending job (the
  * queue offers only the oldest unfinished job of each key; done and dead jobs do not block, as in store/jobs.ts).
@@ -31,14 +31,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { JobClaim, QueuedJob } from "../../bridge/job-runner.js";
-import type { AsyncJobQueuePort } from "../../bridge/store-port-async.js";
+import type { JobQueuePort } from "../../bridge/store-port.js";
 import { LEASE_EXPIRED_CODE } from "../job-types.js";
 import { fromJson } from "../json.js";
 import type { Sql } from "./sql.js";
 import type { PgStoreTx } from "./store-tx.js";
 import type { PgWriteBehind } from "./write-behind.js";
 
-type ClaimOptions = Parameters<AsyncJobQueuePort["claimNext"]>[0];
+type ClaimOptions = Parameters<JobQueuePort["claimNext"]>[0];
 
 interface CandidateRow {
   id: number;
@@ -105,7 +105,7 @@ export function pgJobQueue(
   pool: Sql,
   behind: PgWriteBehind<PgStoreTx>,
   retryBudget: number,
-): AsyncJobQueuePort {
+): JobQueuePort {
   const prefix = randomBytes(9).toString("base64url");
   let counter = 0;
   const nextToken = () => `${prefix}.${(++counter).toString(36)}`;

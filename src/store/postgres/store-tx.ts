@@ -1,9 +1,10 @@
 /**
- * The engine's reads and writes over PostgreSQL (AsyncEngineStoreTx), on a `Sql`: the pool (each call on its own)
+ * The engine's reads and writes over PostgreSQL (EngineStoreTx), on a `Sql`: the pool (each call on its own)
  * or one transaction's connection. Thin: every rule lives in the statements of rooms.ts, messages.ts and jobs.ts.
  */
 import type { NewJobOf } from "../../bridge/job-kinds.js";
 import type {
+  EngineStoreTx,
   InboundRecord,
   JobCounts,
   NewDeliveryJob,
@@ -12,7 +13,6 @@ import type {
   RoomUpsert,
   SourceRoomRef,
 } from "../../bridge/store-port.js";
-import type { AsyncEngineStoreTx } from "../../bridge/store-port-async.js";
 import type { SourceKind } from "../../domain/index.js";
 import type { JobKind } from "../../domain/job-kinds.js";
 import type { SourceMessage } from "../../sources/types.js";
@@ -21,7 +21,7 @@ import * as messages from "./messages.js";
 import * as rooms from "./rooms.js";
 import type { Sql } from "./sql.js";
 
-export class PgStoreTx implements AsyncEngineStoreTx {
+export class PgStoreTx implements EngineStoreTx {
   constructor(readonly sql: Sql) {}
 
   upsertRoom(room: RoomUpsert, now: number): Promise<void> {
