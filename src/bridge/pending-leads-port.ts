@@ -7,6 +7,9 @@
  * The store side is asynchronous (every method returns a promise), like the engine's state port is becoming, so
  * that the SQLite and the PostgreSQL backends can both implement it.
  */
+import type { LeadEnrichment, LeadSnapshot } from "../domain/leads.js";
+
+export type { LeadEnrichment, LeadSnapshot };
 
 /** One lead whose enrichment waits for its acceptance. */
 export interface PendingLead {
@@ -30,25 +33,6 @@ export interface PendingLeadsPort {
   list(): Promise<PendingLead[]>;
   remove(shopKey: string, leadId: number): Promise<void>;
   count(): Promise<number>;
-}
-
-/** Where a lead stands in Kommo. */
-export interface LeadSnapshot {
-  id: number;
-  pipelineId: number;
-  statusId: number;
-  /** In its pipeline's incoming stage: nothing may be written to it. */
-  incoming: boolean;
-  /** Won or lost. */
-  closed: boolean;
-}
-
-/** What was held back, written in one PATCH. */
-export interface LeadEnrichment {
-  tags: string[];
-  responsibleUserId?: number;
-  pipelineId?: number;
-  statusId?: number;
 }
 
 /** Kommo REST calls for incoming leads (src/kommo/incoming-leads.ts), all through the account's 7/s limiter. */

@@ -3,27 +3,12 @@
  * (SQLite through better-sqlite3, PostgreSQL through pg; both give numbers for integer columns).
  */
 import type { BuyerPlatform, SourceKind } from "../domain/index.js";
+import type { InboundRow } from "../store/inbound.js";
+import type { RoomRow } from "../store/rooms.js";
 import type { InboundRecord, RoomRecord } from "./store-port.js";
 
-/** The columns of `rooms` a RoomRecord is made of. */
-export interface RoomColumns {
-  source: string;
-  shop_id: string;
-  room_id: string;
-  conversation_id: string | null;
-  buyer_id: string | null;
-  buyer_name: string | null;
-  buyer_avatar: string | null;
-  buyer_profile_url: string | null;
-  buyer_platform: string | null;
-  cursor_message_id: string | null;
-  cursor_time: number | null;
-  amojo_chat_id: string | null;
-  lead_tags_queued: number;
-  dirty: number;
-  dirty_at: number | null;
-  created_at: number;
-}
+/** The columns of `rooms` a RoomRecord is made of (the same in both backends). */
+export type RoomColumns = Omit<RoomRow, "last_synced_at" | "last_error" | "updated_at">;
 
 export function roomRecordOf(r: RoomColumns): RoomRecord {
   const room: RoomRecord = {
@@ -50,20 +35,8 @@ export function roomRecordOf(r: RoomColumns): RoomRecord {
   return room;
 }
 
-/** The columns of `inbound_messages` an InboundRecord is made of. */
-export interface InboundColumns {
-  id: number;
-  source: string;
-  shop_id: string;
-  room_id: string;
-  platform_message_id: string;
-  kommo_msgid: string;
-  sender: string;
-  content_json: string;
-  sent_at: number;
-  state: string;
-  amojo_message_id: string | null;
-}
+/** The columns of `inbound_messages` an InboundRecord is made of (the same in both backends). */
+export type InboundColumns = Omit<InboundRow, "sender_name" | "amojo_chat_id" | "created_at">;
 
 export function inboundRecordOf(m: InboundColumns): InboundRecord {
   const record: InboundRecord = {

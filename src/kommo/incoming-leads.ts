@@ -5,6 +5,8 @@
  * REST client, so through the account's shared 7 requests/s limiter. Pipelines' stages are read once per process
  * (stage types do not change; a stage added later is seen after a restart).
  */
+
+import type { LeadEnrichment, LeadSnapshot } from "../domain/leads.js";
 import { isTkError } from "../errors/index.js";
 
 type Json = Record<string, unknown>;
@@ -15,26 +17,6 @@ export type RestRequest = (
   pathAndQuery: string,
   body?: unknown,
 ) => Promise<Json | undefined>;
-
-/** Where a lead stands. */
-export interface LeadSnapshot {
-  id: number;
-  pipelineId: number;
-  statusId: number;
-  /** In its pipeline's incoming stage (type 1): nothing may be written to it. */
-  incoming: boolean;
-  /** Won (142) or lost (143). */
-  closed: boolean;
-}
-
-/** What the bridge held back, written in one PATCH once the lead left incoming. */
-export interface LeadEnrichment {
-  tags: string[];
-  responsibleUserId?: number;
-  /** Move to this pipeline's `statusId` (both or neither). */
-  pipelineId?: number;
-  statusId?: number;
-}
 
 /** Kommo's most entities per request. */
 export const LEADS_PER_CALL = 250;

@@ -21,7 +21,7 @@ const CHECK_MS = 250;
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 
-const { fake: time, cleanup } = daemonFakeTimeEachTest();
+const { fake: time, cleanup, waitFor, settle } = daemonFakeTimeEachTest();
 beforeEach(() => {
   cleanup.push(async () => {
     await stopDaemonAndBed(daemon, bed);
@@ -29,11 +29,8 @@ beforeEach(() => {
     bed = undefined;
   });
 });
-const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
-  time().waitFor(what, probe, limitMs);
 const waitForAsync = (what: string, probe: () => Promise<unknown>, limitMs?: number) =>
   time().until(what, probe, limitMs);
-const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 /** Shop 0: a manager accepts its leads (pipeline, user and tags of its own); shop 1: autoAccept. */
 function agencyConfig(b: Testbed, pipelineId: number): Config {

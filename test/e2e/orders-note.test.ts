@@ -22,7 +22,7 @@ let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { fake: time, cleanup } = daemonFakeTimeEachTest();
+const { fake: time, cleanup, waitFor, settle } = daemonFakeTimeEachTest();
 beforeEach(() => {
   cleanup.push(async () => {
     await stopDaemonAndBed(daemon, bed);
@@ -31,9 +31,6 @@ beforeEach(() => {
     warnings.length = 0;
   });
 });
-const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
-  time().waitFor(what, probe, limitMs);
-const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 async function start(
   withOrderScope: boolean,

@@ -24,7 +24,7 @@ let daemon: RunningDaemon | undefined;
 let skew = 0;
 const guardNow = () => Date.now() + skew;
 
-const { fake: time, cleanup } = daemonFakeTimeEachTest();
+const { cleanup, waitFor, settle } = daemonFakeTimeEachTest();
 beforeEach(() => {
   cleanup.push(async () => {
     await stopDaemonAndBed(daemon, bed);
@@ -34,11 +34,7 @@ beforeEach(() => {
   });
 });
 
-const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
-  time().waitFor(what, probe, limitMs);
-
 /** Settles `p` on fake time. */
-const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 function guardConfig(b: TikTokShopTestbed): Config {
   const shops = b.config.shops.map((s) => ({ ...s, responsibleUserId: 4242 }));

@@ -16,9 +16,7 @@ let bed: TikTokShopTestbed;
 let daemon: RunningDaemon;
 let media: Awaited<ReturnType<typeof startPictureServer>> | undefined;
 
-const { fake: time, cleanup } = daemonFakeTimeWholeDescribe();
-const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
-  time().waitFor(what, probe, limitMs);
+const { fake: time, cleanup, waitFor } = daemonFakeTimeWholeDescribe();
 
 beforeAll(async () => {
   media = await time().settle(startPictureServer("/chart.png"));

@@ -21,7 +21,7 @@ let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { fake: time, cleanup } = daemonFakeTimeEachTest();
+const { cleanup, waitFor, settle } = daemonFakeTimeEachTest();
 beforeEach(() => {
   cleanup.push(async () => {
     await stopDaemonAndBed(daemon, bed);
@@ -30,9 +30,6 @@ beforeEach(() => {
     warnings.length = 0;
   });
 });
-const waitFor = <T>(what: string, probe: () => T | undefined | false, limitMs?: number) =>
-  time().waitFor(what, probe, limitMs);
-const settle = <T>(p: Promise<T>, what?: string): Promise<T> => time().settle(p, what);
 
 /** The daemon on `config`; with `fromFile`, written to the testbed's config file and reloadable from it. */
 async function start(b: Testbed, config: Config, fromFile = false): Promise<RunningDaemon> {

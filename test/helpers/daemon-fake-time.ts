@@ -108,6 +108,9 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
 export interface DaemonFakeTimeScope {
   fake: () => DaemonFakeTime;
   cleanup: Array<() => Promise<void>>;
+  /** The current fake time's waitFor and settle (see DaemonFakeTime). */
+  waitFor: DaemonFakeTime["waitFor"];
+  settle: DaemonFakeTime["settle"];
 }
 
 function fakeTimeScope(
@@ -128,7 +131,12 @@ function fakeTimeScope(
       fake.uninstall();
     }
   });
-  return { fake: () => current!, cleanup };
+  return {
+    fake: () => current!,
+    cleanup,
+    waitFor: (what, probe, limitMs) => current!.waitFor(what, probe, limitMs),
+    settle: (p, what, limitMs) => current!.settle(p, what, limitMs),
+  };
 }
 
 /**
