@@ -55,6 +55,11 @@ export interface EngineOptions {
   leadAcceptanceCheckMs?: number;
   /** The reply-time guard's state (the state file's replyWaits) and clock; absent: no guard. */
   replyGuard?: { store: ReplyGuardStore; now?: () => number; tickMs?: number };
+  /**
+   * Replicas on one database: whether this replica sweeps the shop now (it holds the shop's lease,
+   * src/cluster/shop-leases.ts). Absent: every shop is swept here.
+   */
+  sweepsShop?: (shop: ShopBinding) => boolean;
 }
 
 export class BridgeEngine {
@@ -182,6 +187,7 @@ export class BridgeEngine {
           error: String(err),
         }),
       state: this.state,
+      ...(o.sweepsShop ? { sweepsShop: o.sweepsShop } : {}),
     });
   }
 

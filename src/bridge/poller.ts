@@ -150,6 +150,15 @@ export class Poller {
     this.scheduler.wake(shopKey(source, shopId));
   }
 
+  /**
+   * Shops whose sweep just moved to this replica (it took their lease, src/cluster/shop-leases.ts): each is swept
+   * now, once, to catch up on what the replica before it had not listed yet. Never rejects, like every sweep.
+   */
+  sweepNow(shops: ShopBinding[]): void {
+    if (this.stopped) return;
+    for (const s of shops) void this.track(this.runSweep(s));
+  }
+
   /** The interval a shop is swept at now (ms), once periodic sweeps run; undefined otherwise. */
   effectiveIntervalMs(source: ShopBinding["source"], shopId: string): number | undefined {
     return this.scheduler.intervalMs(shopKey(source, shopId));

@@ -22,6 +22,8 @@ export function tokopediaClient(
   app: Omit<TokopediaApp, "requestsPerSecond"> & { requestsPerSecond?: number },
   config: WithEndpoints,
   tokenStore: TokenStore,
+  /** The app's per-endpoint budget shared with other replicas (replica-hooks.ts); absent: this process's only. */
+  sharedRate?: (endpoint: string) => Promise<void>,
 ): TokopediaClient {
   return new TokopediaClient({
     appName: app.name,
@@ -32,6 +34,7 @@ export function tokopediaClient(
     apiBaseUrl: config.endpoints.tokopediaApi,
     ...(app.requestsPerSecond !== undefined ? { requestsPerSecond: app.requestsPerSecond } : {}),
     tokenStore,
+    ...(sharedRate ? { sharedRate } : {}),
   });
 }
 
@@ -72,7 +75,13 @@ export function kommoRestClient(
   account: Pick<KommoAccount, "name" | "subdomain" | "auth">,
   config: WithEndpoints,
   tokenStore: TokenStore,
+  /**
+   * The account's 7 requests/s shared with other replicas, by the limiter's key (replica-hooks.ts). Only the first
+   * client of an account in the process sets its limiter's options: `serve` builds its clients before anything else.
+   */
+  sharedBudget?: (limiterKey: string) => () => Promise<void>,
 ): KommoRestClient {
+  const limiterKey = `${config.endpoints.kommoApi}|${account.subdomain}`;
   const auth =
     "longLivedToken" in account.auth
       ? { kind: "longLived" as const, token: account.auth.longLivedToken }
@@ -88,6 +97,6 @@ export function kommoRestClient(
     tokenStore,
     tokenKey: kommoTokenKey(account),
     // One limiter per Kommo account, shared by every client of it in this process (7 requests/s).
-    limiter: getKommoLimiter(`${config.endpoints.kommoApi}|${account.subdomain}`),
+    limiter: getKommoLimiter(limiterKey, sharedBudget ? { shared: sharedBudget(limiterKey) } : undefined),
   });
 }

@@ -17,9 +17,12 @@ import { abortDirectExchanges, currentExchange, type Exchange, setExchange } fro
 import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js";
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes } from "../server/routes.js";
-import { openStore, type Store, startRetention } from "../store/index.js";
+import { RETRY_BUDGET, type RetentionTimer, type Store } from "../store/index.js";
 import { ConfigReloader } from "./config-reload.js";
+import type { DaemonState } from "./daemon-state.js";
 import { engineFromConfig, readinessOf } from "./engine-from-config.js";
+import { openDaemonState } from "./open-daemon-state.js";
+import { type ReplicaWiring, replicaWiring } from "./replica-wiring.js";
 import { type DaemonRuntime, localUrl, type ReloadOutcome, removeRuntime } from "./runtime-file.js";
 import { type BindingCache, buildBindings } from "./topology-from-config.js";
 
@@ -82,7 +85,10 @@ export interface RunningDaemon {
   url: string;
   port: number;
   engine: BridgeEngine;
-  store: Store;
+  /** The daemon's state, on whichever backend statePath names. */
+  state: DaemonState;
+  /** The SQLite store (tests); throws on PostgreSQL, which has none. */
+  readonly store: Store;
   server: RunningServer;
   /** Reads the config file again and applies it (configFile only; otherwise resolves undefined). */
   reload(): Promise<ReloadOutcome | undefined>;
@@ -92,39 +98,24 @@ export interface RunningDaemon {
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { config } = o;
-  const busyTimeoutMs = o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  // lock: one daemon per state file (TK_ERR_STATE_LOCKED for a second one; released when this process ends).
-  const store = openStore(o.statePath ?? config.statePath, { busyTimeoutMs, lock: true });
+  const state = await openDaemonState(o.statePath ?? config.statePath, {
+    busyTimeoutMs: o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    retryBudget: o.engine?.retryBudget ?? RETRY_BUDGET,
+    ...(o.configFile ? { configPath: o.configFile.path } : {}),
+  });
   // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
   // slow host must not keep the process alive after it stopped.
   const halt = new AbortController();
   const http = httpWorker(o);
+  let replica: ReplicaWiring | undefined;
   try {
     await http.start();
-    const topologyDeps = {
-      tokenStore: store.tokens,
-      tokenKeys: (prefix: string) => store.tokens.keys(prefix),
-      callCounts: store.callCounts,
-    };
-    const bindingCache: BindingCache = new Map();
-    const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
-    const topology = new Topology(await bindingsOf(config));
-    // The runtime card says each account's routing (status reads it); a retried sync rewrites it.
-    const card = { refresh: (): void => undefined, routing: () => routingCard(topology.allShops()) };
-    retryLeadSources(() => topology.allShops(), halt.signal, { log: o.log, onSynced: () => card.refresh() });
-    const tuning = o.engine ?? {};
-    const engine = engineFromConfig({
-      config,
-      store,
-      topology,
-      tuning,
-      busyTimeoutMs,
-      halt: halt.signal,
-      ...(o.log ? { log: o.log } : {}),
-    });
+    const wired = await wireEngine(o, state, halt.signal);
+    const { engine, bindingsOf, card } = wired;
+    replica = wired.replica;
     const server = await listen(
       createHttpServer({
-        router: bridgeRoutes({ engine, readiness: readinessOf(store, engine) }),
+        router: bridgeRoutes({ engine, readiness: readinessOf(state, engine) }),
         onError: (err) =>
           o.log?.("error", "request handler failed (answered 500)", {
             code: "TK_ERR_INTERNAL",
@@ -135,10 +126,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       o.port ?? config.server.port,
     );
     await engine.start();
-    const retention = startPruning(o, store);
+    // After the start-up sweep (which, holding no lease yet, sweeps nothing): each lease taken sweeps its shop.
+    await replica?.start();
+    const retention = startPruning(o, state);
     const reloader =
       o.configFile &&
-      startReloader(o, o.configFile, store.path, localUrl(o.host ?? config.server.host, server.port), {
+      startReloader(o, o.configFile, state.cardPath, localUrl(o.host ?? config.server.host, server.port), {
         apply: async (next) => engine.reconfigure(await bindingsOf(next)),
         routing: card.routing,
       });
@@ -147,26 +140,78 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       url: server.url,
       shops: config.shops.length,
       mode: config.sync.mode,
+      state: state.kind,
+      ...(replica ? { replica: replica.hooks.leases.identity.id } : {}),
     });
     let stopping: Promise<void> | undefined;
     return {
       url: server.url,
       port: server.port,
       engine,
-      store,
+      state,
+      get store(): Store {
+        if (!state.sqlite) throw new Error("this daemon's state is in PostgreSQL: it has no SQLite store");
+        return state.sqlite;
+      },
       server,
       reload: async () => (stopping ? undefined : reloader?.reload()),
       stop: (graceMs = 5_000) => {
-        stopping ??= stopInOrder({ o, reloader, server, engine, retention, http, store, halt }, graceMs);
+        stopping ??= stopInOrder(
+          { o, reloader, server, engine, retention, http, state, halt, replica },
+          graceMs,
+        );
         return stopping;
       },
     };
   } catch (err) {
     halt.abort();
+    await replica?.stop();
     await http.close();
-    store.close();
+    await state.close();
     throw err;
   }
+}
+
+/**
+ * The engine over the state and the config's topology, with a replica's cluster hooks when the state is shared
+ * (PostgreSQL): the token store under the cluster's refresh lock, the shared budgets, sweeps under shop leases.
+ */
+async function wireEngine(o: DaemonOptions, state: DaemonState, halt: AbortSignal) {
+  const { config } = o;
+  const late: { engine?: BridgeEngine } = {};
+  const topologyShops = { all: (): ShopBinding[] => [] };
+  const replica = state.coordinator
+    ? replicaWiring(state.coordinator, {
+        shops: () => topologyShops.all(),
+        taken: (shops) => late.engine?.poller.sweepNow(shops),
+        ...(o.log ? { log: o.log } : {}),
+      })
+    : undefined;
+  const topologyDeps = {
+    tokenStore: replica ? replica.hooks.tokenStore(state.tokens) : state.tokens,
+    tokenKeys: (prefix: string) => state.tokenKeys(prefix),
+    callCounts: state.callCounts,
+    ...(replica ? { shared: replica.hooks } : {}),
+  };
+  const bindingCache: BindingCache = new Map();
+  const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);
+  const topology = new Topology(await bindingsOf(config));
+  topologyShops.all = () => topology.allShops();
+  // The runtime card says each account's routing (status reads it); a retried sync rewrites it.
+  const card = { refresh: (): void => undefined, routing: () => routingCard(topology.allShops()) };
+  retryLeadSources(() => topology.allShops(), halt, { log: o.log, onSynced: () => card.refresh() });
+  const tuning = o.engine ?? {};
+  const engine = engineFromConfig({
+    config,
+    state,
+    topology,
+    tuning,
+    halt,
+    ...(o.log ? { log: o.log } : {}),
+    ...(replica ? { sweepsShop: replica.hooks.sweepsShop } : {}),
+  });
+  late.engine = engine;
+  return { engine, bindingsOf, card, replica };
 }
 
 /**
@@ -236,9 +281,9 @@ function startReloader(
   });
 }
 
-/** Finished history older than retention.days leaves the state file: hourly, in small batches (retention.ts). */
-function startPruning(o: DaemonOptions, store: Store): ReturnType<typeof startRetention> {
-  return startRetention(store, {
+/** Finished history older than retention.days leaves the state: hourly, in small batches (retention.ts). */
+function startPruning(o: DaemonOptions, state: DaemonState): RetentionTimer {
+  return state.startRetention({
     days: o.config.retention.days,
     ...(o.engine?.now ? { now: o.engine.now } : {}),
     ...(o.engine?.retentionFirstDelayMs !== undefined
@@ -260,15 +305,16 @@ async function stopInOrder(
     reloader: ConfigReloader | undefined;
     server: RunningServer;
     engine: BridgeEngine;
-    retention: ReturnType<typeof startRetention>;
+    retention: RetentionTimer;
     http: { close(): Promise<void> };
-    store: Store;
+    state: DaemonState;
     halt: AbortController;
+    replica: ReplicaWiring | undefined;
   },
   graceMs: number,
 ): Promise<void> {
   d.reloader?.close();
-  if (d.reloader) removeRuntime(d.store.path);
+  if (d.reloader) removeRuntime(d.state.cardPath);
   await d.server.close();
   try {
     await d.engine.stop(graceMs);
@@ -281,7 +327,9 @@ async function stopInOrder(
     });
   }
   d.halt.abort();
+  // Its shops' leases and heartbeat go at once: the other replicas take the shops over without waiting.
+  await d.replica?.stop();
   await d.retention.stop();
   await d.http.close(); // after the engine: jobs still running when it stopped were waiting on it
-  d.store.close();
+  await d.state.close();
 }

@@ -2,39 +2,31 @@
  * The daemon's engine and its readiness, wired from the config and the state store (daemon.ts starts them).
  */
 import { downloadMedia, mediaAllowsPrivateNetworks } from "../bridge/download-media.js";
-import { BridgeEngine } from "../bridge/engine.js";
-import { SqliteEngineStore } from "../bridge/sqlite-engine-store.js";
+import { BridgeEngine, type EngineOptions } from "../bridge/engine.js";
 import type { Topology } from "../bridge/topology.js";
 import type { Config } from "../config/index.js";
 import { parseKommoWebhook, verifyKommoWebhook } from "../kommo/index.js";
 import type { ReadinessCheck } from "../server/routes.js";
-import { nextRetryAt, RETRY_BUDGET, type Store } from "../store/index.js";
+import { nextRetryAt, RETRY_BUDGET } from "../store/index.js";
 import type { DaemonLog, DaemonOptions } from "./daemon.js";
-
-/**
- * The busy timeout while writes are being refused for a lock. A write waiting on the lock holds the main thread
- * (SQLite waits synchronously): with the full timeout on every write, a long lock would leave webhooks and probes
- * unanswered for seconds at a time, and Kommo gives up on a webhook after 5 s. After the first refusal each write
- * tries briefly, so the daemon keeps answering (503) and still sees the lock go within this time.
- */
-const REFUSING_BUSY_TIMEOUT_MS = 200;
+import type { DaemonState } from "./daemon-state.js";
 
 export interface EngineWiring {
   config: Config;
-  store: Store;
+  state: DaemonState;
   topology: Topology;
   tuning: NonNullable<DaemonOptions["engine"]>;
-  busyTimeoutMs: number;
+  /** Replicas: whether this replica sweeps the shop now (its lease); absent: every shop. */
+  sweepsShop?: EngineOptions["sweepsShop"];
   /** Aborts what jobs still wait on (media downloads) once the shutdown's grace period is over. */
   halt: AbortSignal;
   log?: DaemonLog;
 }
 
 export function engineFromConfig(w: EngineWiring): BridgeEngine {
-  const { config, store, tuning, busyTimeoutMs } = w;
-  const retryBudget = tuning.retryBudget ?? RETRY_BUDGET;
+  const { config, state, tuning } = w;
   return new BridgeEngine({
-    store: new SqliteEngineStore(store, retryBudget),
+    store: state.engineStore,
     topology: w.topology,
     kommoHooks: {
       verify: verifyKommoWebhook,
@@ -54,37 +46,32 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     attachments: config.attachments,
     download: (url) =>
       downloadMedia(url, { allowPrivateNetworks: mediaAllowsPrivateNetworks(config.media), signal: w.halt }),
-    retryBudget,
+    retryBudget: tuning.retryBudget ?? RETRY_BUDGET,
     ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
     ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
     ...(tuning.leaseMs !== undefined ? { leaseMs: tuning.leaseMs } : {}),
     ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(w.log ? { log: w.log } : {}),
-    orderNotes: store.orderNotes,
-    pendingLeads: store.pendingLeads,
+    orderNotes: state.orderNotes,
+    pendingLeads: state.pendingLeads,
     ...(tuning.leadAcceptanceCheckMs !== undefined
       ? { leadAcceptanceCheckMs: tuning.leadAcceptanceCheckMs }
       : {}),
     replyGuard: {
-      store: store.replyWaits,
+      store: state.replyWaits,
       ...(tuning.guardNow ? { now: tuning.guardNow } : {}),
       ...(tuning.guardTickMs !== undefined ? { tickMs: tuning.guardTickMs } : {}),
     },
-    onStateWritable: (failure) => {
-      const ms =
-        failure?.code === "TK_ERR_STATE_BUSY"
-          ? Math.min(REFUSING_BUSY_TIMEOUT_MS, busyTimeoutMs)
-          : busyTimeoutMs;
-      if (store.db.open) store.db.pragma(`busy_timeout = ${ms}`);
-    },
+    onStateWritable: (failure) => state.onStateWritable(failure),
+    ...(w.sweepsShop ? { sweepsShop: w.sweepsShop } : {}),
   });
 }
 
 /** /readyz: the state file open and taking writes, and every shop healthy. */
-export function readinessOf(store: Store, engine: BridgeEngine): () => ReadinessCheck[] {
-  return () => {
-    const checks: ReadinessCheck[] = [{ name: "state", ok: store.db.open }];
+export function readinessOf(state: DaemonState, engine: BridgeEngine): () => Promise<ReadinessCheck[]> {
+  return async () => {
+    const checks: ReadinessCheck[] = await state.stateChecks();
     // From the daemon's own last write (no probe write): not ready from a refused write to the next commit.
     const refused = engine.state.lastFailure;
     checks.push({
@@ -92,7 +79,7 @@ export function readinessOf(store: Store, engine: BridgeEngine): () => Readiness
       ok: refused === undefined,
       ...(refused ? { detail: `${refused.code} since ${new Date(refused.since).toISOString()}` } : {}),
     });
-    for (const s of store.shopStatus.listShopStatus()) {
+    for (const s of await state.listShopStatus()) {
       checks.push({
         name: `shop ${s.source}:${s.shopId}`,
         ok: s.healthy,

@@ -11,6 +11,7 @@ import type {
   ReplyGuardSettings,
   ShopBinding,
 } from "../bridge/topology.js";
+import type { ReplicaHooks } from "../cluster/index.js";
 import type {
   Config,
   KommoAccount,
@@ -32,6 +33,8 @@ export interface TopologyDeps {
   /** Where TikTok Shop Customer Service calls are counted (the state file); without it nothing is counted. */
   callCounts?: CallCountsPort;
   now?: () => number;
+  /** Replicas on one database: the budgets shared cluster-wide (src/cluster/replica-hooks.ts). */
+  shared?: Pick<ReplicaHooks, "kommoShared" | "tokopediaShared">;
 }
 
 /**
@@ -127,7 +130,12 @@ export function buildBindings(config: Config, deps: TopologyDeps, cache: Binding
 
 function tokopediaApp(app: TokopediaAppConfig, config: Config, deps: TopologyDeps): MarketplaceApp {
   const source = new TokopediaSource({
-    client: tokopediaClient(app, config, deps.tokenStore),
+    client: tokopediaClient(
+      app,
+      config,
+      deps.tokenStore,
+      deps.shared?.tokopediaShared(app.name, app.requestsPerSecond),
+    ),
     ...(app.webhookSecret ? { webhookSecret: app.webhookSecret } : {}),
   });
   return {
@@ -158,7 +166,7 @@ function kommoAccount(account: KommoAccount, config: Config, deps: TopologyDeps)
     scopeId: account.scopeId,
     channelSecret: account.channel.secret,
     chats: kommoChatsClient(account, config),
-    rest: kommoRestClient(account, config, deps.tokenStore),
+    rest: kommoRestClient(account, config, deps.tokenStore, deps.shared?.kommoShared),
   };
 }
 

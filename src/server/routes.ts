@@ -14,7 +14,7 @@ export interface ReadinessCheck {
 export interface RouteDeps {
   engine: BridgeEngine;
   /** Readiness: state open and per-link health (last errors per shop). */
-  readiness: () => ReadinessCheck[];
+  readiness: () => ReadinessCheck[] | Promise<ReadinessCheck[]>;
 }
 
 export function bridgeRoutes(deps: RouteDeps): Router {
@@ -40,10 +40,10 @@ export function bridgeRoutes(deps: RouteDeps): Router {
     .add({
       method: "GET",
       path: "/readyz",
-      handler: () => {
+      handler: async () => {
         let checks: ReadinessCheck[];
         try {
-          checks = deps.readiness();
+          checks = await deps.readiness();
         } catch {
           // The checks read the state file; if even that fails, the daemon is not ready (a 500 would say "bug").
           checks = [{ name: "state", ok: false, detail: "the state file cannot be read" }];

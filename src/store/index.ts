@@ -56,6 +56,7 @@ export {
   type PruneCounts,
   Pruner,
   type RetentionTimer,
+  type RetentionTimerOptions,
   startRetention,
 } from "./retention.js";
 export { type Room, type RoomInit, RoomsRepo } from "./rooms.js";
