@@ -1,5 +1,5 @@
 /**
- * The running daemon's card: `<statePath>.daemon.json`, written by `serve` when it starts and after every reload,
+ * The running daemon's card: `<statePath>.daemon.json` (see runtimeFilePath), written by `serve` when it starts and after every reload,
  * removed when it stops. It tells other commands on the machine which daemon runs (pid), where it listens (doctor
  * probes that address, not the config's port, which `--port` may have overridden) and which config it runs with
  * (the SHA-256 of the config file's bytes it last loaded, and a generation counting the reloads it applied), so
@@ -8,6 +8,9 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isPostgresUrl, redactStateUrl } from "../store/state-location.js";
 
 /** The last reload the daemon tried: applied, or refused (the file was invalid; the old config stays). */
 export interface ReloadOutcome {
@@ -40,8 +43,15 @@ export interface RoutingCard {
   why?: string;
 }
 
+/**
+ * Next to the state file; for state in PostgreSQL (a URL, no file) in the system's temporary directory, named
+ * after a hash of the URL without its password, so every command given the same statePath finds it. Replicas on
+ * one machine share that card: the last one started writes it, and each removes it only while it is its own.
+ */
 export function runtimeFilePath(statePath: string): string {
-  return `${statePath}.daemon.json`;
+  if (!isPostgresUrl(statePath)) return `${statePath}.daemon.json`;
+  const id = createHash("sha256").update(redactStateUrl(statePath)).digest("hex").slice(0, 16);
+  return join(tmpdir(), `tokokommo-${id}.daemon.json`);
 }
 
 /** SHA-256 (hex) of a config file's bytes, as the daemon records it. */
