@@ -32,6 +32,58 @@ describe("PostgreSQL state parts", () => {
     };
   });
 
+  it("replicas taking in the same conversation's buyer message or reply at once start and end its wait once", async () => {
+    const url = await server().createDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresEngineStore.open(url, { max: 4 })));
+    try {
+      const waits = stores.map((s) => new PgReplyWaits(poolSql(s.pool)));
+      const ref = { source: "tokopedia" as const, shopId: "481154", roomId: "r1" };
+      const T0 = 1_764_000_000_000;
+      for (let round = 0; round < 5; round++) {
+        const at = T0 + round * 60_000;
+        const started = await Promise.all(
+          waits.flatMap((w) => [w, w].map((x) => x.buyerWrote(ref, { at }, at))),
+        );
+        expect(started.filter(Boolean)).toHaveLength(1);
+        const ended = await Promise.all(
+          waits.flatMap((w) => [w, w].map((x) => x.replied(ref, at + 1, at + 1))),
+        );
+        expect(ended.filter(Boolean)).toHaveLength(1);
+      }
+      const history = await waits[0]!.history("tokopedia", "481154", 0);
+      expect(history).toHaveLength(5);
+      expect(history.every((e, i) => e.firstReplyAt === T0 + i * 60_000 + 1)).toBe(true);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("two replicas pruning at once share the work: every old row deleted once, nothing needed deleted", async () => {
+    const url = await server().createDatabase();
+    const stores = await Promise.all([1, 2].map(() => PostgresEngineStore.open(url, { max: 2 })));
+    try {
+      const DAY = 86_400_000;
+      const NOW = 1_000 * DAY;
+      const sql = poolSql(stores[0]!.pool);
+      await sql.query(
+        `INSERT INTO jobs (kind, state, run_after, created_at, updated_at)
+         SELECT 'sync_room', CASE WHEN g % 10 = 0 THEN 'dead' ELSE 'done' END, $1::bigint + g, $1::bigint + g,
+           $1::bigint + g FROM generate_series(1, 2000) AS g`,
+        [NOW - 40 * DAY],
+      );
+      const passes = await Promise.all(
+        stores.map((s) => new PgPruner(poolSql(s.pool)).prune({ now: NOW, days: 30, batchRows: 50 })),
+      );
+      expect(passes[0]!.jobs + passes[1]!.jobs).toBe(1_800);
+      const left = await sql.query<{ state: string; n: number }>(
+        "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state",
+      );
+      expect(left).toEqual([{ state: "dead", n: 200 }]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it("deletes in batches of at most batchRows rows, one statement each", async () => {
     const engine = await PostgresEngineStore.open(await server().createDatabase(), { max: 2 });
     try {
