@@ -25,8 +25,13 @@ import { WEBHOOK_SEEN_RETENTION_DAYS } from "../webhook-seen.js";
 import { PgReplyWaits } from "./reply-waits.js";
 import type { Sql } from "./sql.js";
 
-/** Ids of rows an unfinished job works on (a dead job too: `retry --dead` runs it again and needs its row). */
-const HELD_BY_JOBS = `SELECT ref_id FROM jobs WHERE state IN ('pending', 'running', 'dead') AND ref_id IS NOT NULL`;
+/**
+ * No unfinished job works on the row (a dead job counts: `retry --dead` runs it again and needs its row). NOT EXISTS
+ * rather than SQLite's NOT IN: PostgreSQL turns it into an anti-join over the index of unfinished jobs, where NOT IN
+ * falls back to a scan per row once the unfinished ids outgrow work_mem (a large backlog).
+ */
+const NOT_HELD_BY_JOBS = (table: string) => `NOT EXISTS (SELECT 1 FROM jobs j
+  WHERE j.ref_id = ${table}.id AND j.state IN ('pending', 'running', 'dead'))`;
 
 type WalkName = Exclude<keyof PruneCounts, "webhooks">;
 
@@ -38,13 +43,13 @@ const WALKS: ReadonlyArray<{ name: WalkName; table: string; time: string; where:
     table: "inbound_messages",
     time: "created_at",
     where: `state = 'delivered' AND created_at < $3
-      AND ${ROOM_READ_PAST("inbound_messages", "inbound_messages.sent_at")} AND id NOT IN (${HELD_BY_JOBS})`,
+      AND ${ROOM_READ_PAST("inbound_messages", "inbound_messages.sent_at")} AND ${NOT_HELD_BY_JOBS("inbound_messages")}`,
   },
   {
     name: "outbound",
     table: "outbound_replies",
     time: "created_at",
-    where: `state IN ('sent', 'failed') AND updated_at < $3 AND id NOT IN (${HELD_BY_JOBS})`,
+    where: `state IN ('sent', 'failed') AND updated_at < $3 AND ${NOT_HELD_BY_JOBS("outbound_replies")}`,
   },
   {
     name: "echoes",
