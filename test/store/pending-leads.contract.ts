@@ -1,5 +1,5 @@
 /**
- * The pending-leads contract (PendingLeadsPort), for every backend (it replaces the SQLite-only pending-leads test): one row per (shop, lead), oldest first, the
+ * The pending-leads contract (PendingLeadsPort), for every backend: one row per (shop, lead), oldest first, the
  * conversation when known, Kommo's lead ids whole, and gone once removed.
  */
 import { describe, expect, it } from "vitest";
