@@ -54,7 +54,9 @@ export {
   DEFAULT_RETENTION_DAYS,
   PRUNE_BATCH_ROWS,
   type PruneCounts,
+  type PruneOptions,
   Pruner,
+  type RetentionPass,
   type RetentionTimer,
   startRetention,
 } from "./retention.js";
