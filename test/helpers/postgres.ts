@@ -28,9 +28,14 @@ export interface TestPostgres {
 }
 
 /** The user the server runs as: none (ourselves) unless we are root; then `postgres` where it exists, else `nobody`. */
-export function serverUser(): string | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  return spawnSync("id", ["-u", "postgres"], { stdio: "ignore" }).status === 0 ? "postgres" : "nobody";
+export function serverUser(
+  machine: { uid?: number | undefined; userExists?: (name: string) => boolean } = {},
+): string | undefined {
+  const uid = "uid" in machine ? machine.uid : process.getuid?.();
+  if (uid !== 0) return undefined;
+  const exists =
+    machine.userExists ?? ((name: string) => spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0);
+  return exists("postgres") ? "postgres" : "nobody";
 }
 
 let checked: PgBinaries | undefined;

@@ -9,7 +9,7 @@ import {
   selectPostgresBinaries,
   systemLookup,
 } from "../helpers/pg-binaries.js";
-import { startPostgres } from "../helpers/postgres.js";
+import { serverUser, startPostgres } from "../helpers/postgres.js";
 import { useTempDir } from "./helpers.js";
 
 /** A lookup over a made-up machine: `path` and `pkg` name what exists, everything named there is executable. */
@@ -93,6 +93,12 @@ describe("which PostgreSQL server binaries the tests use", () => {
     for (const n of ["initdb", "pg_ctl"]) writeFileSync(join(dir, n), "#!/bin/sh\n", { mode: 0o755 });
     const b = findPostgresBinaries({ PATH: dir });
     expect(b).toEqual({ source: "PATH", initdb: join(dir, "initdb"), pgCtl: join(dir, "pg_ctl") });
+  });
+
+  it("runs the server as ourselves, or as root as `postgres`, or `nobody` where no PostgreSQL package made it", () => {
+    expect(serverUser({ uid: 1000, userExists: () => true })).toBeUndefined();
+    expect(serverUser({ uid: 0, userExists: (name) => name === "postgres" })).toBe("postgres");
+    expect(serverUser({ uid: 0, userExists: () => false })).toBe("nobody");
   });
 
   it("starts a real server from the package's binaries when PATH has none", async () => {
