@@ -9,7 +9,7 @@
  * None of these → an error that names every fix.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
 
@@ -117,7 +117,8 @@ export function findPostgresBinaries(env: NodeJS.ProcessEnv = process.env): PgBi
  * directory that `runAs` cannot enter. Returns initdb's version line.
  */
 export function checkRunnable(b: PgBinaries, runAs: string | undefined): string {
-  const lines = [b.initdb, join(dirname(b.pgCtl), "postgres")].map((binary) => {
+  // pg_ctl starts the postgres beside its own real path (a PATH entry may be a symlink to it).
+  const lines = [b.initdb, join(dirname(realpathSync(b.pgCtl)), "postgres")].map((binary) => {
     const [cmd, args] = runAs
       ? ["runuser", ["-u", runAs, "--", binary, "--version"]]
       : [binary, ["--version"]];
