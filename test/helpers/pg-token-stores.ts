@@ -21,6 +21,17 @@ export async function migratedDatabase(server: TestPostgres): Promise<string> {
   return url;
 }
 
+/** `sql` whose transactions (the store's writes) start `ms` late: a write in the background is slower than a read. */
+export function slowWrites(sql: Sql, ms: number): Sql {
+  return {
+    query: (text, params) => sql.query(text, params),
+    atomic: async (fn) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return sql.atomic(fn);
+    },
+  };
+}
+
 /** A log that keeps its lines (tests check a failure is reported). */
 export function recordingLog() {
   const lines: { level: "warn" | "error"; obj: object; msg: string }[] = [];
@@ -46,11 +57,14 @@ export function pgTokenStores() {
   const opened: OpenedTokenStore[] = [];
   return {
     /** A replica's store: its own pool of `max` connections; no periodic reload unless asked. */
-    async open(url: string, opts: PgTokenStoreOptions & { max?: number } = {}): Promise<OpenedTokenStore> {
-      const { max, ...storeOpts } = opts;
+    async open(
+      url: string,
+      opts: PgTokenStoreOptions & { max?: number; wrapSql?: (sql: Sql) => Sql } = {},
+    ): Promise<OpenedTokenStore> {
+      const { max, wrapSql, ...storeOpts } = opts;
       const pool = new pg.Pool({ connectionString: url, max: max ?? 3 });
       pool.on("error", () => {});
-      const sql = poolSql(pool);
+      const sql = wrapSql ? wrapSql(poolSql(pool)) : poolSql(pool);
       const store = await PgTokenStore.open(sql, { reloadEveryMs: 0, log: recordingLog(), ...storeOpts });
       const o = { store, pool, sql };
       opened.push(o);
