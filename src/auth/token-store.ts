@@ -1,7 +1,9 @@
 /**
  * Where clients keep tokens between calls and across restarts. The state store implements this over SQLite
- * (tokens table); tests may use MemoryTokenStore. Synchronous on purpose: better-sqlite3 is synchronous, and a
- * rotated OAuth refresh token must be written before the new access token is used (single-use refresh tokens).
+ * (tokens table), and over PostgreSQL for replicas with a copy in memory that writes through (SharedTokenStore
+ * below); tests may use MemoryTokenStore. Synchronous on purpose: better-sqlite3 is synchronous, and a rotated
+ * OAuth refresh token must be written before the new access token is used (single-use refresh tokens); on
+ * PostgreSQL the refresh lock commits it before another replica may refresh.
  */
 export interface StoredToken {
   accessToken: string;
