@@ -73,7 +73,11 @@ export class PgTokenStore implements SharedTokenStore {
     });
   }
 
-  /** Reads every stored token, then keeps the copy in step every `reloadEveryMs`. */
+  /**
+   * Reads every stored token, then keeps the copy in step every `reloadEveryMs`. `sql` runs on a pool of a database
+   * whose schema is applied (e.g. `poolSql(engineStore.pool)` after PostgresEngineStore.open); close this store
+   * before that pool ends, so its last writes are committed.
+   */
   static async open(sql: Sql, opts: PgTokenStoreOptions = {}): Promise<PgTokenStore> {
     const store = new PgTokenStore(sql, opts);
     await store.reload();
