@@ -8,3 +8,4 @@ export { PgReplyWaits } from "./reply-waits.js";
 export { PgPruner } from "./retention.js";
 export { PgShopStatus } from "./shop-status.js";
 export { inTransaction, poolSql, type Sql } from "./sql.js";
+export { PgTokenStore, type PgTokenStoreOptions } from "./tokens.js";
