@@ -194,7 +194,7 @@ export async function statusCommand(
       const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
       line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
       if (s.source === "tiktokshop")
-        line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
+        line.orderCallsToday = await store.orderNotes.callsOn(s.source, s.shopId, Date.now());
       if (quota) {
         line.quota = quota;
         // The daemon's scheduler stretches the interval to the quota's polling share too (sweep-floor.ts).
