@@ -3,6 +3,7 @@
  * per test. Without the replica cases (one daemon holds a state file alone).
  */
 import { describe } from "vitest";
+import { runCallCountsContract } from "./call-counts.contract.js";
 import { useTempDir } from "./helpers.js";
 import { runOrderNotesContract } from "./order-notes.contract.js";
 
@@ -18,5 +19,10 @@ describe("state ports on SQLite", () => {
   runOrderNotesContract(
     "sqlite",
     harness((s) => s.orderNotes),
+  );
+
+  runCallCountsContract(
+    "sqlite",
+    harness((s) => s.callCounts),
   );
 });
