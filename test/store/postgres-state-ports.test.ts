@@ -2,11 +2,12 @@
  * The orders notes' and TikTok Shop call counts' state ports on PostgreSQL: a real server (one throwaway cluster
  * for this file), a database per test, each `open` another pool on it (another `serve` replica).
  */
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
 import { PgCallCounts, PgOrderNotes } from "../../src/store/postgres/index.js";
-import { poolSql } from "../../src/store/postgres/sql.js";
+import { poolSql, type Sql } from "../../src/store/postgres/sql.js";
 import { usePostgres } from "../helpers/postgres.js";
+import { waitFor } from "../helpers/wait.js";
 import { runCallCountsContract } from "./call-counts.contract.js";
 import { runOrderNotesContract } from "./order-notes.contract.js";
 
@@ -45,4 +46,35 @@ describe("state ports on PostgreSQL", () => {
       ),
     { replicas: true },
   );
+
+  it("call counts: a failed periodic read keeps the last sight; close stops the reads", async () => {
+    const url = await server().createDatabase();
+    const store = await PostgresEngineStore.open(url, { max: 2 });
+    let queries = 0;
+    const pool = poolSql(store.pool);
+    const counted: Sql = {
+      ...pool,
+      query<R>(text: string, params?: unknown[]) {
+        queries += 1;
+        return pool.query<R>(text, params);
+      },
+    };
+    const errors: unknown[] = [];
+    const counts = new PgCallCounts(counted, { refreshMs: 10, onRefreshError: (e) => errors.push(e) });
+    const shop = { source: "tiktokshop" as const, shopId: "7000" };
+    try {
+      await counts.add(shop, 0, 3, 1);
+      await waitFor("a periodic read", () => queries > 2);
+      await store.close(); // the database goes away under the timer
+      await waitFor("a failed periodic read", () => errors.length > 0);
+      expect(counts.known(shop, 0).used).toBe(3);
+      counts.close();
+      const after = queries;
+      await new Promise((r) => setTimeout(r, 50)); // five periods
+      expect(queries).toBe(after);
+    } finally {
+      counts.close();
+      await store.close();
+    }
+  });
 });
