@@ -77,4 +77,20 @@ describe("state ports on PostgreSQL", () => {
       await store.close();
     }
   });
+
+  it("call counts: a day first asked about shows the stored count moments later, not at the next period", async () => {
+    const url = await server().createDatabase();
+    const stores = await Promise.all([1, 2].map(() => PostgresEngineStore.open(url, { max: 2 })));
+    const [writer, reader] = stores.map((s) => new PgCallCounts(poolSql(s.pool), { refreshMs: 600_000 }));
+    const shop = { source: "tiktokshop" as const, shopId: "7000" };
+    try {
+      await writer!.add(shop, 0, 4, 1);
+      expect(reader!.known(shop, 0).used).toBe(0);
+      await waitFor("the first read of the day", () => reader!.known(shop, 0).used === 4);
+    } finally {
+      writer!.close();
+      reader!.close();
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
 });

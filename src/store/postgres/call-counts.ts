@@ -95,7 +95,8 @@ export class PgCallCounts implements CallCountsPort {
     const w = this.watched.get(keyOf(shop, dayStart));
     if (w) return w.count;
     this.watch(shop, dayStart, NONE);
-    void this.refresh();
+    // Its first read now, not at the next tick (nor behind a periodic read already under way).
+    this.get(shop, dayStart).catch((err: unknown) => this.opts.onRefreshError?.(err));
     return NONE;
   }
 
