@@ -78,7 +78,7 @@ describe("state ports on PostgreSQL", () => {
     }
   });
 
-  it("call counts: a day first asked about shows the stored count moments later, not at the next period", async () => {
+  it("call counts: a day first asked about shows moments later, not at the next period; prune forgets old days", async () => {
     const url = await server().createDatabase();
     const stores = await Promise.all([1, 2].map(() => PostgresEngineStore.open(url, { max: 2 })));
     const [writer, reader] = stores.map((s) => new PgCallCounts(poolSql(s.pool), { refreshMs: 600_000 }));
@@ -87,6 +87,11 @@ describe("state ports on PostgreSQL", () => {
       await writer!.add(shop, 0, 4, 1);
       expect(reader!.known(shop, 0).used).toBe(0);
       await waitFor("the first read of the day", () => reader!.known(shop, 0).used === 4);
+      // Retention forgets days before the cut-off only.
+      await writer!.add(shop, 86_400_000, 2, 1);
+      expect(await writer!.prune(86_400_000)).toBe(1);
+      expect((await reader!.get(shop, 0)).used).toBe(0);
+      expect((await reader!.get(shop, 86_400_000)).used).toBe(2);
     } finally {
       writer!.close();
       reader!.close();

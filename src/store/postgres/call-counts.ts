@@ -124,6 +124,14 @@ export class PgCallCounts implements CallCountsPort {
     this.saw(shop, dayStart, row!);
   }
 
+  /** Forgets days that started before `olderThan` (ms), as the SQLite store's retention does. Returns how many rows. */
+  async prune(olderThan: number): Promise<number> {
+    const rows = await this.sql.query("DELETE FROM cs_call_counts WHERE day_start < $1 RETURNING 1", [
+      olderThan,
+    ]);
+    return rows.length;
+  }
+
   /** Stops the periodic reads (the pool is the caller's to end). */
   close(): void {
     this.closed = true;
