@@ -22,6 +22,7 @@ import {
   type Store,
   startRetention,
 } from "../store/index.js";
+import type { DaemonLog } from "./daemon.js";
 
 export interface DaemonState {
   readonly kind: "sqlite" | "postgres";
@@ -59,6 +60,8 @@ export interface OpenDaemonStateOptions {
   busyTimeoutMs: number;
   /** Failed attempts before a job whose lease keeps expiring is dead. */
   retryBudget: number;
+  /** Where the state's own troubles go (PostgreSQL: token writes, count reads). */
+  log?: DaemonLog;
 }
 
 /**

@@ -101,6 +101,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const state = await openDaemonState(o.statePath ?? config.statePath, {
     busyTimeoutMs: o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     retryBudget: o.engine?.retryBudget ?? RETRY_BUDGET,
+    ...(o.log ? { log: o.log } : {}),
   });
   // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
   // slow host must not keep the process alive after it stopped.
