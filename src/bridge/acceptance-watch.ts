@@ -13,7 +13,8 @@ import type { IncomingLeadsPort, PendingLead, PendingLeadsPort } from "./pending
 import type { ShopBinding, Topology } from "./topology.js";
 
 export interface AcceptanceWatchOptions {
-  topology: Topology;
+  /** The shops whose pending leads this process checks (with replicas, those it holds the lease of). */
+  topology: Pick<Topology, "shopByKey">;
   pendingLeads: PendingLeadsPort;
   /** Between two rounds, default 60 s (a lead is enriched within about one interval of its acceptance). */
   intervalMs?: number;

@@ -15,6 +15,7 @@ import { DELIVER_TO_MARKETPLACE, ENRICH_LEAD, isJobOf, SYNC_ROOM } from "./job-k
 import { JobRunner, type QueuedJob } from "./job-runner.js";
 import { type BridgeMetrics, createMetrics } from "./metrics.js";
 import { noteLeadAccepted, noteOrderStatus, type OrderNoteDeps, type OrderNotesPort } from "./order-note.js";
+import { ownedShops, type ShopChores } from "./owned-shops.js";
 import type { PendingLead, PendingLeadsPort } from "./pending-leads-port.js";
 import { Poller } from "./poller.js";
 import { ReplyGuard } from "./reply-guard.js";
@@ -86,7 +87,7 @@ export class BridgeEngine {
     this.guard = o.replyGuard
       ? new ReplyGuard({
           ...o.replyGuard,
-          topology: o.topology,
+          topology: this.choresOf(),
           metrics: this.metrics,
           ...(o.log ? { log: o.log } : {}),
         })
@@ -95,12 +96,17 @@ export class BridgeEngine {
     this.poller = this.createPoller(initialLookbackMs);
     this.runner = this.createRunner(continuity);
     this.leadAcceptance = new AcceptanceWatch({
-      topology: o.topology,
+      topology: this.choresOf(),
       pendingLeads: o.pendingLeads,
       ...(o.leadAcceptanceCheckMs !== undefined ? { intervalMs: o.leadAcceptanceCheckMs } : {}),
       ...(o.log ? { log: o.log } : {}),
       onEnriched: (lead) => this.leadAccepted(lead),
     });
+  }
+
+  /** The shops whose periodic chores run in this process (owned-shops.ts). */
+  private choresOf(): ShopChores {
+    return this.o.sweepsShop ? ownedShops(this.o.topology, this.o.sweepsShop) : this.o.topology;
   }
 
   private createStateHealth(): StateHealth {

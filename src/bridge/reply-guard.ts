@@ -27,7 +27,11 @@ const WORK_PER_TICK = 500;
 
 export interface ReplyGuardOptions {
   store: ReplyGuardStore;
-  topology: Topology;
+  /**
+   * The shops: `shop` for any shop (a wait starts on whichever replica takes the message), `allShops` for those
+   * whose waits this process works (with replicas, the shops it holds the lease of: never two tasks for one wait).
+   */
+  topology: Pick<Topology, "shop" | "allShops">;
   metrics: BridgeMetrics;
   /** The guard's clock (ms); tests and the sandbox move it forward. */
   now?: () => number;
