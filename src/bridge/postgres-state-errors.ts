@@ -4,8 +4,24 @@
  * (state-health.ts) each passes, so the daemon answers 503, counts it, and catches up once writes succeed again.
  *
  * SQLSTATE classes and codes are PostgreSQL's (its "Error Codes" appendix); the node-postgres client adds network
- * errors (ECONNREFUSED …) and two of its own without a code, matched by their fixed message.
+ * errors (ECONNREFUSED …) and two of its own without a code, matched by their fixed message. A network error is
+ * the state's only when the state store raised it: the store marks what it rethrows (markStateFailure), so an
+ * ECONNRESET from Kommo or a marketplace is never taken for the database's.
  */
+
+const FROM_STATE = Symbol("tokokommo.stateFailure");
+
+/** Marks `err` (an object) as raised by the state store's database calls; returns it. */
+export function markStateFailure(err: unknown): unknown {
+  if (err !== null && typeof err === "object" && !(FROM_STATE in err)) {
+    Object.defineProperty(err, FROM_STATE, { value: true, enumerable: false });
+  }
+  return err;
+}
+
+function fromState(err: unknown): boolean {
+  return err !== null && typeof err === "object" && FROM_STATE in err;
+}
 
 /** Connection lost or never made: the server down, restarting, failing over, or the network between. */
 const UNREACHABLE_SQLSTATES = new Set([
@@ -39,6 +55,7 @@ export type PostgresStateCode =
 
 /** The state failure a PostgreSQL (or node-postgres) error is, or undefined for anything else (a bug). */
 export function postgresStateCode(err: unknown): PostgresStateCode | undefined {
+  if (!fromState(err)) return undefined;
   const e = err as { code?: unknown; message?: unknown } | null | undefined;
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code !== undefined) {

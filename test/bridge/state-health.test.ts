@@ -1,5 +1,6 @@
 /** StateHealth: which errors are state write failures, what readiness sees, and how often a failure is logged. */
 import { describe, expect, it } from "vitest";
+import { markStateFailure } from "../../src/bridge/postgres-state-errors.js";
 import { StateHealth, stateWriteCode } from "../../src/bridge/state-health.js";
 
 const sqlite = (code: string) => Object.assign(new Error(code), { code });
@@ -83,5 +84,27 @@ describe("StateHealth", () => {
     });
     expect(health.failed("sweep", sqlite("SQLITE_BUSY"))).toBe("TK_ERR_STATE_BUSY");
     expect(() => health.succeeded()).not.toThrow();
+  });
+});
+
+describe("stateWriteCode on PostgreSQL", () => {
+  const pgError = (code: string | undefined, message = "x") => Object.assign(new Error(message), { code });
+  it("maps the database's passing failures once the state store marked them, and leaves others' alone", () => {
+    const marked = (e: Error) => markStateFailure(e);
+    expect(stateWriteCode(marked(pgError("57P01")))).toBe("TK_ERR_STATE_UNREACHABLE");
+    expect(stateWriteCode(marked(pgError("08006")))).toBe("TK_ERR_STATE_UNREACHABLE");
+    expect(stateWriteCode(marked(pgError("ECONNREFUSED")))).toBe("TK_ERR_STATE_UNREACHABLE");
+    expect(stateWriteCode(marked(pgError(undefined, "Connection terminated unexpectedly")))).toBe(
+      "TK_ERR_STATE_UNREACHABLE",
+    );
+    expect(stateWriteCode(marked(pgError("55P03")))).toBe("TK_ERR_STATE_BUSY");
+    expect(stateWriteCode(marked(pgError("53100")))).toBe("TK_ERR_STATE_FULL");
+    expect(stateWriteCode(marked(pgError("25006")))).toBe("TK_ERR_STATE_WRITE");
+    // A bug in a statement (syntax, a constraint) is not the database's passing trouble.
+    expect(stateWriteCode(marked(pgError("42601")))).toBeUndefined();
+    expect(stateWriteCode(marked(pgError("23505")))).toBeUndefined();
+    // The same network errors from a platform call (not marked by the store) are not the state's.
+    expect(stateWriteCode(pgError("ECONNREFUSED"))).toBeUndefined();
+    expect(stateWriteCode(pgError("57P01"))).toBeUndefined();
   });
 });

@@ -4,6 +4,12 @@
  * atomic either way: inside a transaction it just runs; on the pool it opens a transaction of its own.
  */
 import type pg from "pg";
+import { markStateFailure } from "../../bridge/postgres-state-errors.js";
+
+/** Every failure of the database goes up marked as the state's (state-health.ts tells it from a platform's). */
+function rethrowMarked(err: unknown): never {
+  throw markStateFailure(err);
+}
 
 export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
@@ -15,7 +21,7 @@ export interface Sql {
 export function poolSql(pool: pg.Pool): Sql {
   return {
     query: async <R>(text: string, params?: unknown[]) =>
-      (await pool.query(text, params as unknown[])).rows as R[],
+      (await pool.query(text, params as unknown[]).catch(rethrowMarked)).rows as R[],
     atomic: (fn) => inTransaction(pool, fn),
   };
 }
@@ -24,7 +30,7 @@ export function poolSql(pool: pg.Pool): Sql {
 export function clientSql(client: pg.PoolClient): Sql {
   const sql: Sql = {
     query: async <R>(text: string, params?: unknown[]) =>
-      (await client.query(text, params as unknown[])).rows as R[],
+      (await client.query(text, params as unknown[]).catch(rethrowMarked)).rows as R[],
     atomic: (fn) => fn(sql),
   };
   return sql;
@@ -36,15 +42,15 @@ export function clientSql(client: pg.PoolClient): Sql {
  * discarded rather than returned to the pool.
  */
 export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch(rethrowMarked);
   let broken: Error | undefined;
   try {
     // READ COMMITTED whatever the server's default: each statement sees what committed before it started, which
     // the job claim's re-check relies on (job-queue.ts), and FOR UPDATE skips or re-checks rows instead of failing.
-    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED").catch(rethrowMarked);
     try {
       const result = await fn(clientSql(client));
-      await client.query("COMMIT");
+      await client.query("COMMIT").catch(rethrowMarked);
       return result;
     } catch (err) {
       await client.query("ROLLBACK").catch((e: unknown) => {
