@@ -49,6 +49,12 @@ export class PostgresCoordinator implements Coordinator {
   /** Creates the coordinator's tables if missing; safe to run from every replica at once. */
   async ensureSchema(): Promise<void> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    // See withRefreshLock: a connection lost while checked out must not end the process.
+    const lost = (e: Error) => {
+      broken = e;
+    };
+    client.on("error", lost);
     try {
       await client.query("BEGIN");
       await client.query(sql.LOCK_SCHEMA, [sql.ADVISORY_NAMESPACE]);
@@ -58,7 +64,8 @@ export class PostgresCoordinator implements Coordinator {
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off("error", lost);
+      client.release(broken);
     }
   }
 

@@ -23,6 +23,10 @@ export interface TestPostgres {
   port: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stops the server (connections are cut), keeping its data: an outage. */
+  pause(): void;
+  /** Starts it again on the same port and data. */
+  resume(): void;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -95,9 +99,9 @@ export async function startPostgres(options: { binaries?: PgBinaries } = {}): Pr
     chmodSync(dir, 0o700);
   }
   const port = await freePort();
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   try {
     runPg(b.initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], runAs);
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
     runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -119,6 +123,12 @@ export async function startPostgres(options: { binaries?: PgBinaries } = {}): Pr
         await client.end();
       }
       return `postgres://postgres@127.0.0.1:${port}/${db}`;
+    },
+    pause() {
+      runPg(b.pgCtl, ["-D", data, "-m", "fast", "-w", "stop"], runAs);
+    },
+    resume() {
+      runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
     },
     async stop() {
       if (stopped) return;

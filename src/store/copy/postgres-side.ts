@@ -43,6 +43,9 @@ export class PostgresSide implements CopySource, CopyTarget {
       if (role === "source" && version === 0) throw sourceEmpty(location);
       await refuseLiveReplicas(pool, location);
       const client = await pool.connect();
+      // A connection lost mid-copy fails the statement in flight (and so the copy); the 'error' event it also
+      // raises on the client must not end the process.
+      client.on("error", () => undefined);
       if (role === "source") await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       return new PostgresSide(location, url, pool, client);
     } catch (err) {

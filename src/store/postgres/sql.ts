@@ -44,6 +44,13 @@ export function clientSql(client: pg.PoolClient): Sql {
 export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const client = await pool.connect().catch(rethrowMarked);
   let broken: Error | undefined;
+  // A connection lost while checked out is reported as an 'error' event on the client (the server restarted or
+  // failed over): unheard, it would end the process. Heard, the statement in flight fails on its own, and the
+  // client is discarded rather than returned to the pool.
+  const lost = (e: Error) => {
+    broken = e;
+  };
+  client.on("error", lost);
   try {
     // READ COMMITTED whatever the server's default: each statement sees what committed before it started, which
     // the job claim's re-check relies on (job-queue.ts), and FOR UPDATE skips or re-checks rows instead of failing.
@@ -59,6 +66,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<
       throw err;
     }
   } finally {
+    client.off("error", lost);
     client.release(broken);
   }
 }
