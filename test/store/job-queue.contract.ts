@@ -112,6 +112,25 @@ export function describeLeases(ctx: ContractContext): void {
     expect(await claimAll(ctx.store, Date.now() + 1)).toMatchObject([{ id: a1, attempts: 0 }]);
   });
 
+  it("runs a re-queued dead job once the later job of its key running meanwhile ends, before the key's later ones", async () => {
+    const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a2 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a3 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [first] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.kill(first!, "unsendable", "TK_ERR_X");
+    const [running] = await claimAll(ctx.store, 1_000);
+    expect(running?.id).toBe(a2);
+    expect(await ctx.store.requeueDead()).toBe(1);
+    const later = Date.now() + 1;
+    // One job of a conversation at a time: the older one waits for the running one, and holds the later ones back.
+    expect(await claimAll(ctx.store, later)).toEqual([]);
+    await ctx.store.jobs.complete(running!);
+    const [again] = await claimAll(ctx.store, later);
+    expect(again).toMatchObject({ id: a1, attempts: 0 });
+    await ctx.store.jobs.complete(again!);
+    expect((await claimAll(ctx.store, later)).map((j) => j.id)).toEqual([a3]);
+  });
+
   it("claims only the kinds asked for and skips excluded shops", async () => {
     await ctx.store.enqueue({ ...syncJob("A"), shopKey: "tiktokshop:9" }, 1_000);
     const b = await ctx.store.enqueue(syncJob("B"), 1_000);
