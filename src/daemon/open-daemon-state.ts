@@ -6,6 +6,7 @@
 import { RETRY_BUDGET } from "../store/backoff.js";
 import { openStore } from "../store/index.js";
 import { isPostgresUrl } from "../store/state-location.js";
+import type { DaemonLog } from "./daemon.js";
 import {
   type DaemonState,
   type OpenDaemonStateOptions,
@@ -24,10 +25,11 @@ const BESIDE_BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * The same state for a command that works beside the running daemon (`import`): the SQLite file without the
- * daemon's lock (which the daemon holds), or the PostgreSQL database the replicas share.
+ * daemon's lock (which the daemon holds), or the PostgreSQL database the replicas share. `log` hears the state's own
+ * troubles (PostgreSQL: a token write or a call-count read that failed).
  */
-export async function openStateBesideDaemon(statePath: string): Promise<DaemonState> {
-  const o = { busyTimeoutMs: BESIDE_BUSY_TIMEOUT_MS, retryBudget: RETRY_BUDGET };
+export async function openStateBesideDaemon(statePath: string, log?: DaemonLog): Promise<DaemonState> {
+  const o = { busyTimeoutMs: BESIDE_BUSY_TIMEOUT_MS, retryBudget: RETRY_BUDGET, ...(log ? { log } : {}) };
   if (!isPostgresUrl(statePath))
     return sqliteDaemonState(openStore(statePath, { busyTimeoutMs: o.busyTimeoutMs }), o);
   const { openPostgresDaemonState } = await import("./postgres-daemon-state.js");

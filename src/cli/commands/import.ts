@@ -59,7 +59,10 @@ export async function importCommand(
     });
   const { openStateBesideDaemon } = await import("../../daemon/open-daemon-state.js");
   const { runImport } = await import("../../importer/run.js");
-  const state = await openStateBesideDaemon(config.statePath);
+  // The state's own troubles (a token write that failed) on stderr: level, message and code, never a value.
+  const state = await openStateBesideDaemon(config.statePath, (level, msg, details) =>
+    io.writeErr?.(`${level}: ${msg}${typeof details?.code === "string" ? ` (${details.code})` : ""}\n`),
+  );
   let last: ImportProgress | undefined;
   let walking: Promise<unknown> | undefined;
   try {
