@@ -43,6 +43,7 @@ const TX_METHODS = Object.keys({
   jobCounts: 1,
   jobCountsByKind: 1,
   requeueDead: 1,
+  makeWaitingDue: 1,
   recordSyncSuccess: 1,
   recordShopError: 1,
   lastSyncSuccess: 1,
@@ -174,6 +175,7 @@ export class SqliteEngineStore implements EngineStore {
   readonly jobCounts = this.outside("jobCounts");
   readonly jobCountsByKind = this.outside("jobCountsByKind");
   readonly requeueDead = this.outside("requeueDead");
+  readonly makeWaitingDue = this.outside("makeWaitingDue");
   readonly recordSyncSuccess = this.outside("recordSyncSuccess");
   readonly recordShopError = this.outside("recordShopError");
   readonly lastSyncSuccess = this.outside("lastSyncSuccess");

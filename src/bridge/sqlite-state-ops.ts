@@ -272,6 +272,10 @@ export class SqliteStateOps implements SyncOf<EngineStoreTx> {
     return this.store.jobs.requeueDead(kind ? { kind } : {});
   }
 
+  makeWaitingDue(now: number): number {
+    return this.store.jobs.makeWaitingDue(now);
+  }
+
   recordSyncSuccess(source: SourceKind, shopId: string, at: number): void {
     this.store.shopStatus.recordSyncSuccess({ source, shopId }, at);
   }

@@ -153,7 +153,13 @@ export interface EngineStoreTx {
   ): Promise<{ state: "pending" | "running"; runAfter: number; lastErrorCode: string | null }[]>;
   jobCounts(): Promise<JobCounts[]>;
   jobCountsByKind(): Promise<{ kind: string; pending: number; running: number; dead: number }[]>;
+  /** `retry --dead`: dead jobs (optionally of one kind) back to pending with a fresh retry budget, due now. */
   requeueDead(kind?: JobKind): Promise<number>;
+  /**
+   * `retry`: pending jobs waiting for their retry time (run_after after `now`) become due at `now`; their attempt
+   * counts stay. Running and dead jobs are left alone.
+   */
+  makeWaitingDue(now: number): Promise<number>;
 
   recordSyncSuccess(source: SourceKind, shopId: string, at: number): Promise<void>;
   recordShopError(

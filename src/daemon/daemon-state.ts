@@ -14,6 +14,7 @@ import type { EngineStore } from "../bridge/store-port.js";
 import type { Coordinator } from "../cluster/index.js";
 import type { ReadinessCheck } from "../server/routes.js";
 import type { CallCountsPort } from "../sources/tiktokshop/quota.js";
+import { ImportRepo, type ImportsPort, sqliteImports } from "../store/imports.js";
 import {
   openStore,
   type RetentionTimer,
@@ -38,6 +39,8 @@ export interface DaemonState {
   readonly orderNotes: OrderNotesPort;
   readonly pendingLeads: PendingLeadsPort;
   readonly replyWaits: ReplyGuardStore;
+  /** `tokokommo import`'s records (the import opens this state beside the daemon; the daemon itself uses none). */
+  readonly imports: ImportsPort;
   /**
    * How replicas agree beyond the state (heartbeats, shop leases, shared budgets, refresh locks). Present on
    * PostgreSQL only: an SQLite file has one daemon (its lock sees to that), which coordinates with nobody.
@@ -94,6 +97,7 @@ export function sqliteDaemonState(store: Store, o: OpenDaemonStateOptions): Daem
     orderNotes: store.orderNotes,
     pendingLeads: store.pendingLeads,
     replyWaits: store.replyWaits,
+    imports: sqliteImports(new ImportRepo(store.db)),
     stateChecks: async () => [{ name: "state", ok: store.db.open }],
     listShopStatus: async () => store.shopStatus.listShopStatus(),
     onStateWritable: (failure) => {

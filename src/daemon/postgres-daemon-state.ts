@@ -9,6 +9,7 @@ import { startRetention } from "../store/index.js";
 import { openPool } from "../store/postgres/connection.js";
 import {
   PgCallCounts,
+  PgImports,
   PgOrderNotes,
   PgPendingLeads,
   PgPruner,
@@ -63,6 +64,7 @@ export async function openPostgresDaemonState(url: string, o: OpenDaemonStateOpt
       orderNotes: new PgOrderNotes(sql),
       pendingLeads: new PgPendingLeads(sql),
       replyWaits: new PgReplyWaits(sql),
+      imports: new PgImports(sql),
       coordinator,
       stateChecks: async () => [await probe(engineStore, location)],
       listShopStatus: () => shopStatus.listShopStatus(),

@@ -1,13 +1,14 @@
 /**
  * The import's walk over one shop: its conversations active within the window, each read oldest first and sent
- * to Kommo as silent history, one message at a time and recorded as it goes (see store/imports.ts), so the walk
+ * to Kommo as silent history, one message at a time and recorded as it goes (see store/imports.ts; SQLite or
+ * PostgreSQL, whichever the state is), so the walk
  * can stop anywhere — Ctrl-C, a crash, the day's budget — and a later run continues after the last message sent.
  */
 import { isQuotaStop } from "../bridge/error-policy.js";
+import type { EngineStoreTx } from "../bridge/store-port.js";
 import type { ShopBinding } from "../bridge/topology.js";
 import type { RoomSummary, SourceMessage } from "../sources/types.js";
-import type { EchoesRepo } from "../store/echoes.js";
-import type { ImportRepo } from "../store/imports.js";
+import type { ImportsPort } from "../store/imports.js";
 import type { RoomKey } from "../store/keys.js";
 import { importBudgetSpent, importInterrupted } from "./errors.js";
 import { withRetries } from "./retry.js";
@@ -39,8 +40,9 @@ export interface ImportProgress {
 
 export interface WalkDeps {
   shop: ShopBinding;
-  imports: ImportRepo;
-  echoes: EchoesRepo;
+  imports: ImportsPort;
+  /** The engine's state: when the bridge first saw a room (getRoom) and echoes of replies sent from Kommo. */
+  state: Pick<EngineStoreTx, "getRoom" | "isEcho">;
   now: () => number;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
@@ -109,7 +111,7 @@ async function importRoom(
 ): Promise<void> {
   const { shop, imports } = deps;
   const ref: RoomKey = { source: shop.source, shopId: shop.shopId, roomId: room.roomId };
-  const done = imports.progress(ref);
+  const done = await imports.progress(ref);
   if (done?.finishedThrough !== undefined && room.lastMessageAt <= done.finishedThrough) return;
   const after = done?.cursorMessageId
     ? { messageId: done.cursorMessageId, ...(done.cursorTime !== undefined ? { time: done.cursorTime } : {}) }
@@ -117,34 +119,34 @@ async function importRoom(
   const messages = await calls.around(() => shop.app.marketplace.readMessages(room, after), deps.signal);
   // From the moment the bridge knew the room, live sync has it: its records there may be pruned by now, and a shop
   // message there may be the echo of a manager's reply from Kommo, which must not come back as history.
-  const liveFrom = imports.knownSince(ref) ?? Number.POSITIVE_INFINITY;
+  const liveFrom = (await deps.state.getRoom(ref))?.createdAt ?? Number.POSITIVE_INFINITY;
   for (const m of messages) {
     if (deps.signal?.aborted) throw importInterrupted({ ...p });
     if (m.sentAt < w.since) continue;
     if (m.sentAt > w.until) break;
-    if (m.sentAt >= liveFrom || !worthSending(m, ref, deps)) {
+    if (m.sentAt >= liveFrom || !(await worthSending(m, ref, deps))) {
       p.messagesSkipped++;
-      if (!w.dryRun) imports.skipMessage(ref, m.messageId, m.sentAt, deps.now());
+      if (!w.dryRun) await imports.skipMessage(ref, m.messageId, m.sentAt, deps.now());
       continue;
     }
     p.messagesSent++;
     if (!w.dryRun) {
       const amojo = await withRetries(() => sendHistory(shop, room.buyer, m), retryOptions(deps));
       // Recorded even when a Ctrl-C came during the send: the message is in Kommo.
-      imports.recordMessage(ref, { ...importedRecord(shop, m), ...amojo }, true, deps.now());
+      await imports.recordMessage(ref, { ...importedRecord(shop, m), ...amojo }, true, deps.now());
     }
     tick();
   }
-  if (!w.dryRun) imports.finish(ref, Math.min(room.lastMessageAt, w.until), deps.now());
+  if (!w.dryRun) await imports.finish(ref, Math.min(room.lastMessageAt, w.until), deps.now());
 }
 
 /** Not hidden, not stored yet (live sync or an earlier run has it), not the echo of a reply sent from Kommo. */
-function worthSending(m: SourceMessage, ref: RoomKey, deps: WalkDeps): boolean {
+async function worthSending(m: SourceMessage, ref: RoomKey, deps: WalkDeps): Promise<boolean> {
   if (m.hidden) return false;
-  if (deps.imports.isStored(ref, m.messageId)) return false;
+  if (await deps.imports.isStored(ref, m.messageId)) return false;
   if (m.sender !== "shop") return true;
   const text = m.content.kind === "text" ? m.content.text : undefined;
-  return !deps.echoes.isEcho(ref, m.messageId, text, m.sentAt);
+  return !(await deps.state.isEcho(ref, m.messageId, text, m.sentAt));
 }
 
 function retryOptions(deps: WalkDeps) {

@@ -25,6 +25,40 @@ export interface ImportedMessage {
 }
 
 /**
+ * The import's records in the state, on either backend (SQLite: ImportRepo through sqliteImports; PostgreSQL:
+ * PgImports). Each call is atomic on its own, so the daemon, or the replicas, may write the same state meanwhile.
+ */
+export interface ImportsPort {
+  /** The message is in inbound_messages (live sync stored it, or an earlier import sent it). */
+  isStored(room: RoomKey, messageId: string): Promise<boolean>;
+  progress(room: RoomKey): Promise<ImportRoomProgress | undefined>;
+  /** One message done, atomically: stored as delivered (unless stored meanwhile), the room's cursor moved onto it. */
+  recordMessage(room: RoomKey, msg: ImportedMessage, sent: boolean, now: number): Promise<void>;
+  /** A message skipped (hidden, or already stored): only the cursor moves. */
+  skipMessage(room: RoomKey, messageId: string, time: number, now: number): Promise<void>;
+  /** The room was walked to its newest message (`lastMessageAt`, as its listing named it). */
+  finish(room: RoomKey, lastMessageAt: number, now: number): Promise<void>;
+}
+
+/** The state file's import records as the port (settled promises over the synchronous repository). */
+export function sqliteImports(repo: ImportRepo): ImportsPort {
+  const settle = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return {
+    isStored: (room, messageId) => settle(() => repo.isStored(room, messageId)),
+    progress: (room) => settle(() => repo.progress(room)),
+    recordMessage: (room, msg, sent, now) => settle(() => repo.recordMessage(room, msg, sent, now)),
+    skipMessage: (room, messageId, time, now) => settle(() => repo.skipMessage(room, messageId, time, now)),
+    finish: (room, lastMessageAt, now) => settle(() => repo.finish(room, lastMessageAt, now)),
+  };
+}
+
+/**
  * The import's records in the state file. A message it sends lands in inbound_messages under the same unique key
  * live sync uses, already delivered and without a delivery job: live sync meeting it later skips it, and the import
  * skips any message live sync stored first. Each call is one statement or one transaction, so the daemon may write
@@ -36,7 +70,6 @@ export class ImportRepo {
   private readonly insertStmt: Statement;
   private readonly advanceStmt: Statement;
   private readonly finishStmt: Statement;
-  private readonly knownSinceStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.storedStmt = db.prepare(
@@ -60,9 +93,6 @@ export class ImportRepo {
        ON CONFLICT (source, shop_id, room_id) DO UPDATE SET cursor_message_id = excluded.cursor_message_id,
          cursor_time = excluded.cursor_time, imported = imported + excluded.imported, updated_at = excluded.updated_at`,
     );
-    this.knownSinceStmt = db.prepare(
-      "SELECT created_at FROM rooms WHERE source = @source AND shop_id = @shopId AND room_id = @roomId",
-    );
     this.finishStmt = db.prepare(
       `INSERT INTO import_rooms (source, shop_id, room_id, last_message_at, finished_at, updated_at)
        VALUES (@source, @shopId, @roomId, @lastMessageAt, @now, @now)
@@ -71,37 +101,14 @@ export class ImportRepo {
     );
   }
 
-  /**
-   * Since when the bridge knows the room (its rooms row was made), or undefined: from then on the room is live
-   * sync's, whose records of it may already be pruned.
-   */
-  knownSince(room: RoomKey): number | undefined {
-    const r = this.knownSinceStmt.get(keyOf(room)) as { created_at: number } | undefined;
-    return r?.created_at;
-  }
-
   /** The message is in inbound_messages (live sync stored it, or an earlier import sent it). */
   isStored(room: RoomKey, messageId: string): boolean {
     return this.storedStmt.get({ ...keyOf(room), messageId }) !== undefined;
   }
 
   progress(room: RoomKey): ImportRoomProgress | undefined {
-    const r = this.progressStmt.get(keyOf(room)) as
-      | {
-          cursor_message_id: string | null;
-          cursor_time: number | null;
-          last_message_at: number | null;
-          imported: number;
-          finished_at: number | null;
-        }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      ...(r.cursor_message_id !== null ? { cursorMessageId: r.cursor_message_id } : {}),
-      ...(r.cursor_time !== null ? { cursorTime: r.cursor_time } : {}),
-      ...(r.finished_at !== null && r.last_message_at !== null ? { finishedThrough: r.last_message_at } : {}),
-      imported: r.imported,
-    };
+    const r = this.progressStmt.get(keyOf(room)) as ImportRoomRow | undefined;
+    return r ? importProgressOf(r) : undefined;
   }
 
   /**
@@ -140,6 +147,24 @@ export class ImportRepo {
   finish(room: RoomKey, lastMessageAt: number, now: number): void {
     this.finishStmt.run({ ...keyOf(room), lastMessageAt, now });
   }
+}
+
+/** An import_rooms row as both backends read it. */
+export interface ImportRoomRow {
+  cursor_message_id: string | null;
+  cursor_time: number | null;
+  last_message_at: number | null;
+  imported: number;
+  finished_at: number | null;
+}
+
+export function importProgressOf(r: ImportRoomRow): ImportRoomProgress {
+  return {
+    ...(r.cursor_message_id !== null ? { cursorMessageId: r.cursor_message_id } : {}),
+    ...(r.cursor_time !== null ? { cursorTime: r.cursor_time } : {}),
+    ...(r.finished_at !== null && r.last_message_at !== null ? { finishedThrough: r.last_message_at } : {}),
+    imported: r.imported,
+  };
 }
 
 function keyOf(room: RoomKey): { source: string; shopId: string; roomId: string } {

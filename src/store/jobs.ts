@@ -29,19 +29,20 @@ export {
  * same transaction as the fact that caused it, so a crash can delay work but never lose it.
  *
  * ORDERING RULE. For each ordering_key only the lowest-id job that is still open (pending or running) may be
- * claimed. Consequences:
+ * claimed, and only while no job of the key is running. Consequences:
  *  - two jobs of one conversation lane never run at once, and never out of id order;
  *  - a job waiting for its retry time (pending, run_after in the future) holds back the later jobs of its key:
  *    messages reach Kommo in the order the buyer wrote them, even across retries;
  *  - DONE and DEAD jobs do not block. A dead job (retry budget spent, or killed as unsendable) is skipped, so one
  *    poisoned message cannot stall its conversation forever; it stays visible in status and `retry --dead`
- *    re-queues it (it then runs after the later messages that went through meanwhile: order is given up for that
- *    one message, never silently the message itself).
+ *    re-queues it. It then runs after the later messages that went through meanwhile (order is given up for that
+ *    one message, never silently the message itself), but before any still open: a later job running when it
+ *    was re-queued finishes first (one job per key at a time), then the re-queued one is the key's oldest.
  *
  * COST. Claiming walks pending jobs in id order (partial index jobs_pending) and stops once `limit` heads are found;
- * each candidate costs one index probe for the ordering rule. Many conversations with short queues (the normal
- * shape) claim in about a millisecond; a single conversation with tens of thousands of queued jobs makes each claim
- * scan its queue (tens of ms). Workers should sleep until nextRunAt() when a claim returns nothing.
+ * each candidate costs one index probe for the ordering rule, and a key's head a walk over its key's later open
+ * jobs (is one running?). Many conversations with short queues (the normal shape) claim in about a millisecond; a
+ * single conversation with tens of thousands of queued jobs makes each claim scan its queue (tens of ms). Workers should sleep until nextRunAt() when a claim returns nothing.
  *
  * LEASES. claimNext sets state running and lease_until = now + leaseMs. A worker that dies mid-job (crash,
  * SIGKILL, power loss) leaves the job running; releaseExpiredLeases(now) — called at start-up and periodically —
@@ -80,13 +81,18 @@ export class JobsRepo {
        VALUES (@kind, @orderingKey, @refId, @payload, @shopKey, @runAfter, @now, @now)`,
     );
     this.getStmt = db.prepare("SELECT * FROM jobs WHERE id = ?");
-    // The ordering rule, in SQL: no older open job with the same key. `kinds`/`excluded` are JSON arrays.
+    // The ordering rule, in SQL: no older open job with the same key, and no later one running (only a dead job
+    // re-queued meanwhile is older than a running one). `kinds`/`excluded` are JSON arrays.
     this.candidatesStmt = db.prepare(
       `SELECT j.* FROM jobs j
        WHERE j.state = 'pending' AND j.run_after <= @now
-         AND (j.ordering_key IS NULL OR NOT EXISTS (
+         AND (j.ordering_key IS NULL OR (NOT EXISTS (
                SELECT 1 FROM jobs k
-               WHERE k.ordering_key = j.ordering_key AND k.id < j.id AND k.state IN ('pending', 'running')))
+               WHERE k.ordering_key = j.ordering_key AND k.id < j.id AND k.state IN ('pending', 'running'))
+           AND NOT EXISTS (
+               SELECT 1 FROM jobs k
+               WHERE k.ordering_key = j.ordering_key AND k.id > j.id AND k.state IN ('pending', 'running')
+                 AND k.state = 'running')))
          AND (j.shop_key IS NULL OR j.shop_key NOT IN (SELECT value FROM json_each(@excluded)))
          AND (@kinds IS NULL OR j.kind IN (SELECT value FROM json_each(@kinds)))
        ORDER BY j.id

@@ -112,6 +112,58 @@ export function describeLeases(ctx: ContractContext): void {
     expect(await claimAll(ctx.store, Date.now() + 1)).toMatchObject([{ id: a1, attempts: 0 }]);
   });
 
+  it("runs a re-queued dead job once the later job of its key running meanwhile ends, before the key's later ones", async () => {
+    const a1 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a2 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const a3 = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const [first] = await claimAll(ctx.store, 1_000);
+    await ctx.store.jobs.kill(first!, "unsendable", "TK_ERR_X");
+    const [running] = await claimAll(ctx.store, 1_000);
+    expect(running?.id).toBe(a2);
+    expect(await ctx.store.requeueDead()).toBe(1);
+    const later = Date.now() + 1;
+    // One job of a conversation at a time: the older one waits for the running one, and holds the later ones back.
+    expect(await claimAll(ctx.store, later)).toEqual([]);
+    await ctx.store.jobs.complete(running!);
+    const [again] = await claimAll(ctx.store, later);
+    expect(again).toMatchObject({ id: a1, attempts: 0 });
+    await ctx.store.jobs.complete(again!);
+    expect((await claimAll(ctx.store, later)).map((j) => j.id)).toEqual([a3]);
+  });
+
+  it("retry: waiting retries due now and dead jobs re-queued in one transaction; running jobs untouched", async () => {
+    const a = await ctx.store.enqueue(syncJob("A"), 1_000);
+    const b = await ctx.store.enqueue(syncJob("B"), 1_000);
+    const c = await ctx.store.enqueue(syncJob("C"), 1_000);
+    const claimed = await claimAll(ctx.store, 1_000);
+    const held = (id: number) => claimed.find((j) => j.id === id)!;
+    await ctx.store.jobs.fail(held(a), { error: "503", code: "TK_ERR_X", retryAt: 9_000_000_000_000 });
+    await ctx.store.jobs.kill(held(b), "unsendable", "TK_ERR_Y");
+    await expect(
+      ctx.store.transaction(async (tx) => {
+        expect(await tx.makeWaitingDue(2_000)).toBe(1);
+        expect(await tx.requeueDead()).toBe(1);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(await claimAll(ctx.store, Date.now() + 1)).toEqual([]);
+    const counts = await ctx.store.transaction(async (tx) => [
+      await tx.makeWaitingDue(2_000),
+      await tx.requeueDead(),
+    ]);
+    expect(counts).toEqual([1, 1]);
+    expect(await ctx.store.makeWaitingDue(Date.now() + 1)).toBe(0);
+    const again = await claimAll(ctx.store, Date.now() + 1);
+    expect(again.map((j) => [j.id, j.attempts])).toEqual([
+      [a, 1],
+      [b, 0],
+    ]);
+    // C ran throughout, still under its first claim: the lease token the runner holds still finishes it.
+    await ctx.store.jobs.complete(held(c));
+    await ctx.store.jobs.flush?.();
+    expect(await ctx.store.openJobs("sync_room", "C")).toEqual([]);
+  });
+
   it("claims only the kinds asked for and skips excluded shops", async () => {
     await ctx.store.enqueue({ ...syncJob("A"), shopKey: "tiktokshop:9" }, 1_000);
     const b = await ctx.store.enqueue(syncJob("B"), 1_000);

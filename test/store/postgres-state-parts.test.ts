@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
-import { PgPendingLeads, PgPruner, PgReplyWaits, PgShopStatus } from "../../src/store/postgres/index.js";
+import {
+  PgImports,
+  PgPendingLeads,
+  PgPruner,
+  PgReplyWaits,
+  PgShopStatus,
+} from "../../src/store/postgres/index.js";
 import { poolSql, type Sql } from "../../src/store/postgres/sql.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { runStatePartsContract } from "./state-parts.contract.js";
@@ -27,6 +33,7 @@ describe("PostgreSQL state parts", () => {
       replyWaits: new PgReplyWaits(sql),
       shopStatus: new PgShopStatus(sql),
       pruner: new PgPruner(sql),
+      imports: new PgImports(sql),
       query: <R>(text: string, params: unknown[] = []) => sql.query<R>(numbered(text), params),
       close: () => engine.close(),
     };

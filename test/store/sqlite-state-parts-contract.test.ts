@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { describe } from "vitest";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
+import { ImportRepo, sqliteImports } from "../../src/store/imports.js";
 import { Pruner } from "../../src/store/retention.js";
 import { openStore } from "../../src/store/store.js";
 import { useTempDir } from "./helpers.js";
@@ -20,6 +21,7 @@ describe("SQLite state parts", () => {
       replyWaits: files.replyWaits,
       shopStatus: { listShopStatus: async () => files.shopStatus.listShopStatus() },
       pruner: new Pruner(files),
+      imports: sqliteImports(new ImportRepo(files.db)),
       async query<R>(sql: string, params: unknown[] = []) {
         const stmt = files.db.prepare(sql);
         if (stmt.reader) return stmt.all(...params) as R[];

@@ -1,8 +1,10 @@
 /**
- * The state parts beside the engine's store (pending leads, reply waits, shop status, retention), one contract for
+ * The state parts beside the engine's store (pending leads, reply waits, shop status, retention, the import's
+ * records), one contract for
  * every backend, each test on a fresh database. Usage: runStatePartsContract("postgres", factory).
  */
 import { afterEach, beforeEach, describe } from "vitest";
+import { describeImports } from "./imports.contract.js";
 import { describePendingLeads } from "./pending-leads.contract.js";
 import { describeReplyWaits } from "./reply-waits.contract.js";
 import { describeRetention } from "./retention.contract.js";
@@ -22,5 +24,6 @@ export function runStatePartsContract(name: string, factory: StatePartsFactory):
     describeReplyWaits(ctx);
     describeShopStatus(ctx);
     describeRetention(ctx);
+    describeImports(ctx);
   });
 }

@@ -6,6 +6,7 @@
 import type { PendingLeadsPort } from "../../src/bridge/pending-leads-port.js";
 import type { ReplyGuardStore } from "../../src/bridge/reply-guard-store.js";
 import type { EngineStore } from "../../src/bridge/store-port.js";
+import type { ImportsPort } from "../../src/store/imports.js";
 import type { PruneCounts, RetentionPass } from "../../src/store/retention.js";
 import type { ShopStatus } from "../../src/store/shop-status.js";
 
@@ -15,6 +16,7 @@ export interface StatePartsHarness {
   replyWaits: ReplyGuardStore;
   shopStatus: { listShopStatus(): Promise<ShopStatus[]> };
   pruner: RetentionPass;
+  imports: ImportsPort;
   /**
    * Runs one statement written with `?` placeholders (both backends' tables have the same columns) and returns
    * its rows (a SELECT, or a write with RETURNING; none otherwise).

@@ -32,9 +32,9 @@ function parseDays(raw: unknown): number {
 
 /**
  * `tokokommo import --shop ID [--days N] [--dry-run] [--json]`: the shop's past conversations sent to Kommo as
- * silent history (see importer/walk.ts). Opens the state file like `status` and `retry` do, without the daemon's
- * lock: a running daemon keeps syncing meanwhile, and the shared unique keys keep the two from sending a message
- * twice.
+ * silent history (see importer/walk.ts). Opens the state beside the daemon: the SQLite file without the daemon's
+ * lock, or the PostgreSQL database the replicas share (under their shared budgets: importer/run.ts). A running
+ * daemon keeps syncing meanwhile, and the shared unique keys keep the two from sending a message twice.
  */
 export async function importCommand(
   opts: Record<string, unknown>,
@@ -57,15 +57,18 @@ export async function importCommand(
       fix: "Run `tokokommo shops list` for the bound shops' ids.",
       details: { shopId },
     });
-  const { openStore } = await import("../../store/index.js");
+  const { openStateBesideDaemon } = await import("../../daemon/open-daemon-state.js");
   const { runImport } = await import("../../importer/run.js");
-  const store = openStore(config.statePath);
+  // The state's own troubles (a token write that failed) on stderr: level, message and code, never a value.
+  const state = await openStateBesideDaemon(config.statePath, (level, msg, details) =>
+    io.writeErr?.(`${level}: ${msg}${typeof details?.code === "string" ? ` (${details.code})` : ""}\n`),
+  );
   let last: ImportProgress | undefined;
   let walking: Promise<unknown> | undefined;
   try {
     const final = await untilInterrupted(
       (signal) =>
-        (walking = runImport(config, store, bound, { days, dryRun }, signal, io, opts.json === true, (p) => {
+        (walking = runImport(config, state, bound, { days, dryRun }, signal, io, opts.json === true, (p) => {
           last = p;
         })),
       () => interruptedWith(last, shopId, bound.source),
@@ -75,7 +78,7 @@ export async function importCommand(
     // After Ctrl-C the walk stops before its next message; the one in flight is recorded first (else the next run
     // sends it again, and Kommo refuses it), as long as that takes.
     if (walking) await settledWithin(walking, IN_FLIGHT_GRACE_MS);
-    store.close();
+    await state.close();
   }
 }
 

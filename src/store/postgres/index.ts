@@ -5,6 +5,7 @@
 
 export { PgCallCounts, type PgCallCountsOptions } from "./call-counts.js";
 export { PostgresEngineStore, type PostgresStoreOptions } from "./engine-store.js";
+export { PgImports } from "./imports.js";
 export { PgOrderNotes } from "./order-notes.js";
 export { PgPendingLeads } from "./pending-leads.js";
 export { PgReplyWaits } from "./reply-waits.js";

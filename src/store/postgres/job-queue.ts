@@ -2,9 +2,8 @@
  * The job queue over PostgreSQL (JobQueuePort), shared by every replica on the database.
  *
  * WHICH JOB IS CLAIMABLE. A pending, due job whose ordering key has no running job and no older pending job (the
- * queue offers only the oldest unfinished job of each key; done and dead jobs do not block, as in store/jobs.ts).
- * Stricter than the SQLite queue in one corner: a dead job put back by `retry --dead` waits while a later job of its
- * key runs, instead of running beside it.
+ * queue offers only the oldest unfinished job of each key; done and dead jobs do not block), the rule of
+ * store/jobs.ts: a dead job put back by `retry --dead` waits while a later job of its key runs, then goes first.
  *
  * WHY TWO CLAIMERS NEVER HOLD TWO JOBS OF ONE KEY. A claim (one READ COMMITTED transaction):
  *   1. selects candidates under the rule above, `FOR UPDATE SKIP LOCKED`: each candidate row is locked by this

@@ -69,3 +69,12 @@ export async function requeueDead(sql: Sql, kind?: JobKind): Promise<number> {
   );
   return rows.length;
 }
+
+/** `retry`: pending jobs waiting for their retry time become due now (attempts kept); running ones untouched. */
+export async function makeWaitingDue(sql: Sql, now: number): Promise<number> {
+  const rows = await sql.query(
+    "UPDATE jobs SET run_after = $1, updated_at = $1 WHERE state = 'pending' AND run_after > $1 RETURNING 1",
+    [now],
+  );
+  return rows.length;
+}

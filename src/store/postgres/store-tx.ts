@@ -117,6 +117,9 @@ export class PgStoreTx implements EngineStoreTx {
   requeueDead(kind?: JobKind): Promise<number> {
     return jobs.requeueDead(this.sql, kind);
   }
+  makeWaitingDue(now: number): Promise<number> {
+    return jobs.makeWaitingDue(this.sql, now);
+  }
 
   recordSyncSuccess(source: SourceKind, shopId: string, at: number): Promise<void> {
     return rooms.recordSyncSuccess(this.sql, source, shopId, at);
