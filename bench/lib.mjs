@@ -133,15 +133,32 @@ export const inCount = (bed) => bed.kommo.countReceived(bed.scopeId, "in");
 /**
  * The throughput phase shared by the bridge and the forwarder: POSTs the warm-up webhooks and waits for them
  * in Kommo (not measured), then POSTs `hooks` with `concurrency` in flight and stops the clock when Kommo holds
- * them all. Returns wall seconds, the child's CPU ms (`pid`), this process's CPU ms (simulators + load) and how
- * long the POSTs alone took, and how many bytes the child wrote (state file and sockets).
+ * them all. Several replicas: `urls` and `pids` instead of `url` and `pid`; the webhooks go to them in turn
+ * (round-robin, the simplest load balancer). Returns wall seconds, the children's CPU ms, this process's CPU ms
+ * (simulators + load), how long the POSTs alone took, how many bytes the children wrote (state file and sockets),
+ * and `otherCpuMs` over the same window when `otherCpu` (a reading in ms, e.g. a database server's) is given.
  */
-export async function measureThroughput({ bed, url, pid, warm, hooks, concurrency, label }) {
-  const post = (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h);
+export async function measureThroughput({
+  bed,
+  url,
+  pid,
+  urls,
+  pids,
+  warm,
+  hooks,
+  concurrency,
+  label,
+  otherCpu,
+}) {
+  const targets = (urls ?? [url]).map((u) => `${u}/webhooks/tokopedia/main`);
+  const children = pids ?? [pid];
+  const sum = (read) => children.reduce((acc, p) => acc + read(p), 0);
+  const post = (h, i) => postWebhook(targets[i % targets.length], h);
   await pool(warm, concurrency, post);
   await until(() => inCount(bed) >= warm.length, 120_000, `${label} warm-up`);
-  const cpu0 = cpuMs(pid);
-  const written0 = writtenBytes(pid);
+  const cpu0 = sum(cpuMs);
+  const written0 = sum(writtenBytes);
+  const other0 = otherCpu?.();
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(hooks, concurrency, post);
@@ -151,10 +168,11 @@ export async function measureThroughput({ bed, url, pid, warm, hooks, concurrenc
   const self = process.cpuUsage(self0);
   return {
     secs,
-    cpuMs: cpuMs(pid) - cpu0,
+    cpuMs: sum(cpuMs) - cpu0,
     simCpuMs: (self.user + self.system) / 1000,
     intakeMs,
-    writtenBytes: writtenBytes(pid) - written0,
+    writtenBytes: sum(writtenBytes) - written0,
+    ...(otherCpu ? { otherCpuMs: otherCpu() - other0 } : {}),
   };
 }
 

@@ -1,0 +1,101 @@
+// A throwaway PostgreSQL 15 cluster for the benchmarks: initdb in a temp directory, started on a free loopback
+// port, one database per row, removed at the end. As root (initdb refuses root) the cluster is made and run as
+// the `postgres` user through runuser. TOKOKOMMO_TEST_PG_BIN names a directory holding initdb/pg_ctl/psql when they
+// are not on PATH (the same variable as the tests' harness).
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cpuMs, freePort } from "./lib.mjs";
+
+const bin = (name) =>
+  process.env.TOKOKOMMO_TEST_PG_BIN ? join(process.env.TOKOKOMMO_TEST_PG_BIN, name) : name;
+const asPostgres = () => process.getuid?.() === 0;
+
+/** Why a cluster cannot be started here (binaries missing, no `postgres` user as root), or undefined when it can. */
+export function postgresMissing() {
+  for (const cmd of ["initdb", "pg_ctl", "psql"]) {
+    if (spawnSync(bin(cmd), ["--version"], { stdio: "ignore" }).status !== 0)
+      return `${cmd} not found (PostgreSQL 15 server binaries on PATH, or TOKOKOMMO_TEST_PG_BIN)`;
+  }
+  if (asPostgres() && spawnSync("id", ["-u", "postgres"], { stdio: "ignore" }).status !== 0)
+    return "running as root and there is no `postgres` user to run the cluster as (initdb refuses root)";
+  return undefined;
+}
+
+/**
+ * Starts a cluster. `durable`: commits wait for the WAL to reach the disk (PostgreSQL's default); otherwise
+ * synchronous_commit=off, which is what the SQLite state runs with (WAL, synchronous=NORMAL: a commit is not
+ * fsynced, a crash of the machine may roll back the last ones, nothing is corrupted). fsync stays on either way.
+ */
+export async function startCluster({ durable = false } = {}) {
+  const root = asPostgres();
+  const run = (cmd, args) =>
+    root
+      ? execFileSync("runuser", ["-u", "postgres", "--", bin(cmd), ...args], { encoding: "utf8" })
+      : execFileSync(bin(cmd), args, { encoding: "utf8" });
+  const dir = mkdtempSync(join(tmpdir(), "tokokommo-pgbench-"));
+  if (root) {
+    const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+    chownSync(dir, id("-u"), id("-g"));
+  }
+  const port = await freePort();
+  const data = join(dir, "data");
+  try {
+    run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+    const commits = durable ? "" : " -c synchronous_commit=off";
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${commits}`;
+    run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "-t", "60", "start"]);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
+  const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  return {
+    url,
+    durable,
+    /** Creates an empty database and returns its URL. */
+    createDatabase(db) {
+      execFileSync(bin("psql"), ["-q", "-d", url("postgres"), "-c", `CREATE DATABASE ${db}`]);
+      return url(db);
+    },
+    /** CPU ms the server has used so far: the postmaster, its live backends, and the backends that ended. */
+    serverCpuMs() {
+      let total = cpuMs(postmaster) + childrenCpuMs(postmaster);
+      for (const pid of childPids(postmaster)) {
+        try {
+          total += cpuMs(pid);
+        } catch {} // ended between the listing and the reading: counted in the postmaster's children's time
+      }
+      return total;
+    },
+    stop() {
+      try {
+        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** CPU ms of a process's children that ended and were waited for (cutime + cstime of /proc/<pid>/stat). */
+function childrenCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+function childPids(parent) {
+  const pids = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent) pids.push(Number(name));
+    } catch {}
+  }
+  return pids;
+}
