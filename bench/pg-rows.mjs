@@ -108,7 +108,11 @@ function table(sqlite, configs) {
   const cells = rows.map(([name, base, cell]) => [
     name,
     base,
-    ...configs.map((c) => (c.error ? "failed" : cell(c))),
+    // A configuration that failed keeps the figures it measured before the failure.
+    ...configs.map((c) => {
+      const v = cell(c);
+      return c.error && v.startsWith("n/a") ? "failed" : v;
+    }),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const line = (r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ");
