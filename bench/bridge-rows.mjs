@@ -21,7 +21,8 @@ export async function bridgeThroughput(target, { n, warmup }) {
     const serve = await prepareServe(bed, target);
     const warm = await makeMessages(bed, warmup, BUYERS, "bridge warm-up");
     const hooks = await makeMessages(bed, n, BUYERS, "bridge");
-    const d = await serve.start(stateFor(bed, target));
+    const state = stateFor(bed, target);
+    const d = await serve.start(state);
     try {
       const m = await measureThroughput({
         bed,
@@ -31,13 +32,13 @@ export async function bridgeThroughput(target, { n, warmup }) {
         hooks,
         concurrency: CONCURRENCY,
         label: target.name,
-        ...(target.cluster ? { otherCpu: () => target.cluster.serverCpuMs() } : {}),
+        ...(state ? { probe: databaseProbe(target.cluster, state) } : {}),
       });
       const rss = d.rss();
       return {
         msgsPerSec: n / m.secs,
         cpuMsPerMsg: m.cpuMs / n,
-        ...(m.otherCpuMs !== undefined ? { databaseCpuMsPerMsg: m.otherCpuMs / n } : {}),
+        ...(m.probed ? databaseFigures(m.probed, n, target.cluster, state) : {}),
         // One figure per replica on PostgreSQL; the SQLite row keeps its single number.
         ...(target.cluster ? { rssAfterMb: rss } : { rssAfterMb: rss[0] }),
       };
@@ -47,6 +48,33 @@ export async function bridgeThroughput(target, { n, warmup }) {
   } finally {
     await bed.close();
   }
+}
+
+/**
+ * The database's readings for measureThroughput: server CPU and the database's counters; the first reading (at
+ * the start of the measured window) also forgets the statements seen so far, so the top statements are the
+ * window's (BENCH_PG_STATEMENTS=1).
+ */
+function databaseProbe(cluster, url) {
+  const db = new URL(url).pathname.slice(1);
+  let first = true;
+  return () => {
+    if (first) cluster.resetStatements();
+    first = false;
+    return cluster.readings(db);
+  };
+}
+
+/** Per message: the server's CPU ms, transactions, rows read and written; and the top statements when kept. */
+function databaseFigures(probed, n, cluster, url) {
+  const top = cluster.topStatements(new URL(url).pathname.slice(1));
+  return {
+    databaseCpuMsPerMsg: probed.serverCpuMs / n,
+    transactionsPerMsg: probed.transactions / n,
+    rowsReadPerMsg: probed.rowsRead / n,
+    rowsWrittenPerMsg: probed.rowsWritten / n,
+    ...(top.length > 0 ? { topStatements: top } : {}),
+  };
 }
 
 /**

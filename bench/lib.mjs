@@ -136,7 +136,8 @@ export const inCount = (bed) => bed.kommo.countReceived(bed.scopeId, "in");
  * them all. Several replicas: `urls` and `pids` instead of `url` and `pid`; the webhooks go to them in turn
  * (round-robin, the simplest load balancer). Returns wall seconds, the children's CPU ms, this process's CPU ms
  * (simulators + load), how long the POSTs alone took, how many bytes the children wrote (state file and sockets),
- * and `otherCpuMs` over the same window when `otherCpu` (a reading in ms, e.g. a database server's) is given.
+ * and, when `probe` is given (readings of something else, e.g. a database server's CPU ms and counters, as an
+ * object of numbers), `probed`: how much each reading grew over the same window.
  */
 export async function measureThroughput({
   bed,
@@ -148,7 +149,7 @@ export async function measureThroughput({
   hooks,
   concurrency,
   label,
-  otherCpu,
+  probe,
 }) {
   const targets = (urls ?? [url]).map((u) => `${u}/webhooks/tokopedia/main`);
   const children = pids ?? [pid];
@@ -158,7 +159,7 @@ export async function measureThroughput({
   await until(() => inCount(bed) >= warm.length, 120_000, `${label} warm-up`);
   const cpu0 = sum(cpuMs);
   const written0 = sum(writtenBytes);
-  const other0 = otherCpu?.();
+  const probe0 = probe?.();
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(hooks, concurrency, post);
@@ -172,8 +173,13 @@ export async function measureThroughput({
     simCpuMs: (self.user + self.system) / 1000,
     intakeMs,
     writtenBytes: sum(writtenBytes) - written0,
-    ...(otherCpu ? { otherCpuMs: otherCpu() - other0 } : {}),
+    ...(probe ? { probed: grown(probe0, probe()) } : {}),
   };
+}
+
+/** Per key of `after`, how much it grew since `before`. */
+function grown(before, after) {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
 
 /** Prints rows [name, value, target, met] as a table; met is true (✓), false (✗) or null (no target). */

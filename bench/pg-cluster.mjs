@@ -27,8 +27,9 @@ export function postgresMissing() {
  * Starts a cluster. `durable`: commits wait for the WAL to reach the disk (PostgreSQL's default); otherwise
  * synchronous_commit=off, which is what the SQLite state runs with (WAL, synchronous=NORMAL: a commit is not
  * fsynced, a crash of the machine may roll back the last ones, nothing is corrupted). fsync stays on either way.
+ * `statements`: load pg_stat_statements, so `topStatements` can say which statements took the server's time.
  */
-export async function startCluster({ durable = false } = {}) {
+export async function startCluster({ durable = false, statements = false } = {}) {
   const root = asPostgres();
   const run = (cmd, args) =>
     root
@@ -44,13 +45,21 @@ export async function startCluster({ durable = false } = {}) {
   try {
     run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
     const commits = durable ? "" : " -c synchronous_commit=off";
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${commits}`;
+    const preload = statements ? " -c shared_preload_libraries=pg_stat_statements" : "";
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${commits}${preload}`;
     run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "-t", "60", "start"]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
+  /** Runs one statement on the maintenance database and returns its rows as arrays of strings. */
+  const query = (sql) =>
+    execFileSync(bin("psql"), ["-qAt", "-F", "\t", "-d", url("postgres"), "-c", sql], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t"));
+  if (statements) query("CREATE EXTENSION pg_stat_statements");
   const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
   return {
     url,
@@ -59,6 +68,31 @@ export async function startCluster({ durable = false } = {}) {
     createDatabase(db) {
       execFileSync(bin("psql"), ["-q", "-d", url("postgres"), "-c", `CREATE DATABASE ${db}`]);
       return url(db);
+    },
+    /**
+     * Counters of one database so far (transactions, rows read and written; the server's statistics, which a
+     * busy backend reports at most once a second) and the server's CPU ms: a `probe` for measureThroughput.
+     */
+    readings(db) {
+      const [row] = query(
+        `SELECT xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = '${db}'`,
+      );
+      const [transactions, rowsRead, rowsWritten] = (row ?? []).map(Number);
+      return { serverCpuMs: this.serverCpuMs(), transactions, rowsRead, rowsWritten };
+    },
+    /** Forgets the statements seen so far (with `statements`). */
+    resetStatements: () => statements && query("SELECT pg_stat_statements_reset()"),
+    /** The `limit` statements of `db` that took the most server time since the reset (with `statements`). */
+    topStatements(db, limit = 12) {
+      if (!statements) return [];
+      return query(
+        `SELECT calls, round(total_exec_time::numeric, 1), rows, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '${db}' ORDER BY total_exec_time DESC LIMIT ${limit}`,
+      ).map(([calls, totalMs, rows, text]) => ({
+        calls: Number(calls),
+        totalMs: Number(totalMs),
+        rows: Number(rows),
+        query: text.slice(0, 200),
+      }));
     },
     /** CPU ms the server has used so far: the postmaster, its live backends, and the backends that ended. */
     serverCpuMs() {

@@ -17,8 +17,9 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
   const missing = postgresMissing();
   if (missing) return { skipped: missing, lines: [], notes: [`PostgreSQL rows skipped: ${missing}`] };
   const durable = process.env.BENCH_PG_DURABLE === "1";
+  const statements = process.env.BENCH_PG_STATEMENTS === "1";
   log(`  PostgreSQL: a throwaway cluster (${durable ? "durable commits" : "synchronous_commit=off"}) ...`);
-  const cluster = await startCluster({ durable });
+  const cluster = await startCluster({ durable, statements });
   const configs = {};
   try {
     for (const replicas of REPLICAS) configs[replicas] = { replicas };
@@ -45,6 +46,7 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
   }
   const results = {
     commits: durable ? "durable (synchronous_commit=on)" : "synchronous_commit=off",
+    messages: n,
     replicas: REPLICAS.map((r) => configs[r]),
   };
   return { results, lines: table(sqlite, results.replicas), notes: notes(results) };
@@ -93,6 +95,7 @@ function table(sqlite, configs) {
       (c) => withRatio(c.throughput?.cpuMsPerMsg, sqlite.bridge.cpuMsPerMsg, 2),
     ],
     ["PostgreSQL server CPU ms per message", "", (c) => f(c.throughput?.databaseCpuMsPerMsg, 2)],
+    ["PostgreSQL transactions per message", "", (c) => f(c.throughput?.transactionsPerMsg, 1)],
     [
       "daemon RSS MB after the throughput rows",
       f(sqlite.bridge.rssAfterMb, 1),
@@ -126,5 +129,11 @@ function notes(results) {
     "(n×) is the ratio to the SQLite column; RSS: each replica, the ratio of the larger one; no targets are set for PostgreSQL",
   ];
   for (const c of results.replicas) if (c.error) out.push(`PostgreSQL ×${c.replicas} failed at ${c.error}`);
+  for (const c of results.replicas) {
+    for (const st of c.throughput?.topStatements ?? [])
+      out.push(
+        `PostgreSQL ×${c.replicas} statement: ${f(st.calls / results.messages, 2)} calls/msg, ${f(st.totalMs)} ms in all: ${st.query}`,
+      );
+  }
   return out;
 }
