@@ -31,7 +31,7 @@ export function stateFor(bed, target, { copyTestbedState = false } = {}) {
   const url = target.cluster.createDatabase(`bench_${process.pid}_${databases}`);
   if (copyTestbedState)
     execFileSync(process.execPath, [BIN, "state", "copy", "--from", bed.statePath, "--to", url], {
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", "ignore", "pipe"], // its progress lines only matter when it fails (they are in the error)
       env: { ...process.env, NO_COLOR: "1" },
     });
   return url;
