@@ -33,7 +33,7 @@ export async function bridgeThroughput(target, { n, warmup }) {
         concurrency: CONCURRENCY,
         label: target.name,
         ...(state ? { probe: databaseProbe(target.cluster, state) } : {}),
-      });
+      }).catch(withLog(d));
       const rss = d.rss();
       return {
         msgsPerSec: n / m.secs,
@@ -49,6 +49,11 @@ export async function bridgeThroughput(target, { n, warmup }) {
     await bed.close();
   }
 }
+
+/** Rethrows a row's failure with the daemons' last log lines (why a webhook was refused, say). */
+const withLog = (d) => (err) => {
+  throw new Error(`${err instanceof Error ? err.message : String(err)}\n${d.logTail()}`, { cause: err });
+};
 
 /**
  * The database's readings for measureThroughput: server CPU and the database's counters; the first reading (at
@@ -73,8 +78,17 @@ function databaseFigures(probed, n, cluster, url) {
     transactionsPerMsg: probed.transactions / n,
     rowsReadPerMsg: probed.rowsRead / n,
     rowsWrittenPerMsg: probed.rowsWritten / n,
+    rowsReadPerMsgByTable: perTable(probed, n),
     ...(top.length > 0 ? { topStatements: top } : {}),
   };
+}
+
+/** The tables' rows read per message (sequential scans and index fetches), the busiest first, those above 0.5. */
+function perTable(probed, n) {
+  const rows = Object.entries(probed)
+    .filter(([k, v]) => k.includes(":") && v / n > 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows.map(([k, v]) => [k, Math.round((v / n) * 10) / 10]));
 }
 
 /**
@@ -127,9 +141,14 @@ export async function latencyAt50(target) {
         buyers: 10,
         firstBuyer: 6_100_000,
         label: "warm-up",
-      });
+      }).catch(withLog(d));
       const lat = (
-        await pacedLatencies(bed, d.urls, { count: 500, buyers: 50, firstBuyer: 6_000_000, label: "latency" })
+        await pacedLatencies(bed, d.urls, {
+          count: 500,
+          buyers: 50,
+          firstBuyer: 6_000_000,
+          label: "latency",
+        }).catch(withLog(d))
       ).sort((a, b) => a - b);
       return {
         p50Ms: percentile(lat, 50),

@@ -53,9 +53,9 @@ export async function startCluster({ durable = false, statements = false } = {})
     throw err;
   }
   const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
-  /** Runs one statement on the maintenance database and returns its rows as arrays of strings. */
-  const query = (sql) =>
-    execFileSync(bin("psql"), ["-qAt", "-F", "\t", "-d", url("postgres"), "-c", sql], { encoding: "utf8" })
+  /** Runs one statement (on the maintenance database by default) and returns its rows as arrays of strings. */
+  const query = (sql, db = "postgres") =>
+    execFileSync(bin("psql"), ["-qAt", "-F", "\t", "-d", url(db), "-c", sql], { encoding: "utf8" })
       .split("\n")
       .filter(Boolean)
       .map((line) => line.split("\t"));
@@ -70,15 +70,30 @@ export async function startCluster({ durable = false, statements = false } = {})
       return url(db);
     },
     /**
-     * Counters of one database so far (transactions, rows read and written; the server's statistics, which a
-     * busy backend reports at most once a second) and the server's CPU ms: a `probe` for measureThroughput.
+     * Counters of one database so far (transactions, rows read and written, and per table the rows read by
+     * sequential scans and fetched through indexes; the server's statistics, which a busy backend reports at most
+     * once a second) and the server's CPU ms: a `probe` for measureThroughput.
      */
     readings(db) {
       const [row] = query(
         `SELECT xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = '${db}'`,
       );
       const [transactions, rowsRead, rowsWritten] = (row ?? []).map(Number);
-      return { serverCpuMs: this.serverCpuMs(), transactions, rowsRead, rowsWritten };
+      // Per table: rows read by sequential scans and fetched through indexes (where the rows read come from).
+      const tables = query(
+        "SELECT relname, seq_tup_read, coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables",
+        db,
+      ).flatMap(([table, seq, idx]) => [
+        [`seqRead:${table}`, Number(seq)],
+        [`indexFetched:${table}`, Number(idx)],
+      ]);
+      return {
+        serverCpuMs: this.serverCpuMs(),
+        transactions,
+        rowsRead,
+        rowsWritten,
+        ...Object.fromEntries(tables),
+      };
     },
     /** Forgets the statements seen so far (with `statements`). */
     resetStatements: () => statements && query("SELECT pg_stat_statements_reset()"),

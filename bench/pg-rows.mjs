@@ -37,6 +37,7 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
           c[step[0]] = await step[1](target);
         } catch (err) {
           c.error = `${step[0]}: ${brief(err)}`;
+          c.errorDetail = (err instanceof Error ? err.message : String(err)).slice(0, 6000);
           log(`    failed: ${c.error}`);
         }
       }
@@ -96,6 +97,7 @@ function table(sqlite, configs) {
     ],
     ["PostgreSQL server CPU ms per message", "", (c) => f(c.throughput?.databaseCpuMsPerMsg, 2)],
     ["PostgreSQL transactions per message", "", (c) => f(c.throughput?.transactionsPerMsg, 1)],
+    ["PostgreSQL rows read per message", "", (c) => f(c.throughput?.rowsReadPerMsg, 0)],
     [
       "daemon RSS MB after the throughput rows",
       f(sqlite.bridge.rssAfterMb, 1),
@@ -130,6 +132,11 @@ function notes(results) {
   ];
   for (const c of results.replicas) if (c.error) out.push(`PostgreSQL ×${c.replicas} failed at ${c.error}`);
   for (const c of results.replicas) {
+    const byTable = Object.entries(c.throughput?.rowsReadPerMsgByTable ?? {}).slice(0, 4);
+    if (byTable.length > 0)
+      out.push(
+        `PostgreSQL ×${c.replicas} rows read per message, busiest tables: ${byTable.map(([k, v]) => `${k} ${v}`).join(", ")}`,
+      );
     for (const st of c.throughput?.topStatements ?? [])
       out.push(
         `PostgreSQL ×${c.replicas} statement: ${f(st.calls / results.messages, 2)} calls/msg, ${f(st.totalMs)} ms in all: ${st.query}`,

@@ -67,6 +67,8 @@ export async function prepareServe(bed, target, { connect = true } = {}) {
         pids: daemons.map((d) => d.child.pid),
         /** Each daemon's resident set, MB. */
         rss: () => daemons.map((d) => rssMb(d.child.pid)),
+        /** Each daemon's last log lines (stderr), for a row that failed. */
+        logTail: () => daemons.map((d, i) => `replica ${i + 1}:\n${d.stderr().slice(-3000)}`).join("\n"),
         stop: () => Promise.all(daemons.map((d) => d.stop())),
       };
     },
