@@ -23,6 +23,7 @@ export async function bridgeThroughput(target, { n, warmup }) {
     const hooks = await makeMessages(bed, n, BUYERS, "bridge");
     const state = stateFor(bed, target);
     const d = await serve.start(state);
+    const refusals = { count: 0 };
     try {
       const m = await measureThroughput({
         bed,
@@ -32,12 +33,13 @@ export async function bridgeThroughput(target, { n, warmup }) {
         hooks,
         concurrency: CONCURRENCY,
         label: target.name,
-        ...(state ? { probe: databaseProbe(target.cluster, state) } : {}),
+        ...(state ? { probe: databaseProbe(target.cluster, state), refusals } : {}),
       }).catch(withLog(d));
       const rss = d.rss();
       return {
         msgsPerSec: n / m.secs,
         cpuMsPerMsg: m.cpuMs / n,
+        ...(state ? { refused503: refusals.count } : {}),
         ...(m.probed ? databaseFigures(m.probed, n, target.cluster, state) : {}),
         // One figure per replica on PostgreSQL; the SQLite row keeps its single number.
         ...(target.cluster ? { rssAfterMb: rss } : { rssAfterMb: rss[0] }),
@@ -93,10 +95,11 @@ function perTable(probed, n) {
 
 /**
  * Sends `count` buyer messages at 50 msg/s (one every 20 ms) over `buyers` conversations starting at buyer id
- * `firstBuyer`, each POSTed as its webhook (to `urls` in turn); waits until Kommo holds them and returns each
- * one's added latency (webhook POST -> the Kommo simulator's receivedAt), in send order.
+ * `firstBuyer`, each POSTed as its webhook (to `urls` in turn; a 503 sent again when `refusals` is given, its
+ * latency counted from the first POST); waits until Kommo holds them and returns each one's added latency
+ * (webhook POST -> the Kommo simulator's receivedAt), in send order.
  */
-async function pacedLatencies(bed, urls, { count, buyers, firstBuyer, label }) {
+async function pacedLatencies(bed, urls, { count, buyers, firstBuyer, label, refusals }) {
   const shopId = bed.shops[0].shopId;
   const before = inCount(bed);
   const sentAt = new Map();
@@ -110,7 +113,7 @@ async function pacedLatencies(bed, urls, { count, buyers, firstBuyer, label }) {
     const sent = await bed.tokopedia.buyerSends(shopId, buyer, `${label} ${i}`, { buyerName: `L${buyer}` });
     const hook = bed.tokopedia.webhookFor(sent.msgId);
     sentAt.set(`tkp:${shopId}:${sent.msgId}:${sent.replyId}`, Date.now());
-    sends.push(postWebhook(`${urls[i % urls.length]}/webhooks/tokopedia/main`, hook));
+    sends.push(postWebhook(`${urls[i % urls.length]}/webhooks/tokopedia/main`, hook, refusals));
   }
   await Promise.all(sends);
   await until(() => inCount(bed) >= before + count, 30_000, `${label} deliveries`);
@@ -131,7 +134,10 @@ async function pacedLatencies(bed, urls, { count, buyers, firstBuyer, label }) {
 export async function latencyAt50(target) {
   const bed = await world();
   try {
-    const d = await (await prepareServe(bed, target)).start(stateFor(bed, target));
+    const state = stateFor(bed, target);
+    const d = await (await prepareServe(bed, target)).start(state);
+    // The PostgreSQL rows send a refused webhook again (counted); the SQLite rows stop at the first refusal.
+    const refusals = state ? { count: 0 } : undefined;
     try {
       // Warm-up (not counted), on 10 other conversations: the first messages after start-up pay for the JIT and
       // for opening connections (tens of ms), and with 500 samples the 5 slowest decide p99. The measured
@@ -141,6 +147,7 @@ export async function latencyAt50(target) {
         buyers: 10,
         firstBuyer: 6_100_000,
         label: "warm-up",
+        refusals,
       }).catch(withLog(d));
       const lat = (
         await pacedLatencies(bed, d.urls, {
@@ -148,6 +155,7 @@ export async function latencyAt50(target) {
           buyers: 50,
           firstBuyer: 6_000_000,
           label: "latency",
+          refusals,
         }).catch(withLog(d))
       ).sort((a, b) => a - b);
       return {
@@ -158,6 +166,7 @@ export async function latencyAt50(target) {
         warmupMessages: cold.length,
         coldFirstMs: cold[0],
         coldMaxMs: Math.max(...cold),
+        ...(refusals ? { refused503: refusals.count } : {}),
       };
     } finally {
       await d.stop();

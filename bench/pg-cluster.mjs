@@ -109,6 +109,22 @@ export async function startCluster({ durable = false, statements = false } = {})
         query: text.slice(0, 200),
       }));
     },
+    /** The server log's last error reports (ERROR with its DETAIL, CONTEXT and STATEMENT lines), for failed rows. */
+    errorLog(limit = 80) {
+      let text = "";
+      try {
+        text = readFileSync(join(dir, "log"), "utf8");
+      } catch {}
+      const lines = text.split("\n");
+      const kept = [];
+      let inReport = false;
+      for (const line of lines) {
+        if (/\b(ERROR|FATAL|PANIC):/.test(line)) inReport = true;
+        else if (!/\b(DETAIL|HINT|CONTEXT|STATEMENT):/.test(line) && !/^\s/.test(line)) inReport = false;
+        if (inReport) kept.push(line);
+      }
+      return kept.slice(-limit);
+    },
     /** CPU ms the server has used so far: the postmaster, its live backends, and the backends that ended. */
     serverCpuMs() {
       let total = cpuMs(postmaster) + childrenCpuMs(postmaster);

@@ -42,6 +42,8 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
         }
       }
     }
+    // What the server said about the failures (deadlocks, timeouts): the log goes with the cluster.
+    if (REPLICAS.some((r) => configs[r].error)) configs.serverErrors = cluster.errorLog();
   } finally {
     cluster.stop();
   }
@@ -49,6 +51,7 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
     commits: durable ? "durable (synchronous_commit=on)" : "synchronous_commit=off",
     messages: n,
     replicas: REPLICAS.map((r) => configs[r]),
+    ...(configs.serverErrors ? { serverErrors: configs.serverErrors } : {}),
   };
   return { results, lines: table(sqlite, results.replicas), notes: notes(results) };
 }
@@ -95,6 +98,11 @@ function table(sqlite, configs) {
       f(sqlite.bridge.cpuMsPerMsg, 2),
       (c) => withRatio(c.throughput?.cpuMsPerMsg, sqlite.bridge.cpuMsPerMsg, 2),
     ],
+    [
+      "webhooks refused with 503 (sent again), throughput + latency",
+      "",
+      (c) => `${f(c.throughput?.refused503)} + ${f(c.latency?.refused503)}`,
+    ],
     ["PostgreSQL server CPU ms per message", "", (c) => f(c.throughput?.databaseCpuMsPerMsg, 2)],
     ["PostgreSQL transactions per message", "", (c) => f(c.throughput?.transactionsPerMsg, 1)],
     ["PostgreSQL rows read per message", "", (c) => f(c.throughput?.rowsReadPerMsg, 0)],
@@ -129,6 +137,7 @@ function notes(results) {
     `PostgreSQL rows: a throwaway local cluster, ${results.commits}; the SQLite state runs WAL with synchronous=NORMAL (no fsync per commit either); BENCH_PG_DURABLE=1 makes PostgreSQL wait for the disk on every commit`,
     "PostgreSQL ×2: two `serve` processes on one database, the webhooks sent to each in turn (round-robin); on 2 cores this shows what sharing the state costs, not scale-out",
     "(n×) is the ratio to the SQLite column; RSS: each replica, the ratio of the larger one; no targets are set for PostgreSQL",
+    "a webhook a PostgreSQL replica refuses with 503 (it could not commit it) is counted and sent again 50 ms later, as a retrying platform would (latency from the first POST); the SQLite rows stop at a refusal",
   ];
   for (const c of results.replicas) if (c.error) out.push(`PostgreSQL ×${c.replicas} failed at ${c.error}`);
   for (const c of results.replicas) {
