@@ -109,7 +109,10 @@ export async function startCluster({ durable = false, statements = false } = {})
         query: text.slice(0, 200),
       }));
     },
-    /** The server log's last error reports (ERROR with its DETAIL, CONTEXT and STATEMENT lines), for failed rows. */
+    /**
+     * The server log's errors: how many of each ERROR message, and the last `limit` lines of error reports (ERROR
+     * with its DETAIL, CONTEXT and STATEMENT lines).
+     */
     errorLog(limit = 80) {
       let text = "";
       try {
@@ -117,13 +120,19 @@ export async function startCluster({ durable = false, statements = false } = {})
       } catch {}
       const lines = text.split("\n");
       const kept = [];
+      const counts = {};
       let inReport = false;
       for (const line of lines) {
-        if (/\b(ERROR|FATAL|PANIC):/.test(line)) inReport = true;
-        else if (!/\b(DETAIL|HINT|CONTEXT|STATEMENT):/.test(line) && !/^\s/.test(line)) inReport = false;
+        const error = /\b(?:ERROR|FATAL|PANIC):\s+(.*)$/.exec(line);
+        if (error) {
+          inReport = true;
+          // Messages name rows and values: with quoted names and numbers blanked out, they group by kind.
+          const kind = error[1].replace(/"[^"]*"/g, '"…"').replace(/\d+/g, "N");
+          counts[kind] = (counts[kind] ?? 0) + 1;
+        } else if (!/\b(DETAIL|HINT|CONTEXT|STATEMENT):/.test(line) && !/^\s/.test(line)) inReport = false;
         if (inReport) kept.push(line);
       }
-      return kept.slice(-limit);
+      return { counts, lines: kept.slice(-limit) };
     },
     /** CPU ms the server has used so far: the postmaster, its live backends, and the backends that ended. */
     serverCpuMs() {

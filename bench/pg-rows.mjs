@@ -21,6 +21,7 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
   log(`  PostgreSQL: a throwaway cluster (${durable ? "durable commits" : "synchronous_commit=off"}) ...`);
   const cluster = await startCluster({ durable, statements });
   const configs = {};
+  let serverErrors;
   try {
     for (const replicas of REPLICAS) configs[replicas] = { replicas };
     for (const step of [
@@ -42,8 +43,8 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
         }
       }
     }
-    // What the server said about the failures (deadlocks, timeouts): the log goes with the cluster.
-    if (REPLICAS.some((r) => configs[r].error)) configs.serverErrors = cluster.errorLog();
+    // What the server logged as errors (deadlocks, timeouts): the log goes with the cluster.
+    serverErrors = cluster.errorLog();
   } finally {
     cluster.stop();
   }
@@ -51,7 +52,9 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
     commits: durable ? "durable (synchronous_commit=on)" : "synchronous_commit=off",
     messages: n,
     replicas: REPLICAS.map((r) => configs[r]),
-    ...(configs.serverErrors ? { serverErrors: configs.serverErrors } : {}),
+    ...(serverErrors && serverErrors.lines.length > 0
+      ? { serverErrorCounts: serverErrors.counts, serverErrors: serverErrors.lines }
+      : {}),
   };
   return { results, lines: table(sqlite, results.replicas), notes: notes(results) };
 }
@@ -139,6 +142,11 @@ function notes(results) {
     "(n×) is the ratio to the SQLite column; RSS: each replica, the ratio of the larger one; no targets are set for PostgreSQL",
     "a webhook a PostgreSQL replica refuses with 503 (it could not commit it) is counted and sent again 50 ms later, as a retrying platform would (latency from the first POST); the SQLite rows stop at a refusal",
   ];
+  const counts = Object.entries(results.serverErrorCounts ?? {});
+  if (counts.length > 0)
+    out.push(
+      `the PostgreSQL server logged errors (all rows): ${counts.map(([k, v]) => `${v} × ${k}`).join("; ")} (the last reports: serverErrors in latest.json)`,
+    );
   for (const c of results.replicas) if (c.error) out.push(`PostgreSQL ×${c.replicas} failed at ${c.error}`);
   for (const c of results.replicas) {
     const byTable = Object.entries(c.throughput?.rowsReadPerMsgByTable ?? {}).slice(0, 4);
