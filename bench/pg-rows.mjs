@@ -19,7 +19,13 @@ export async function runPostgresRows({ sqlite, n, warmup, log }) {
   const durable = process.env.BENCH_PG_DURABLE === "1";
   const statements = process.env.BENCH_PG_STATEMENTS === "1";
   log(`  PostgreSQL: a throwaway cluster (${durable ? "durable commits" : "synchronous_commit=off"}) ...`);
-  const cluster = await startCluster({ durable, statements });
+  let cluster;
+  try {
+    cluster = await startCluster({ durable, statements });
+  } catch (err) {
+    const why = `the cluster did not start: ${brief(err)}`;
+    return { skipped: why, lines: [], notes: [`PostgreSQL rows skipped: ${why}`] };
+  }
   const configs = {};
   let serverErrors;
   try {
