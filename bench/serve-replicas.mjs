@@ -1,7 +1,6 @@
 // Starting `tokokommo serve` (the built binary, child processes) for a bench row: one daemon on the testbed's
 // SQLite state file, or one or more replicas on a PostgreSQL database. Each replica past the first gets a copy of
-// the config in a folder of its own, as on a machine of its own (a daemon keeps its runtime card next to its
-// config when the state is a database).
+// the config in a folder of its own, as on a machine of its own (each watches its own file).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
