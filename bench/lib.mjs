@@ -107,10 +107,21 @@ export function percentile(sorted, p) {
   return sorted[Math.max(0, idx)];
 }
 
-export async function postWebhook(url, hook) {
-  const r = await request(url, { method: "POST", headers: hook.headers, body: hook.body });
-  const text = await r.body.text();
-  if (r.statusCode !== 200) throw new Error(`webhook answered ${r.statusCode}: ${text.slice(0, 300)}`);
+/**
+ * POSTs a webhook; anything but 200 throws. With `refusals` (a counter object), a 503 (the daemon could not
+ * write its state; nothing was stored) is counted in `refusals.count` and sent again 50 ms later, as a platform
+ * that retries would, up to 20 times.
+ */
+export async function postWebhook(url, hook, refusals) {
+  for (let attempt = 1; ; attempt++) {
+    const r = await request(url, { method: "POST", headers: hook.headers, body: hook.body });
+    const text = await r.body.text();
+    if (r.statusCode === 200) return;
+    if (r.statusCode !== 503 || !refusals || attempt >= 20)
+      throw new Error(`webhook answered ${r.statusCode}: ${text.slice(0, 300)}`);
+    refusals.count += 1;
+    await new Promise((res) => setTimeout(res, 50));
+  }
 }
 
 /** Creates `n` buyer messages over `buyers` rooms of the testbed's first shop; returns each one's signed webhook. */
@@ -133,15 +144,34 @@ export const inCount = (bed) => bed.kommo.countReceived(bed.scopeId, "in");
 /**
  * The throughput phase shared by the bridge and the forwarder: POSTs the warm-up webhooks and waits for them
  * in Kommo (not measured), then POSTs `hooks` with `concurrency` in flight and stops the clock when Kommo holds
- * them all. Returns wall seconds, the child's CPU ms (`pid`), this process's CPU ms (simulators + load) and how
- * long the POSTs alone took, and how many bytes the child wrote (state file and sockets).
+ * them all. Several replicas: `urls` and `pids` instead of `url` and `pid`; the webhooks go to them in turn
+ * (round-robin, the simplest load balancer). Returns wall seconds, the children's CPU ms, this process's CPU ms
+ * (simulators + load), how long the POSTs alone took, how many bytes the children wrote (state file and sockets),
+ * and, when `probe` is given (readings of something else, e.g. a database server's CPU ms and counters, as an
+ * object of numbers), `probed`: how much each reading grew over the same window. `refusals`: see postWebhook.
  */
-export async function measureThroughput({ bed, url, pid, warm, hooks, concurrency, label }) {
-  const post = (h) => postWebhook(`${url}/webhooks/tokopedia/main`, h);
+export async function measureThroughput({
+  bed,
+  url,
+  pid,
+  urls,
+  pids,
+  warm,
+  hooks,
+  concurrency,
+  label,
+  probe,
+  refusals,
+}) {
+  const targets = (urls ?? [url]).map((u) => `${u}/webhooks/tokopedia/main`);
+  const children = pids ?? [pid];
+  const sum = (read) => children.reduce((acc, p) => acc + read(p), 0);
+  const post = (h, i) => postWebhook(targets[i % targets.length], h, refusals);
   await pool(warm, concurrency, post);
   await until(() => inCount(bed) >= warm.length, 120_000, `${label} warm-up`);
-  const cpu0 = cpuMs(pid);
-  const written0 = writtenBytes(pid);
+  const cpu0 = sum(cpuMs);
+  const written0 = sum(writtenBytes);
+  const probe0 = probe?.();
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(hooks, concurrency, post);
@@ -151,11 +181,17 @@ export async function measureThroughput({ bed, url, pid, warm, hooks, concurrenc
   const self = process.cpuUsage(self0);
   return {
     secs,
-    cpuMs: cpuMs(pid) - cpu0,
+    cpuMs: sum(cpuMs) - cpu0,
     simCpuMs: (self.user + self.system) / 1000,
     intakeMs,
-    writtenBytes: writtenBytes(pid) - written0,
+    writtenBytes: sum(writtenBytes) - written0,
+    ...(probe ? { probed: grown(probe0, probe()) } : {}),
   };
+}
+
+/** Per key of `after`, how much it grew since `before`. */
+function grown(before, after) {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
 
 /** Prints rows [name, value, target, met] as a table; met is true (✓), false (✗) or null (no target). */

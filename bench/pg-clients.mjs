@@ -5,16 +5,13 @@
 //
 // Usage: node bench/pg-clients.mjs [seconds per figure, default 3]
 // Needs initdb/pg_ctl (PostgreSQL 15) on PATH or in TOKOKOMMO_TEST_PG_BIN; as root they run as `postgres`.
-import { execFileSync, spawn } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort } from "./lib.mjs";
+import { spawn } from "node:child_process";
+import { startCluster } from "./pg-cluster.mjs";
 
 const SECONDS = Number(process.argv[2] ?? 3);
 
 async function main() {
-  const cluster = await startCluster();
+  const cluster = await startBenchCluster();
   try {
     const rows = [];
     const order = process.env.PG_BENCH_ORDER === "reverse" ? ["postgres", "pg"] : ["pg", "postgres"];
@@ -52,42 +49,12 @@ function runChild(client, url) {
   });
 }
 
-const bin = (name) =>
-  process.env.TOKOKOMMO_TEST_PG_BIN ? join(process.env.TOKOKOMMO_TEST_PG_BIN, name) : name;
-
-async function startCluster() {
-  const root = process.getuid?.() === 0;
-  const run = (cmd, args) =>
-    root
-      ? execFileSync("runuser", ["-u", "postgres", "--", bin(cmd), ...args], { encoding: "utf8" })
-      : execFileSync(bin(cmd), args, { encoding: "utf8" });
-  const dir = mkdtempSync(join(tmpdir(), "tokokommo-pgbench-"));
-  if (root) {
-    const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, id("-u"), id("-g"));
-  }
-  const port = await freePort();
-  const data = join(dir, "data");
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+async function startBenchCluster() {
   // Commits do not wait for the disk unless PG_BENCH_DURABLE=1: on a shared VM the fsync time swamps (and varies
   // far more than) what the client adds, and the client's own cost is what this compares.
-  const durable = process.env.PG_BENCH_DURABLE === "1" ? "" : " -c synchronous_commit=off";
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durable}`;
-  run("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "start"]);
-  const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
-  for (const db of ["bench_pg", "bench_postgres"]) {
-    execFileSync(bin("psql"), ["-q", "-d", url("postgres"), "-c", `CREATE DATABASE ${db}`]);
-  }
-  return {
-    url,
-    stop() {
-      try {
-        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+  const cluster = await startCluster({ durable: process.env.PG_BENCH_DURABLE === "1" });
+  for (const db of ["bench_pg", "bench_postgres"]) cluster.createDatabase(db);
+  return cluster;
 }
 
 /** One client's figures, in a process of its own. */

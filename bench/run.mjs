@@ -1,12 +1,23 @@
-// npm run bench: throughput, latency and memory figures, side by side in one run against the same simulators, then the "budget"
+// npm run bench: throughput, latency and memory figures, side by side in one run against the same simulators, then
+// the same rows with the state in PostgreSQL (one replica, two replicas; bench/pg-rows.mjs), then the "budget"
 // section (what the daemon spends of the platforms' limits, bench/budget.mjs).
-// Not a test: it asserts nothing; it measures, prints tables and writes bench/results/latest.json (performance)
-// and bench/results/budget.json (budget). One section only: BENCH_ONLY=perf|budget, or `-- --perf` / `-- --budget`.
+// Not a test: it asserts nothing; it measures, prints tables and writes bench/results/latest.json (performance,
+// PostgreSQL rows included) and bench/results/budget.json (budget). Sections: perf, pg, budget; pick with
+// BENCH_ONLY=perf,pg (or `-- --perf --pg`), leave out with BENCH_SKIP=pg. The pg rows stand beside the perf rows
+// of the same run, so choosing pg runs perf too.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
-import { openStore, signAmojoRequest, startTestbed } from "../dist/index.js";
+import { signAmojoRequest } from "../dist/index.js";
+import {
+  BUYERS,
+  bridgeThroughput,
+  CONCURRENCY,
+  latencyAt50,
+  rssWithManyShops,
+  world,
+} from "./bridge-rows.mjs";
 import { runBudget } from "./budget.mjs";
 import {
   BIN,
@@ -14,21 +25,17 @@ import {
   inCount,
   makeMessages,
   measureThroughput,
-  percentile,
   pool,
-  postWebhook,
   printTable,
   ROOT,
-  rssMb,
   startChild,
-  until,
 } from "./lib.mjs";
+import { runPostgresRows } from "./pg-rows.mjs";
+import { sqliteTarget } from "./serve-replicas.mjs";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 3000);
 /** Messages sent first and left out of the figures: JIT, connection pools, and every conversation's chat exists. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1000);
-const BUYERS = 200;
-const CONCURRENCY = 64;
 const results = {
   when: new Date().toISOString(),
   node: process.version,
@@ -37,40 +44,6 @@ const results = {
   notes: [],
 };
 const log = (s) => process.stderr.write(`${s}\n`);
-
-/** A world with rate limits off (the Tokopedia simulator's 5 req/s per endpoint would measure itself). */
-async function world(extra = {}) {
-  return startTestbed({ mode: "webhook", tokopedia: { rateLimit: null, webhookDelivery: false }, ...extra });
-}
-
-async function bridgeThroughput() {
-  const bed = await world();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await bed.connectDaemon(url);
-  const warm = await makeMessages(bed, WARMUP, BUYERS, "bridge warm-up");
-  const hooks = await makeMessages(bed, N, BUYERS, "bridge");
-  const d = await startChild(
-    [BIN, "serve", "--config", bed.configPath, "--port", String(port)],
-    `${url}/healthz`,
-    {
-      NO_COLOR: "1",
-    },
-  );
-  const { secs, cpuMs: cpu } = await measureThroughput({
-    bed,
-    url,
-    pid: d.child.pid,
-    warm,
-    hooks,
-    concurrency: CONCURRENCY,
-    label: "bridge",
-  });
-  const rss = rssMb(d.child.pid);
-  await d.stop();
-  await bed.close();
-  return { msgsPerSec: N / secs, cpuMsPerMsg: cpu / N, rssAfterMb: rss };
-}
 
 async function forwarderThroughput() {
   const bed = await world();
@@ -147,113 +120,6 @@ async function rawCeiling() {
   return { msgsPerSec: N / secs, accepted: ok };
 }
 
-/**
- * Sends `count` buyer messages at 50 msg/s (one every 20 ms) over `buyers` conversations starting at buyer id
- * `firstBuyer`, each POSTed as its webhook; waits until Kommo holds them and returns each one's added latency
- * (webhook POST -> the Kommo simulator's receivedAt), in send order.
- */
-async function pacedLatencies(bed, url, { count, buyers, firstBuyer, label }) {
-  const shopId = bed.shops[0].shopId;
-  const before = inCount(bed);
-  const sentAt = new Map();
-  const started = performance.now();
-  const sends = [];
-  for (let i = 0; i < count; i++) {
-    const due = started + i * 20;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const buyer = firstBuyer + (i % buyers);
-    const sent = await bed.tokopedia.buyerSends(shopId, buyer, `${label} ${i}`, { buyerName: `L${buyer}` });
-    const hook = bed.tokopedia.webhookFor(sent.msgId);
-    sentAt.set(`tkp:${shopId}:${sent.msgId}:${sent.replyId}`, Date.now());
-    sends.push(postWebhook(`${url}/webhooks/tokopedia/main`, hook));
-  }
-  await Promise.all(sends);
-  await until(() => inCount(bed) >= before + count, 30_000, `${label} deliveries`);
-  const arrived = new Map(
-    bed.kommo
-      .received(bed.scopeId)
-      .filter((m) => m.msgid && sentAt.has(m.msgid))
-      .map((m) => [m.msgid, m.receivedAt - sentAt.get(m.msgid)]),
-  );
-  return [...sentAt.keys()].map((id) => {
-    const ms = arrived.get(id);
-    if (ms === undefined) throw new Error(`${label}: ${id} never reached Kommo`);
-    return ms;
-  });
-}
-
-async function latencyAt50() {
-  const bed = await world();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  await bed.connectDaemon(url);
-  const d = await startChild(
-    [BIN, "serve", "--config", bed.configPath, "--port", String(port)],
-    `${url}/healthz`,
-  );
-  // Warm-up (not counted), on 10 other conversations: the first messages after start-up pay for the JIT and for
-  // opening connections (tens of ms), and with 500 samples the 5 slowest decide p99. The measured messages still
-  // include each of their 50 conversations' first message (chat creation in Kommo), as before.
-  const cold = await pacedLatencies(bed, url, {
-    count: 100,
-    buyers: 10,
-    firstBuyer: 6_100_000,
-    label: "warm-up",
-  });
-  const lat = (
-    await pacedLatencies(bed, url, { count: 500, buyers: 50, firstBuyer: 6_000_000, label: "latency" })
-  ).sort((a, b) => a - b);
-  await d.stop();
-  await bed.close();
-  return {
-    p50Ms: percentile(lat, 50),
-    p99Ms: percentile(lat, 99),
-    maxMs: lat[lat.length - 1],
-    samples: lat.length,
-    warmupMessages: cold.length,
-    coldFirstMs: cold[0],
-    coldMaxMs: Math.max(...cold),
-  };
-}
-
-async function rssWithManyShops() {
-  const bed = await startTestbed({
-    mode: "webhook",
-    shops: 200,
-    tokopedia: { rateLimit: null, webhookDelivery: false },
-  });
-  const store = openStore(bed.statePath);
-  const now = Date.now();
-  store.transaction(() => {
-    for (let i = 0; i < 10_000; i++) {
-      const shop = bed.shops[i % 200];
-      const ref = { source: "tokopedia", shopId: shop.shopId, roomId: String(3_000_000_000 + i) };
-      store.rooms.upsertRoom(
-        {
-          ...ref,
-          conversationId: `tkp:${shop.shopId}:${ref.roomId}`,
-          buyer: { id: String(i), name: `Buyer ${i}` },
-        },
-        now,
-      );
-      store.rooms.advanceCursor(ref, { messageId: "1", time: now - 1000 }, { now });
-    }
-  });
-  store.close();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const d = await startChild(
-    [BIN, "serve", "--config", bed.configPath, "--port", String(port)],
-    `${url}/healthz`,
-  );
-  await new Promise((r) => setTimeout(r, 3000)); // start-up sweep of 200 shops settles
-  const rss = rssMb(d.child.pid);
-  await d.stop();
-  await bed.close();
-  return { rssMb: rss, shops: 200, conversations: 10_000 };
-}
-
 function helpWallTime() {
   const times = [];
   for (let i = 0; i < 10; i++) {
@@ -272,20 +138,29 @@ function helpWallTime() {
   return { medianMs: (times[4] + times[5]) / 2, nodeEmptyMedianMs: (base[4] + base[5]) / 2 };
 }
 
-/** Which sections run: both by default; BENCH_ONLY=perf|budget or --perf / --budget picks one. */
+const SECTIONS = ["perf", "pg", "budget"];
+
+/**
+ * Which sections run: all by default; BENCH_ONLY=perf,pg or --perf / --pg / --budget picks some, BENCH_SKIP=pg
+ * leaves some out. pg stands beside perf's rows of the same run, so it brings perf along.
+ */
 function chosenSections() {
+  const list = (v) =>
+    (v ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   const flags = process.argv
     .slice(2)
-    .filter((a) => a === "--perf" || a === "--budget")
+    .filter((a) => SECTIONS.includes(a.slice(2)) && a.startsWith("--"))
     .map((a) => a.slice(2));
-  const env = (process.env.BENCH_ONLY ?? "")
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean);
-  const chosen = new Set([...flags, ...env]);
-  for (const c of chosen)
-    if (c !== "perf" && c !== "budget") throw new Error(`unknown bench section "${c}" (perf, budget)`);
-  return chosen.size === 0 ? new Set(["perf", "budget"]) : chosen;
+  const only = new Set([...flags, ...list(process.env.BENCH_ONLY)]);
+  const skip = new Set(list(process.env.BENCH_SKIP));
+  for (const c of [...only, ...skip])
+    if (!SECTIONS.includes(c)) throw new Error(`unknown bench section "${c}" (${SECTIONS.join(", ")})`);
+  const chosen = new Set([...(only.size === 0 ? SECTIONS : only)].filter((c) => !skip.has(c)));
+  if (chosen.has("pg")) chosen.add("perf");
+  return chosen;
 }
 
 async function perfSection() {
@@ -293,15 +168,15 @@ async function perfSection() {
     `tokokommo bench: ${N} messages over ${BUYERS} conversations (after ${WARMUP} warm-up), ${CONCURRENCY} webhooks in flight`,
   );
   log("  bridge throughput (daemon in a child process) ...");
-  results.bridge = await bridgeThroughput();
+  results.bridge = await bridgeThroughput(sqliteTarget(), { n: N, warmup: WARMUP });
   log("  forwarder baseline (child process) ...");
   results.forwarder = await forwarderThroughput();
   log("  raw ceiling (undici straight to the Kommo simulator) ...");
   results.raw = await rawCeiling();
   log("  latency at 50 msg/s for 10 s ...");
-  results.latency = await latencyAt50();
+  results.latency = await latencyAt50(sqliteTarget());
   log("  RSS with 200 shops and 10,000 conversations ...");
-  results.rss = await rssWithManyShops();
+  results.rss = await rssWithManyShops(sqliteTarget());
   log("  tokokommo --help ...");
   results.help = helpWallTime();
   results.ratio = results.bridge.msgsPerSec / results.forwarder.msgsPerSec;
@@ -339,9 +214,24 @@ async function perfSection() {
   ];
   printTable(rows);
   for (const n of results.notes) console.log(`note: ${n}`);
+  writeLatest();
+}
+
+function writeLatest() {
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log("\nwritten: bench/results/latest.json");
+}
+
+/** The rows above again with the state in PostgreSQL, beside the SQLite column of this run. */
+async function pgSection() {
+  log("tokokommo bench, PostgreSQL: the bridge rows with the state in a database (one replica, then two)");
+  const pg = await runPostgresRows({ sqlite: results, n: N, warmup: WARMUP, log });
+  results.postgres = pg.skipped ? { skipped: pg.skipped } : pg.results;
+  console.log("\nPostgreSQL state, beside the SQLite rows above (same simulators, same load)");
+  if (pg.lines.length > 0) console.log(`\n${pg.lines.join("\n")}`);
+  for (const n of pg.notes) console.log(`note: ${n}`);
+  writeLatest();
 }
 
 async function budgetSection() {
@@ -359,4 +249,5 @@ async function budgetSection() {
 
 const sections = chosenSections();
 if (sections.has("perf")) await perfSection();
+if (sections.has("pg")) await pgSection();
 if (sections.has("budget")) await budgetSection();
