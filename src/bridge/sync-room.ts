@@ -91,9 +91,12 @@ export async function syncRoom(ref: SourceRoomRef, deps: SyncDeps): Promise<numb
     // Carried messages are all stored now; other fallbacks (texts without the message's real id) only stand in
     // for a read that fails, so those received after the read began stay for the next one.
     await tx.clearFallbacks(ref, carried ? now() : walkStartedAt);
-    await tx.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
     known = newest ? orderOf(newest) : undefined;
   });
+  // After the commit, on its own: every sync of a shop writes this one row, and inside the room's transaction its
+  // lock would line up every sync of the shop (on every replica) behind each other. A crash between the two loses
+  // a health time only; the next sync writes it.
+  await store.recordSyncSuccess(ref.source, ref.shopId, walkStartedAt);
   // Only once committed: a rolled-back sync leaves the room as unknown as it was.
   if (known !== undefined) deps.continuity?.seen(ref, known);
   return inserted;

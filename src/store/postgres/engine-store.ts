@@ -15,6 +15,19 @@ import { inTransaction, poolSql } from "./sql.js";
 import { PgStoreTx } from "./store-tx.js";
 import { PgWriteBehind } from "./write-behind.js";
 
+/** Attempts of a transaction that PostgreSQL ended for a deadlock or a serialization conflict. */
+const TRANSACTION_ATTEMPTS = 5;
+const RETRY_PAUSE_MS = 20;
+/** deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again". */
+const RETRYABLE_CONFLICTS = new Set(["40P01", "40001"]);
+
+function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && RETRYABLE_CONFLICTS.has(code);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export interface PostgresStoreOptions extends PoolOptions {
   /** Failed attempts before a job whose lease keeps expiring is dead (default RETRY_BUDGET). */
   retryBudget?: number;
@@ -53,8 +66,21 @@ export class PostgresEngineStore extends PgStoreTx implements EngineStore {
     return new PostgresEngineStore(pool, url, opts.retryBudget ?? RETRY_BUDGET);
   }
 
-  transaction<T>(fn: (tx: PgStoreTx) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, (sql) => fn(new PgStoreTx(sql)));
+  /**
+   * Runs `fn` in one transaction. PostgreSQL may end a transaction to break a deadlock (two transactions locking the
+   * same rows in different orders: concurrent intake batches, another replica) or a serialization conflict; it
+   * asks the client to run it again, and that is what happens here, a few times, after a short random pause. The
+   * body does store work only (the port's rule), so running it again is safe: the rolled-back attempt left nothing.
+   */
+  async transaction<T>(fn: (tx: PgStoreTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.pool, (sql) => fn(new PgStoreTx(sql)));
+      } catch (err) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableConflict(err)) throw err;
+        await sleep(Math.random() * RETRY_PAUSE_MS * attempt);
+      }
+    }
   }
 
   writeBehind(write: (tx: EngineStoreTx) => Promise<void>): void {
