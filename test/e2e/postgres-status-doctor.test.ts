@@ -7,8 +7,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { doctorCommand } from "../../src/cli/commands/doctor.js";
 import { statusCommand } from "../../src/cli/commands/status.js";
-import { clusterView } from "../../src/cluster/index.js";
+import { clusterView, PostgresCoordinator } from "../../src/cluster/index.js";
+import { newReplicaIdentity } from "../../src/cluster/shop-leases.js";
 import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { type DoctorReport, runDoctor } from "../../src/doctor/index.js";
 import { KommoRestClient } from "../../src/kommo/index.js";
@@ -123,6 +125,13 @@ describe("status on PostgreSQL", () => {
     await expect(statusCommand({ state: newer }, { config: bed.configPath })).rejects.toMatchObject({
       code: "TK_ERR_STATE_TOO_NEW",
     });
+    // An older schema: refused, not upgraded (a replica upgrades it at start).
+    await queryOnce(newer, "DELETE FROM schema_migrations WHERE version >= $1", [LATEST_SCHEMA_VERSION]);
+    await expect(statusCommand({ state: newer }, { config: bed.configPath })).rejects.toMatchObject({
+      code: "TK_ERR_STATE_OUTDATED",
+    });
+    const [v] = await queryOnce<{ v: number }>(newer, "SELECT MAX(version)::int AS v FROM schema_migrations");
+    expect(v!.v).toBe(LATEST_SCHEMA_VERSION - 1);
   });
 });
 
@@ -179,6 +188,55 @@ describe("doctor on PostgreSQL", () => {
     const r = await runDoctor({ configPath: config, env: {}, daemonUrl: a!.url, timeoutMs: 10_000 });
     expect(find(r, "kommo.token-expiry").status).toBe("fail");
     expect(find(r, "kommo.token-expiry").message).toContain("3-month");
+  });
+
+  it("warns on a shop no replica sweeps, fails a login without rights, and prints no password (--json)", async () => {
+    const db = withPassword(await pg().createDatabase());
+    const engine = await PostgresEngineStore.open(db);
+    try {
+      const coordinator = new PostgresCoordinator({ pool: engine.pool });
+      await coordinator.ensureSchema();
+      const me = newReplicaIdentity();
+      await coordinator.heartbeat(me, Date.now());
+      await coordinator.acquireLease(`shop:${shopKeys()[0]}`, me.id, 60_000, Date.now());
+    } finally {
+      await engine.close();
+    }
+    const config = configFile(db, "pg-one-lease.json");
+    let r = await runDoctor({ configPath: config, env: {}, daemonUrl: a!.url, timeoutMs: 10_000 });
+    const check = find(r, "cluster.replicas");
+    expect(check.status).toBe("warn");
+    expect(check.message).toContain(`no replica sweeps ${shopKeys()[1]}`);
+    expect(check.message).not.toContain(shopKeys()[0]);
+    // A login that may only read: every table lacks rights.
+    const role = `reader_${process.pid}`;
+    await queryOnce(db, `CREATE ROLE ${role} LOGIN`);
+    await queryOnce(db, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    const readerUrl = db.replace("//postgres:", `//${role}:`);
+    r = await runDoctor({ configPath: configFile(readerUrl, "pg-reader.json"), env: {}, timeoutMs: 10_000 });
+    expect(find(r, "state.readable").message).toContain(`login ${role}`);
+    expect(find(r, "state.rights").status).toBe("fail");
+    expect(find(r, "state.rights").message).toContain("jobs");
+    // The command's own output, text and --json.
+    const cli = await doctorCommand({ json: true, state: readerUrl }, { config: bed.configPath });
+    expect(JSON.stringify(cli.json)).toContain("[redacted]");
+    expect(`${cli.text}${JSON.stringify(cli.json)}`).not.toContain(SECRET);
+    const text = await doctorCommand({ state: readerUrl }, { config: bed.configPath });
+    expect(text.text).toContain("state.rights");
+    expect(text.text).not.toContain(SECRET);
+  });
+
+  it("fails state.readable when the database does not answer, naming the URL without its password", async () => {
+    const down = `postgres://postgres:${SECRET}@127.0.0.1:1/nowhere`;
+    const r = await runDoctor({ configPath: configFile(down, "pg-down.json"), env: {}, timeoutMs: 10_000 });
+    const readable = find(r, "state.readable");
+    expect(readable.status).toBe("fail");
+    expect(readable.message).toContain(
+      "Cannot use the state database postgres://postgres:[redacted]@127.0.0.1:1",
+    );
+    expect(readable.fix).toContain("TOKOKOMMO_STATE_PASSWORD");
+    expect(find(r, "cluster.replicas").status).toBe("skip");
+    expect(JSON.stringify(r)).not.toContain(SECRET);
   });
 
   it("once no replica runs: status shows nobody sweeping, doctor fails cluster.replicas", async () => {
