@@ -2,7 +2,7 @@
  * `status` and `doctor` on a PostgreSQL statePath (a real throwaway server): the per-shop report read from the
  * database, the cluster (replicas alive, which one sweeps which shop, "nobody" once none runs), doctor's state checks
  * phrased for a database (reachable, schema, rights; the SQLite file's checks not applicable), `cluster.replicas`,
- * and the tokens read from the database. The password of the URL never shows.
+ * and the tokens read from the database; the built binary too. The password of the URL never shows.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { KommoRestClient } from "../../src/kommo/index.js";
 import { LATEST_SCHEMA_VERSION } from "../../src/store/migrations/index.js";
 import { PgTokenStore, PostgresEngineStore, poolSql } from "../../src/store/postgres/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { runCli } from "../helpers/cli.js";
 import { startConnectedDaemon } from "../helpers/connected-daemon.js";
 import { queryOnce, usePostgres } from "../helpers/postgres.js";
 import { waitForAsync } from "../helpers/wait.js";
@@ -255,5 +256,23 @@ describe("doctor on PostgreSQL", () => {
     const r = await runDoctor({ configPath: config, env: {}, timeoutMs: 10_000 });
     expect(find(r, "cluster.replicas").status).toBe("fail");
     expect(find(r, "cluster.replicas").fix).toContain("tokokommo serve");
+  });
+
+  it("the built binary: status and doctor on a database, the password from TOKOKOMMO_STATE_PASSWORD", () => {
+    const bare = url.replace(`:${SECRET}@`, "@");
+    const config = configFile(bare, "pg-cli.json");
+    const env = { TOKOKOMMO_STATE_PASSWORD: SECRET, XDG_CONFIG_HOME: bed.dir, TOKOKOMMO_CONFIG: undefined };
+    const s = runCli(["--config", config, "status", "--json"], env);
+    expect(s.stderr).toBe("");
+    expect(s.status).toBe(0);
+    const status = JSON.parse(s.stdout);
+    expect(status.shops).toHaveLength(2);
+    expect(status.cluster.shops.map((x: { shopKey: string }) => x.shopKey)).toEqual(shopKeys());
+    const d = runCli(["--config", configFile(url, "pg-cli-doctor.json"), "doctor", "--json"], env);
+    expect(d.status).toBe(1);
+    const report = JSON.parse(d.stdout) as DoctorReport;
+    expect(find(report, "state.readable").status).toBe("pass");
+    expect(find(report, "cluster.replicas").status).toBe("fail");
+    expect(`${s.stdout}${d.stdout}${d.stderr}`).not.toContain(SECRET);
   });
 });
