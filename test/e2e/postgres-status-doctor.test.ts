@@ -218,6 +218,17 @@ describe("doctor on PostgreSQL", () => {
     expect(find(r, "state.readable").message).toContain(`login ${role}`);
     expect(find(r, "state.rights").status).toBe("fail");
     expect(find(r, "state.rights").message).toContain("jobs");
+    // A login with no right at all sees no table: said so, not taken for an empty database.
+    const stranger = `stranger_${process.pid}`;
+    await queryOnce(db, `CREATE ROLE ${stranger} LOGIN`);
+    const strangerUrl = db.replace("//postgres:", `//${stranger}:`);
+    r = await runDoctor({
+      configPath: configFile(strangerUrl, "pg-stranger.json"),
+      env: {},
+      timeoutMs: 10_000,
+    });
+    expect(find(r, "state.readable").status).toBe("fail");
+    expect(find(r, "state.readable").message).toContain("the login may read none of its tables");
     // The command's own output, text and --json.
     const cli = await doctorCommand({ json: true, state: readerUrl }, { config: bed.configPath });
     expect(JSON.stringify(cli.json)).toContain("[redacted]");

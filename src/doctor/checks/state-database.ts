@@ -22,7 +22,9 @@ export function notOpened(c: DoctorContext): Outcome {
   const fix =
     isTkError(err) && err.fix
       ? err.fix
-      : "restore the state file from a backup, or move it aside and let serve create a new one";
+      : c.stateIsDatabase()
+        ? 'check that the login may read the state\'s tables (docs/operations.md, "The database and its rights")'
+        : "restore the state file from a backup, or move it aside and let serve create a new one";
   return fail(`${c.stateLocation()}: ${err instanceof Error ? err.message : String(err)}`, fix);
 }
 

@@ -13,7 +13,7 @@ import { LATEST_SCHEMA_VERSION } from "../migrations/index.js";
 import { redactStateUrl } from "../state-location.js";
 import type { DatabaseFacts, StateReader } from "../state-reader.js";
 import { PgCallCounts } from "./call-counts.js";
-import { openPool } from "./connection.js";
+import { databaseUnreachable, openPool } from "./connection.js";
 import { inspectDatabase } from "./migrate.js";
 import { PgOrderNotes } from "./order-notes.js";
 import { PgPendingLeads } from "./pending-leads.js";
@@ -43,7 +43,7 @@ export async function openPgStateReader(url: string, env?: NodeJS.ProcessEnv): P
   const pool = await openPool(url, { max: READER_POOL_MAX, readOnly: true, ...(env ? { env } : {}) });
   try {
     const version = await inspectDatabase(pool, url, LATEST_SCHEMA_VERSION);
-    if (version === 0) throw databaseEmpty(shown);
+    if (version === 0) throw await emptyOrHidden(pool, url);
     if (version < LATEST_SCHEMA_VERSION) throw stateOutdated(shown, version, LATEST_SCHEMA_VERSION);
     const sql = poolSql(pool);
     const tokens = await PgTokenStore.open(sql, { reloadEveryMs: 0 });
@@ -52,6 +52,19 @@ export async function openPgStateReader(url: string, env?: NodeJS.ProcessEnv): P
     await pool.end().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Why a database looks empty: it is, or the login may see none of its tables (information_schema lists only the
+ * tables a login has a right on; the catalog lists them all).
+ */
+async function emptyOrHidden(pool: pg.Pool, url: string): Promise<TkError> {
+  const { rows } = await pool.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename LIMIT 3",
+  );
+  if (rows.length === 0) return databaseEmpty(redactStateUrl(url));
+  const names = rows.map((r) => r.name).join(", ");
+  return databaseUnreachable(url, `the login may read none of its tables (${names}, …)`);
 }
 
 async function pgReader(
