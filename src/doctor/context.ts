@@ -1,10 +1,11 @@
 /**
- * What every doctor check can see: the config (or why it could not be loaded), the state file opened read-only,
+ * What every doctor check can see: the config (or why it could not be loaded), the state opened for reading (an
+ * SQLite file read-only, or a PostgreSQL database over read-only sessions: store/state-reader.ts),
  * platform clients built the same way the daemon builds them, and a few memoised facts (the egress IP, the Kommo
  * account) so that two checks needing the same answer ask the platform once.
  *
- * Doctor never writes: the state file is opened read-only, and a token a client has to obtain (Tokopedia) goes
- * to an in-memory layer over the stored ones, never back into the file.
+ * Doctor never writes: the state is opened for reading only, and a token a client has to obtain (Tokopedia) goes
+ * to an in-memory layer over the stored ones, never back into the state.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -26,7 +27,8 @@ import { detectEgressIp, type EgressIp } from "../setup/tokopedia/egress-ip.js";
 import type { QuotaUsage } from "../sources/tiktokshop/quota.js";
 import type { TokopediaClient } from "../sources/tokopedia/index.js";
 import { openStore, type Store } from "../store/index.js";
-import { resolveStatePath } from "../store/state-location.js";
+import { isPostgresUrl, redactStateUrl, resolveStatePath } from "../store/state-location.js";
+import { type StateReader, sqliteStateReader } from "../store/state-reader.js";
 
 export interface DoctorOptions {
   configPath: string;
@@ -96,7 +98,7 @@ export class DoctorContext {
   readonly now: () => number;
   readonly configState: ConfigState;
   readonly tokens: TokenStore;
-  private storeResult: { store?: Store; error?: unknown; borrowed?: boolean } | undefined;
+  private storeResult: { store?: StateReader; error?: unknown } | undefined;
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly tkClients = new Map<string, TokopediaClient>();
 
@@ -107,7 +109,7 @@ export class DoctorContext {
     this.configState = options.loaded
       ? { ok: true, config: options.loaded.config }
       : readConfigState(this.configPath, this.env);
-    if (options.loaded?.store) this.storeResult = { store: options.loaded.store, borrowed: true };
+    if (options.loaded?.store) this.storeResult = { store: sqliteStateReader(options.loaded.store, true) };
     this.tokens = new OverlayTokenStore(() => this.store()?.tokens);
   }
 
@@ -117,19 +119,58 @@ export class DoctorContext {
     return this.configState.config;
   }
 
-  /** The state file opened read-only, or undefined when it cannot be (see storeError). */
-  store(): Store | undefined {
+  /**
+   * The state opened for reading, or undefined when it cannot be (see storeError). An SQLite file opens on the first
+   * call; a database only in prepareState (opening it takes a round trip), which the runner calls first.
+   */
+  store(): StateReader | undefined {
     if (!this.storeResult) {
       if (!this.configState.ok) this.storeResult = {};
+      else if (this.stateIsDatabase())
+        this.storeResult = { error: new Error("doctor: the database is not open") };
       else {
         try {
-          this.storeResult = { store: openStore(this.statePath(), { readonly: true }) };
+          this.storeResult = { store: sqliteStateReader(openStore(this.statePath(), { readonly: true })) };
         } catch (error) {
           this.storeResult = { error };
         }
       }
     }
     return this.storeResult.store;
+  }
+
+  /** Opens a PostgreSQL state within `ms` (a database that does not answer is the state checks' failure). */
+  async prepareState(ms: number): Promise<void> {
+    if (this.storeResult || !this.configState.ok || !this.stateIsDatabase()) return;
+    const url = this.statePath();
+    const { openPgStateReader } = await import("../store/postgres/state-reader.js");
+    const { databaseUnreachable } = await import("../store/postgres/connection.js");
+    const opening = openPgStateReader(url, this.env);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ error: unknown }>((r) => {
+      timer = setTimeout(() => r({ error: databaseUnreachable(url, `no answer within ${ms / 1000} s`) }), ms);
+    });
+    this.storeResult = await Promise.race([
+      opening.then(
+        (store) => ({ store }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
+    clearTimeout(timer);
+    // Opened after doctor gave up on it: closed at once.
+    if (!this.storeResult.store) opening.then((r) => r.close()).catch(() => undefined);
+  }
+
+  /** statePath is a PostgreSQL URL. */
+  stateIsDatabase(): boolean {
+    return this.configState.ok && isPostgresUrl(this.statePath());
+  }
+
+  /** Where the state is, safe to print: the file's path, or the URL with its password hidden. */
+  stateLocation(): string {
+    const path = this.statePath();
+    return isPostgresUrl(path) ? redactStateUrl(path) : path;
   }
 
   /** The state file doctor looks at: --state, else the config's statePath. */
@@ -227,8 +268,9 @@ export class DoctorContext {
     return p;
   }
 
-  close(): void {
-    if (!this.storeResult?.borrowed) this.storeResult?.store?.close();
+  /** Closes what doctor opened (a state the caller lent stays open). */
+  async close(): Promise<void> {
+    await this.storeResult?.store?.close();
   }
 }
 

@@ -42,6 +42,7 @@ export async function runChecks(
   const timeoutMs = ctx.options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const deadlineMs = ctx.options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const startedAt = performance.now();
+  await ctx.prepareState(Math.min(timeoutMs, deadlineMs));
   const checks = groups.flatMap((g) => g.checks(ctx));
   const inRun = new Set(checks.map(checkKey));
   const settled = new Map<string, Promise<CheckReport>>();
@@ -118,6 +119,6 @@ export async function runDoctor(
     assertKnownShop(ctx);
     return await runChecks(ctx, groups, onResult);
   } finally {
-    ctx.close();
+    await ctx.close();
   }
 }

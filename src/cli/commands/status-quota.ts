@@ -3,8 +3,12 @@
  * from the counts the daemon keeps in the state file, and whether its sweeps are stretched or paused for it.
  */
 import type { Config } from "../../config/index.js";
-import { minSweepIntervalMs, quotaSettings, readUsage } from "../../sources/tiktokshop/quota.js";
-import type { Store } from "../../store/index.js";
+import {
+  type CallCountsPort,
+  minSweepIntervalMs,
+  quotaSettings,
+  readUsage,
+} from "../../sources/tiktokshop/quota.js";
 
 /** One TikTok Shop shop's quota as `status --json` reports it. */
 export interface QuotaLine {
@@ -27,7 +31,7 @@ export interface QuotaLine {
 
 export async function quotaLine(
   config: Config,
-  store: Pick<Store, "callCounts">,
+  store: { callCounts: Pick<CallCountsPort, "get"> },
   shop: { source: string; shopId: string; app: string },
   now: number,
 ): Promise<QuotaLine | undefined> {

@@ -1,13 +1,16 @@
 import { existsSync } from "node:fs";
-import { effectiveIntervalMs } from "../../bridge/sweep-scheduler.js";
 import { type Config, loadConfig, resolveConfigPath } from "../../config/index.js";
-import { resolveStatePath } from "../../store/state-location.js";
+import { isTkError } from "../../errors/index.js";
+import { isPostgresUrl, redactStateUrl, resolveStatePath } from "../../store/state-location.js";
+import type { StateReader } from "../../store/state-reader.js";
 import type { CommandResult, GlobalOptions } from "../result.js";
 import { formatTable } from "../table.js";
-import { type PendingLeadsLine, pendingLeadsByShop, pendingLeadsText } from "./status-pending-leads.js";
-import { type QuotaLine, quotaCell, quotaLine } from "./status-quota.js";
-import { type ReplyStatus, replyStatus, replyStatusText } from "./status-replies.js";
-import { type RoutingLine, routingLines, routingText } from "./status-routing.js";
+import { type ClusterStatus, clusterStatus, clusterText } from "./status-cluster.js";
+import { type PendingLeadsLine, pendingLeadsText } from "./status-pending-leads.js";
+import { type QuotaLine, quotaCell } from "./status-quota.js";
+import { type ReplyStatus, replyStatusText } from "./status-replies.js";
+import { type RoutingLine, routingText } from "./status-routing.js";
+import { readShops, sweepIntervals } from "./status-shops.js";
 import { starterStatus } from "./status-starter.js";
 
 /** One configured shop as `status` reports it (the --json shape; times are ms since the epoch, or null). */
@@ -49,51 +52,20 @@ export interface ShopStatusLine {
 }
 
 export interface StatusReport {
+  /** The state file's path, or the database URL with its password hidden. */
   statePath: string;
-  /** False when the state file does not exist yet: the daemon never ran with this config. */
+  /**
+   * False when the state file does not exist yet (or the database holds no tokokommo tables): the daemon never ran
+   * with this config.
+   */
   everRun: boolean;
   shops: ShopStatusLine[];
   /** The config is a starter config (src/config/starter.ts): nothing is set up yet. */
   starter?: true;
   /** Jobs not tied to a configured shop (replies to unknown chats, shops removed from the config). */
   other: { shopKey: string | null; backlog: number; dead: number }[];
-}
-
-/** The sweep interval of each configured shop, as the daemon's scheduler computes it (sweep-scheduler.ts). */
-function sweepIntervals(
-  config: Config,
-  /** Latest activity per shop key; undefined when the daemon never ran. */
-  lastActivity: Map<string, number> | undefined,
-  now: number,
-): Map<string, number | null> {
-  const out = new Map<string, number | null>();
-  const sharing = new Map<string, number>();
-  for (const s of config.shops)
-    sharing.set(`${s.source}:${s.app}`, (sharing.get(`${s.source}:${s.app}`) ?? 0) + 1);
-  for (const s of config.shops) {
-    const key = `${s.source}:${s.shopId}`;
-    if (config.sync.mode === "webhook") {
-      out.set(key, null);
-      continue;
-    }
-    const rate =
-      s.source === "tokopedia"
-        ? config.tokopedia.apps.find((a) => a.name === s.app)?.requestsPerSecond
-        : undefined;
-    const last = lastActivity?.get(key);
-    out.set(
-      key,
-      effectiveIntervalMs({
-        baseMs: config.sync.pollIntervalSeconds * 1000,
-        shopsSharing: sharing.get(`${s.source}:${s.app}`) ?? 1,
-        callsPerSecond: rate,
-        // No state yet: nothing is idle. No stored activity: idle since ever (a daemon that has just started
-        // sweeps faster for a while, see operations.md).
-        quietMs: !lastActivity ? 0 : last === undefined ? Number.POSITIVE_INFINITY : now - last,
-      }),
-    );
-  }
-  return out;
+  /** State in PostgreSQL: the replicas alive and the replica sweeping each shop (absent for an SQLite file). */
+  cluster?: ClusterStatus;
 }
 
 function every(ms: number | null): string {
@@ -110,6 +82,7 @@ function neverRun(
   config: Config,
   configured: { source: string; shopId: string; name: string | null }[],
   report: StatusReport,
+  database: boolean,
 ): CommandResult {
   report.shops = configured.map((s) => ({
     ...s,
@@ -125,7 +98,10 @@ function neverRun(
     // Nothing is known yet, so no shop counts as idle: the daemon starts at the paced interval.
     sweepIntervalMs: sweepIntervals(config, undefined, 0).get(`${s.source}:${s.shopId}`) ?? null,
   }));
-  const text = `never run: no state file at ${report.statePath} (start the daemon with \`tokokommo serve\`)\n${formatTable(
+  const where = database
+    ? `no tokokommo state in the database ${report.statePath} yet`
+    : `no state file at ${report.statePath}`;
+  const text = `never run: ${where} (start the daemon with \`tokokommo serve\`)\n${formatTable(
     ["SOURCE", "SHOP ID", "NAME", "HEALTH"],
     configured.map((s) => [s.source, s.shopId, s.name ?? "-", health(null)]),
   )}`;
@@ -133,9 +109,10 @@ function neverRun(
 }
 
 /**
- * `tokokommo status [--json]`: per configured shop, from the state file (opened read-only, so it is safe while
- * the daemon runs): last sync, last success, backlog, dead jobs and the last error. Exit 0 also when a shop is
- * unhealthy: status reports; `doctor` judges.
+ * `tokokommo status [--json]`: per configured shop, from the state (an SQLite file opened read-only, or a PostgreSQL
+ * database over read-only sessions, so it is safe while the daemon or its replicas run): last sync, last success,
+ * backlog, dead jobs and the last error; on PostgreSQL also the replicas alive and which one sweeps which shop.
+ * Exit 0 also when a shop is unhealthy: status reports; `doctor` judges.
  */
 export async function statusCommand(
   opts: Record<string, unknown>,
@@ -154,70 +131,36 @@ export async function statusCommand(
     shopId: String(s.shopId),
     name: s.name ?? null,
   }));
-  const appOf = new Map(config.shops.map((s) => [`${s.source}:${s.shopId}`, s.app]));
-  const report: StatusReport = { statePath, everRun: existsSync(statePath), shops: [], other: [] };
-  if (!report.everRun) return neverRun(config, configured, report);
-  const { openStore } = await import("../../store/index.js");
-  const store = openStore(statePath, { readonly: true });
+  const pg = isPostgresUrl(statePath);
+  const report: StatusReport = {
+    statePath: pg ? redactStateUrl(statePath) : statePath,
+    everRun: pg || existsSync(statePath),
+    shops: [],
+    other: [],
+  };
+  if (!report.everRun) return neverRun(config, configured, report, pg);
+  const { openStateReader } = await import("../../store/open-state-reader.js");
+  let reader: StateReader;
   try {
-    const health = new Map(store.shopStatus.listShopStatus().map((h) => [`${h.source}:${h.shopId}`, h]));
-    const counts = new Map(store.jobs.counts().map((c) => [c.shopKey, c]));
-    const routes = routingLines(config, statePath);
-    const pending = pendingLeadsByShop(await store.pendingLeads.list());
-    const intervals = sweepIntervals(
-      config,
-      new Map(store.rooms.lastMarkedByShop().map((r) => [`${r.source}:${r.shopId}`, r.at])),
-      Date.now(),
-    );
-    for (const s of configured) {
-      const key = `${s.source}:${s.shopId}`;
-      const h = health.get(key);
-      const c = counts.get(key);
-      counts.delete(key);
-      report.shops.push({
-        ...s,
-        lastSyncAt: h?.lastSyncAt ?? null,
-        lastSuccessAt: h?.lastSuccessAt ?? null,
-        backlog: (c?.pending ?? 0) + (c?.running ?? 0),
-        dead: c?.dead ?? 0,
-        lastErrorCode: h?.lastErrorCode ?? null,
-        lastError: h?.lastError ?? null,
-        lastErrorAt: h?.lastErrorAt ?? null,
-        ...syncHealth(h),
-        sweepIntervalMs: intervals.get(key) ?? null,
-      });
-      const line = report.shops[report.shops.length - 1]!;
-      const routing = routes.get(key);
-      if (routing) line.routing = routing;
-      const held = pending.get(key);
-      if (held) line.leadsAwaitingAcceptance = held;
-      const quota = await quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
-      line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
-      if (s.source === "tiktokshop")
-        line.orderCallsToday = await store.orderNotes.callsOn(s.source, s.shopId, Date.now());
-      if (quota) {
-        line.quota = quota;
-        // The daemon's scheduler stretches the interval to the quota's polling share too (sweep-floor.ts).
-        const floorMs = (quota.sweepStretchedToSeconds ?? 0) * 1000;
-        if (line.sweepIntervalMs !== null) line.sweepIntervalMs = Math.max(line.sweepIntervalMs, floorMs);
-      }
-    }
-    for (const c of counts.values()) {
-      report.other.push({ shopKey: c.shopKey, backlog: c.pending + c.running, dead: c.dead });
+    reader = await openStateReader(statePath, process.env);
+  } catch (err) {
+    // A database no replica has started on yet is what a missing file is: nothing has run.
+    if (!pg || !isTkError(err) || err.code !== "TK_ERR_STATE_MISSING") throw err;
+    report.everRun = false;
+    return neverRun(config, configured, report, pg);
+  }
+  try {
+    const shops = await readShops(config, reader, statePath, Date.now());
+    report.shops = shops.shops;
+    report.other = shops.other;
+    if (reader.cluster) {
+      const keys = configured.map((s) => `${s.source}:${s.shopId}`);
+      report.cluster = clusterStatus(await reader.cluster(Date.now()), keys);
     }
   } finally {
-    store.close();
+    await reader.close();
   }
   return { exitCode: 0, text: renderText(report), json: report };
-}
-
-/** A shop's health row as status reports it: a failure is a failure even before any success. */
-function syncHealth(
-  h: { healthy: boolean; lastSyncAt: number | null; lastSuccessAt: number | null } | undefined,
-): Pick<ShopStatusLine, "everSynced" | "healthy"> {
-  const everSynced = h !== undefined && (h.lastSyncAt !== null || h.lastSuccessAt !== null);
-  if (h && !h.healthy) return { everSynced, healthy: false };
-  return { everSynced, healthy: everSynced ? true : null };
 }
 
 function health(healthy: boolean | null): string {
@@ -267,6 +210,7 @@ function renderText(r: StatusReport): string {
   for (const o of r.other) {
     lines.push(`other jobs (${o.shopKey ?? "no shop"}): backlog ${o.backlog}, dead ${o.dead}`);
   }
+  if (r.cluster) lines.push(...clusterText(r.cluster));
   const dead = r.shops.reduce((n, s) => n + s.dead, 0) + r.other.reduce((n, o) => n + o.dead, 0);
   if (dead > 0) lines.push(`${dead} dead job(s): re-queue them with \`tokokommo retry --dead\``);
   return lines.join("\n");

@@ -1,11 +1,14 @@
-/** The state file: readable, intact, private, and what it says about jobs and syncs. */
+/**
+ * The state: readable, intact, private, and what it says about jobs and syncs. A PostgreSQL state has checks of its
+ * own for the first three (state-database.ts).
+ */
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Shop } from "../../config/index.js";
-import { isTkError } from "../../errors/index.js";
 import { STATE_DIR_MODE, STATE_FILE_MODE, shopKey } from "../../store/index.js";
 import type { Check, CheckGroup } from "../types.js";
 import { fail, pass, warn } from "../types.js";
+import { databasePermissions, databaseReadable, databaseRights, notOpened } from "./state-database.js";
 
 /** A due job that waited this long means the daemon is not working through its queue. */
 export const BACKLOG_WARN_MS = 5 * 60_000;
@@ -46,20 +49,8 @@ const readable: Check = {
   title: "State file is readable and intact",
   needs: ["config.valid"],
   run(c) {
-    const store = c.store();
-    if (!store) {
-      const err = c.storeError();
-      if (isTkError(err) && err.code === "TK_ERR_STATE_MISSING")
-        return warn(
-          `no state file yet at ${c.statePath()}`,
-          "start the daemon once (`tokokommo serve`); it creates the state file",
-        );
-      const fix =
-        isTkError(err) && err.fix
-          ? err.fix
-          : "restore the state file from a backup, or move it aside and let serve create a new one";
-      return fail(`${c.statePath()}: ${err instanceof Error ? err.message : String(err)}`, fix);
-    }
+    const store = c.store()?.sqlite;
+    if (!store) return notOpened(c);
     const integrity = store.integrityCheck();
     if (!integrity.ok)
       return fail(
@@ -98,13 +89,13 @@ const deadJobs: Check = {
   id: "jobs.dead",
   title: "No dead jobs",
   needs: ["state.readable"],
-  run(c) {
+  async run(c) {
     const store = c.store();
     if (!store) return pass("no state file yet: no jobs");
     const keys = new Set(c.shops().map((s) => shopKey(s)));
-    const rows = store.jobs
-      .counts()
-      .filter((r) => c.options.shop === undefined || (r.shopKey !== null && keys.has(r.shopKey)));
+    const rows = (await store.jobCounts()).filter(
+      (r) => c.options.shop === undefined || (r.shopKey !== null && keys.has(r.shopKey)),
+    );
     const dead = rows.reduce((n, r) => n + r.dead, 0);
     if (dead === 0) return pass("no dead jobs");
     const where = rows.filter((r) => r.dead > 0).map((r) => `${r.shopKey ?? "no shop"}: ${r.dead}`);
@@ -120,23 +111,15 @@ const backlog: Check = {
   id: "jobs.backlog",
   title: "Job queue is draining",
   needs: ["state.readable"],
-  run(c) {
+  async run(c) {
     const store = c.store();
     if (!store) return pass("no state file yet: no jobs");
     const now = c.now();
     const keys = c.shops().map((s) => shopKey(s));
-    const row = store.db
-      .prepare(
-        `SELECT COUNT(*) AS n, MIN(run_after) AS oldest FROM jobs WHERE state = 'pending' AND run_after <= ?
-           AND (? = 0 OR shop_key IN (SELECT value FROM json_each(?)))`,
-      )
-      .get(now, c.options.shop === undefined ? 0 : 1, JSON.stringify(keys)) as {
-      n: number;
-      oldest: number | null;
-    };
-    if (row.n === 0 || row.oldest === null) return pass("no job is waiting");
+    const row = await store.dueJobs(now, c.options.shop === undefined ? undefined : keys);
+    if (row.count === 0 || row.oldest === null) return pass("no job is waiting");
     const waited = now - row.oldest;
-    const msg = `${row.n} job(s) due, the oldest waiting ${ago(waited)}`;
+    const msg = `${row.count} job(s) due, the oldest waiting ${ago(waited)}`;
     const fix =
       "check that `tokokommo serve` is running (doctor check daemon.healthz) and see `tokokommo status` for errors";
     if (waited > BACKLOG_FAIL_MS) return fail(msg, fix);
@@ -151,11 +134,11 @@ const lastSync = (shop: Shop): Check => ({
   title: `Shop ${shop.shopId} synced recently`,
   subject: shop.shopId,
   needs: ["state.readable"],
-  run(c) {
+  async run(c) {
     const store = c.store();
-    const st = store?.shopStatus
-      .listShopStatus()
-      .find((s) => s.source === shop.source && s.shopId === shop.shopId);
+    const st = (await store?.listShopStatus())?.find(
+      (s) => s.source === shop.source && s.shopId === shop.shopId,
+    );
     if (!st || st.lastSyncAt === null)
       return warn(
         `shop ${shop.shopId} has not been synced yet`,
@@ -180,8 +163,9 @@ const lastSync = (shop: Shop): Check => ({
 export const stateChecks: CheckGroup = {
   name: "state",
   checks: (ctx) => [
-    readable,
-    permissions,
+    ...(ctx.stateIsDatabase()
+      ? [databaseReadable, databaseRights, databasePermissions]
+      : [readable, permissions]),
     deadJobs,
     backlog,
     ...(ctx.configState.ok ? ctx.shops().map(lastSync) : []),

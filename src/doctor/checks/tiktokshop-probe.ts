@@ -1,5 +1,5 @@
 /**
- * What the TikTok Shop doctor checks look at: the sellers' stored tokens (state file) and one live probe per
+ * What the TikTok Shop doctor checks look at: the sellers' stored tokens (the state: file or database) and one live probe per
  * seller (Get Authorized Shops, then one Customer Service read on a bound shop).
  *
  * The probe uses the stored access token as it is and never refreshes it on its own: doctor normally opens
@@ -13,7 +13,6 @@ import { tiktokshopClient } from "../../daemon/clients.js";
 import { isTkError, type TkError } from "../../errors/index.js";
 import { TikTokShopApi, type TikTokShopTokenMeta } from "../../sources/tiktokshop/index.js";
 import { tiktokshopTokenPrefix } from "../../sources/tiktokshop/token-keys.js";
-import type { Store } from "../../store/index.js";
 import type { DoctorContext } from "../context.js";
 
 export interface SellerState {
@@ -77,7 +76,8 @@ export function probeSellers(ctx: DoctorContext): Promise<SellerProbe[]> {
 async function probeSeller(ctx: DoctorContext, seller: SellerState): Promise<SellerProbe> {
   const probe: SellerProbe = { seller, csTried: false };
   let accessToken = seller.token.accessToken;
-  const store = ctx.store();
+  // Only a writable SQLite store lent by the caller may take a refreshed pair; doctor's own opens are read-only.
+  const store = ctx.options.loaded?.store;
   const allowRefresh = ctx.options.tiktokshop?.allowRefresh === true;
   if (seller.token.expiresAt <= ctx.now() && allowRefresh && store && !store.readonly) {
     try {
@@ -127,12 +127,4 @@ async function probeSeller(ctx: DoctorContext, seller: SellerState): Promise<Sel
     }
   }
   return probe;
-}
-
-/** Latest webhook seen for a source (ms), from the de-duplication table. */
-export function lastWebhookSeenAt(store: Store, source: string): number | undefined {
-  const row = store.db.prepare("SELECT MAX(seen_at) AS at FROM webhook_seen WHERE source = ?").get(source) as
-    | { at: number | null }
-    | undefined;
-  return row?.at ?? undefined;
 }

@@ -93,13 +93,9 @@ export const authorization: Check = {
   id: "tiktokshop.authorization",
   title: "Tokopedia & Shop authorization not revoked or expiring",
   needs: [SELLERS],
-  run(ctx) {
+  async run(ctx) {
     const sellers = sellersOf(ctx);
-    const statuses =
-      ctx
-        .store()
-        ?.shopStatus.listShopStatus()
-        .filter((s) => s.source === "tiktokshop") ?? [];
+    const statuses = ((await ctx.store()?.listShopStatus()) ?? []).filter((s) => s.source === "tiktokshop");
     return worst(
       shopsInScope(ctx).map((shop) => {
         const st = statuses.find((s) => s.shopId === shop.shopId);

@@ -9,7 +9,7 @@ import type { DoctorContext } from "../context.js";
 import type { Check } from "../types.js";
 import { fail, pass, warn } from "../types.js";
 import { DAY, inDays, inHours, worst } from "./tiktokshop-outcomes.js";
-import { lastWebhookSeenAt, shopsInScope } from "./tiktokshop-probe.js";
+import { shopsInScope } from "./tiktokshop-probe.js";
 
 /** Today's count of the shop's calls, as the daemon keeps it in the state file (undefined without one). */
 async function countedUsage(
@@ -37,11 +37,7 @@ export const quota: Check = {
   needs: ["state.readable"],
   async run(ctx) {
     const shops = shopsInScope(ctx);
-    const statuses =
-      ctx
-        .store()
-        ?.shopStatus.listShopStatus()
-        .filter((s) => s.source === "tiktokshop") ?? [];
+    const statuses = ((await ctx.store()?.listShopStatus()) ?? []).filter((s) => s.source === "tiktokshop");
     const usages = await Promise.all(
       shops.map((shop) => ctx.options.tiktokshop?.quotaUsage?.(shop.shopId) ?? countedUsage(ctx, shop)),
     );
@@ -105,7 +101,7 @@ export const webhookSeen: Check = {
     const fix = `set the webhook URL in Partner Center (app → Basic information → HTTP server URL): ${urls.join(", ")}`;
     const store = ctx.store();
     if (!store) return warn("no state file yet: no webhook has been seen", fix);
-    const at = lastWebhookSeenAt(store, "tiktokshop");
+    const at = await store.lastWebhookSeenAt("tiktokshop");
     if (at === undefined) return warn("no Tokopedia & Shop webhook has ever been received", fix);
     const ago = ctx.now() - at;
     if (ago > DAY) return warn(`the last Tokopedia & Shop webhook arrived ${inDays(ago)} ago`, fix);

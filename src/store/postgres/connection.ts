@@ -25,6 +25,8 @@ export interface PoolOptions {
   /** Connections this process may hold (default 10). */
   max?: number;
   env?: NodeJS.ProcessEnv;
+  /** Every transaction of the pool's sessions read-only (`status`, `doctor`): the server refuses any write. */
+  readOnly?: boolean;
 }
 
 /** The pool's settings for a state URL; throws TK_ERR_STATE_UNREACHABLE for a URL that cannot be parsed. */
@@ -47,6 +49,7 @@ export function poolConfig(url: string, opts: PoolOptions = {}): pg.PoolConfig {
     // Server-side guard: a statement (or a lock wait) that hangs must not hold its connection forever.
     statement_timeout: 30_000,
     application_name: "tokokommo",
+    ...(opts.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
   };
 }
 
