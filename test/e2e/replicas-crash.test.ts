@@ -150,6 +150,10 @@ describe("replicas crash: two serve replicas on one PostgreSQL", () => {
       console.log(
         `REST ${refused.status} at ${refused.at}; the ${before.length} arrivals of the 1.1 s before it:`,
         before.map((r) => `${r.at - refused.at} ms ${r.method} ${r.path} ${r.status}`),
+        "replica events of the 5 s before it:",
+        (replicas?.events() ?? [])
+          .filter((e) => e.at > refused.at - 5_000 && e.at <= refused.at + 1_000)
+          .map((e) => `${e.at - refused.at} ms replica ${e.replica} ${e.what}`),
       );
     }
   }

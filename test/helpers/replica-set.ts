@@ -5,6 +5,13 @@
  */
 import { type DaemonProcess, freePortRun, spawnDaemon } from "./daemon-process.js";
 
+/** A kill or a start, on the wall clock (the simulators stamp their requests with it too). */
+export interface ReplicaEvent {
+  at: number;
+  replica: number;
+  what: "spawning" | "serving" | "killed";
+}
+
 export interface ReplicaSet {
   /** The replicas' base URLs, by index (fixed across restarts). */
   urls: string[];
@@ -15,6 +22,8 @@ export interface ReplicaSet {
   restart(i: number): Promise<void>;
   /** The last `n` lines of replica `i`'s output over all its incarnations, info lines left out. */
   logTail(i: number, n: number): string;
+  /** Every kill and start so far, oldest first. */
+  events(): ReplicaEvent[];
   /** SIGKILLs every replica still running. */
   killAll(): Promise<void>;
 }
@@ -31,8 +40,11 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
   const ports = Array.from({ length: o.count }, (_, i) => base + i);
   const running: (DaemonProcess | undefined)[] = ports.map(() => undefined);
   const pastOutput: string[] = ports.map(() => "");
+  const events: ReplicaEvent[] = [];
   const spawn = async (i: number) => {
+    events.push({ at: Date.now(), replica: i, what: "spawning" });
     running[i] = await spawnDaemon(o.configPath, ports[i]!, o.args ?? []);
+    events.push({ at: Date.now(), replica: i, what: "serving" });
   };
   const set: ReplicaSet = {
     urls: ports.map((p) => `http://127.0.0.1:${p}`),
@@ -43,6 +55,7 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
       running[i] = undefined;
       d.child.kill("SIGKILL");
       await d.exited;
+      events.push({ at: Date.now(), replica: i, what: "killed" });
       pastOutput[i] += `${d.output()}\n--- SIGKILL ---\n`;
     },
     async restart(i) {
@@ -57,6 +70,7 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
         .slice(-n)
         .join("\n");
     },
+    events: () => [...events],
     async killAll() {
       await Promise.all(running.map((d, i) => (d ? set.kill(i) : undefined)));
     },
