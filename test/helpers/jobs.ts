@@ -25,16 +25,16 @@ export async function waitForMarketplaceJobsDone(store: Store, timeoutMs = 10_00
 }
 
 /**
- * The same for a daemon in another process (the built binary): reads its state file, read-only, until no sync or
- * delivery job is pending or running. A job a killed daemon left running counts as open until the restarted one
- * has taken it over and finished it.
+ * The same read from the daemon's state itself, where another process or a PostgreSQL database holds it: reads the
+ * state file (read-only) or the database until no sync or delivery job is pending or running. A job a killed
+ * daemon left running counts as open until the restarted one has taken it over and finished it.
  */
 export async function waitForMarketplaceJobsDoneIn(statePath: string, timeoutMs = 10_000): Promise<void> {
-  const store = openStore(statePath, { readonly: true });
+  const jobs = await marketplaceJobsIn(statePath);
   try {
-    await waitForMarketplaceJobsDone(store, timeoutMs);
+    await jobs.waitForNoneOpen(timeoutMs);
   } finally {
-    store.close();
+    await jobs.close();
   }
 }
 
