@@ -23,20 +23,34 @@ import { MARKETPLACE_NAME, type ShopBinding, shopKey, type Topology } from "./to
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** Where the notes stand (the state file's OrderNotesRepo). */
+/**
+ * Where the notes stand: the state store's orders notes (SQLite OrderNotesRepo, PostgreSQL PgOrderNotes). Every
+ * method is one atomic step on the store, also against other `serve` replicas on the same database: `start` and
+ * `addListed` report whether this call made the change, so one replica (and one only) queues the refresh.
+ */
 export interface OrderNotesPort {
-  get(key: OrderNoteKey): OrderNoteRow | undefined;
-  start(key: OrderNoteKey & { buyerId: string; amojoChatId: string; at: number }): boolean;
-  buyerWrote(key: OrderNoteKey, at: number): void;
+  get(key: OrderNoteKey): Promise<OrderNoteRow | undefined>;
+  /** Records a conversation whose lead gets an orders note; false when it was recorded already. */
+  start(key: OrderNoteKey & { buyerId: string; amojoChatId: string; at: number }): Promise<boolean>;
+  /** The buyer wrote at `at` (ms); the time recorded only moves forward. */
+  buyerWrote(key: OrderNoteKey, at: number): Promise<void>;
+  /**
+   * What was written to Kommo: the lead, the note, its text and the orders it lists. Without `orderIds` the list
+   * stays as it is (invoices shared in chat are added by addListed, also while the note is being written).
+   */
   saved(
     key: OrderNoteKey,
     note: { leadId: number; noteId: number; noteText: string; orderIds?: string[] },
     at: number,
-  ): void;
-  roomsListing(source: string, shopId: string, orderId: string): string[];
-  addListed(key: OrderNoteKey, orderId: string): boolean;
-  /** Counts one order call (shown by `status`). */
-  countCall(source: string, shopId: string, at: number): void;
+  ): Promise<void>;
+  /** Conversations of the shop whose note lists the order. */
+  roomsListing(source: string, shopId: string, orderId: string): Promise<string[]>;
+  /** Adds an order (an invoice code shared in chat) to what the note lists; false when listed or no note. */
+  addListed(key: OrderNoteKey, orderId: string): Promise<boolean>;
+  /** Counts one order call of the shop at `at` (ms), on its UTC day. */
+  countCall(source: string, shopId: string, at: number): Promise<void>;
+  /** Order calls of the shop on the UTC day of `at` (shown by `status`). */
+  callsOn(source: string, shopId: string, at: number): Promise<number>;
 }
 
 export interface OrderNoteDeps {
@@ -77,14 +91,14 @@ export async function noteBuyerMessage(deps: OrderNoteDeps, m: BuyerMessageFacts
     await noteSharedInvoice(deps, key, m);
     return;
   }
-  const row = deps.orderNotes.get(key);
+  const row = await deps.orderNotes.get(key);
   let reason: RefreshOrdersPayload["reason"] | undefined;
   if (!row) {
-    if (deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt }))
+    if (await deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt }))
       reason = "new_lead";
   } else {
     if (m.sentAt - row.lastBuyerAt >= shop.orders!.quietHours * HOUR_MS) reason = "quiet_spell";
-    deps.orderNotes.buyerWrote(key, m.sentAt);
+    await deps.orderNotes.buyerWrote(key, m.sentAt);
   }
   if (reason) await enqueueRefresh(deps.store, deps, { ...key, reason });
 }
@@ -111,8 +125,8 @@ async function noteSharedInvoice(
   m: BuyerMessageFacts,
 ): Promise<void> {
   if (!m.invoiceCode) return;
-  deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt });
-  if (deps.orderNotes.addListed(key, m.invoiceCode))
+  await deps.orderNotes.start({ ...key, buyerId: m.buyerId, amojoChatId: m.amojoChatId, at: m.sentAt });
+  if (await deps.orderNotes.addListed(key, m.invoiceCode))
     await enqueueRefresh(deps.store, deps, { ...key, source: m.source, reason: "invoice_shared" });
 }
 
@@ -128,7 +142,7 @@ export async function noteOrderStatus(
   order: OrderStatusHint,
 ): Promise<boolean> {
   if (!ordersActive(deps.topology.shop(source, shopId), deps.ordersOff)) return false;
-  const rooms = deps.orderNotes.roomsListing(source, shopId, order.orderId);
+  const rooms = await deps.orderNotes.roomsListing(source, shopId, order.orderId);
   for (const roomId of rooms)
     await enqueueRefresh(tx, deps, { source, shopId, roomId, reason: "order_status" });
   return rooms.length > 0;
@@ -146,7 +160,7 @@ export async function noteLeadAccepted(
 ): Promise<void> {
   const shop = deps.topology.shop(source, shopId);
   if (!ordersActive(shop, deps.ordersOff) || !shop.app.marketplace.recentOrders) return;
-  if (!deps.orderNotes.get({ source, shopId, roomId })) return;
+  if (!(await deps.orderNotes.get({ source, shopId, roomId }))) return;
   await deps.store.transaction((tx) =>
     enqueueRefresh(tx, deps, { source, shopId, roomId, reason: "lead_accepted" }),
   );
@@ -172,7 +186,7 @@ async function enqueueRefresh(
 export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNoteDeps): Promise<void> {
   const p = job.payload;
   const key = { source: p.source, shopId: p.shopId, roomId: p.roomId };
-  const row = deps.orderNotes.get(key);
+  const row = await deps.orderNotes.get(key);
   const shop = deps.topology.shop(p.source, p.shopId);
   if (!row || !ordersActive(shop, deps.ordersOff)) return;
   const listed = await listedOrders(shop, row, deps);
@@ -192,7 +206,7 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
     }
   }
   if (noteId === null) noteId = (await rest.addLeadNote!(leadId, text)).noteId;
-  deps.orderNotes.saved(
+  await deps.orderNotes.saved(
     key,
     { leadId, noteId, noteText: text, ...(orderIds ? { orderIds } : {}) },
     deps.now(),
@@ -214,7 +228,7 @@ async function listedOrders(
   const source = shop.app.marketplace;
   if (!source.recentOrders) return { text: invoiceNoteText(row.orderIds, marketplace), orders: [] };
   const days = shop.orders!.days;
-  deps.orderNotes.countCall(shop.source, shop.shopId, deps.now());
+  await deps.orderNotes.countCall(shop.source, shop.shopId, deps.now());
   try {
     const orders = await source.recentOrders(shop.shopId, row.buyerId, deps.now() - days * DAY_MS);
     return { text: orderNoteText(orders, { marketplace, days }), orderIds: orders.map((o) => o.id), orders };

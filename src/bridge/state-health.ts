@@ -8,8 +8,14 @@
  * Cheap by design: readiness reads what the daemon's own writes last found; it never writes to find out.
  */
 
+import { postgresStateCode } from "./postgres-state-errors.js";
+
 /** The stable codes of a failing state write (docs/errors.md, "State file"). */
-export type StateWriteCode = "TK_ERR_STATE_BUSY" | "TK_ERR_STATE_FULL" | "TK_ERR_STATE_WRITE";
+export type StateWriteCode =
+  | "TK_ERR_STATE_BUSY"
+  | "TK_ERR_STATE_FULL"
+  | "TK_ERR_STATE_WRITE"
+  | "TK_ERR_STATE_UNREACHABLE";
 
 export interface StateWriteFailure {
   code: StateWriteCode;
@@ -24,11 +30,12 @@ export interface StateWriteFailure {
 
 /**
  * The state write failure `err` is, or undefined when it is something else (a bug, an upstream error). SQLite's
- * extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, ...) start with their primary code.
+ * extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, ...) start with their primary code; PostgreSQL's are
+ * classified in postgres-state-errors.ts.
  */
 export function stateWriteCode(err: unknown): StateWriteCode | undefined {
   const code = (err as { code?: unknown } | null | undefined)?.code;
-  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return undefined;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_")) return postgresStateCode(err);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return "TK_ERR_STATE_BUSY";
   if (code === "SQLITE_FULL") return "TK_ERR_STATE_FULL";
   if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY")) return "TK_ERR_STATE_WRITE";

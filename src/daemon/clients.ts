@@ -10,7 +10,7 @@ import {
   type TiktokshopApp,
   type TokopediaApp,
 } from "../config/index.js";
-import { getKommoLimiter, KommoChatsClient, KommoRestClient } from "../kommo/index.js";
+import { getKommoLimiter, KommoChatsClient, type KommoRateLimiter, KommoRestClient } from "../kommo/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { TokopediaClient } from "../sources/tokopedia/index.js";
 
@@ -76,10 +76,10 @@ export function kommoRestClient(
   config: WithEndpoints,
   tokenStore: TokenStore,
   /**
-   * The account's 7 requests/s shared with other replicas, by the limiter's key (replica-hooks.ts). Only the first
-   * client of an account in the process sets its limiter's options: `serve` builds its clients before anything else.
+   * The account's limiter by its key. Default: the process-wide one (getKommoLimiter). A replica passes its own,
+   * which also takes the account's budget shared with the other replicas (replica-wiring.ts).
    */
-  sharedBudget?: (limiterKey: string) => () => Promise<void>,
+  limiterFor: (limiterKey: string) => KommoRateLimiter = (key) => getKommoLimiter(key),
 ): KommoRestClient {
   const limiterKey = `${config.endpoints.kommoApi}|${account.subdomain}`;
   const auth =
@@ -97,6 +97,6 @@ export function kommoRestClient(
     tokenStore,
     tokenKey: kommoTokenKey(account),
     // One limiter per Kommo account, shared by every client of it in this process (7 requests/s).
-    limiter: getKommoLimiter(limiterKey, sharedBudget ? { shared: sharedBudget(limiterKey) } : undefined),
+    limiter: limiterFor(limiterKey),
   });
 }

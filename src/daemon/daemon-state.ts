@@ -22,12 +22,13 @@ import {
   type Store,
   startRetention,
 } from "../store/index.js";
+import type { DaemonLog } from "./daemon.js";
 
 export interface DaemonState {
   readonly kind: "sqlite" | "postgres";
   /** The state file's path, or the database URL with its password hidden: for messages and `status`. */
   readonly location: string;
-  /** The daemon's runtime card is written next to this path (runtime-file.ts). */
+  /** Where the daemon's runtime card goes: the statePath it was opened with (runtime-file.ts). */
   readonly cardPath: string;
   readonly engineStore: EngineStore;
   readonly tokens: TokenStore;
@@ -59,8 +60,8 @@ export interface OpenDaemonStateOptions {
   busyTimeoutMs: number;
   /** Failed attempts before a job whose lease keeps expiring is dead. */
   retryBudget: number;
-  /** The config file the daemon runs with: on PostgreSQL the runtime card goes next to it. */
-  configPath?: string;
+  /** Where the state's own troubles go (PostgreSQL: token writes, count reads). */
+  log?: DaemonLog;
 }
 
 /**

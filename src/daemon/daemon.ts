@@ -101,7 +101,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const state = await openDaemonState(o.statePath ?? config.statePath, {
     busyTimeoutMs: o.engine?.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     retryBudget: o.engine?.retryBudget ?? RETRY_BUDGET,
-    ...(o.configFile ? { configPath: o.configFile.path } : {}),
+    ...(o.log ? { log: o.log } : {}),
   });
   // Aborts what jobs still wait on (media downloads) once stop()'s grace period is over: a download from a
   // slow host must not keep the process alive after it stopped.
@@ -191,7 +191,7 @@ async function wireEngine(o: DaemonOptions, state: DaemonState, halt: AbortSigna
     tokenStore: replica ? replica.hooks.tokenStore(state.tokens) : state.tokens,
     tokenKeys: (prefix: string) => state.tokenKeys(prefix),
     callCounts: state.callCounts,
-    ...(replica ? { shared: replica.hooks } : {}),
+    ...(replica ? { shared: replica } : {}),
   };
   const bindingCache: BindingCache = new Map();
   const bindingsOf = (c: Config) => syncedBindings(c, topologyDeps, bindingCache, o.log);

@@ -79,6 +79,10 @@ export function readinessOf(state: DaemonState, engine: BridgeEngine): () => Pro
       ok: refused === undefined,
       ...(refused ? { detail: `${refused.code} since ${new Date(refused.since).toISOString()}` } : {}),
     });
+    // Replicas share the shops' health through the database: one failing shop would take every replica out of a
+    // load balancer that checks /readyz. Theirs says whether the replica can take webhooks (the database) only;
+    // shop health is in `status`, `doctor` and /metrics.
+    if (state.coordinator) return checks;
     for (const s of await state.listShopStatus()) {
       checks.push({
         name: `shop ${s.source}:${s.shopId}`,

@@ -3,11 +3,11 @@
  * PostgreSQL database for a `postgres://` or `postgresql://` URL (docs/configuration.md, "State in PostgreSQL").
  * The PostgreSQL client is loaded only when a URL asks for it.
  */
-import { stateUrlNotSupported } from "../store/errors.js";
-import { isPostgresUrl, redactStateUrl } from "../store/state-location.js";
+import { isPostgresUrl } from "../store/state-location.js";
 import { type DaemonState, type OpenDaemonStateOptions, openSqliteDaemonState } from "./daemon-state.js";
 
 export async function openDaemonState(statePath: string, o: OpenDaemonStateOptions): Promise<DaemonState> {
   if (!isPostgresUrl(statePath)) return openSqliteDaemonState(statePath, o);
-  throw stateUrlNotSupported(redactStateUrl(statePath));
+  const { openPostgresDaemonState } = await import("./postgres-daemon-state.js");
+  return openPostgresDaemonState(statePath, o);
 }

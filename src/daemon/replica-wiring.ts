@@ -7,10 +7,18 @@
 import type { ShopBinding } from "../bridge/topology.js";
 import { type Coordinator, type ReplicaHooks, replicaHooks } from "../cluster/index.js";
 import { shopKey } from "../domain/marketplace.js";
+import { KommoRateLimiter } from "../kommo/index.js";
 import type { DaemonLog } from "./daemon.js";
 
 export interface ReplicaWiring {
   hooks: ReplicaHooks;
+  /**
+   * The replica's limiter of a Kommo account (one per account key, shared by its clients): this process's 7/s
+   * window, then the account's budget across every replica. Not the process-wide registry's, so a limiter never
+   * outlives the coordinator it takes from (tests run several daemons in one process).
+   */
+  kommoLimiter(limiterKey: string): KommoRateLimiter;
+  tokopediaShared: ReplicaHooks["tokopediaShared"];
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -38,5 +46,21 @@ export function replicaWiring(coordinator: Coordinator, o: ReplicaWiringOptions)
         error: err instanceof Error ? err.message : String(err),
       }),
   });
-  return { hooks, start: () => hooks.leases.start(), stop: () => hooks.leases.stop() };
+  const limiters = new Map<string, KommoRateLimiter>();
+  const kommoLimiter = (key: string) => {
+    let l = limiters.get(key);
+    if (!l) {
+      // A quiet first window, as the process-wide limiters start: the process before may have just spent it.
+      l = new KommoRateLimiter({ quietStart: true, shared: hooks.kommoShared(key) });
+      limiters.set(key, l);
+    }
+    return l;
+  };
+  return {
+    hooks,
+    kommoLimiter,
+    tokopediaShared: hooks.tokopediaShared,
+    start: () => hooks.leases.start(),
+    stop: () => hooks.leases.stop(),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The running daemon's card: `<statePath>.daemon.json`, written by `serve` when it starts and after every reload,
+ * The running daemon's card: `<statePath>.daemon.json` (see runtimeFilePath), written by `serve` when it starts and after every reload,
  * removed when it stops. It tells other commands on the machine which daemon runs (pid), where it listens (doctor
  * probes that address, not the config's port, which `--port` may have overridden) and which config it runs with
  * (the SHA-256 of the config file's bytes it last loaded, and a generation counting the reloads it applied), so
@@ -7,7 +7,10 @@
  * the operator's account as well as the service's.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isPostgresUrl, redactStateUrl } from "../store/state-location.js";
 
 /** The last reload the daemon tried: applied, or refused (the file was invalid; the old config stays). */
 export interface ReloadOutcome {
@@ -40,8 +43,36 @@ export interface RoutingCard {
   why?: string;
 }
 
-export function runtimeFilePath(statePath: string): string {
-  return `${statePath}.daemon.json`;
+/**
+ * Next to the state file. State in PostgreSQL has no file: the card goes to the first of the directories below
+ * that exists and is writable (systemd's StateDirectory for the service, which has a private /tmp; else the
+ * temporary directory), named after a hash of the URL without its password, and readers look in each of them, so
+ * every command given the same statePath finds it. Replicas on one machine share that card: the last one started
+ * writes it, and each removes it only while it is its own.
+ */
+export function runtimeFilePath(statePath: string, purpose: "read" | "write" = "read"): string {
+  if (!isPostgresUrl(statePath)) return `${statePath}.daemon.json`;
+  const id = createHash("sha256").update(redactStateUrl(statePath)).digest("hex").slice(0, 16);
+  const name = `tokokommo-${id}.daemon.json`;
+  const dirs = cardDirs();
+  const found =
+    purpose === "read" ? dirs.find((d) => existsSync(join(d, name))) : dirs.find((d) => isWritableDir(d));
+  return join(found ?? tmpdir(), name);
+}
+
+/** Where cards of PostgreSQL states may be: the service's state directory (systemd), the usual one, then /tmp. */
+function cardDirs(): string[] {
+  const fromSystemd = process.env.STATE_DIRECTORY?.split(":")[0];
+  return [...(fromSystemd ? [fromSystemd] : []), "/var/lib/tokokommo", tmpdir()];
+}
+
+function isWritableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** SHA-256 (hex) of a config file's bytes, as the daemon records it. */
@@ -51,7 +82,7 @@ export function configFileHash(bytes: Uint8Array | string): string {
 
 /** Writes the card atomically (a reader never sees half of it). Best effort: a failure only loses the card. */
 export function writeRuntime(statePath: string, info: DaemonRuntime): void {
-  const file = runtimeFilePath(statePath);
+  const file = runtimeFilePath(statePath, "write");
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });

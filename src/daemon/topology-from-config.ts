@@ -25,6 +25,7 @@ import { openIdOfTokenKey, tiktokshopTokenPrefix } from "../sources/tiktokshop/t
 import { TokopediaSource } from "../sources/tokopedia/index.js";
 import type { MarketplaceSource } from "../sources/types.js";
 import { kommoChatsClient, kommoRestClient, tokopediaClient } from "./clients.js";
+import type { ReplicaWiring } from "./replica-wiring.js";
 
 export interface TopologyDeps {
   tokenStore: TokenStore;
@@ -33,8 +34,11 @@ export interface TopologyDeps {
   /** Where TikTok Shop Customer Service calls are counted (the state file); without it nothing is counted. */
   callCounts?: CallCountsPort;
   now?: () => number;
-  /** Replicas on one database: the budgets shared cluster-wide (src/cluster/replica-hooks.ts). */
-  shared?: Pick<ReplicaHooks, "kommoShared" | "tokopediaShared">;
+  /**
+   * Replicas on one database: the Kommo limiters and the Tokopedia rate gates that take the budgets shared
+   * cluster-wide (replica-wiring.ts).
+   */
+  shared?: Pick<ReplicaWiring, "kommoLimiter"> & Pick<ReplicaHooks, "tokopediaShared">;
 }
 
 /**
@@ -166,7 +170,7 @@ function kommoAccount(account: KommoAccount, config: Config, deps: TopologyDeps)
     scopeId: account.scopeId,
     channelSecret: account.channel.secret,
     chats: kommoChatsClient(account, config),
-    rest: kommoRestClient(account, config, deps.tokenStore, deps.shared?.kommoShared),
+    rest: kommoRestClient(account, config, deps.tokenStore, deps.shared?.kommoLimiter),
   };
 }
 

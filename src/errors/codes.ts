@@ -138,6 +138,7 @@ export const ERROR_CODES = {
   TK_ERR_STATE_OUTDATED: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_QUEUE: { category: "state", exitCode: 1, retryable: true, doc: STATE },
   TK_ERR_STATE_READONLY: { category: "state", exitCode: 1, retryable: false, doc: STATE },
+  TK_ERR_STATE_TOKEN_UNSAVED: { category: "state", exitCode: 1, retryable: true, doc: STATE },
   TK_ERR_STATE_TOO_NEW: { category: "state", exitCode: 1, retryable: false, doc: STATE },
   TK_ERR_STATE_UNREACHABLE: { category: "state", exitCode: 1, retryable: true, doc: STATE },
   TK_ERR_STATE_WRITE: { category: "state", exitCode: 1, retryable: true, doc: STATE },

@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { CallCountsPort, TakeResult } from "../sources/tiktokshop/quota.js";
 import type { ShopRef } from "./keys.js";
 
 /** One shop's count for one quota day. */
@@ -13,8 +14,11 @@ export interface DayCount {
 /**
  * Upstream calls per shop per quota day (table cs_call_counts): what the TikTok Shop client spends of the
  * shop's daily Customer Service quota. The day is named by its start (ms); the caller decides where days begin.
+ * Each method runs synchronously on the file (one process holds it), so each is atomic and `known` is exact; the
+ * promises are the port's shape, which the PostgreSQL backend needs.
  */
-export class CallCountsRepo {
+export class CallCountsRepo implements CallCountsPort {
+  private readonly takeStmt: Statement;
   private readonly addStmt: Statement;
   private readonly getStmt: Statement;
   private readonly exhaustedStmt: Statement;
@@ -22,6 +26,14 @@ export class CallCountsRepo {
   private readonly pagesStmt: Statement;
 
   constructor(db: Database) {
+    // The SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join's ON.
+    this.takeStmt = db.prepare(
+      `INSERT INTO cs_call_counts (source, shop_id, day_start, used, updated_at)
+       SELECT @source, @shopId, @dayStart, @n, @now WHERE @n <= @cap
+       ON CONFLICT (source, shop_id, day_start) DO UPDATE SET used = used + @n, updated_at = @now
+         WHERE used + @n <= @cap AND (exhausted_until IS NULL OR exhausted_until <= @now)
+       RETURNING used, exhausted_until AS exhaustedUntil, sweep_pages AS sweepPages`,
+    );
     this.addStmt = db.prepare(
       `INSERT INTO cs_call_counts (source, shop_id, day_start, used, updated_at)
        VALUES (@source, @shopId, @dayStart, @n, @now)
@@ -45,15 +57,26 @@ export class CallCountsRepo {
     this.pruneStmt = db.prepare("DELETE FROM cs_call_counts WHERE day_start < ?");
   }
 
+  async take(shop: ShopRef, dayStart: number, n: number, cap: number, now: number): Promise<TakeResult> {
+    const row = this.takeStmt.get({ source: shop.source, shopId: shop.shopId, dayStart, n, cap, now }) as
+      | DayCount
+      | undefined;
+    return row ? { taken: true, count: row } : { taken: false, count: this.known(shop, dayStart) };
+  }
+
   /** Adds `n` calls to the shop's day; returns the day's new total. */
-  add(shop: ShopRef, dayStart: number, n: number, now: number): number {
+  async add(shop: ShopRef, dayStart: number, n: number, now: number): Promise<number> {
     const row = this.addStmt.get({ source: shop.source, shopId: shop.shopId, dayStart, n, now }) as {
       used: number;
     };
     return row.used;
   }
 
-  get(shop: ShopRef, dayStart: number): DayCount {
+  async get(shop: ShopRef, dayStart: number): Promise<DayCount> {
+    return this.known(shop, dayStart);
+  }
+
+  known(shop: ShopRef, dayStart: number): DayCount {
     const row = this.getStmt.get({ source: shop.source, shopId: shop.shopId, dayStart }) as
       | DayCount
       | undefined;
@@ -61,12 +84,12 @@ export class CallCountsRepo {
   }
 
   /** The platform said the day's quota is used up: no call until `until` (the day's end). */
-  markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): void {
+  async markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): Promise<void> {
     this.exhaustedStmt.run({ source: shop.source, shopId: shop.shopId, dayStart, until, now });
   }
 
   /** Records how many list calls the shop's latest sweep took. */
-  recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): void {
+  async recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): Promise<void> {
     this.pagesStmt.run({ source: shop.source, shopId: shop.shopId, dayStart, pages, now });
   }
 

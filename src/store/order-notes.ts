@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { OrderNotesPort } from "../bridge/order-note.js";
 
 /** Where a conversation's orders note stands (table lead_order_notes). */
 export interface OrderNoteRow {
@@ -26,9 +27,10 @@ export interface OrderNoteKey {
 
 /**
  * The orders note of each conversation's lead, and which orders each note lists (so that an order status webhook
- * finds the notes to refresh). Writes are single statements or run inside the caller's transaction.
+ * finds the notes to refresh). Each method runs synchronously on the file (one process holds it), so each is
+ * atomic; the promises are the port's shape, which the PostgreSQL backend needs.
  */
-export class OrderNotesRepo {
+export class OrderNotesRepo implements OrderNotesPort {
   private readonly getStmt: Statement;
   private readonly startStmt: Statement;
   private readonly buyerStmt: Statement;
@@ -84,29 +86,33 @@ export class OrderNotesRepo {
   }
 
   /** One order call of the shop at `at` (ms), counted on its UTC day. */
-  countCall(source: string, shopId: string, at: number): void {
+  async countCall(source: string, shopId: string, at: number): Promise<void> {
     this.countStmt.run({ source, shopId, dayStart: utcDay(at) });
   }
 
   /** Order calls of the shop on the UTC day of `at`. */
-  callsOn(source: string, shopId: string, at: number): number {
+  async callsOn(source: string, shopId: string, at: number): Promise<number> {
     const r = this.countedStmt.get({ source, shopId, dayStart: utcDay(at) }) as { used: number } | undefined;
     return r?.used ?? 0;
   }
 
-  get(key: OrderNoteKey): OrderNoteRow | undefined {
+  async get(key: OrderNoteKey): Promise<OrderNoteRow | undefined> {
+    return this.read(key);
+  }
+
+  private read(key: OrderNoteKey): OrderNoteRow | undefined {
     const r = this.getStmt.get(key) as (Omit<OrderNoteRow, "orderIds"> & { orderIds: string }) | undefined;
     if (!r) return undefined;
     return { ...r, orderIds: JSON.parse(r.orderIds) as string[] };
   }
 
   /** Records a conversation whose lead gets an orders note; false when it was recorded already. */
-  start(key: OrderNoteKey & { buyerId: string; amojoChatId: string; at: number }): boolean {
+  async start(key: OrderNoteKey & { buyerId: string; amojoChatId: string; at: number }): Promise<boolean> {
     return this.startStmt.run(key).changes > 0;
   }
 
   /** The buyer wrote at `at` (ms). */
-  buyerWrote(key: OrderNoteKey, at: number): void {
+  async buyerWrote(key: OrderNoteKey, at: number): Promise<void> {
     this.buyerStmt.run({ ...key, at });
   }
 
@@ -114,11 +120,11 @@ export class OrderNotesRepo {
    * What was written to Kommo: the lead, the note, its text and the orders it lists. Without `orderIds` the list
    * stays as it is (invoices shared in chat are added by addListed, also while the note is being written).
    */
-  saved(
+  async saved(
     key: OrderNoteKey,
     note: { leadId: number; noteId: number; noteText: string; orderIds?: string[] },
     at: number,
-  ): void {
+  ): Promise<void> {
     const orderIds = note.orderIds;
     this.db.transaction(() => {
       this.savedStmt.run({ ...key, ...note, at });
@@ -133,8 +139,8 @@ export class OrderNotesRepo {
    * Adds an order (a legacy Tokopedia invoice code the buyer shared) to what the note lists; false when listed.
    * The note itself is written by the next refresh.
    */
-  addListed(key: OrderNoteKey, orderId: string): boolean {
-    const row = this.get(key);
+  async addListed(key: OrderNoteKey, orderId: string): Promise<boolean> {
+    const row = this.read(key);
     if (!row || row.orderIds.includes(orderId)) return false;
     this.db.transaction(() => {
       this.listedStmt.run({ ...key, orderIds: JSON.stringify([...row.orderIds, orderId]) });
@@ -144,7 +150,7 @@ export class OrderNotesRepo {
   }
 
   /** Conversations of the shop whose note lists the order. */
-  roomsListing(source: string, shopId: string, orderId: string): string[] {
+  async roomsListing(source: string, shopId: string, orderId: string): Promise<string[]> {
     return (this.roomsStmt.all({ source, shopId, orderId }) as Array<{ roomId: string }>).map(
       (r) => r.roomId,
     );

@@ -1,41 +1,31 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Statement } from "better-sqlite3";
 import { ECHO_WINDOW_MS } from "./echoes.js";
+import {
+  batchOf,
+  CALL_COUNT_DAYS,
+  DAY_MS,
+  type PruneCounts,
+  type PruneOptions,
+  REPLY_WAIT_MIN_DAYS,
+  type RetentionPass,
+  ROOM_READ_PAST,
+  walkAndPrune,
+} from "./prune-walk.js";
 import type { Store } from "./store.js";
 import { WEBHOOK_SEEN_RETENTION_DAYS } from "./webhook-seen.js";
 
-const DAY_MS = 86_400_000;
+export { PRUNE_BATCH_ROWS, type PruneCounts, type PruneOptions, type RetentionPass } from "./prune-walk.js";
 
 /** Days of finished history kept by default (config `retention.days`). */
 export const DEFAULT_RETENTION_DAYS = 30;
-/** Rows deleted per transaction at most: each batch holds the write lock for a few milliseconds only. */
-export const PRUNE_BATCH_ROWS = 200;
 /** The daemon prunes this often, and once PRUNE_FIRST_DELAY_MS after it starts (after its start-up sweep). */
 export const PRUNE_INTERVAL_MS = 3_600_000;
 export const PRUNE_FIRST_DELAY_MS = 60_000;
-/**
- * A walk in id order stops at the first row created this long after the cutoff. Ids grow with creation time, so
- * every later row is newer still; the slack absorbs small clock steps between writers.
- */
-const WALK_SLACK_MS = 3_600_000;
-
-/** Rows deleted by one pass, per table. */
-export interface PruneCounts {
-  jobs: number;
-  inbound: number;
-  outbound: number;
-  echoes: number;
-  webhooks: number;
-}
 
 /** Ids of rows an unfinished job works on (a dead job too: `retry --dead` runs it again and needs its row). */
 const HELD_BY_JOBS = `SELECT ref_id FROM jobs INDEXED BY jobs_unfinished_by_shop
   WHERE state IN ('pending', 'running', 'dead') AND ref_id IS NOT NULL`;
-
-/** The room's cursor is past `time`: no sync of the room reads a message from that time again. */
-const ROOM_READ_PAST = (table: string, time: string) => `EXISTS (SELECT 1 FROM rooms r
-  WHERE r.source = ${table}.source AND r.shop_id = ${table}.shop_id AND r.room_id = ${table}.room_id
-    AND r.cursor_time > ${time})`;
 
 /**
  * WHAT IS PRUNED, AND WHY IT IS SAFE. The state file keeps finished history that only served to do the work once;
@@ -69,7 +59,7 @@ const ROOM_READ_PAST = (table: string, time: string) => `EXISTS (SELECT 1 FROM r
  * wait behind newer ones until those age out too: pruned late, never wrongly.) Freed pages are reused by new rows: the file stops growing
  * at its steady-state size (it does not shrink; `VACUUM` offline does that).
  */
-export class Pruner {
+export class Pruner implements RetentionPass {
   private readonly walks: Array<{
     name: Exclude<keyof PruneCounts, "webhooks">;
     scan: Statement<[number, number]>;
@@ -122,37 +112,19 @@ export class Pruner {
    * One pass over every table (see the class comment). `shouldStop` is asked between batches (daemon stopping).
    * Throws what the database throws (busy past its timeout, disk full); rows already deleted stay deleted.
    */
-  async prune(opts: {
-    now: number;
-    days: number;
-    batchRows?: number;
-    shouldStop?: () => boolean;
-  }): Promise<PruneCounts> {
-    const batch = Math.max(1, Math.floor(opts.batchRows ?? PRUNE_BATCH_ROWS));
+  async prune(opts: PruneOptions): Promise<PruneCounts> {
+    const batch = batchOf(opts);
     const cutoff = opts.now - opts.days * DAY_MS;
     const stopped = () => opts.shouldStop?.() === true || !this.store.db.open;
     const counts: PruneCounts = { jobs: 0, inbound: 0, outbound: 0, echoes: 0, webhooks: 0 };
     for (const w of this.walks) {
-      let after = 0;
-      while (!stopped()) {
-        const rows = w.scan.all(after, batch) as Array<{ id: number; t: number }>;
-        let upto = after;
-        let end = rows.length < batch;
-        for (const r of rows) {
-          if (r.t >= cutoff + WALK_SLACK_MS) {
-            end = true;
-            break;
-          }
-          upto = r.id;
-        }
-        if (upto > after) {
-          const range = { after, upto, cutoff };
-          counts[w.name] += this.store.transaction(() => w.del.run(range).changes);
-          after = upto;
-        }
-        if (end) break;
-        await nextTurn();
-      }
+      counts[w.name] += await walkAndPrune(
+        {
+          scan: (after, limit) => w.scan.all(after, limit) as Array<{ id: number; t: number }>,
+          del: (after, upto) => this.store.transaction(() => w.del.run({ after, upto, cutoff }).changes),
+        },
+        { cutoff, batch, stopped },
+      );
     }
     const seenCutoff = opts.now - WEBHOOK_SEEN_RETENTION_DAYS * DAY_MS;
     while (!stopped()) {
@@ -166,14 +138,11 @@ export class Pruner {
       this.store.transaction(() => this.store.callCounts.prune(before));
       // The reply-time guard's history (its figures span 7 days) and answered conversations with nothing left to
       // undo, once older than the retention; a waiting conversation, an open task or a tag on a lead stays.
-      await this.store.replyWaits.prune(Math.min(cutoff, opts.now - 8 * DAY_MS));
+      await this.store.replyWaits.prune(Math.min(cutoff, opts.now - REPLY_WAIT_MIN_DAYS * DAY_MS));
     }
     return counts;
   }
 }
-
-/** Days of TikTok Shop call counts kept (see the class comment). */
-const CALL_COUNT_DAYS = 8;
 
 export interface RetentionTimerOptions {
   days: number;
@@ -194,9 +163,12 @@ export interface RetentionTimer {
   stop(): Promise<void>;
 }
 
-/** The daemon's pruning: once soon after start, then every interval (unref'd: it never keeps the process up). */
-export function startRetention(store: Store, o: RetentionTimerOptions): RetentionTimer {
-  const pruner = new Pruner(store);
+/**
+ * The daemon's pruning: once soon after start, then every interval (unref'd: it never keeps the process up). Takes
+ * the SQLite store (pruned by a Pruner) or any backend's RetentionPass (the PostgreSQL one: postgres/retention.ts).
+ */
+export function startRetention(state: Store | RetentionPass, o: RetentionTimerOptions): RetentionTimer {
+  const pruner = isRetentionPass(state) ? state : new Pruner(state);
   const now = o.now ?? Date.now;
   let stopped = false;
   let running: Promise<PruneCounts | undefined> | undefined;
@@ -239,4 +211,8 @@ export function startRetention(store: Store, o: RetentionTimerOptions): Retentio
       await running;
     },
   };
+}
+
+function isRetentionPass(x: Store | RetentionPass): x is RetentionPass {
+  return typeof (x as Partial<RetentionPass>).prune === "function";
 }

@@ -26,15 +26,7 @@ export class SqliteTokenStore implements TokenStore {
 
   load(key: string): StoredToken | undefined {
     const row = this.selectStmt.get(key) as { value_json: string } | undefined;
-    if (!row) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(row.value_json);
-    } catch (err) {
-      throw unreadable(key, err);
-    }
-    if (!isStoredToken(value)) throw unreadable(key);
-    return value;
+    return row ? parseStoredToken(key, row.value_json) : undefined;
   }
 
   save(key: string, token: StoredToken): void {
@@ -49,6 +41,21 @@ export class SqliteTokenStore implements TokenStore {
   keys(prefix: string): string[] {
     return (this.keysStmt.all(prefix, prefix) as { key: string }[]).map((r) => r.key);
   }
+}
+
+/**
+ * A stored token from its row's JSON; TK_ERR_STATE_CORRUPT (naming the key, never the token) when it is not one.
+ * Shared by the SQLite and PostgreSQL token stores.
+ */
+export function parseStoredToken(key: string, json: string): StoredToken {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw unreadable(key, err);
+  }
+  if (!isStoredToken(value)) throw unreadable(key);
+  return value;
 }
 
 function isStoredToken(v: unknown): v is StoredToken {

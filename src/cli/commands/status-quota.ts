@@ -25,16 +25,16 @@ export interface QuotaLine {
   sweepStretchedToSeconds: number | null;
 }
 
-export function quotaLine(
+export async function quotaLine(
   config: Config,
   store: Pick<Store, "callCounts">,
   shop: { source: string; shopId: string; app: string },
   now: number,
-): QuotaLine | undefined {
+): Promise<QuotaLine | undefined> {
   if (shop.source !== "tiktokshop") return undefined;
   const app = config.tiktokshop.apps.find((a) => a.name === shop.app);
   if (!app) return undefined;
-  const u = readUsage(
+  const u = await readUsage(
     store.callCounts,
     { source: "tiktokshop", shopId: shop.shopId },
     quotaSettings(app),

@@ -191,10 +191,10 @@ export async function statusCommand(
       if (routing) line.routing = routing;
       const held = pending.get(key);
       if (held) line.leadsAwaitingAcceptance = held;
-      const quota = quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
+      const quota = await quotaLine(config, store, { ...s, app: appOf.get(key) ?? "" }, Date.now());
       line.replies = await replyStatus(config, store.replyWaits, s, Date.now());
       if (s.source === "tiktokshop")
-        line.orderCallsToday = store.orderNotes.callsOn(s.source, s.shopId, Date.now());
+        line.orderCallsToday = await store.orderNotes.callsOn(s.source, s.shopId, Date.now());
       if (quota) {
         line.quota = quota;
         // The daemon's scheduler stretches the interval to the quota's polling share too (sweep-floor.ts).

@@ -12,12 +12,15 @@ import { DAY, inDays, inHours, worst } from "./tiktokshop-outcomes.js";
 import { lastWebhookSeenAt, shopsInScope } from "./tiktokshop-probe.js";
 
 /** Today's count of the shop's calls, as the daemon keeps it in the state file (undefined without one). */
-function countedUsage(ctx: DoctorContext, shop: { shopId: string; app: string }): QuotaUsage | undefined {
+async function countedUsage(
+  ctx: DoctorContext,
+  shop: { shopId: string; app: string },
+): Promise<QuotaUsage | undefined> {
   const app = ctx.config.tiktokshop.apps.find((a) => a.name === shop.app);
   const store = ctx.store();
   if (!store || !app) return undefined;
   try {
-    return readUsage(
+    return await readUsage(
       store.callCounts,
       { source: "tiktokshop", shopId: shop.shopId },
       quotaSettings(app),
@@ -39,7 +42,10 @@ export const quota: Check = {
         .store()
         ?.shopStatus.listShopStatus()
         .filter((s) => s.source === "tiktokshop") ?? [];
-    const outcomes = shops.map((shop) => {
+    const usages = await Promise.all(
+      shops.map((shop) => ctx.options.tiktokshop?.quotaUsage?.(shop.shopId) ?? countedUsage(ctx, shop)),
+    );
+    const outcomes = shops.map((shop, i) => {
       const st = statuses.find((s) => s.shopId === shop.shopId);
       const recent =
         st?.lastErrorAt !== null && st?.lastErrorAt !== undefined && ctx.now() - st.lastErrorAt < DAY;
@@ -55,7 +61,7 @@ export const quota: Check = {
           "lower concurrency if it keeps happening",
         );
       }
-      const usage = ctx.options.tiktokshop?.quotaUsage?.(shop.shopId) ?? countedUsage(ctx, shop);
+      const usage = usages[i];
       if (!usage)
         return warn(
           `shop ${shop.shopId}: cannot tell quota use (no state file yet: the daemon counts the calls it makes)`,

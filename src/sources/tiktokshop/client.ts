@@ -281,8 +281,8 @@ export class TikTokShopClient {
   ): Promise<Record<string, unknown>> {
     const quota = this.quota;
     try {
-      return await this.auth.withAccessToken(shop.openId, (accessToken) => {
-        quota?.take(shop.shopId, lane);
+      return await this.auth.withAccessToken(shop.openId, async (accessToken) => {
+        await quota?.take(shop.shopId, lane);
         return this.api.call({ ...call, accessToken, shopCipher: shop.cipher });
       });
     } catch (err) {
@@ -292,7 +292,7 @@ export class TikTokShopClient {
         err.code === TTS_ERR.QUOTA_EXCEEDED &&
         err.details?.platformCode === 45101004
       )
-        throw quota.refused(shop.shopId, lane, err);
+        throw await quota.refused(shop.shopId, lane, err);
       throw err;
     }
   }

@@ -86,7 +86,7 @@ export class ConversationListing {
     }
     this.lastWalk.set(shop.shopId, walk.pages);
     // What one walk costs sets how often the shop may be swept (see sweepIntervalFloorMs).
-    this.o.client.quota?.recordSweep(shop.shopId, walk.pages);
+    await this.o.client.quota?.recordSweep(shop.shopId, walk.pages);
     return { rooms };
   }
 

@@ -1,7 +1,8 @@
 /**
  * The shop's daily Customer Service quota, as the bridge spends it. The platform allows a fixed number of CS calls
  * a day (10,000 on its pages; whether per shop, app or endpoint is not documented, so the bridge assumes per shop,
- * all CS endpoints together) and never reports what is left: the bridge counts its own calls in the state file.
+ * all CS endpoints together) and never reports what is left: the bridge counts its own calls in the state store (on
+ * PostgreSQL one count for all replicas).
  *
  * Two lanes share the day's quota. Reads and sweeps ("read") stop at (1 - replyReserve) of it; replies ("reply":
  * send, image upload, mark read, create conversation) may use the rest, so managers can still answer late in the
@@ -35,12 +36,35 @@ export interface CsQuotaSettings {
   dayStartUtc: string;
 }
 
-/** Where the counts live (the state file's CallCountsRepo). */
+/**
+ * Where the counts live: the state store's call counts (SQLite CallCountsRepo, PostgreSQL PgCallCounts, where
+ * several `serve` replicas spend one shop's quota together).
+ */
 export interface CallCountsPort {
-  add(shop: ShopRef, dayStart: number, n: number, now: number): number;
-  get(shop: ShopRef, dayStart: number): DayCount;
-  markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): void;
-  recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): void;
+  /**
+   * The gate before a call, one atomic step on the store (also against other replicas): adds `n` calls to the
+   * shop's day when its total stays within `cap` and the day is not marked spent at `now`. Returns whether it did,
+   * and the day's count after the step.
+   */
+  take(shop: ShopRef, dayStart: number, n: number, cap: number, now: number): Promise<TakeResult>;
+  /** Adds `n` calls to the shop's day, whatever the cap; returns the day's new total. */
+  add(shop: ShopRef, dayStart: number, n: number, now: number): Promise<number>;
+  /** The day's count as the store holds it now. */
+  get(shop: ShopRef, dayStart: number): Promise<DayCount>;
+  /**
+   * The day's count without waiting, for showing and pacing (`usage`), never for the gate: exact on SQLite (one
+   * process holds the file); on PostgreSQL this replica's latest sight of it, refreshed by each of its own writes
+   * and every few seconds, so other replicas' calls show up within that time.
+   */
+  known(shop: ShopRef, dayStart: number): DayCount;
+  markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): Promise<void>;
+  recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): Promise<void>;
+}
+
+/** What `take` did: whether the calls were added, and the day's count after it. */
+export interface TakeResult {
+  taken: boolean;
+  count: DayCount;
 }
 
 /** A shop's quota today, as `status`, `/metrics` and `doctor` show it. */
@@ -95,19 +119,28 @@ export function minSweepIntervalMs(pagesPerSweep: number | undefined, dailyCallQ
   return sweepsPerDay < 1 ? DAY_MS : Math.ceil(DAY_MS / sweepsPerDay);
 }
 
-/** Reads the usage of a shop from the counts (also used by `status` and `doctor`, which open the file read-only). */
-export function readUsage(
+/**
+ * Reads the usage of a shop from the store (`status` and `doctor`, which open the state read-only): the day's count
+ * as the store holds it, not a replica's sight of it.
+ */
+export async function readUsage(
   counts: Pick<CallCountsPort, "get">,
   shop: ShopRef,
   settings: CsQuotaSettings,
   now: number,
-): QuotaUsage {
+): Promise<QuotaUsage> {
   const day = quotaDay(now, settings.dayStartUtc);
-  const c = counts.get(shop, day.start);
+  const c = await counts.get(shop, day.start);
+  const pages = c.sweepPages ?? (await counts.get(shop, day.start - DAY_MS)).sweepPages;
+  return usageOf(c, pages, settings, now);
+}
+
+/** A shop's usage from its day's count (`lastPages`: its last sweep's list calls, today's or else yesterday's). */
+function usageOf(c: DayCount, lastPages: number | null, settings: CsQuotaSettings, now: number): QuotaUsage {
+  const day = quotaDay(now, settings.dayStartUtc);
   const limit = settings.dailyCallQuota;
-  const reserved = Math.min(limit, Math.round(limit * settings.replyReserve));
+  const reserved = reservedOf(settings);
   const exhausted = c.used >= limit || (c.exhaustedUntil !== null && c.exhaustedUntil > now);
-  const pages = c.sweepPages ?? counts.get(shop, day.start - DAY_MS).sweepPages ?? undefined;
   return {
     used: c.used,
     limit,
@@ -115,10 +148,21 @@ export function readUsage(
     resetsAt: c.exhaustedUntil !== null && c.exhaustedUntil > day.end ? c.exhaustedUntil : day.end,
     exhausted,
     readsStopped: exhausted || c.used >= limit - reserved,
-    ...(pages ? { sweepPages: pages } : {}),
+    ...(lastPages ? { sweepPages: lastPages } : {}),
   };
 }
 
+function reservedOf(settings: CsQuotaSettings): number {
+  const limit = settings.dailyCallQuota;
+  return Math.min(limit, Math.round(limit * settings.replyReserve));
+}
+
+/**
+ * The gate is `take`: one conditional increment on the store (exact across replicas). The reads (`usage`, for
+ * `status`, /metrics and the sweep scheduler) stay synchronous on the store's `known` count: their callers are
+ * synchronous paths that run often (each scheduler tick), and a figure a few seconds old there only shifts when a
+ * sweep is tried, which the gate then refuses or allows exactly.
+ */
 export class CsQuota {
   private readonly now: () => number;
 
@@ -131,29 +175,38 @@ export class CsQuota {
   }
 
   usage(shopId: string): QuotaUsage {
-    return readUsage(this.counts, ref(shopId), this.settings, this.now());
+    const now = this.now();
+    const day = quotaDay(now, this.settings.dayStartUtc);
+    const c = this.counts.known(ref(shopId), day.start);
+    const pages = c.sweepPages ?? this.counts.known(ref(shopId), day.start - DAY_MS).sweepPages;
+    return usageOf(c, pages, this.settings, now);
   }
 
   /**
    * Takes one call of the shop's quota for `lane`, or throws when the lane may not spend any more today
    * (TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED, or TK_ERR_TIKTOKSHOP_QUOTA_RESERVED for a read in the replies' share).
+   * Reads may bring the day to limit - reserved, replies to the limit; nothing goes through on a day the platform
+   * said was spent.
    */
-  take(shopId: string, requested: CallLane): void {
+  async take(shopId: string, requested: CallLane): Promise<void> {
     // A read a reply makes (its check for an earlier attempt's message) spends the replies' share.
     const lane = callPurpose() === "reply" ? "reply" : requested;
     const now = this.now();
-    const u = readUsage(this.counts, ref(shopId), this.settings, now);
-    if (u.exhausted) throw quotaExceeded(lane, u, now);
-    if (lane === "read" && u.readsStopped) throw readsReserved(u, now);
-    this.counts.add(ref(shopId), quotaDay(now, this.settings.dayStartUtc).start, 1, now);
+    const limit = this.settings.dailyCallQuota;
+    const cap = lane === "reply" ? limit : limit - reservedOf(this.settings);
+    const day = quotaDay(now, this.settings.dayStartUtc);
+    const r = await this.counts.take(ref(shopId), day.start, 1, cap, now);
+    if (r.taken) return;
+    const u = usageOf(r.count, r.count.sweepPages, this.settings, now);
+    throw u.exhausted || lane === "reply" ? quotaExceeded(lane, u, now) : readsReserved(u, now);
   }
 
   /** The platform answered 45101004: believe it until the day ends; returns the error for the caller's lane. */
-  refused(shopId: string, lane: CallLane, platformError: TkError): TkError {
+  async refused(shopId: string, lane: CallLane, platformError: TkError): Promise<TkError> {
     const now = this.now();
     const day = quotaDay(now, this.settings.dayStartUtc);
-    this.counts.markExhausted(ref(shopId), day.start, day.end, now);
-    const u = readUsage(this.counts, ref(shopId), this.settings, now);
+    await this.counts.markExhausted(ref(shopId), day.start, day.end, now);
+    const u = this.usage(shopId);
     const err = quotaExceeded(lane, u, now);
     Object.assign(err.details ?? {}, {
       ...(platformError.details?.platformCode !== undefined
@@ -165,9 +218,10 @@ export class CsQuota {
   }
 
   /** Remembers the size of the shop's latest sweep (list calls), for its polling interval. */
-  recordSweep(shopId: string, pages: number): void {
+  async recordSweep(shopId: string, pages: number): Promise<void> {
     const now = this.now();
-    this.counts.recordSweepPages(ref(shopId), quotaDay(now, this.settings.dayStartUtc).start, pages, now);
+    const day = quotaDay(now, this.settings.dayStartUtc).start;
+    await this.counts.recordSweepPages(ref(shopId), day, pages, now);
   }
 
   /** The shop's shortest sweep interval within the polling share (see minSweepIntervalMs). */
