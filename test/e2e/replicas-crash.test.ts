@@ -19,6 +19,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { marketplaceJobsIn, type StateJobs } from "../helpers/jobs.js";
+import { type LagRecorder, recordLag } from "../helpers/lag-recorder.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { type ReplicaBalancer, startReplicaBalancer } from "../helpers/replica-balancer.js";
 import { ReplicaChaos, seededRandom } from "../helpers/replica-chaos.js";
@@ -31,12 +32,12 @@ const BUYER_MESSAGES = 2_000;
 const REPLIES = 300;
 const MIN_KILLS = 6;
 /** Buyer messages sent at once (to distinct conversations): one step of the stream. */
-const STEP = 4;
+const STEP = 10;
 const STEPS = BUYER_MESSAGES / STEP;
-/** The stream's pace: one step every 60 ms at most, 2,000 messages in about 30 s (the kills need time to land). */
-const STEP_MS = 60;
+/** The stream's pace: one step every 150 ms at most, 2,000 messages in about 30 s (the kills need time to land). */
+const STEP_MS = 150;
 /** Replies start once every conversation has had a few buyer messages (a reply needs its chat in Kommo). */
-const FIRST_REPLY_STEP = 60;
+const FIRST_REPLY_STEP = 24;
 /** Kommo's REST limit per account, and the bridge's window for it (1 s plus a margin for jitter). */
 const KOMMO_REST_PER_SECOND = 7;
 const KOMMO_LIMITER_WINDOW_MS = 1100;
@@ -65,7 +66,10 @@ interface StreamRun {
  * restarting replicas between steps (and after the last, should fewer than MIN_KILLS kills have fitted). `run`
  * records what was sent as it goes, for the checks and for the diagnostics of a run that failed half way.
  */
-async function driveStream(bed: Testbed, o: { chaos: ReplicaChaos; run: StreamRun }): Promise<void> {
+async function driveStream(
+  bed: Testbed,
+  o: { chaos: ReplicaChaos; run: StreamRun; rand: () => number },
+): Promise<void> {
   const { chaos, run } = o;
   const shopId = bed.shops[0]!.shopId;
   const conversationOf = (room: number) => `tkp:${shopId}:${run.roomIds[room]}`;
@@ -104,11 +108,13 @@ async function driveStream(bed: Testbed, o: { chaos: ReplicaChaos; run: StreamRu
   for (let step = 0; step < STEPS; step++) {
     const wait = started + step * STEP_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await chaos.onStep(step);
     const work: Promise<void>[] = [];
     for (let k = 0; k < STEP; k++) work.push(buyerWrites(step * STEP + k));
     const due = Math.floor(((step + 1 - FIRST_REPLY_STEP) * REPLIES) / (STEPS - FIRST_REPLY_STEP));
     if (step >= FIRST_REPLY_STEP && repliesSent < due) work.push(managerWrites(repliesSent++));
+    // A kill lands a random few ms into the step, while its webhooks are on the wire or being committed.
+    const into = Math.floor(o.rand() * 40);
+    work.push(new Promise((r) => setTimeout(r, into)).then(() => chaos.onStep(step)));
     await Promise.all(work);
   }
   while (repliesSent < REPLIES) await managerWrites(repliesSent++);
@@ -191,6 +197,7 @@ describe("replicas crash: two serve replicas on one PostgreSQL", () => {
   let bed: Testbed | undefined;
   let balancer: ReplicaBalancer | undefined;
   let replicas: ReplicaSet | undefined;
+  let lag: LagRecorder | undefined;
   const stalls = monitorEventLoopDelay({ resolution: 10 });
 
   beforeAll(async () => {
@@ -208,6 +215,7 @@ describe("replicas crash: two serve replicas on one PostgreSQL", () => {
   }, 60_000);
 
   afterAll(async () => {
+    lag?.stop();
     await replicas?.killAll();
     await balancer?.close();
     await jobs?.close();
@@ -247,6 +255,10 @@ describe("replicas crash: two serve replicas on one PostgreSQL", () => {
         rest
           .filter((r) => near(r.at))
           .map((r) => `${r.at - refused.at} ms ${r.method} ${r.path} ${r.status}`),
+        "event-loop stalls around it:",
+        lag
+          ?.between(refused.at - KOMMO_LIMITER_WINDOW_MS, refused.at + 1_000)
+          .map((x) => `${x.at - refused.at} ms ${x.who} ${x.ms} ms`),
         "replica events around it:",
         (replicas?.events() ?? [])
           .filter((e) => e.at > refused.at - 5_000 && e.at <= refused.at + 1_000)
@@ -265,20 +277,16 @@ describe("replicas crash: two serve replicas on one PostgreSQL", () => {
       count: REPLICAS,
       args: ["--state", stateUrl],
     });
+    const set = replicas;
+    lag = recordLag({ replicaUrls: () => set.urls.map((u, i) => (set.isUp(i) ? u : undefined)), minMs: 50 });
     jobs = await marketplaceJobsIn(stateUrl);
     balancer = await startReplicaBalancer(replicas.urls);
     await b.connectDaemon(balancer.url);
 
     const run: StreamRun = { roomIds: [], replies: [] };
-    const chaos = new ReplicaChaos({
-      set: replicas,
-      rand,
-      upSteps: [8, 30],
-      downSteps: [5, 30],
-      maxKills: 10,
-    });
+    const chaos = new ReplicaChaos({ set, rand, upSteps: [4, 12], downSteps: [2, 12], maxKills: 10 });
     try {
-      await driveStream(b, { chaos, run });
+      await driveStream(b, { chaos, run, rand });
       expect(chaos.kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
       const arrived = () => b.kommo.countReceived(b.scopeId, "in") >= BUYER_MESSAGES;
       await waitFor(`all ${BUYER_MESSAGES} buyer messages in Kommo`, arrived, 60_000);
