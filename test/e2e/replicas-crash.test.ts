@@ -181,13 +181,14 @@ function expectRestWithinBudget(bed: Testbed, longestStallMs: number): void {
   const rest = bed.kommo.requestLog().filter((r) => r.host === "rest");
   // The lead tags of 100 new chats (several calls each) keep the budget in use for most of the run.
   expect(rest.length).toBeGreaterThanOrEqual(CONVERSATIONS / 2);
-  expect(rest.filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
   // The simulator stamps arrivals when this process's event loop gets to them: a stall here bunches the stamps
   // of requests sent further apart, which eats into the bridge's margin first (as in test/e2e/faults.test.ts).
   const windowMs = Math.min(1000, KOMMO_LIMITER_WINDOW_MS - longestStallMs);
-  expect(
-    bed.kommo.maxRequestsInWindow({ host: "rest", accountId: bed.accountId, windowMs }),
-  ).toBeLessThanOrEqual(KOMMO_REST_PER_SECOND);
+  const peak = bed.kommo.maxRequestsInWindow({ host: "rest", accountId: bed.accountId, windowMs });
+  expect(peak, `Kommo REST arrivals in the busiest ${Math.round(windowMs)} ms`).toBeLessThanOrEqual(
+    KOMMO_REST_PER_SECOND,
+  );
+  expect(rest.filter((r) => r.status === 429 || r.status === 403)).toEqual([]);
 }
 
 describe("replicas crash: two serve replicas on one PostgreSQL", () => {
