@@ -1,0 +1,42 @@
+/**
+ * The two places a daemon keeps its state, for end-to-end suites written once and run on both
+ * (`describe.each(STATE_BACKENDS)("…: $name", …)`): the embedded SQLite file (the testbed's state.db, the default)
+ * and a PostgreSQL database, fresh for each testbed, on a throwaway server (test/helpers/postgres.ts) started for
+ * the describe block and removed after it.
+ */
+import { afterAll, beforeAll } from "vitest";
+import { startPostgres, type TestPostgres } from "./postgres.js";
+
+export interface StateBackend {
+  name: "sqlite" | "postgres";
+  /**
+   * Call in the describe block: registers what the backend needs around it (PostgreSQL: its server) and returns
+   * the statePath to give the daemon of a testbed (SQLite: the testbed's own file; PostgreSQL: a new database).
+   */
+  use(): (bed: { statePath: string }) => Promise<string>;
+}
+
+export const SQLITE_STATE: StateBackend = {
+  name: "sqlite",
+  use: () => async (bed) => bed.statePath,
+};
+
+export const POSTGRES_STATE: StateBackend = {
+  name: "postgres",
+  use() {
+    let server: TestPostgres | undefined;
+    beforeAll(async () => {
+      server = await startPostgres();
+    }, 60_000);
+    afterAll(async () => {
+      await server?.stop();
+    });
+    return async () => {
+      if (!server)
+        throw new Error("POSTGRES_STATE: the server is not started yet (use it inside a hook or test)");
+      return server.createDatabase();
+    };
+  },
+};
+
+export const STATE_BACKENDS: StateBackend[] = [SQLITE_STATE, POSTGRES_STATE];
