@@ -2,9 +2,12 @@
  * The two places a daemon keeps its state, for end-to-end suites written once and run on both
  * (`describe.each(STATE_BACKENDS)("…: $name", …)`): the embedded SQLite file (the testbed's state.db, the default)
  * and a PostgreSQL database, fresh for each testbed, on a throwaway server (test/helpers/postgres.ts) started for
- * the describe block and removed after it.
+ * the describe block and removed after it. What a testbed stored in its file before the daemon starts (a TikTok Shop
+ * seller's tokens and shop ciphers) moves into the database with `state copy`, as an operator moves an install.
  */
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
+import { copyState } from "../../src/store/copy/copy-state.js";
 import { startPostgres, type TestPostgres } from "./postgres.js";
 
 export interface StateBackend {
@@ -31,10 +34,12 @@ export const POSTGRES_STATE: StateBackend = {
     afterAll(async () => {
       await server?.stop();
     });
-    return async () => {
+    return async (bed) => {
       if (!server)
         throw new Error("POSTGRES_STATE: the server is not started yet (use it inside a hook or test)");
-      return server.createDatabase();
+      const url = await server.createDatabase();
+      if (existsSync(bed.statePath)) await copyState({ from: bed.statePath, to: url });
+      return url;
     };
   },
 };
