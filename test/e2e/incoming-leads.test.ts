@@ -9,13 +9,14 @@
  * REST pacing and the acceptance checks all read the same fake clock, so each case takes the time its HTTP takes,
  * and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimLead } from "../../src/sim/kommo/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const CHECK_MS = 250;
 let bed: Testbed | undefined;
@@ -57,6 +58,9 @@ async function start(config: Config): Promise<RunningDaemon> {
   return d;
 }
 
+/** Where the daemons of a test keep their state (the describe's backend); set by world(). */
+let statePathFor: (bed: { statePath: string }) => Promise<string>;
+
 async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: number }> {
   const b = await settle(
     startTestbed({ mode: "webhook", shops: 2, kommo: { rateLimit: { rps: 7, windowMs: 1000 } } }),
@@ -67,7 +71,8 @@ async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: numb
   // The integration may not manage lead sources (no lead_sources location): Kommo makes every lead in the default
   // pipeline and the bridge moves it into the shop's pipeline once it was accepted (the fallback of routing).
   b.kommo.routing.setRights(b.accountId, { leadSources: false });
-  return { b, config: agencyConfig(b, shopPipeline), shopPipeline };
+  const statePath = await settle(statePathFor(b), "the state");
+  return { b, config: { ...agencyConfig(b, shopPipeline), statePath }, shopPipeline };
 }
 
 /** The lead of a buyer's chat, once Kommo made it. */
@@ -81,98 +86,105 @@ async function leadOfBuyer(b: Testbed, shop: number, buyer: string): Promise<Sim
 }
 
 const leadNow = (b: Testbed, id: number) => b.kommo.leads().find((l) => l.id === id);
-const pendingCount = () => daemon!.store.pendingLeads.count();
+const pendingCount = () => daemon!.state.pendingLeads.count();
 
-describe("incoming leads stay incoming until a person accepts them", () => {
-  it("a new chat's lead is not written while incoming; once a manager accepts it, it gets tags, user and pipeline", async () => {
-    const { b, config, shopPipeline } = await world();
-    daemon = await start(config);
-    const lead = await leadOfBuyer(b, 0, "8101");
-    await waitForAsync("the lead recorded as pending", async () => (await pendingCount()) === 1);
-    expect(leadNow(b, lead.id)).toMatchObject({ status: "incoming", tags: [] });
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-
-    b.kommo.acceptLead(lead.id, { userId: 4000 });
-    const done = await waitFor("the accepted lead enriched", () => {
-      const l = leadNow(b, lead.id);
-      return l && l.tags.length >= 3 ? l : undefined;
+describe.each(STATE_BACKENDS)(
+  "incoming leads stay incoming until a person accepts them, state in $name",
+  (backend) => {
+    const ofThisBackend = backend.use();
+    beforeAll(() => {
+      statePathFor = ofThisBackend;
     });
-    expect(done.tags).toEqual(expect.arrayContaining(["kommo-store", "Tokopedia", "agency-a"]));
-    expect(done.responsibleUserId).toBe(5001);
-    // Kommo made the lead in the default pipeline (sources refused): it is moved to the shop's first ordinary stage.
-    expect(done.pipelineId).toBe(shopPipeline);
-    expect(done.statusId).toBe(shopPipeline * 10 + 2);
-    expect(done.leftIncomingBy).toBe("accept");
-    await waitForAsync("nothing pending", async () => (await pendingCount()) === 0);
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  });
+    it("a new chat's lead is not written while incoming; once a manager accepts it, it gets tags, user and pipeline", async () => {
+      const { b, config, shopPipeline } = await world();
+      daemon = await start(config);
+      const lead = await leadOfBuyer(b, 0, "8101");
+      await waitForAsync("the lead recorded as pending", async () => (await pendingCount()) === 1);
+      expect(leadNow(b, lead.id)).toMatchObject({ status: "incoming", tags: [] });
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
 
-  it("an autoAccept shop's lead is accepted by the bridge with its responsible user and tagged at once", async () => {
-    const { b, config } = await world();
-    daemon = await start(config);
-    const lead = await leadOfBuyer(b, 1, "8201");
-    const done = await waitFor("the lead accepted and tagged", () => {
-      const l = leadNow(b, lead.id);
-      return l?.tags.includes("agency-b") ? l : undefined;
+      b.kommo.acceptLead(lead.id, { userId: 4000 });
+      const done = await waitFor("the accepted lead enriched", () => {
+        const l = leadNow(b, lead.id);
+        return l && l.tags.length >= 3 ? l : undefined;
+      });
+      expect(done.tags).toEqual(expect.arrayContaining(["kommo-store", "Tokopedia", "agency-a"]));
+      expect(done.responsibleUserId).toBe(5001);
+      // Kommo made the lead in the default pipeline (sources refused): it is moved to the shop's first ordinary stage.
+      expect(done.pipelineId).toBe(shopPipeline);
+      expect(done.statusId).toBe(shopPipeline * 10 + 2);
+      expect(done.leftIncomingBy).toBe("accept");
+      await waitForAsync("nothing pending", async () => (await pendingCount()) === 0);
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
     });
-    expect(done).toMatchObject({ status: "open", leftIncomingBy: "accept", responsibleUserId: 5002 });
-    expect(done.tags).toEqual(expect.arrayContaining(["kommo-store-2", "Tokopedia", "agency-b"]));
-    // Accepted into its own pipeline's first ordinary stage (no pipelineId on this shop: not moved).
-    expect(done.pipelineId).toBeUndefined();
-    expect(await pendingCount()).toBe(0);
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  });
 
-  it("autoAccept is idempotent: when the accept's answer is lost, the retry finds the lead accepted and only tags it", async () => {
-    const { b, config } = await world();
-    daemon = await start(config);
-    b.kommo.dropNext(1, { host: "rest", method: "POST", pathEndsWith: "/accept", afterProcessing: true });
-    const lead = await leadOfBuyer(b, 1, "8401");
-    await waitFor("the lead tagged after the retry", () => leadNow(b, lead.id)?.tags.includes("agency-b"));
-    const accepts = b.kommo.requestLog().filter((r) => r.method === "POST" && r.path.endsWith("/accept"));
-    expect(accepts).toHaveLength(1);
-    expect(leadNow(b, lead.id)).toMatchObject({ leftIncomingBy: "accept", responsibleUserId: 5002 });
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  });
+    it("an autoAccept shop's lead is accepted by the bridge with its responsible user and tagged at once", async () => {
+      const { b, config } = await world();
+      daemon = await start(config);
+      const lead = await leadOfBuyer(b, 1, "8201");
+      const done = await waitFor("the lead accepted and tagged", () => {
+        const l = leadNow(b, lead.id);
+        return l?.tags.includes("agency-b") ? l : undefined;
+      });
+      expect(done).toMatchObject({ status: "open", leftIncomingBy: "accept", responsibleUserId: 5002 });
+      expect(done.tags).toEqual(expect.arrayContaining(["kommo-store-2", "Tokopedia", "agency-b"]));
+      // Accepted into its own pipeline's first ordinary stage (no pipelineId on this shop: not moved).
+      expect(done.pipelineId).toBeUndefined();
+      expect(await pendingCount()).toBe(0);
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
+    });
 
-  it("a restart while a lead is pending loses nothing; a declined lead is dropped without a write", async () => {
-    const { b, config } = await world();
-    daemon = await start(config);
-    const kept = await leadOfBuyer(b, 0, "8301");
-    const declined = await leadOfBuyer(b, 0, "8302");
-    await waitForAsync("both leads pending", async () => (await pendingCount()) === 2);
-    await settle(daemon.stop());
-    daemon = undefined;
-    b.kommo.acceptLead(kept.id);
-    b.kommo.declineLead(declined.id);
-    daemon = await start(config);
-    await waitFor("the kept lead enriched after the restart", () =>
-      leadNow(b, kept.id)?.tags.includes("agency-a"),
-    );
-    await waitForAsync("nothing pending", async () => (await pendingCount()) === 0);
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  });
+    it("autoAccept is idempotent: when the accept's answer is lost, the retry finds the lead accepted and only tags it", async () => {
+      const { b, config } = await world();
+      daemon = await start(config);
+      b.kommo.dropNext(1, { host: "rest", method: "POST", pathEndsWith: "/accept", afterProcessing: true });
+      const lead = await leadOfBuyer(b, 1, "8401");
+      await waitFor("the lead tagged after the retry", () => leadNow(b, lead.id)?.tags.includes("agency-b"));
+      const accepts = b.kommo.requestLog().filter((r) => r.method === "POST" && r.path.endsWith("/accept"));
+      expect(accepts).toHaveLength(1);
+      expect(leadNow(b, lead.id)).toMatchObject({ leftIncomingBy: "accept", responsibleUserId: 5002 });
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
+    });
 
-  it("50 pending leads accepted at once: all enriched, REST within 7 calls per second, none written while incoming", async () => {
-    const { b, config } = await world();
-    daemon = await start(config);
-    const N = 50;
-    for (let i = 0; i < N; i++) {
-      await settle(
-        b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
-          buyerName: `Buyer ${i}`,
-        }),
+    it("a restart while a lead is pending loses nothing; a declined lead is dropped without a write", async () => {
+      const { b, config } = await world();
+      daemon = await start(config);
+      const kept = await leadOfBuyer(b, 0, "8301");
+      const declined = await leadOfBuyer(b, 0, "8302");
+      await waitForAsync("both leads pending", async () => (await pendingCount()) === 2);
+      await settle(daemon.stop());
+      daemon = undefined;
+      b.kommo.acceptLead(kept.id);
+      b.kommo.declineLead(declined.id);
+      daemon = await start(config);
+      await waitFor("the kept lead enriched after the restart", () =>
+        leadNow(b, kept.id)?.tags.includes("agency-a"),
       );
-    }
-    await waitForAsync("50 leads pending", async () => (await pendingCount()) === N, 90_000);
-    for (const l of b.kommo.leads()) b.kommo.acceptLead(l.id);
-    await waitFor(
-      "50 leads enriched",
-      () => b.kommo.leads().filter((l) => l.tags.includes("agency-a")).length === N,
-      60_000,
-    );
-    expect(b.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
-    expect(b.kommo.requestLog().filter((r) => r.host === "rest" && r.status === 429)).toEqual([]);
-    expect(b.kommo.incomingLeadWrites()).toEqual([]);
-  }, 60_000);
-});
+      await waitForAsync("nothing pending", async () => (await pendingCount()) === 0);
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
+    });
+
+    it("50 pending leads accepted at once: all enriched, REST within 7 calls per second, none written while incoming", async () => {
+      const { b, config } = await world();
+      daemon = await start(config);
+      const N = 50;
+      for (let i = 0; i < N; i++) {
+        await settle(
+          b.tokopedia.buyerSends(b.shops[0]!.shopId, `85${String(i).padStart(2, "0")}`, "halo", {
+            buyerName: `Buyer ${i}`,
+          }),
+        );
+      }
+      await waitForAsync("50 leads pending", async () => (await pendingCount()) === N, 90_000);
+      for (const l of b.kommo.leads()) b.kommo.acceptLead(l.id);
+      await waitFor(
+        "50 leads enriched",
+        () => b.kommo.leads().filter((l) => l.tags.includes("agency-a")).length === N,
+        60_000,
+      );
+      expect(b.kommo.maxRequestsInWindow({ host: "rest" })).toBeLessThanOrEqual(7);
+      expect(b.kommo.requestLog().filter((r) => r.host === "rest" && r.status === 429)).toEqual([]);
+      expect(b.kommo.incomingLeadWrites()).toEqual([]);
+    }, 60_000);
+  },
+);

@@ -7,6 +7,8 @@
  * first. What a request's arrival is stamped with is then the time the daemon sent it at, without the jitter of a
  * busy machine.
  */
+
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { currentExchange, directExchange, type Exchange, setExchange } from "../../src/net/exchange.js";
 
@@ -51,6 +53,12 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
       return inner(call).finally(() => inFlight--);
     };
   const previous = setExchange(counting(directExchange));
+  // PostgreSQL state: a query on the wire holds time still too (its round trip is real, like an HTTP exchange's).
+  let pgInFlight = 0;
+  const restorePg = countPostgresQueries(
+    () => pgInFlight++,
+    () => pgInFlight--,
+  );
 
   async function until(what: string, done: () => unknown, limitMs = 60_000): Promise<void> {
     const deadline = Date.now() + limitMs;
@@ -61,6 +69,8 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
       // An exchange that waits on a (fake) timer itself, e.g. a simulator's latency, needs time to move: after
       // this many turns it is let move anyway.
       for (let turns = 0; inFlight > 0 && turns < 5_000; turns++) await nextTurn();
+      // A query never waits on a fake timer: wait for it in real time (a server's cold start takes a while).
+      for (let ms = 0; pgInFlight > 0 && ms < 30_000; ms++) await new Promise((r) => realSetTimeout(r, 1));
       await vi.advanceTimersByTimeAsync(stepMs);
     }
   }
@@ -99,6 +109,7 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
     },
     uninstall() {
       setExchange(previous);
+      restorePg();
       vi.useRealTimers();
     },
   };
@@ -154,4 +165,39 @@ export function daemonFakeTimeEachTest(): DaemonFakeTimeScope {
  */
 export function daemonFakeTimeWholeDescribe(): DaemonFakeTimeScope {
   return fakeTimeScope(beforeAll, afterAll);
+}
+
+/**
+ * Counts every node-postgres query and connect while it is on the wire (begin(), then end() once it settled),
+ * promise-style (the state store's) and callback-style (the pool's own); returns what puts the methods back.
+ */
+function countPostgresQueries(begin: () => void, end: () => void): () => void {
+  const proto = pg.Client.prototype as unknown as Record<"query" | "connect", (...a: unknown[]) => unknown>;
+  const original = { query: proto.query, connect: proto.connect };
+  for (const name of ["query", "connect"] as const) {
+    const inner = original[name];
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      const last = args.length - 1;
+      const callback = args[last];
+      if (typeof callback === "function") {
+        // The pool's style: the call ends when its callback runs.
+        begin();
+        args[last] = (...result: unknown[]) => {
+          end();
+          return (callback as (...r: unknown[]) => unknown)(...result);
+        };
+        return inner.apply(this, args);
+      }
+      const out = inner.apply(this, args);
+      if (out && typeof (out as Promise<unknown>).then === "function") {
+        begin();
+        (out as Promise<unknown>).then(end, end);
+      }
+      return out;
+    };
+  }
+  return () => {
+    proto.query = original.query;
+    proto.connect = original.connect;
+  };
 }

@@ -30,6 +30,9 @@ export const POSTGRES_STATE: StateBackend = {
     let server: TestPostgres | undefined;
     beforeAll(async () => {
       server = await startPostgres();
+      // Loaded now, on real time: the daemon imports it on its first start on a URL, which on the daemon's fake
+      // time (test/helpers/daemon-fake-time.ts) would let the clock run while modules load.
+      await import("../../src/daemon/postgres-daemon-state.js");
     }, 60_000);
     afterAll(async () => {
       await server?.stop();
