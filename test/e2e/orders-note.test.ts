@@ -8,7 +8,7 @@
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the daemon's retries, acceptance checks and
  * coalescing windows run on the fake clock, so each case takes the time its HTTP takes.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -16,6 +16,7 @@ import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbe
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const ORDER_SCOPES = ["seller.authorization.info", "seller.customer_service", "seller.order.info"];
 let bed: TikTokShopTestbed | undefined;
@@ -32,6 +33,11 @@ beforeEach(() => {
   });
 });
 
+/** The state location of the test's daemon (status reads it there, not the config file's). */
+let statePathNow = "";
+/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
+let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+
 async function start(
   withOrderScope: boolean,
   leadAcceptanceCheckMs?: number,
@@ -42,7 +48,9 @@ async function start(
     "the testbed",
   );
   if (withOrderScope) bed.tiktokshop.setScopes(bed.openId, ORDER_SCOPES);
-  const config: Config = { ...bed.config, orders: { enabled: true, quietHours: 6, days: 90 } };
+  const statePath = await settle(statePathFor(bed), "the state");
+  statePathNow = statePath;
+  const config: Config = { ...bed.config, statePath, orders: { enabled: true, quietHours: 6, days: 90 } };
   daemon = await settle(
     startDaemon({
       config,
@@ -73,16 +81,23 @@ async function buyerWritesAndArrives(b: TikTokShopTestbed, buyerId: string, text
   return sent;
 }
 
-describe("orders note on the lead", () => {
+describe.each(STATE_BACKENDS)("orders note on the lead, state in $name", (backend) => {
+  const ofThisBackend = backend.use();
+  beforeAll(() => {
+    statePathFor = ofThisBackend;
+  });
+  afterAll(() => {
+    statePathFor = async (b) => b.statePath;
+  });
   it("a lead accepted after its note was written gets its sale value without another buyer message", async () => {
     const b = await start(true, 200);
     b.tiktokshop.orders.add(b.shopId, "9101", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });
     await buyerWritesAndArrives(b, "9101", "Halo kak, topinya ready?");
     const note = await waitFor("the orders note", () => b.kommo.notes()[0]);
-    await time().until("the lead pending", async () => (await daemon!.store.pendingLeads.count()) === 1);
+    await time().until("the lead pending", async () => (await daemon!.state.pendingLeads.count()) === 1);
     // Every job done (the note's refresh found the lead incoming and wrote no value) before the manager accepts.
-    await waitFor("the queue drained", () =>
-      daemon!.store.jobs.counts().every((c) => c.pending === 0 && c.running === 0),
+    await time().until("the queue drained", async () =>
+      (await daemon!.state.engineStore.jobCounts()).every((c) => c.pending === 0 && c.running === 0),
     );
     expect(b.kommo.leads().find((l) => l.id === note.leadId)).toMatchObject({ status: "incoming" });
     expect(b.kommo.leads().find((l) => l.id === note.leadId)?.price).toBeUndefined();
@@ -165,7 +180,10 @@ describe("orders note on the lead", () => {
       () => b.kommo.leads().find((l) => l.id === lead.id)?.price === 35000,
     );
     // Order calls are counted in the state file and shown by `status` (not as Customer Service calls).
-    const status = await settle(statusCommand({}, { config: b.configPath }), "tokokommo status");
+    const status = await settle(
+      statusCommand({ state: statePathNow }, { config: b.configPath }),
+      "tokokommo status",
+    );
     const line = (status.json as { shops: Array<{ orderCallsToday?: number; quota?: { used: number } }> })
       .shops[0]!;
     expect(line.orderCallsToday).toBe(orderSearches(b).length);

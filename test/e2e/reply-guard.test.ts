@@ -9,7 +9,7 @@
  * ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so each case takes
  * the time its HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
@@ -17,6 +17,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const MIN = 60_000;
 let bed: TikTokShopTestbed | undefined;
@@ -45,10 +46,25 @@ function guardConfig(b: TikTokShopTestbed): Config {
   };
 }
 
+/** Where the daemons of a test keep their state (the describe's backend, set before its tests). */
+let statePathFor: (bed: { statePath: string }) => Promise<string>;
+const stateOfBed = new WeakMap<TikTokShopTestbed, string>();
+
+/** The testbed's state location, the same for every daemon (re)started on it. */
+async function stateOf(b: TikTokShopTestbed): Promise<string> {
+  let path = stateOfBed.get(b);
+  if (path === undefined) {
+    path = await settle(statePathFor(b), "the state");
+    stateOfBed.set(b, path);
+  }
+  return path;
+}
+
 async function runDaemon(b: TikTokShopTestbed): Promise<RunningDaemon> {
+  const statePath = await stateOf(b);
   daemon = await settle(
     startDaemon({
-      config: guardConfig(b),
+      config: { ...guardConfig(b), statePath },
       port: 0,
       engine: { baseRetryMs: 50, maxRetryMs: 500, guardNow, guardTickMs: 200 },
     }),
@@ -82,7 +98,11 @@ async function ticksPass(d: RunningDaemon): Promise<void> {
 const tasksOf = (b: TikTokShopTestbed, leadId: number) =>
   b.kommo.tasks().filter((t) => t.entityType === "leads" && t.entityId === leadId);
 
-describe("reply-time guard", () => {
+describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
+  const ofThisBackend = backend.use();
+  beforeAll(() => {
+    statePathFor = ofThisBackend;
+  });
   it("one task at the warning time, the tag once accepted, both undone by a manager's reply", async () => {
     bed = await startBed();
     const b = bed;
@@ -147,7 +167,7 @@ describe("reply-time guard", () => {
       b.kommo.received(b.scopeId).find((m) => m.text === "Bisa kak"),
     );
     await waitFor("the task completed", () => tasksOf(b, w.leadId)[0]?.isCompleted);
-    const waiting = await settle(d.store.replyWaits.waitingNow("tiktokshop", b.shopId));
+    const waiting = await settle(d.state.replyWaits.waitingNow("tiktokshop", b.shopId));
     expect(waiting.count).toBe(0);
   }, 30_000);
 
@@ -183,11 +203,11 @@ describe("reply-time guard", () => {
     await waitFor("the task made (answer lost)", () => tasksOf(b, w.leadId)[0]);
     await ticksPass(d);
     const ref = { source: "tiktokshop" as const, shopId: b.shopId, roomId: w.conversationId };
-    expect((await d.store.replyWaits.get(ref))?.taskState).toBe("creating");
+    expect((await d.state.replyWaits.get(ref))?.taskState).toBe("creating");
     skew += 1 * MIN; // past the reconcile delay
-    for (let i = 0; i < 20 && (await d.store.replyWaits.get(ref))?.taskState !== "open"; i++)
+    for (let i = 0; i < 20 && (await d.state.replyWaits.get(ref))?.taskState !== "open"; i++)
       await ticksPass(d);
-    expect((await d.store.replyWaits.get(ref))?.taskId).toBe(tasksOf(b, w.leadId)[0]!.id);
+    expect((await d.state.replyWaits.get(ref))?.taskId).toBe(tasksOf(b, w.leadId)[0]!.id);
     expect(tasksOf(b, w.leadId)).toHaveLength(1);
   }, 30_000);
 
@@ -228,7 +248,10 @@ describe("reply-time guard", () => {
     expect(perfCalls()).toHaveLength(2);
     await settle(d2.stop());
     daemon = undefined;
-    const status = await settle(statusCommand({}, { config: b.configPath }), "tokokommo status");
+    const status = await settle(
+      statusCommand({ state: await stateOf(b) }, { config: b.configPath }),
+      "tokokommo status",
+    );
     const line = (status.json as { shops: Array<{ replies: ReplyStatus; quota?: { used: number } }> })
       .shops[0]!;
     expect(line.replies.platform).toMatchObject({

@@ -30,9 +30,13 @@ export const POSTGRES_STATE: StateBackend = {
     let server: TestPostgres | undefined;
     beforeAll(async () => {
       server = await startPostgres();
-      // Loaded now, on real time: the daemon imports it on its first start on a URL, which on the daemon's fake
-      // time (test/helpers/daemon-fake-time.ts) would let the clock run while modules load.
-      await import("../../src/daemon/postgres-daemon-state.js");
+      // Loaded now, on real time: the daemon (first start on a URL) and state copy import them when first needed,
+      // which on the daemon's fake time (test/helpers/daemon-fake-time.ts) would let the clock run while they load.
+      await Promise.all([
+        import("../../src/daemon/postgres-daemon-state.js"),
+        import("../../src/store/copy/postgres-side.js"),
+        import("../../src/store/copy/sqlite-side.js"),
+      ]);
     }, 60_000);
     afterAll(async () => {
       await server?.stop();
