@@ -14,7 +14,8 @@ import type {
 } from "../bridge/reply-guard-store.js";
 import type { SourceKind } from "../domain/index.js";
 
-interface WaitRow {
+/** A reply_waits row as both backends select it (COLUMNS aliases). */
+export interface WaitRow {
   source: SourceKind;
   shopId: string;
   roomId: string;
@@ -35,7 +36,8 @@ const COLUMNS = `source, shop_id AS shopId, room_id AS roomId, amojo_chat_id AS 
   task_id AS taskId, task_marker AS taskMarker, task_since AS taskSince, tag_state AS tagState`;
 const KEY = "source = @source AND shop_id = @shopId AND room_id = @roomId";
 
-function toWait(r: WaitRow): ReplyWait {
+/** The row as the guard sees it (absent for NULL). Shared with the PostgreSQL store. */
+export function toWait(r: WaitRow): ReplyWait {
   const out: ReplyWait = {
     source: r.source,
     shopId: r.shopId,

@@ -12,7 +12,8 @@ export interface ShopStatus extends ShopRef {
   healthy: boolean;
 }
 
-interface ShopStatusRow {
+/** A shop_status row (both backends). */
+export interface ShopStatusRow {
   source: string;
   shop_id: string;
   last_sync_at: number | null;
@@ -61,16 +62,20 @@ export class ShopStatusRepo {
   }
 
   listShopStatus(): ShopStatus[] {
-    return (this.listStmt.all() as ShopStatusRow[]).map((r) => ({
-      source: r.source as SourceKind,
-      shopId: r.shop_id,
-      lastSyncAt: r.last_sync_at,
-      lastSuccessAt: r.last_success_at,
-      lastError: r.last_error,
-      lastErrorCode: r.last_error_code,
-      lastErrorAt: r.last_error_at,
-      healthy:
-        r.last_error_at === null || (r.last_success_at !== null && r.last_success_at >= r.last_error_at),
-    }));
+    return (this.listStmt.all() as ShopStatusRow[]).map(shopStatusOf);
   }
+}
+
+/** A row as `status`, `doctor` and /readyz read it: healthy unless an error came after the last success. */
+export function shopStatusOf(r: ShopStatusRow): ShopStatus {
+  return {
+    source: r.source as SourceKind,
+    shopId: r.shop_id,
+    lastSyncAt: r.last_sync_at,
+    lastSuccessAt: r.last_success_at,
+    lastError: r.last_error,
+    lastErrorCode: r.last_error_code,
+    lastErrorAt: r.last_error_at,
+    healthy: r.last_error_at === null || (r.last_success_at !== null && r.last_success_at >= r.last_error_at),
+  };
 }

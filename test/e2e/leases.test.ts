@@ -21,8 +21,9 @@ describe.each(STATE_BACKENDS)("job leases, state in $name", (backend) => {
   beforeAll(async () => {
     bed = await startTestbed({ mode: "webhook" });
     statePath = await statePathFor(bed);
-    // A lease far shorter than one upstream call: only lease renewal keeps the job with its worker.
-    daemon = await startConnectedDaemon(bed, { statePath, engine: { leaseMs: 200 } });
+    // A lease far shorter than one upstream call (900 ms): only lease renewal keeps the job with its worker. 400 ms,
+    // not less: on PostgreSQL a renewal is a round trip, which a loaded CI machine stretched past a 200 ms lease.
+    daemon = await startConnectedDaemon(bed, { statePath, engine: { leaseMs: 400 } });
   });
 
   afterAll(() => stopDaemonAndBed(daemon, bed));

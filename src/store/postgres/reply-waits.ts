@@ -13,23 +13,8 @@ import type {
   WaitEpisode,
 } from "../../bridge/reply-guard-store.js";
 import type { SourceKind } from "../../domain/index.js";
+import { toWait, type WaitRow } from "../reply-waits.js";
 import type { Sql } from "./sql.js";
-
-interface WaitRow {
-  source: SourceKind;
-  shopId: string;
-  roomId: string;
-  amojoChatId: string | null;
-  buyerName: string | null;
-  waitingSince: number | null;
-  lastReplyAt: number | null;
-  leadId: number | null;
-  taskState: ReplyWait["taskState"];
-  taskId: number | null;
-  taskMarker: string | null;
-  taskSince: number | null;
-  tagState: GuardTagState;
-}
 
 const COLUMNS = `source, shop_id AS "shopId", room_id AS "roomId", amojo_chat_id AS "amojoChatId",
   buyer_name AS "buyerName", waiting_since AS "waitingSince", last_reply_at AS "lastReplyAt", lead_id AS "leadId",
@@ -38,25 +23,6 @@ const COLUMNS = `source, shop_id AS "shopId", room_id AS "roomId", amojo_chat_id
 /** The conversation's key: always $1, $2, $3. */
 const KEY = "source = $1 AND shop_id = $2 AND room_id = $3";
 const key = (ref: ConversationRef) => [ref.source, ref.shopId, ref.roomId];
-
-function toWait(r: WaitRow): ReplyWait {
-  const out: ReplyWait = {
-    source: r.source,
-    shopId: r.shopId,
-    roomId: r.roomId,
-    taskState: r.taskState,
-    tagState: r.tagState,
-  };
-  if (r.amojoChatId !== null) out.amojoChatId = r.amojoChatId;
-  if (r.buyerName !== null) out.buyerName = r.buyerName;
-  if (r.waitingSince !== null) out.waitingSince = r.waitingSince;
-  if (r.lastReplyAt !== null) out.lastReplyAt = r.lastReplyAt;
-  if (r.leadId !== null) out.leadId = r.leadId;
-  if (r.taskId !== null) out.taskId = r.taskId;
-  if (r.taskMarker !== null) out.taskMarker = r.taskMarker;
-  if (r.taskSince !== null) out.taskSince = r.taskSince;
-  return out;
-}
 
 export class PgReplyWaits implements ReplyGuardStore {
   constructor(private readonly sql: Sql) {}

@@ -3,19 +3,8 @@
  * ShopStatusRepo.listShopStatus (store/shop-status.ts). The engine writes them through its store
  * (PgStoreTx.recordSyncSuccess / recordShopError, into the same shop_status table).
  */
-import type { SourceKind } from "../../domain/index.js";
-import type { ShopStatus } from "../shop-status.js";
+import { type ShopStatus, type ShopStatusRow, shopStatusOf } from "../shop-status.js";
 import type { Sql } from "./sql.js";
-
-interface ShopStatusRow {
-  source: string;
-  shop_id: string;
-  last_sync_at: number | null;
-  last_success_at: number | null;
-  last_error: string | null;
-  last_error_code: string | null;
-  last_error_at: number | null;
-}
 
 export class PgShopStatus {
   constructor(private readonly sql: Sql) {}
@@ -26,16 +15,6 @@ export class PgShopStatus {
       `SELECT source, shop_id, last_sync_at, last_success_at, last_error, last_error_code, last_error_at
        FROM shop_status ORDER BY source COLLATE "C", shop_id COLLATE "C"`,
     );
-    return rows.map((r) => ({
-      source: r.source as SourceKind,
-      shopId: r.shop_id,
-      lastSyncAt: r.last_sync_at,
-      lastSuccessAt: r.last_success_at,
-      lastError: r.last_error,
-      lastErrorCode: r.last_error_code,
-      lastErrorAt: r.last_error_at,
-      healthy:
-        r.last_error_at === null || (r.last_success_at !== null && r.last_success_at >= r.last_error_at),
-    }));
+    return rows.map(shopStatusOf);
   }
 }
