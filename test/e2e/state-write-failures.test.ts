@@ -313,10 +313,12 @@ it("a shutdown while the state file is locked still closes it; the next start de
 }, 60_000);
 
 it("while a lock lasts, only the first write waits out the busy timeout: later webhooks are refused quickly", async () => {
-  bed = await startTestbed({ mode: "webhook" });
+  // The simulator waits 10 s for the daemon's answer (3 s by default): the first webhook's answer comes after the
+  // whole busy timeout, and a loaded CI machine adds to it.
+  bed = await startTestbed({ mode: "webhook", tokopedia: { webhookTimeoutMs: 10_000 } });
   // Long enough that "waited the full timeout" and "refused after the short one (200 ms), behind a few other
   // writes of the main thread that each wait it too" stay apart on a loaded CI machine.
-  const busyTimeoutMs = 2_500;
+  const busyTimeoutMs = 3_000;
   daemon = await startDaemon({
     config: bed.config,
     port: 0,
@@ -343,7 +345,7 @@ it("while a lock lasts, only the first write waits out the busy timeout: later w
     locker.exec("ROLLBACK");
     locker.close();
   }
-  // Each refusal after the first comes well within the busy timeout (with it, each would take 2.5 s or more; the simulator gives up on a webhook after 3 s).
+  // Each refusal after the first comes well within the busy timeout (with it, each would take 3 s or more).
   expect(Math.max(...answered)).toBeLessThan(busyTimeoutMs * 0.6);
   // And once the lock is gone, the full timeout is back and everything is caught up.
   // Nothing is pending and no webhook comes: the catch-up sweep is the write that finds the file writable again.
