@@ -1,13 +1,17 @@
 /**
- * Vitest global setup: the end-to-end tests spawn the built binary (bin/tokokommo.js -> dist/) and the daemon's
+ * Vitest global setup, two jobs. (1) The end-to-end tests spawn the built binary (bin/tokokommo.js -> dist/) and the daemon's
  * HTTP worker is loaded from dist/http-worker.js, so a stale build would test yesterday's code. Before any test
  * runs, dist/ is rebuilt when it is missing or older than a file under src/ (`npm test` builds just before, so
  * there this only checks; `npx vitest run test/some.test.ts` after an edit rebuilds first).
+ * (2) Where this machine can run PostgreSQL, one server for the whole run that the test files share
+ * (test/helpers/postgres-shared.ts), stopped and removed at the end.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+import { postgresAvailable, startPostgres, type TestPostgres } from "./helpers/postgres-server.js";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const BUILT = ["cli.js", "index.js", "http-worker.js"];
@@ -36,7 +40,26 @@ export function staleBuild(root = ROOT): string | undefined {
   return sourceAt > builtAt ? "src/ changed after the last build" : undefined;
 }
 
-export default function setup(): void {
+/** The shared server and how many projects' setups use it (each project runs this setup; one server serves all). */
+let shared: { server: Promise<TestPostgres | null>; users: number } | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  rebuildWhenStale();
+  shared ??= { server: postgresAvailable() ? startPostgres() : Promise.resolve(null), users: 0 };
+  shared.users += 1;
+  const server = await shared.server;
+  project.provide("sharedPostgres", server ? { adminUrl: server.adminUrl, port: server.port } : null);
+  return async () => {
+    if (!shared) return;
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    const stopping = shared.server;
+    shared = undefined;
+    await (await stopping)?.stop();
+  };
+}
+
+function rebuildWhenStale(): void {
   const why = staleBuild();
   if (!why) return;
   process.stderr.write(`global setup: rebuilding dist/ (${why})\n`);

@@ -18,6 +18,7 @@ function replica(): PostgresCoordinator {
 }
 
 beforeAll(async () => {
+  // Its own server: a test ends every session that holds an advisory lock, on the whole server.
   server = await startPostgres();
   url = await server.createDatabase();
 }, 60_000);

@@ -26,7 +26,7 @@ import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop
 import { TikTokShopAuth } from "../../src/sources/tiktokshop/auth.js";
 import { FileTokenStore } from "../helpers/file-token-store.js";
 import { migratedDatabase, pgTokenStores, slowWrites } from "../helpers/pg-token-stores.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 
 let sim: KommoSimulator;
 let tts: TikTokShopSim;
@@ -43,7 +43,7 @@ beforeAll(async () => {
   oauth = sim.addOAuthClient({ redirectUri: "https://bridge.example.com/oauth/kommo" });
   tts = await startTikTokShopSim();
   dir = mkdtempSync(join(tmpdir(), "tk-refresh-race-"));
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 60_000);
 
 const readers: pg.Client[] = [];

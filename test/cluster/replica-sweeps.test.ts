@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { type ReplicaHooks, replicaHooks } from "../../src/cluster/replica-hooks.js";
 import { ManualTimers } from "../helpers/manual-timers.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { cleanupWorlds, pollerWorld, SHOP_IDS } from "./poller-world.js";
 
 interface Replica {
@@ -20,7 +20,7 @@ let server: TestPostgres;
 const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 60_000);
 
 afterEach(cleanupWorlds);

@@ -10,7 +10,7 @@ import { budgetGate, kommoBudgetKey, tokopediaBudgetKey } from "../../src/cluste
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { KommoRateLimiter } from "../../src/kommo/limiter.js";
 import { RateGate } from "../../src/sources/tokopedia/rate-limit.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { maxInAnyWindow, VirtualClock } from "../helpers/virtual-clock.js";
 
 let server: TestPostgres;
@@ -18,7 +18,7 @@ let url: string;
 const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
   url = await server.createDatabase();
 }, 60_000);
 

@@ -10,13 +10,13 @@ import { MemoryCoordinator } from "../../src/cluster/memory.js";
 import type { Coordinator } from "../../src/cluster/port.js";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { ShopLeases } from "../../src/cluster/shop-leases.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 
 let server: TestPostgres;
 const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedPostgres();
 }, 60_000);
 
 afterAll(async () => {

@@ -10,7 +10,8 @@ import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-dae
 import { usePostgres } from "../helpers/postgres.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
-const pg = usePostgres();
+// Its own server: the test stops and restarts it.
+const pg = usePostgres({ own: true });
 let bed: Testbed;
 let daemon: RunningDaemon;
 const unhandled: unknown[] = [];

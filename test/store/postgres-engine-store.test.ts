@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import type { EngineStore } from "../../src/bridge/store-port.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { runEngineStoreContract } from "./engine-store.contract.js";
 
 describe("PostgreSQL state backend", () => {
   let server: TestPostgres;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await sharedPostgres();
   }, 60_000);
   afterAll(async () => {
     await server?.stop();

@@ -1,6 +1,6 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { queryOnce, sharedPostgres, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 
 describe("test PostgreSQL harness", () => {
   let server: TestPostgres;
@@ -33,5 +33,33 @@ describe("test PostgreSQL harness", () => {
     } finally {
       await other.end();
     }
+  });
+});
+
+describe("the test run's shared PostgreSQL server", () => {
+  it("hands each caller its own databases, refuses to be paused, and drops the caller's databases at stop", async () => {
+    const mine = await sharedPostgres();
+    const theirs = await sharedPostgres();
+    // The global setup's server, not a fallback of this file's own.
+    expect(mine.port).toBe(inject("sharedPostgres")?.port);
+    expect(theirs.port).toBe(mine.port);
+    const a = await mine.createDatabase();
+    const b = await theirs.createDatabase();
+    expect(a).not.toBe(b);
+    expect(() => mine.pause()).toThrow(/usePostgres\(\{ own: true \}\)/);
+    const exists = async (url: string) =>
+      (
+        await queryOnce<{ n: number }>(
+          mine.adminUrl,
+          "SELECT count(*)::int AS n FROM pg_database WHERE datname = $1",
+          [new URL(url).pathname.slice(1)],
+        )
+      )[0]?.n;
+    expect(await exists(a)).toBe(1);
+    await mine.stop();
+    expect(await exists(a)).toBe(0);
+    expect(await exists(b)).toBe(1);
+    await theirs.stop();
+    expect(await exists(b)).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/store.js";
 import { runCli } from "../helpers/cli.js";
 import { fillState, SECRETS } from "../helpers/filled-state.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { useTempDir } from "./helpers.js";
 
 const PASSWORD = "pw-Sup3rSecret";
@@ -26,7 +26,7 @@ describe("tokokommo state copy", () => {
   const tmp = useTempDir();
   let server: TestPostgres;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await sharedPostgres();
   }, 60_000);
   afterAll(async () => {
     await server?.stop();

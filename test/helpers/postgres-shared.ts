@@ -1,0 +1,48 @@
+/**
+ * The test run's shared PostgreSQL server. Starting a throwaway cluster (initdb, start, stop) costs 2–3 s of a
+ * busy 2-core machine, and nearly every file that uses PostgreSQL only needs an empty database: so the global setup
+ * (test/global-setup.ts) starts one server for the run and hands its address to the test files (vitest's
+ * provide/inject); each file creates its own databases there and drops them when done.
+ *
+ * A shared server cannot be paused, stopped or acted on as a whole (roles, terminating other sessions): tests that
+ * do so start their own with startPostgres() or usePostgres({ own: true }).
+ */
+import { inject } from "vitest";
+import { createDatabaseOn, queryOnce, startPostgres, type TestPostgres } from "./postgres-server.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The run's shared server, when this machine can run PostgreSQL (see test/global-setup.ts). */
+    sharedPostgres: { adminUrl: string; port: number } | null;
+  }
+}
+
+/**
+ * A handle on the run's shared server: createDatabase makes a database of the caller's, stop() drops them.
+ * Where the global setup started none (a run without it), a server of the caller's own.
+ */
+export async function sharedPostgres(): Promise<TestPostgres> {
+  const shared = inject("sharedPostgres");
+  if (!shared) return startPostgres();
+  const { adminUrl, port } = shared;
+  const mine: string[] = [];
+  const refuse = (what: string) => () => {
+    throw new Error(`the shared test PostgreSQL server cannot be ${what}: use usePostgres({ own: true })`);
+  };
+  return {
+    adminUrl,
+    port,
+    async createDatabase(name) {
+      const url = await createDatabaseOn(adminUrl, port, name);
+      mine.push(new URL(url).pathname.slice(1));
+      return url;
+    },
+    pause: refuse("paused"),
+    resume: refuse("resumed"),
+    async stop() {
+      // FORCE ends any session a test left open: the databases are this caller's alone.
+      for (const db of mine.splice(0))
+        await queryOnce(adminUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    },
+  };
+}
