@@ -7,11 +7,12 @@
  * (test/helpers/postgres-shared.ts), stopped and removed at the end.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { postgresAvailable, startPostgres, type TestPostgres } from "./helpers/postgres-server.js";
+import { type LaunchingPostgres, launchPostgres, postgresAvailable } from "./helpers/postgres-server.js";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const BUILT = ["cli.js", "index.js", "http-worker.js"];
@@ -40,22 +41,42 @@ export function staleBuild(root = ROOT): string | undefined {
   return sourceAt > builtAt ? "src/ changed after the last build" : undefined;
 }
 
-/** The shared server and how many projects' setups use it (each project runs this setup; one server serves all). */
-let shared: { server: Promise<TestPostgres | null>; users: number } | undefined;
+/**
+ * The shared server and how many projects' setups use it (each project runs this setup; one server serves all).
+ * It starts in the background: the test files get its address at once and wait until it accepts connections
+ * (postgres-shared.ts), so a run of files that never use it does not wait for initdb. When it cannot start, the
+ * reason goes to `failure`, which those waits read.
+ */
+let shared: { launching: Promise<LaunchingPostgres> | null; failure: string; users: number } | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   rebuildWhenStale();
-  shared ??= { server: postgresAvailable() ? startPostgres() : Promise.resolve(null), users: 0 };
+  if (!shared) {
+    const failure = join(tmpdir(), `tokokommo-pg-shared-${process.pid}.failed`);
+    rmSync(failure, { force: true });
+    const launching = postgresAvailable() ? launchPostgres() : null;
+    launching?.then(
+      (l) => l.ready.catch((err: Error) => writeFileSync(failure, err.message)),
+      (err: Error) => writeFileSync(failure, err.message),
+    );
+    shared = { launching, failure, users: 0 };
+  }
   shared.users += 1;
-  const server = await shared.server;
-  project.provide("sharedPostgres", server ? { adminUrl: server.adminUrl, port: server.port } : null);
+  const launched = await shared.launching?.catch(() => undefined);
+  project.provide(
+    "sharedPostgres",
+    launched
+      ? { adminUrl: launched.server.adminUrl, port: launched.server.port, failure: shared.failure }
+      : null,
+  );
   return async () => {
     if (!shared) return;
     shared.users -= 1;
     if (shared.users > 0) return;
-    const stopping = shared.server;
+    const { launching, failure } = shared;
     shared = undefined;
-    await (await stopping)?.stop();
+    rmSync(failure, { force: true });
+    await (await launching?.catch(() => undefined))?.server.stop();
   };
 }
 

@@ -9,7 +9,7 @@
  * authentication on loopback only: the cluster lives for one test file (or, shared, for one test run: see
  * postgres-shared.ts) and listens on 127.0.0.1.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -83,6 +83,17 @@ function runPg(binary: string, args: string[], runAs: string | undefined): strin
   return execFileSync(binary, args, { encoding: "utf8" });
 }
 
+/** runPg without blocking the caller's event loop; rejects with the binary's own output. */
+function runPgAsync(binary: string, args: string[], runAs: string | undefined): Promise<void> {
+  const [cmd, argv] = runAs ? ["runuser", ["-u", runAs, "--", binary, ...args]] : [binary, args];
+  return new Promise((resolve, reject) => {
+    execFile(cmd, argv, { encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${binary} ${args[0] ?? ""} failed: ${err.message}\n${stdout}${stderr}`));
+      else resolve();
+    });
+  });
+}
+
 let databaseCount = 0;
 
 /**
@@ -102,8 +113,24 @@ export async function createDatabaseOn(adminUrl: string, port: number, name?: st
   return `postgres://postgres@127.0.0.1:${port}/${db}`;
 }
 
+/** A server being started: its address at once, `ready` once it accepts connections (or rejects why it cannot). */
+export interface LaunchingPostgres {
+  server: TestPostgres;
+  ready: Promise<void>;
+}
+
 /** Starts a server from `binaries` (default: this machine's, in the order pg-binaries.ts gives). */
 export async function startPostgres(options: { binaries?: PgBinaries } = {}): Promise<TestPostgres> {
+  const launching = await launchPostgres(options);
+  await launching.ready;
+  return launching.server;
+}
+
+/**
+ * Starts a server without waiting for it: initdb and pg_ctl run as child processes while the caller goes on (the
+ * global setup hands the address to the test files at once; they wait for `ready` themselves).
+ */
+export async function launchPostgres(options: { binaries?: PgBinaries } = {}): Promise<LaunchingPostgres> {
   const runAs = serverUser();
   const b = options.binaries ?? machineBinaries();
   if (options.binaries) checkRunnable(b, runAs);
@@ -118,16 +145,23 @@ export async function startPostgres(options: { binaries?: PgBinaries } = {}): Pr
   }
   const port = await freePort();
   const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  try {
-    runPg(b.initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], runAs);
-    runPg(b.pgCtl, ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"], runAs);
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const ready = (async () => {
+    await runPgAsync(
+      b.initdb,
+      ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+      runAs,
+    );
+    await runPgAsync(
+      b.pgCtl,
+      ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"],
+      runAs,
+    );
+  })();
+  // Removed at once when it cannot start; stop() below removes it otherwise.
+  ready.catch(() => rmSync(dir, { recursive: true, force: true }));
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let stopped = false;
-  return {
+  const server: TestPostgres = {
     adminUrl,
     port,
     createDatabase: (name) => createDatabaseOn(adminUrl, port, name),
@@ -140,13 +174,18 @@ export async function startPostgres(options: { binaries?: PgBinaries } = {}): Pr
     async stop() {
       if (stopped) return;
       stopped = true;
+      const started = await ready.then(
+        () => true,
+        () => false,
+      );
       try {
-        runPg(b.pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], runAs);
+        if (started) runPg(b.pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], runAs);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
+  return { server, ready };
 }
 
 /** Runs one statement on a short-lived connection to `url` and returns its rows. */

@@ -7,13 +7,15 @@
  * A shared server cannot be paused, stopped or acted on as a whole (roles, terminating other sessions): tests that
  * do so start their own with startPostgres() or usePostgres({ own: true }).
  */
+import { existsSync, readFileSync } from "node:fs";
+import pg from "pg";
 import { inject } from "vitest";
 import { createDatabaseOn, queryOnce, startPostgres, type TestPostgres } from "./postgres-server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** The run's shared server, when this machine can run PostgreSQL (see test/global-setup.ts). */
-    sharedPostgres: { adminUrl: string; port: number } | null;
+    sharedPostgres: { adminUrl: string; port: number; failure: string } | null;
   }
 }
 
@@ -25,6 +27,7 @@ export async function sharedPostgres(): Promise<TestPostgres> {
   const shared = inject("sharedPostgres");
   if (!shared) return startPostgres();
   const { adminUrl, port } = shared;
+  await serverReady(shared);
   const mine: string[] = [];
   const refuse = (what: string) => () => {
     throw new Error(`the shared test PostgreSQL server cannot be ${what}: use usePostgres({ own: true })`);
@@ -45,4 +48,29 @@ export async function sharedPostgres(): Promise<TestPostgres> {
         await queryOnce(adminUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * Waits until the shared server, started in the background by the global setup, accepts a connection: at most
+ * 60 s, and no longer than it takes the setup to record why it could not start.
+ */
+async function serverReady(shared: { adminUrl: string; failure: string }): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (existsSync(shared.failure))
+      throw new Error(
+        `the shared test PostgreSQL server did not start: ${readFileSync(shared.failure, "utf8")}`,
+      );
+    const client = new pg.Client({ connectionString: shared.adminUrl });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (err) {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline)
+        throw new Error(`the shared test PostgreSQL server is not accepting connections after 60 s: ${err}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
