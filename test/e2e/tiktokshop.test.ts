@@ -3,6 +3,7 @@
  * the simulators through the HTTP worker thread as under `tokokommo serve`. On both state backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isSharedTokenStore } from "../../src/auth/token-store.js";
 import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import type { SimBuyerInput, SimContentInput } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
@@ -268,9 +269,11 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(status.lastError).toMatch(/re-authorize/);
       // The source is told too: the seller's stored authorization is flagged, so calls fail fast, and a reply
       // written now is refused with a readable status instead of being retried against dead tokens.
-      const meta = daemon.state.tokens.load(`tiktokshop:tts:${bed.openId}`)?.meta as {
-        reauthNeeded?: boolean;
-      };
+      const tokens = daemon.state.tokens;
+      const key = `tiktokshop:tts:${bed.openId}`;
+      // On PostgreSQL the daemon keeps a copy in memory that writes through: read what the database holds.
+      if (isSharedTokenStore(tokens)) await tokens.reloadKey(key);
+      const meta = tokens.load(key)?.meta as { reauthNeeded?: boolean };
       expect(meta.reauthNeeded).toBe(true);
       const conv = convOf(bed.tiktokshop.conversationOf(bed.shopId, "8101")!);
       const calls = bed.tiktokshop.calls().length;
