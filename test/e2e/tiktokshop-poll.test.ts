@@ -4,93 +4,112 @@
  * The listing's order is not documented, so this runs against each order the simulator offers, and
  * a sweep reads no room whose newest message is the one already stored (an idle shop costs listing calls only).
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each sweep comes once the HTTP before it is done.
+ * On both state backends.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { waitForMarketplaceJobsDone } from "../helpers/jobs.js";
+import { waitForMarketplaceJobsDoneOf } from "../helpers/jobs.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const { fake: time, cleanup } = daemonFakeTimeEachTest();
 
 const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messages");
 const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
 
-describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
-  it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
-    const b = await startTikTokShopTestbed({
-      mode: "poll",
-      pollIntervalSeconds: 5,
-      tiktokshop: { conversationOrder: order },
-    });
-    cleanup.push(() => b.close());
-    const before = b.tiktokshop.buyerSends(
-      b.shopId,
-      { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
-      "Halo, sebelum daemon jalan",
-    );
-    // Other buyers too, so the listing has two pages and its order matters.
-    for (let i = 0; i < 21; i++) b.tiktokshop.buyerSends(b.shopId, { id: `91${i}`, name: `B${i}` }, "hai");
-    // Sweeps every 300 ms instead of the configured 5 s, so the test does not wait on the interval.
-    // Sweeps this often would be stretched to stay within 30 % of the default daily quota (10,000 calls): a
-    // quota this large lets the test sweep at its pace.
-    const config = {
-      ...b.config,
-      tiktokshop: { apps: b.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000_000 })) },
-    };
-    const d = await time().settle(
-      startDaemon({ config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500, pollIntervalMs: 300 } }),
-      "the daemon to start",
-    );
-    cleanup.push(() => d.stop());
-    await time().settle(b.connectDaemon(d.url));
-    // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
-    b.tiktokshop.setWebhookUrl(undefined);
-    const conv = `tts:${b.shopId}:${before.conversationId}`;
-    const kommoIn = () =>
-      b.kommo.received(b.scopeId).filter((m) => m.direction === "in" && m.conversationId === conv);
-    await time().until("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
-    b.tiktokshop.buyerSends(b.shopId, { id: "9001", name: "Rina" }, "Dan ini sesudahnya");
-    await time().until("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
-    expect(kommoIn().map((m) => m.text)).toEqual(["Halo, sebelum daemon jalan", "Dan ini sesudahnya"]);
-    expect(kommoIn()[0]!.sender.name).toBe("Rina");
-    expect(b.tiktokshop.webhookDeliveries()).toEqual([]);
-    const room = d.store.rooms.getRoom({
-      source: "tiktokshop",
-      shopId: b.shopId,
-      roomId: before.conversationId,
-    });
-    expect(room?.buyer?.platform).toBe("TIKTOK_SHOP");
-    // Every room synced: further sweeps list the conversations and read none of them.
-    await time().until("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
-    await time().settle(waitForMarketplaceJobsDone(d.store), "no job open");
-    const idleFrom = b.tiktokshop.calls().length;
-    await time().until(
-      "three more sweeps",
-      () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6,
-    );
-    expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
-    // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
-    // the sweeps after that read nothing again.
-    b.tiktokshop.buyerSends(
-      b.shopId,
-      { id: "9001", name: "Rina" },
-      {
-        type: "SYSTEM_RATING",
-        content: { content: "rate us" },
-        visible: false,
-      },
-    );
-    const hiddenFrom = b.tiktokshop.calls().length;
-    await time().until("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
-    await time().settle(waitForMarketplaceJobsDone(d.store), "no job open");
-    const quietFrom = b.tiktokshop.calls().length;
-    await time().until(
-      "three more sweeps",
-      () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
-    );
-    expect(b.tiktokshop.calls().slice(quietFrom).filter(isRead)).toEqual([]);
-    expect(kommoIn()).toHaveLength(2);
-  }, 30_000);
+/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
+let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+
+describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend) => {
+  const ofThisBackend = backend.use();
+  beforeAll(() => {
+    statePathFor = ofThisBackend;
+  });
+  afterAll(() => {
+    statePathFor = async (b) => b.statePath;
+  });
+  describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
+    it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
+      const b = await startTikTokShopTestbed({
+        mode: "poll",
+        pollIntervalSeconds: 5,
+        tiktokshop: { conversationOrder: order },
+      });
+      cleanup.push(() => b.close());
+      const before = b.tiktokshop.buyerSends(
+        b.shopId,
+        { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
+        "Halo, sebelum daemon jalan",
+      );
+      // Other buyers too, so the listing has two pages and its order matters.
+      for (let i = 0; i < 21; i++) b.tiktokshop.buyerSends(b.shopId, { id: `91${i}`, name: `B${i}` }, "hai");
+      // Sweeps every 300 ms instead of the configured 5 s, so the test does not wait on the interval.
+      // Sweeps this often would be stretched to stay within 30 % of the default daily quota (10,000 calls): a
+      // quota this large lets the test sweep at its pace.
+      const statePath = await time().settle(statePathFor(b), "the state");
+      const config = {
+        ...b.config,
+        statePath,
+        tiktokshop: { apps: b.config.tiktokshop.apps.map((a) => ({ ...a, dailyCallQuota: 100_000_000 })) },
+      };
+      const d = await time().settle(
+        startDaemon({ config, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 500, pollIntervalMs: 300 } }),
+        "the daemon to start",
+      );
+      cleanup.push(() => d.stop());
+      await time().settle(b.connectDaemon(d.url));
+      // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
+      b.tiktokshop.setWebhookUrl(undefined);
+      const conv = `tts:${b.shopId}:${before.conversationId}`;
+      const kommoIn = () =>
+        b.kommo.received(b.scopeId).filter((m) => m.direction === "in" && m.conversationId === conv);
+      await time().until("first message via the start-up sweep", () => kommoIn().length >= 1, 8_000);
+      b.tiktokshop.buyerSends(b.shopId, { id: "9001", name: "Rina" }, "Dan ini sesudahnya");
+      await time().until("second message via the next sweep", () => kommoIn().length >= 2, 12_000);
+      expect(kommoIn().map((m) => m.text)).toEqual(["Halo, sebelum daemon jalan", "Dan ini sesudahnya"]);
+      expect(kommoIn()[0]!.sender.name).toBe("Rina");
+      expect(b.tiktokshop.webhookDeliveries()).toEqual([]);
+      const room = await time().settle(
+        d.state.engineStore.getRoom({
+          source: "tiktokshop",
+          shopId: b.shopId,
+          roomId: before.conversationId,
+        }),
+        "the room",
+      );
+      expect(room?.buyerPlatform).toBe("TIKTOK_SHOP");
+      // Every room synced: further sweeps list the conversations and read none of them.
+      await time().until("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
+      await time().settle(waitForMarketplaceJobsDoneOf(d.state), "no job open");
+      const idleFrom = b.tiktokshop.calls().length;
+      await time().until(
+        "three more sweeps",
+        () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6,
+      );
+      expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
+      // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
+      // the sweeps after that read nothing again.
+      b.tiktokshop.buyerSends(
+        b.shopId,
+        { id: "9001", name: "Rina" },
+        {
+          type: "SYSTEM_RATING",
+          content: { content: "rate us" },
+          visible: false,
+        },
+      );
+      const hiddenFrom = b.tiktokshop.calls().length;
+      await time().until("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
+      await time().settle(waitForMarketplaceJobsDoneOf(d.state), "no job open");
+      const quietFrom = b.tiktokshop.calls().length;
+      await time().until(
+        "three more sweeps",
+        () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
+      );
+      expect(b.tiktokshop.calls().slice(quietFrom).filter(isRead)).toEqual([]);
+      expect(kommoIn()).toHaveLength(2);
+    }, 30_000);
+  });
 });

@@ -1,19 +1,25 @@
 /**
  * Issue 13, quota accounting, end to end over real HTTP (TikTok Shop simulator with its daily quota on -> daemon
  * -> Kommo simulator): when a shop's daily Customer Service quota is spent, a waiting reply fails at once with a
- * Kommo status naming the quota and its reset, and buyer messages announced by webhook keep reaching Kommo.
+ * Kommo status naming the quota and its reset, and buyer messages announced by webhook keep reaching Kommo. On both
+ * state backends: the counts are read where the daemon keeps them (its state's call counts: the SQLite file, or the
+ * PostgreSQL database all replicas count in), and `status` reads the same state.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { type Config, saveConfig } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { replyOf } from "../helpers/daemon-replies.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
+/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
+let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
 
 afterEach(async () => {
   await stopDaemonAndBed(daemon, bed);
@@ -33,7 +39,8 @@ async function start(
   mode: "webhook" | "hybrid" = "webhook",
 ) {
   bed = await startTikTokShopTestbed({ mode });
-  const config = withQuota(bed.config, q);
+  // The config file names the daemon's state too: `status` reads it there.
+  const config = { ...withQuota(bed.config, q), statePath: await statePathFor(bed) };
   saveConfig(bed.configPath, config);
   daemon = await startDaemon({
     config,
@@ -44,7 +51,15 @@ async function start(
   return { bed, daemon };
 }
 
-describe("TikTok Shop daily quota spent", () => {
+describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (backend) => {
+  const ofThisBackend = backend.use();
+  beforeAll(() => {
+    statePathFor = ofThisBackend;
+  });
+  afterAll(() => {
+    statePathFor = async (b) => b.statePath;
+  });
+
   it("platform answers 45101004: the reply fails within a minute naming the quota and its reset; webhook messages keep flowing", async () => {
     const { bed, daemon } = await start();
     const b = bed;
@@ -73,9 +88,9 @@ describe("TikTok Shop daily quota spent", () => {
       return texts.includes("Halo? masih ada?") && texts.includes("Saya tunggu") ? texts : undefined;
     });
     expect(later.indexOf("Halo? masih ada?")).toBeLessThan(later.indexOf("Saya tunggu"));
-    // The count in the state file says the day is spent, until the day's end.
+    // The count in the state says the day is spent, until the day's end.
     const day = quotaDay(Date.now());
-    const count = daemon.store.callCounts.known({ source: "tiktokshop", shopId: b.shopId }, day.start);
+    const count = await daemon.state.callCounts.get({ source: "tiktokshop", shopId: b.shopId }, day.start);
     expect(count.exhaustedUntil).toBe(day.end);
   }, 90_000);
 
@@ -88,9 +103,9 @@ describe("TikTok Shop daily quota spent", () => {
     await waitFor("first message in Kommo", () => kommoIn().find((m) => m.conversationId === conv));
     const shop = { source: "tiktokshop" as const, shopId: b.shopId };
     const day = quotaDay(Date.now());
-    const used = daemon.store.callCounts.known(shop, day.start).used;
+    const { used } = await daemon.state.callCounts.get(shop, day.start);
     expect(used).toBeGreaterThan(0); // the calls so far were counted
-    await daemon.store.callCounts.add(shop, day.start, 1_000 - used, Date.now());
+    await daemon.state.callCounts.add(shop, day.start, 1_000 - used, Date.now());
 
     const calls = b.tiktokshop.calls().length;
     const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Ada kak" });
@@ -117,7 +132,7 @@ describe("TikTok Shop daily quota spent", () => {
     );
     const shop = { source: "tiktokshop" as const, shopId: b.shopId };
     const day = quotaDay(Date.now());
-    const used = daemon.store.callCounts.known(shop, day.start).used;
+    const { used } = await daemon.state.callCounts.get(shop, day.start);
     const status = async () => {
       const r = await statusCommand({}, { config: b.configPath });
       return r.json as {
@@ -137,7 +152,7 @@ describe("TikTok Shop daily quota spent", () => {
     expect(stretched).toBeGreaterThan(b.config.sync.pollIntervalSeconds);
     expect(line?.sweepIntervalMs).toBeGreaterThanOrEqual(stretched * 1000);
     // Past the reads' share: status says reads are stopped, and the text names it.
-    await daemon.store.callCounts.add(shop, day.start, 750 - used, Date.now());
+    await daemon.state.callCounts.add(shop, day.start, 750 - used, Date.now());
     const after = (await status()).shops.find((s) => s.shopId === b.shopId);
     expect(after?.quota).toMatchObject({ used: 750, state: "reads-stopped" });
     const text = (await statusCommand({}, { config: b.configPath })).text ?? "";
@@ -178,7 +193,7 @@ describe("TikTok Shop daily quota spent", () => {
       kommoIn().find((m) => m.conversationId === conv && m.text === "Jam berapa?"),
     );
     // The reply is still waiting for its retry: not sent, not failed.
-    expect(daemon.store.outbound.getByAmojoMessageId(amojoId)?.state).toBe("pending");
+    expect((await replyOf(daemon.state, amojoId))?.state).toBe("pending");
     expect(b.kommo.deliveryStatuses(amojoId)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import pg from "pg";
 import { ENRICH_LEAD } from "../../src/bridge/job-kinds.js";
+import type { EngineStore } from "../../src/bridge/store-port.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { isPostgresUrl } from "../../src/store/state-location.js";
 import { waitFor, waitForAsync } from "./wait.js";
@@ -20,6 +21,24 @@ export async function waitForMarketplaceJobsDone(store: Store, timeoutMs = 10_00
   await waitFor(
     "no sync or delivery job open",
     () => (open.get(ENRICH_LEAD) as { n: number }).n === 0,
+    timeoutMs,
+  );
+}
+
+/**
+ * The same wait through an in-process daemon's state port (`daemon.state.engineStore`), on either backend: the job
+ * counts by kind, lead tags left out as above.
+ */
+export async function waitForMarketplaceJobsDoneOf(
+  state: { engineStore: Pick<EngineStore, "jobCountsByKind"> },
+  timeoutMs = 10_000,
+): Promise<void> {
+  await waitForAsync(
+    "no sync or delivery job open",
+    async () =>
+      (await state.engineStore.jobCountsByKind()).every(
+        (c) => c.kind === ENRICH_LEAD || (c.pending === 0 && c.running === 0),
+      ),
     timeoutMs,
   );
 }
