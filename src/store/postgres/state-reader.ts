@@ -77,6 +77,7 @@ async function pgReader(
   const orderNotes = new PgOrderNotes(sql);
   const shopStatus = new PgShopStatus(sql);
   const coordinator = new PostgresCoordinator({ pool });
+  const callCounts = new PgCallCounts(sql);
   return {
     kind: "postgres",
     location,
@@ -113,12 +114,14 @@ async function pgReader(
     orderCallsOn: (source, shopId, at) => orderNotes.callsOn(source, shopId, at),
     pendingLeads: new PgPendingLeads(sql),
     replyWaits: new PgReplyWaits(sql),
-    callCounts: new PgCallCounts(sql),
+    callCounts,
     tokens,
     cluster: async (now) =>
       (await clusterTablesExist(sql)) ? clusterView(coordinator, now) : { replicas: [], shopHolders: {} },
     database: await databaseFacts(sql),
     close: async () => {
+      // The call counts' refresh timer would go on querying the ended pool.
+      callCounts.close();
       await tokens.close().catch(() => undefined);
       await pool.end();
     },
