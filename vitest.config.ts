@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import EndToEndFirstSequencer from "./test/sequencer.js";
 
 /**
  * Two projects, both run by `npm test`: `unit` (in-process tests, simulators over real HTTP included) and `e2e`
@@ -17,6 +18,8 @@ export default defineConfig({
     maxWorkers: Number(process.env.TK_TEST_WORKERS ?? 3),
     minWorkers: 1,
     reporters: ["default"],
+    // Which files start first when no timings are cached (a fresh clone: CI): see test/sequencer.ts.
+    sequence: { sequencer: EndToEndFirstSequencer },
     projects: [
       {
         extends: true,
