@@ -7,7 +7,6 @@
  * the runtime card and the job queue are read where the daemon keeps them for that statePath.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRuntime, runtimeFilePath } from "../../src/daemon/runtime-file.js";
 import { openStore } from "../../src/store/index.js";
@@ -15,6 +14,7 @@ import { isPostgresUrl } from "../../src/store/state-location.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { runCliAsync } from "../helpers/cli.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import { queryOnce } from "../helpers/postgres.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
@@ -61,17 +61,12 @@ const logged = (msg: RegExp) =>
 async function jobs(shopId: string, state: string): Promise<number> {
   const shopKey = `tokopedia:${shopId}`;
   if (isPostgresUrl(statePath)) {
-    const client = new pg.Client({ connectionString: statePath });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ n: string }>(
-        "select count(*) n from jobs where kind = 'deliver_to_kommo' and state = $1 and shop_key = $2",
-        [state, shopKey],
-      );
-      return Number(rows[0]?.n);
-    } finally {
-      await client.end();
-    }
+    const rows = await queryOnce<{ n: string }>(
+      statePath,
+      "select count(*) n from jobs where kind = 'deliver_to_kommo' and state = $1 and shop_key = $2",
+      [state, shopKey],
+    );
+    return Number(rows[0]?.n);
   }
   const st = openStore(statePath, { readonly: true });
   try {
