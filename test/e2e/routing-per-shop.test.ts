@@ -6,7 +6,7 @@
  * says why, and doctor names the fallback.
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each case takes the time its HTTP takes.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type StatusReport, statusCommand } from "../../src/cli/commands/status.js";
 import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
@@ -16,6 +16,7 @@ import { runDoctor } from "../../src/doctor/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
@@ -30,6 +31,18 @@ beforeEach(() => {
     warnings.length = 0;
   });
 });
+
+/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
+let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+/** The state location of the test's testbed: routed() puts it in every config, and so in the config file. */
+let statePathNow = "";
+
+/** A testbed of `shops` shops, with its state location on the describe's backend. */
+async function startBed(shops: number): Promise<Testbed> {
+  bed = await settle(startTestbed({ mode: "webhook", shops }), "the testbed");
+  statePathNow = await settle(statePathFor(bed), "the state");
+  return bed;
+}
 
 /** The daemon on `config`; with `fromFile`, written to the testbed's config file and reloadable from it. */
 async function start(b: Testbed, config: Config, fromFile = false): Promise<RunningDaemon> {
@@ -55,6 +68,7 @@ async function start(b: Testbed, config: Config, fromFile = false): Promise<Runn
 function routed(b: Testbed, pipelines: Array<number | undefined>): Config {
   return {
     ...b.config,
+    statePath: statePathNow,
     shops: b.config.shops.map((s, i) => ({
       ...s,
       ...(pipelines[i] !== undefined ? { pipelineId: pipelines[i] } : {}),
@@ -82,10 +96,17 @@ const sourceCalls = (b: Testbed) =>
     .filter((r) => r.path.startsWith("/api/v4/sources"))
     .map((r) => r.method);
 
-describe("routing per shop", () => {
+describe.each(STATE_BACKENDS)("routing per shop, state in $name", (backend) => {
+  const ofThisBackend = backend.use();
+  beforeAll(() => {
+    statePathFor = ofThisBackend;
+  });
+  afterAll(() => {
+    statePathFor = async (b) => b.statePath;
+  });
+
   it("puts each shop's new leads in its own pipeline through one Kommo source per shop", async () => {
-    bed = await settle(startTestbed({ mode: "webhook", shops: 2 }), "the testbed");
-    const b = bed;
+    const b = await startBed(2);
     const p1 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop one" }).id;
     const p2 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop two" }).id;
     await start(b, routed(b, [p1, p2]));
@@ -130,8 +151,7 @@ describe("routing per shop", () => {
   });
 
   it("falls back when Kommo refuses sources: no source sent, default pipeline, one warning, doctor says why", async () => {
-    bed = await settle(startTestbed({ mode: "webhook", shops: 1 }), "the testbed");
-    const b = bed;
+    const b = await startBed(1);
     b.kommo.routing.setRights(b.accountId, { leadSources: false });
     const p1 = b.kommo.routing.addPipeline(b.accountId, { name: "Shop one" }).id;
     const config = routed(b, [p1]);
