@@ -1,12 +1,14 @@
 /**
  * `tokokommo status --json` reply-time figures against a scripted history with known answers: waits begun and
- * answered at known times are written through the guard's state port, then status reads them back.
+ * answered at known times are written through the guard's state port, then status reads them back. On both state
+ * backends: the history is written where a daemon of the testbed keeps its state, and status reads it there.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
-import { openStore } from "../../src/store/index.js";
+import { openStateBesideDaemon } from "../../src/daemon/open-daemon-state.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -17,10 +19,13 @@ afterEach(async () => {
   bed = undefined;
 });
 
-describe("status: reply-time figures", () => {
+describe.each(STATE_BACKENDS)("status: reply-time figures, state in $name", (backend) => {
+  const statePathFor = backend.use();
+
   it("shows waiting now, the oldest wait, the share within the deadline and the median first reply", async () => {
     bed = await startTikTokShopTestbed({ mode: "webhook" });
-    const store = openStore(bed.statePath);
+    const statePath = await statePathFor(bed);
+    const store = await openStateBesideDaemon(statePath);
     const now = Date.now();
     // [room, buyer wrote (h ago), first reply after (min) or undefined]
     const script: Array<[string, number, number | undefined]> = [
@@ -46,9 +51,9 @@ describe("status: reply-time figures", () => {
         now,
       );
     } finally {
-      store.close();
+      await store.close();
     }
-    const status = await statusCommand({}, { config: bed.configPath });
+    const status = await statusCommand({ state: statePath }, { config: bed.configPath });
     const replies = (status.json as { shops: Array<{ replies: ReplyStatus }> }).shops[0]!.replies;
     expect(replies.waitingNow).toBe(2);
     expect(Math.abs(replies.oldestWaitMs! - 20 * HOUR)).toBeLessThan(MIN);
@@ -62,10 +67,13 @@ describe("status: reply-time figures", () => {
   });
 });
 
-describe("status: leads waiting for acceptance", () => {
+describe.each(STATE_BACKENDS)("status: leads waiting for acceptance, state in $name", (backend) => {
+  const statePathFor = backend.use();
+
   it("counts each shop's leads held back until a manager accepts them, with the oldest", async () => {
     bed = await startTikTokShopTestbed({ mode: "webhook" });
-    const store = openStore(bed.statePath);
+    const statePath = await statePathFor(bed);
+    const store = await openStateBesideDaemon(statePath);
     const now = Date.now();
     const shopKey = `tiktokshop:${bed.shopId}`;
     try {
@@ -91,9 +99,9 @@ describe("status: leads waiting for acceptance", () => {
         since: now,
       });
     } finally {
-      store.close();
+      await store.close();
     }
-    const status = await statusCommand({}, { config: bed.configPath });
+    const status = await statusCommand({ state: statePath }, { config: bed.configPath });
     const line = (
       status.json as { shops: Array<{ leadsAwaitingAcceptance?: { count: number; oldestSince: number } }> }
     ).shops[0]!;
