@@ -22,8 +22,8 @@ export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres — the maintenance database. */
   adminUrl: string;
   port: number;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(name?: string): Promise<string>;
+  /** Creates a database and returns its URL: empty, or a copy of `template` (a database of this server). */
+  createDatabase(name?: string, options?: { template?: string }): Promise<string>;
   /** Stops the server (connections are cut), keeping its data: an outage. */
   pause(): void;
   /** Starts it again on the same port and data. */
@@ -100,13 +100,19 @@ let databaseCount = 0;
  * Creates an empty database on the server at `adminUrl` and returns its URL. The default name is unique across
  * the test run's processes (pid, count and random bytes: a later test file may get an earlier one's pid).
  */
-export async function createDatabaseOn(adminUrl: string, port: number, name?: string): Promise<string> {
+export async function createDatabaseOn(
+  adminUrl: string,
+  port: number,
+  name?: string,
+  options: { template?: string } = {},
+): Promise<string> {
   databaseCount += 1;
   const db = name ?? `t_${process.pid}_${databaseCount}_${randomBytes(3).toString("hex")}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE "${db.replace(/"/g, "")}"`);
+    const template = options.template ? ` TEMPLATE "${options.template.replace(/"/g, "")}"` : "";
+    await client.query(`CREATE DATABASE "${db.replace(/"/g, "")}"${template}`);
   } finally {
     await client.end();
   }
@@ -164,7 +170,7 @@ export async function launchPostgres(options: { binaries?: PgBinaries } = {}): P
   const server: TestPostgres = {
     adminUrl,
     port,
-    createDatabase: (name) => createDatabaseOn(adminUrl, port, name),
+    createDatabase: (name, options) => createDatabaseOn(adminUrl, port, name, options),
     pause() {
       runPg(b.pgCtl, ["-D", data, "-m", "fast", "-w", "stop"], runAs);
     },

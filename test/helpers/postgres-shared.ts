@@ -35,8 +35,8 @@ export async function sharedPostgres(): Promise<TestPostgres> {
   return {
     adminUrl,
     port,
-    async createDatabase(name) {
-      const url = await createDatabaseOn(adminUrl, port, name);
+    async createDatabase(name, options) {
+      const url = await createDatabaseOn(adminUrl, port, name, options);
       mine.push(new URL(url).pathname.slice(1));
       return url;
     },
