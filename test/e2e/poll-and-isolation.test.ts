@@ -14,12 +14,18 @@ const { fake: time, cleanup } = daemonFakeTimeEachTest();
 /** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
 let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
 
+/**
+ * The test's state location, made at the real clock's pace: closing the connection that made a database is not a
+ * call the fake-time loop counts, and a loaded server takes a while over it.
+ */
+const stateOf = (bed: { statePath: string }) => time().settleAtRealPace(statePathFor(bed), "the state");
+
 async function world(
   o: Parameters<typeof startTestbed>[0],
 ): Promise<{ bed: Testbed; daemon: RunningDaemon }> {
   const bed = await startTestbed(o);
   cleanup.push(() => bed.close());
-  const statePath = await time().settle(statePathFor(bed), "the state");
+  const statePath = await stateOf(bed);
   const daemon = await time().settle(
     startDaemon({ config: bed.config, statePath, port: 0, engine: { baseRetryMs: 50, maxRetryMs: 300 } }),
     "the daemon to start",
@@ -48,7 +54,7 @@ describe.each(STATE_BACKENDS)("poll-only mode and shop isolation, state in $name
       cleanup.push(() => bed0.close());
       const shopId = bed0.shops[0]!.shopId;
       await time().settle(bed0.tokopedia.buyerSends(shopId, "poll-a", "sebelum daemon jalan"));
-      const statePath = await time().settle(statePathFor(bed0), "the state");
+      const statePath = await stateOf(bed0);
       const daemon = await time().settle(
         startDaemon({ config: bed0.config, statePath, port: 0, engine: { baseRetryMs: 50 } }),
         "the daemon to start",
