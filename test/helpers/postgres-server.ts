@@ -11,7 +11,7 @@
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,6 +94,15 @@ function runPgAsync(binary: string, args: string[], runAs: string | undefined): 
   });
 }
 
+/** The last lines of a server log, or why there are none. */
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+  } catch (err) {
+    return `(no log: ${(err as Error).message})`;
+  }
+}
+
 let databaseCount = 0;
 
 /**
@@ -157,11 +166,16 @@ export async function launchPostgres(options: { binaries?: PgBinaries } = {}): P
       ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
       runAs,
     );
-    await runPgAsync(
-      b.pgCtl,
-      ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"],
-      runAs,
-    );
+    try {
+      await runPgAsync(
+        b.pgCtl,
+        ["-D", data, "-l", join(dir, "log"), "-o", settings, "-w", "-t", "30", "start"],
+        runAs,
+      );
+    } catch (err) {
+      // The directory goes with the failure: keep the server's own words on why it did not start.
+      throw new Error(`${(err as Error).message}\nserver log (end):\n${logTail(join(dir, "log"))}`);
+    }
   })();
   // Removed at once when it cannot start; stop() below removes it otherwise.
   ready.catch(() => rmSync(dir, { recursive: true, force: true }));
