@@ -119,9 +119,10 @@ export function installDaemonFakeTime(stepMs = 10): DaemonFakeTime {
 export interface DaemonFakeTimeScope {
   fake: () => DaemonFakeTime;
   cleanup: Array<() => Promise<void>>;
-  /** The current fake time's waitFor and settle (see DaemonFakeTime). */
+  /** The current fake time's waitFor, settle and settleAtRealPace (see DaemonFakeTime). */
   waitFor: DaemonFakeTime["waitFor"];
   settle: DaemonFakeTime["settle"];
+  settleAtRealPace: DaemonFakeTime["settleAtRealPace"];
 }
 
 function fakeTimeScope(
@@ -147,6 +148,7 @@ function fakeTimeScope(
     cleanup,
     waitFor: (what, probe, limitMs) => current!.waitFor(what, probe, limitMs),
     settle: (p, what, limitMs) => current!.settle(p, what, limitMs),
+    settleAtRealPace: (p, what, limitMs) => current!.settleAtRealPace(p, what, limitMs),
   };
 }
 
