@@ -58,4 +58,19 @@ export const POSTGRES_STATE: StateBackend = {
   },
 };
 
-export const STATE_BACKENDS: StateBackend[] = [SQLITE_STATE, POSTGRES_STATE];
+/**
+ * Both, unless TK_TEST_STATE_BACKENDS names the ones to run (`sqlite`, `postgres` or both, comma-separated): CI's
+ * second pass on Node.js 24 checks the runtime, not the backends again, and runs the end-to-end suites on SQLite
+ * only (the PostgreSQL-only files still run there). An unknown name is an error, not a silently empty list.
+ */
+export const STATE_BACKENDS: StateBackend[] = chosenBackends(process.env.TK_TEST_STATE_BACKENDS);
+
+export function chosenBackends(setting: string | undefined): StateBackend[] {
+  const all = [SQLITE_STATE, POSTGRES_STATE];
+  if (setting === undefined || setting.trim() === "") return all;
+  const names = setting.split(",").map((n) => n.trim());
+  const unknown = names.filter((n) => !all.some((b) => b.name === n));
+  if (unknown.length > 0)
+    throw new Error(`TK_TEST_STATE_BACKENDS: unknown backend ${unknown.join(", ")} (sqlite, postgres)`);
+  return all.filter((b) => names.includes(b.name));
+}
