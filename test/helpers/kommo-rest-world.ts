@@ -4,8 +4,9 @@
  * client's limiter, so that together they keep to Kommo's 7 requests per second.
  */
 import { afterAll, beforeAll } from "vitest";
-import { KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
+import { type KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
 import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { connectChannel } from "./kommo-simulator.js";
 
 export interface KommoRestWorld {
   sim: KommoSimulator;
@@ -60,13 +61,7 @@ export function useKommoRestWorld(tokenKey: string, options: { limit?: number } 
     world.sim = await startKommoSimulator();
     const account = world.sim.addAccount({ name: "Acme", subdomain: "acme" });
     world.account = account;
-    const channel = world.sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-    chats = new KommoChatsClient({
-      baseUrl: world.sim.url,
-      channelId: channel.id,
-      channelSecret: channel.secret,
-    });
-    scopeId = (await chats.connect(account.amojoId)).scopeId;
+    ({ chats, scopeId } = await connectChannel(world.sim, account));
     token = world.sim.longLivedToken(account.id);
     world.rest = new KommoRestClient({
       baseUrl: world.sim.url,

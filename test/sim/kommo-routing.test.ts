@@ -4,9 +4,9 @@
  * incoming lead in its source's pipeline.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { KommoChatsClient, KommoRateLimiter } from "../../src/kommo/index.js";
+import { type KommoChatsClient, KommoRateLimiter } from "../../src/kommo/index.js";
 import type { SimAccount } from "../../src/sim/kommo/index.js";
-import { useKommoSimulator } from "../helpers/kommo-simulator.js";
+import { connectChannel, useKommoSimulator } from "../helpers/kommo-simulator.js";
 
 const kommo = useKommoSimulator();
 let n = 0;
@@ -186,13 +186,7 @@ describe("Chats API routing by source", () => {
     await w.call("POST", "/api/v4/sources", [
       { name: "Shop B", external_id: "shop-b", pipeline_id: pipelineB },
     ]);
-    const channel = kommo.sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-    chats = new KommoChatsClient({
-      baseUrl: kommo.sim.url,
-      channelId: channel.id,
-      channelSecret: channel.secret,
-    });
-    scopeId = (await chats.connect(account.amojoId)).scopeId;
+    ({ chats, scopeId } = await connectChannel(kommo.sim, account));
   });
 
   const buyerWrites = (conversation: string, source?: string) => {
