@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
 import type { SourceRoomRef } from "../../src/bridge/store-port.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { gate } from "../helpers/gate.js";
 
 let dir: string;
 let store: Store;
@@ -39,15 +40,6 @@ function committedCount(table: string): number {
 
 function job(orderingKey: string) {
   return { kind: "sync_room" as const, orderingKey, shopKey: "tokopedia:1", payload: ref };
-}
-
-/** A promise and the function that settles it: the body waits on it like on a slow database. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open: () => void = () => {};
-  const wait = new Promise<void>((r) => {
-    open = r;
-  });
-  return { wait, open };
 }
 
 describe("SqliteEngineStore transactions", () => {

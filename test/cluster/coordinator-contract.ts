@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Coordinator, ReplicaIdentity } from "../../src/cluster/port.js";
+import { gate } from "../helpers/gate.js";
 import { maxInAnyWindow } from "../helpers/virtual-clock.js";
 
 export type CoordinatorPair = () => Promise<{ a: Coordinator; b: Coordinator }>;
@@ -126,14 +127,8 @@ export function coordinatorContract(name: string, pair: CoordinatorPair): void {
       const { a, b } = await pair();
       const key = unique("kommo:token");
       const events: string[] = [];
-      let release!: () => void;
-      const held = new Promise<void>((r) => {
-        release = r;
-      });
-      let entered!: () => void;
-      const inside = new Promise<void>((r) => {
-        entered = r;
-      });
+      const { wait: held, open: release } = gate();
+      const { wait: inside, open: entered } = gate();
       const first = a.withRefreshLock(key, async () => {
         events.push("a in");
         entered();

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
+import { gate } from "../helpers/gate.js";
 import { usePostgresPools } from "../helpers/postgres.js";
 import { coordinatorContract } from "./coordinator-contract.js";
 
@@ -42,14 +43,8 @@ describe("PostgreSQL refresh locks", () => {
     await holder.ensureSchema();
     const lockPool = db.pool(url, 1);
     const waiter = new PostgresCoordinator({ pool: lockPool, lockPool, refreshLockTimeoutMs: 200 });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => {
-      entered = r;
-    });
+    const { wait: held, open: release } = gate();
+    const { wait: inside, open: entered } = gate();
     const first = holder.withRefreshLock("refresh:kommo:slow", async () => {
       entered();
       await held;
