@@ -12,7 +12,7 @@ import type { InboundRow as StoredInboundRow } from "../store/inbound.js";
 import type { Store } from "../store/index.js";
 import type { RoomRow as StoredRoomRow } from "../store/rooms.js";
 import type { NewJobOf } from "./job-kinds.js";
-import { inboundRecordOf, roomRecordOf } from "./state-records.js";
+import { inboundRecordOf, outboundRecordOf, roomRecordOf } from "./state-records.js";
 import type {
   EngineStoreTx,
   InboundRecord,
@@ -190,20 +190,7 @@ export class SqliteStateOps implements SyncOf<EngineStoreTx> {
 
   getOutbound(id: number): OutboundRecord | undefined {
     const r = this.store.outbound.get(id);
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      scopeId: r.scopeId,
-      amojoMessageId: r.amojoMessageId,
-      ...(r.amojoChatId !== null ? { amojoChatId: r.amojoChatId } : {}),
-      ...(r.conversationId !== null ? { conversationId: r.conversationId } : {}),
-      ...(r.room ? { source: r.room.source, shopId: r.room.shopId, roomId: r.room.roomId } : {}),
-      contentJson: JSON.stringify(r.content),
-      state: r.state,
-      createdAt: r.createdAt,
-      partsSent: r.partsSent,
-      platformMessageIds: r.platformMessageIds,
-    };
+    return r ? outboundRecordOf(r) : undefined;
   }
 
   markOutboundPartSent(id: number, index: number, platformMessageIds: string[]): boolean {

@@ -4,8 +4,9 @@
  */
 import type { BuyerPlatform, SourceKind } from "../domain/index.js";
 import type { InboundRow } from "../store/inbound.js";
+import type { OutboundReply } from "../store/outbound.js";
 import type { RoomRow } from "../store/rooms.js";
-import type { InboundRecord, RoomRecord } from "./store-port.js";
+import type { InboundRecord, OutboundRecord, RoomRecord } from "./store-port.js";
 
 /** The columns of `rooms` a RoomRecord is made of (the same in both backends). */
 export type RoomColumns = Omit<RoomRow, "last_synced_at" | "last_error" | "updated_at">;
@@ -53,4 +54,21 @@ export function inboundRecordOf(m: InboundColumns): InboundRecord {
   };
   if (m.amojo_message_id !== null) record.amojoMessageId = m.amojo_message_id;
   return record;
+}
+
+/** A stored reply (store/outbound.ts's reading of an `outbound_replies` row) as the engine's record. */
+export function outboundRecordOf(r: OutboundReply): OutboundRecord {
+  return {
+    id: r.id,
+    scopeId: r.scopeId,
+    amojoMessageId: r.amojoMessageId,
+    ...(r.amojoChatId !== null ? { amojoChatId: r.amojoChatId } : {}),
+    ...(r.conversationId !== null ? { conversationId: r.conversationId } : {}),
+    ...(r.room ? { source: r.room.source, shopId: r.room.shopId, roomId: r.room.roomId } : {}),
+    contentJson: JSON.stringify(r.content ?? null),
+    state: r.state,
+    createdAt: r.createdAt,
+    partsSent: r.partsSent,
+    platformMessageIds: r.platformMessageIds,
+  };
 }

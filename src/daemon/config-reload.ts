@@ -24,7 +24,8 @@ export const RELOAD_DEBOUNCE_MS = 250;
 /** Settings read once at start: a change to one is applied by a restart, not a reload. */
 const RESTART_ONLY = ["server", "statePath", "sync", "retention", "media", "attachments"] as const;
 
-export type ReloadLog = (
+/** Where the daemon's parts log (pino's levels, a message and structured details); the reloader logs there too. */
+export type DaemonLog = (
   level: "info" | "warn" | "error",
   msg: string,
   details?: Record<string, unknown>,
@@ -63,7 +64,7 @@ export interface ReloaderOptions {
   routing?: () => DaemonRuntime["routing"];
   /** Watch the config file's directory (default true); SIGHUP works either way. */
   watch?: boolean;
-  log?: ReloadLog;
+  log?: DaemonLog;
 }
 
 export class ConfigReloader {

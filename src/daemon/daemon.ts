@@ -18,7 +18,7 @@ import { defaultWorkerScript, WorkerExchange } from "../net/worker-transport.js"
 import { createHttpServer, listen, type RunningServer } from "../server/http-server.js";
 import { bridgeRoutes } from "../server/routes.js";
 import { RETRY_BUDGET, type RetentionTimer, type Store } from "../store/index.js";
-import { ConfigReloader } from "./config-reload.js";
+import { ConfigReloader, type DaemonLog } from "./config-reload.js";
 import type { DaemonState } from "./daemon-state.js";
 import { engineFromConfig, readinessOf } from "./engine-from-config.js";
 import { openDaemonState } from "./open-daemon-state.js";
@@ -29,11 +29,7 @@ import { type BindingCache, buildBindings } from "./topology-from-config.js";
 /** How long a write waits for another connection's write lock before SQLITE_BUSY. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
-export type DaemonLog = (
-  level: "info" | "warn" | "error",
-  msg: string,
-  details?: Record<string, unknown>,
-) => void;
+export type { DaemonLog } from "./config-reload.js";
 
 export interface DaemonOptions {
   config: Config;

@@ -7,10 +7,10 @@
  * the operator's account as well as the service's.
  */
 import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isPostgresUrl, redactStateUrl } from "../store/state-location.js";
+import { isPostgresUrl, isWritableDir, redactStateUrl } from "../store/state-location.js";
 
 /** The last reload the daemon tried: applied, or refused (the file was invalid; the old config stays). */
 export interface ReloadOutcome {
@@ -64,15 +64,6 @@ export function runtimeFilePath(statePath: string, purpose: "read" | "write" = "
 function cardDirs(): string[] {
   const fromSystemd = process.env.STATE_DIRECTORY?.split(":")[0];
   return [...(fromSystemd ? [fromSystemd] : []), "/var/lib/tokokommo", tmpdir()];
-}
-
-function isWritableDir(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** SHA-256 (hex) of a config file's bytes, as the daemon records it. */

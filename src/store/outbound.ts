@@ -48,7 +48,8 @@ export interface ReplyJobOptions {
   runAfter?: number;
 }
 
-interface ReplyRow {
+/** A row of `outbound_replies` (the same columns in both backends). */
+export interface OutboundRow {
   id: number;
   scope_id: string;
   amojo_message_id: string;
@@ -67,7 +68,7 @@ interface ReplyRow {
   updated_at: number;
 }
 
-function toReply(r: ReplyRow): OutboundReply {
+export function outboundReplyOf(r: OutboundRow): OutboundReply {
   const room =
     r.source !== null && r.shop_id !== null && r.room_id !== null
       ? { source: r.source as SourceKind, shopId: r.shop_id, roomId: r.room_id }
@@ -146,7 +147,7 @@ export class OutboundRepo {
         now,
       });
       if (info.changes === 0) {
-        const existing = this.findStmt.get(reply.amojoMessageId) as ReplyRow;
+        const existing = this.findStmt.get(reply.amojoMessageId) as OutboundRow;
         return { inserted: false, id: existing.id };
       }
       const id = Number(info.lastInsertRowid);
@@ -174,13 +175,13 @@ export class OutboundRepo {
   }
 
   get(id: number): OutboundReply | undefined {
-    const row = this.getStmt.get(id) as ReplyRow | undefined;
-    return row ? toReply(row) : undefined;
+    const row = this.getStmt.get(id) as OutboundRow | undefined;
+    return row ? outboundReplyOf(row) : undefined;
   }
 
   getByAmojoMessageId(amojoMessageId: string): OutboundReply | undefined {
-    const row = this.findStmt.get(amojoMessageId) as ReplyRow | undefined;
-    return row ? toReply(row) : undefined;
+    const row = this.findStmt.get(amojoMessageId) as OutboundRow | undefined;
+    return row ? outboundReplyOf(row) : undefined;
   }
 
   /** Posted to the marketplace; the platform's ids (if any) also go to echoes.rememberSent. */
@@ -199,9 +200,9 @@ export class OutboundRepo {
     platformMessageIds: readonly string[],
     now: number = Date.now(),
   ): boolean {
-    const row = this.getStmt.get(id) as ReplyRow | undefined;
+    const row = this.getStmt.get(id) as OutboundRow | undefined;
     if (!row) return false;
-    const ids = [...toReply(row).platformMessageIds, ...platformMessageIds];
+    const ids = [...outboundReplyOf(row).platformMessageIds, ...platformMessageIds];
     return this.partStmt.run({ id, index, ids: toJson(ids), now }).changes === 1;
   }
 

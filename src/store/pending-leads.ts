@@ -1,13 +1,16 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { PendingLead } from "../bridge/pending-leads-port.js";
 
-/** One lead whose enrichment waits for its acceptance (table pending_lead_enrichment). */
-export interface PendingLeadRow {
-  shopKey: string;
-  leadId: number;
-  amojoChatId: string;
-  roomId?: string;
-  tags: string[];
-  since: number;
+/** A row of table pending_lead_enrichment as both backends select it (camel-case aliases). */
+export interface StoredPendingLead extends Omit<PendingLead, "tags" | "roomId"> {
+  roomId: string | null;
+  /** A JSON list of strings. */
+  tags: string;
+}
+
+/** The pending lead of a stored row: no room when none was stored; tags that are not a JSON list of strings read as none. */
+export function pendingLeadOf({ roomId, tags, ...r }: StoredPendingLead): PendingLead {
+  return { ...r, ...(roomId ? { roomId } : {}), tags: parseTags(tags) };
 }
 
 /**
@@ -36,16 +39,12 @@ export class PendingLeadsRepo {
     this.countStmt = db.prepare("SELECT COUNT(*) AS n FROM pending_lead_enrichment");
   }
 
-  async add(lead: PendingLeadRow): Promise<void> {
+  async add(lead: PendingLead): Promise<void> {
     this.addStmt.run({ ...lead, roomId: lead.roomId ?? null, tags: JSON.stringify(lead.tags) });
   }
 
-  async list(): Promise<PendingLeadRow[]> {
-    const rows = this.listStmt.all() as (Omit<PendingLeadRow, "tags" | "roomId"> & {
-      tags: string;
-      roomId: string | null;
-    })[];
-    return rows.map(({ roomId, ...r }) => ({ ...r, ...(roomId ? { roomId } : {}), tags: parseTags(r.tags) }));
+  async list(): Promise<PendingLead[]> {
+    return (this.listStmt.all() as StoredPendingLead[]).map(pendingLeadOf);
   }
 
   async remove(shopKey: string, leadId: number): Promise<void> {

@@ -56,6 +56,31 @@ export function toWait(r: WaitRow): ReplyWait {
   return out;
 }
 
+/** A reply_wait_history row as both backends select it. */
+export interface EpisodeRow {
+  roomId: string;
+  startedAt: number;
+  firstReplyAt: number | null;
+}
+
+/** The episode as the guard sees it (no first reply yet: absent). Shared with the PostgreSQL store. */
+export function toEpisode(r: EpisodeRow): WaitEpisode {
+  return {
+    roomId: r.roomId,
+    startedAt: r.startedAt,
+    ...(r.firstReplyAt !== null ? { firstReplyAt: r.firstReplyAt } : {}),
+  };
+}
+
+/** The stored customer-service figures of a shop (a cs_performance row), the figures parsed. */
+export function toCsPerformance(
+  r: { fetchedAt: number; figures: string } | undefined,
+): { fetchedAt: number; figures: Record<string, unknown> } | undefined {
+  return r
+    ? { fetchedAt: r.fetchedAt, figures: JSON.parse(r.figures) as Record<string, unknown> }
+    : undefined;
+}
+
 const key = (ref: ConversationRef) => ({ source: ref.source, shopId: ref.shopId, roomId: ref.roomId });
 
 export class ReplyWaitsRepo implements ReplyGuardStore {
@@ -179,26 +204,16 @@ export class ReplyWaitsRepo implements ReplyGuardStore {
   }
 
   async history(source: SourceKind, shopId: string, since: number): Promise<WaitEpisode[]> {
-    const rows = this.s.history!.all({ source, shopId, since }) as Array<{
-      roomId: string;
-      startedAt: number;
-      firstReplyAt: number | null;
-    }>;
-    return rows.map((r) => ({
-      roomId: r.roomId,
-      startedAt: r.startedAt,
-      ...(r.firstReplyAt !== null ? { firstReplyAt: r.firstReplyAt } : {}),
-    }));
+    return (this.s.history!.all({ source, shopId, since }) as EpisodeRow[]).map(toEpisode);
   }
 
   async csPerformance(
     source: SourceKind,
     shopId: string,
   ): Promise<{ fetchedAt: number; figures: Record<string, unknown> } | undefined> {
-    const r = this.s.perf!.get({ source, shopId }) as { fetchedAt: number; figures: string } | undefined;
-    return r
-      ? { fetchedAt: r.fetchedAt, figures: JSON.parse(r.figures) as Record<string, unknown> }
-      : undefined;
+    return toCsPerformance(
+      this.s.perf!.get({ source, shopId }) as { fetchedAt: number; figures: string } | undefined,
+    );
   }
 
   async saveCsPerformance(

@@ -3,6 +3,7 @@
  * (`postgres://` or `postgresql://`). A file path is resolved against a base directory; a URL is kept as written
  * (resolving it would turn it into a file path named after the URL).
  */
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 
 const URL_RE = /^postgres(?:ql)?:\/\//i;
@@ -27,5 +28,15 @@ export function redactStateUrl(url: string): string {
     return u.toString().replace("%5Bredacted%5D", "[redacted]");
   } catch {
     return "postgres://[unparsable URL]";
+  }
+}
+
+/** True when this process may create files in `dir` (a state file, its lock, the daemon's runtime card). */
+export function isWritableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

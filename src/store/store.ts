@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError, type TkError } from "../errors/index.js";
@@ -25,7 +25,7 @@ import { assertSqliteHeader, inspectStateFile, runCheck } from "./preflight.js";
 import { ReplyWaitsRepo } from "./reply-waits.js";
 import { RoomsRepo } from "./rooms.js";
 import { ShopStatusRepo } from "./shop-status.js";
-import { isPostgresUrl, redactStateUrl } from "./state-location.js";
+import { isPostgresUrl, isWritableDir, redactStateUrl } from "./state-location.js";
 import { SqliteTokenStore } from "./tokens.js";
 import { WebhookSeenRepo } from "./webhook-seen.js";
 
@@ -158,12 +158,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   let lock: DaemonLock | undefined;
   if (options.lock === true && !readonly) {
     // Before anything else touches the file: a second daemon must not even migrate it.
-    try {
-      mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
-      createPrivateFile(daemonLockPath(file));
-    } catch (err) {
-      throw stateErrorFor(file, err);
-    }
+    makeLockFile(file);
     try {
       lock = acquireDaemonLock(file, (path) => connect(path, false));
     } catch (err) {
@@ -237,8 +232,18 @@ function openUnlocked(
   }
 }
 
+/** The state's folder and its daemon lock file (daemon-lock.ts), made before the lock is taken; failures as state errors. */
+export function makeLockFile(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
+    createPrivateFile(daemonLockPath(file));
+  } catch (err) {
+    throw stateErrorFor(file, err);
+  }
+}
+
 /** An empty file with STATE_FILE_MODE (SQLite treats an empty file as a new database). Loses no race: "wx". */
-function createPrivateFile(file: string): void {
+export function createPrivateFile(file: string): void {
   try {
     closeSync(openSync(file, "wx", STATE_FILE_MODE));
   } catch (err) {
@@ -276,9 +281,13 @@ function isReadonlyCause(file: string, err: unknown): boolean {
     if (typeof code !== "string") continue;
     if (READONLY_ERRNOS.has(code) || code.startsWith("SQLITE_READONLY")) return true;
     // SQLite says only "unable to open" when it cannot create the -wal/-shm next to the file: ask the system.
-    if (code.startsWith("SQLITE_CANTOPEN") && !writable(dirname(file))) return true;
+    if (code.startsWith("SQLITE_CANTOPEN") && !isWritableDir(dirname(file))) return true;
     // A recursive mkdir on a read-only filesystem reports ENOENT: ask about the nearest directory that exists.
-    if (code === "ENOENT" && (e as { syscall?: unknown }).syscall === "mkdir" && !writable(nearestDir(file)))
+    if (
+      code === "ENOENT" &&
+      (e as { syscall?: unknown }).syscall === "mkdir" &&
+      !isWritableDir(nearestDir(file))
+    )
       return true;
   }
   return false;
@@ -288,15 +297,6 @@ function nearestDir(file: string): string {
   let dir = dirname(file);
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
-}
-
-function writable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** TK_ERR_STATE_READONLY for a read-only filesystem or unwritable directory, else TK_ERR_STATE_OPEN_FAILED. */

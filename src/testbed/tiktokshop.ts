@@ -8,7 +8,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { saveConfig, validateConfig } from "../config/index.js";
 import { type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
 import {
   startTikTokShopSim,
@@ -17,24 +16,19 @@ import {
 } from "../sim/tiktokshop/index.js";
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
-import { type KommoWorld, setUpKommoWorld } from "./kommo-world.js";
-import { type TestbedBase, tearDown } from "./world-base.js";
+import { setUpKommoWorld } from "./kommo-world.js";
+import { type TestbedBase, type TestbedConfigOptions, tearDown, writeTestbedConfig } from "./world-base.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";
 
-export interface TikTokShopTestbedOptions {
-  mode?: "webhook" | "poll" | "hybrid";
-  pollIntervalSeconds?: number;
-  attachments?: "reject" | "link";
+export interface TikTokShopTestbedOptions extends TestbedConfigOptions {
   tiktokshop?: TikTokShopSimOptions;
   kommo?: KommoSimulatorOptions;
   /** Name of the seller's (single) shop, also its tag on leads. */
   shopName?: string;
   /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
   dir?: string;
-  /** Extra keys for the shop's config entry (e.g. `{ autoAccept: true }`). */
-  shopSettings?: Record<string, unknown>;
 }
 
 export interface TikTokShopTestbed extends TestbedBase {
@@ -73,9 +67,22 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     }
     const world = await setUpKommoWorld(kommo);
     const { scopeId } = world;
-    const raw = rawConfig(o, tiktokshop, world, { id: shop.id, name: shopName }, statePath);
-    const config = validateConfig(raw, {}, { configPath });
-    saveConfig(configPath, config);
+    // The TikTok Shop app and its one shop; no Tokopedia app.
+    const config = writeTestbedConfig(configPath, statePath, o, world, {
+      tokopedia: { apps: [] },
+      tiktokshop: {
+        apps: [
+          {
+            name: TTS_TESTBED_APP,
+            appKey: tiktokshop.appKey,
+            appSecret: tiktokshop.appSecret,
+            serviceId: tiktokshop.serviceId,
+          },
+        ],
+      },
+      shops: [{ source: "tiktokshop", shopId: shop.id, app: TTS_TESTBED_APP, name: shopName }],
+      endpoints: { tiktokshopAuth: tiktokshop.url, tiktokshopApi: tiktokshop.url },
+    });
     return {
       tiktokshop,
       kommo,
@@ -98,50 +105,4 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     await tearDown([tiktokshop, kommo], dir, !o.dir);
     throw err;
   }
-}
-
-/** The config file of the world: the TikTok Shop app and its one shop, the Kommo account, the simulators' URLs. */
-function rawConfig(
-  o: TikTokShopTestbedOptions,
-  tiktokshop: TikTokShopSim,
-  world: KommoWorld,
-  shop: { id: string; name: string },
-  statePath: string,
-): Record<string, unknown> {
-  return {
-    version: 1,
-    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
-    statePath,
-    sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
-    tokopedia: { apps: [] },
-    tiktokshop: {
-      apps: [
-        {
-          name: TTS_TESTBED_APP,
-          appKey: tiktokshop.appKey,
-          appSecret: tiktokshop.appSecret,
-          serviceId: tiktokshop.serviceId,
-        },
-      ],
-    },
-    kommo: { accounts: [world.configAccount] },
-    shops: [
-      {
-        source: "tiktokshop",
-        shopId: shop.id,
-        app: TTS_TESTBED_APP,
-        kommoAccount: "acme",
-        name: shop.name,
-        ...o.shopSettings,
-      },
-    ],
-    attachments: o.attachments ?? "reject",
-    // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
-    media: { allowPrivateNetworks: true },
-    endpoints: {
-      tiktokshopAuth: tiktokshop.url,
-      tiktokshopApi: tiktokshop.url,
-      ...world.configEndpoints,
-    },
-  };
 }

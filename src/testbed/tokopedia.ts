@@ -7,12 +7,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { saveConfig, validateConfig } from "../config/index.js";
 import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/schema.js";
 import { type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
 import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "../sim/tokopedia/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { type TestbedBase, tearDown } from "./world-base.js";
+import { type TestbedBase, type TestbedConfigOptions, tearDown, writeTestbedConfig } from "./world-base.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
 
@@ -21,19 +20,14 @@ export interface TestbedShop {
   name: string;
 }
 
-export interface TestbedOptions {
+export interface TestbedOptions extends TestbedConfigOptions {
   shops?: number;
-  mode?: "webhook" | "poll" | "hybrid";
-  pollIntervalSeconds?: number;
-  attachments?: "reject" | "link";
   tokopedia?: TokopediaSimOptions;
   kommo?: KommoSimulatorOptions;
   /** Folder for config.json and state.db; a temp folder (removed by close) when absent. */
   dir?: string;
   /** The app's webhook secret (default TESTBED_WEBHOOK_SECRET); null: none, so webhooks arrive unsigned. */
   webhookSecret?: string | null;
-  /** Extra keys for every shop's config entry (e.g. `{ autoAccept: true }`). */
-  shopSettings?: Record<string, unknown>;
 }
 
 export interface Testbed extends TestbedBase {
@@ -58,12 +52,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
     const { scopeId } = world;
     const statePath = join(dir, "state.db");
     const configPath = join(dir, "config.json");
-    const raw = {
-      version: 1,
-      // The daemon listens on a free port; connectDaemon() tells the platforms where it is.
-      server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
-      statePath,
-      sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+    const config = writeTestbedConfig(configPath, statePath, o, world, {
       tokopedia: {
         apps: [
           {
@@ -80,25 +69,9 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
           },
         ],
       },
-      kommo: { accounts: [world.configAccount] },
-      shops: shops.map((s) => ({
-        shopId: s.shopId,
-        app: "main",
-        kommoAccount: "acme",
-        name: s.name,
-        ...o.shopSettings,
-      })),
-      attachments: o.attachments ?? "reject",
-      // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
-      media: { allowPrivateNetworks: true },
-      endpoints: {
-        tokopediaAuth: tokopedia.authUrl,
-        tokopediaApi: tokopedia.apiUrl,
-        ...world.configEndpoints,
-      },
-    };
-    const config = validateConfig(raw, {}, { configPath });
-    saveConfig(configPath, config);
+      shops: shops.map((s) => ({ shopId: s.shopId, app: "main", name: s.name })),
+      endpoints: { tokopediaAuth: tokopedia.authUrl, tokopediaApi: tokopedia.apiUrl },
+    });
     return {
       tokopedia,
       kommo,

@@ -1,7 +1,8 @@
 /** What every testbed (one marketplace simulator plus the Kommo simulator) shares. */
 import { rmSync } from "node:fs";
-import type { Config } from "../config/index.js";
+import { type Config, saveConfig, validateConfig } from "../config/index.js";
 import type { KommoSimulator } from "../sim/kommo/index.js";
+import type { KommoWorld } from "./kommo-world.js";
 
 export interface TestbedBase {
   kommo: KommoSimulator;
@@ -24,4 +25,52 @@ export async function tearDown(
 ): Promise<void> {
   await Promise.allSettled(sims.map((s) => s.close()));
   if (ownDir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The options of a testbed that shape its config file, the same for every marketplace. */
+export interface TestbedConfigOptions {
+  mode?: "webhook" | "poll" | "hybrid";
+  pollIntervalSeconds?: number;
+  attachments?: "reject" | "link";
+  /** Extra keys for every shop's config entry (e.g. `{ autoAccept: true }`). */
+  shopSettings?: Record<string, unknown>;
+}
+
+/** The marketplace's part of a testbed's config: its apps, its shops (without the Kommo account) and endpoints. */
+export interface MarketplaceConfig {
+  tokopedia: { apps: Record<string, unknown>[] };
+  tiktokshop?: { apps: Record<string, unknown>[] };
+  shops: Record<string, unknown>[];
+  endpoints: Record<string, string>;
+}
+
+/**
+ * Writes (and returns) the config file of a testbed: the daemon on a free loopback port, the marketplace's part,
+ * every shop on the world's Kommo account, and the simulators' URLs.
+ */
+export function writeTestbedConfig(
+  configPath: string,
+  statePath: string,
+  o: TestbedConfigOptions,
+  world: KommoWorld,
+  marketplace: MarketplaceConfig,
+): Config {
+  const raw = {
+    version: 1,
+    // The daemon listens on a free port; connectDaemon() tells the platforms where it is.
+    server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
+    statePath,
+    sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+    tokopedia: marketplace.tokopedia,
+    ...(marketplace.tiktokshop ? { tiktokshop: marketplace.tiktokshop } : {}),
+    kommo: { accounts: [world.configAccount] },
+    shops: marketplace.shops.map((shop) => ({ ...shop, kommoAccount: "acme", ...o.shopSettings })),
+    attachments: o.attachments ?? "reject",
+    // The simulators serve attachments from 127.0.0.1, which the default media policy refuses.
+    media: { allowPrivateNetworks: true },
+    endpoints: { ...marketplace.endpoints, ...world.configEndpoints },
+  };
+  const config = validateConfig(raw, {}, { configPath });
+  saveConfig(configPath, config);
+  return config;
 }

@@ -1,21 +1,19 @@
 /** Group commit for intake: webhooks of one event-loop turn share a transaction; each answer follows its commit. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { CommitGroup, type Transactional } from "../../src/bridge/commit-group.js";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
+import { useTempDir } from "../store/helpers.js";
 
-let dir: string;
+const tmp = useTempDir();
 let store: Store;
 let transactions: number;
 let tx: Transactional;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "tk-commit-"));
-  store = openStore(join(dir, "state.db"));
+  store = tmp.open();
   store.db.exec("CREATE TABLE t (v TEXT UNIQUE)");
   transactions = 0;
   const engineStore = new SqliteEngineStore(store, 3);
@@ -26,16 +24,12 @@ beforeEach(() => {
     },
   };
 });
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const insert = (v: string) => async () => store.db.prepare("INSERT INTO t (v) VALUES (?)").run(v).changes;
 
 /** What another process (a second connection) sees: only committed rows. */
 function committed(): string[] {
-  const other = new Database(join(dir, "state.db"), { readonly: true });
+  const other = new Database(join(tmp.dir(), "state.db"), { readonly: true });
   try {
     return (other.prepare("SELECT v FROM t ORDER BY v").all() as { v: string }[]).map((r) => r.v);
   } finally {
@@ -87,7 +81,7 @@ describe("CommitGroup when another process holds the write lock", () => {
   it("refuses the whole batch at once: one busy wait, not one more per webhook", async () => {
     // A real lock and a real SQLITE_BUSY, with a short busy timeout on the group's connection.
     store.db.pragma("busy_timeout = 20");
-    const locker = new Database(join(dir, "state.db"));
+    const locker = new Database(join(tmp.dir(), "state.db"));
     locker.exec("BEGIN IMMEDIATE");
     try {
       const group = new CommitGroup(tx);

@@ -1,26 +1,19 @@
 /** JobRunner over the real SQLite queue: order per conversation, fairness per shop, retries, dead jobs. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { JobRunner, type QueuedJob } from "../../src/bridge/job-runner.js";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
 import { TkError } from "../../src/errors/index.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
 import { waitFor } from "../helpers/wait.js";
+import { useTempDir } from "../store/helpers.js";
 
-let dir: string;
+const tmp = useTempDir();
 let store: Store;
 let engineStore: SqliteEngineStore;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "tk-runner-"));
-  store = openStore(join(dir, "state.db"));
+  store = tmp.open();
   engineStore = new SqliteEngineStore(store, 3);
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const fastRetry = ({ now }: { now: number }) => now + 5;

@@ -2,29 +2,23 @@
  * syncLeadSources against the Kommo simulator (real HTTP): an outage at start leaves the account on the fallback
  * only until retryLeadSources succeeds; a refusal (403) is not retried; a shop without a pipeline sends no source.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { retryLeadSources, shopSourceId, syncLeadSources } from "../../src/bridge/lead-sources.js";
 import type { KommoAccountBinding, ShopBinding } from "../../src/bridge/topology.js";
 import { KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
-import { type KommoSimulator, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { useKommoSimulator } from "../helpers/kommo-simulator.js";
 import { waitFor } from "../helpers/wait.js";
 
-let sim: KommoSimulator;
+const kommoSim = useKommoSimulator();
 let n = 0;
-beforeAll(async () => {
-  sim = await startKommoSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
 
 /** An account binding with a REST client, and shops of it routed to a new pipeline (undefined: not routed). */
 function world(routedShops: boolean[]) {
-  const a = sim.addAccount();
-  const pipelineId = sim.routing.addPipeline(a.id).id;
+  const a = kommoSim.sim.addAccount();
+  const pipelineId = kommoSim.sim.routing.addPipeline(a.id).id;
   const rest = new KommoRestClient({
-    baseUrl: sim.url,
-    auth: { kind: "longLived", token: sim.longLivedToken(a.id) },
+    baseUrl: kommoSim.sim.url,
+    auth: { kind: "longLived", token: kommoSim.sim.longLivedToken(a.id) },
     tokenKey: `sync-${++n}`,
     limiter: new KommoRateLimiter(),
   });
@@ -51,7 +45,7 @@ function world(routedShops: boolean[]) {
 describe("lead sources sync", () => {
   it("falls back during an outage at start, and a retry brings the sources once Kommo answers", async () => {
     const { a, kommo, shops, pipelineId } = world([true, false]);
-    sim.failNext(1, { host: "rest", pathEndsWith: "/api/v4/sources", status: 503 });
+    kommoSim.sim.failNext(1, { host: "rest", pathEndsWith: "/api/v4/sources", status: 503 });
     await syncLeadSources(shops);
     expect(kommo.leadSources).toMatchObject({ mode: "moved", retryable: true });
     expect(shopSourceId(shops[0]!)).toBeUndefined();
@@ -62,16 +56,16 @@ describe("lead sources sync", () => {
     } finally {
       halt.abort();
     }
-    expect(sim.routing.sources(a.id).map((s) => s.pipelineId)).toEqual([pipelineId]);
+    expect(kommoSim.sim.routing.sources(a.id).map((s) => s.pipelineId)).toEqual([pipelineId]);
     expect(shopSourceId(shops[0]!)).toBe(`tk:tokopedia:${shops[0]!.shopId}`);
     expect(shopSourceId(shops[1]!)).toBeUndefined();
   });
 
   it("does not retry a refusal", async () => {
     const refused = world([true]);
-    sim.routing.setRights(refused.a.id, { leadSources: false });
+    kommoSim.sim.routing.setRights(refused.a.id, { leadSources: false });
     const outage = world([true]);
-    sim.failNext(1, { host: "rest", pathEndsWith: "/api/v4/sources", status: 503 });
+    kommoSim.sim.failNext(1, { host: "rest", pathEndsWith: "/api/v4/sources", status: 503 });
     await syncLeadSources([...outage.shops, ...refused.shops]);
     expect(refused.kommo.leadSources).toMatchObject({ mode: "moved", code: "TK_ERR_KOMMO_SOURCES_REFUSED" });
     expect(refused.kommo.leadSources).not.toHaveProperty("retryable");
@@ -83,7 +77,7 @@ describe("lead sources sync", () => {
     } finally {
       halt.abort();
     }
-    const asked = sim
+    const asked = kommoSim.sim
       .requestLog()
       .filter((r) => r.accountId === refused.a.id && r.path === "/api/v4/sources");
     expect(asked).toHaveLength(1);

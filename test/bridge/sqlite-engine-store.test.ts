@@ -3,33 +3,28 @@
  * A call made while another caller's transaction is open must not become part of it (it would be rolled back, or
  * committed, with work it has nothing to do with), and a body that rejects leaves nothing written.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
 import type { SourceRoomRef } from "../../src/bridge/store-port.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
+import { gate } from "../helpers/gate.js";
+import { useTempDir } from "../store/helpers.js";
 
-let dir: string;
+const tmp = useTempDir();
 let store: Store;
 let engineStore: SqliteEngineStore;
 const ref: SourceRoomRef = { source: "tokopedia", shopId: "1", roomId: "r1" };
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "tk-sqlite-port-"));
-  store = openStore(join(dir, "state.db"));
+  store = tmp.open();
   engineStore = new SqliteEngineStore(store, 3);
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** What another process sees: committed rows only. */
 function committedCount(table: string): number {
-  const other = new Database(join(dir, "state.db"), { readonly: true });
+  const other = new Database(join(tmp.dir(), "state.db"), { readonly: true });
   try {
     return (other.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   } finally {
@@ -39,15 +34,6 @@ function committedCount(table: string): number {
 
 function job(orderingKey: string) {
   return { kind: "sync_room" as const, orderingKey, shopKey: "tokopedia:1", payload: ref };
-}
-
-/** A promise and the function that settles it: the body waits on it like on a slow database. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open: () => void = () => {};
-  const wait = new Promise<void>((r) => {
-    open = r;
-  });
-  return { wait, open };
 }
 
 describe("SqliteEngineStore transactions", () => {

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Coordinator, ReplicaIdentity } from "../../src/cluster/port.js";
+import { gate } from "../helpers/gate.js";
+import { maxInAnyWindow } from "../helpers/virtual-clock.js";
 
 export type CoordinatorPair = () => Promise<{ a: Coordinator; b: Coordinator }>;
 
@@ -13,17 +15,6 @@ const unique = (what: string) => `${what}-${process.pid}-${++n}`;
 
 function replica(id: string, startedAt = 0): ReplicaIdentity {
   return { id, host: "host-1", pid: 4242, startedAt };
-}
-
-/** True when no `windowMs` span (a half-open interval) holds more than `limit` of the times. */
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((x, y) => x - y);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 export function coordinatorContract(name: string, pair: CoordinatorPair): void {
@@ -136,14 +127,8 @@ export function coordinatorContract(name: string, pair: CoordinatorPair): void {
       const { a, b } = await pair();
       const key = unique("kommo:token");
       const events: string[] = [];
-      let release!: () => void;
-      const held = new Promise<void>((r) => {
-        release = r;
-      });
-      let entered!: () => void;
-      const inside = new Promise<void>((r) => {
-        entered = r;
-      });
+      const { wait: held, open: release } = gate();
+      const { wait: inside, open: entered } = gate();
       const first = a.withRefreshLock(key, async () => {
         events.push("a in");
         entered();

@@ -1,31 +1,24 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
-import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { gate } from "../helpers/gate.js";
+import { usePostgresPools } from "../helpers/postgres.js";
 import { coordinatorContract } from "./coordinator-contract.js";
 
-let server: TestPostgres;
+// Its own server: a test ends every session that holds an advisory lock, on the whole server.
+const db = usePostgresPools({ own: true });
 let url: string;
-const pools: pg.Pool[] = [];
 
 /** One replica: its own pool on the shared database. */
 function replica(): PostgresCoordinator {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const pool = db.pool(url, 4);
   // The pool's owner hears idle connections dropping (the daemon logs them); here one is killed on purpose.
   pool.on("error", () => {});
-  pools.push(pool);
   return new PostgresCoordinator({ pool, refreshLockTimeoutMs: 5_000 });
 }
 
 beforeAll(async () => {
-  // Its own server: a test ends every session that holds an advisory lock, on the whole server.
-  server = await startPostgres();
-  url = await server.createDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
+  url = await db.server().createDatabase();
 });
 
 describe("PostgreSQL coordinator schema", () => {
@@ -33,7 +26,7 @@ describe("PostgreSQL coordinator schema", () => {
     const [a, b, c] = [replica(), replica(), replica()];
     await Promise.all([a.ensureSchema(), b.ensureSchema(), c.ensureSchema()]);
     await a.ensureSchema();
-    const { rows } = await pools[0]!.query(
+    const { rows } = await db.pools[0]!.query(
       "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'cluster_%' ORDER BY 1",
     );
     expect(rows.map((r) => r.table_name)).toEqual([
@@ -48,17 +41,10 @@ describe("PostgreSQL refresh locks", () => {
   it("a refresh that waits longer than the lock timeout fails with TK_ERR_CLUSTER_LOCK_TIMEOUT and runs nothing", async () => {
     const holder = replica();
     await holder.ensureSchema();
-    const lockPool = new pg.Pool({ connectionString: url, max: 1 });
-    pools.push(lockPool);
+    const lockPool = db.pool(url, 1);
     const waiter = new PostgresCoordinator({ pool: lockPool, lockPool, refreshLockTimeoutMs: 200 });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => {
-      entered = r;
-    });
+    const { wait: held, open: release } = gate();
+    const { wait: inside, open: entered } = gate();
     const first = holder.withRefreshLock("refresh:kommo:slow", async () => {
       entered();
       await held;

@@ -3,12 +3,11 @@
  * stops, without giving its leases up) the other sweeps its shops once their leases expire. The pollers and the
  * leases run on one manual clock; the leases are real rows.
  */
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { type ReplicaHooks, replicaHooks } from "../../src/cluster/replica-hooks.js";
 import { ManualTimers } from "../helpers/manual-timers.js";
-import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { usePostgresPools } from "../helpers/postgres.js";
 import { cleanupWorlds, pollerWorld, SHOP_IDS } from "./poller-world.js";
 
 interface Replica {
@@ -16,27 +15,16 @@ interface Replica {
   world: ReturnType<typeof pollerWorld>;
 }
 
-let server: TestPostgres;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  server = await sharedPostgres();
-}, 60_000);
+const db = usePostgresPools();
 
 afterEach(cleanupWorlds);
 
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
-
 describe("poll sweeps of two replicas on one database", () => {
   it("one replica per shop; a dead replica's shops are swept by the other after its leases expire", async () => {
-    const url = await server.createDatabase();
+    const url = await db.server().createDatabase();
     const timers = new ManualTimers();
     const [a, b] = [0, 1].map((i) => {
-      const pool = new pg.Pool({ connectionString: url, max: 2 });
-      pools.push(pool);
+      const pool = db.pool(url, 2);
       const hooks = replicaHooks({
         coordinator: new PostgresCoordinator({ pool }),
         shopKeys: () => SHOP_IDS.map((id) => `tokopedia:${id}`),
@@ -45,7 +33,7 @@ describe("poll sweeps of two replicas on one database", () => {
       });
       return { hooks, world: pollerWorld((shop) => hooks.sweepsShop(shop), timers) };
     }) as [Replica, Replica];
-    await new PostgresCoordinator({ pool: pools[0] as pg.Pool }).ensureSchema();
+    await new PostgresCoordinator({ pool: db.pools[0]! }).ensureSchema();
     // Both start; the first round shares the shops out (A took all, sees B, gives its extra up; B takes it).
     await a.hooks.leases.tick();
     await b.hooks.leases.tick();

@@ -4,37 +4,24 @@
  * more than the budget through together. Time is virtual: the replicas sleep on one clock that the test moves to
  * the next wake-up once every caller is either done or asleep.
  */
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { budgetGate, kommoBudgetKey, tokopediaBudgetKey } from "../../src/cluster/budget-gate.js";
-import { PostgresCoordinator } from "../../src/cluster/postgres.js";
+import type { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { KommoRateLimiter } from "../../src/kommo/limiter.js";
 import { RateGate } from "../../src/sources/tokopedia/rate-limit.js";
-import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { usePostgresPools } from "../helpers/postgres.js";
 import { maxInAnyWindow, VirtualClock } from "../helpers/virtual-clock.js";
+import { coordinatorPair } from "./postgres-pair.js";
 
-let server: TestPostgres;
+const db = usePostgresPools();
 let url: string;
-const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
-  server = await sharedPostgres();
-  url = await server.createDatabase();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
+  url = await db.server().createDatabase();
 });
 
-async function replicas(): Promise<[PostgresCoordinator, PostgresCoordinator]> {
-  const pair = [0, 1].map(() => {
-    const pool = new pg.Pool({ connectionString: url, max: 3 });
-    pools.push(pool);
-    return new PostgresCoordinator({ pool });
-  }) as [PostgresCoordinator, PostgresCoordinator];
-  await pair[0].ensureSchema();
-  return pair;
+function replicas(): Promise<[PostgresCoordinator, PostgresCoordinator]> {
+  return coordinatorPair(db, url, 3);
 }
 
 describe("cluster-wide rate budgets in the clients", () => {

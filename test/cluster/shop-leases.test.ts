@@ -3,40 +3,20 @@
  * is held by exactly one replica, about evenly; a dead replica's shops move to the others once its leases expire;
  * a clean stop hands them over at once. The ticks are called directly on an injected clock.
  */
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clusterView } from "../../src/cluster/cluster-view.js";
 import { MemoryCoordinator } from "../../src/cluster/memory.js";
 import type { Coordinator } from "../../src/cluster/port.js";
-import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { ShopLeases } from "../../src/cluster/shop-leases.js";
-import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { usePostgresPools } from "../helpers/postgres.js";
+import { coordinatorPair } from "./postgres-pair.js";
 
-let server: TestPostgres;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  server = await sharedPostgres();
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
+const db = usePostgresPools();
 
 /** Two replicas' coordinators on a fresh coordination space. */
 type Pair = () => Promise<[Coordinator, Coordinator]>;
 
-const postgresPair: Pair = async () => {
-  const url = await server.createDatabase();
-  const pair = [0, 1].map(() => {
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
-    pools.push(pool);
-    return new PostgresCoordinator({ pool });
-  }) as [PostgresCoordinator, PostgresCoordinator];
-  await pair[0].ensureSchema();
-  return pair;
-};
+const postgresPair: Pair = async () => coordinatorPair(db, await db.server().createDatabase(), 2);
 
 const memoryPair: Pair = async () => {
   const c = new MemoryCoordinator();

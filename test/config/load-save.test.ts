@@ -9,18 +9,8 @@ import {
   saveConfig,
   validateConfig,
 } from "../../src/config/index.js";
-import { isTkError, type TkError } from "../../src/errors/index.js";
+import { tkErrorThrownBy } from "../helpers/tk-error.js";
 import { minimalRaw, SECRETS, type TempDir, tempDir, validRaw, withChanges } from "./fixtures.js";
-
-function thrown(fn: () => unknown): TkError {
-  try {
-    fn();
-  } catch (err) {
-    if (isTkError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a TkError");
-}
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -58,7 +48,7 @@ describe("loadConfig", () => {
   });
 
   it("a missing file is TK_ERR_CONFIG_NOT_FOUND (exit 2) with a fix", () => {
-    const err = thrown(() => loadConfig(join(tmp.dir, "nope.json"), {}));
+    const err = tkErrorThrownBy(() => loadConfig(join(tmp.dir, "nope.json"), {}));
     expect(err.code).toBe("TK_ERR_CONFIG_NOT_FOUND");
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain("nope.json");
@@ -66,14 +56,14 @@ describe("loadConfig", () => {
   });
 
   it("a directory is TK_ERR_CONFIG_UNREADABLE", () => {
-    const err = thrown(() => loadConfig(tmp.dir, {}));
+    const err = tkErrorThrownBy(() => loadConfig(tmp.dir, {}));
     expect(err.code).toBe("TK_ERR_CONFIG_UNREADABLE");
     expect(err.exitCode).toBe(2);
   });
 
   it("not JSON is TK_ERR_CONFIG_NOT_JSON with line and column, and the text is not echoed", () => {
     const path = tmp.file("config.json", `{\n  "version": 1,\n  "x": "${SECRETS.kommoToken}\n}`);
-    const err = thrown(() => loadConfig(path, {}));
+    const err = tkErrorThrownBy(() => loadConfig(path, {}));
     expect(err.code).toBe("TK_ERR_CONFIG_NOT_JSON");
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(/not valid JSON at line \d+, column \d+/);
@@ -81,14 +71,14 @@ describe("loadConfig", () => {
   });
 
   it("an empty file is TK_ERR_CONFIG_NOT_JSON", () => {
-    const err = thrown(() => loadConfig(tmp.file("config.json", "  \n"), {}));
+    const err = tkErrorThrownBy(() => loadConfig(tmp.file("config.json", "  \n"), {}));
     expect(err.code).toBe("TK_ERR_CONFIG_NOT_JSON");
     expect(err.message).toContain("is empty");
   });
 
   it("an invalid file names the file and the key path", () => {
     const path = tmp.file("config.json", withChanges(minimalRaw(), { "shops[0].kommoAccount": "acm" }));
-    const err = thrown(() => loadConfig(path, {}));
+    const err = tkErrorThrownBy(() => loadConfig(path, {}));
     expect(err.code).toBe("TK_ERR_CONFIG_INVALID");
     expect(err.message).toContain(path);
     expect(err.message).toContain('shops[0].kommoAccount: "acm" is not a Kommo account');
@@ -144,7 +134,7 @@ describe("env overrides for secrets", () => {
 
   it("a secret missing from both names the key path and the env var", () => {
     const { TOKOKOMMO_KOMMO_ACME_CHANNEL_SECRET: _, ...partial } = env;
-    const err = thrown(() => validateConfig(noSecrets(), partial));
+    const err = tkErrorThrownBy(() => validateConfig(noSecrets(), partial));
     expect(err.message).toContain("(1 problem)");
     expect(err.message).toContain("kommo.accounts[0].channel.secret: is missing");
     expect(err.message).toContain("TOKOKOMMO_KOMMO_ACME_CHANNEL_SECRET");
@@ -205,7 +195,7 @@ describe("saveConfig", () => {
     const path = join(tmp.dir, "config.json");
     mkdirSync(join(path, "occupied"), { recursive: true });
     const c = validateConfig(minimalRaw(), {}, { configPath: path });
-    const err = thrown(() => saveConfig(path, c));
+    const err = tkErrorThrownBy(() => saveConfig(path, c));
     expect(err.code).toBe("TK_ERR_CONFIG_WRITE");
     expect(err.exitCode).toBe(1);
     expect(readdirSync(tmp.dir)).toEqual(["config.json"]);
@@ -228,7 +218,7 @@ describe("saveConfig", () => {
     const before = readFileSync(path, "utf8");
     const c = loadConfig(path, {});
     const bad = { ...c, shops: [{ ...c.shops[0]!, kommoAccount: "nobody" }] };
-    const err = thrown(() => saveConfig(path, bad));
+    const err = tkErrorThrownBy(() => saveConfig(path, bad));
     expect(err.code).toBe("TK_ERR_CONFIG_INVALID");
     expect(err.message).toContain("shops[0].kommoAccount");
     expect(readFileSync(path, "utf8")).toBe(before);
@@ -246,7 +236,7 @@ describe("saveConfig", () => {
     const c = loadConfig(join(dir, "config.json"), {});
     const unblock = blockWrites(dir);
     try {
-      const err = thrown(() => saveConfig(join(dir, "config.json"), c));
+      const err = tkErrorThrownBy(() => saveConfig(join(dir, "config.json"), c));
       expect(err.code).toBe("TK_ERR_CONFIG_WRITE");
       expect(readdirSync(dir)).toEqual(["config.json"]);
     } finally {

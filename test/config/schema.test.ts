@@ -6,20 +6,15 @@ import {
   kommoApiUrl,
   validateConfig,
 } from "../../src/config/index.js";
-import { isTkError, type TkError } from "../../src/errors/index.js";
+import type { TkError } from "../../src/errors/index.js";
+import { tkErrorThrownBy } from "../helpers/tk-error.js";
 import { minimalRaw, SECRETS, validRaw, withChanges } from "./fixtures.js";
 
 const NO_ENV = {};
 
 /** Validates and returns the thrown TkError (fails the test when validation passes). */
 function invalid(raw: unknown, env: Record<string, string> = NO_ENV): TkError {
-  try {
-    validateConfig(raw, env, { configPath: "/etc/tokokommo/config.json" });
-  } catch (err) {
-    if (isTkError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected the config to be invalid");
+  return tkErrorThrownBy(() => validateConfig(raw, env, { configPath: "/etc/tokokommo/config.json" }));
 }
 
 describe("config schema: valid files", () => {

@@ -5,29 +5,18 @@
  * daemon still running an older version of the config file.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readRuntime } from "../../src/daemon/runtime-file.js";
 import { runDoctor } from "../../src/doctor/index.js";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import {
-  type DaemonProcess,
-  freePort,
-  killDaemonAndCloseBed,
-  spawnDaemon,
-} from "../helpers/daemon-process.js";
+import { useDaemonBed } from "../helpers/daemon-bed.js";
+import type { DaemonProcess } from "../helpers/daemon-process.js";
 import { waitFor } from "../helpers/wait.js";
 
-let bed: Testbed;
+const daemons = useDaemonBed();
 let daemon: DaemonProcess | undefined;
 
-beforeAll(async () => {
-  bed = await startTestbed({ mode: "webhook" });
-});
-
-afterAll(() => killDaemonAndCloseBed(daemon, bed));
-
 const daemonCheck = async () =>
-  (await runDoctor({ configPath: bed.configPath, env: {}, timeoutMs: 10_000 })).checks.find(
+  (await runDoctor({ configPath: daemons.bed.configPath, env: {}, timeoutMs: 10_000 })).checks.find(
     (c) => c.id === "daemon.healthz",
   )!;
 
@@ -39,7 +28,7 @@ describe("doctor's daemon check", () => {
   });
 
   it("passes for a daemon started with --port (the config says port 0), naming its pid", async () => {
-    daemon = await spawnDaemon(bed.configPath, await freePort(), ["--no-watch"]);
+    daemon = await daemons.spawn(["--no-watch"]);
     const check = await daemonCheck();
     expect(check.status).toBe("pass");
     expect(check.message).toContain(daemon.url);
@@ -47,16 +36,16 @@ describe("doctor's daemon check", () => {
   });
 
   it("warns while the daemon runs an older version of the config file, until it reloads", async () => {
-    const raw = JSON.parse(readFileSync(bed.configPath, "utf8"));
+    const raw = JSON.parse(readFileSync(daemons.bed.configPath, "utf8"));
     raw.shops[0].name = "renamed shop";
-    writeFileSync(`${bed.configPath}.tmp`, JSON.stringify(raw));
-    renameSync(`${bed.configPath}.tmp`, bed.configPath);
+    writeFileSync(`${daemons.bed.configPath}.tmp`, JSON.stringify(raw));
+    renameSync(`${daemons.bed.configPath}.tmp`, daemons.bed.configPath);
     const stale = await daemonCheck();
     expect(stale.status).toBe("warn");
     expect(stale.message).toContain("older version of");
     expect(stale.fix).toContain("systemctl reload tokokommo");
     daemon!.child.kill("SIGHUP");
-    await waitFor("the reload", () => readRuntime(bed.statePath)?.generation === 2);
+    await waitFor("the reload", () => readRuntime(daemons.bed.statePath)?.generation === 2);
     expect((await daemonCheck()).status).toBe("pass");
   });
 });

@@ -7,18 +7,7 @@ import { createServer } from "node:net";
 import { request } from "undici";
 import { BIN } from "./cli.js";
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./free-port.js";
 
 /** Whether 127.0.0.1:`port` can be listened on right now. */
 function canListen(port: number): Promise<boolean> {

@@ -34,6 +34,9 @@ export function fuzzParameters(ciDefault = FUZZ_DEFAULT_RUNS): { numRuns: number
 /** A single call must return within this (ms); far above the real cost, low enough to catch a blow-up. */
 export const CALL_BUDGET_MS = 500;
 
+/** The codes a webhook parser may throw on bad input: only "malformed". */
+export const WEBHOOK_MALFORMED = ["TK_ERR_WEBHOOK_MALFORMED"];
+
 /** True when `s` holds a UTF-16 surrogate that is not half of a pair. */
 export function hasLoneSurrogate(s: string): boolean {
   return /\p{Cs}/u.test(s);

@@ -4,21 +4,28 @@
  * client's limiter, so that together they keep to Kommo's 7 requests per second.
  */
 import { afterAll, beforeAll } from "vitest";
-import { KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
-import { type KommoSimulator, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { type KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
+import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { connectChannel } from "./kommo-simulator.js";
 
 export interface KommoRestWorld {
   sim: KommoSimulator;
+  account: SimAccount;
   rest: KommoRestClient;
   /** A raw REST request with the account's token, paced like the client's. */
   raw(method: string, path: string, body?: unknown): Promise<Response>;
+  /** A new chat from a buyer named `name` through the channel; returns Kommo's chat id. */
+  sendChat(name: string): Promise<string>;
   /** A new chat from a buyer named `name`; returns the incoming lead Kommo made for it. */
   newLead(name: string): Promise<number>;
 }
 
-/** Starts the world before the file's tests and closes it after; its fields are set once beforeAll ran. */
-export function useKommoRestWorld(tokenKey: string): KommoRestWorld {
-  const limiter = new KommoRateLimiter();
+/**
+ * Starts the world before the file's tests and closes it after; its fields are set once beforeAll ran. `limit`:
+ * requests per second of the shared limiter (Kommo's 7 by default).
+ */
+export function useKommoRestWorld(tokenKey: string, options: { limit?: number } = {}): KommoRestWorld {
+  const limiter = new KommoRateLimiter(options.limit !== undefined ? { limit: options.limit } : {});
   let chats: KommoChatsClient;
   let scopeId: string;
   let token: string;
@@ -31,7 +38,7 @@ export function useKommoRestWorld(tokenKey: string): KommoRestWorld {
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     },
-    async newLead(name: string) {
+    async sendChat(name: string) {
       const now = Date.now();
       const sent = await chats.sendMessage(scopeId, {
         timestamp: Math.floor(now / 1000),
@@ -42,7 +49,10 @@ export function useKommoRestWorld(tokenKey: string): KommoRestWorld {
         sender: { id: `tts:user:${name}`, name },
         message: { type: "text", text: "halo" },
       });
-      const leadId = await world.rest.leadOfChat(sent.amojoChatId!);
+      return sent.amojoChatId!;
+    },
+    async newLead(name: string) {
+      const leadId = await world.rest.leadOfChat(await world.sendChat(name));
       if (leadId === undefined) throw new Error("no lead");
       return leadId;
     },
@@ -50,13 +60,8 @@ export function useKommoRestWorld(tokenKey: string): KommoRestWorld {
   beforeAll(async () => {
     world.sim = await startKommoSimulator();
     const account = world.sim.addAccount({ name: "Acme", subdomain: "acme" });
-    const channel = world.sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-    chats = new KommoChatsClient({
-      baseUrl: world.sim.url,
-      channelId: channel.id,
-      channelSecret: channel.secret,
-    });
-    scopeId = (await chats.connect(account.amojoId)).scopeId;
+    world.account = account;
+    ({ chats, scopeId } = await connectChannel(world.sim, account));
     token = world.sim.longLivedToken(account.id);
     world.rest = new KommoRestClient({
       baseUrl: world.sim.url,

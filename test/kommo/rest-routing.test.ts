@@ -3,25 +3,18 @@
  * `refused` for a non-admin token), sources filtered, created in calls of at most 50 and patched, and a 403 on
  * the Sources API as TK_ERR_KOMMO_SOURCES_REFUSED.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
-import { type KommoSimulator, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { useKommoSimulator } from "../helpers/kommo-simulator.js";
 
-let sim: KommoSimulator;
+const kommo = useKommoSimulator();
 let n = 0;
 
-beforeAll(async () => {
-  sim = await startKommoSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-
 function account() {
-  const a = sim.addAccount();
+  const a = kommo.sim.addAccount();
   const rest = new KommoRestClient({
-    baseUrl: sim.url,
-    auth: { kind: "longLived", token: sim.longLivedToken(a.id) },
+    baseUrl: kommo.sim.url,
+    auth: { kind: "longLived", token: kommo.sim.longLivedToken(a.id) },
     tokenKey: `routing-${++n}`,
     limiter: new KommoRateLimiter(),
   });
@@ -31,8 +24,8 @@ function account() {
 describe("REST client: pipelines, users, sources", () => {
   it("lists pipelines with their incoming and first stages, and users", async () => {
     const { a, rest } = account();
-    const p = sim.routing.addPipeline(a.id, { name: "Shop B" });
-    const u = sim.routing.addUser(a.id, { name: "Rina", active: false });
+    const p = kommo.sim.routing.addPipeline(a.id, { name: "Shop B" });
+    const u = kommo.sim.routing.addUser(a.id, { name: "Rina", active: false });
     const pipelines = await rest.pipelines();
     expect(pipelines.map((x) => [x.name, x.isMain])).toEqual([
       ["Funil de vendas", true],
@@ -46,34 +39,34 @@ describe("REST client: pipelines, users, sources", () => {
       [a.currentUserId, true],
       [u.id, false],
     ]);
-    sim.routing.setRights(a.id, { admin: false });
+    kommo.sim.routing.setRights(a.id, { admin: false });
     const refused = await rest.users();
     expect("refused" in refused && refused.refused.code).toBe("TK_ERR_KOMMO_BLOCKED");
   });
 
   it("creates 60 sources in two calls, finds them by external_id in one, patches a pipeline", async () => {
     const { a, rest } = account();
-    const main = sim.routing.pipelines(a.id)[0]?.id ?? 0;
-    const other = sim.routing.addPipeline(a.id).id;
+    const main = kommo.sim.routing.pipelines(a.id)[0]?.id ?? 0;
+    const other = kommo.sim.routing.addPipeline(a.id).id;
     const items = Array.from({ length: 60 }, (_, i) => ({
       name: `S${i}`,
       externalId: `e${i}`,
       pipelineId: main,
     }));
-    const before = sim.requestLog().length;
+    const before = kommo.sim.requestLog().length;
     const made = await rest.createSources(items);
     expect(made.map((s) => s.externalId)).toEqual(items.map((s) => s.externalId));
-    expect(sim.requestLog().length - before).toBe(2);
+    expect(kommo.sim.requestLog().length - before).toBe(2);
     const found = await rest.sources(["e3", "e59", "missing"]);
     expect(found.map((s) => s.externalId).sort()).toEqual(["e3", "e59"]);
     expect(await rest.sources(["missing"])).toEqual([]);
     await rest.updateSources([{ id: found[0]?.id ?? 0, name: "S3", pipelineId: other }]);
-    expect(sim.routing.sources(a.id).filter((s) => s.pipelineId === other)).toHaveLength(1);
+    expect(kommo.sim.routing.sources(a.id).filter((s) => s.pipelineId === other)).toHaveLength(1);
   });
 
   it("turns a 403 of the Sources API into TK_ERR_KOMMO_SOURCES_REFUSED with a fix", async () => {
     const { a, rest } = account();
-    sim.routing.setRights(a.id, { leadSources: false });
+    kommo.sim.routing.setRights(a.id, { leadSources: false });
     for (const call of [
       () => rest.sources(["x"]),
       () => rest.createSources([{ name: "x", externalId: "x", pipelineId: 1 }]),

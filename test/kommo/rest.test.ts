@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
+import { type KommoChatsClient, KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
 import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
 import { settleOnFakeTime } from "../helpers/fake-time.js";
+import { connectChannel } from "../helpers/kommo-simulator.js";
 
 let sim: KommoSimulator;
 let account: SimAccount;
@@ -46,9 +47,7 @@ function client(token: string, limiter = new KommoRateLimiter()) {
 beforeAll(async () => {
   sim = await startKommoSimulator();
   account = sim.addAccount({ name: "Acme", subdomain: "acme" });
-  const channel = sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-  chats = new KommoChatsClient({ baseUrl: sim.url, channelId: channel.id, channelSecret: channel.secret });
-  scopeId = (await chats.connect(account.amojoId)).scopeId;
+  ({ chats, scopeId } = await connectChannel(sim, account));
   rest = client(sim.longLivedToken(account.id));
 });
 

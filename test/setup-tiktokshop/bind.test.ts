@@ -3,7 +3,6 @@ import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runShopsAddTikTokShop } from "../../src/cli/commands/shops-add-tiktokshop.js";
 import { loadConfig } from "../../src/config/index.js";
-import { isTkError } from "../../src/errors/index.js";
 import {
   authCodeFromPaste,
   bindTikTokShopSeller,
@@ -15,19 +14,8 @@ import {
   verifyTikTokShopCredentials,
 } from "../../src/setup/tiktokshop/index.js";
 import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop/index.js";
+import { tkErrorOf } from "../helpers/tk-error.js";
 import { makeSetup, type SetupFixture } from "./fixture.js";
-
-async function errorOf(
-  p: Promise<unknown> | (() => unknown),
-): Promise<{ code: string; fix?: string | undefined; exitCode: number; message: string }> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (err) {
-    if (isTkError(err)) return { code: err.code, fix: err.fix, exitCode: err.exitCode, message: err.message };
-    throw err;
-  }
-  throw new Error("expected a TkError");
-}
 
 describe("binding a Tokopedia & Shop seller", () => {
   let sim: TikTokShopSim;
@@ -38,18 +26,23 @@ describe("binding a Tokopedia & Shop seller", () => {
   afterAll(async () => {
     await sim.close();
   });
+
+  /** The seller `openId` bound to the fixture's config through app "tts", on Kommo account "acme" unless `more` says otherwise. */
+  const bindSeller = (openId: string, more: Partial<Parameters<typeof bindTikTokShopSeller>[0]> = {}) =>
+    bindTikTokShopSeller({
+      config: f.config,
+      appName: "tts",
+      authCode: sim.authorize(openId),
+      kommoAccount: "acme",
+      store: f.store,
+      ...more,
+    });
   afterEach(() => f?.cleanup());
 
   it("binds every authorized shop, stores the token with the shops, and gives the webhook URL", async () => {
     f = makeSetup(sim);
     const seller = sim.createSeller({ name: "Toko Dua", shops: [{ name: "Satu" }, { name: "Dua" }] });
-    const { config, result } = await bindTikTokShopSeller({
-      config: f.config,
-      appName: "tts",
-      authCode: sim.authorize(seller.openId),
-      kommoAccount: "acme",
-      store: f.store,
-    });
+    const { config, result } = await bindSeller(seller.openId);
     const added = config.shops.filter((s) => s.source === "tiktokshop");
     expect(added).toEqual(
       seller.shops.map((s) => ({
@@ -76,13 +69,7 @@ describe("binding a Tokopedia & Shop seller", () => {
     expect(f.config.shops).toHaveLength(1); // the input config is not mutated
 
     // Re-binding with a new code is idempotent: no duplicates, shops reported as already bound.
-    const again = await bindTikTokShopSeller({
-      config,
-      appName: "tts",
-      authCode: sim.authorize(seller.openId),
-      kommoAccount: "acme",
-      store: f.store,
-    });
+    const again = await bindSeller(seller.openId, { config });
     expect(again.config.shops).toHaveLength(3);
     expect(again.result.shops.map((s) => s.added)).toEqual([false, false]);
   });
@@ -90,13 +77,9 @@ describe("binding a Tokopedia & Shop seller", () => {
   it("binds only the named shops", async () => {
     f = makeSetup(sim);
     const seller = sim.createSeller({ shops: [{ name: "A" }, { name: "B" }] });
-    const { config } = await bindTikTokShopSeller({
-      config: f.config,
-      appName: "tts",
-      authCode: sim.authorize(seller.openId),
+    const { config } = await bindSeller(seller.openId, {
       kommoAccount: "beta",
       shopIds: [seller.shops[1]!.id],
-      store: f.store,
     });
     expect(
       config.shops.filter((s) => s.source === "tiktokshop").map((s) => [s.shopId, s.kommoAccount]),
@@ -106,16 +89,7 @@ describe("binding a Tokopedia & Shop seller", () => {
   it("an unknown named shop is refused, naming the authorized ones, and nothing is stored", async () => {
     f = makeSetup(sim);
     const seller = sim.createSeller({ shops: [{ name: "Only" }] });
-    const e = await errorOf(
-      bindTikTokShopSeller({
-        config: f.config,
-        appName: "tts",
-        authCode: sim.authorize(seller.openId),
-        kommoAccount: "acme",
-        shopIds: ["1234567"],
-        store: f.store,
-      }),
-    );
+    const e = await tkErrorOf(bindSeller(seller.openId, { shopIds: ["1234567"] }));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SHOP_UNKNOWN");
     expect(e.exitCode).toBe(2);
     expect(e.message).toContain(seller.shops[0]!.id);
@@ -127,15 +101,7 @@ describe("binding a Tokopedia & Shop seller", () => {
     f = makeSetup(sim);
     const seller = sim.createSeller();
     sim.setScopes(seller.openId, ["seller.authorization.info"]);
-    const e = await errorOf(
-      bindTikTokShopSeller({
-        config: f.config,
-        appName: "tts",
-        authCode: sim.authorize(seller.openId),
-        kommoAccount: "acme",
-        store: f.store,
-      }),
-    );
+    const e = await tkErrorOf(bindSeller(seller.openId));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SCOPE_MISSING");
     expect(e.fix).toMatch(/Partner Center/);
     expect(f.store.tokens.keys("tiktokshop:")).toEqual([]);
@@ -147,22 +113,14 @@ describe("binding a Tokopedia & Shop seller", () => {
     const code = sim.authorize(seller.openId);
     const base = { config: f.config, authCode: code, store: f.store };
     expect(
-      (await errorOf(bindTikTokShopSeller({ ...base, appName: "nope", kommoAccount: "acme" }))).code,
+      (await tkErrorOf(bindTikTokShopSeller({ ...base, appName: "nope", kommoAccount: "acme" }))).code,
     ).toBe("TK_ERR_TIKTOKSHOP_APP_UNKNOWN");
-    expect((await errorOf(bindTikTokShopSeller({ ...base, appName: "tts", kommoAccount: "zed" }))).code).toBe(
-      "TK_ERR_TIKTOKSHOP_KOMMO_ACCOUNT_UNKNOWN",
-    );
+    expect(
+      (await tkErrorOf(bindTikTokShopSeller({ ...base, appName: "tts", kommoAccount: "zed" }))).code,
+    ).toBe("TK_ERR_TIKTOKSHOP_KOMMO_ACCOUNT_UNKNOWN");
     // The code is still good: the refusals above made no call.
     const { config } = await bindTikTokShopSeller({ ...base, appName: "tts", kommoAccount: "acme" });
-    const e = await errorOf(
-      bindTikTokShopSeller({
-        config,
-        appName: "tts",
-        authCode: sim.authorize(seller.openId),
-        kommoAccount: "beta",
-        store: f.store,
-      }),
-    );
+    const e = await tkErrorOf(bindSeller(seller.openId, { config, kommoAccount: "beta" }));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SHOP_BOUND_ELSEWHERE");
   });
 
@@ -180,7 +138,7 @@ describe("binding a Tokopedia & Shop seller", () => {
     f = makeSetup(sim);
     writeFileSync(f.configPath, JSON.stringify({ ...JSON.parse(JSON.stringify(f.config)) }), { mode: 0o600 });
     const globals = { config: f.configPath };
-    const missing = await errorOf(runShopsAddTikTokShop({ app: "tts", kommoAccount: "acme" }, globals));
+    const missing = await tkErrorOf(runShopsAddTikTokShop({ app: "tts", kommoAccount: "acme" }, globals));
     expect(missing).toMatchObject({ code: "TK_ERR_USAGE", exitCode: 2 });
     expect(missing.message).toContain("--auth-code");
     const seller = sim.createSeller();
@@ -237,11 +195,13 @@ describe("consent link and the one-shot redirect listener", () => {
   it("rejects a refusal, a foreign state, and a timeout", async () => {
     const a = await listenForAuthCode({ timeoutMs: 5_000 });
     await (await request(`${a.url}?code=null&error=auth_denied`)).body.dump();
-    expect((await errorOf(a.code)).code).toBe("TK_ERR_TIKTOKSHOP_CONSENT_DENIED");
+    expect((await tkErrorOf(a.code)).code).toBe("TK_ERR_TIKTOKSHOP_CONSENT_DENIED");
     const b = await listenForAuthCode({ timeoutMs: 5_000, expectedState: "mine" });
     await (await request(`${b.url}?code=X&state=theirs`)).body.dump();
-    expect((await errorOf(b.code)).code).toBe("TK_ERR_TIKTOKSHOP_CONSENT_STATE_MISMATCH");
-    expect((await errorOf(catchAuthCode({ timeoutMs: 50 }))).code).toBe("TK_ERR_TIKTOKSHOP_CONSENT_TIMEOUT");
+    expect((await tkErrorOf(b.code)).code).toBe("TK_ERR_TIKTOKSHOP_CONSENT_STATE_MISMATCH");
+    expect((await tkErrorOf(catchAuthCode({ timeoutMs: 50 }))).code).toBe(
+      "TK_ERR_TIKTOKSHOP_CONSENT_TIMEOUT",
+    );
     expect(authCodeFromPaste("https://x.example/cb?code=ABC&state=s", "s")).toBe("ABC");
     expect(authCodeFromPaste("  ABC  ")).toBe("ABC");
   });

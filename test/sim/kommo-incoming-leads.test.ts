@@ -4,68 +4,35 @@
  * stage fails 400 NotSupportedChoice; the unsorted list, accept (stage of the lead's own pipeline only, 404 for an
  * unknown uid) and the leads list by id behave as documented.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KommoChatsClient, KommoRateLimiter } from "../../src/kommo/index.js";
-import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { describe, expect, it } from "vitest";
+import { useKommoRestWorld } from "../helpers/kommo-rest-world.js";
 
-let sim: KommoSimulator;
-let account: SimAccount;
-let chats: KommoChatsClient;
-let scopeId: string;
-let token: string;
 // Under Kommo's 7/s with a margin: a request granted early may reach the simulator late on a loaded machine.
-const limiter = new KommoRateLimiter({ limit: 5 });
+const world = useKommoRestWorld("incoming-leads", { limit: 5 });
 // biome-ignore lint/suspicious/noExplicitAny: the tests read Kommo's HAL bodies by path
 type Json = any;
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  await limiter.acquire();
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const res = await world.raw(method, path, body);
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-beforeAll(async () => {
-  sim = await startKommoSimulator();
-  account = sim.addAccount({ name: "Acme", subdomain: "acme" });
-  const channel = sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-  chats = new KommoChatsClient({ baseUrl: sim.url, channelId: channel.id, channelSecret: channel.secret });
-  scopeId = (await chats.connect(account.amojoId)).scopeId;
-  token = sim.longLivedToken(account.id);
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
 async function newLead(name: string): Promise<{ id: number; uid: string }> {
-  const now = Date.now();
-  const sent = await chats.sendMessage(scopeId, {
-    timestamp: Math.floor(now / 1000),
-    msec_timestamp: now,
-    msgid: `m-${name}`,
-    conversation_id: `tts:1:${name}`,
-    silent: false,
-    sender: { id: `tts:user:${name}`, name },
-    message: { type: "text", text: "halo" },
-  });
-  const lead = sim.leads().find((l) => l.chatAmojoId === sent.amojoChatId);
+  const chatId = await world.sendChat(name);
+  const lead = world.sim.leads().find((l) => l.chatAmojoId === chatId);
   if (!lead?.uid) throw new Error("no incoming lead");
   return { id: lead.id, uid: lead.uid };
 }
 
-const leadOf = (id: number) => sim.leads().find((l) => l.id === id);
+const leadOf = (id: number) => world.sim.leads().find((l) => l.id === id);
 
 describe("writes to an incoming lead", () => {
   it("a tags-only PATCH takes the lead out of incoming and is recorded", async () => {
     const { id } = await newLead("tags");
     expect((await call("PATCH", `/api/v4/leads/${id}`, { tags_to_add: [{ name: "x" }] })).status).toBe(200);
     expect(leadOf(id)).toMatchObject({ status: "open", leftIncomingBy: "patch", tags: ["x"] });
-    expect(sim.incomingLeadWrites().filter((w) => w.leadId === id)).toEqual([
+    expect(world.sim.incomingLeadWrites().filter((w) => w.leadId === id)).toEqual([
       expect.objectContaining({ method: "PATCH", fields: ["tags_to_add"] }),
     ]);
   });
@@ -73,21 +40,21 @@ describe("writes to an incoming lead", () => {
   it("the batch PATCH and responsible_user_id count too; a write to an accepted lead is not recorded", async () => {
     const a = await newLead("batch-a");
     const b = await newLead("batch-b");
-    sim.acceptLead(b.id);
+    world.sim.acceptLead(b.id);
     const res = await call("PATCH", "/api/v4/leads", [
       { id: a.id, responsible_user_id: 5 },
       { id: b.id, responsible_user_id: 6 },
     ]);
     expect(res.status).toBe(200);
     expect(res.json._embedded.leads.map((l: { id: number }) => l.id)).toEqual([a.id, b.id]);
-    expect(sim.incomingLeadWrites().filter((w) => w.leadId === a.id)).toHaveLength(1);
-    expect(sim.incomingLeadWrites().filter((w) => w.leadId === b.id)).toHaveLength(0);
+    expect(world.sim.incomingLeadWrites().filter((w) => w.leadId === a.id)).toHaveLength(1);
+    expect(world.sim.incomingLeadWrites().filter((w) => w.leadId === b.id)).toHaveLength(0);
     expect(leadOf(b.id)?.responsibleUserId).toBe(6);
   });
 
   it("re-sending the incoming stage is 400 NotSupportedChoice and changes nothing", async () => {
     const { id } = await newLead("stage");
-    const main = sim.mainPipeline(account.id);
+    const main = world.sim.mainPipeline(world.account.id);
     const res = await call("PATCH", `/api/v4/leads/${id}`, { status_id: main.incoming, price: 5 });
     expect(res.status).toBe(400);
     expect(res.json["validation-errors"][0].errors[0]).toMatchObject({
@@ -100,8 +67,8 @@ describe("writes to an incoming lead", () => {
 
   it("a PATCH to another pipeline's first stage moves an accepted lead there", async () => {
     const { id } = await newLead("move");
-    const shop = sim.addPipeline(account.id, "Shop A");
-    sim.acceptLead(id);
+    const shop = world.sim.addPipeline(world.account.id, "Shop A");
+    world.sim.acceptLead(id);
     expect(
       (await call("PATCH", `/api/v4/leads/${id}`, { pipeline_id: shop.id, status_id: shop.firstStage }))
         .status,
@@ -114,8 +81,8 @@ describe("writes to an incoming lead", () => {
 describe("unsorted: list and accept", () => {
   it("lists incoming leads by uid and pipeline; accepts into an ordinary stage of the lead's pipeline", async () => {
     const { id, uid } = await newLead("accept");
-    const main = sim.mainPipeline(account.id);
-    const other = sim.addPipeline(account.id, "Other");
+    const main = world.sim.mainPipeline(world.account.id);
+    const other = world.sim.addPipeline(world.account.id, "Other");
     const list = await call(
       "GET",
       `/api/v4/leads/unsorted?filter[uid][]=${uid}&filter[category][]=chats&limit=250`,
@@ -138,16 +105,18 @@ describe("unsorted: list and accept", () => {
     expect(leadOf(id)).toMatchObject({ status: "open", leftIncomingBy: "accept", responsibleUserId: 4242 });
     expect((await call("POST", `/api/v4/leads/unsorted/${uid}/accept`, {})).status).toBe(404);
     expect((await call("POST", "/api/v4/leads/unsorted/no-such-uid/accept", {})).status).toBe(404);
-    expect(sim.incomingLeadWrites().filter((w) => w.leadId === id)).toEqual([]);
+    expect(world.sim.incomingLeadWrites().filter((w) => w.leadId === id)).toEqual([]);
   });
 
   it("reads leads by id in one call; a declined lead is gone", async () => {
     const a = await newLead("list-a");
     const b = await newLead("list-b");
-    sim.declineLead(b.id);
+    world.sim.declineLead(b.id);
     const res = await call("GET", `/api/v4/leads?filter[id][]=${a.id}&filter[id][]=${b.id}&limit=250`);
     expect(res.json._embedded.leads.map((l: { id: number }) => l.id)).toEqual([a.id]);
-    expect(res.json._embedded.leads[0]).toMatchObject({ status_id: sim.mainPipeline(account.id).incoming });
+    expect(res.json._embedded.leads[0]).toMatchObject({
+      status_id: world.sim.mainPipeline(world.account.id).incoming,
+    });
     expect((await call("GET", `/api/v4/leads/${b.id}`)).status).toBe(404);
   });
 });

@@ -3,19 +3,13 @@
  * external_id), several pipelines per account, the users list (admin only), and the Chats API putting a chat's
  * incoming lead in its source's pipeline.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KommoChatsClient, KommoRateLimiter } from "../../src/kommo/index.js";
-import { type KommoSimulator, type SimAccount, startKommoSimulator } from "../../src/sim/kommo/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type KommoChatsClient, KommoRateLimiter } from "../../src/kommo/index.js";
+import type { SimAccount } from "../../src/sim/kommo/index.js";
+import { connectChannel, useKommoSimulator } from "../helpers/kommo-simulator.js";
 
-let sim: KommoSimulator;
+const kommo = useKommoSimulator();
 let n = 0;
-
-beforeAll(async () => {
-  sim = await startKommoSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
 
 interface PipelineJ {
   id: number;
@@ -49,12 +43,12 @@ function embedded<T>(r: Answer, name: string): T[] {
 
 /** A fresh account with a token, and a REST caller for it that keeps within the account's 7 requests/s. */
 function world() {
-  const account = sim.addAccount();
-  const token = sim.longLivedToken(account.id);
+  const account = kommo.sim.addAccount();
+  const token = kommo.sim.longLivedToken(account.id);
   const limiter = new KommoRateLimiter();
   const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
     await limiter.acquire();
-    const res = await fetch(`${sim.url}${path}`, {
+    const res = await fetch(`${kommo.sim.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -72,8 +66,8 @@ function world() {
 describe("pipelines and users", () => {
   it("lists the main pipeline and added ones, each with its incoming stage while it is on", async () => {
     const { account, call } = world();
-    const sales = sim.routing.addPipeline(account.id, { name: "Shop B" });
-    const off = sim.routing.addPipeline(account.id, { name: "Off", incomingOn: false, archived: true });
+    const sales = kommo.sim.routing.addPipeline(account.id, { name: "Shop B" });
+    const off = kommo.sim.routing.addPipeline(account.id, { name: "Off", incomingOn: false, archived: true });
     const r = await call("GET", "/api/v4/leads/pipelines");
     expect(r.status).toBe(200);
     const list = embedded<PipelineJ>(r, "pipelines");
@@ -88,19 +82,19 @@ describe("pipelines and users", () => {
     const one = await call("GET", `/api/v4/leads/pipelines/${sales.id}`);
     expect(one.json?.name).toBe("Shop B");
     expect((await call("GET", "/api/v4/leads/pipelines/1")).status).toBe(404);
-    expect(sim.routing.pipelines(account.id).map((p) => p.id)).toContain(off.id);
+    expect(kommo.sim.routing.pipelines(account.id).map((p) => p.id)).toContain(off.id);
   });
 
   it("lists users for an admin token and answers 403 to any other", async () => {
     const { account, call } = world();
-    const u = sim.routing.addUser(account.id, { name: "Rina", active: false });
+    const u = kommo.sim.routing.addUser(account.id, { name: "Rina", active: false });
     const r = await call("GET", "/api/v4/users?limit=250");
     expect(r.status).toBe(200);
     const users = embedded<UserJ>(r, "users");
     expect(users.map((x) => x.id)).toEqual([account.currentUserId, u.id]);
     expect(users[1]?.rights.is_active).toBe(false);
     expect((await call("GET", `/api/v4/users/${u.id}`)).json?.name).toBe("Rina");
-    sim.routing.setRights(account.id, { admin: false });
+    kommo.sim.routing.setRights(account.id, { admin: false });
     const refused = await call("GET", "/api/v4/users");
     expect(refused.status).toBe(403);
     expect(refused.type).toContain("application/problem+json");
@@ -111,7 +105,7 @@ describe("pipelines and users", () => {
 describe("Sources API", () => {
   it("creates, filters, patches and deletes sources", async () => {
     const { account, call } = world();
-    const p2 = sim.routing.addPipeline(account.id);
+    const p2 = kommo.sim.routing.addPipeline(account.id);
     expect((await call("GET", "/api/v4/sources")).status).toBe(204);
     const made = await call("POST", "/api/v4/sources", [
       { name: "Shop A", external_id: "tkp-a" },
@@ -119,7 +113,7 @@ describe("Sources API", () => {
     ]);
     expect(made.status).toBe(200);
     const [a, b] = embedded<SourceJ>(made, "sources");
-    expect(a?.pipeline_id).toBe(sim.routing.pipelines(account.id)[0]?.id);
+    expect(a?.pipeline_id).toBe(kommo.sim.routing.pipelines(account.id)[0]?.id);
     expect([b?.external_id, b?.pipeline_id, b?.request_id]).toEqual(["tkp-b", p2.id, "1"]);
     const filtered = await call(
       "GET",
@@ -129,12 +123,12 @@ describe("Sources API", () => {
     expect((await call("GET", "/api/v4/sources?filter[external_id]=nope")).status).toBe(204);
     const patched = await call("PATCH", "/api/v4/sources", [{ id: a?.id, pipeline_id: p2.id }]);
     expect(patched.status).toBe(200);
-    expect(sim.routing.sources(account.id).map((s) => s.pipelineId)).toEqual([p2.id, p2.id]);
+    expect(kommo.sim.routing.sources(account.id).map((s) => s.pipelineId)).toEqual([p2.id, p2.id]);
     expect((await call("PATCH", `/api/v4/sources/${a?.id}`, { external_id: "other" })).status).toBe(400);
     const unknown = await call("DELETE", "/api/v4/sources", [{ id: 1 }]);
     expect(JSON.stringify(unknown.json?.errors)).toContain("EntityNotFound");
     expect((await call("DELETE", `/api/v4/sources/${a?.id}`)).status).toBe(204);
-    expect(sim.routing.sources(account.id).map((s) => s.externalId)).toEqual(["tkp-b"]);
+    expect(kommo.sim.routing.sources(account.id).map((s) => s.externalId)).toEqual(["tkp-b"]);
   });
 
   it("refuses bad items as a whole: no name, long or repeated external_id, unknown pipeline, over 50", async () => {
@@ -157,13 +151,13 @@ describe("Sources API", () => {
     expect((await call("POST", "/api/v4/sources", [{ name: "x", external_id: "x".repeat(36) }])).status).toBe(
       200,
     );
-    expect(sim.routing.sources(account.id).map((s) => s.externalId)).toEqual(["taken", "x".repeat(36)]);
+    expect(kommo.sim.routing.sources(account.id).map((s) => s.externalId)).toEqual(["taken", "x".repeat(36)]);
   });
 
   it("answers 403 problem JSON to every call without admin rights or the lead_sources location", async () => {
     for (const rights of [{ leadSources: false }, { admin: false }]) {
       const { account, call } = world();
-      sim.routing.setRights(account.id, rights);
+      kommo.sim.routing.setRights(account.id, rights);
       for (const [method, path, body] of [
         ["GET", "/api/v4/sources"],
         ["POST", "/api/v4/sources", [{ name: "x", external_id: "y" }]],
@@ -174,7 +168,7 @@ describe("Sources API", () => {
         expect(r.status).toBe(403);
         expect(r.type).toContain("application/problem+json");
       }
-      expect(sim.routing.sources(account.id)).toEqual([]);
+      expect(kommo.sim.routing.sources(account.id)).toEqual([]);
     }
   });
 });
@@ -188,13 +182,11 @@ describe("Chats API routing by source", () => {
   beforeAll(async () => {
     const w = world();
     account = w.account;
-    pipelineB = sim.routing.addPipeline(account.id, { name: "Shop B" }).id;
+    pipelineB = kommo.sim.routing.addPipeline(account.id, { name: "Shop B" }).id;
     await w.call("POST", "/api/v4/sources", [
       { name: "Shop B", external_id: "shop-b", pipeline_id: pipelineB },
     ]);
-    const channel = sim.addChannel({ hookUrl: "http://127.0.0.1:9/:scope_id" });
-    chats = new KommoChatsClient({ baseUrl: sim.url, channelId: channel.id, channelSecret: channel.secret });
-    scopeId = (await chats.connect(account.amojoId)).scopeId;
+    ({ chats, scopeId } = await connectChannel(kommo.sim, account));
   });
 
   const buyerWrites = (conversation: string, source?: string) => {
@@ -211,8 +203,8 @@ describe("Chats API routing by source", () => {
     });
   };
   const leadOf = (conversation: string) => {
-    const chat = sim.chats(scopeId).find((c) => c.conversationId === conversation);
-    return sim.leads().find((l) => l.id === chat?.leadId);
+    const chat = kommo.sim.chats(scopeId).find((c) => c.conversationId === conversation);
+    return kommo.sim.leads().find((l) => l.id === chat?.leadId);
   };
 
   it("makes the incoming lead in the source's pipeline, else in the main one", async () => {

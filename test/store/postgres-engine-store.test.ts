@@ -1,21 +1,15 @@
-/** The engine store contract on PostgreSQL: a real server (one throwaway cluster for this file), a database per test. */
-import { afterAll, beforeAll, describe } from "vitest";
+/** The engine store contract on PostgreSQL: a real server (the test run's shared server), a database per test. */
+import { describe } from "vitest";
 import type { EngineStore } from "../../src/bridge/store-port.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
-import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { usePostgres } from "../helpers/postgres.js";
 import { runEngineStoreContract } from "./engine-store.contract.js";
 
 describe("PostgreSQL state backend", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await sharedPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = usePostgres();
 
   runEngineStoreContract("postgres", async () => {
-    const url = await server.createDatabase();
+    const url = await server().createDatabase();
     const opened: EngineStore[] = [];
     return {
       async open(opts) {

@@ -1,19 +1,13 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { queryOnce, sharedPostgres, startPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { describe, expect, inject, it } from "vitest";
+import { queryOnce, sharedPostgres, usePostgres } from "../helpers/postgres.js";
 
 describe("test PostgreSQL harness", () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = usePostgres({ own: true });
 
   it("starts a real server and hands out separate empty databases", async () => {
-    const a = await server.createDatabase();
-    const b = await server.createDatabase();
+    const a = await server().createDatabase();
+    const b = await server().createDatabase();
     expect(a).not.toBe(b);
     const client = new pg.Client({ connectionString: a });
     await client.connect();

@@ -3,11 +3,11 @@
  * their codes, and neither the database password nor a stored token in anything it prints.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/store.js";
 import { runCli } from "../helpers/cli.js";
 import { fillState, SECRETS } from "../helpers/filled-state.js";
-import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
+import { usePostgres } from "../helpers/postgres.js";
 import { useTempDir } from "./helpers.js";
 
 const PASSWORD = "pw-Sup3rSecret";
@@ -24,18 +24,12 @@ function expectNoSecrets(run: { stdout: string; stderr: string }): void {
 
 describe("tokokommo state copy", () => {
   const tmp = useTempDir();
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await sharedPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = usePostgres();
 
   it("copies to PostgreSQL and back with --json: per-table counts and the time taken, no secrets", async () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
-    const url = withPassword(await server.createDatabase());
+    const url = withPassword(await server().createDatabase());
     const there = runCli(["state", "copy", "--from", source, "--to", url, "--json"]);
     expectNoSecrets(there);
     expect(there.status).toBe(0);
@@ -60,7 +54,7 @@ describe("tokokommo state copy", () => {
   it("refuses a non-empty target with its code and fix, printing no secret", async () => {
     const source = join(tmp.dir(), "state.db");
     fillState(source);
-    const url = withPassword(await server.createDatabase());
+    const url = withPassword(await server().createDatabase());
     expect(runCli(["state", "copy", "--from", source, "--to", url]).status).toBe(0);
     const again = runCli(["state", "copy", "--from", source, "--to", url, "--json"]);
     expectNoSecrets(again);
@@ -84,7 +78,7 @@ describe("tokokommo state copy", () => {
   });
 
   it("refuses the same database as both ends without printing its password", async () => {
-    const url = withPassword(await server.createDatabase());
+    const url = withPassword(await server().createDatabase());
     const run = runCli(["state", "copy", "--from", url, "--to", url, "--json"]);
     expectNoSecrets(run);
     expect(run.status).toBe(2);

@@ -1,18 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { StoredToken } from "../../src/auth/token-store.js";
 import { openStore, SqliteTokenStore } from "../../src/store/index.js";
 import { catchTk, useTempDir } from "./helpers.js";
+import { TOKEN } from "./token-store.contract.js";
 
 const tmp = useTempDir();
-const token: StoredToken = {
-  accessToken: "acc-SECRET-1",
-  refreshToken: "ref-SECRET-1",
-  expiresAt: 1_700_000_000_000,
-  refreshExpiresAt: 1_800_000_000_000,
-  obtainedAt: 1_690_000_000_000,
-  meta: { seller: "dumiesshop", scopes: ["chat"] },
-};
+const token = TOKEN;
 
 describe("SqliteTokenStore", () => {
   it("round-trips, overwrites, deletes and survives a re-open", () => {

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { isTkError, type TkError } from "../../src/errors/index.js";
-import { TikTokShopSource } from "../../src/sources/tiktokshop/index.js";
+import { isTkError } from "../../src/errors/index.js";
 import type { RoomRef } from "../../src/sources/types.js";
-import { makeFixture, type TtsFixture } from "./harness.js";
-
-async function failure(p: Promise<unknown>): Promise<TkError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isTkError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a failure");
-}
+import { tkErrorOf } from "../helpers/tk-error.js";
+import { makeFixture, otherSource, type TtsFixture } from "./harness.js";
 
 describe("TikTok Shop typed errors, each produced by the simulator", () => {
   let f: TtsFixture;
@@ -33,7 +23,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
   it("missing Customer Service scope → SCOPE_MISSING (105005, HTTP 401), with a fix", async () => {
     f.sim.setScopes(f.openId, ["seller.authorization.info"]);
     try {
-      const e = await failure(f.source.readMessages(room));
+      const e = await tkErrorOf(f.source.readMessages(room));
       expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SCOPE_MISSING");
       expect(e.details).toMatchObject({ platformCode: 105005, httpStatus: 401, retryable: false });
       expect(e.fix).toMatch(/Customer Service/);
@@ -47,7 +37,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
   it("IP not in the allow list → IP_NOT_ALLOWED (36009033)", async () => {
     f.sim.setIpAllowList(["203.0.113.7"]);
     try {
-      const e = await failure(f.source.listRooms(f.shopId, 0));
+      const e = await tkErrorOf(f.source.listRooms(f.shopId, 0));
       expect(e.code).toBe("TK_ERR_TIKTOKSHOP_IP_NOT_ALLOWED");
       expect(e.details).toMatchObject({ platformCode: 36009033, retryable: false });
     } finally {
@@ -57,7 +47,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
 
   it("buyer outside the 30/60-day rule → CANNOT_MESSAGE_BUYER (45109001); an order in 60 days re-opens it", async () => {
     f.sim.ageConversation(room.roomId, 31);
-    const e = await failure(f.source.sendText(room, "Halo, masih minat?"));
+    const e = await tkErrorOf(f.source.sendText(room, "Halo, masih minat?"));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_CANNOT_MESSAGE_BUYER");
     expect(e.details).toMatchObject({ platformCode: 45109001, retryable: false });
     expect(f.sim.shopMessages(room.roomId)).toHaveLength(0);
@@ -70,7 +60,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
   it("sensitive words → SENSITIVE_WORDS (45101006), nothing sent", async () => {
     f.sim.setSensitiveWords(["whatsapp"]);
     try {
-      const e = await failure(f.source.sendText(room, "Chat saya di WhatsApp ya"));
+      const e = await tkErrorOf(f.source.sendText(room, "Chat saya di WhatsApp ya"));
       expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SENSITIVE_WORDS");
       expect(e.details?.platformCode).toBe(45101006);
       expect(f.sim.shopMessages(room.roomId)).toHaveLength(0);
@@ -81,7 +71,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
 
   it("rate limit → RATE_LIMITED (429), retryable with retryAfterMs from Retry-After", async () => {
     f.sim.failNext(1, { code: 36009002, retryAfterSec: 3 });
-    const e = await failure(f.source.listRooms(f.shopId, 0));
+    const e = await tkErrorOf(f.source.listRooms(f.shopId, 0));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_RATE_LIMITED");
     expect(e.details).toMatchObject({ httpStatus: 429, retryable: true, retryAfterMs: 3000 });
   });
@@ -108,7 +98,7 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
     f.sim.resetQuotas();
     try {
       await f.source.listRooms(f.shopId, 0);
-      const e = await failure(f.source.listRooms(f.shopId, 0));
+      const e = await tkErrorOf(f.source.listRooms(f.shopId, 0));
       expect(e.code).toBe("TK_ERR_TIKTOKSHOP_QUOTA_EXCEEDED");
       expect(e.details).toMatchObject({ platformCode: 45101004, retryable: true });
       expect(e.details?.retryAfterMs).toBeGreaterThan(0);
@@ -120,77 +110,54 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
 
   it("internal error, bare 5xx and a dropped connection → TRANSIENT (retryable)", async () => {
     f.sim.failNext(1, { code: 36009003 });
-    expect((await failure(f.source.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
+    expect((await tkErrorOf(f.source.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
     f.sim.failNext(1, { status: 502 });
-    const bare = await failure(f.source.listRooms(f.shopId, 0));
+    const bare = await tkErrorOf(f.source.listRooms(f.shopId, 0));
     expect(bare.code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
     expect(bare.details).toMatchObject({ httpStatus: 502, retryable: true });
     // Two drops: the read receipt (best-effort, swallowed) and then the send, whose outcome is unknown.
     f.sim.dropNext(2);
-    const dropped = await failure(f.source.sendText(room, "halo"));
+    const dropped = await tkErrorOf(f.source.sendText(room, "halo"));
     expect(dropped.code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
     expect(dropped.details).toMatchObject({ retryable: true, maybeApplied: true });
     expect(f.sim.shopMessages(room.roomId)).toHaveLength(0);
   });
 
   it("a timeout → TRANSIENT", async () => {
-    const slow = new TikTokShopSource({
-      appName: "tts",
-      appKey: f.sim.appKey,
-      appSecret: f.sim.appSecret,
-      authBaseUrl: f.sim.url,
-      apiBaseUrl: f.sim.url,
-      tokenStore: f.store,
-      shops: [{ shopId: f.shopId, openId: f.openId }],
-      timeoutMs: 100,
-    });
+    const slow = otherSource(f, { timeoutMs: 100 });
     f.sim.latency(400);
     try {
-      expect((await failure(slow.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
+      expect((await tkErrorOf(slow.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_TRANSIENT");
     } finally {
       f.sim.latency(0);
     }
   });
 
   it("wrong app secret → SIGNATURE_INVALID (106001)", async () => {
-    const wrong = new TikTokShopSource({
-      appName: "tts",
-      appKey: f.sim.appKey,
-      appSecret: "not-the-secret",
-      authBaseUrl: f.sim.url,
-      apiBaseUrl: f.sim.url,
-      tokenStore: f.store,
-      shops: [{ shopId: f.shopId, openId: f.openId }],
-    });
-    const e = await failure(wrong.listRooms(f.shopId, 0));
+    const wrong = otherSource(f, { appSecret: "not-the-secret" });
+    const e = await tkErrorOf(wrong.listRooms(f.shopId, 0));
     expect(e.code).toBe("TK_ERR_TIKTOKSHOP_SIGNATURE_INVALID");
     expect(e.message).not.toContain("not-the-secret");
   });
 
   it("a cipher of another seller's shop → SHOP_MISMATCH (101000); an unbound shop → SHOP_UNKNOWN", async () => {
     const other = f.sim.createSeller({ name: "Toko Lain" });
-    const mixed = new TikTokShopSource({
-      appName: "tts",
-      appKey: f.sim.appKey,
-      appSecret: f.sim.appSecret,
-      authBaseUrl: f.sim.url,
-      apiBaseUrl: f.sim.url,
-      tokenStore: f.store,
+    const mixed = otherSource(f, {
       shops: [{ shopId: other.shops[0]!.id, openId: f.openId, cipher: other.shops[0]!.cipher }],
     });
-    expect((await failure(mixed.listRooms(other.shops[0]!.id, 0))).code).toBe(
+    expect((await tkErrorOf(mixed.listRooms(other.shops[0]!.id, 0))).code).toBe(
       "TK_ERR_TIKTOKSHOP_SHOP_MISMATCH",
     );
-    expect((await failure(f.source.listRooms("123", 0))).code).toBe("TK_ERR_TIKTOKSHOP_SHOP_UNKNOWN");
+    expect((await tkErrorOf(f.source.listRooms("123", 0))).code).toBe("TK_ERR_TIKTOKSHOP_SHOP_UNKNOWN");
     expect((await f.source.describeShop("123")).active).toBe(false);
   });
 
   it("an unknown conversation → NOT_FOUND (45101003); a bad id never reaches the wire", async () => {
     expect(
-      (await failure(f.source.readMessages({ shopId: f.shopId, roomId: "7000000000000000001" }))).code,
+      (await tkErrorOf(f.source.readMessages({ shopId: f.shopId, roomId: "7000000000000000001" }))).code,
     ).toBe("TK_ERR_TIKTOKSHOP_NOT_FOUND");
     const before = f.sim.calls().length;
-    expect((await failure(f.source.readMessages({ shopId: f.shopId, roomId: "../shops" }))).code).toBe(
+    expect((await tkErrorOf(f.source.readMessages({ shopId: f.shopId, roomId: "../shops" }))).code).toBe(
       "TK_ERR_TIKTOKSHOP_NOT_FOUND",
     );
     expect(f.sim.calls().length).toBe(before);
@@ -198,12 +165,12 @@ describe("TikTok Shop typed errors, each produced by the simulator", () => {
 
   it("an empty reply → EMPTY_MESSAGE without any call", async () => {
     const before = f.sim.calls().length;
-    expect((await failure(f.source.sendText(room, "  \n "))).code).toBe("TK_ERR_TIKTOKSHOP_EMPTY_MESSAGE");
+    expect((await tkErrorOf(f.source.sendText(room, "  \n "))).code).toBe("TK_ERR_TIKTOKSHOP_EMPTY_MESSAGE");
     expect(f.sim.calls().length).toBe(before);
   });
 
   it("a non-JSON answer from a wrong host → BAD_RESPONSE", async () => {
     f.sim.failNext(1, { status: 404 });
-    expect((await failure(f.source.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_BAD_RESPONSE");
+    expect((await tkErrorOf(f.source.listRooms(f.shopId, 0))).code).toBe("TK_ERR_TIKTOKSHOP_BAD_RESPONSE");
   });
 });

@@ -29,10 +29,10 @@ import {
   jsonOrAnyText,
   someOf,
   toJsonText,
+  WEBHOOK_MALFORMED,
 } from "../helpers/fuzz.js";
 
 const runs = fuzzParameters();
-const MALFORMED = ["TK_ERR_WEBHOOK_MALFORMED"];
 const TYPES = [
   "TEXT",
   "IMAGE",
@@ -113,7 +113,10 @@ describe("TikTok Shop webhook and message readers (fuzz)", () => {
   it("the webhook parser throws nothing but TK_ERR_WEBHOOK_MALFORMED", () => {
     fc.assert(
       fc.property(jsonOrAnyText(webhook), (text) => {
-        const hints = callAllowingTkError(() => parseWebhookBody(Buffer.from(text, "utf8")), MALFORMED);
+        const hints = callAllowingTkError(
+          () => parseWebhookBody(Buffer.from(text, "utf8")),
+          WEBHOOK_MALFORMED,
+        );
         if (hints && !/\\u[dD][89a-fA-F]/.test(text)) expectNoNewLoneSurrogate([], hints);
       }),
       runs,
@@ -121,7 +124,7 @@ describe("TikTok Shop webhook and message readers (fuzz)", () => {
   });
 
   it("the webhook parser takes any bytes, invalid UTF-8 included", () => {
-    assertTakesAnyBytes(parseWebhookBody, MALFORMED);
+    assertTakesAnyBytes(parseWebhookBody, WEBHOOK_MALFORMED);
   });
 
   it("message and conversation readers never throw", () => {

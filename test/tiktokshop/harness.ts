@@ -45,3 +45,17 @@ export async function makeFixture(
     tokenKey: source.client.auth.tokenKey(seller.openId),
   };
 }
+
+/** A second source on the fixture's simulator and token store (its shop by default), with `options` changed. */
+export function otherSource(f: TtsFixture, options: Partial<TikTokShopSourceOptions>): TikTokShopSource {
+  return new TikTokShopSource({
+    appName: "tts",
+    appKey: f.sim.appKey,
+    appSecret: f.sim.appSecret,
+    authBaseUrl: f.sim.url,
+    apiBaseUrl: f.sim.url,
+    tokenStore: f.store,
+    shops: [{ shopId: f.shopId, openId: f.openId }],
+    ...options,
+  });
+}

@@ -39,11 +39,11 @@ import {
   jsonOrAnyText,
   someOf,
   toJsonText,
+  WEBHOOK_MALFORMED,
 } from "../helpers/fuzz.js";
 
 const runs = fuzzParameters();
 const BAD_RESPONSE = ["TK_ERR_TOKOPEDIA_BAD_RESPONSE"];
-const MALFORMED = ["TK_ERR_WEBHOOK_MALFORMED"];
 
 const attachment = someOf(["id", "type"], {
   type: fc.oneof(anyField, fc.constantFrom(0, 2, 3, 7, 21, "2", 99)),
@@ -206,7 +206,10 @@ describe("Tokopedia chat webhook (fuzz)", () => {
   it("throws nothing but TK_ERR_WEBHOOK_MALFORMED, and its fallback content renders", () => {
     fc.assert(
       fc.property(jsonOrAnyText(notification), (text) => {
-        const n = callAllowingTkError(() => parseChatNotification(Buffer.from(text, "utf8")), MALFORMED);
+        const n = callAllowingTkError(
+          () => parseChatNotification(Buffer.from(text, "utf8")),
+          WEBHOOK_MALFORMED,
+        );
         if (n) {
           const content = callAllowingTkError(() => renderNotification(n), []);
           // The body is decoded from UTF-8, which cannot carry a lone surrogate except as a JSON escape.
@@ -218,7 +221,7 @@ describe("Tokopedia chat webhook (fuzz)", () => {
   });
 
   it("takes any bytes, invalid UTF-8 included", () => {
-    assertTakesAnyBytes(parseChatNotification, MALFORMED);
+    assertTakesAnyBytes(parseChatNotification, WEBHOOK_MALFORMED);
   });
 });
 

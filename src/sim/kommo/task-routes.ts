@@ -7,21 +7,10 @@
  * Kommo's `validation-errors` problem JSON and changes nothing.
  */
 import { empty, hal, problem, type SimReply } from "./reply.js";
-import type { SimState } from "./state.js";
-import type { SimAccount, SimTask } from "./types.js";
+import type { RestCall } from "./rest-routes.js";
+import type { SimTask } from "./types.js";
 
 type Obj = Record<string, unknown>;
-
-export interface TaskCall {
-  state: SimState;
-  account: SimAccount;
-  method: string;
-  path: string;
-  q: URLSearchParams;
-  params: Record<string, string>;
-  body: Buffer;
-  origin: string;
-}
 
 const ENTITY_TYPES = new Set(["leads", "contacts", "companies", "customers"]);
 
@@ -65,7 +54,7 @@ function taskView(t: SimTask, origin: string): Obj {
 }
 
 /** Checks one task of a create call; the error reply, or the fields to store. */
-function checkNew(c: TaskCall, item: unknown, i: number): SimReply | Omit<SimTask, "id"> {
+function checkNew(c: RestCall, item: unknown, i: number): SimReply | Omit<SimTask, "id"> {
   const rid = String(i);
   if (!item || typeof item !== "object" || Array.isArray(item)) return invalid(rid, `${i}`, "Invalid task");
   const t = item as Obj;
@@ -105,7 +94,7 @@ function checkNew(c: TaskCall, item: unknown, i: number): SimReply | Omit<SimTas
   };
 }
 
-function createTasks(c: TaskCall): SimReply {
+function createTasks(c: RestCall): SimReply {
   const body = parse(c.body);
   if (!Array.isArray(body) || body.length === 0)
     return problem(400, "Bad Request", "Request data can not be empty");
@@ -130,7 +119,7 @@ function createTasks(c: TaskCall): SimReply {
 }
 
 /** Applies one edit (checked whole first); the error reply or undefined. */
-function editTask(c: TaskCall, item: unknown, rid: string, task: SimTask | undefined): SimReply | undefined {
+function editTask(c: RestCall, item: unknown, rid: string, task: SimTask | undefined): SimReply | undefined {
   if (!item || typeof item !== "object" || Array.isArray(item)) return invalid(rid, "", "Invalid task");
   const t = item as Obj;
   if (!task || task.accountId !== c.account.id) return invalid(rid, "id", "Task not found", "NotFound");
@@ -155,7 +144,7 @@ function applyEdit(task: SimTask, t: Obj): void {
   task.updatedAt = nowSec();
 }
 
-function patchTasks(c: TaskCall): SimReply {
+function patchTasks(c: RestCall): SimReply {
   const body = parse(c.body);
   const single = c.params.id !== undefined;
   const items: unknown[] = single ? [body] : Array.isArray(body) ? body : [];
@@ -187,7 +176,7 @@ function filterValues(q: URLSearchParams, name: string): string[] {
   return [...q.getAll(`filter[${name}]`), ...q.getAll(`filter[${name}][]`)];
 }
 
-function listTasks(c: TaskCall): SimReply {
+function listTasks(c: RestCall): SimReply {
   const ids = filterValues(c.q, "id").map(Number);
   const done = c.q.get("filter[is_completed]");
   const entityType = c.q.get("filter[entity_type]");
@@ -216,7 +205,7 @@ function listTasks(c: TaskCall): SimReply {
   });
 }
 
-function readTask(c: TaskCall): SimReply {
+function readTask(c: RestCall): SimReply {
   const t = c.state.tasks.get(Number(c.params.id));
   if (!t || t.accountId !== c.account.id) return problem(404, "Not Found", `Cannot GET ${c.origin}${c.path}`);
   return hal(taskView(t, c.origin));

@@ -4,17 +4,17 @@
  * read transaction (a consistent snapshot) through a read-only connection; the target is created private (0600)
  * when absent and written in one IMMEDIATE transaction.
  */
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { rmSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { isTkError } from "../../errors/index.js";
-import { acquireDaemonLock, type DaemonLock, daemonLockPath } from "../daemon-lock.js";
+import { acquireDaemonLock, type DaemonLock } from "../daemon-lock.js";
 import { stateMissing } from "../errors.js";
 import { applyMigrations } from "../migrate.js";
 import { MIGRATIONS } from "../migrations/index.js";
 import { assertNativeSqlite } from "../native.js";
 import { assertSqliteHeader, inspectStateFile } from "../preflight.js";
-import { STATE_DIR_MODE, STATE_FILE_MODE, stateErrorFor } from "../store.js";
+import { createPrivateFile, makeLockFile, stateErrorFor } from "../store.js";
 import { copyInUse, sourceEmpty } from "./errors.js";
 import { type CopySource, type CopyTarget, ident, NOT_COPIED, type TableShape } from "./side.js";
 
@@ -39,7 +39,7 @@ export class SqliteSide implements CopySource, CopyTarget {
     if (size !== undefined) assertSqliteHeader(file, size);
     const lock = takeLock(file);
     try {
-      if (role === "target" && size === undefined) createPrivate(file);
+      if (role === "target" && size === undefined) createPrivateFile(file);
       const db = new BetterSqlite3(file, { readonly: role === "source", fileMustExist: true });
       try {
         db.pragma("busy_timeout = 5000");
@@ -203,12 +203,7 @@ function sizeOf(file: string): number | undefined {
 
 /** The daemon lock (see daemon-lock.ts), or TK_ERR_STATE_COPY_IN_USE naming the daemon holding it. */
 function takeLock(file: string): DaemonLock {
-  try {
-    mkdirSync(dirname(file), { recursive: true, mode: STATE_DIR_MODE });
-    createPrivate(daemonLockPath(file));
-  } catch (err) {
-    throw stateErrorFor(file, err);
-  }
+  makeLockFile(file);
   try {
     return acquireDaemonLock(file, (p) => new BetterSqlite3(p));
   } catch (err) {
@@ -218,14 +213,5 @@ function takeLock(file: string): DaemonLock {
       throw copyInUse(file, who, err);
     }
     throw isTkError(err) ? err : stateErrorFor(file, err);
-  }
-}
-
-/** An empty file only the owner may read (SQLite takes an empty file as a new database). */
-function createPrivate(file: string): void {
-  try {
-    closeSync(openSync(file, "wx", STATE_FILE_MODE));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
 }

@@ -100,26 +100,29 @@ export class PgCallCounts implements CallCountsPort {
     return NONE;
   }
 
-  async markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): Promise<void> {
-    const [row] = await this.sql.query<CountColumns>(
-      `INSERT INTO cs_call_counts (source, shop_id, day_start, used, exhausted_until, updated_at)
-       VALUES ($1, $2, $3, 0, $4, $5)
-       ON CONFLICT (source, shop_id, day_start) DO UPDATE
-         SET exhausted_until = excluded.exhausted_until, updated_at = excluded.updated_at
-       RETURNING ${RETURNED}`,
-      [shop.source, shop.shopId, dayStart, until, now],
-    );
-    this.saw(shop, dayStart, row!);
+  markExhausted(shop: ShopRef, dayStart: number, until: number, now: number): Promise<void> {
+    return this.setColumn("exhausted_until", shop, dayStart, until, now);
   }
 
-  async recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): Promise<void> {
+  recordSweepPages(shop: ShopRef, dayStart: number, pages: number, now: number): Promise<void> {
+    return this.setColumn("sweep_pages", shop, dayStart, pages, now);
+  }
+
+  /** Sets one column of the shop's row of the day (made with nothing used when missing) and notes the row. */
+  private async setColumn(
+    column: "exhausted_until" | "sweep_pages",
+    shop: ShopRef,
+    dayStart: number,
+    value: number,
+    now: number,
+  ): Promise<void> {
     const [row] = await this.sql.query<CountColumns>(
-      `INSERT INTO cs_call_counts (source, shop_id, day_start, used, sweep_pages, updated_at)
+      `INSERT INTO cs_call_counts (source, shop_id, day_start, used, ${column}, updated_at)
        VALUES ($1, $2, $3, 0, $4, $5)
        ON CONFLICT (source, shop_id, day_start) DO UPDATE
-         SET sweep_pages = excluded.sweep_pages, updated_at = excluded.updated_at
+         SET ${column} = excluded.${column}, updated_at = excluded.updated_at
        RETURNING ${RETURNED}`,
-      [shop.source, shop.shopId, dayStart, pages, now],
+      [shop.source, shop.shopId, dayStart, value, now],
     );
     this.saw(shop, dayStart, row!);
   }

@@ -4,18 +4,18 @@
  * together or not at all even outside a transaction; the unique keys make a repeated insert store nothing.
  */
 
-import { type InboundColumns, inboundRecordOf } from "../../bridge/state-records.js";
+import { type InboundColumns, inboundRecordOf, outboundRecordOf } from "../../bridge/state-records.js";
 import type {
   InboundRecord,
   NewDeliveryJob,
   OutboundRecord,
   SourceRoomRef,
 } from "../../bridge/store-port.js";
-import type { SourceKind } from "../../domain/index.js";
 import { DELIVER_TO_KOMMO, DELIVER_TO_MARKETPLACE } from "../../domain/job-kinds.js";
 import { ECHO_WINDOW_MS, echoTextHash } from "../echoes.js";
 import { fromJson, toJson } from "../json.js";
 import { shopKey } from "../keys.js";
+import { type OutboundRow, outboundReplyOf } from "../outbound.js";
 import type { Sql } from "./sql.js";
 
 const JOB_FROM_ROW = `INSERT INTO jobs (kind, ordering_key, ref_id, shop_key, run_after, created_at, updated_at)
@@ -118,44 +118,14 @@ export async function insertOutbound(
   return rows.length === 1;
 }
 
-interface ReplyRow {
-  id: number;
-  scope_id: string;
-  amojo_message_id: string;
-  amojo_chat_id: string | null;
-  conversation_id: string | null;
-  source: string | null;
-  shop_id: string | null;
-  room_id: string | null;
-  content_json: string;
-  state: string;
-  platform_message_ids_json: string | null;
-  parts_sent: number;
-  created_at: number;
-}
-
 function idsOf(json: string | null): string[] {
   const ids = fromJson(json);
   return Array.isArray(ids) ? ids.map(String) : [];
 }
 
 export async function getOutbound(sql: Sql, id: number): Promise<OutboundRecord | undefined> {
-  const [r] = await sql.query<ReplyRow>("SELECT * FROM outbound_replies WHERE id = $1", [id]);
-  if (!r) return undefined;
-  const room = r.source !== null && r.shop_id !== null && r.room_id !== null;
-  return {
-    id: r.id,
-    scopeId: r.scope_id,
-    amojoMessageId: r.amojo_message_id,
-    ...(r.amojo_chat_id !== null ? { amojoChatId: r.amojo_chat_id } : {}),
-    ...(r.conversation_id !== null ? { conversationId: r.conversation_id } : {}),
-    ...(room ? { source: r.source as SourceKind, shopId: r.shop_id!, roomId: r.room_id! } : {}),
-    contentJson: JSON.stringify(fromJson(r.content_json) ?? null),
-    state: r.state,
-    createdAt: r.created_at,
-    partsSent: r.parts_sent,
-    platformMessageIds: idsOf(r.platform_message_ids_json),
-  };
+  const [r] = await sql.query<OutboundRow>("SELECT * FROM outbound_replies WHERE id = $1", [id]);
+  return r ? outboundRecordOf(outboundReplyOf(r)) : undefined;
 }
 
 /** Records part `index` as confirmed, only when it is the next part of a pending reply (else false). */

@@ -5,16 +5,8 @@
  * whichever replica makes it.
  */
 import type { PendingLead, PendingLeadsPort } from "../../bridge/pending-leads-port.js";
+import { pendingLeadOf, type StoredPendingLead } from "../pending-leads.js";
 import type { Sql } from "./sql.js";
-
-interface PendingLeadRow {
-  shopKey: string;
-  leadId: number;
-  amojoChatId: string;
-  roomId: string | null;
-  tags: string;
-  since: number;
-}
 
 export class PgPendingLeads implements PendingLeadsPort {
   constructor(private readonly sql: Sql) {}
@@ -35,16 +27,12 @@ export class PgPendingLeads implements PendingLeadsPort {
   }
 
   async list(): Promise<PendingLead[]> {
-    const rows = await this.sql.query<PendingLeadRow>(
+    const rows = await this.sql.query<StoredPendingLead>(
       `SELECT shop_key AS "shopKey", lead_id AS "leadId", amojo_chat_id AS "amojoChatId", room_id AS "roomId",
          tags, since
        FROM pending_lead_enrichment ORDER BY since, lead_id`,
     );
-    return rows.map(({ roomId, tags, ...r }) => ({
-      ...r,
-      ...(roomId ? { roomId } : {}),
-      tags: parseTags(tags),
-    }));
+    return rows.map(pendingLeadOf);
   }
 
   async remove(shopKey: string, leadId: number): Promise<void> {
@@ -57,15 +45,5 @@ export class PgPendingLeads implements PendingLeadsPort {
   async count(): Promise<number> {
     const [row] = await this.sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM pending_lead_enrichment");
     return Number(row?.n ?? 0);
-  }
-}
-
-/** The stored tags (a JSON list of strings); anything else reads as no tags, as on SQLite. */
-function parseTags(text: string): string[] {
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return [];
   }
 }

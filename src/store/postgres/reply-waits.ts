@@ -13,7 +13,7 @@ import type {
   WaitEpisode,
 } from "../../bridge/reply-guard-store.js";
 import type { SourceKind } from "../../domain/index.js";
-import { toWait, type WaitRow } from "../reply-waits.js";
+import { type EpisodeRow, toCsPerformance, toEpisode, toWait, type WaitRow } from "../reply-waits.js";
 import type { Sql } from "./sql.js";
 
 const COLUMNS = `source, shop_id AS "shopId", room_id AS "roomId", amojo_chat_id AS "amojoChatId",
@@ -156,16 +156,12 @@ export class PgReplyWaits implements ReplyGuardStore {
   }
 
   async history(source: SourceKind, shopId: string, since: number): Promise<WaitEpisode[]> {
-    const rows = await this.sql.query<{ roomId: string; startedAt: number; firstReplyAt: number | null }>(
+    const rows = await this.sql.query<EpisodeRow>(
       `SELECT room_id AS "roomId", started_at AS "startedAt", first_reply_at AS "firstReplyAt"
        FROM reply_wait_history WHERE source = $1 AND shop_id = $2 AND started_at >= $3 ORDER BY started_at`,
       [source, shopId, since],
     );
-    return rows.map((r) => ({
-      roomId: r.roomId,
-      startedAt: r.startedAt,
-      ...(r.firstReplyAt !== null ? { firstReplyAt: r.firstReplyAt } : {}),
-    }));
+    return rows.map(toEpisode);
   }
 
   async csPerformance(
@@ -176,9 +172,7 @@ export class PgReplyWaits implements ReplyGuardStore {
       `SELECT fetched_at AS "fetchedAt", figures FROM cs_performance WHERE source = $1 AND shop_id = $2`,
       [source, shopId],
     );
-    return r
-      ? { fetchedAt: r.fetchedAt, figures: JSON.parse(r.figures) as Record<string, unknown> }
-      : undefined;
+    return toCsPerformance(r);
   }
 
   async saveCsPerformance(
