@@ -19,7 +19,9 @@ const onUnhandled = (err: unknown) => unhandled.push(err);
 
 beforeAll(async () => {
   process.on("unhandledRejection", onUnhandled);
-  bed = await startTestbed({ mode: "webhook" });
+  // The shortest poll interval the config allows: webhook mode's catch-up sweeps (once now, then once per interval
+  // while writes fail, once more after) run at that pace, and the default 30 s would be most of this test's time.
+  bed = await startTestbed({ mode: "webhook", pollIntervalSeconds: 5 });
   daemon = await startConnectedDaemon(bed, { statePath: await pg().createDatabase() });
 }, 60_000);
 
