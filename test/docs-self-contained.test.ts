@@ -1,6 +1,7 @@
 /**
  * The repository explains itself: no file cites a text it does not contain (numbered sections of an outside design
- * or reference document, paths into a shared folder, the confidence labels of outside research notes), and every
+ * or reference document, paths into a shared folder, the confidence labels of outside research notes, the work
+ * tracker's issue numbers), and every
  * `docs/platforms/<name>.md#anchor` a file cites names a heading of that doc. Platform facts live in
  * docs/platforms/*.md; code comments cite those or state the fact.
  */
@@ -46,6 +47,8 @@ const OUTSIDE_CITATIONS: Array<[string, RegExp]> = [
   ["a path into a shared folder", /\bshared\/\w/],
   ["an outside research file", /\b(design|(tokopedia|tiktokshop|kommo)-api)\.md\b/],
   ["a confidence label of outside notes", /\[(C1|C2|C1\+|INF|UNK|CONFLICT)[\],]/],
+  // The tracker's issues are not in the repository: say what the code does and why instead.
+  ["an issue of the work tracker by its number", /\bissues? #?\d+\b/i],
 ];
 
 /** GitHub's anchor for a Markdown heading. */

@@ -1,5 +1,5 @@
 /**
- * Issue 13, Kommo REST budget, over real HTTP with the built binary and the Kommo simulator's 7 requests/s limit
+ * Kommo REST budget, over real HTTP with the built binary and the Kommo simulator's 7 requests/s limit
  * on: (1) a daemon with lead tags to write is SIGKILLed right after a burst and restarted at once, and Kommo still
  * never sees more than 7 REST calls in any one-second window, nor a 429; (2) a chat whose incoming lead Kommo has
  * not made yet when its tag job first runs gets its tags once the lead exists.

@@ -1,5 +1,5 @@
 /**
- * Issue 13, TikTok Shop economy: Customer Service calls per message, counted in the simulator's request log with
+ * TikTok Shop economy: Customer Service calls per message, counted in the simulator's request log with
  * its limits on, over real HTTP. A type-14 webhook carries the whole message, so a follow-up reaches Kommo without
  * a read; a new chat costs a read and one look at the conversation list; a text reply costs the send (and a
  * mark-read only when buyer messages are unread). Get Conversations' order is undocumented, so every scenario runs

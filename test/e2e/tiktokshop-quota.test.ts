@@ -1,5 +1,5 @@
 /**
- * Issue 13, quota accounting, end to end over real HTTP (TikTok Shop simulator with its daily quota on -> daemon
+ * Quota accounting, end to end over real HTTP (TikTok Shop simulator with its daily quota on -> daemon
  * -> Kommo simulator): when a shop's daily Customer Service quota is spent, a waiting reply fails at once with a
  * Kommo status naming the quota and its reset, and buyer messages announced by webhook keep reaching Kommo. On both
  * state backends: the counts are read where the daemon keeps them (its state's call counts: the SQLite file, or the

@@ -1,5 +1,5 @@
 /**
- * Issue 13: TikTok Shop messages stored from their webhooks (no read) must still reach Kommo in the room's order.
+ * TikTok Shop messages stored from their webhooks (no read) must still reach Kommo in the room's order.
  * A webhook the bridge had to refuse (the state file locked: 503) leaves its message missing until the platform
  * retries it; the next webhook of that room must not overtake it, so the room is read first. Webhooks that arrive
  * together out of order are put back in order.

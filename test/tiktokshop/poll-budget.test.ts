@@ -1,5 +1,5 @@
 /**
- * Issue 13: idle polling of a TikTok Shop shop takes at most 30 % of its daily Customer Service quota, whatever the
+ * Idle polling of a TikTok Shop shop takes at most 30 % of its daily Customer Service quota, whatever the
  * poll interval and the number of conversations. A simulated day (injected clock for the quota and the sweep
  * delays) of real sweeps over HTTP against the simulator with its limits on: the sweeps stretch.
  */

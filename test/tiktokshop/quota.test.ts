@@ -1,5 +1,5 @@
 /**
- * Issue 13: the quota module's arithmetic (days, the replies' reserve, the platform's 45101004) over the real state
+ * The quota module's arithmetic (days, the replies' reserve, the platform's 45101004) over the real state
  * file's count, with an injected clock, and the config keys that set it.
  */
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,7 +1,7 @@
 import type { Migration } from "./types.js";
 
 /**
- * Customer Service calls per TikTok Shop shop per quota day (issue 13). The platform allows a fixed number of
+ * Customer Service calls per TikTok Shop shop per quota day. The platform allows a fixed number of
  * these calls a day and never says how many are left, so the bridge counts its own: one row per shop and day,
  * `used` grows with every call sent, `exhausted_until` is set when the platform answered "daily quota reached"
  * although our count was lower (another app on the same shop, or a day boundary we do not know exactly);

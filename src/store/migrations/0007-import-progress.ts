@@ -1,7 +1,7 @@
 import type { Migration } from "./types.js";
 
 /**
- * Progress of `tokokommo import` per conversation (issue 19). One row per room the import has walked: the newest
+ * Progress of `tokokommo import` per conversation. One row per room the import has walked: the newest
  * message of the room it has sent (or found already sent) — so a run interrupted by Ctrl-C or a crash continues
  * after it instead of reading the room again from the window's start — and `finished_at`, set once the room was
  * walked to the end as its listing named it (`last_message_at`): a later run skips it unless the room moved on.
