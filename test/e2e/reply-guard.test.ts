@@ -9,7 +9,7 @@
  * ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so each case takes
  * the time its HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
@@ -17,7 +17,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const MIN = 60_000;
 let bed: TikTokShopTestbed | undefined;
@@ -46,17 +46,15 @@ function guardConfig(b: TikTokShopTestbed): Config {
   };
 }
 
-/** Where the daemons of a test keep their state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string>;
+/** Where the daemons of a test keep their state (the describe's backend). */
+const stateLocation = blockStateLocation();
 const stateOfBed = new WeakMap<TikTokShopTestbed, string>();
 
 /** The testbed's state location, the same for every daemon (re)started on it. */
 async function stateOf(b: TikTokShopTestbed): Promise<string> {
   let path = stateOfBed.get(b);
   if (path === undefined) {
-    // At the real clock's pace: making a database waits on more than the queries the fake-time loop
-    // counts (a connection closing); on a loaded machine the fake clock ran out its limit meanwhile.
-    path = await settleAtRealPace(statePathFor(b), "the state");
+    path = await stateLocation.ofAtRealPace(b, settleAtRealPace);
     stateOfBed.set(b, path);
   }
   return path;
@@ -101,10 +99,7 @@ const tasksOf = (b: TikTokShopTestbed, leadId: number) =>
   b.kommo.tasks().filter((t) => t.entityType === "leads" && t.entityId === leadId);
 
 describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
+  stateLocation.use(backend);
   it("one task at the warning time, the tag once accepted, both undone by a manager's reply", async () => {
     bed = await startBed();
     const b = bed;

@@ -6,7 +6,7 @@
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each sweep comes once the HTTP before it is done.
  * On both state backends.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
@@ -19,17 +19,8 @@ const { fake: time, cleanup } = daemonFakeTimeEachTest();
 const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messages");
 const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
 
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
-
 describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  const statePathFor = backend.use();
   describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
       const b = await startTikTokShopTestbed({
