@@ -9,7 +9,7 @@
  * REST pacing and the acceptance checks all read the same fake clock, so each case takes the time its HTTP takes,
  * and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimLead } from "../../src/sim/kommo/index.js";
@@ -22,14 +22,12 @@ const CHECK_MS = 250;
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 
-const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-  });
+const fakeTime = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
 });
+const { fake: time, waitFor, settle, settleAtRealPace } = fakeTime;
 const waitForAsync = (what: string, probe: () => Promise<unknown>, limitMs?: number) =>
   time().until(what, probe, limitMs);
 

@@ -8,7 +8,7 @@
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the daemon's retries, acceptance checks and
  * coalescing windows run on the fake clock, so each case takes the time its HTTP takes.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -23,15 +23,13 @@ let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    warnings.length = 0;
-  });
+const fakeTime = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  warnings.length = 0;
 });
+const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = fakeTime;
 
 /** The state location of the test's daemon (status reads it there, not the config file's). */
 let statePathNow = "";

@@ -9,7 +9,7 @@
  * ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so each case takes
  * the time its HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
@@ -25,14 +25,11 @@ let daemon: RunningDaemon | undefined;
 let skew = 0;
 const guardNow = () => Date.now() + skew;
 
-const { cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    skew = 0;
-  });
+const { waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  skew = 0;
 });
 
 /** Settles `p` on fake time. */

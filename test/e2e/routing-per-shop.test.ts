@@ -6,7 +6,7 @@
  * says why, and doctor names the fallback.
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each case takes the time its HTTP takes.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type StatusReport, statusCommand } from "../../src/cli/commands/status.js";
 import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
@@ -22,14 +22,11 @@ let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    warnings.length = 0;
-  });
+const { waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  warnings.length = 0;
 });
 
 /** Where the daemon of a test keeps its state (the describe's backend). */
