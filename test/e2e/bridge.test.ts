@@ -9,6 +9,7 @@ import { KommoChatsClient } from "../../src/kommo/index.js";
 import { startTestbed, TESTBED_WEBHOOK_SECRET, type Testbed } from "../../src/testbed/tokopedia.js";
 import { connectedDaemonPerBlock } from "../helpers/connected-daemon.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { tokopediaChatInKommo } from "../helpers/tokopedia-chat.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 describe.each(STATE_BACKENDS)("bridge, state in $name", (backend) => {
@@ -108,9 +109,7 @@ describe.each(STATE_BACKENDS)("bridge, state in $name", (backend) => {
 
   describe("Kommo -> buyer", () => {
     it("a manager's text reaches the Tokopedia room, then Kommo shows it delivered; no echo comes back", async () => {
-      const sent = await buyer("7003", "Bisa kirim hari ini?", "Tono");
-      const conv = `tkp:${shopId}:${sent.msgId}`;
-      await waitFor("buyer message", () => kommoIn().find((m) => m.conversationId === conv));
+      const { sent, conv } = await tokopediaChatInKommo(block.bed, "7003", "Bisa kirim hari ini?", "Tono");
       const amojoId = await block.bed.kommo.managerReplies(block.bed.scopeId, conv, {
         type: "text",
         text: "Bisa kak, dikirim sore ini 🙏",
@@ -133,9 +132,7 @@ describe.each(STATE_BACKENDS)("bridge, state in $name", (backend) => {
     });
 
     it("a picture is refused with a readable delivery status", async () => {
-      const sent = await buyer("7004", "Ada size chart?", "Ayu");
-      const conv = `tkp:${shopId}:${sent.msgId}`;
-      await waitFor("buyer message", () => kommoIn().find((m) => m.conversationId === conv));
+      const { sent, conv } = await tokopediaChatInKommo(block.bed, "7004", "Ada size chart?", "Ayu");
       const amojoId = await block.bed.kommo.managerReplies(block.bed.scopeId, conv, {
         type: "picture",
         media: "https://amojo.kommo.com/attachments/size.jpg",
@@ -186,9 +183,7 @@ describe.each(STATE_BACKENDS)("bridge, state in $name", (backend) => {
 
   describe("replies that Tokopedia refuses come back to Kommo as readable error statuses", () => {
     async function openChat(buyerId: string, name: string) {
-      const sent = await buyer(buyerId, "halo", name);
-      const conv = `tkp:${shopId}:${sent.msgId}`;
-      await waitFor("buyer message", () => kommoIn().find((m) => m.conversationId === conv));
+      const { sent, conv } = await tokopediaChatInKommo(block.bed, buyerId, "halo", name);
       return { conv, room: sent.msgId };
     }
     async function replyStatus(conv: string, text: string) {

@@ -9,6 +9,7 @@ import { startTestbed } from "../../src/testbed/tokopedia.js";
 import { connectedDaemonPerBlock } from "../helpers/connected-daemon.js";
 import { waitForMarketplaceJobsDoneIn } from "../helpers/jobs.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { tokopediaChatInKommo } from "../helpers/tokopedia-chat.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe.each(STATE_BACKENDS)("job leases, state in $name", (backend) => {
@@ -19,12 +20,7 @@ describe.each(STATE_BACKENDS)("job leases, state in $name", (backend) => {
   });
 
   it("a reply job slower than its lease runs once: one send to Tokopedia, one delivery status, no attempt lost", async () => {
-    const shopId = block.bed.shops[0]!.shopId;
-    const sent = await block.bed.tokopedia.buyerSends(shopId, "lease-buyer", "Halo, masih ada?");
-    const conv = `tkp:${shopId}:${sent.msgId}`;
-    await waitFor("buyer message in Kommo", () =>
-      block.bed.kommo.received(block.bed.scopeId).find((m) => m.conversationId === conv),
-    );
+    const { sent, conv } = await tokopediaChatInKommo(block.bed, "lease-buyer", "Halo, masih ada?");
     block.bed.tokopedia.latency(900);
     const before = block.bed.tokopedia.requests().length;
     const amojoId = await block.bed.kommo.managerReplies(block.bed.scopeId, conv, {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { startTestbed } from "../../src/testbed/tokopedia.js";
 import { connectedDaemonPerBlock } from "../helpers/connected-daemon.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { tokopediaChatInKommo } from "../helpers/tokopedia-chat.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe.each(STATE_BACKENDS)("reply resend, state in $name", (backend) => {
@@ -16,11 +17,7 @@ describe.each(STATE_BACKENDS)("reply resend, state in $name", (backend) => {
 
   it("the same text sent twice, the second after a failed attempt, reaches the buyer twice", async () => {
     const shopId = block.bed.shops[0]!.shopId;
-    const sent = await block.bed.tokopedia.buyerSends(shopId, "resend-buyer", "Sudah dikirim?");
-    const conv = `tkp:${shopId}:${sent.msgId}`;
-    await waitFor("buyer message", () =>
-      block.bed.kommo.received(block.bed.scopeId).find((m) => m.conversationId === conv),
-    );
+    const { sent, conv } = await tokopediaChatInKommo(block.bed, "resend-buyer", "Sudah dikirim?");
     const first = await block.bed.kommo.managerReplies(block.bed.scopeId, conv, { type: "text", text: "ok" });
     await waitFor("first status", () => block.bed.kommo.deliveryStatuses(first)[0]);
     // The second "ok" fails once before reaching Tokopedia; its retry reads the room and sees the first "ok".
