@@ -12,7 +12,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
-import { replyOf } from "../helpers/daemon-replies.js";
+import { replyOf, replyRefused } from "../helpers/daemon-replies.js";
 import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -102,11 +102,12 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     await daemon.state.callCounts.add(shop, day.start, 1_000 - used, Date.now());
 
     const calls = b.tiktokshop.calls().length;
-    const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Ada kak" });
-    const st = await waitFor("failed delivery status", () => b.kommo.deliveryStatuses(amojoId)[0], 60_000);
-    expect(st.status).toBe(-1);
-    expect(st.error).toMatch(
+    await replyRefused(
+      b,
+      conv,
+      { type: "text", text: "Ada kak" },
       /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
+      60_000,
     );
     expect(
       b.tiktokshop
