@@ -71,7 +71,11 @@ async function runDaemon(b: TikTokShopTestbed): Promise<RunningDaemon> {
   return daemon;
 }
 
-const startBed = () => settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+/** The test's testbed (kept in `bed`, which is closed after the test). */
+const startBed = async () => {
+  bed = await settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+  return bed;
+};
 
 async function buyerWaits(b: TikTokShopTestbed, buyerId: string, text: string) {
   const sent = b.tiktokshop.buyerSends(b.shopId, { id: buyerId, name: `Buyer ${buyerId}` }, text);
@@ -98,8 +102,7 @@ const tasksOf = (b: TikTokShopTestbed, leadId: number) =>
 describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   stateLocation.use(backend);
   it("one task at the warning time, the tag once accepted, both undone by a manager's reply", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7001", "Kak, ukuran M ada?");
     skew = 479 * MIN;
@@ -150,8 +153,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a reply typed in Seller Center and mirrored counts as a reply", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7002", "Bisa COD?");
     skew = 500 * MIN;
@@ -166,8 +168,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a restart loses nothing: overdue after downtime is handled at once, and never twice", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d1 = await runDaemon(b);
     const w = await buyerWaits(b, "7003", "Halo?");
     await settle(d1.stop());
@@ -183,8 +184,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a create whose answer was lost is found by its marker, not made twice", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7004", "Stok?");
     b.kommo.dropNext(1, {
@@ -206,8 +206,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("50 overdue conversations at once: one task each, Kommo REST within 7 requests per second", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     await runDaemon(b);
     const waits = [];
     for (let i = 0; i < 50; i++) waits.push(await buyerWaits(b, `80${i}`, `Pesan ${i}`));
@@ -222,8 +221,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 60_000);
 
   it("fetches the platform's Customer Service figures at most once a day, across restarts, counted as a CS call", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const perfCalls = () =>
       b.tiktokshop.calls().filter((c) => c.path === "/customer_service/202407/performance" && c.code === 0);
     const d1 = await runDaemon(b);
