@@ -12,7 +12,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
-import { replyOf, replyRefused } from "../helpers/daemon-replies.js";
+import { callsDuring, replyOf, replyRefused } from "../helpers/daemon-replies.js";
 import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -101,20 +101,19 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     expect(used).toBeGreaterThan(0); // the calls so far were counted
     await daemon.state.callCounts.add(shop, day.start, 1_000 - used, Date.now());
 
-    const calls = b.tiktokshop.calls().length;
-    await replyRefused(
-      b,
-      conv,
-      { type: "text", text: "Ada kak" },
-      /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
-      60_000,
+    const csCalls = await callsDuring(
+      b.tiktokshop,
+      (c) => c.path.startsWith("/customer_service"),
+      () =>
+        replyRefused(
+          b,
+          conv,
+          { type: "text", text: "Ada kak" },
+          /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
+          60_000,
+        ),
     );
-    expect(
-      b.tiktokshop
-        .calls()
-        .slice(calls)
-        .filter((c) => c.path.startsWith("/customer_service")),
-    ).toEqual([]);
+    expect(csCalls).toEqual([]);
   }, 90_000);
 
   it("status --json reports each TikTok Shop shop's quota: used, limit, reserved, resetsAt", async () => {

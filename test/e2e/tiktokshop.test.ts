@@ -13,7 +13,7 @@ import {
   startPictureServer,
   stopDaemonAndBed,
 } from "../helpers/connected-daemon.js";
-import { expectPartsMakeUp, replyRefused } from "../helpers/daemon-replies.js";
+import { callsDuring, expectPartsMakeUp, replyRefused } from "../helpers/daemon-replies.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitForMarketplaceJobsDoneOf } from "../helpers/jobs.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
@@ -271,19 +271,18 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       const meta = tokens.load(key)?.meta as { reauthNeeded?: boolean };
       expect(meta.reauthNeeded).toBe(true);
       const conv = convOf(bed.tiktokshop.conversationOf(bed.shopId, "8101")!);
-      const calls = bed.tiktokshop.calls().length;
-      await replyRefused(
-        bed,
-        conv,
-        { type: "text", text: "Masih ada?" },
-        "Ask your admin to run `tokokommo doctor`",
+      const sends = await callsDuring(
+        bed.tiktokshop,
+        (c) => c.path.includes("/messages"),
+        () =>
+          replyRefused(
+            bed,
+            conv,
+            { type: "text", text: "Masih ada?" },
+            "Ask your admin to run `tokokommo doctor`",
+          ),
       );
-      expect(
-        bed.tiktokshop
-          .calls()
-          .slice(calls)
-          .filter((c) => c.path.includes("/messages")),
-      ).toEqual([]);
+      expect(sends).toEqual([]);
     });
   });
 });

@@ -53,3 +53,14 @@ export function expectPartsMakeUp(parts: Array<{ text?: string | undefined }>, t
   const withoutSpace = (s: string) => s.replace(/\s+/g, "");
   expect(withoutSpace(parts.map((p) => p.text).join(""))).toBe(withoutSpace(text));
 }
+
+/** The calls `platform` logged while `act` ran that `which` picks (for a refusal that must not reach it). */
+export async function callsDuring<C>(
+  platform: { calls(): C[] },
+  which: (c: C) => boolean,
+  act: () => Promise<unknown>,
+): Promise<C[]> {
+  const from = platform.calls().length;
+  await act();
+  return platform.calls().slice(from).filter(which);
+}
