@@ -3,52 +3,27 @@
  * exits 1 with TK_ERR_STATE_LOCKED naming the first one's pid, while `status` still reads the file; after the
  * first daemon is SIGKILLed, a new one starts on the same file at once (the lock dies with its process).
  */
-import { spawn } from "node:child_process";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { BIN } from "../helpers/cli.js";
-import {
-  type DaemonProcess,
-  freePort,
-  killDaemonAndCloseBed,
-  spawnDaemon,
-} from "../helpers/daemon-process.js";
+import { expect, it } from "vitest";
+import { runCliAsync } from "../helpers/cli.js";
+import { useDaemonBed } from "../helpers/daemon-bed.js";
+import { freePort } from "../helpers/daemon-process.js";
 
-let bed: Testbed;
-let daemon: DaemonProcess | undefined;
+const daemons = useDaemonBed();
 
-beforeAll(async () => {
-  bed = await startTestbed({ mode: "webhook" });
-});
-
-afterAll(() => killDaemonAndCloseBed(daemon, bed));
-
-/** Runs the built binary to its end without blocking this process (the simulators live here). */
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", TOKOKOMMO_CONFIG: undefined },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString("utf8");
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      out += d.toString("utf8");
-    });
-    // A command that should end but does not (a second daemon that was let in) fails the test, not a timeout.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+/** Runs the built binary to its end (stdout and stderr together) without blocking this process. */
+async function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  // A command that should end but does not (a second daemon that was let in) fails the test, not a timeout.
+  const r = await runCliAsync(args, { TOKOKOMMO_CONFIG: undefined }, (child) => {
+    timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   });
+  clearTimeout(timer);
+  return { code: r.status, out: r.stdout + r.stderr };
 }
 
 it("a second daemon on the same state file is refused naming the first; after SIGKILL of the first, a new one starts", async () => {
-  const first = await spawnDaemon(bed.configPath, await freePort());
-  daemon = first;
+  const { bed } = daemons;
+  const first = await daemons.spawn();
 
   const second = await run(["serve", "--config", bed.configPath, "--port", String(await freePort())]);
   expect(second.code).toBe(1);
@@ -62,6 +37,6 @@ it("a second daemon on the same state file is refused naming the first; after SI
 
   first.child.kill("SIGKILL");
   expect((await first.exited).signal).toBe("SIGKILL");
-  daemon = await spawnDaemon(bed.configPath, await freePort());
-  expect(daemon.output()).not.toContain("TK_ERR_STATE_LOCKED");
+  const next = await daemons.spawn();
+  expect(next.output()).not.toContain("TK_ERR_STATE_LOCKED");
 }, 40_000);

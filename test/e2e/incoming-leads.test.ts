@@ -9,27 +9,25 @@
  * REST pacing and the acceptance checks all read the same fake clock, so each case takes the time its HTTP takes,
  * and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import type { SimLead } from "../../src/sim/kommo/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const CHECK_MS = 250;
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 
-const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-  });
+const fakeTime = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
 });
+const { fake: time, waitFor, settle, settleAtRealPace } = fakeTime;
 const waitForAsync = (what: string, probe: () => Promise<unknown>, limitMs?: number) =>
   time().until(what, probe, limitMs);
 
@@ -58,8 +56,8 @@ async function start(config: Config): Promise<RunningDaemon> {
   return d;
 }
 
-/** Where the daemons of a test keep their state (the describe's backend); set by world(). */
-let statePathFor: (bed: { statePath: string }) => Promise<string>;
+/** Where the daemons of a test keep their state (the describe's backend). */
+const stateLocation = blockStateLocation();
 
 async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: number }> {
   const b = await settle(
@@ -71,9 +69,7 @@ async function world(): Promise<{ b: Testbed; config: Config; shopPipeline: numb
   // The integration may not manage lead sources (no lead_sources location): Kommo makes every lead in the default
   // pipeline and the bridge moves it into the shop's pipeline once it was accepted (the fallback of routing).
   b.kommo.routing.setRights(b.accountId, { leadSources: false });
-  // At the real clock's pace: making a database waits on more than the queries the fake-time loop
-  // counts (a connection closing); on a loaded machine the fake clock ran out its limit meanwhile.
-  const statePath = await settleAtRealPace(statePathFor(b), "the state");
+  const statePath = await stateLocation.ofAtRealPace(b, settleAtRealPace);
   return { b, config: { ...agencyConfig(b, shopPipeline), statePath }, shopPipeline };
 }
 
@@ -93,10 +89,7 @@ const pendingCount = () => daemon!.state.pendingLeads.count();
 describe.each(STATE_BACKENDS)(
   "incoming leads stay incoming until a person accepts them, state in $name",
   (backend) => {
-    const ofThisBackend = backend.use();
-    beforeAll(() => {
-      statePathFor = ofThisBackend;
-    });
+    stateLocation.use(backend);
     it("a new chat's lead is not written while incoming; once a manager accepts it, it gets tags, user and pipeline", async () => {
       const { b, config, shopPipeline } = await world();
       daemon = await start(config);

@@ -3,28 +3,19 @@
  * lag, which would have shown a stalled main thread) and a histogram of job durations by kind and outcome. On
  * both state backends (the gauges read the job queue of either).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { describe, expect, it } from "vitest";
+import { startTestbed } from "../../src/testbed/tokopedia.js";
+import { connectedDaemonPerBlock } from "../helpers/connected-daemon.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe.each(STATE_BACKENDS)("metrics, state in $name", (backend) => {
-  const statePathFor = backend.use();
-  let bed: Testbed;
-  let daemon: RunningDaemon;
-
-  beforeAll(async () => {
-    bed = await startTestbed({ mode: "webhook" });
-    const statePath = await statePathFor(bed);
-    daemon = await startConnectedDaemon(bed, { statePath, engine: { baseRetryMs: 20, maxRetryMs: 100 } });
+  const block = connectedDaemonPerBlock(backend, () => startTestbed({ mode: "webhook" }), {
+    engine: { baseRetryMs: 20, maxRetryMs: 100 },
   });
 
-  afterAll(() => stopDaemonAndBed(daemon, bed));
-
   async function scrape(): Promise<string> {
-    const res = await fetch(`${daemon.url}/metrics`);
+    const res = await fetch(`${block.daemon.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     return res.text();
@@ -61,11 +52,11 @@ describe.each(STATE_BACKENDS)("metrics, state in $name", (backend) => {
   });
 
   it("counts job durations by kind and outcome (done and retry)", async () => {
-    const shopId = bed.shops[0]!.shopId;
-    bed.kommo.failNext(1, { host: "amojo", status: 500 }); // the first delivery to Kommo fails once and is retried
-    await bed.tokopedia.buyerSends(shopId, "metrics-buyer", "halo metrics");
+    const shopId = block.bed.shops[0]!.shopId;
+    block.bed.kommo.failNext(1, { host: "amojo", status: 500 }); // the first delivery to Kommo fails once and is retried
+    await block.bed.tokopedia.buyerSends(shopId, "metrics-buyer", "halo metrics");
     await waitFor("the message in Kommo", () =>
-      bed.kommo.received(bed.scopeId).some((m) => m.text === "halo metrics"),
+      block.bed.kommo.received(block.bed.scopeId).some((m) => m.text === "halo metrics"),
     );
     const done = 'tokokommo_job_duration_seconds_count{kind="deliver_to_kommo",outcome="done"}';
     const scraped = await scrapeUntil((t) => sample(t, done) >= 1);

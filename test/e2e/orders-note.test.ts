@@ -8,7 +8,7 @@
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): the daemon's retries, acceptance checks and
  * coalescing windows run on the fake clock, so each case takes the time its HTTP takes.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { Config } from "../../src/config/schema.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -16,27 +16,25 @@ import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbe
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const ORDER_SCOPES = ["seller.authorization.info", "seller.customer_service", "seller.order.info"];
 let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    warnings.length = 0;
-  });
+const fakeTime = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  warnings.length = 0;
 });
+const { fake: time, cleanup, waitFor, settle, settleAtRealPace } = fakeTime;
 
 /** The state location of the test's daemon (status reads it there, not the config file's). */
 let statePathNow = "";
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+/** Where the daemon of a test keeps its state (the describe's backend). */
+const stateLocation = blockStateLocation();
 
 async function start(
   withOrderScope: boolean,
@@ -48,9 +46,7 @@ async function start(
     "the testbed",
   );
   if (withOrderScope) bed.tiktokshop.setScopes(bed.openId, ORDER_SCOPES);
-  // At the real clock's pace: making a database waits on more than the queries the fake-time loop
-  // counts (a connection closing); on a loaded machine the fake clock ran out its limit meanwhile.
-  const statePath = await settleAtRealPace(statePathFor(bed), "the state");
+  const statePath = await stateLocation.ofAtRealPace(bed, settleAtRealPace);
   statePathNow = statePath;
   const config: Config = { ...bed.config, statePath, orders: { enabled: true, quietHours: 6, days: 90 } };
   daemon = await settle(
@@ -84,13 +80,7 @@ async function buyerWritesAndArrives(b: TikTokShopTestbed, buyerId: string, text
 }
 
 describe.each(STATE_BACKENDS)("orders note on the lead, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  stateLocation.use(backend);
   it("a lead accepted after its note was written gets its sale value without another buyer message", async () => {
     const b = await start(true, 200);
     b.tiktokshop.orders.add(b.shopId, "9101", { items: [{ name: "Topi", quantity: 1, price: "25000" }] });

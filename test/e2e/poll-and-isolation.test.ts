@@ -3,22 +3,19 @@
  * (test/helpers/daemon-fake-time.ts): the periodic sweeps of seconds come as soon as the HTTP before them is done.
  * On both state backends (one PostgreSQL server for the file, a database per test).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const { fake: time, cleanup } = daemonFakeTimeEachTest();
 
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+/** Where the daemon of a test keeps its state (the describe's backend). */
+const stateLocation = blockStateLocation();
 
-/**
- * The test's state location, made at the real clock's pace: closing the connection that made a database is not a
- * call the fake-time loop counts, and a loaded server takes a while over it.
- */
-const stateOf = (bed: { statePath: string }) => time().settleAtRealPace(statePathFor(bed), "the state");
+/** The test's state location, made at the real clock's pace (see BlockStateLocation.ofAtRealPace). */
+const stateOf = (bed: { statePath: string }) => stateLocation.ofAtRealPace(bed, time().settleAtRealPace);
 
 async function world(
   o: Parameters<typeof startTestbed>[0],
@@ -36,13 +33,7 @@ async function world(
 }
 
 describe.each(STATE_BACKENDS)("poll-only mode and shop isolation, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  stateLocation.use(backend);
 
   describe("poll-only mode", () => {
     it("delivers messages written before start (start-up sweep) and after it (periodic sweep), with no webhook", async () => {

@@ -5,28 +5,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
+import { expect, it } from "vitest";
 import { runCliAsync } from "../helpers/cli.js";
-import {
-  type DaemonProcess,
-  freePort,
-  killDaemonAndCloseBed,
-  spawnDaemon,
-} from "../helpers/daemon-process.js";
+import { useDaemonBed } from "../helpers/daemon-bed.js";
+import { freePort } from "../helpers/daemon-process.js";
 
-let bed: Testbed;
-let daemon: DaemonProcess | undefined;
-
-beforeAll(async () => {
-  bed = await startTestbed({ mode: "webhook" });
-});
-
-afterAll(() => killDaemonAndCloseBed(daemon, bed));
+const daemons = useDaemonBed();
 
 it("a second serve on the port the first one holds exits 1 with TK_ERR_PORT_IN_USE naming the port", async () => {
+  const { bed } = daemons;
   const port = await freePort();
-  daemon = await spawnDaemon(bed.configPath, port);
+  const daemon = await daemons.spawn([], port);
   const other = join(bed.dir, "other.json");
   const raw = JSON.parse(readFileSync(bed.configPath, "utf8"));
   writeFileSync(other, JSON.stringify({ ...raw, statePath: join(bed.dir, "other.db") }), { mode: 0o600 });

@@ -6,14 +6,19 @@
  * backends (test/helpers/state-backends.ts): the config file names the state file or the PostgreSQL database, and
  * the runtime card and the job queue are read where the daemon keeps them for that statePath.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRuntime, runtimeFilePath } from "../../src/daemon/runtime-file.js";
+import { readRuntime } from "../../src/daemon/runtime-file.js";
 import { openStore } from "../../src/store/index.js";
 import { isPostgresUrl } from "../../src/store/state-location.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { runCliAsync } from "../helpers/cli.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonDropCardAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 import { queryOnce } from "../helpers/postgres.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
@@ -90,12 +95,8 @@ describe.each(STATE_BACKENDS)("live reload of the config, state in $name", (back
   });
 
   afterAll(async () => {
-    daemon?.child.kill("SIGKILL");
-    await daemon?.exited;
+    await killDaemonDropCardAndCloseBed(daemon, statePath, bed);
     daemon = undefined;
-    // A daemon killed by a failed test leaves its card; on PostgreSQL it is not in the testbed's directory.
-    if (statePath) rmSync(runtimeFilePath(statePath), { force: true });
-    await bed?.close();
   });
 
   describe("serve reloads its config when the file changes", () => {

@@ -19,13 +19,32 @@ afterEach(async () => {
   bed = undefined;
 });
 
+type StateStore = Awaited<ReturnType<typeof openStateBesideDaemon>>;
+
+/**
+ * `tokokommo status` of a new TikTok Shop testbed once `write` put its history where the testbed's daemon keeps
+ * its state (`statePathFor`: the describe block's backend).
+ */
+async function statusAfter(
+  statePathFor: (bed: { statePath: string }) => Promise<string>,
+  write: (store: StateStore, bed: TikTokShopTestbed) => Promise<void>,
+) {
+  const b = await startTikTokShopTestbed({ mode: "webhook" });
+  bed = b;
+  const statePath = await statePathFor(b);
+  const store = await openStateBesideDaemon(statePath);
+  try {
+    await write(store, b);
+  } finally {
+    await store.close();
+  }
+  return statusCommand({ state: statePath }, { config: b.configPath });
+}
+
 describe.each(STATE_BACKENDS)("status: reply-time figures, state in $name", (backend) => {
   const statePathFor = backend.use();
 
   it("shows waiting now, the oldest wait, the share within the deadline and the median first reply", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
-    const statePath = await statePathFor(bed);
-    const store = await openStateBesideDaemon(statePath);
     const now = Date.now();
     // [room, buyer wrote (h ago), first reply after (min) or undefined]
     const script: Array<[string, number, number | undefined]> = [
@@ -37,7 +56,7 @@ describe.each(STATE_BACKENDS)("status: reply-time figures, state in $name", (bac
       ["r6", 9 * 24, 5], // older than 7 days: not counted
       ["r7", 5, 60], // within
     ];
-    try {
+    const status = await statusAfter(statePathFor, async (store, bed) => {
       for (const [roomId, hoursAgo, replyAfter] of script) {
         const ref = { source: "tiktokshop" as const, shopId: bed.shopId, roomId };
         const at = now - hoursAgo * HOUR;
@@ -50,10 +69,7 @@ describe.each(STATE_BACKENDS)("status: reply-time figures, state in $name", (bac
         { at: now - HOUR },
         now,
       );
-    } finally {
-      await store.close();
-    }
-    const status = await statusCommand({ state: statePath }, { config: bed.configPath });
+    });
     const replies = (status.json as { shops: Array<{ replies: ReplyStatus }> }).shops[0]!.replies;
     expect(replies.waitingNow).toBe(2);
     expect(Math.abs(replies.oldestWaitMs! - 20 * HOUR)).toBeLessThan(MIN);
@@ -62,7 +78,7 @@ describe.each(STATE_BACKENDS)("status: reply-time figures, state in $name", (bac
     expect(replies.shareWithinDeadline).toBeCloseTo(0.6);
     expect(replies.medianFirstReplyMs).toBe(330 * MIN); // (60 + 600) / 2 of 30, 60, 600, 780
     expect(status.text).toContain(
-      `replies tiktokshop:${bed.shopId}: waiting now 2 (oldest 20 h 0 min); last 7 days: 60% of 5 answered within 12 h 0 min, median first reply 5 h 30 min`,
+      `replies tiktokshop:${bed!.shopId}: waiting now 2 (oldest 20 h 0 min); last 7 days: 60% of 5 answered within 12 h 0 min, median first reply 5 h 30 min`,
     );
   });
 });
@@ -71,12 +87,10 @@ describe.each(STATE_BACKENDS)("status: leads waiting for acceptance, state in $n
   const statePathFor = backend.use();
 
   it("counts each shop's leads held back until a manager accepts them, with the oldest", async () => {
-    bed = await startTikTokShopTestbed({ mode: "webhook" });
-    const statePath = await statePathFor(bed);
-    const store = await openStateBesideDaemon(statePath);
     const now = Date.now();
-    const shopKey = `tiktokshop:${bed.shopId}`;
-    try {
+    let shopKey = "";
+    const status = await statusAfter(statePathFor, async (store, bed) => {
+      shopKey = `tiktokshop:${bed.shopId}`;
       await store.pendingLeads.add({
         shopKey,
         leadId: 11,
@@ -98,10 +112,7 @@ describe.each(STATE_BACKENDS)("status: leads waiting for acceptance, state in $n
         tags: [],
         since: now,
       });
-    } finally {
-      await store.close();
-    }
-    const status = await statusCommand({ state: statePath }, { config: bed.configPath });
+    });
     const line = (
       status.json as { shops: Array<{ leadsAwaitingAcceptance?: { count: number; oldestSince: number } }> }
     ).shops[0]!;

@@ -9,7 +9,7 @@
  * ticks, the daemon's REST pacing and the Kommo simulator's 7/s window read the same fake clock, so each case takes
  * the time its HTTP takes, and a request's arrival is stamped with the time the daemon sent it at.
  */
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import type { ReplyStatus } from "../../src/cli/commands/status-replies.js";
 import type { Config } from "../../src/config/schema.js";
@@ -17,7 +17,7 @@ import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 const MIN = 60_000;
 let bed: TikTokShopTestbed | undefined;
@@ -25,14 +25,11 @@ let daemon: RunningDaemon | undefined;
 let skew = 0;
 const guardNow = () => Date.now() + skew;
 
-const { cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    skew = 0;
-  });
+const { waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  skew = 0;
 });
 
 /** Settles `p` on fake time. */
@@ -46,17 +43,15 @@ function guardConfig(b: TikTokShopTestbed): Config {
   };
 }
 
-/** Where the daemons of a test keep their state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string>;
+/** Where the daemons of a test keep their state (the describe's backend). */
+const stateLocation = blockStateLocation();
 const stateOfBed = new WeakMap<TikTokShopTestbed, string>();
 
 /** The testbed's state location, the same for every daemon (re)started on it. */
 async function stateOf(b: TikTokShopTestbed): Promise<string> {
   let path = stateOfBed.get(b);
   if (path === undefined) {
-    // At the real clock's pace: making a database waits on more than the queries the fake-time loop
-    // counts (a connection closing); on a loaded machine the fake clock ran out its limit meanwhile.
-    path = await settleAtRealPace(statePathFor(b), "the state");
+    path = await stateLocation.ofAtRealPace(b, settleAtRealPace);
     stateOfBed.set(b, path);
   }
   return path;
@@ -76,7 +71,11 @@ async function runDaemon(b: TikTokShopTestbed): Promise<RunningDaemon> {
   return daemon;
 }
 
-const startBed = () => settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+/** The test's testbed (kept in `bed`, which is closed after the test). */
+const startBed = async () => {
+  bed = await settle(startTikTokShopTestbed({ mode: "webhook" }), "the testbed");
+  return bed;
+};
 
 async function buyerWaits(b: TikTokShopTestbed, buyerId: string, text: string) {
   const sent = b.tiktokshop.buyerSends(b.shopId, { id: buyerId, name: `Buyer ${buyerId}` }, text);
@@ -101,13 +100,9 @@ const tasksOf = (b: TikTokShopTestbed, leadId: number) =>
   b.kommo.tasks().filter((t) => t.entityType === "leads" && t.entityId === leadId);
 
 describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
+  stateLocation.use(backend);
   it("one task at the warning time, the tag once accepted, both undone by a manager's reply", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7001", "Kak, ukuran M ada?");
     skew = 479 * MIN;
@@ -158,8 +153,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a reply typed in Seller Center and mirrored counts as a reply", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7002", "Bisa COD?");
     skew = 500 * MIN;
@@ -174,8 +168,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a restart loses nothing: overdue after downtime is handled at once, and never twice", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d1 = await runDaemon(b);
     const w = await buyerWaits(b, "7003", "Halo?");
     await settle(d1.stop());
@@ -191,8 +184,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("a create whose answer was lost is found by its marker, not made twice", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const d = await runDaemon(b);
     const w = await buyerWaits(b, "7004", "Stok?");
     b.kommo.dropNext(1, {
@@ -214,8 +206,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 30_000);
 
   it("50 overdue conversations at once: one task each, Kommo REST within 7 requests per second", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     await runDaemon(b);
     const waits = [];
     for (let i = 0; i < 50; i++) waits.push(await buyerWaits(b, `80${i}`, `Pesan ${i}`));
@@ -230,8 +221,7 @@ describe.each(STATE_BACKENDS)("reply-time guard, state in $name", (backend) => {
   }, 60_000);
 
   it("fetches the platform's Customer Service figures at most once a day, across restarts, counted as a CS call", async () => {
-    bed = await startBed();
-    const b = bed;
+    const b = await startBed();
     const perfCalls = () =>
       b.tiktokshop.calls().filter((c) => c.path === "/customer_service/202407/performance" && c.code === 0);
     const d1 = await runDaemon(b);

@@ -6,7 +6,7 @@
  * says why, and doctor names the fallback.
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each case takes the time its HTTP takes.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type StatusReport, statusCommand } from "../../src/cli/commands/status.js";
 import { saveConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/schema.js";
@@ -16,33 +16,28 @@ import { runDoctor } from "../../src/doctor/index.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { daemonFakeTimeEachTest } from "../helpers/daemon-fake-time.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 
 let bed: Testbed | undefined;
 let daemon: RunningDaemon | undefined;
 const warnings: Array<{ msg: string; details?: Record<string, unknown> }> = [];
 
-const { cleanup, waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest();
-beforeEach(() => {
-  cleanup.push(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-    warnings.length = 0;
-  });
+const { waitFor, settle, settleAtRealPace } = daemonFakeTimeEachTest(async () => {
+  await stopDaemonAndBed(daemon, bed);
+  daemon = undefined;
+  bed = undefined;
+  warnings.length = 0;
 });
 
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+/** Where the daemon of a test keeps its state (the describe's backend). */
+const stateLocation = blockStateLocation();
 /** The state location of the test's testbed: routed() puts it in every config, and so in the config file. */
 let statePathNow = "";
 
 /** A testbed of `shops` shops, with its state location on the describe's backend. */
 async function startBed(shops: number): Promise<Testbed> {
   bed = await settle(startTestbed({ mode: "webhook", shops }), "the testbed");
-  // At the real clock's pace: making a database waits on more than the queries the fake-time loop
-  // counts (a connection closing); on a loaded machine the fake clock ran out its limit meanwhile.
-  statePathNow = await settleAtRealPace(statePathFor(bed), "the state");
+  statePathNow = await stateLocation.ofAtRealPace(bed, settleAtRealPace);
   return bed;
 }
 
@@ -99,13 +94,7 @@ const sourceCalls = (b: Testbed) =>
     .map((r) => r.method);
 
 describe.each(STATE_BACKENDS)("routing per shop, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  stateLocation.use(backend);
 
   it("puts each shop's new leads in its own pipeline through one Kommo source per shop", async () => {
     const b = await startBed(2);

@@ -6,11 +6,15 @@
  * queue is read there after the exit; on PostgreSQL a clean stop also removes the replica's heartbeat and gives
  * its shop leases up.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runtimeFilePath } from "../../src/daemon/runtime-file.js";
 import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
+import {
+  type DaemonProcess,
+  freePort,
+  killDaemonDropCardAndCloseBed,
+  spawnDaemon,
+} from "../helpers/daemon-process.js";
 import { marketplaceJobsIn, waitForMarketplaceJobsDoneIn } from "../helpers/jobs.js";
 import { queryOnce } from "../helpers/postgres.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
@@ -74,12 +78,8 @@ describe.concurrent.each(STATE_BACKENDS)("signals (built binary), state in $name
   });
 
   afterAll(async () => {
-    daemon?.child.kill("SIGKILL");
-    await daemon?.exited;
+    await killDaemonDropCardAndCloseBed(daemon, statePath, bed);
     daemon = undefined;
-    // A killed daemon leaves its runtime card; on PostgreSQL it is not in the testbed's directory.
-    if (statePath) rmSync(runtimeFilePath(statePath), { force: true });
-    await bed?.close();
   });
 
   it.sequential("SIGTERM with deliveries in flight: exit 0 within 10 s; after a restart every acknowledged message arrives once", async () => {

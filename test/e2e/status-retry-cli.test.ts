@@ -25,6 +25,21 @@ function configWithState(name: string): { configPath: string; statePath: string 
   return { configPath, statePath };
 }
 
+/** A config file named `name` whose state file is prepared (prepareState) at `now`. */
+function preparedInstall(name: string, now: number): { configPath: string; statePath: string } {
+  const install = configWithState(name);
+  prepareState(install.statePath, now);
+  return install;
+}
+
+/** Runs the built binary with `args` on `configPath`: it must end well, silent on stderr; its --json output. */
+function cliJson(configPath: string, args: string[]) {
+  const r = runCli(["--config", configPath, ...args, "--json"], isolated());
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
 /** A state file: the Tokopedia shop synced then failed; one dead job, one waiting retry, one running job. */
 function prepareState(statePath: string, now: number): void {
   const store = openStore(statePath);
@@ -70,9 +85,8 @@ describe("tokokommo status (built binary)", () => {
   });
 
   it("per shop: last sync, last success, backlog, dead jobs, last error (table and --json), no secrets", () => {
-    const { configPath, statePath } = configWithState("busy");
     const now = Date.now();
-    prepareState(statePath, now);
+    const { configPath } = preparedInstall("busy", now);
     const r = runCli(["--config", configPath, "status", "--json"], isolated());
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -125,9 +139,7 @@ describe("tokokommo status (built binary)", () => {
     const { configPath } = configWithState("config-points-here");
     const other = join(tmp.dir, "other-state.db");
     prepareState(other, Date.now());
-    const r = runCli(["--config", configPath, "status", "--json", "--state", other], isolated());
-    expect(r.stderr).toBe("");
-    const report = JSON.parse(r.stdout);
+    const report = cliJson(configPath, ["status", "--state", other]);
     expect(report.statePath).toBe(other);
     expect(report.everRun).toBe(true);
     expect(report.shops.find((s: { shopId: string }) => s.shopId === "481154").dead).toBe(1);
@@ -174,13 +186,9 @@ describe("tokokommo status (built binary)", () => {
 
 describe("tokokommo retry (built binary)", () => {
   it("without --dead: waiting retries become due now, dead jobs stay dead", () => {
-    const { configPath, statePath } = configWithState("retry1");
     const now = Date.now();
-    prepareState(statePath, now);
-    const r = runCli(["--config", configPath, "retry", "--json"], isolated());
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ requeuedDead: 0, madeDueNow: 1 });
+    const { configPath, statePath } = preparedInstall("retry1", now);
+    expect(cliJson(configPath, ["retry"])).toMatchObject({ requeuedDead: 0, madeDueNow: 1 });
     const store = openStore(statePath, { readonly: true });
     try {
       expect(store.jobs.listDead()).toHaveLength(1);
@@ -191,8 +199,7 @@ describe("tokokommo retry (built binary)", () => {
   });
 
   it("--dead re-queues dead jobs with a fresh budget; status then shows none dead", () => {
-    const { configPath, statePath } = configWithState("retry2");
-    prepareState(statePath, Date.now());
+    const { configPath, statePath } = preparedInstall("retry2", Date.now());
     const r = runCli(["--config", configPath, "retry", "--dead"], isolated());
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("re-queued 1 dead job(s)");

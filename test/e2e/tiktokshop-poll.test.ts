@@ -6,7 +6,7 @@
  * On the daemon's fake time (test/helpers/daemon-fake-time.ts): each sweep comes once the HTTP before it is done.
  * On both state backends.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startDaemon } from "../../src/daemon/daemon.js";
 import { type CallRecord, CONVERSATION_ORDERS } from "../../src/sim/tiktokshop/index.js";
 import { startTikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
@@ -19,17 +19,8 @@ const { fake: time, cleanup } = daemonFakeTimeEachTest();
 const isRead = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/messages");
 const isList = (c: CallRecord) => c.method === "GET" && c.path.endsWith("/conversations");
 
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
-
 describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  const statePathFor = backend.use();
   describe.each(CONVERSATION_ORDERS)("Get Conversations ordered %s", (order) => {
     it("poll-only mode delivers without webhooks, in order, with the buyer's name and platform; idle sweeps read nothing, a hidden newest message included", async () => {
       const b = await startTikTokShopTestbed({
@@ -84,13 +75,17 @@ describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend)
       expect(room?.buyerPlatform).toBe("TIKTOK_SHOP");
       // Every room synced: further sweeps list the conversations and read none of them.
       await time().until("every buyer in Kommo", () => b.kommo.received(b.scopeId).length >= 23, 8_000);
-      await time().settle(waitForMarketplaceJobsDoneOf(d.state), "no job open");
-      const idleFrom = b.tiktokshop.calls().length;
-      await time().until(
-        "three more sweeps",
-        () => b.tiktokshop.calls().slice(idleFrom).filter(isList).length >= 6,
-      );
-      expect(b.tiktokshop.calls().slice(idleFrom).filter(isRead)).toEqual([]);
+      /** Once no job is open, three more sweeps list the conversations and read no room. */
+      const sweepsReadNothing = async () => {
+        await time().settle(waitForMarketplaceJobsDoneOf(d.state), "no job open");
+        const from = b.tiktokshop.calls().length;
+        await time().until(
+          "three more sweeps",
+          () => b.tiktokshop.calls().slice(from).filter(isList).length >= 6,
+        );
+        expect(b.tiktokshop.calls().slice(from).filter(isRead)).toEqual([]);
+      };
+      await sweepsReadNothing();
       // A hidden message (the platform's rating request) as the room's newest: read once, never delivered, and
       // the sweeps after that read nothing again.
       b.tiktokshop.buyerSends(
@@ -104,13 +99,7 @@ describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend)
       );
       const hiddenFrom = b.tiktokshop.calls().length;
       await time().until("the room read once", () => b.tiktokshop.calls().slice(hiddenFrom).some(isRead));
-      await time().settle(waitForMarketplaceJobsDoneOf(d.state), "no job open");
-      const quietFrom = b.tiktokshop.calls().length;
-      await time().until(
-        "three more sweeps",
-        () => b.tiktokshop.calls().slice(quietFrom).filter(isList).length >= 6,
-      );
-      expect(b.tiktokshop.calls().slice(quietFrom).filter(isRead)).toEqual([]);
+      await sweepsReadNothing();
       expect(kommoIn()).toHaveLength(2);
     }, 30_000);
   });

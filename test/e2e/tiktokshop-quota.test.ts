@@ -5,21 +5,21 @@
  * state backends: the counts are read where the daemon keeps them (its state's call counts: the SQLite file, or the
  * PostgreSQL database all replicas count in), and `status` reads the same state.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { type Config, saveConfig } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
 import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
-import { replyOf } from "../helpers/daemon-replies.js";
-import { STATE_BACKENDS } from "../helpers/state-backends.js";
+import { callsDuring, replyOf, replyRefused } from "../helpers/daemon-replies.js";
+import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
 
 let bed: TikTokShopTestbed | undefined;
 let daemon: RunningDaemon | undefined;
-/** Where the daemon of a test keeps its state (the describe's backend, set before its tests). */
-let statePathFor: (bed: { statePath: string }) => Promise<string> = async (b) => b.statePath;
+/** Where the daemon of a test keeps its state (the describe's backend). */
+const stateLocation = blockStateLocation();
 
 afterEach(async () => {
   await stopDaemonAndBed(daemon, bed);
@@ -40,7 +40,7 @@ async function start(
 ) {
   bed = await startTikTokShopTestbed({ mode });
   // The config file names the daemon's state too: `status` reads it there.
-  const config = { ...withQuota(bed.config, q), statePath: await statePathFor(bed) };
+  const config = { ...withQuota(bed.config, q), statePath: await stateLocation.of(bed) };
   saveConfig(bed.configPath, config);
   daemon = await startDaemon({
     config,
@@ -52,13 +52,7 @@ async function start(
 }
 
 describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (backend) => {
-  const ofThisBackend = backend.use();
-  beforeAll(() => {
-    statePathFor = ofThisBackend;
-  });
-  afterAll(() => {
-    statePathFor = async (b) => b.statePath;
-  });
+  stateLocation.use(backend);
 
   it("platform answers 45101004: the reply fails within a minute naming the quota and its reset; webhook messages keep flowing", async () => {
     const { bed, daemon } = await start();
@@ -107,19 +101,19 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     expect(used).toBeGreaterThan(0); // the calls so far were counted
     await daemon.state.callCounts.add(shop, day.start, 1_000 - used, Date.now());
 
-    const calls = b.tiktokshop.calls().length;
-    const amojoId = await b.kommo.managerReplies(b.scopeId, conv, { type: "text", text: "Ada kak" });
-    const st = await waitFor("failed delivery status", () => b.kommo.deliveryStatuses(amojoId)[0], 60_000);
-    expect(st.status).toBe(-1);
-    expect(st.error).toMatch(
-      /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
+    const csCalls = await callsDuring(
+      b.tiktokshop,
+      (c) => c.path.startsWith("/customer_service"),
+      () =>
+        replyRefused(
+          b,
+          conv,
+          { type: "text", text: "Ada kak" },
+          /^Not sent: .*daily .*quota \(1,000 calls\) is used up; it resets at .*Send it again after the reset\.$/,
+          60_000,
+        ),
     );
-    expect(
-      b.tiktokshop
-        .calls()
-        .slice(calls)
-        .filter((c) => c.path.startsWith("/customer_service")),
-    ).toEqual([]);
+    expect(csCalls).toEqual([]);
   }, 90_000);
 
   it("status --json reports each TikTok Shop shop's quota: used, limit, reserved, resetsAt", async () => {

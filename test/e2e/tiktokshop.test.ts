@@ -13,6 +13,7 @@ import {
   startPictureServer,
   stopDaemonAndBed,
 } from "../helpers/connected-daemon.js";
+import { callsDuring, expectPartsMakeUp, replyRefused } from "../helpers/daemon-replies.js";
 import { HTTP_WORKER_SCRIPT } from "../helpers/http-worker-script.js";
 import { waitForMarketplaceJobsDoneOf } from "../helpers/jobs.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
@@ -159,12 +160,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       const parts = bed.tiktokshop.shopMessages(chat.conversationId).filter((m) => m.viaApi);
       expect(parts).toHaveLength(2);
       expect(parts.every((p) => (p.text ?? "").length <= 2000)).toBe(true);
-      expect(
-        parts
-          .map((p) => p.text)
-          .join("")
-          .replace(/\s+/g, ""),
-      ).toBe(long.replace(/\s+/g, ""));
+      expectPartsMakeUp(parts, long);
     });
 
     it("a picture reply is downloaded, uploaded and sent as IMAGE", async () => {
@@ -187,53 +183,52 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
 
     it("other media are refused with a readable -1 status", async () => {
       const chat = await openChat("8104", "Kirim katalog dong");
-      const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
-        type: "file",
-        media: `${media!.url}/katalog.pdf`,
-        file_name: "katalog.pdf",
-      });
-      const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
-      expect(st.status).toBe(-1);
-      expect(st.error).toContain("Tokopedia & Shop accepts only text and pictures");
+      await replyRefused(
+        bed,
+        chat.conv,
+        {
+          type: "file",
+          media: `${media!.url}/katalog.pdf`,
+          file_name: "katalog.pdf",
+        },
+        "Tokopedia & Shop accepts only text and pictures",
+      );
       expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
     });
 
     it("45109001 (chat window closed) comes back as a readable -1 status", async () => {
       const chat = await openChat("8105", "Halo masih buka?");
       bed.tiktokshop.setCanSendMessage(chat.conversationId, false);
-      const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
-        type: "text",
-        text: "Masih kak",
-      });
-      const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
-      expect(st.status).toBe(-1);
-      expect(st.error).toContain("no longer allows messages to this buyer");
+      await replyRefused(
+        bed,
+        chat.conv,
+        { type: "text", text: "Masih kak" },
+        "no longer allows messages to this buyer",
+      );
       expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
     });
 
     it("a conversation aged past the window is refused the same way", async () => {
       const chat = await openChat("8106", "Permisi");
       bed.tiktokshop.ageConversation(chat.conversationId, 90);
-      const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
-        type: "text",
-        text: "Ya kak",
-      });
-      const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
-      expect(st.status).toBe(-1);
-      expect(st.error).toContain("Tokopedia & Shop no longer allows messages to this buyer");
+      await replyRefused(
+        bed,
+        chat.conv,
+        { type: "text", text: "Ya kak" },
+        "Tokopedia & Shop no longer allows messages to this buyer",
+      );
     });
 
     it("45101006 (sensitive words) comes back as a readable -1 status", async () => {
       const chat = await openChat("8107", "Boleh transfer langsung?");
       bed.tiktokshop.setSensitiveWords(["whatsapp"]);
       try {
-        const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
-          type: "text",
-          text: "Hubungi WhatsApp kami ya",
-        });
-        const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
-        expect(st.status).toBe(-1);
-        expect(st.error).toContain("contains words its policy does not allow");
+        await replyRefused(
+          bed,
+          chat.conv,
+          { type: "text", text: "Hubungi WhatsApp kami ya" },
+          "contains words its policy does not allow",
+        );
         expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
       } finally {
         bed.tiktokshop.setSensitiveWords([]);
@@ -276,17 +271,18 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       const meta = tokens.load(key)?.meta as { reauthNeeded?: boolean };
       expect(meta.reauthNeeded).toBe(true);
       const conv = convOf(bed.tiktokshop.conversationOf(bed.shopId, "8101")!);
-      const calls = bed.tiktokshop.calls().length;
-      const amojoId = await bed.kommo.managerReplies(bed.scopeId, conv, { type: "text", text: "Masih ada?" });
-      const st = await waitFor("error status", () => bed.kommo.deliveryStatuses(amojoId)[0]);
-      expect(st.status).toBe(-1);
-      expect(st.error).toContain("Ask your admin to run `tokokommo doctor`");
-      expect(
-        bed.tiktokshop
-          .calls()
-          .slice(calls)
-          .filter((c) => c.path.includes("/messages")),
-      ).toEqual([]);
+      const sends = await callsDuring(
+        bed.tiktokshop,
+        (c) => c.path.includes("/messages"),
+        () =>
+          replyRefused(
+            bed,
+            conv,
+            { type: "text", text: "Masih ada?" },
+            "Ask your admin to run `tokokommo doctor`",
+          ),
+      );
+      expect(sends).toEqual([]);
     });
   });
 });

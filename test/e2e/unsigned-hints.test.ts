@@ -4,31 +4,28 @@
  * API, and the rooms it can create are bounded per app and minute (beyond that only a sweep finds new rooms). On
  * both state backends.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { UNSIGNED_NEW_ROOMS_PER_MINUTE } from "../../src/bridge/mark-room.js";
-import type { RunningDaemon } from "../../src/daemon/daemon.js";
 import { RETRY_BUDGET } from "../../src/store/index.js";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import { startTestbed } from "../../src/testbed/tokopedia.js";
+import { connectedDaemonPerBlock } from "../helpers/connected-daemon.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { countRowsIn, deadJobsIn } from "../helpers/state-rows.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
 describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
-  const statePathFor = backend.use();
-  let bed: Testbed;
-  let daemon: RunningDaemon;
   let shopId: string;
-  let statePath: string;
 
-  beforeAll(async () => {
-    bed = await startTestbed({ mode: "webhook", webhookSecret: null });
-    shopId = bed.shops[0]!.shopId;
-    statePath = await statePathFor(bed);
-    daemon = await startConnectedDaemon(bed, { statePath, engine: { maxRetryMs: 200 } });
+  const block = connectedDaemonPerBlock(
+    backend,
+    () => startTestbed({ mode: "webhook", webhookSecret: null }),
+    {
+      engine: { maxRetryMs: 200 },
+    },
+  );
+  beforeAll(() => {
+    shopId = block.bed.shops[0]!.shopId;
   });
-
-  afterAll(() => stopDaemonAndBed(daemon, bed));
 
   /** An unsigned chat webhook as anyone could post it (Tokopedia's shape, no Authorization-Hmac). */
   async function postHint(fields: { msgId: string; buyerId?: string; name?: string; thumbnail?: string }) {
@@ -42,7 +39,7 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
       message: "halo",
       payload: { attachment_type: 0 },
     };
-    const res = await fetch(`${daemon.url}/webhooks/tokopedia/main`, {
+    const res = await fetch(`${block.daemon.url}/webhooks/tokopedia/main`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -51,34 +48,40 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
   }
 
   const inKommo = (text: string) =>
-    waitFor(`"${text}" in Kommo`, () => bed.kommo.received(bed.scopeId).find((m) => m.text === text));
+    waitFor(`"${text}" in Kommo`, () =>
+      block.bed.kommo.received(block.bed.scopeId).find((m) => m.text === text),
+    );
 
   const BUDI = { buyerName: "Budi Asli", thumbnail: "https://images.tokopedia.net/budi.png" };
   const FORGED = { name: "Hacker Palsu", thumbnail: "https://tracker.example/pixel.png" };
 
   it("an unsigned hint with a forged buyer cannot rename an existing room's buyer", async () => {
-    const first = await bed.tokopedia.buyerSends(shopId, "5101", "Halo kak", BUDI);
+    const first = await block.bed.tokopedia.buyerSends(shopId, "5101", "Halo kak", BUDI);
     const m1 = await inKommo("Halo kak");
     expect(m1.sender.name).toBe("Budi Asli");
     // The buyer writes again, and the first hint about it is the forged one (Tokopedia's own is not sent).
-    bed.tokopedia.setWebhookDelivery(false);
+    block.bed.tokopedia.setWebhookDelivery(false);
     try {
-      await bed.tokopedia.buyerSends(shopId, "5101", "Masih ada stok?", BUDI);
+      await block.bed.tokopedia.buyerSends(shopId, "5101", "Masih ada stok?", BUDI);
     } finally {
-      bed.tokopedia.setWebhookDelivery(true);
+      block.bed.tokopedia.setWebhookDelivery(true);
     }
     expect(await postHint({ msgId: first.msgId, buyerId: "5101", ...FORGED })).toBe(200);
     const m2 = await inKommo("Masih ada stok?");
     expect(m2.sender.name).toBe("Budi Asli");
     expect(m2.sender.avatar).toBe("https://images.tokopedia.net/budi.png");
-    const room = await daemon.state.engineStore.getRoom({ source: "tokopedia", shopId, roomId: first.msgId });
+    const room = await block.daemon.state.engineStore.getRoom({
+      source: "tokopedia",
+      shopId,
+      roomId: first.msgId,
+    });
     expect(room?.buyerName).toBe("Budi Asli");
   });
 
   it("a room first made known by a forged unsigned hint gets its buyer from the API", async () => {
-    bed.tokopedia.setWebhookDelivery(false);
+    block.bed.tokopedia.setWebhookDelivery(false);
     try {
-      const sent = await bed.tokopedia.buyerSends(shopId, "5102", "Permisi, mau tanya", {
+      const sent = await block.bed.tokopedia.buyerSends(shopId, "5102", "Permisi, mau tanya", {
         buyerName: "Citra Asli",
         thumbnail: "https://images.tokopedia.net/citra.png",
       });
@@ -87,16 +90,16 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
       expect(m.sender.name).toBe("Citra Asli");
       expect(m.sender.avatar).toBe("https://images.tokopedia.net/citra.png");
       // The forged hint's own text ("halo") was not kept as a fallback either.
-      expect(bed.kommo.received(bed.scopeId).filter((x) => x.text === "halo")).toEqual([]);
+      expect(block.bed.kommo.received(block.bed.scopeId).filter((x) => x.text === "halo")).toEqual([]);
     } finally {
-      bed.tokopedia.setWebhookDelivery(true);
+      block.bed.tokopedia.setWebhookDelivery(true);
     }
   });
 
   it("300 unsigned hints for made-up rooms create at most the bound and cost a bounded number of API calls", async () => {
-    const rooms = () => countRowsIn(statePath, "rooms");
+    const rooms = () => countRowsIn(block.statePath, "rooms");
     const roomsBefore = await rooms();
-    const callsBefore = bed.tokopedia.requests().length;
+    const callsBefore = block.bed.tokopedia.requests().length;
     const statuses: number[] = [];
     for (let i = 0; i < 300; i++) {
       statuses.push(await postHint({ msgId: String(9_000_000_000 + i), buyerId: String(700_000 + i) }));
@@ -104,22 +107,22 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect((await rooms()) - roomsBefore).toBeLessThanOrEqual(UNSIGNED_NEW_ROOMS_PER_MINUTE);
     await waitForAsync("the queue drained", async () =>
-      (await daemon.state.engineStore.jobCounts()).every((c) => c.pending === 0 && c.running === 0),
+      (await block.daemon.state.engineStore.jobCounts()).every((c) => c.pending === 0 && c.running === 0),
     );
     // One read per room the bound let in (the platform does not know them), plus a token call or two. Reads that
     // Tokopedia's 5/s limit turned away (429) are retried after its Retry-After: counted apart, and bounded by the
     // jobs' retry budget.
-    const calls = bed.tokopedia.requests().slice(callsBefore);
+    const calls = block.bed.tokopedia.requests().slice(callsBefore);
     const answered = calls.filter((c) => c.status !== 429);
     expect(answered.length).toBeLessThanOrEqual(UNSIGNED_NEW_ROOMS_PER_MINUTE + 2);
     expect(calls.length).toBeLessThanOrEqual(RETRY_BUDGET * UNSIGNED_NEW_ROOMS_PER_MINUTE + 2);
     // A made-up room is not the shop's failure: the shop stays healthy, and nothing is left dead.
-    expect(await deadJobsIn(statePath)).toEqual([]);
-    const status = (await daemon.state.listShopStatus()).find((s) => s.shopId === shopId);
+    expect(await deadJobsIn(block.statePath)).toEqual([]);
+    const status = (await block.daemon.state.listShopStatus()).find((s) => s.shopId === shopId);
     expect(status?.healthy).toBe(true);
     // A real buyer's new room is still served (by its own signed-or-not hint, within the next minute's bound or by
     // a sweep); existing rooms are never limited.
-    await bed.tokopedia.buyerSends(shopId, "5101", "Pesan setelah serangan", BUDI);
+    await block.bed.tokopedia.buyerSends(shopId, "5101", "Pesan setelah serangan", BUDI);
     await inKommo("Pesan setelah serangan");
   });
 });

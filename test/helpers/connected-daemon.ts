@@ -5,8 +5,10 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import type { Config } from "../../src/config/index.js";
 import { type DaemonOptions, type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
+import type { StateBackend } from "./state-backends.js";
 
 /** Backoff of the daemon's jobs in these tests: 50 ms doubling up to 500 ms (hours in production). */
 export const FAST_RETRIES = { baseRetryMs: 50, maxRetryMs: 500 } as const;
@@ -42,6 +44,49 @@ export async function stopDaemonAndBed(
 ): Promise<void> {
   await daemon?.stop();
   await bed?.close();
+}
+
+/** The testbed and daemon of a describe block (read them inside its tests or later hooks). */
+export interface BlockDaemon<B> {
+  readonly bed: B;
+  readonly daemon: RunningDaemon;
+  /** The daemon's state location on the block's backend. */
+  readonly statePath: string;
+}
+
+/**
+ * Call in a `describe.each(STATE_BACKENDS)` block: before its tests, the testbed `startBed` makes and a daemon
+ * connected to it (startConnectedDaemon with `o`) keeping its state on `backend`; after them both stopped.
+ */
+export function connectedDaemonPerBlock<B extends DaemonBed & { statePath: string; close(): Promise<void> }>(
+  backend: StateBackend,
+  startBed: () => Promise<B>,
+  o: Partial<Omit<DaemonOptions, "port" | "statePath">> = {},
+): BlockDaemon<B> {
+  const statePathFor = backend.use();
+  let started: { bed: B; daemon?: RunningDaemon; statePath?: string } | undefined;
+  beforeAll(async () => {
+    started = { bed: await startBed() };
+    started.statePath = await statePathFor(started.bed);
+    started.daemon = await startConnectedDaemon(started.bed, { ...o, statePath: started.statePath });
+  });
+  afterAll(() => stopDaemonAndBed(started?.daemon, started?.bed));
+  const read = () => {
+    if (!started?.daemon || started.statePath === undefined)
+      throw new Error("connectedDaemonPerBlock: the daemon is not started yet (read it inside a test)");
+    return started as Required<typeof started>;
+  };
+  return {
+    get bed() {
+      return read().bed;
+    },
+    get daemon() {
+      return read().daemon;
+    },
+    get statePath() {
+      return read().statePath;
+    },
+  };
 }
 
 /** A 1×1 PNG, the picture a manager attaches in Kommo. */

@@ -128,6 +128,7 @@ export interface DaemonFakeTimeScope {
 function fakeTimeScope(
   before: (fn: () => void) => void,
   after: (fn: () => Promise<void>) => void,
+  atEnd?: () => Promise<void>,
 ): DaemonFakeTimeScope {
   let current: DaemonFakeTime | undefined;
   const cleanup: Array<() => Promise<void>> = [];
@@ -139,6 +140,7 @@ function fakeTimeScope(
     try {
       for (const c of cleanup.splice(0).reverse())
         await fake.settle(c(), "the daemon and the simulators to stop");
+      if (atEnd) await fake.settle(atEnd(), "the daemon and the simulators to stop");
     } finally {
       fake.uninstall();
     }
@@ -155,10 +157,11 @@ function fakeTimeScope(
 /**
  * Every test of the file on daemon fake time: installed before each test; after it, what the test put in
  * `cleanup` (closing simulators, stopping daemons) runs newest first, still on fake time (stopping waits on the
- * daemon's timers), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
+ * daemon's timers), then `atEnd` (stopping what the file keeps in its own variables: the test's daemon and
+ * testbed), and then the real timers are back. Use `fake()` for the current test's DaemonFakeTime.
  */
-export function daemonFakeTimeEachTest(): DaemonFakeTimeScope {
-  return fakeTimeScope(beforeEach, afterEach);
+export function daemonFakeTimeEachTest(atEnd?: () => Promise<void>): DaemonFakeTimeScope {
+  return fakeTimeScope(beforeEach, afterEach, atEnd);
 }
 
 /**

@@ -3,8 +3,10 @@
  * simulators stay in the test process, the bridge runs exactly as under systemd.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { request } from "undici";
+import { runtimeFilePath } from "../../src/daemon/runtime-file.js";
 import { BIN } from "./cli.js";
 
 export { freePort } from "./free-port.js";
@@ -95,5 +97,21 @@ export async function killDaemonAndCloseBed(
   bed: { close(): Promise<void> } | undefined,
 ): Promise<void> {
   daemon?.child.kill("SIGKILL");
+  await bed?.close();
+}
+
+/**
+ * After a block whose daemon ran on `statePath`: SIGKILLs the daemon (when one is left) and waits for its end,
+ * removes the runtime card a killed daemon leaves (on PostgreSQL it is not in the testbed's directory, which
+ * closing the testbed removes), then closes the testbed.
+ */
+export async function killDaemonDropCardAndCloseBed(
+  daemon: DaemonProcess | undefined,
+  statePath: string | undefined,
+  bed: { close(): Promise<void> } | undefined,
+): Promise<void> {
+  daemon?.child.kill("SIGKILL");
+  await daemon?.exited;
+  if (statePath) rmSync(runtimeFilePath(statePath), { force: true });
   await bed?.close();
 }

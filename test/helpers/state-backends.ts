@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
 import { copyState } from "../../src/store/copy/copy-state.js";
+import type { DaemonFakeTime } from "./daemon-fake-time.js";
 import { migratedDatabase } from "./pg-token-stores.js";
 import type { TestPostgres } from "./postgres-server.js";
 import { sharedPostgres } from "./postgres-shared.js";
@@ -57,6 +58,45 @@ export const POSTGRES_STATE: StateBackend = {
     };
   },
 };
+
+/**
+ * For a file whose module-level helpers make the state of a test's daemon while the tests of several
+ * `describe.each(STATE_BACKENDS)` blocks run: the state location on the backend of the block running now.
+ */
+export interface BlockStateLocation {
+  /** Call in each describe block: registers `backend` (see StateBackend.use) and makes it the one used in it. */
+  use(backend: StateBackend): void;
+  /** The statePath of `bed` on the current block's backend (outside every block: the testbed's own file). */
+  of(bed: { statePath: string }): Promise<string>;
+  /**
+   * of(), with the daemon's fake time moving at the real clock's pace meanwhile (pass its settleAtRealPace):
+   * making a database waits on more than the queries the fake-time loop counts (a connection closing), and on a
+   * loaded machine the fake clock would run out its limit meanwhile.
+   */
+  ofAtRealPace(
+    bed: { statePath: string },
+    settleAtRealPace: DaemonFakeTime["settleAtRealPace"],
+  ): Promise<string>;
+}
+
+export function blockStateLocation(): BlockStateLocation {
+  const ownFile = async (bed: { statePath: string }) => bed.statePath;
+  let current = ownFile;
+  const of = (bed: { statePath: string }) => current(bed);
+  return {
+    use(backend) {
+      const ofBackend = backend.use();
+      beforeAll(() => {
+        current = ofBackend;
+      });
+      afterAll(() => {
+        current = ownFile;
+      });
+    },
+    of,
+    ofAtRealPace: (bed, settleAtRealPace) => settleAtRealPace(of(bed), "the state"),
+  };
+}
 
 /**
  * Both, unless TK_TEST_STATE_BACKENDS names the ones to run (`sqlite`, `postgres` or both, comma-separated): CI's
