@@ -29,6 +29,9 @@ describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend)
         tiktokshop: { conversationOrder: order },
       });
       cleanup.push(() => b.close());
+      // Webhooks off from the first message: the platform posts nothing, not even a retry of a notification
+      // it could not deliver before the daemon was connected (connectDaemon() registers the daemon's URL).
+      b.tiktokshop.holdWebhooks();
       const before = b.tiktokshop.buyerSends(
         b.shopId,
         { id: "9001", name: "Rina", platform: "TIKTOK_SHOP" },
@@ -53,7 +56,7 @@ describe.each(STATE_BACKENDS)("poll-only TikTok Shop, state in $name", (backend)
       );
       cleanup.push(() => d.stop());
       await time().settle(b.connectDaemon(d.url));
-      // Webhooks off: the platform has nowhere to post; only the sweeps can find messages.
+      // The platform has nowhere to post either: only the sweeps can find messages.
       b.tiktokshop.setWebhookUrl(undefined);
       const conv = `tts:${b.shopId}:${before.conversationId}`;
       const kommoIn = () =>
