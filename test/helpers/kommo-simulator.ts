@@ -52,7 +52,6 @@ export async function connectChannel(
 export interface KommoOAuthWorld {
   readonly sim: KommoSimulator;
   readonly account: SimAccount;
-  readonly oauth: OAuthClient;
   /** A new authorization code for the account, as the consent screen hands it to the bridge. */
   authorizationCode(): string;
   /** A REST client of the OAuth client, keeping its token pair in `store` under `key`. */
@@ -88,9 +87,6 @@ export function useKommoOAuth(): KommoOAuthWorld {
     },
     get account() {
       return world().account;
-    },
-    get oauth() {
-      return world().oauth;
     },
     authorizationCode: () => world().sim.authorizationCode(world().account.id, world().oauth.clientId),
     client: (store, key, o) =>
