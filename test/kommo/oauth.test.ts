@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryTokenStore, type StoredToken, type TokenStore } from "../../src/auth/token-store.js";
 import { KommoRateLimiter, type KommoRestClient } from "../../src/kommo/index.js";
 import { FileTokenStore } from "../helpers/file-token-store.js";
@@ -45,6 +45,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  clientOffsetMs = 0; // the client's clock back to now after a test that moved it forward
 });
 
 describe("OAuth code exchange", () => {
@@ -124,55 +128,43 @@ describe("refresh with single-use rotating refresh tokens", () => {
       },
     };
     clientOffsetMs = 25 * 3600_000; // the client sees its token as expired and refreshes before calling
-    try {
-      const requestsBefore = kommo.sim.requestLog().length;
-      await expect(client(dying, key).account()).rejects.toThrow("disk died");
-      const after = kommo.sim.requestLog().slice(requestsBefore);
-      expect(after.map((r) => r.path)).toEqual(["/oauth2/access_token"]); // no /api/v4/account with the unsaved token
-      // Honest limit: Kommo rotated, we lost the pair. The restarted process knows (marker) and says so precisely.
-      expect(disk.load(key)?.meta?.refreshStartedAt).toBeTypeOf("number");
-      const restarted = await codeOf(client(new FileTokenStore(path), key).account());
-      expect(restarted.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
-      expect(restarted.details).toMatchObject({ interruptedRefresh: true, hint: "Invalid refresh token" });
-    } finally {
-      clientOffsetMs = 0;
-    }
+    const requestsBefore = kommo.sim.requestLog().length;
+    await expect(client(dying, key).account()).rejects.toThrow("disk died");
+    const after = kommo.sim.requestLog().slice(requestsBefore);
+    expect(after.map((r) => r.path)).toEqual(["/oauth2/access_token"]); // no /api/v4/account with the unsaved token
+    // Honest limit: Kommo rotated, we lost the pair. The restarted process knows (marker) and says so precisely.
+    expect(disk.load(key)?.meta?.refreshStartedAt).toBeTypeOf("number");
+    const restarted = await codeOf(client(new FileTokenStore(path), key).account());
+    expect(restarted.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
+    expect(restarted.details).toMatchObject({ interruptedRefresh: true, hint: "Invalid refresh token" });
   });
 
   it("a connection lost BEFORE the server processed the refresh: retried with the same token, nothing lost", async () => {
     const store = new MemoryTokenStore();
     const { key, c } = await authorized(store);
     clientOffsetMs = 25 * 3600_000;
-    try {
-      kommo.sim.dropNext(1, { host: "rest" });
-      expect((await c.account()).id).toBe(kommo.account.id);
-      expect(store.load(key)?.meta).toBeUndefined();
-    } finally {
-      clientOffsetMs = 0;
-    }
+    kommo.sim.dropNext(1, { host: "rest" });
+    expect((await c.account()).id).toBe(kommo.account.id);
+    expect(store.load(key)?.meta).toBeUndefined();
   });
 
   it("a connection lost AFTER the server rotated: the pair is unrecoverable; the error says so and is remembered", async () => {
     const store = new MemoryTokenStore();
     const { key, c } = await authorized(store);
     clientOffsetMs = 25 * 3600_000;
-    try {
-      kommo.sim.dropNext(1, { host: "rest", afterProcessing: true });
-      const e = await codeOf(c.account());
-      expect(e.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
-      expect(e.details).toMatchObject({ interruptedRefresh: true, retryable: false });
-      // Remembered: the next call fails at once instead of presenting the dead token again.
-      const calls = tokenCalls();
-      expect((await codeOf(c.account())).code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
-      expect(tokenCalls()).toBe(calls);
-      // Authorizing again heals it.
-      await c.exchangeCode(kommo.authorizationCode());
-      clientOffsetMs = 0;
-      expect((await c.account()).id).toBe(kommo.account.id);
-      expect(store.load(key)?.meta).toBeUndefined();
-    } finally {
-      clientOffsetMs = 0;
-    }
+    kommo.sim.dropNext(1, { host: "rest", afterProcessing: true });
+    const e = await codeOf(c.account());
+    expect(e.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
+    expect(e.details).toMatchObject({ interruptedRefresh: true, retryable: false });
+    // Remembered: the next call fails at once instead of presenting the dead token again.
+    const calls = tokenCalls();
+    expect((await codeOf(c.account())).code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
+    expect(tokenCalls()).toBe(calls);
+    // Authorizing again heals it.
+    await c.exchangeCode(kommo.authorizationCode());
+    clientOffsetMs = 0;
+    expect((await c.account()).id).toBe(kommo.account.id);
+    expect(store.load(key)?.meta).toBeUndefined();
   });
 
   it("revoked refresh tokens → TK_ERR_KOMMO_REAUTHORIZE (not retryable); 5xx on refresh keeps the stored pair", async () => {
@@ -181,18 +173,14 @@ describe("refresh with single-use rotating refresh tokens", () => {
     const saved = store.load(key)!;
     kommo.sim.failNext(2, { host: "rest", status: 503 });
     clientOffsetMs = 25 * 3600_000;
-    try {
-      const e = await codeOf(c.account());
-      expect(e.code).toBe("TK_ERR_KOMMO_UNAVAILABLE");
-      expect(store.load(key)?.refreshToken).toBe(saved.refreshToken);
-      expect((await c.account()).id).toBe(kommo.account.id); // the marker did not stop a later, clean refresh
-      kommo.sim.revokeRefreshTokens();
-      clientOffsetMs = 50 * 3600_000;
-      const r = await codeOf(c.account());
-      expect(r.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
-      expect(r.details?.retryable).toBe(false);
-    } finally {
-      clientOffsetMs = 0;
-    }
+    const e = await codeOf(c.account());
+    expect(e.code).toBe("TK_ERR_KOMMO_UNAVAILABLE");
+    expect(store.load(key)?.refreshToken).toBe(saved.refreshToken);
+    expect((await c.account()).id).toBe(kommo.account.id); // the marker did not stop a later, clean refresh
+    kommo.sim.revokeRefreshTokens();
+    clientOffsetMs = 50 * 3600_000;
+    const r = await codeOf(c.account());
+    expect(r.code).toBe("TK_ERR_KOMMO_REAUTHORIZE");
+    expect(r.details?.retryable).toBe(false);
   });
 });
