@@ -48,25 +48,17 @@ export class PostgresCoordinator implements Coordinator {
 
   /** Creates the coordinator's tables if missing; safe to run from every replica at once. */
   async ensureSchema(): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // See withRefreshLock: a connection lost while checked out must not end the process.
-    const lost = (e: Error) => {
-      broken = e;
-    };
-    client.on("error", lost);
-    try {
-      await client.query("BEGIN");
-      await client.query(sql.LOCK_SCHEMA, [sql.ADVISORY_NAMESPACE]);
-      await client.query(sql.CLUSTER_DDL);
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.off("error", lost);
-      client.release(broken);
-    }
+    await withClient(this.pool, async (client) => {
+      try {
+        await client.query("BEGIN");
+        await client.query(sql.LOCK_SCHEMA, [sql.ADVISORY_NAMESPACE]);
+        await client.query(sql.CLUSTER_DDL);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async heartbeat(r: ReplicaIdentity, now: number): Promise<void> {
@@ -118,40 +110,49 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   async withRefreshLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.lockPool.connect();
-    let broken: Error | undefined;
-    // A connection lost while checked out is reported as an 'error' event on it: unheard, it would end the
-    // process. Heard, the lock is simply gone (PostgreSQL released it) and the client is discarded at the end.
-    const lost = (e: Error) => {
-      broken = e;
-    };
-    client.on("error", lost);
-    try {
+    // A connection lost while the lock is held: the lock is simply gone (PostgreSQL released it).
+    return withClient(this.lockPool, async (client, broken) => {
       try {
         await client.query("BEGIN");
         await client.query(sql.REFRESH_LOCK_TIMEOUT, [`${this.lockTimeoutMs}ms`]);
         await client.query(sql.REFRESH_LOCK, [sql.ADVISORY_NAMESPACE, key]);
       } catch (err) {
-        await client.query("ROLLBACK").catch((e: Error) => {
-          broken = e;
-        });
+        await client.query("ROLLBACK").catch(broken);
         throw lockError(err, key, this.lockTimeoutMs);
       }
       try {
         return await fn();
       } finally {
         // Nothing was written in this transaction: ending it only releases the lock.
-        await client.query("COMMIT").catch((e: Error) => {
-          broken = e;
-        });
+        await client.query("COMMIT").catch(broken);
       }
-    } finally {
-      client.off("error", lost);
-      client.release(broken);
-    }
+    });
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Runs `fn` on a client checked out of `pool`. A connection lost while checked out is reported as an 'error'
+ * event on the client: unheard, it would end the process. Heard, or reported by `fn` through `broken` (a failed
+ * ROLLBACK or COMMIT), the client is discarded on release instead of going back to the pool.
+ */
+async function withClient<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, broken: (e: Error) => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let lostWith: Error | undefined;
+  const lost = (e: Error) => {
+    lostWith = e;
+  };
+  client.on("error", lost);
+  try {
+    return await fn(client, lost);
+  } finally {
+    client.off("error", lost);
+    client.release(lostWith);
+  }
 }
 
 function lockError(err: unknown, key: string, timeoutMs: number): unknown {

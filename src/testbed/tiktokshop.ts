@@ -17,7 +17,14 @@ import {
 import { TikTokShopClient } from "../sources/tiktokshop/index.js";
 import { openStore } from "../store/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { type TestbedBase, type TestbedConfigOptions, tearDown, writeTestbedConfig } from "./world-base.js";
+import {
+  type TestbedBase,
+  type TestbedConfigOptions,
+  tearDown,
+  testbedBase,
+  testbedPaths,
+  writeTestbedConfig,
+} from "./world-base.js";
 
 /** The app's name in the config; the webhook URL is /webhooks/tiktokshop/{name}. */
 export const TTS_TESTBED_APP = "tts";
@@ -47,8 +54,7 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     const shopName = o.shopName ?? "toko-tts";
     const seller = tiktokshop.createSeller({ name: shopName, shops: [{ name: shopName }] });
     const shop = seller.shops[0]!;
-    const statePath = join(dir, "state.db");
-    const configPath = join(dir, "config.json");
+    const { configPath, statePath } = testbedPaths(dir);
     // The seller authorizes through the real client, which stores the tokens in the state file the daemon
     // will open; the store is closed again before any daemon starts.
     const store = openStore(statePath);
@@ -66,7 +72,6 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
       store.close();
     }
     const world = await setUpKommoWorld(kommo);
-    const { scopeId } = world;
     // The TikTok Shop app and its one shop; no Tokopedia app.
     const config = writeTestbedConfig(configPath, statePath, o, world, {
       tokopedia: { apps: [] },
@@ -85,21 +90,19 @@ export async function startTikTokShopTestbed(o: TikTokShopTestbedOptions = {}): 
     });
     return {
       tiktokshop,
-      kommo,
       openId: seller.openId,
       shopId: shop.id,
       shopName,
-      scopeId,
-      accountId: world.accountId,
-      config,
-      configPath,
-      statePath,
-      dir,
-      async connectDaemon(daemonUrl) {
-        tiktokshop.setWebhookUrl(`${daemonUrl}/webhooks/tiktokshop/${TTS_TESTBED_APP}`);
-        world.connectDaemon(daemonUrl);
-      },
-      close: () => tearDown([tiktokshop, kommo], dir, !o.dir),
+      ...testbedBase({
+        kommo,
+        world,
+        config,
+        dir,
+        ownDir: !o.dir,
+        marketplace: tiktokshop,
+        connectMarketplace: (daemonUrl) =>
+          tiktokshop.setWebhookUrl(`${daemonUrl}/webhooks/tiktokshop/${TTS_TESTBED_APP}`),
+      }),
     };
   } catch (err) {
     await tearDown([tiktokshop, kommo], dir, !o.dir);

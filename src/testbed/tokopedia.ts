@@ -11,7 +11,14 @@ import { DEFAULT_REQUESTS_PER_SECOND, MAX_REQUESTS_PER_SECOND } from "../config/
 import { type KommoSimulatorOptions, startKommoSimulator } from "../sim/kommo/index.js";
 import { startTokopediaSim, type TokopediaSim, type TokopediaSimOptions } from "../sim/tokopedia/index.js";
 import { setUpKommoWorld } from "./kommo-world.js";
-import { type TestbedBase, type TestbedConfigOptions, tearDown, writeTestbedConfig } from "./world-base.js";
+import {
+  type TestbedBase,
+  type TestbedConfigOptions,
+  tearDown,
+  testbedBase,
+  testbedPaths,
+  writeTestbedConfig,
+} from "./world-base.js";
 
 export const TESTBED_WEBHOOK_SECRET = "testbed-webhook-secret";
 
@@ -49,9 +56,7 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
       shops.push({ shopId, name });
     }
     const world = await setUpKommoWorld(kommo);
-    const { scopeId } = world;
-    const statePath = join(dir, "state.db");
-    const configPath = join(dir, "config.json");
+    const { configPath, statePath } = testbedPaths(dir);
     const config = writeTestbedConfig(configPath, statePath, o, world, {
       tokopedia: {
         apps: [
@@ -74,19 +79,17 @@ export async function startTestbed(o: TestbedOptions = {}): Promise<Testbed> {
     });
     return {
       tokopedia,
-      kommo,
       shops,
-      scopeId,
-      accountId: world.accountId,
-      config,
-      configPath,
-      statePath,
-      dir,
-      async connectDaemon(daemonUrl) {
-        tokopedia.setWebhookUrl(`${daemonUrl}/webhooks/tokopedia/main`, { secret: webhookSecret ?? "" });
-        world.connectDaemon(daemonUrl);
-      },
-      close: () => tearDown([tokopedia, kommo], dir, !o.dir),
+      ...testbedBase({
+        kommo,
+        world,
+        config,
+        dir,
+        ownDir: !o.dir,
+        marketplace: tokopedia,
+        connectMarketplace: (daemonUrl) =>
+          tokopedia.setWebhookUrl(`${daemonUrl}/webhooks/tokopedia/main`, { secret: webhookSecret ?? "" }),
+      }),
     };
   } catch (err) {
     await tearDown([tokopedia, kommo], dir, !o.dir);

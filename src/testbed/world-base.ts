@@ -1,5 +1,6 @@
 /** What every testbed (one marketplace simulator plus the Kommo simulator) shares. */
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { type Config, saveConfig, validateConfig } from "../config/index.js";
 import type { KommoSimulator } from "../sim/kommo/index.js";
 import type { KommoWorld } from "./kommo-world.js";
@@ -25,6 +26,40 @@ export async function tearDown(
 ): Promise<void> {
   await Promise.allSettled(sims.map((s) => s.close()));
   if (ownDir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Where a testbed in `dir` keeps its config file and its state file. */
+export function testbedPaths(dir: string): { configPath: string; statePath: string } {
+  return { configPath: join(dir, "config.json"), statePath: join(dir, "state.db") };
+}
+
+/**
+ * The fields every testbed shares, for one in `dir` with `marketplace`'s simulator: connectDaemon points the
+ * marketplace's webhook at the daemon (`connectMarketplace`), then Kommo's channel hook; close closes both
+ * simulators and removes `dir` when the testbed made it (`ownDir`).
+ */
+export function testbedBase(o: {
+  kommo: KommoSimulator;
+  world: KommoWorld;
+  config: Config;
+  dir: string;
+  ownDir: boolean;
+  marketplace: { close(): Promise<void> };
+  connectMarketplace(daemonUrl: string): void;
+}): TestbedBase {
+  return {
+    kommo: o.kommo,
+    scopeId: o.world.scopeId,
+    accountId: o.world.accountId,
+    config: o.config,
+    ...testbedPaths(o.dir),
+    dir: o.dir,
+    async connectDaemon(daemonUrl) {
+      o.connectMarketplace(daemonUrl);
+      o.world.connectDaemon(daemonUrl);
+    },
+    close: () => tearDown([o.marketplace, o.kommo], o.dir, o.ownDir),
+  };
 }
 
 /** The options of a testbed that shape its config file, the same for every marketplace. */

@@ -4,6 +4,7 @@ import { JobRunner, type QueuedJob } from "../../src/bridge/job-runner.js";
 import { SqliteEngineStore } from "../../src/bridge/sqlite-engine-store.js";
 import { TkError } from "../../src/errors/index.js";
 import type { Store } from "../../src/store/index.js";
+import { gate } from "../helpers/gate.js";
 import { waitFor } from "../helpers/wait.js";
 import { useTempDir } from "../store/helpers.js";
 
@@ -240,10 +241,7 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
     const now = Date.now();
     const id = store.jobs.enqueue({ kind: "k", orderingKey: "conv", shopKey: "s" }, now);
     const fails = store.jobs.enqueue({ kind: "f", orderingKey: "conv2", shopKey: "s" }, now);
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const paused = gate();
     const started = new Set<number>();
     const lostReports: number[][] = [];
     const queue = {
@@ -261,11 +259,11 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
       handlers: {
         k: async (job) => {
           started.add(job.id);
-          await gate;
+          await paused.wait;
         },
         f: async (job) => {
           started.add(job.id);
-          await gate;
+          await paused.wait;
           throw new TkError("TK_ERR_KOMMO_UNAVAILABLE", "503");
         },
       },
@@ -286,7 +284,7 @@ describe("JobRunner when its run lost the lease (event-loop stall)", () => {
     await waitFor("a heartbeat after the takeover", () => lostReports.length >= 2, 5_000);
     expect(lostReports.at(-1)!.sort()).toEqual([id, fails].sort());
 
-    release();
+    paused.open();
     await runner.stop();
     // Neither the late completion nor the late failure touched the jobs the second worker holds.
     for (const [jobId, row] of taken) expect(store.jobs.get(jobId)).toEqual(row);
@@ -301,10 +299,7 @@ describe("JobRunner: a buffered job whose lease was lost", () => {
     const now = Date.now();
     const first = store.jobs.enqueue({ kind: "k", orderingKey: "conv-a", shopKey: "s" }, now);
     const buffered = store.jobs.enqueue({ kind: "k", orderingKey: "conv-b", shopKey: "s" }, now);
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const paused = gate();
     const started: number[] = [];
     const lost: number[][] = [];
     let claims = 0;
@@ -323,7 +318,7 @@ describe("JobRunner: a buffered job whose lease was lost", () => {
       handlers: {
         k: async (job) => {
           started.push(job.id);
-          if (job.id === first) await gate;
+          if (job.id === first) await paused.wait;
         },
       },
     });
@@ -343,7 +338,7 @@ describe("JobRunner: a buffered job whose lease was lost", () => {
     expect(elsewhere.map((j) => j.id)).toEqual([buffered]);
 
     await waitFor("the heartbeat reports the loss", () => lost.some((ids) => ids.includes(buffered)), 5_000);
-    release();
+    paused.open();
     await waitFor("the first job is done", () => store.jobs.get(first)!.state === "done", 5_000);
     await runner.stop();
     expect(started).toEqual([first]); // the lost job never started here
@@ -356,17 +351,14 @@ describe("JobRunner: a reload parks a shop while a claim waits on the database",
     const now = Date.now();
     const parkedJob = store.jobs.enqueue({ kind: "k", orderingKey: "conv-p", shopKey: "shop:gone" }, now);
     const kept = store.jobs.enqueue({ kind: "k", orderingKey: "conv-k", shopKey: "shop:kept" }, now);
-    let openGate: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      openGate = r;
-    });
+    const paused = gate();
     let claimWaiting = false;
     const queue = {
       ...engineStore.jobs,
       claimNext: async (o: Parameters<typeof engineStore.jobs.claimNext>[0]) => {
         const claimed = await engineStore.jobs.claimNext(o);
         claimWaiting = true;
-        await gate; // the answer is on its way back (a PostgreSQL round trip)
+        await paused.wait; // the answer is on its way back (a PostgreSQL round trip)
         return claimed;
       },
     };
@@ -384,7 +376,7 @@ describe("JobRunner: a reload parks a shop while a claim waits on the database",
     runner.start();
     await waitFor("a claim in flight", () => claimWaiting, 5_000);
     runner.park(new Set(["shop:gone"]));
-    openGate();
+    paused.open();
     await waitFor("the kept shop's job ran", () => ran.includes(kept), 5_000);
     await waitFor("the parked job given back", () => store.jobs.get(parkedJob)?.state === "pending", 5_000);
     await runner.stop();

@@ -4,6 +4,7 @@ import {
   effectiveIntervalMs,
   MAX_IDLE_INTERVAL_MS,
   SweepScheduler,
+  type SweepSchedulerOptions,
   type SweepTarget,
 } from "../../src/bridge/sweep-scheduler.js";
 import { ManualTimers } from "../helpers/manual-timers.js";
@@ -12,19 +13,37 @@ function shops(n: number, group = "tokopedia:main"): SweepTarget[] {
   return Array.from({ length: n }, (_, i) => ({ key: `tokopedia:${i}`, group }));
 }
 
+/**
+ * A scheduler on a manual clock (base interval 30 s unless `o` says otherwise) whose every sweep records when it
+ * started and answers `active`.
+ */
+function recording(
+  o: Omit<SweepSchedulerOptions<SweepTarget>, "baseIntervalMs" | "sweep" | "timers"> & { active: boolean },
+) {
+  const timers = new ManualTimers();
+  const starts: number[] = [];
+  const { active, ...options } = o;
+  const s = new SweepScheduler({
+    baseIntervalMs: 30_000,
+    ...options,
+    sweep: async () => {
+      starts.push(timers.now());
+      return { active };
+    },
+    timers,
+  });
+  return { timers, starts, s };
+}
+
+/** The time between one recorded sweep start and the next. */
+const gapsOf = (starts: number[]) => starts.slice(1).map((t, i) => t - starts[i]!);
+
 describe("sweep scheduler", () => {
   it("200 shops of one app at 5 calls/s: interval 40 s (not 30), sweeps spread over it, never above the rate", async () => {
-    const timers = new ManualTimers();
-    const starts: number[] = [];
-    const s = new SweepScheduler({
+    const { timers, starts, s } = recording({
       targets: shops(200),
-      baseIntervalMs: 30_000,
       callsPerSecond: () => 5,
-      sweep: async () => {
-        starts.push(timers.now());
-        return { active: true };
-      },
-      timers,
+      active: true,
     });
     s.start();
     expect(s.intervalMs("tokopedia:0")).toBe(40_000);
@@ -44,21 +63,14 @@ describe("sweep scheduler", () => {
   });
 
   it("an idle shop backs off up to 10 min; a webhook (wake) brings the next sweep and the interval back", async () => {
-    const timers = new ManualTimers();
-    const starts: number[] = [];
-    const s = new SweepScheduler({
+    const { timers, starts, s } = recording({
       targets: shops(1),
-      baseIntervalMs: 30_000,
       callsPerSecond: () => 5,
-      sweep: async () => {
-        starts.push(timers.now());
-        return { active: false };
-      },
-      timers,
+      active: false,
     });
     s.start();
     await timers.advance(60 * 60_000);
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    const gaps = gapsOf(starts);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(gaps[i - 1]!);
     expect(gaps[0]).toBe(30_000);
     expect(Math.max(...gaps)).toBe(MAX_IDLE_INTERVAL_MS);
@@ -74,46 +86,32 @@ describe("sweep scheduler", () => {
   });
 
   it("a shop with activity stays at the paced interval", async () => {
-    const timers = new ManualTimers();
-    const starts: number[] = [];
-    const s = new SweepScheduler({
+    const { timers, starts, s } = recording({
       targets: shops(1),
-      baseIntervalMs: 30_000,
       callsPerSecond: () => undefined,
-      sweep: async () => {
-        starts.push(timers.now());
-        return { active: true };
-      },
-      timers,
+      active: true,
     });
     s.start();
     await timers.advance(10 * 60_000);
     s.stop();
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    const gaps = gapsOf(starts);
     expect(new Set(gaps)).toEqual(new Set([30_000]));
   });
 
   it("ticksPerInterval spreads one interval's sweep over that many ticks, each a whole second at least apart", async () => {
-    const timers = new ManualTimers();
-    const starts: number[] = [];
-    const s = new SweepScheduler({
+    const { timers, starts, s } = recording({
       targets: [{ key: "tiktokshop:1", group: "tiktokshop:a" }],
-      baseIntervalMs: 30_000,
       callsPerSecond: () => undefined,
       minIntervalMs: () => 720_000,
       ticksPerInterval: () => 25,
-      sweep: async () => {
-        starts.push(timers.now());
-        return { active: true };
-      },
-      timers,
+      active: true,
     });
     s.start();
     await timers.advance(3600_000);
     // The interval is still the walk's (what status shows); its ticks come 720 / 25 = 28.8 s apart, rounded up.
     expect(s.intervalMs("tiktokshop:1")).toBe(720_000);
     s.stop();
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    const gaps = gapsOf(starts);
     expect(new Set(gaps)).toEqual(new Set([29_000]));
     expect(starts.length).toBeGreaterThanOrEqual(3600 / 29 - 2);
   });

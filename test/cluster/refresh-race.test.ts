@@ -15,32 +15,22 @@ import { MemoryCoordinator } from "../../src/cluster/memory.js";
 import type { Coordinator } from "../../src/cluster/port.js";
 import { PostgresCoordinator } from "../../src/cluster/postgres.js";
 import { withClusterRefreshLock } from "../../src/cluster/refresh-lock.js";
-import { KommoRateLimiter, KommoRestClient } from "../../src/kommo/index.js";
-import {
-  type KommoSimulator,
-  type OAuthClient,
-  type SimAccount,
-  startKommoSimulator,
-} from "../../src/sim/kommo/index.js";
+import { KommoRateLimiter, type KommoRestClient } from "../../src/kommo/index.js";
 import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop/index.js";
 import { TikTokShopAuth } from "../../src/sources/tiktokshop/auth.js";
 import { FileTokenStore } from "../helpers/file-token-store.js";
+import { useKommoOAuth } from "../helpers/kommo-simulator.js";
 import { migratedDatabase, pgTokenStores, slowWrites } from "../helpers/pg-token-stores.js";
 import { sharedPostgres, type TestPostgres } from "../helpers/postgres.js";
 
-let sim: KommoSimulator;
+const kommo = useKommoOAuth();
 let tts: TikTokShopSim;
-let account: SimAccount;
-let oauth: OAuthClient;
 let dir: string;
 let server: TestPostgres;
 const pgStores = pgTokenStores();
 let n = 0;
 
 beforeAll(async () => {
-  sim = await startKommoSimulator({ rateLimit: { rps: 50 } });
-  account = sim.addAccount({ subdomain: "acme" });
-  oauth = sim.addOAuthClient({ redirectUri: "https://bridge.example.com/oauth/kommo" });
   tts = await startTikTokShopSim();
   dir = mkdtempSync(join(tmpdir(), "tk-refresh-race-"));
   server = await sharedPostgres();
@@ -53,7 +43,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await sim?.close();
   await tts?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -140,30 +129,24 @@ async function pgReplicas(key: string): Promise<Replicas> {
   };
 }
 
+/** A replica's client: its own limiter, as each replica process has. */
 function kommoClient(store: TokenStore, key: string, clock: () => number): KommoRestClient {
-  return new KommoRestClient({
-    baseUrl: sim.url,
-    auth: { kind: "oauth", ...oauth },
-    tokenStore: store,
-    tokenKey: key,
-    limiter: new KommoRateLimiter({ limit: 50 }),
-    now: clock,
-  });
+  return kommo.client(store, key, { limiter: new KommoRateLimiter({ limit: 50 }), now: clock });
 }
 
 async function race(key: string, replicas: Replicas): Promise<void> {
   let offset = 0;
   const clock = () => Date.now() + offset;
   const [a, b] = replicas.stores.map((s) => kommoClient(s, key, clock)) as [KommoRestClient, KommoRestClient];
-  await a.exchangeCode(sim.authorizationCode(account.id, oauth.clientId));
+  await a.exchangeCode(kommo.authorizationCode());
   await replicas.settle();
   const before = await replicas.readFresh(key);
-  const statsBefore = sim.tokenStats();
+  const statsBefore = kommo.sim.tokenStats();
   // Both replicas' clocks pass the access token's expiry at the same moment.
   offset = 25 * 3600_000;
   const accounts = await Promise.all([a.account(), b.account()]);
-  expect(accounts.map((x) => x.amojoId)).toEqual([account.amojoId, account.amojoId]);
-  const stats = sim.tokenStats();
+  expect(accounts.map((x) => x.amojoId)).toEqual([kommo.account.amojoId, kommo.account.amojoId]);
+  const stats = kommo.sim.tokenStats();
   expect(stats.refreshesIssued - statsBefore.refreshesIssued).toBe(1);
   expect(stats.spentRefreshPresented - statsBefore.spentRefreshPresented).toBe(0);
   const after = await replicas.readFresh(key);
@@ -174,7 +157,7 @@ async function race(key: string, replicas: Replicas): Promise<void> {
   expect(replicas.stores.map((s) => s.load(key))).toEqual([after, after]);
   // Both replicas now use the new token: no further refresh.
   await Promise.all([a.account(), b.account()]);
-  expect(sim.tokenStats().refreshesIssued - statsBefore.refreshesIssued).toBe(1);
+  expect(kommo.sim.tokenStats().refreshesIssued - statsBefore.refreshesIssued).toBe(1);
 }
 
 /** Two replicas' TikTok Shop auth of one seller; the token expires for both at once. */

@@ -14,19 +14,11 @@ import {
   mayHaveBeenSent,
   replyFailureText,
 } from "../../src/bridge/error-policy.js";
-import { isTkErrorCode, TkError } from "../../src/errors/index.js";
+import { isTkErrorCode, type ManagerText, TkError } from "../../src/errors/index.js";
 
 type Flag = "quotaStop" | "maybeSent" | "notFound" | "duplicate";
-type TextKey =
-  | "notBound"
-  | "ipRefused"
-  | "credentials"
-  | "tooLong"
-  | "cannotMessage"
-  | "sensitive"
-  | "quotaReset"
-  | "unknownConversation"
-  | "generic";
+/** The catalogue's texts, and the plain one. */
+type TextKey = ManagerText | "generic";
 type Row = [retry: "retry" | "fail", text: TextKey, ...flags: Flag[]];
 
 /** The manager's texts, as written before the catalogue (marketplace name, error message). */

@@ -2,6 +2,7 @@
  * A state file with a row in every table the daemon writes (filled through the store's own repositories, plus an
  * int64 beyond 2^53), and a dump of every row of a file, for the `state copy` tests.
  */
+import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { ImportRepo } from "../../src/store/imports.js";
 import { openStore } from "../../src/store/store.js";
@@ -10,8 +11,12 @@ export const BIG = 9007199254740993n; // 2^53 + 1: not representable as a JS num
 export const SECRETS = ["ACCESS-SECRET-abc", "REFRESH-SECRET-xyz"];
 const room = { source: "tokopedia" as const, shopId: "481154", roomId: "9001" };
 
-/** A state file with a row in every table the daemon writes, through the store's own repositories. */
-export function fillState(path: string): void {
+/**
+ * A state file (`name` in `dir`) with a row in every table the daemon writes, through the store's own
+ * repositories; returns its path.
+ */
+export function filledState(dir: string, name = "state.db"): string {
+  const path = join(dir, name);
   const store = openStore(path);
   try {
     const now = 1_700_000_000_000;
@@ -102,6 +107,7 @@ export function fillState(path: string): void {
   } finally {
     store.close();
   }
+  return path;
 }
 
 export type Rows = Record<string, unknown[][]>;

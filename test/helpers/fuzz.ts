@@ -89,6 +89,21 @@ export function expectSameValidityAsJsonParse(parse: (text: string) => unknown, 
   expect(kept).toBe(plain);
 }
 
+/** Each of `texts` is refused with a SyntaxError by JSON.parse and by `parse` alike. */
+export function expectRefusedLikeJsonParse(parse: (text: string) => unknown, texts: string[]): void {
+  for (const text of texts) {
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+    expect(() => parse(text), text).toThrow(SyntaxError);
+  }
+}
+
+/** True when cutting `s` at index `i` would split a surrogate pair. */
+export function splitsSurrogatePair(s: string, i: number): boolean {
+  const a = s.charCodeAt(i - 1);
+  const b = s.charCodeAt(i);
+  return a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff;
+}
+
 /** Any UTF-16 code unit, lone surrogates included. */
 export const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 

@@ -2,7 +2,8 @@
  * The test run's shared PostgreSQL server. Starting a throwaway cluster (initdb, start, stop) costs 2–3 s of a
  * busy 2-core machine, and nearly every file that uses PostgreSQL only needs an empty database: so the global setup
  * (test/global-setup.ts) starts one server for the run and hands its address to the test files (vitest's
- * provide/inject); each file creates its own databases there and drops them when done.
+ * provide/inject); each file creates its own databases there. When the file is done, each one no session is left
+ * on is dropped; one still in use goes with the server at the end of the run.
  *
  * A shared server cannot be paused, stopped or acted on as a whole (roles, terminating other sessions): tests that
  * do so start their own with startPostgres() or usePostgres({ own: true }).
@@ -20,7 +21,8 @@ declare module "vitest" {
 }
 
 /**
- * A handle on the run's shared server: createDatabase makes a database of the caller's, stop() drops them.
+ * A handle on the run's shared server: createDatabase makes a database of the caller's, stop() drops those no
+ * session is left on.
  * Where the global setup started none (a run without it), a server of the caller's own.
  */
 export async function sharedPostgres(): Promise<TestPostgres> {

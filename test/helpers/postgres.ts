@@ -20,8 +20,9 @@ export { sharedPostgres } from "./postgres-shared.js";
 
 /**
  * Server lifecycle for a describe block: started before its tests, stopped after. By default the run's shared
- * server (a database of its own per createDatabase, dropped at the end); `own: true` starts a server for the block
- * alone, for tests that pause or resume it.
+ * server (a database of its own per createDatabase, dropped after the block when no session is left on it,
+ * otherwise with the server at the end of the run); `own: true` starts a server for the block alone, for tests
+ * that pause or resume it.
  */
 export function usePostgres(options: { own?: boolean } = {}): () => TestPostgres {
   return usePostgresPools(options).server;

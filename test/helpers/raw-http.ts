@@ -61,11 +61,15 @@ export async function rawRequest(
   });
 }
 
-/** Resolves when the socket is closed by the other side (or errors), with how long it took. */
-export function closedWithin(socket: Socket): Promise<number> {
+/**
+ * Resolves when the socket is closed by the other side (or errors), with how long it took; with `giveUpMs`, -1
+ * when it is still open that long after the call.
+ */
+export function closedWithin(socket: Socket, giveUpMs?: number): Promise<number> {
   const started = performance.now();
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve(0);
+    if (giveUpMs !== undefined) setTimeout(() => resolve(-1), giveUpMs).unref();
     socket.on("error", () => undefined);
     socket.once("close", () => resolve(performance.now() - started));
     // Read (and drop) what arrives: a paused socket may never see the server's FIN, and so never close.

@@ -2,8 +2,10 @@
  * The two places a daemon keeps its state, for end-to-end suites written once and run on both
  * (`describe.each(STATE_BACKENDS)("…: $name", …)`): the embedded SQLite file (the testbed's state.db, the default)
  * and a PostgreSQL database, fresh for each testbed (a copy of one holding the schema, made once per block), on
- * the test run's shared server (test/helpers/postgres-shared.ts), dropped after the describe block. What a testbed stored in its file before the daemon starts (a TikTok Shop
- * seller's tokens and shop ciphers) moves into the database with `state copy`, as an operator moves an install.
+ * the test run's shared server (test/helpers/postgres-shared.ts), dropped after the describe block when no session
+ * is left on it (otherwise it goes with the server at the end of the run). What a testbed stored in its file
+ * before the daemon starts (a TikTok Shop seller's tokens and shop ciphers) moves into the database with
+ * `state copy`, as an operator moves an install.
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";

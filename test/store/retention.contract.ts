@@ -181,11 +181,12 @@ export function describeRetention(ctx: StatePartsContext): void {
 
   describe("retention: the timer", () => {
     it("runs the backend's pass soon after start and then every interval, by the injected clock", async () => {
+      // Started the way the daemon starts it on this backend.
       const h = ctx.harness;
       let now = NOW;
       const pruned: number[] = [];
       const old = await job(h, "sync_room", null, "done", NOW - 40 * DAY);
-      const timer = startRetention(h.pruner, {
+      const timer = startRetention(h.retentionState ?? h.pruner, {
         days: 30,
         now: () => now,
         firstDelayMs: 1,

@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type Store, shopKey } from "../../src/store/index.js";
-import { Pruner, startRetention } from "../../src/store/retention.js";
-import { waitFor } from "../helpers/wait.js";
+import { Pruner } from "../../src/store/retention.js";
 import { useTempDir } from "./helpers.js";
 
 const tmp = useTempDir();
@@ -186,34 +185,4 @@ describe("retention: what is pruned", () => {
   });
 });
 
-describe("retention: the timer", () => {
-  it("runs soon after start and then every interval, by the injected clock; stop() ends it", async () => {
-    const store = tmp.open();
-    let now = NOW;
-    const pruned: number[] = [];
-    const old = store.jobs.enqueue({ kind: "sync_room" }, NOW - 40 * DAY);
-    store.jobs.complete(
-      store.jobs.claimNext({ now: NOW - 40 * DAY, leaseMs: 1, limit: 1 })[0]!,
-      NOW - 40 * DAY,
-    );
-    const timer = startRetention(store, {
-      days: 30,
-      now: () => now,
-      firstDelayMs: 1,
-      intervalMs: 20,
-      onPruned: (c) => pruned.push(c.jobs),
-    });
-    try {
-      await waitFor("the first pass", () => pruned.length === 1);
-      expect(store.jobs.get(old)).toBeUndefined();
-      // A job finished now is 31 days old by the time the clock says so: a later pass takes it.
-      const later = store.jobs.enqueue({ kind: "sync_room" }, NOW);
-      store.jobs.complete(store.jobs.claimNext({ now: NOW, leaseMs: 1, limit: 1 })[0]!, NOW);
-      now = NOW + 31 * DAY;
-      await waitFor("a later pass", () => pruned.length === 2);
-      expect(store.jobs.get(later)).toBeUndefined();
-    } finally {
-      await timer.stop();
-    }
-  });
-});
+// The timer (startRetention) is the state parts contract's (test/store/retention.contract.ts), on both backends.

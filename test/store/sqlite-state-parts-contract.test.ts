@@ -21,6 +21,7 @@ describe("SQLite state parts", () => {
       replyWaits: files.replyWaits,
       shopStatus: { listShopStatus: async () => files.shopStatus.listShopStatus() },
       pruner: new Pruner(files),
+      retentionState: files,
       imports: sqliteImports(new ImportRepo(files.db)),
       async query<R>(sql: string, params: unknown[] = []) {
         const stmt = files.db.prepare(sql);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/store.js";
 import { runCli } from "../helpers/cli.js";
-import { fillState, SECRETS } from "../helpers/filled-state.js";
+import { filledState, SECRETS } from "../helpers/filled-state.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { useTempDir } from "./helpers.js";
 
@@ -27,8 +27,7 @@ describe("tokokommo state copy", () => {
   const server = usePostgres();
 
   it("copies to PostgreSQL and back with --json: per-table counts and the time taken, no secrets", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const url = withPassword(await server().createDatabase());
     const there = runCli(["state", "copy", "--from", source, "--to", url, "--json"]);
     expectNoSecrets(there);
@@ -52,8 +51,7 @@ describe("tokokommo state copy", () => {
   }, 60_000);
 
   it("refuses a non-empty target with its code and fix, printing no secret", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const url = withPassword(await server().createDatabase());
     expect(runCli(["state", "copy", "--from", source, "--to", url]).status).toBe(0);
     const again = runCli(["state", "copy", "--from", source, "--to", url, "--json"]);
@@ -64,8 +62,7 @@ describe("tokokommo state copy", () => {
   }, 60_000);
 
   it("refuses a file a running daemon holds, naming it", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const daemon = openStore(source, { lock: true });
     try {
       const run = runCli(["state", "copy", "--from", source, "--to", join(tmp.dir(), "copy.db")]);

@@ -13,7 +13,7 @@ import { copyState } from "../../src/store/copy/copy-state.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "../../src/store/migrations/index.js";
 import { PostgresEngineStore } from "../../src/store/postgres/engine-store.js";
 import { openStore } from "../../src/store/store.js";
-import { BIG, dumpSqlite, fillState } from "../helpers/filled-state.js";
+import { BIG, dumpSqlite, filledState } from "../helpers/filled-state.js";
 import { queryOnce as query, usePostgres } from "../helpers/postgres.js";
 import { refusal } from "../helpers/refusal.js";
 import { useTempDir } from "./helpers.js";
@@ -23,8 +23,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
   const server = usePostgres();
 
   it("copies a filled state to PostgreSQL and back to a new file with every row identical", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const url = await server().createDatabase();
     const there = await copyState({ from: source, to: url });
     expect(there.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
@@ -56,8 +55,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
   }, 60_000);
 
   it("refuses a non-empty target and leaves it unchanged (PostgreSQL and SQLite)", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const url = await server().createDatabase();
     const store = await PostgresEngineStore.open(url);
     await store.close();
@@ -66,16 +64,14 @@ describe("state copy between SQLite and PostgreSQL", () => {
     expect(await query(url, "SELECT key FROM tokens")).toEqual([{ key: "k" }]);
     expect(await query(url, "SELECT * FROM jobs")).toEqual([]);
 
-    const other = join(tmp.dir(), "other.db");
-    fillState(other);
+    const other = filledState(tmp.dir(), "other.db");
     const before = dumpSqlite(other);
     expect(await refusal(copyState({ from: url, to: other }))).toBe("TK_ERR_STATE_COPY_TARGET_NOT_EMPTY");
     expect(dumpSqlite(other)).toEqual(before);
   }, 60_000);
 
   it("refuses a source a daemon holds: the SQLite daemon lock, live PostgreSQL replicas", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const daemon = openStore(source, { lock: true });
     const url = await server().createDatabase();
     try {
@@ -106,8 +102,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
   }, 60_000);
 
   it("rolls back a copy the target refuses midway: no row committed, TK_ERR_STATE_COPY_FAILED", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const db = new BetterSqlite3(source);
     // PostgreSQL text cannot hold NUL: the last table copied (webhook_seen) fails after the others were written
     db.prepare("INSERT INTO webhook_seen (source, notification_id, seen_at) VALUES ('tokopedia', ?, 1)").run(
@@ -123,8 +118,7 @@ describe("state copy between SQLite and PostgreSQL", () => {
   }, 60_000);
 
   it("refuses a source written by a newer tokokommo, and a target at another schema version", async () => {
-    const source = join(tmp.dir(), "state.db");
-    fillState(source);
+    const source = filledState(tmp.dir());
     const db = new BetterSqlite3(source);
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)").run(
       LATEST_SCHEMA_VERSION + 1,

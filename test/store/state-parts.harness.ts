@@ -9,6 +9,7 @@ import type { EngineStore } from "../../src/bridge/store-port.js";
 import type { ImportsPort } from "../../src/store/imports.js";
 import type { PruneCounts, RetentionPass } from "../../src/store/retention.js";
 import type { ShopStatus } from "../../src/store/shop-status.js";
+import type { Store } from "../../src/store/store.js";
 
 export interface StatePartsHarness {
   engine: EngineStore;
@@ -16,6 +17,8 @@ export interface StatePartsHarness {
   replyWaits: ReplyGuardStore;
   shopStatus: { listShopStatus(): Promise<ShopStatus[]> };
   pruner: RetentionPass;
+  /** What the daemon hands startRetention on this backend, where that is not `pruner` (SQLite: the store itself). */
+  retentionState?: Store | RetentionPass;
   imports: ImportsPort;
   /**
    * Runs one statement written with `?` placeholders (both backends' tables have the same columns) and returns

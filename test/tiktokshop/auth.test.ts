@@ -3,7 +3,7 @@ import { MemoryTokenStore } from "../../src/auth/token-store.js";
 import { isTkError } from "../../src/errors/index.js";
 import { startTikTokShopSim, type TikTokShopSim } from "../../src/sim/tiktokshop/index.js";
 import { TikTokShopClient, type TikTokShopTokenMeta } from "../../src/sources/tiktokshop/index.js";
-import { makeFixture, type TtsFixture } from "./harness.js";
+import { makeFixture, simApp, type TtsFixture } from "./harness.js";
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -55,10 +55,7 @@ describe("TikTok Shop authorization and token upkeep", () => {
     const store = new MemoryTokenStore();
     const client = new TikTokShopClient({
       appName: "a",
-      appKey: extra.appKey,
-      appSecret: extra.appSecret,
-      authBaseUrl: extra.url,
-      apiBaseUrl: extra.url,
+      ...simApp(extra),
       tokenStore: store,
     });
     await client.authorize(code);
@@ -73,12 +70,9 @@ describe("TikTok Shop authorization and token upkeep", () => {
     extra.createSeller();
     const client = new TikTokShopClient({
       appName: "a",
-      appKey: extra.appKey,
-      appSecret: extra.appSecret,
+      ...simApp(extra),
       serviceId: extra.serviceId,
       consentBaseUrl: extra.url,
-      authBaseUrl: extra.url,
-      apiBaseUrl: extra.url,
       tokenStore: new MemoryTokenStore(),
     });
     const link = client.auth.consentUrl("csrf-42");

@@ -16,6 +16,11 @@ export interface TtsFixture {
   tokenKey: string;
 }
 
+/** A client's or source's app settings for `sim`: its app key and secret, with auth and API on its address. */
+export function simApp(sim: TikTokShopSim) {
+  return { appKey: sim.appKey, appSecret: sim.appSecret, authBaseUrl: sim.url, apiBaseUrl: sim.url };
+}
+
 export async function makeFixture(
   simOptions: TikTokShopSimOptions = {},
   sourceOptions: Partial<TikTokShopSourceOptions> = {},
@@ -26,11 +31,8 @@ export async function makeFixture(
   const store = new MemoryTokenStore();
   const source = new TikTokShopSource({
     appName: "tts",
-    appKey: sim.appKey,
-    appSecret: sim.appSecret,
+    ...simApp(sim),
     serviceId: sim.serviceId,
-    authBaseUrl: sim.url,
-    apiBaseUrl: sim.url,
     tokenStore: store,
     shops: [{ shopId, openId: seller.openId }],
     ...sourceOptions,
@@ -50,10 +52,7 @@ export async function makeFixture(
 export function otherSource(f: TtsFixture, options: Partial<TikTokShopSourceOptions>): TikTokShopSource {
   return new TikTokShopSource({
     appName: "tts",
-    appKey: f.sim.appKey,
-    appSecret: f.sim.appSecret,
-    authBaseUrl: f.sim.url,
-    apiBaseUrl: f.sim.url,
+    ...simApp(f.sim),
     tokenStore: f.store,
     shops: [{ shopId: f.shopId, openId: f.openId }],
     ...options,
