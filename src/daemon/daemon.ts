@@ -74,6 +74,8 @@ export interface DaemonOptions {
     /** The reply-time guard's clock and tick (default the wall clock and a minute): tests move the clock on. */
     guardNow?: () => number;
     guardTickMs?: number;
+    /** A replica's heartbeat and shop-lease tick on PostgreSQL (default 5 s): tests of handovers between replicas. */
+    replicaTickMs?: number;
   };
 }
 
@@ -181,6 +183,7 @@ async function wireEngine(o: DaemonOptions, state: DaemonState, halt: AbortSigna
         shops: () => topologyShops.all(),
         taken: (shops) => late.engine?.poller.sweepNow(shops),
         ...(o.log ? { log: o.log } : {}),
+        ...(o.engine?.replicaTickMs !== undefined ? { tickMs: o.engine.replicaTickMs } : {}),
       })
     : undefined;
   const topologyDeps = {

@@ -29,6 +29,8 @@ export interface ReplicaWiringOptions {
   /** Shops whose lease this replica just took: sweep them now. */
   taken: (shops: ShopBinding[]) => void;
   log?: DaemonLog;
+  /** How often the heartbeat and the shop leases tick (default the cluster's 5 s). */
+  tickMs?: number;
 }
 
 export function replicaWiring(coordinator: Coordinator, o: ReplicaWiringOptions): ReplicaWiring {
@@ -36,6 +38,7 @@ export function replicaWiring(coordinator: Coordinator, o: ReplicaWiringOptions)
   const hooks = replicaHooks({
     coordinator,
     shopKeys: () => o.shops().map(keyOf),
+    ...(o.tickMs !== undefined ? { intervalMs: o.tickMs } : {}),
     onAcquired: (keys) => {
       const taken = new Set(keys);
       o.taken(o.shops().filter((s) => taken.has(keyOf(s))));

@@ -58,9 +58,11 @@ describe("serve on PostgreSQL", () => {
 
   it("two daemons on one database are two replicas, each shop swept by one; a clean stop hands its shops over", async () => {
     bed = await startTestbed({ mode: "hybrid", shops: 2 });
-    const a = await startConnectedDaemon(bed, { statePath: url });
+    // Replicas tick every 200 ms (5 s in production): the share-out and the handover each wait a tick or two.
+    const engine = { replicaTickMs: 200 };
+    const a = await startConnectedDaemon(bed, { statePath: url, engine });
     daemons.push(a);
-    const b = await startConnectedDaemon(bed, { statePath: url });
+    const b = await startConnectedDaemon(bed, { statePath: url, engine });
     daemons.push(b);
     const coordinator = a.state.coordinator!;
     const shopKeys = bed.shops.map((s) => `tokopedia:${s.shopId}`);

@@ -36,14 +36,14 @@ afterEach(async () => {
   bed = undefined;
 });
 
-async function get(path: string): Promise<{ status: number; text: string }> {
-  const res = await request(`${daemon!.url}${path}`);
+async function get(path: string, d = daemon!): Promise<{ status: number; text: string }> {
+  const res = await request(`${d.url}${path}`);
   return { status: res.statusCode, text: await res.body.text() };
 }
 
 /** The daemon's count of failed state writes in one part (intake, sweep, jobs), read from GET /metrics. */
-async function stateFailures(part: string): Promise<number> {
-  const { text } = await get("/metrics");
+async function stateFailures(d: RunningDaemon, part: string): Promise<number> {
+  const { text } = await get("/metrics", d);
   let n = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith("tokokommo_state_write_failures_total{") && line.includes(`part="${part}"`)) {
@@ -66,11 +66,23 @@ interface Outage {
   mode?: "hybrid" | "webhook";
 }
 
+/**
+ * One outage on a testbed and daemon of its own, stopped at the end: the outage tests run concurrently (each
+ * mostly waits: on sweeps, backoffs and its jobs' leases).
+ */
 async function runOutage(o: Outage): Promise<void> {
-  const pollIntervalMs = 200;
-  const mode = o.mode ?? "hybrid";
-  bed = await startTestbed({ mode });
-  daemon = await startDaemon({
+  const bed = await startTestbed({ mode: o.mode ?? "hybrid" });
+  let daemon: RunningDaemon | undefined;
+  try {
+    daemon = await startOutageDaemon(bed, o);
+    await outage(bed, daemon, o);
+  } finally {
+    await stopDaemonAndBed(daemon, bed);
+  }
+}
+
+function startOutageDaemon(bed: Testbed, o: Outage): Promise<RunningDaemon> {
+  return startDaemon({
     config: bed.config,
     port: 0,
     ...(o.statePath ? { statePath: o.statePath } : {}),
@@ -80,13 +92,18 @@ async function runOutage(o: Outage): Promise<void> {
       // The default budget (12) spans hours with the real backoff; this test compresses the backoff to
       // milliseconds, so it raises the budget to keep about the same span of failing writes survivable.
       retryBudget: 200,
-      pollIntervalMs,
-      // Short, so that each write waiting on the lock holds the (shared) event loop only briefly.
-      busyTimeoutMs: 100,
+      pollIntervalMs: 200,
+      // Short, so that each write waiting on the lock holds the event loop (shared by the daemons of the
+      // concurrent outage tests) only briefly. Nothing but the locker competes for the file's lock.
+      busyTimeoutMs: 20,
       // A job whose outcome could not be written stays leased until its lease runs out, then runs again.
       leaseMs: 2_000,
     },
   });
+}
+
+async function outage(bed: Testbed, daemon: RunningDaemon, o: Outage): Promise<void> {
+  const mode = o.mode ?? "hybrid";
   await bed.connectDaemon(daemon.url);
   const shopId = bed.shops[0]!.shopId;
   const tkp = bed.tokopedia;
@@ -122,7 +139,7 @@ async function runOutage(o: Outage): Promise<void> {
   expect(await reply(1, "r-acked-before")).toBe(200);
 
   o.breakWrites(daemon);
-  const sweepFailuresBefore = await stateFailures("sweep");
+  const sweepFailuresBefore = await stateFailures(daemon, "sweep");
   const during: (number | undefined)[] = [];
   // Fill until a webhook is refused (a full disk still takes writes that fit in free pages).
   for (let i = 0; i < 150 && !during.includes(503); i++) {
@@ -139,7 +156,7 @@ async function runOutage(o: Outage): Promise<void> {
     expect(replyStatuses).toEqual([503, 503]);
   }
   const notReady = await waitForAsync("/readyz not ready", async () => {
-    const r = await get("/readyz");
+    const r = await get("/readyz", daemon);
     return r.status === 503 ? r : undefined;
   });
   const check = (JSON.parse(notReady.text) as { checks: { name: string; ok: boolean; detail?: string }[] })
@@ -149,13 +166,17 @@ async function runOutage(o: Outage): Promise<void> {
     // Sweeps keep running into the failure, and the loop survives each one.
     await waitForAsync(
       "two failed sweeps",
-      async () => (await stateFailures("sweep")) >= sweepFailuresBefore + 2,
+      async () => (await stateFailures(daemon, "sweep")) >= sweepFailuresBefore + 2,
     );
   }
-  expect((await get("/healthz")).status).toBe(200);
+  expect((await get("/healthz", daemon)).status).toBe(200);
 
   o.repair(daemon);
-  await waitForAsync("/readyz ready again", async () => (await get("/readyz")).status === 200, 15_000);
+  await waitForAsync(
+    "/readyz ready again",
+    async () => (await get("/readyz", daemon)).status === 200,
+    15_000,
+  );
   // Every buyer message, acknowledged or refused: a refused webhook's message is found by the next sweep.
   await waitFor("every buyer message in Kommo", () => inKommo().length >= texts.length, 30_000);
   const ackedReplies = replies.filter((r) => r.acked);
@@ -165,7 +186,7 @@ async function runOutage(o: Outage): Promise<void> {
     15_000,
   );
   // Let anything that would arrive twice do so.
-  await waitFor("an idle queue", () => daemon!.engine.runner.inFlight === 0 && pendingJobs(daemon!) === 0);
+  await waitFor("an idle queue", () => daemon.engine.runner.inFlight === 0 && pendingJobs(daemon) === 0);
 
   const got = inKommo().map((m) => m.text);
   expect([...got].sort()).toEqual([...texts].sort());
@@ -206,15 +227,15 @@ async function lockedOutage(mode?: "webhook"): Promise<void> {
   }
 }
 
-it("another process holding the state file's write lock past the busy timeout: the daemon refuses, then catches up", async () => {
+it.concurrent("another process holding the state file's write lock past the busy timeout: the daemon refuses, then catches up", async () => {
   await lockedOutage();
 }, 60_000);
 
-it("webhook mode, state file locked: messages behind refused webhooks are read by the catch-up sweep", async () => {
+it.concurrent("webhook mode, state file locked: messages behind refused webhooks are read by the catch-up sweep", async () => {
   await lockedOutage("webhook");
 }, 60_000);
 
-it("SQLite's page limit reached on the daemon's connection (SQLITE_FULL): the daemon refuses, then catches up", async () => {
+it.concurrent("SQLite's page limit reached on the daemon's connection (SQLITE_FULL): the daemon refuses, then catches up", async () => {
   await runOutage({
     allWritesFail: false,
     // A limit below the current size is raised to the current size: no more pages than the file has now.
@@ -246,7 +267,7 @@ afterAll(() => {
 
 // Mounting needs root and a sandbox that allows it (not GitHub's hosted runners without sudo): skipped only then.
 // The page-limit test above covers the same SQLITE_FULL path on every machine.
-it.skipIf(!canMount)(
+it.skipIf(!canMount).concurrent(
   "the state file on a full filesystem (4 MiB tmpfs): the daemon refuses, then catches up once space is freed",
   async () => {
     const dir = join(mountDir, "state");

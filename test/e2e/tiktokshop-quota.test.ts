@@ -5,7 +5,7 @@
  * state backends: the counts are read where the daemon keeps them (its state's call counts: the SQLite file, or the
  * PostgreSQL database all replicas count in), and `status` reads the same state.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { type Config, saveConfig } from "../../src/config/index.js";
 import { type RunningDaemon, startDaemon } from "../../src/daemon/daemon.js";
@@ -13,19 +13,8 @@ import { quotaDay } from "../../src/sources/tiktokshop/quota.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { stopDaemonAndBed } from "../helpers/connected-daemon.js";
 import { callsDuring, replyOf, replyRefused } from "../helpers/daemon-replies.js";
-import { blockStateLocation, STATE_BACKENDS } from "../helpers/state-backends.js";
+import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
-
-let bed: TikTokShopTestbed | undefined;
-let daemon: RunningDaemon | undefined;
-/** Where the daemon of a test keeps its state (the describe's backend). */
-const stateLocation = blockStateLocation();
-
-afterEach(async () => {
-  await stopDaemonAndBed(daemon, bed);
-  daemon = undefined;
-  bed = undefined;
-});
 
 function withQuota(config: Config, q: { dailyCallQuota?: number; replyReserve?: number }): Config {
   return {
@@ -34,13 +23,21 @@ function withQuota(config: Config, q: { dailyCallQuota?: number; replyReserve?: 
   };
 }
 
+/**
+ * A testbed and its daemon for one test (the tests run concurrently, each on its own), the app's quota settings
+ * `q`, the state where `statePathFor` puts it; both stop when the test ends.
+ */
 async function start(
+  ctx: TestContext,
+  statePathFor: (bed: { statePath: string }) => Promise<string>,
   q: { dailyCallQuota?: number; replyReserve?: number } = {},
   mode: "webhook" | "hybrid" = "webhook",
-) {
-  bed = await startTikTokShopTestbed({ mode });
+): Promise<{ bed: TikTokShopTestbed; daemon: RunningDaemon }> {
+  const bed = await startTikTokShopTestbed({ mode });
+  let daemon: RunningDaemon | undefined;
+  ctx.onTestFinished(() => stopDaemonAndBed(daemon, bed));
   // The config file names the daemon's state too: `status` reads it there.
-  const config = { ...withQuota(bed.config, q), statePath: await stateLocation.of(bed) };
+  const config = { ...withQuota(bed.config, q), statePath: await statePathFor(bed) };
   saveConfig(bed.configPath, config);
   daemon = await startDaemon({
     config,
@@ -51,11 +48,13 @@ async function start(
   return { bed, daemon };
 }
 
-describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (backend) => {
-  stateLocation.use(backend);
+// Every test on a testbed, daemon and state of its own: the blocks and their tests run concurrently (each mostly
+// waits on loopback HTTP and its daemon's start).
+describe.concurrent.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (backend) => {
+  const statePathFor = backend.use();
 
-  it("platform answers 45101004: the reply fails within a minute naming the quota and its reset; webhook messages keep flowing", async () => {
-    const { bed, daemon } = await start();
+  it("platform answers 45101004: the reply fails within a minute naming the quota and its reset; webhook messages keep flowing", async (ctx) => {
+    const { bed, daemon } = await start(ctx, statePathFor);
     const b = bed;
     const kommoIn = () => b.kommo.received(b.scopeId).filter((m) => m.direction === "in");
     const first = b.tiktokshop.buyerSends(b.shopId, { id: "9001", name: "Buyer 9001" }, "Halo, ready?");
@@ -88,8 +87,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     expect(count.exhaustedUntil).toBe(day.end);
   }, 90_000);
 
-  it("the bridge's own count reaches dailyCallQuota: the reply fails without calling the platform", async () => {
-    const { bed, daemon } = await start({ dailyCallQuota: 1_000, replyReserve: 0.2 });
+  it("the bridge's own count reaches dailyCallQuota: the reply fails without calling the platform", async (ctx) => {
+    const { bed, daemon } = await start(ctx, statePathFor, { dailyCallQuota: 1_000, replyReserve: 0.2 });
     const b = bed;
     const kommoIn = () => b.kommo.received(b.scopeId).filter((m) => m.direction === "in");
     const first = b.tiktokshop.buyerSends(b.shopId, { id: "9002", name: "Buyer 9002" }, "Ada ukuran L?");
@@ -116,8 +115,13 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     expect(csCalls).toEqual([]);
   }, 90_000);
 
-  it("status --json reports each TikTok Shop shop's quota: used, limit, reserved, resetsAt", async () => {
-    const { bed, daemon } = await start({ dailyCallQuota: 1_000, replyReserve: 0.25 }, "hybrid");
+  it("status --json reports each TikTok Shop shop's quota: used, limit, reserved, resetsAt", async (ctx) => {
+    const { bed, daemon } = await start(
+      ctx,
+      statePathFor,
+      { dailyCallQuota: 1_000, replyReserve: 0.25 },
+      "hybrid",
+    );
     const b = bed;
     const first = b.tiktokshop.buyerSends(b.shopId, { id: "9003", name: "Buyer 9003" }, "Ongkir berapa?");
     const conv = `tts:${b.shopId}:${first.conversationId}`;
@@ -157,8 +161,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop daily quota spent, state in $name", (
     expect(metrics).toContain(`tokokommo_tiktokshop_quota_limit_calls{shop="${b.shopId}"} 1000`);
   });
 
-  it("a reply waiting for its retry does not hold up the buyer's next messages (replies have their own lane)", async () => {
-    const { bed, daemon } = await start();
+  it("a reply waiting for its retry does not hold up the buyer's next messages (replies have their own lane)", async (ctx) => {
+    const { bed, daemon } = await start(ctx, statePathFor);
     const b = bed;
     const kommoIn = () => b.kommo.received(b.scopeId).filter((m) => m.direction === "in");
     const first = b.tiktokshop.buyerSends(

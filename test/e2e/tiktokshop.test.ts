@@ -19,7 +19,9 @@ import { waitForMarketplaceJobsDoneOf } from "../helpers/jobs.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
-describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend) => {
+// The backends' blocks run side by side (each on its own testbed, simulators, daemon and state), their tests in
+// order: much of a block's time is waiting (Kommo's 7 requests per second, webhooks, retries), which overlaps.
+describe.concurrent.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend) => {
   const statePathFor = backend.use();
   let bed: TikTokShopTestbed;
   let daemon: RunningDaemon;
@@ -60,8 +62,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
     return { ...sent, conv };
   }
 
-  describe("buyer -> Kommo", () => {
-    it("text, image, product card and order card arrive readable, in order, in one chat with one lead", async () => {
+  describe.sequential("buyer -> Kommo", () => {
+    it.sequential("text, image, product card and order card arrive readable, in order, in one chat with one lead", async () => {
       const first = buyer("8001", "Halo kak, ready stok?");
       buyer("8001", { type: "IMAGE", url: "https://p16-oec-va.ibyteimg.com/tos/chat/foto.jpeg" });
       buyer("8001", { type: "PRODUCT_CARD", productId: "1729384756102938475" });
@@ -87,7 +89,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(bed.kommo.leads().filter((l) => l.chatAmojoId === msgs[0]!.chatAmojoId)).toHaveLength(1);
     });
 
-    it("records the buyer's platform and tags the lead with the shop, Tokopedia & Shop and the platform", async () => {
+    it.sequential("records the buyer's platform and tags the lead with the shop, Tokopedia & Shop and the platform", async () => {
       const tiktokBuyer = await openChat("8002", "Kak, ada warna lain?", { platform: "TIKTOK_SHOP" });
       const tokopediaBuyer = await openChat("8003", "Bisa COD?", { platform: "TOKOPEDIA" });
       const room = await daemon.state.engineStore.getRoom({
@@ -112,7 +114,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(tagsOf(tokopediaBuyer.conv)).not.toContain("TikTok Shop");
     });
 
-    it("one webhook delivered three times makes one Kommo message", async () => {
+    it.sequential("one webhook delivered three times makes one Kommo message", async () => {
       const sent = buyer("8004", "pesan sekali saja");
       await bed.tiktokshop.flushWebhooks();
       await bed.tiktokshop.redeliverLastWebhook(2);
@@ -129,8 +131,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
     });
   });
 
-  describe("Kommo -> buyer", () => {
-    it("a text reply is delivered with status 1 and not echoed back into Kommo", async () => {
+  describe.sequential("Kommo -> buyer", () => {
+    it.sequential("a text reply is delivered with status 1 and not echoed back into Kommo", async () => {
       const chat = await openChat("8101", "Kapan dikirim?");
       const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
         type: "text",
@@ -150,7 +152,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       ).toHaveLength(0);
     });
 
-    it("a 2,500-character reply arrives as two TikTok messages", async () => {
+    it.sequential("a 2,500-character reply arrives as two TikTok messages", async () => {
       const chat = await openChat("8102", "Tolong jelaskan detailnya");
       const long = `${"Detail produk lengkap. ".repeat(109)}Selesai.`.slice(0, 2500);
       expect(long).toHaveLength(2500);
@@ -163,7 +165,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expectPartsMakeUp(parts, long);
     });
 
-    it("a picture reply is downloaded, uploaded and sent as IMAGE", async () => {
+    it.sequential("a picture reply is downloaded, uploaded and sent as IMAGE", async () => {
       const chat = await openChat("8103", "Ada size chart?");
       const before = bed.tiktokshop.uploadedImages().length;
       const amojoId = await bed.kommo.managerReplies(bed.scopeId, chat.conv, {
@@ -181,7 +183,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(uploads[0]!.contentType).toBe("image/png");
     });
 
-    it("other media are refused with a readable -1 status", async () => {
+    it.sequential("other media are refused with a readable -1 status", async () => {
       const chat = await openChat("8104", "Kirim katalog dong");
       await replyRefused(
         bed,
@@ -196,7 +198,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
     });
 
-    it("45109001 (chat window closed) comes back as a readable -1 status", async () => {
+    it.sequential("45109001 (chat window closed) comes back as a readable -1 status", async () => {
       const chat = await openChat("8105", "Halo masih buka?");
       bed.tiktokshop.setCanSendMessage(chat.conversationId, false);
       await replyRefused(
@@ -208,7 +210,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       expect(bed.tiktokshop.shopMessages(chat.conversationId)).toEqual([]);
     });
 
-    it("a conversation aged past the window is refused the same way", async () => {
+    it.sequential("a conversation aged past the window is refused the same way", async () => {
       const chat = await openChat("8106", "Permisi");
       bed.tiktokshop.ageConversation(chat.conversationId, 90);
       await replyRefused(
@@ -219,7 +221,7 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
       );
     });
 
-    it("45101006 (sensitive words) comes back as a readable -1 status", async () => {
+    it.sequential("45101006 (sensitive words) comes back as a readable -1 status", async () => {
       const chat = await openChat("8107", "Boleh transfer langsung?");
       bed.tiktokshop.setSensitiveWords(["whatsapp"]);
       try {
@@ -236,8 +238,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
     });
   });
 
-  describe("Seller Center", () => {
-    it("an agent's reply in Seller Center is mirrored into Kommo once, silent and outgoing", async () => {
+  describe.sequential("Seller Center", () => {
+    it.sequential("an agent's reply in Seller Center is mirrored into Kommo once, silent and outgoing", async () => {
       const chat = await openChat("8201", "Ada diskon?");
       bed.tiktokshop.agentSendsInSellerCenter(chat.conversationId, "Ada kak, 10% hari ini");
       const mirrored = await waitFor("mirrored reply", () =>
@@ -251,8 +253,8 @@ describe.each(STATE_BACKENDS)("TikTok Shop end to end, state in $name", (backend
     });
   });
 
-  describe("seller deauthorization", () => {
-    it("a type-6 webhook shows as a shop error in the state", async () => {
+  describe.sequential("seller deauthorization", () => {
+    it.sequential("a type-6 webhook shows as a shop error in the state", async () => {
       bed.tiktokshop.deauthorize(bed.openId);
       await bed.tiktokshop.flushWebhooks();
       const status = await waitForAsync("shop error", async () =>

@@ -13,7 +13,9 @@ import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { countRowsIn, deadJobsIn } from "../helpers/state-rows.js";
 import { waitFor, waitForAsync } from "../helpers/wait.js";
 
-describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
+// The backends' blocks run side by side (each on its own testbed, simulators, daemon and state), their tests in
+// order: most of a block's time is waiting (the 300 hints' reads at Tokopedia's 5 requests per second).
+describe.concurrent.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
   let shopId: string;
 
   const block = connectedDaemonPerBlock(
@@ -55,7 +57,7 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
   const BUDI = { buyerName: "Budi Asli", thumbnail: "https://images.tokopedia.net/budi.png" };
   const FORGED = { name: "Hacker Palsu", thumbnail: "https://tracker.example/pixel.png" };
 
-  it("an unsigned hint with a forged buyer cannot rename an existing room's buyer", async () => {
+  it.sequential("an unsigned hint with a forged buyer cannot rename an existing room's buyer", async () => {
     const first = await block.bed.tokopedia.buyerSends(shopId, "5101", "Halo kak", BUDI);
     const m1 = await inKommo("Halo kak");
     expect(m1.sender.name).toBe("Budi Asli");
@@ -78,7 +80,7 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
     expect(room?.buyerName).toBe("Budi Asli");
   });
 
-  it("a room first made known by a forged unsigned hint gets its buyer from the API", async () => {
+  it.sequential("a room first made known by a forged unsigned hint gets its buyer from the API", async () => {
     block.bed.tokopedia.setWebhookDelivery(false);
     try {
       const sent = await block.bed.tokopedia.buyerSends(shopId, "5102", "Permisi, mau tanya", {
@@ -96,7 +98,7 @@ describe.each(STATE_BACKENDS)("unsigned hints, state in $name", (backend) => {
     }
   });
 
-  it("300 unsigned hints for made-up rooms create at most the bound and cost a bounded number of API calls", async () => {
+  it.sequential("300 unsigned hints for made-up rooms create at most the bound and cost a bounded number of API calls", async () => {
     const rooms = () => countRowsIn(block.statePath, "rooms");
     const roomsBefore = await rooms();
     const callsBefore = block.bed.tokopedia.requests().length;
