@@ -72,7 +72,14 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A long-running command, its output collected. */
+/** `run` without blocking this process (so several can run at once). */
+async function runAsync(args: string[]): Promise<ReturnType<typeof run>> {
+  const started = start(args);
+  const status = await started.exited;
+  return { status, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+/** A long-running command, its output collected (both streams in `out`, and each alone). */
 function start(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: root,
@@ -81,13 +88,19 @@ function start(args: string[], env: Record<string, string> = {}) {
   });
   children.push(child);
   let out = "";
-  const collect = (d: Buffer) => {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
     out += d.toString("utf8");
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, out: () => out, exited };
+    stdout += d.toString("utf8");
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+    stderr += d.toString("utf8");
+  });
+  // "close": the process ended and its output was read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return { child, out: () => out, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 describe("README.md command lines", () => {
@@ -99,23 +112,27 @@ describe("README.md command lines", () => {
       expect(names).toContain(name);
   });
 
-  it("names only commands and flags that exist", () => {
-    const globalHelp = run(["--help"]).stdout;
-    // One `--help` run per command named (the README names most of them several times): its text does not change.
-    const helps = new Map<string, ReturnType<typeof run>>();
-    const helpOf = (command: string[]) => {
-      const key = command.join(" ");
-      if (!helps.has(key)) helps.set(key, run([...command, "--help"]));
-      return helps.get(key)!;
+  it("names only commands and flags that exist", async () => {
+    const commandWords = (args: string[]) => {
+      const firstFlag = args.findIndex((a) => a.startsWith("-"));
+      return firstFlag < 0 ? args : args.slice(0, firstFlag);
     };
+    // One `--help` run per command named (the README names most of them several times): its text does not change.
+    // The runs are independent, so they run at once.
+    const keys = [...new Set(commands.map((args) => commandWords(args).slice(0, 2).join(" ")))];
+    const [globalHelp, ...outputs] = await Promise.all(
+      [[], ...keys.map((key) => (key ? key.split(" ") : []))].map((command) =>
+        runAsync([...command, "--help"]),
+      ),
+    );
+    const helps = new Map(keys.map((key, i) => [key, outputs[i]!]));
     const unknown: string[] = [];
     for (const args of commands) {
-      const firstFlag = args.findIndex((a) => a.startsWith("-"));
-      const words = firstFlag < 0 ? args : args.slice(0, firstFlag);
-      const help = helpOf(words.slice(0, 2));
+      const words = commandWords(args);
+      const help = helps.get(words.slice(0, 2).join(" "))!;
       if (help.status !== 0) unknown.push(`tokokommo ${words.join(" ")}: no such command`);
       for (const flag of args.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]!)) {
-        const known = new RegExp(`${flag}(?![\\w-])`).test(`${help.stdout}\n${globalHelp}`);
+        const known = new RegExp(`${flag}(?![\\w-])`).test(`${help.stdout}\n${globalHelp!.stdout}`);
         if (!known) unknown.push(`tokokommo ${args.join(" ")}: ${flag}`);
       }
     }

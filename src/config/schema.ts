@@ -304,6 +304,11 @@ export function createConfigSchema(baseDir: string) {
             .string()
             .refine((s) => isIP(s) !== 0, "must be an IPv4 or IPv6 address")
             .optional(),
+          /**
+           * How long `serve` lets running jobs finish after SIGTERM/SIGINT before it aborts what they wait on and
+           * releases them; at most 7, so the process still exits within its 10 s budget.
+           */
+          shutdownGraceSeconds: z.number().min(0).max(7).default(7),
         })
         .prefault({}),
       /** An SQLite file (resolved against baseDir) or a postgres:// / postgresql:// URL (kept as written). */

@@ -20,7 +20,12 @@ function invalid(raw: unknown, env: Record<string, string> = NO_ENV): TkError {
 describe("config schema: valid files", () => {
   it("parses the documented example, with shop ids as strings and defaults filled", () => {
     const c: Config = validateConfig(validRaw(), NO_ENV, { configPath: "/etc/tokokommo/config.json" });
-    expect(c.server).toEqual({ host: "127.0.0.1", port: 8787, publicUrl: "https://bridge.example.com" });
+    expect(c.server).toEqual({
+      host: "127.0.0.1",
+      port: 8787,
+      publicUrl: "https://bridge.example.com",
+      shutdownGraceSeconds: 7,
+    });
     expect(c.statePath).toBe("/var/lib/tokokommo/state.db");
     expect(c.shops.map((s) => [s.source, s.shopId])).toEqual([
       ["tokopedia", "481154"],
@@ -33,7 +38,7 @@ describe("config schema: valid files", () => {
 
   it("a minimal file gets every default (statePath next to the config file)", () => {
     const c = validateConfig(minimalRaw(), NO_ENV, { configPath: "/etc/tokokommo/config.json" });
-    expect(c.server).toEqual({ host: "127.0.0.1", port: 8787 });
+    expect(c.server).toEqual({ host: "127.0.0.1", port: 8787, shutdownGraceSeconds: 7 });
     expect(c.statePath).toBe("/etc/tokokommo/state.db");
     expect(c.sync).toEqual({ mode: "hybrid", pollIntervalSeconds: 30 });
     expect(c.tiktokshop).toEqual({ apps: [] });
@@ -220,6 +225,11 @@ describe("config schema: one failing case per rule", () => {
       rule: "egress IP",
       changes: { "server.egressIp": "1.2.3" },
       expect: ["server.egressIp: must be an IPv4 or IPv6 address"],
+    },
+    {
+      rule: "a shutdown grace past serve's 10 s budget",
+      changes: { "server.shutdownGraceSeconds": 8 },
+      expect: ["server.shutdownGraceSeconds"],
     },
     { rule: "not an object", changes: { version: undefined }, expect: ["version: is required"] },
   ];

@@ -2,17 +2,35 @@
  * Picture replies (TikTok Shop) against hostile or slow media hosts, through the real daemon:
  * - with the default media policy, a link to loopback is refused without connecting, and the manager sees a
  *   failed status that names no address or port;
- * - SIGTERM while a picture dribbles in at one byte per second: the built binary exits within 10 s.
+ * - SIGTERM while a picture dribbles in at one byte per second: the built binary waits out the shutdown grace
+ *   (`server.shutdownGraceSeconds`, shortened here from its 7 s default so the test does not sit through it), then
+ *   aborts the download and exits within the 3 s the 10 s budget leaves after the longest grace.
  * On both state backends: a testbed per backend, one slow media host for the file.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon } from "../../src/daemon/daemon.js";
 import { startTikTokShopTestbed, type TikTokShopTestbed } from "../../src/testbed/tiktokshop.js";
 import { type DaemonProcess, freePort, spawnDaemon } from "../helpers/daemon-process.js";
 import { STATE_BACKENDS } from "../helpers/state-backends.js";
 import { waitFor } from "../helpers/wait.js";
+
+/** The shutdown grace of the spawned daemon (the default is 7 s, the most a config may set). */
+const GRACE_MS = 1_000;
+/** What serve's 10 s budget leaves after the longest grace (7 s): aborting, releasing, closing and exiting. */
+const AFTER_GRACE_MS = 10_000 - 7_000;
+
+/** The testbed's config file, beside it, with the short shutdown grace. */
+function configWithShortGrace(configPath: string): string {
+  const raw = JSON.parse(readFileSync(configPath, "utf8")) as { server?: object };
+  const path = join(dirname(configPath), "config-short-grace.json");
+  const server = { ...raw.server, shutdownGraceSeconds: GRACE_MS / 1_000 };
+  writeFileSync(path, JSON.stringify({ ...raw, server }), { mode: 0o600 });
+  return path;
+}
 
 let media: Server;
 let mediaPort: number;
@@ -103,9 +121,10 @@ describe.each(STATE_BACKENDS)("media, state in $name", (backend) => {
       proc?.child.kill("SIGKILL");
     });
 
-    it("SIGTERM during a slow picture download: the process exits within 10 s", async () => {
+    it("SIGTERM during a slow picture download: the grace, then the download aborted and the process exits within 10 s", async () => {
       // The testbed's config allows private networks (its media host here is on loopback).
-      proc = await spawnDaemon(bed.configPath, await freePort(), ["--state", statePath]);
+      const configPath = configWithShortGrace(bed.configPath);
+      proc = await spawnDaemon(configPath, await freePort(), ["--state", statePath]);
       await bed.connectDaemon(proc.url);
       const conv = await openChat("9102", "Kirim fotonya kak");
       const before = mediaConnections;
@@ -124,6 +143,9 @@ describe.each(STATE_BACKENDS)("media, state in $name", (backend) => {
       const ms = Date.now() - started;
       expect(end).toEqual({ code: 0, signal: null });
       expect(ms).toBeLessThan(10_000);
+      // The running job got its grace (the download went on), and what followed fit in the budget's remainder.
+      expect(ms).toBeGreaterThanOrEqual(GRACE_MS);
+      expect(ms).toBeLessThan(GRACE_MS + AFTER_GRACE_MS);
       expect(proc.output()).toContain("stopped");
     }, 60_000);
   });

@@ -58,14 +58,11 @@ beforeAll(() => {
   mkdirSync(join(tmp, "empty"));
   writeFileSync(join(tmp, "conversation.txt"), SCRIPT);
   // dist/ is fresh (the test run's global setup builds it); the pack must not rebuild it under the other tests.
-  packed = (
-    JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], ROOT)) as [
-      { files: { path: string }[] },
-    ]
-  )[0].files.map((f) => f.path);
-  const [{ filename }] = JSON.parse(
+  // One pack: its report lists the files the tarball holds (what --dry-run would list) and names the tarball.
+  const [{ filename, files }] = JSON.parse(
     npm(["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], ROOT),
-  ) as [{ filename: string }];
+  ) as [{ filename: string; files: { path: string }[] }];
+  packed = files.map((f) => f.path);
   npm(
     [
       "install",

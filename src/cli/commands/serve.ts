@@ -64,7 +64,8 @@ export async function serveCommand(
   reload = () => undefined; // a SIGHUP while stopping is ignored (its default action would end the process)
   logger.info({ signal }, "shutting down");
   const started = Date.now();
-  await daemon.stop(SHUTDOWN_BUDGET_MS - 2_000);
+  // The grace (config, at most 7 s) leaves 2 s of the budget for aborting, releasing and closing.
+  await daemon.stop(config.server.shutdownGraceSeconds * 1_000);
   const ms = Date.now() - started;
   logger.info({ ms }, "stopped");
   // Everything the daemon owns is closed, so the loop should empty at once; should anything else still hold it

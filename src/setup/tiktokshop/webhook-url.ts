@@ -13,7 +13,11 @@ export interface TikTokShopWebhookUrl {
   warnings: string[];
 }
 
-export function tiktokshopWebhookUrl(config: Pick<Config, "server">, app: string): TikTokShopWebhookUrl {
+/** Only the config's `server.publicUrl` is read. */
+export function tiktokshopWebhookUrl(
+  config: { server: Partial<Config["server"]> },
+  app: string,
+): TikTokShopWebhookUrl {
   const base = config.server.publicUrl;
   if (!base) {
     return {
