@@ -35,8 +35,8 @@ export async function freePortRun(count: number): Promise<number> {
 }
 
 /**
- * `jobs.leaseSeconds` for the tests that SIGKILL the built daemon: the restarted daemon (or the replica left) takes
- * the killed process's jobs over once their lease has run out, and the default 10 s would be waited out with their
+ * `jobs.leaseSeconds` for the tests that SIGKILL the built daemon and restart it: the restarted daemon takes the
+ * killed process's jobs over once their lease has run out, and the default 10 s would be waited out with their
  * conversations stalled. 3 s rather than the 2 s floor: the lease is renewed every 0.75 s, so a daemon on a loaded
  * test machine may stall for 2 s without its running jobs going to a second run.
  */
