@@ -81,6 +81,15 @@ const shopId = z.unknown().transform((v, ctx): string => {
   return z.NEVER;
 });
 
+/**
+ * The job lease in seconds (`jobs.leaseSeconds`): a claimed job stays with its process this long, renewed every
+ * quarter of it while it runs. It decides how soon the jobs of a process that died are taken over; at the floor a
+ * main thread may still stall 1.5 s without losing its jobs to the queue.
+ */
+export const DEFAULT_JOB_LEASE_SECONDS = 10;
+export const MIN_JOB_LEASE_SECONDS = 2;
+export const MAX_JOB_LEASE_SECONDS = 300;
+
 /** Tokopedia's usual per-endpoint rate (5 requests/s, burst 5) and the most an app may be configured with. */
 export const DEFAULT_REQUESTS_PER_SECOND = 5;
 export const MAX_REQUESTS_PER_SECOND = 10_000;
@@ -319,6 +328,17 @@ export function createConfigSchema(baseDir: string) {
         .strictObject({
           mode: z.enum(["webhook", "poll", "hybrid"]).default("hybrid"),
           pollIntervalSeconds: z.number().int().min(5).max(86_400).default(30),
+        })
+        .prefault({}),
+      /** The lease of claimed jobs (see DEFAULT_JOB_LEASE_SECONDS); every replica on one database should agree. */
+      jobs: z
+        .strictObject({
+          leaseSeconds: z
+            .number()
+            .int()
+            .min(MIN_JOB_LEASE_SECONDS)
+            .max(MAX_JOB_LEASE_SECONDS)
+            .default(DEFAULT_JOB_LEASE_SECONDS),
         })
         .prefault({}),
       tokopedia: z.strictObject({ apps: z.array(tokopediaApp).default([]) }).prefault({}),

@@ -6,8 +6,8 @@
  * A reload reads the whole file again and validates it exactly as start-up does. An invalid file is refused: the
  * reasons (code, key, fix) are logged and the daemon keeps the config it runs with. A valid one is applied
  * (shops, apps and accounts: see BridgeEngine.reconfigure); the settings the daemon only reads at start (listen
- * address, state file, sync mode and interval, retention, media, attachments) are named in a warning instead.
- * Each outcome is recorded in the daemon's runtime card (runtime-file.ts).
+ * address, state file, sync mode and interval, job lease, retention, media, attachments) are named in a warning
+ * instead. Each outcome is recorded in the daemon's runtime card (runtime-file.ts).
  */
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -22,7 +22,7 @@ import { configFileHash, type DaemonRuntime, type ReloadOutcome, writeRuntime } 
 export const RELOAD_DEBOUNCE_MS = 250;
 
 /** Settings read once at start: a change to one is applied by a restart, not a reload. */
-const RESTART_ONLY = ["server", "statePath", "sync", "retention", "media", "attachments"] as const;
+const RESTART_ONLY = ["server", "statePath", "sync", "jobs", "retention", "media", "attachments"] as const;
 
 /** Where the daemon's parts log (pino's levels, a message and structured details); the reloader logs there too. */
 export type DaemonLog = (

@@ -49,7 +49,8 @@ export function engineFromConfig(w: EngineWiring): BridgeEngine {
     retryBudget: tuning.retryBudget ?? RETRY_BUDGET,
     ...(tuning.concurrency !== undefined ? { concurrency: tuning.concurrency } : {}),
     ...(tuning.perShopConcurrency !== undefined ? { perShopConcurrency: tuning.perShopConcurrency } : {}),
-    ...(tuning.leaseMs !== undefined ? { leaseMs: tuning.leaseMs } : {}),
+    // The in-process tuning (tests) wins over the config key.
+    leaseMs: tuning.leaseMs ?? config.jobs.leaseSeconds * 1000,
     ...(tuning.initialLookbackMs !== undefined ? { initialLookbackMs: tuning.initialLookbackMs } : {}),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(w.log ? { log: w.log } : {}),

@@ -69,6 +69,11 @@ export interface TestbedConfigOptions {
   attachments?: "reject" | "link";
   /** Extra keys for every shop's config entry (e.g. `{ autoAccept: true }`). */
   shopSettings?: Record<string, unknown>;
+  /**
+   * `jobs.leaseSeconds`: the tests that SIGKILL the built binary set a short lease, so the restarted daemon takes
+   * the dead process's jobs over without waiting out the default.
+   */
+  jobLeaseSeconds?: number;
 }
 
 /** The marketplace's part of a testbed's config: its apps, its shops (without the Kommo account) and endpoints. */
@@ -96,6 +101,7 @@ export function writeTestbedConfig(
     server: { host: "127.0.0.1", port: 0, publicUrl: "http://127.0.0.1" },
     statePath,
     sync: { mode: o.mode ?? "hybrid", pollIntervalSeconds: o.pollIntervalSeconds ?? 30 },
+    ...(o.jobLeaseSeconds !== undefined ? { jobs: { leaseSeconds: o.jobLeaseSeconds } } : {}),
     tokopedia: marketplace.tokopedia,
     ...(marketplace.tiktokshop ? { tiktokshop: marketplace.tiktokshop } : {}),
     kommo: { accounts: [world.configAccount] },

@@ -41,9 +41,17 @@ describe("config schema: valid files", () => {
     expect(c.server).toEqual({ host: "127.0.0.1", port: 8787, shutdownGraceSeconds: 7 });
     expect(c.statePath).toBe("/etc/tokokommo/state.db");
     expect(c.sync).toEqual({ mode: "hybrid", pollIntervalSeconds: 30 });
+    expect(c.jobs).toEqual({ leaseSeconds: 10 });
     expect(c.tiktokshop).toEqual({ apps: [] });
     expect(c.shops[0]?.source).toBe("tokopedia");
     expect(c.endpoints.kommoApi).toBe("https://{subdomain}.kommo.com");
+  });
+
+  it("jobs.leaseSeconds sets the job lease, 2 s at the least", () => {
+    const c = validateConfig(withChanges(minimalRaw(), { "jobs.leaseSeconds": 2 }), NO_ENV, {
+      configPath: "/etc/tokokommo/config.json",
+    });
+    expect(c.jobs).toEqual({ leaseSeconds: 2 });
   });
 
   it("a relative statePath resolves against the config file's directory", () => {
@@ -205,6 +213,21 @@ describe("config schema: one failing case per rule", () => {
       rule: "poll interval minimum",
       changes: { "sync.pollIntervalSeconds": 1 },
       expect: ["sync.pollIntervalSeconds: must be at least 5"],
+    },
+    {
+      rule: "job lease minimum",
+      changes: { "jobs.leaseSeconds": 1 },
+      expect: ["jobs.leaseSeconds: must be at least 2"],
+    },
+    {
+      rule: "job lease maximum",
+      changes: { "jobs.leaseSeconds": 301 },
+      expect: ["jobs.leaseSeconds: must be at most 300"],
+    },
+    {
+      rule: "job lease in whole seconds",
+      changes: { "jobs.leaseSeconds": 2.5 },
+      expect: ["jobs.leaseSeconds:"],
     },
     {
       rule: "unsafe numeric shop id",

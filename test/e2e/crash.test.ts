@@ -10,6 +10,7 @@ import { openStore } from "../../src/store/index.js";
 import {
   type DaemonProcess,
   freePort,
+  KILL_TEST_JOB_LEASE_SECONDS,
   killDaemonAndCloseBed,
   spawnDaemon,
 } from "../helpers/daemon-process.js";
@@ -63,7 +64,8 @@ describe.each(SOURCE_WORLDS)("crash: $name", ({ start, crashLoad: load }) => {
   let daemon: DaemonProcess | undefined;
 
   beforeAll(async () => {
-    w = await start({ mode: "hybrid" });
+    // The restarted daemon takes over the jobs the killed one held once their lease has run out.
+    w = await start({ mode: "hybrid", jobLeaseSeconds: KILL_TEST_JOB_LEASE_SECONDS });
   });
 
   afterAll(() => killDaemonAndCloseBed(daemon, w));

@@ -12,6 +12,7 @@ import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
 import {
   type DaemonProcess,
   freePort,
+  KILL_TEST_JOB_LEASE_SECONDS,
   killDaemonDropCardAndCloseBed,
   spawnDaemon,
 } from "../helpers/daemon-process.js";
@@ -70,7 +71,8 @@ describe.concurrent.each(STATE_BACKENDS)("signals (built binary), state in $name
   const incoming = () => bed.kommo.received(bed.scopeId).filter((m) => m.direction === "in");
 
   beforeAll(async () => {
-    bed = await startTestbed({ mode: "hybrid" });
+    // After the SIGKILL the restarted daemon takes over the reply job the killed one held once its lease has run out.
+    bed = await startTestbed({ mode: "hybrid", jobLeaseSeconds: KILL_TEST_JOB_LEASE_SECONDS });
     port = await freePort();
     statePath = await statePathFor(bed);
     const raw = JSON.parse(readFileSync(bed.configPath, "utf8")) as Record<string, unknown>;
@@ -158,7 +160,9 @@ describe.concurrent.each(STATE_BACKENDS)("signals (built binary), state in $name
     await waitFor("reply in the room", () => bed.tokopedia.shopReplies(sent.msgId).length === 1);
     bed.tokopedia.latency(0);
     daemon = await spawnDaemon(bed.configPath, port);
-    await waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0], 25_000);
+    // Within 15 s of the restart (25 s with the default lease): the reply job is back within 5 s of the kill (its
+    // lease, then the next lease sweep).
+    await waitFor("delivery status", () => bed.kommo.deliveryStatuses(amojoId)[0], 15_000);
     expect(bed.kommo.deliveryStatuses(amojoId).map((s) => s.status)).toEqual([1]);
     expect(bed.tokopedia.shopReplies(sent.msgId)).toEqual(["Ready kak, silakan order"]);
   }, 45_000);

@@ -34,6 +34,14 @@ export async function freePortRun(count: number): Promise<number> {
   throw new Error(`no ${count} consecutive free ports found between 20000 and 30000`);
 }
 
+/**
+ * `jobs.leaseSeconds` for the tests that SIGKILL the built daemon and restart it: the restarted daemon takes the
+ * killed process's jobs over once their lease has run out, and the default 10 s would be waited out with their
+ * conversations stalled. 3 s rather than the 2 s floor: the lease is renewed every 0.75 s, so a daemon on a loaded
+ * test machine may stall for 2 s without its running jobs going to a second run.
+ */
+export const KILL_TEST_JOB_LEASE_SECONDS = 3;
+
 export interface DaemonProcess {
   child: ChildProcess;
   url: string;

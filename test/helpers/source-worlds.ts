@@ -11,6 +11,8 @@ import { startTestbed } from "../../src/testbed/tokopedia.js";
 export interface WorldOptions {
   mode: "webhook" | "poll" | "hybrid";
   pollIntervalSeconds?: number;
+  /** The config's `jobs.leaseSeconds` (default 10). */
+  jobLeaseSeconds?: number;
 }
 
 /** A buyer's message as the suites see it. */
