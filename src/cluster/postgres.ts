@@ -6,6 +6,7 @@
  */
 import type pg from "pg";
 import { TkError } from "../errors/index.js";
+import { withClient } from "./pg-client.js";
 import type { Coordinator, LeaseRecord, RateBudget, ReplicaIdentity, ReplicaRecord } from "./port.js";
 import { REPLICA_TIMEOUT_MS } from "./port.js";
 import * as sql from "./postgres-sql.js";
@@ -130,29 +131,6 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {}
-}
-
-/**
- * Runs `fn` on a client checked out of `pool`. A connection lost while checked out is reported as an 'error'
- * event on the client: unheard, it would end the process. Heard, or reported by `fn` through `broken` (a failed
- * ROLLBACK or COMMIT), the client is discarded on release instead of going back to the pool.
- */
-async function withClient<T>(
-  pool: pg.Pool,
-  fn: (client: pg.PoolClient, broken: (e: Error) => void) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  let lostWith: Error | undefined;
-  const lost = (e: Error) => {
-    lostWith = e;
-  };
-  client.on("error", lost);
-  try {
-    return await fn(client, lost);
-  } finally {
-    client.off("error", lost);
-    client.release(lostWith);
-  }
 }
 
 function lockError(err: unknown, key: string, timeoutMs: number): unknown {

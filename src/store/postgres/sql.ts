@@ -5,6 +5,7 @@
  */
 import type pg from "pg";
 import { markStateFailure } from "../../bridge/postgres-state-errors.js";
+import { withClient } from "../../cluster/pg-client.js";
 
 /** Every failure of the database goes up marked as the state's (state-health.ts tells it from a platform's). */
 function rethrowMarked(err: unknown): never {
@@ -38,35 +39,26 @@ export function clientSql(client: pg.PoolClient): Sql {
 
 /**
  * Runs `fn` in one transaction on one dedicated pooled connection: BEGIN, then COMMIT when `fn` resolves or
- * ROLLBACK when it rejects. A connection whose ROLLBACK failed (the server went away mid-transaction) is
- * discarded rather than returned to the pool.
+ * ROLLBACK when it rejects. A connection lost meanwhile, or whose ROLLBACK failed (the server went away
+ * mid-transaction), is discarded rather than returned to the pool (withClient).
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const client = await pool.connect().catch(rethrowMarked);
-  let broken: Error | undefined;
-  // A connection lost while checked out is reported as an 'error' event on the client (the server restarted or
-  // failed over): unheard, it would end the process. Heard, the statement in flight fails on its own, and the
-  // client is discarded rather than returned to the pool.
-  const lost = (e: Error) => {
-    broken = e;
-  };
-  client.on("error", lost);
-  try {
-    // READ COMMITTED whatever the server's default: each statement sees what committed before it started, which
-    // the job claim's re-check relies on (job-queue.ts), and FOR UPDATE skips or re-checks rows instead of failing.
-    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED").catch(rethrowMarked);
-    try {
-      const result = await fn(clientSql(client));
-      await client.query("COMMIT").catch(rethrowMarked);
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw err;
-    }
-  } finally {
-    client.off("error", lost);
-    client.release(broken);
-  }
+export function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return withClient(
+    pool,
+    async (client, broken) => {
+      // READ COMMITTED whatever the server's default: each statement sees what committed before it started, which
+      // the job claim's re-check relies on (job-queue.ts), and FOR UPDATE skips or re-checks rows instead of
+      // failing.
+      await client.query("BEGIN ISOLATION LEVEL READ COMMITTED").catch(rethrowMarked);
+      try {
+        const result = await fn(clientSql(client));
+        await client.query("COMMIT").catch(rethrowMarked);
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(broken);
+        throw err;
+      }
+    },
+    { onConnectError: rethrowMarked },
+  );
 }
