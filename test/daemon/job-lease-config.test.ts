@@ -3,38 +3,31 @@
  * renewed while it runs), which is how soon the jobs of a process that died are taken over. The in-process tuning
  * `engine.leaseMs` (tests) still wins over it.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { Config } from "../../src/config/index.js";
-import type { DaemonOptions, RunningDaemon } from "../../src/daemon/daemon.js";
-import { startTestbed, type Testbed } from "../../src/testbed/tokopedia.js";
-import { startConnectedDaemon, stopDaemonAndBed } from "../helpers/connected-daemon.js";
+import type { DaemonOptions } from "../../src/daemon/daemon.js";
+import { startTestbed } from "../../src/testbed/tokopedia.js";
+import { startConnectedDaemon } from "../helpers/connected-daemon.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe("job lease from the config", () => {
-  let bed: Testbed | undefined;
-  let daemon: RunningDaemon | undefined;
-
-  afterEach(async () => {
-    await stopDaemonAndBed(daemon, bed);
-    daemon = undefined;
-    bed = undefined;
-  });
-
   /**
    * Starts a daemon whose config sets `jobs.leaseSeconds` to `leaseSeconds`, makes a buyer message's job run slowly
-   * (Tokopedia answers after 1 s) and returns how long the running job's lease still has, in ms.
+   * (Tokopedia answers after 1 s) and returns how long the running job's lease still has, in ms. Both are
+   * stopped when the test finishes.
    */
   async function leaseLeftOfARunningJob(
     leaseSeconds: number,
     engine?: DaemonOptions["engine"],
   ): Promise<number> {
-    bed = await startTestbed({ mode: "webhook" });
+    const bed = await startTestbed({ mode: "webhook" });
+    onTestFinished(() => bed.close());
     const config: Config = { ...bed.config, jobs: { leaseSeconds } };
-    const b = bed;
-    daemon = await startConnectedDaemon(
-      { config, connectDaemon: (url) => b.connectDaemon(url) },
+    const daemon = await startConnectedDaemon(
+      { config, connectDaemon: (url) => bed.connectDaemon(url) },
       engine ? { engine } : {},
     );
+    onTestFinished(() => daemon.stop());
     const store = daemon.store;
     bed.tokopedia.latency(1_000);
     await bed.tokopedia.buyerSends(bed.shops[0]!.shopId, "lease-buyer", "Halo, masih ada?");
