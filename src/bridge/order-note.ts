@@ -45,7 +45,10 @@ export interface OrderNotesPort {
   ): Promise<void>;
   /** Conversations of the shop whose note lists the order. */
   roomsListing(source: string, shopId: string, orderId: string): Promise<string[]>;
-  /** Adds an order (an invoice code shared in chat) to what the note lists; false when listed or no note. */
+  /**
+   * Adds an order to what the note lists (an invoice code shared in chat, or an order a refresh is about to write);
+   * false when listed or no note.
+   */
   addListed(key: OrderNoteKey, orderId: string): Promise<boolean>;
   /** Counts one order call of the shop at `at` (ms), on its UTC day. */
   countCall(source: string, shopId: string, at: number): Promise<void>;
@@ -192,6 +195,10 @@ export async function refreshOrders(job: JobOf<"refresh_orders">, deps: OrderNot
   const listed = await listedOrders(shop, row, deps);
   if (!listed) return;
   const { text, orderIds, orders } = listed;
+  // Listed before Kommo is written, which may take seconds at 7 requests/s: an order status webhook arriving
+  // meanwhile then finds this conversation (roomsListing) and queues another refresh, which runs after this one.
+  // Listed only once the note was saved, such a status change was lost until the next quiet-spell refresh.
+  for (const id of orderIds ?? []) if (!row.orderIds.includes(id)) await deps.orderNotes.addListed(key, id);
   const rest = shop.kommo.rest!;
   const leadId = row.leadId ?? (await rest.leadOfChat!(row.amojoChatId));
   if (leadId === undefined) throw leadNotReady(row.amojoChatId);

@@ -115,6 +115,26 @@ describe.each(STATE_BACKENDS)("orders note on the lead, state in $name", (backen
     expect(b.kommo.incomingLeadWrites()).toEqual([]);
   });
 
+  it("a status change while the first note is still being written is not lost: the note is edited after it", async () => {
+    const b = await start(true);
+    const sim = b.tiktokshop;
+    const order = sim.orders.add(b.shopId, "9001", {
+      items: [{ name: "Kaos", quantity: 1, price: "60000" }],
+    });
+    // Kommo REST answers 2 s (of fake time) late: the refresh has read the orders and is still writing the note
+    // when the order's status changes.
+    b.kommo.latency(2_000, "rest");
+    await buyerWritesAndArrives(b, "9001", "Kak, kapan dikirim?");
+    await waitFor("the note's creation on its way to Kommo", () =>
+      b.kommo.requestLog().some((r) => r.method === "POST" && /^\/api\/v4\/leads\/\d+\/notes$/.test(r.path)),
+    );
+    sim.orders.setStatus(order, "IN_TRANSIT", { trackingNumber: "JX0099", carrier: "J&T Express" });
+    await waitFor("the note edited with the tracking number", () =>
+      b.kommo.notes().some((n) => String(n.params.text).includes("Tracking: JX0099 (J&T Express)")),
+    );
+    expect(b.kommo.notes()).toHaveLength(1);
+  });
+
   it("is created on a new lead, and edited (never duplicated) on a status change and after a quiet spell", async () => {
     const b = await start(true);
     const sim = b.tiktokshop;
